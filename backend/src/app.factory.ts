@@ -1,0 +1,45 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import type { ProcessRole } from './config/env.schema';
+import { runsApi } from './config/process-role';
+
+const BACKEND_PATHS = /^\/(api|health|metrics)(\/|$)/;
+
+export function buildOpenApiDocument(app: INestApplication) {
+  const config = new DocumentBuilder()
+    .setTitle('Driftwatch API')
+    .setDescription('Drift findings, fix-up tasks, snapshots and SLA metrics across ERP, CRM, WMS and support systems.')
+    .setVersion('1')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Creates and configures (but does not start) the Nest application for a role. */
+export async function createApp(role: ProcessRole, dashboardDir?: string): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.enableShutdownHooks();
+  if (runsApi(role)) {
+    SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app));
+    if (dashboardDir) serveDashboard(app, dashboardDir);
+  }
+  return app;
+}
+
+/** Serves the built dashboard with a fallback to index.html for client-side routes. */
+function serveDashboard(app: NestExpressApplication, dir: string): void {
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) throw new Error(`DASHBOARD_DIR ${dir} has no index.html: run \`npm run build\` first`);
+  app.useStaticAssets(dir, { index: false });
+  app.use((req: { method: string; path: string }, res: { sendFile(p: string): void }, next: () => void) => {
+    if (req.method === 'GET' && !BACKEND_PATHS.test(req.path)) res.sendFile(index);
+    else next();
+  });
+}

@@ -1,0 +1,193 @@
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { ConfigService } from '../config/config.service';
+import { ClickHouseQueryError, ClickHouseUnavailableError } from './clickhouse.errors';
+import { ident, sql, SqlFragment } from './sql';
+
+export interface ClickHouseConnectionOptions {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+}
+
+export interface QueryOptions {
+  /** Short stable name of the query, e.g. `findings.list`; it prefixes the query_id in system.query_log. */
+  tag: string;
+  settings?: ClickHouseSettings;
+  signal?: AbortSignal;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE']);
+const isConnectionError = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && 'code' in error && CONNECTION_ERRORS.has(String(error.code));
+
+type InsertValues<T> = readonly T[] | Readable;
+
+/**
+ * The one wrapper through which every ClickHouse call goes. It only accepts `SqlFragment`s
+ * (built by the quoting module), tags every query, and throws typed errors: it never swallows
+ * a failure and never returns an empty result in place of one.
+ */
+@Injectable()
+export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ClickHouseService.name);
+  private readonly client: ClickHouseClient;
+  private version: { text: string; major: number; minor: number } | undefined;
+  readonly database: string;
+  readonly url: string;
+
+  constructor(private readonly options: ClickHouseConnectionOptions) {
+    this.url = options.url;
+    this.database = options.database;
+    this.client = ClickHouseService.createClient(options, options.database);
+  }
+
+  static fromConfig(config: ConfigService): ClickHouseService {
+    return new ClickHouseService({
+      url: config.get('CLICKHOUSE_URL'),
+      username: config.get('CLICKHOUSE_USER'),
+      password: config.get('CLICKHOUSE_PASSWORD'),
+      database: config.get('CLICKHOUSE_DATABASE'),
+    });
+  }
+
+  static createClient(options: ClickHouseConnectionOptions, database: string | undefined): ClickHouseClient {
+    return createClient({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      database,
+      application: 'driftwatch',
+      compression: { request: false, response: true },
+      // The server closes idle sockets after 3 s; reusing one it is closing crashed Node with EPIPE.
+      keep_alive: { enabled: true, idle_socket_ttl: 1000 },
+      request_timeout: 300_000,
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.detectVersion();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Server version, detected once; the place to branch SQL for modern servers. */
+  async detectVersion(): Promise<{ text: string; major: number; minor: number }> {
+    if (this.version) return this.version;
+    let text: string;
+    try {
+      const rs = await this.client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
+      const rows = await rs.json<{ v: string }>();
+      text = rows[0]?.v ?? '0.0';
+    } catch (error) {
+      throw isConnectionError(error)
+        ? new ClickHouseUnavailableError(this.url, error)
+        : ClickHouseQueryError.from('version', '', error, 'SELECT version()');
+    }
+    const [major = 0, minor = 0] = text.split('.').map((part) => Number.parseInt(part, 10));
+    this.version = { text, major, minor };
+    this.logger.log(`ClickHouse ${text} at ${this.url}, database ${this.database}`);
+    return this.version;
+  }
+
+  /** Creates the configured database; the only call made without a database selected. */
+  async ensureDatabase(): Promise<void> {
+    const bootstrap = ClickHouseService.createClient(this.options, undefined);
+    const statement = sql`CREATE DATABASE IF NOT EXISTS ${ident(this.database)}`;
+    try {
+      await bootstrap.command({ query: statement.text, query_id: this.queryId('migrations.database') });
+    } catch (error) {
+      if (isConnectionError(error)) throw new ClickHouseUnavailableError(this.url, error);
+      throw ClickHouseQueryError.from('migrations.database', '', error, statement.text);
+    } finally {
+      await bootstrap.close();
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    const result = await this.client.ping();
+    return result.success;
+  }
+
+  async query<T>(query: SqlFragment, options: QueryOptions): Promise<T[]> {
+    const queryId = this.queryId(options.tag);
+    try {
+      const rs = await this.client.query({
+        query: query.text,
+        format: 'JSONEachRow',
+        query_id: queryId,
+        clickhouse_settings: options.settings,
+        abort_signal: options.signal,
+      });
+      return await rs.json<T>();
+    } catch (error) {
+      throw ClickHouseQueryError.from(options.tag, queryId, error, query.text);
+    }
+  }
+
+  /** Streams rows one by one so large results never sit in memory whole. */
+  async *stream<T>(query: SqlFragment, options: QueryOptions): AsyncGenerator<T> {
+    const queryId = this.queryId(options.tag);
+    let readable: AsyncIterable<Array<{ json<R>(): R }>>;
+    try {
+      const rs = await this.client.query({
+        query: query.text,
+        format: 'JSONEachRow',
+        query_id: queryId,
+        clickhouse_settings: options.settings,
+        abort_signal: options.signal,
+      });
+      readable = rs.stream();
+    } catch (error) {
+      throw ClickHouseQueryError.from(options.tag, queryId, error, query.text);
+    }
+    try {
+      for await (const rows of readable) {
+        for (const row of rows) yield row.json<T>();
+      }
+    } catch (error) {
+      throw ClickHouseQueryError.from(options.tag, queryId, error, query.text);
+    }
+  }
+
+  async command(query: SqlFragment, options: QueryOptions): Promise<void> {
+    const queryId = this.queryId(options.tag);
+    try {
+      await this.client.command({
+        query: query.text,
+        query_id: queryId,
+        clickhouse_settings: options.settings,
+        abort_signal: options.signal,
+      });
+    } catch (error) {
+      throw ClickHouseQueryError.from(options.tag, queryId, error, query.text);
+    }
+  }
+
+  /** Inserts JSONEachRow rows (an array or an object-mode stream) into a validated table name. */
+  async insert<T>(table: SqlFragment, values: InsertValues<T>, options: QueryOptions): Promise<void> {
+    const queryId = this.queryId(options.tag);
+    try {
+      await this.client.insert({
+        table: table.text,
+        values,
+        format: 'JSONEachRow',
+        query_id: queryId,
+        clickhouse_settings: options.settings,
+        abort_signal: options.signal,
+      });
+    } catch (error) {
+      throw ClickHouseQueryError.from(options.tag, queryId, error, `INSERT INTO ${table.text}`);
+    }
+  }
+
+  private queryId(tag: string): string {
+    return `${tag}:${randomUUID()}`;
+  }
+}

@@ -1,0 +1,26 @@
+import { InvalidConfigError, parseEnv } from './env.schema';
+
+describe('parseEnv', () => {
+  it('applies defaults for a bare environment', () => {
+    const env = parseEnv({});
+    expect(env.DRIFTWATCH_ROLE).toBe('all');
+    expect(env.CLICKHOUSE_URL).toBe('http://127.0.0.1:18123');
+    expect(env.RUN_MIGRATIONS).toBe(true);
+  });
+
+  it('names every bad variable in one error', () => {
+    expect.assertions(3);
+    try {
+      parseEnv({ DRIFTWATCH_ROLE: 'boss', CLICKHOUSE_URL: 'not a url', PORT: '99999' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidConfigError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/DRIFTWATCH_ROLE/);
+      expect(message).toMatch(/CLICKHOUSE_URL[\s\S]*PORT|PORT[\s\S]*CLICKHOUSE_URL/);
+    }
+  });
+
+  it('refuses a database name that is not an identifier', () => {
+    expect(() => parseEnv({ CLICKHOUSE_DATABASE: 'x; DROP TABLE y' })).toThrow(/CLICKHOUSE_DATABASE/);
+  });
+});

@@ -1,0 +1,4 @@
+import { AuditLog0000000000001 } from './0001-audit-log';
+
+/** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
+export const POSTGRES_MIGRATIONS = [AuditLog0000000000001];

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { QUEUE, StaticQueueName } from './queue-names';
+
+/** The payload schema of every queue: producers and processors validate against the same one. */
+export const JOB_PAYLOADS = {
+  [QUEUE.snapshot]: z.object({
+    connectorId: z.string().min(1),
+    entity: z.enum(['customer', 'contact', 'credit_profile', 'order', 'shipment', 'ticket']),
+    mode: z.enum(['full', 'incremental']),
+    keys: z.array(z.string()).optional(),
+    trigger: z.enum(['schedule', 'api', 'cli', 'event']),
+  }),
+  [QUEUE.reconcile]: z.object({
+    trigger: z.enum(['schedule', 'snapshot', 'api', 'event']),
+    ruleIds: z.array(z.string()).optional(),
+    keys: z.array(z.string()).optional(),
+  }),
+  [QUEUE.alerts]: z.object({
+    reconciliationRunId: z.string().min(1),
+  }),
+} satisfies Record<StaticQueueName, z.ZodType>;
+
+export type JobPayload<Q extends StaticQueueName> = z.infer<(typeof JOB_PAYLOADS)[Q]>;
+
+export class InvalidJobPayloadError extends Error {
+  constructor(queue: string, issues: string) {
+    super(`invalid payload for queue ${queue}: ${issues}`);
+    this.name = 'InvalidJobPayloadError';
+  }
+}
+
+export function parseJobPayload<Q extends StaticQueueName>(queue: Q, data: unknown): JobPayload<Q> {
+  const result = JOB_PAYLOADS[queue].safeParse(data);
+  if (!result.success) {
+    throw new InvalidJobPayloadError(
+      queue,
+      result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  return result.data as JobPayload<Q>;
+}
