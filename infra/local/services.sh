@@ -6,6 +6,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# su to postgres starts in the current folder, which that user may not be allowed to enter.
+su() { (cd / && command su "$@"); }
 LOCAL="$ROOT/.local"
 RUN="$LOCAL/run"
 mkdir -p "$RUN"

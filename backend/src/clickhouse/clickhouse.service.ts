@@ -65,7 +65,12 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
       // The server closes idle sockets after 3 s; reusing one it is closing crashed Node with EPIPE.
       keep_alive: { enabled: true, idle_socket_ttl: 1000 },
       request_timeout: 300_000,
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
+      // Progress headers keep long reconciliation queries' sockets from looking idle to proxies.
+      clickhouse_settings: {
+        date_time_input_format: 'best_effort',
+        send_progress_in_http_headers: 1,
+        http_headers_progress_interval_ms: '10000',
+      },
     });
   }
 
