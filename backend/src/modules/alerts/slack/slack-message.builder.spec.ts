@@ -1,0 +1,61 @@
+import { blockKitProblems } from './block-kit-validator';
+import { maskPersonalData } from './personal-data-mask';
+import { AlertMessageInput, buildAlertMessage } from './slack-message.builder';
+
+const base: AlertMessageInput = {
+  alertId: 'credit-hold-visible:crm',
+  title: 'Credit holds not visible in CRM',
+  ruleId: 'credit-hold-visible',
+  severity: 'high',
+  domain: 'credit',
+  state: 'firing',
+  counts: { new: 12, open: 40, resolved: 3, affectedPercent: 0.42 },
+  examples: Array.from({ length: 8 }, (_, i) => ({
+    key: `C00${i}`,
+    system: 'crm',
+    field: 'creditHold',
+    expected: 'true',
+    actual: 'false',
+  })),
+  dashboardUrl: 'http://127.0.0.1:3000/exceptions?rule=credit-hold-visible',
+  updatedAt: new Date('2026-11-29T06:00:00Z'),
+};
+
+describe('buildAlertMessage', () => {
+  it('builds a valid Block Kit message with summary, five examples, buttons and a dashboard link', () => {
+    const message = buildAlertMessage(base);
+    expect(blockKitProblems(message)).toEqual([]);
+    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
+    const examples = JSON.stringify(message.blocks[2]);
+    expect(examples.match(/C00\d/g)).toHaveLength(5);
+    expect(examples).toMatch(/and 35 more/);
+    expect(JSON.stringify(message.blocks[4])).toContain('rule=credit-hold-visible');
+  });
+
+  it('drops examples and buttons once resolved', () => {
+    const message = buildAlertMessage({ ...base, state: 'resolved' });
+    expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context']);
+    expect(message.text).toMatch(/^Resolved: /);
+  });
+
+  it('keeps to Block Kit limits with hostile, oversized input', () => {
+    const message = buildAlertMessage({
+      ...base,
+      title: 'x'.repeat(1000),
+      ruleId: '<!channel> & <script>',
+      examples: [{ key: 'k'.repeat(5000), system: 'crm', field: 'f'.repeat(5000), expected: 'e'.repeat(5000) }],
+    });
+    expect(blockKitProblems(message)).toEqual([]);
+    expect(JSON.stringify(message)).not.toContain('<!channel>');
+  });
+
+  it('masks emails and phone numbers in examples', () => {
+    expect(maskPersonalData('jane.doe@acme-supply.com')).toBe('j***@acme-supply.com');
+    expect(maskPersonalData('+49 30 1234 5678')).toBe('***78');
+    const message = buildAlertMessage({
+      ...base,
+      examples: [{ key: 'C1', system: 'crm', field: 'email', expected: 'ann@x.io', actual: 'bob@y.io' }],
+    });
+    expect(JSON.stringify(message)).not.toMatch(/ann@|bob@/);
+  });
+});

@@ -1,0 +1,133 @@
+import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
+import { maskPersonalData } from './personal-data-mask';
+
+export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface AlertExample {
+  key: string;
+  system: string;
+  field: string;
+  expected?: string;
+  actual?: string;
+}
+
+/** What one Slack message says about one alert (a rule and routing key) at one moment. */
+export interface AlertMessageInput {
+  alertId: string;
+  title: string;
+  ruleId: string;
+  severity: AlertSeverity;
+  domain: string;
+  state: 'firing' | 'resolved';
+  counts: { new: number; open: number; resolved: number; affectedPercent?: number };
+  examples: AlertExample[];
+  dashboardUrl: string;
+  updatedAt: Date;
+  acknowledgedBy?: string;
+  snoozedUntil?: Date;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Block Kit limits the builder keeps to (Slack rejects or truncates past them). */
+export const BLOCK_KIT_LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  buttonText: 75,
+  actionValue: 2000,
+  fallbackText: 4000,
+} as const;
+
+const MAX_EXAMPLES = 5;
+const SEVERITY_EMOJI: Record<AlertSeverity, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':white_circle:',
+};
+
+export const ALERT_ACTIONS = {
+  acknowledge: 'alert.acknowledge',
+  approveFixes: 'alert.approve_fixes',
+  snooze1h: 'alert.snooze_1h',
+  snooze24h: 'alert.snooze_24h',
+} as const;
+
+const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+// Slack mrkdwn treats these three as control characters.
+const escapeMrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function exampleLine(example: AlertExample): string {
+  const expected = example.expected === undefined ? '' : ` expected \`${maskPersonalData(example.expected)}\``;
+  const actual = example.actual === undefined ? '' : ` got \`${maskPersonalData(example.actual)}\``;
+  return escapeMrkdwn(`• ${example.key} · ${example.system}.${example.field}:${expected}${actual}`);
+}
+
+export function buildAlertMessage(input: AlertMessageInput): SlackMessage {
+  const resolved = input.state === 'resolved';
+  const icon = resolved ? ':white_check_mark:' : SEVERITY_EMOJI[input.severity];
+  const headline = `${resolved ? 'Resolved: ' : ''}${input.title}`;
+  const summary =
+    `${icon} *${escapeMrkdwn(truncate(headline, 200))}*\n` +
+    `Rule \`${escapeMrkdwn(input.ruleId)}\` · ${input.severity} · ${escapeMrkdwn(input.domain)}` +
+    (input.acknowledgedBy ? `\nAcknowledged by ${escapeMrkdwn(input.acknowledgedBy)}` : '') +
+    (input.snoozedUntil ? `\nSnoozed until ${input.snoozedUntil.toISOString()}` : '');
+  const fields: SectionBlock['fields'] = [
+    { type: 'mrkdwn', text: `*New*\n${input.counts.new}` },
+    { type: 'mrkdwn', text: `*Open*\n${input.counts.open}` },
+    { type: 'mrkdwn', text: `*Resolved*\n${input.counts.resolved}` },
+  ];
+  if (input.counts.affectedPercent !== undefined) {
+    fields.push({ type: 'mrkdwn', text: `*Records affected*\n${input.counts.affectedPercent.toFixed(2)}%` });
+  }
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(headline, BLOCK_KIT_LIMITS.headerText) } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(summary, BLOCK_KIT_LIMITS.sectionText) }, fields },
+  ];
+  const examples = input.examples.slice(0, MAX_EXAMPLES);
+  if (examples.length > 0 && !resolved) {
+    const more = input.counts.open - examples.length;
+    const text = `*Examples*\n${examples.map(exampleLine).join('\n')}${more > 0 ? `\n…and ${more} more` : ''}`;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, BLOCK_KIT_LIMITS.sectionText) } });
+  }
+  if (!resolved) blocks.push(actionsBlock(input));
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `<${input.dashboardUrl}|Open in Driftwatch> · updated ${input.updatedAt.toISOString()}`,
+      },
+    ],
+  });
+  return {
+    text: truncate(`${headline}: ${input.counts.open} open, ${input.counts.new} new`, BLOCK_KIT_LIMITS.fallbackText),
+    blocks,
+  };
+}
+
+function actionsBlock(input: AlertMessageInput): ActionsBlock {
+  const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
+    type: 'button' as const,
+    text: { type: 'plain_text' as const, text },
+    action_id: actionId,
+    value: input.alertId,
+    ...(style ? { style } : {}),
+  });
+  return {
+    type: 'actions',
+    block_id: `alert:${input.alertId}`.slice(0, 255),
+    elements: [
+      button('Acknowledge', ALERT_ACTIONS.acknowledge, 'primary'),
+      button('Approve fixes', ALERT_ACTIONS.approveFixes),
+      button('Snooze 1h', ALERT_ACTIONS.snooze1h),
+      button('Snooze 24h', ALERT_ACTIONS.snooze24h),
+    ],
+  };
+}
