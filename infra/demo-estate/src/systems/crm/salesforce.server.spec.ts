@@ -1,0 +1,247 @@
+import { startEstate, type RunningEstate } from '../../estate/estate';
+
+declare global {
+  interface Response {
+    // Test bodies are asserted field by field; typing every vendor shape here would add nothing.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    json(): Promise<any>;
+  }
+}
+
+describe('CRM (Salesforce REST subset) over HTTP', () => {
+  let estate: RunningEstate;
+  let token: string;
+  const api = (path: string) => `${estate.crm.baseUrl}/services/data/v60.0${path}`;
+  const auth = () => ({ Authorization: `Bearer ${token}` });
+  const query = async (soql: string) => fetch(api(`/query?q=${encodeURIComponent(soql)}`), { headers: auth() });
+
+  beforeAll(async () => {
+    estate = await startEstate({ customers: 2500, seed: 7 });
+    const res = await fetch(estate.crm.tokenUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: estate.crm.clientId,
+        client_secret: estate.crm.clientSecret,
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.instance_url).toBe(estate.crm.baseUrl);
+    expect(body.token_type).toBe('Bearer');
+    token = body.access_token;
+  });
+
+  afterAll(async () => {
+    await estate.stop();
+  });
+
+  it('rejects bad client credentials with an OAuth error', async () => {
+    const res = await fetch(estate.crm.tokenUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid_client', error_description: 'invalid client credentials' });
+  });
+
+  it('answers 401 INVALID_SESSION_ID without a valid token', async () => {
+    const res = await fetch(api('/query?q=SELECT+Id+FROM+Account'), { headers: { Authorization: 'Bearer nope' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual([
+      { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID', fields: [] },
+    ]);
+  });
+
+  it('pages a full Account query 2,000 at a time through nextRecordsUrl', async () => {
+    const first = await (
+      await query('SELECT Id, Name, ERP_Customer_Number__c, SystemModstamp FROM Account ORDER BY SystemModstamp, Id')
+    ).json();
+    expect(first.totalSize).toBe(2500);
+    expect(first.done).toBe(false);
+    expect(first.records).toHaveLength(2000);
+    expect(first.nextRecordsUrl).toMatch(/^\/services\/data\/v60\.0\/query\/01g[A-Za-z0-9]+-2000$/);
+    expect(first.records[0].attributes.type).toBe('Account');
+    expect(first.records[0].SystemModstamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+    const second = await (await fetch(`${estate.crm.baseUrl}${first.nextRecordsUrl}`, { headers: auth() })).json();
+    expect(second.done).toBe(true);
+    expect(second.nextRecordsUrl).toBeUndefined();
+    expect(second.records).toHaveLength(500);
+    const stamps = [...first.records, ...second.records].map((r: { SystemModstamp: string }) =>
+      Date.parse(r.SystemModstamp.replace('+0000', 'Z')),
+    );
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+    expect(new Set([...first.records, ...second.records].map((r: { Id: string }) => r.Id)).size).toBe(2500);
+  });
+
+  it('filters on SystemModstamp and Id with datetime literals, IN and LIMIT', async () => {
+    const all = await (
+      await query('SELECT Id, SystemModstamp FROM Account ORDER BY SystemModstamp DESC LIMIT 10')
+    ).json();
+    expect(all.records).toHaveLength(10);
+    const pivot = all.records[4].SystemModstamp.replace('+0000', 'Z');
+    const newer = await (await query(`SELECT Id FROM Account WHERE SystemModstamp > ${pivot}`)).json();
+    expect(newer.totalSize).toBeGreaterThanOrEqual(4);
+    const ids = all.records
+      .slice(0, 3)
+      .map((r: { Id: string }) => `'${r.Id}'`)
+      .join(',');
+    const byIds = await (await query(`SELECT Id FROM Account WHERE Id IN (${ids})`)).json();
+    expect(byIds.totalSize).toBe(3);
+    const quoted = await query(`SELECT Id FROM Account WHERE SystemModstamp > '${pivot}'`);
+    expect(quoted.status).toBe(400);
+    expect((await quoted.json())[0].errorCode).toBe('INVALID_FIELD');
+  });
+
+  it('reports unknown fields, objects and malformed SOQL in Salesforce error bodies', async () => {
+    const field = await query('SELECT Id, Nope__c FROM Account');
+    expect(field.status).toBe(400);
+    expect((await field.json())[0]).toMatchObject({ errorCode: 'INVALID_FIELD' });
+    const object = await query('SELECT Id FROM Widget');
+    expect((await object.json())[0]).toMatchObject({ errorCode: 'INVALID_TYPE' });
+    const malformed = await query('SELECT FROM Account WHERE');
+    expect((await malformed.json())[0]).toMatchObject({ errorCode: 'MALFORMED_QUERY' });
+  });
+
+  it('reads relationship fields on Contact and Opportunity', async () => {
+    const res = await (await query('SELECT Id, LastName, Account.ERP_Customer_Number__c FROM Contact LIMIT 3')).json();
+    expect(res.records[0].Account.ERP_Customer_Number__c).toMatch(/^C\d{6}$/);
+    const opp = await (
+      await query(
+        "SELECT Id, ERP_Order_Number__c, Order_Status__c FROM Opportunity WHERE Order_Status__c = 'delivered' LIMIT 1",
+      )
+    ).json();
+    expect(opp.records[0].Order_Status__c).toBe('Delivered');
+  });
+
+  it('updates an Account by Id, bumps SystemModstamp and counts the write', async () => {
+    const before = (
+      await (await query("SELECT Id, SystemModstamp FROM Account WHERE ERP_Customer_Number__c = 'C000010'")).json()
+    ).records[0];
+    const res = await fetch(api(`/sobjects/Account/${before.Id}`), {
+      method: 'PATCH',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ Phone: '(212) 555-0199' }),
+    });
+    expect(res.status).toBe(204);
+    const after = await (await fetch(api(`/sobjects/Account/${before.Id}`), { headers: auth() })).json();
+    expect(after.Phone).toBe('(212) 555-0199');
+    expect(Date.parse(after.SystemModstamp.replace('+0000', 'Z'))).toBeGreaterThan(
+      Date.parse(before.SystemModstamp.replace('+0000', 'Z')),
+    );
+    const stats = await (await fetch(`${estate.crm.baseUrl}/__admin/stats`)).json();
+    expect(stats.writesByKey[`Account/${before.Id}`]).toBe(1);
+  });
+
+  it('rejects bad writes with field-level errors', async () => {
+    const id = (await (await query('SELECT Id FROM Account LIMIT 1')).json()).records[0].Id;
+    const res = await fetch(api(`/sobjects/Account/${id}`), {
+      method: 'PATCH',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ Name: '', Credit_Hold__c: 'yes', SystemModstamp: 'x' }),
+    });
+    expect(res.status).toBe(400);
+    const codes = (await res.json()).map((e: { errorCode: string }) => e.errorCode).sort();
+    expect(codes).toEqual(['INVALID_FIELD_FOR_INSERT_UPDATE', 'JSON_PARSER_ERROR', 'REQUIRED_FIELD_MISSING']);
+    const missing = await fetch(api('/sobjects/Account/001000000000000AAA'), { headers: auth() });
+    expect(missing.status).toBe(404);
+    expect((await missing.json())[0].errorCode).toBe('NOT_FOUND');
+  });
+
+  it('upserts by ERP_Customer_Number__c: 200 on update, 201 on create', async () => {
+    const headers = { ...auth(), 'Content-Type': 'application/json' };
+    const updated = await fetch(api('/sobjects/Account/ERP_Customer_Number__c/C000020'), {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ Credit_Hold__c: true }),
+    });
+    expect(updated.status).toBe(200);
+    expect(await updated.json()).toMatchObject({ success: true, created: false });
+    const created = await fetch(api('/sobjects/Account/ERP_Customer_Number__c/C999999'), {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ Name: 'New Co Inc.' }),
+    });
+    expect(created.status).toBe(201);
+    const body = await created.json();
+    expect(body).toMatchObject({ success: true, created: true });
+    expect(body.id).toMatch(/^001[A-Za-z0-9]{15}$/);
+  });
+
+  it('applies composite updates per record and honours allOrNone', async () => {
+    const ids = (await (await query('SELECT Id FROM Account ORDER BY Id LIMIT 2')).json()).records.map(
+      (r: { Id: string }) => r.Id,
+    );
+    const headers = { ...auth(), 'Content-Type': 'application/json' };
+    const mixed = await fetch(api('/composite/sobjects'), {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({
+        allOrNone: false,
+        records: [
+          { attributes: { type: 'Account' }, id: ids[0], Website: 'https://a.example' },
+          { attributes: { type: 'Account' }, id: ids[1], Name: '' },
+        ],
+      }),
+    });
+    const results = await mixed.json();
+    expect(results[0]).toEqual({ id: ids[0], success: true, errors: [] });
+    expect(results[1].success).toBe(false);
+    expect(results[1].errors[0].statusCode).toBe('REQUIRED_FIELD_MISSING');
+    const atomic = await (
+      await fetch(api('/composite/sobjects'), {
+        method: 'PATCH',
+        headers,
+        body: JSON.stringify({
+          allOrNone: true,
+          records: [
+            { attributes: { type: 'Account' }, id: ids[0], Website: 'https://b.example' },
+            { attributes: { type: 'Account' }, id: ids[1], Name: '' },
+          ],
+        }),
+      })
+    ).json();
+    expect(atomic[0].errors[0].statusCode).toBe('ALL_OR_NONE_OPERATION_ROLLED_BACK');
+    const account = await (await fetch(api(`/sobjects/Account/${ids[0]}`), { headers: auth() })).json();
+    expect(account.Website).toBe('https://a.example');
+    const tooMany = await fetch(api('/composite/sobjects'), {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({
+        records: Array.from({ length: 201 }, () => ({ attributes: { type: 'Account' }, id: ids[0] })),
+      }),
+    });
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json())[0].errorCode).toBe('EXCEEDED_ID_LIMIT');
+  });
+
+  it('throttles with REQUEST_LIMIT_EXCEEDED and fails with 503 when told to', async () => {
+    await fetch(`${estate.crm.baseUrl}/__admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ next: ['throttle', 'outage'] }),
+    });
+    const throttled = await query('SELECT Id FROM Account LIMIT 1');
+    expect(throttled.status).toBe(403);
+    expect(throttled.headers.get('retry-after')).toBe('2');
+    expect((await throttled.json())[0].errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
+    const down = await query('SELECT Id FROM Account LIMIT 1');
+    expect(down.status).toBe(503);
+    expect((await query('SELECT Id FROM Account LIMIT 1')).status).toBe(200);
+  });
+
+  it('expires tokens on demand', async () => {
+    await fetch(`${estate.crm.baseUrl}/__admin/expire-tokens`, { method: 'POST' });
+    expect((await query('SELECT Id FROM Account LIMIT 1')).status).toBe(401);
+    const res = await fetch(estate.crm.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: estate.crm.clientId,
+        client_secret: estate.crm.clientSecret,
+      }),
+    });
+    token = (await res.json()).access_token;
+  });
+});

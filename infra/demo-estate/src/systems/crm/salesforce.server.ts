@@ -1,0 +1,773 @@
+/**
+ * CRM: the Salesforce REST API subset a connector uses (OAuth2 client credentials, SOQL query with
+ * query-locator paging, sObject read/update/upsert-by-external-id/create, composite sObject updates),
+ * with Salesforce's own status codes and error bodies.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  HttpError,
+  malformRecord,
+  sendEmpty,
+  sendJson,
+  SystemServer,
+  type ErrorStyle,
+  type RequestContext,
+} from '../../http/system-server';
+import type { SystemFaults } from '../../http/fault-injector';
+import { bearerOf, TokenStore } from '../../http/token-store';
+import type { Row } from '../../store/record-table';
+import { SF_OBJECTS, sfDateTime, toId18, type SfField, type SfObject, type SfRecord } from './salesforce-schema';
+import { parseSoql, SoqlError, type Condition, type SoqlQuery, type SoqlValue } from './soql.parser';
+import type { SalesforceStore } from './salesforce.store';
+
+export const SF_API_VERSION = '60.0';
+const PAGE_SIZE = 2000;
+const COMPOSITE_LIMIT = 200;
+const LOCATOR_TTL_MS = 15 * 60_000;
+const MAX_OPEN_LOCATORS = 500;
+const EXTERNAL_ID_FIELDS: Record<string, string> = {
+  account: 'ERP_Customer_Number__c',
+  opportunity: 'ERP_Order_Number__c',
+};
+
+export interface SalesforceCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface SalesforceServerOptions {
+  store: SalesforceStore;
+  credentials: SalesforceCredentials;
+  faults?: SystemFaults;
+  seed?: number;
+  tokenTtlSeconds?: number;
+}
+
+type SfError = { message: string; errorCode: string; fields?: string[] };
+const sfError = (status: number, errors: SfError[], headers: Record<string, string> = {}) =>
+  new HttpError(
+    status,
+    errors.map((e) => ({ message: e.message, errorCode: e.errorCode, fields: e.fields ?? [] })),
+    headers,
+  );
+
+const SALESFORCE_ERRORS: ErrorStyle = {
+  unauthorized: () => sfError(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]),
+  throttled: (retryAfter) =>
+    sfError(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], {
+      'Retry-After': String(retryAfter),
+    }),
+  outage: (status) =>
+    sfError(status, [{ message: 'Service temporarily unavailable, please retry', errorCode: 'SERVER_UNAVAILABLE' }]),
+  notFound: () => sfError(404, [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]),
+  badRequest: (message) => sfError(400, [{ message, errorCode: 'JSON_PARSER_ERROR' }]),
+  internal: (message) =>
+    sfError(500, [{ message: `An unexpected error occurred: ${message}`, errorCode: 'UNKNOWN_EXCEPTION' }]),
+};
+
+interface Locator {
+  object: SfObject;
+  fields: string[];
+  keys: string[];
+  expiresAt: number;
+}
+
+type Getter = (row: Row<SfRecord>) => unknown;
+
+export class SalesforceServer {
+  readonly http: SystemServer;
+  private readonly tokens: TokenStore;
+  private readonly locators = new Map<string, Locator>();
+  private apiCalls = 0;
+
+  constructor(private readonly options: SalesforceServerOptions) {
+    this.tokens = new TokenStore(options.tokenTtlSeconds ?? 7200);
+    const store = options.store;
+    this.http = new SystemServer('crm', SALESFORCE_ERRORS, options.faults, options.seed, {
+      expireTokens: () => this.tokens.expireAll(),
+      record: (entity, key) => {
+        const row = store.table(entity)?.get(key);
+        return row ? this.present(SF_OBJECTS.get(entity.toLowerCase())!, row, null) : undefined;
+      },
+      mutate: (entity, key, fields) => {
+        const object = SF_OBJECTS.get(entity.toLowerCase());
+        const row = store.table(entity)?.get(key);
+        if (!object || !row) throw new Error(`no ${entity} ${key}`);
+        store.put(object.name, { ...row.record, ...(fields as SfRecord), Id: key }, Date.now());
+        return this.present(object, store.table(entity)!.get(key)!, null);
+      },
+    });
+    const v = String.raw`/services/data/v\d+\.\d`;
+    this.http
+      .route('POST', /^\/services\/oauth2\/token$/, (ctx) => this.token(ctx), { faultable: false })
+      .route('GET', /^\/services\/data\/?$/, (ctx) => this.versions(ctx))
+      .route('GET', new RegExp(`^${v}/query/?$`), (ctx) => this.query(ctx), { list: true })
+      .route('GET', new RegExp(`^${v}/query/(?<locator>[A-Za-z0-9]+)-(?<offset>\\d+)$`), (ctx) => this.queryMore(ctx), {
+        list: true,
+      })
+      .route('PATCH', new RegExp(`^${v}/composite/sobjects/?$`), (ctx) => this.composite(ctx))
+      .route('GET', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<id>\\w+)$`), (ctx) => this.getRecord(ctx))
+      .route('PATCH', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<id>\\w+)$`), (ctx) => this.updateRecord(ctx))
+      .route('POST', new RegExp(`^${v}/sobjects/(?<object>\\w+)/?$`), (ctx) => this.createRecord(ctx))
+      .route('GET', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<field>\\w+)/(?<value>[^/]+)$`), (ctx) =>
+        this.getByExternalId(ctx),
+      )
+      .route('PATCH', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<field>\\w+)/(?<value>[^/]+)$`), (ctx) =>
+        this.upsert(ctx),
+      );
+  }
+
+  get store(): SalesforceStore {
+    return this.options.store;
+  }
+
+  // ---- auth ----
+
+  private async token(ctx: RequestContext): Promise<void> {
+    const form = await ctx.readForm();
+    if (form.get('grant_type') !== 'client_credentials')
+      return sendJson(ctx, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+    const { clientId, clientSecret } = this.options.credentials;
+    if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret)
+      return sendJson(ctx, 400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+    const { token } = this.tokens.issue('00Dd0000000demo!');
+    const issuedAt = String(Date.now());
+    sendJson(ctx, 200, {
+      access_token: token,
+      signature: randomBytes(32).toString('base64'),
+      scope: 'api',
+      instance_url: this.http.baseUrl,
+      id: `${this.http.baseUrl}/id/00Dd0000000demoEAA/005d0000001demoAAA`,
+      token_type: 'Bearer',
+      issued_at: issuedAt,
+    });
+  }
+
+  private authorize(ctx: RequestContext): void {
+    if (!this.tokens.isValid(bearerOf(ctx.req.headers.authorization))) throw SALESFORCE_ERRORS.unauthorized();
+    this.apiCalls++;
+    ctx.res.setHeader('Sforce-Limit-Info', `api-usage=${this.apiCalls}/100000`);
+  }
+
+  private versions(ctx: RequestContext): void {
+    this.authorize(ctx);
+    sendJson(ctx, 200, [{ label: "Spring '24", url: `/services/data/v${SF_API_VERSION}`, version: SF_API_VERSION }]);
+  }
+
+  // ---- query ----
+
+  private query(ctx: RequestContext): void {
+    this.authorize(ctx);
+    const q = ctx.url.searchParams.get('q');
+    if (!q) throw sfError(400, [{ message: 'MALFORMED_QUERY: q parameter is required', errorCode: 'MALFORMED_QUERY' }]);
+    let parsed: SoqlQuery;
+    try {
+      parsed = parseSoql(q);
+    } catch (error) {
+      if (error instanceof SoqlError) throw sfError(400, [{ message: error.message, errorCode: error.errorCode }]);
+      throw error;
+    }
+    const object = SF_OBJECTS.get(parsed.object.toLowerCase());
+    if (!object)
+      throw sfError(400, [
+        {
+          message: `sObject type '${parsed.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`,
+          errorCode: 'INVALID_TYPE',
+        },
+      ]);
+    const rows = this.execute(object, parsed);
+    if (parsed.count) return sendJson(ctx, 200, { totalSize: rows.length, done: true, records: [] });
+    const fields = parsed.fields.map((name) => this.canonicalPath(object, name));
+    this.respondPage(
+      ctx,
+      object,
+      fields,
+      rows.map((r) => r.record.Id as string),
+      0,
+      this.batchSize(ctx),
+    );
+  }
+
+  private queryMore(ctx: RequestContext): void {
+    this.authorize(ctx);
+    const locator = this.locators.get(ctx.params.locator);
+    if (!locator || locator.expiresAt < Date.now())
+      throw sfError(400, [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }]);
+    const offset = Number(ctx.params.offset);
+    this.respondPage(
+      ctx,
+      locator.object,
+      locator.fields,
+      locator.keys,
+      offset,
+      this.batchSize(ctx),
+      ctx.params.locator,
+    );
+  }
+
+  private batchSize(ctx: RequestContext): number {
+    const header = String(ctx.req.headers['sforce-query-options'] ?? '');
+    const m = /batchSize=(\d+)/i.exec(header);
+    return m ? Math.max(200, Math.min(PAGE_SIZE, Number(m[1]))) : PAGE_SIZE;
+  }
+
+  private respondPage(
+    ctx: RequestContext,
+    object: SfObject,
+    fields: string[],
+    keys: string[],
+    offset: number,
+    size: number,
+    locatorId?: string,
+  ): void {
+    const table = this.store.table(object.name)!;
+    const end = Math.min(keys.length, offset + size);
+    const records: Record<string, unknown>[] = [];
+    for (let i = offset; i < end; i++) {
+      const row = table.get(keys[i]);
+      if (row) records.push(this.present(object, row, fields));
+    }
+    if (ctx.faults.has('malformed') && records.length > 0) {
+      const pick = (types: string[]) =>
+        fields.find((fld) => types.includes(object.fields.get(fld)?.type ?? '')) ?? fields[0];
+      malformRecord(
+        records[0],
+        { date: pick(['datetime', 'date']), required: pick(['id']), text: pick(['string', 'textarea']) },
+        offset / size,
+      );
+    }
+    const done = end >= keys.length;
+    let nextRecordsUrl: string | undefined;
+    if (!done) {
+      let id = locatorId;
+      if (!id) {
+        id = `01g${randomBytes(9).toString('hex').slice(0, 15)}`;
+        this.sweepLocators();
+        this.locators.set(id, { object, fields, keys, expiresAt: Date.now() + LOCATOR_TTL_MS });
+      }
+      nextRecordsUrl = `/services/data/v${SF_API_VERSION}/query/${id}-${end}`;
+    } else if (locatorId) this.locators.delete(locatorId);
+    sendJson(ctx, 200, { totalSize: keys.length, done, ...(nextRecordsUrl ? { nextRecordsUrl } : {}), records });
+  }
+
+  private sweepLocators(): void {
+    const now = Date.now();
+    for (const [id, l] of this.locators) if (l.expiresAt < now) this.locators.delete(id);
+    while (this.locators.size >= MAX_OPEN_LOCATORS) this.locators.delete(this.locators.keys().next().value!);
+  }
+
+  private canonicalPath(object: SfObject, path: string): string {
+    const parts = path.split('.');
+    if (parts.length === 1) {
+      const field = object.byLowerName.get(path.toLowerCase());
+      if (!field) throw this.noSuchColumn(object, path);
+      return field.name;
+    }
+    if (parts.length !== 2)
+      throw sfError(400, [
+        { message: `Relationship paths deeper than one level are not supported: ${path}`, errorCode: 'INVALID_FIELD' },
+      ]);
+    const ref = [...object.fields.values()].find((x) => x.relationshipName?.toLowerCase() === parts[0].toLowerCase());
+    if (!ref?.referenceTo) throw this.noSuchColumn(object, path);
+    const target = SF_OBJECTS.get(ref.referenceTo.toLowerCase())!;
+    const field = target.byLowerName.get(parts[1].toLowerCase());
+    if (!field) throw this.noSuchColumn(object, path);
+    return `${ref.relationshipName}.${field.name}`;
+  }
+
+  private noSuchColumn(object: SfObject, name: string): HttpError {
+    return sfError(400, [
+      {
+        message: `No such column '${name}' on entity '${object.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`,
+        errorCode: 'INVALID_FIELD',
+      },
+    ]);
+  }
+
+  private fieldOf(object: SfObject, path: string): SfField {
+    const canonical = this.canonicalPath(object, path);
+    const parts = canonical.split('.');
+    if (parts.length === 1) return object.fields.get(canonical)!;
+    const ref = [...object.fields.values()].find((x) => x.relationshipName === parts[0])!;
+    return SF_OBJECTS.get(ref.referenceTo!.toLowerCase())!.fields.get(parts[1])!;
+  }
+
+  /** A comparable value of a field: datetimes as ms, strings lower-cased unless an Id. */
+  private getter(object: SfObject, path: string): Getter {
+    const canonical = this.canonicalPath(object, path);
+    const parts = canonical.split('.');
+    const field = this.fieldOf(object, path);
+    const value = (record: SfRecord, row: Row<SfRecord> | undefined, name: string): unknown => {
+      if (name === 'SystemModstamp' || name === 'LastModifiedDate') return row?.modifiedAt ?? null;
+      if (name === 'IsDeleted') return false;
+      const v = record[name];
+      if (v === undefined || v === null) return null;
+      if (field.type === 'datetime') return Date.parse(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+      if (typeof v === 'string' && field.type !== 'id' && field.type !== 'reference') return v.toLowerCase();
+      return v;
+    };
+    if (parts.length === 1) return (row) => value(row.record, row, canonical);
+    const ref = [...object.fields.values()].find((x) => x.relationshipName === parts[0])!;
+    const target = this.store.table(ref.referenceTo!)!;
+    return (row) => {
+      const id = row.record[ref.name];
+      const targetRow = typeof id === 'string' ? target.get(id) : undefined;
+      return targetRow ? value(targetRow.record, targetRow, parts[1]) : null;
+    };
+  }
+
+  private literal(object: SfObject, path: string, v: SoqlValue): unknown {
+    const field = this.fieldOf(object, path);
+    if (field.type === 'datetime') {
+      if (v === null) return null;
+      if (typeof v !== 'object' || !('datetime' in v))
+        throw sfError(400, [
+          {
+            message: `value of filter criterion for field '${field.name}' must be of type dateTime and should not be enclosed in quotes`,
+            errorCode: 'INVALID_FIELD',
+          },
+        ]);
+      return v.datetime;
+    }
+    if (v !== null && typeof v === 'object') return 'datetime' in v ? v.datetime : v.date;
+    if (typeof v === 'string' && field.type !== 'id' && field.type !== 'reference') return v.toLowerCase();
+    return v;
+  }
+
+  private compile(object: SfObject, c: Condition): (row: Row<SfRecord>) => boolean {
+    switch (c.kind) {
+      case 'and': {
+        const l = this.compile(object, c.left);
+        const r = this.compile(object, c.right);
+        return (row) => l(row) && r(row);
+      }
+      case 'or': {
+        const l = this.compile(object, c.left);
+        const r = this.compile(object, c.right);
+        return (row) => l(row) || r(row);
+      }
+      case 'not': {
+        const inner = this.compile(object, c.inner);
+        return (row) => !inner(row);
+      }
+      case 'in': {
+        const get = this.getter(object, c.field);
+        const values = new Set(c.values.map((v) => idKey(this.literal(object, c.field, v))));
+        return (row) => values.has(idKey(get(row))) !== c.negated;
+      }
+      case 'cmp': {
+        const get = this.getter(object, c.field);
+        const lit = this.literal(object, c.field, c.value);
+        switch (c.op) {
+          case '=':
+            return (row) => idKey(get(row)) === idKey(lit);
+          case '!=':
+            return (row) => idKey(get(row)) !== idKey(lit);
+          case 'like': {
+            const re = new RegExp(
+              `^${String(lit)
+                .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+                .replace(/%/g, '.*')
+                .replace(/_/g, '.')}$`,
+              'i',
+            );
+            return (row) => {
+              const v = get(row);
+              return typeof v === 'string' && re.test(v);
+            };
+          }
+          case '<':
+            return (row) => cmp(get(row), lit) < 0;
+          case '<=':
+            return (row) => cmp(get(row), lit) <= 0;
+          case '>':
+            return (row) => cmp(get(row), lit) > 0;
+          case '>=':
+            return (row) => cmp(get(row), lit) >= 0;
+        }
+      }
+    }
+  }
+
+  private execute(object: SfObject, q: SoqlQuery): Row<SfRecord>[] {
+    const table = this.store.table(object.name)!;
+    const where = q.where ? this.compile(object, q.where) : null;
+    let rows: Row<SfRecord>[] = [];
+    for (const row of table.rowsInOrder()) if (!where || where(row)) rows.push(row);
+    if (q.orderBy.length > 0) {
+      const keys = q.orderBy.map((o) => ({ ...o, get: this.getter(object, o.field) }));
+      rows.sort((a, b) => {
+        for (const k of keys) {
+          const va = k.get(a);
+          const vb = k.get(b);
+          if (va === null || vb === null) {
+            if (va === vb) continue;
+            return (va === null) === k.nullsLast ? 1 : -1;
+          }
+          const d = cmp(va, vb);
+          if (d !== 0) return k.descending ? -d : d;
+        }
+        return 0;
+      });
+    }
+    if (q.offset > 0 || q.limit !== null)
+      rows = rows.slice(q.offset, q.limit === null ? undefined : q.offset + q.limit);
+    return rows;
+  }
+
+  /** A record as Salesforce returns it: `attributes` first, then the selected fields (all when null). */
+  present(object: SfObject, row: Row<SfRecord>, fields: string[] | null): Record<string, unknown> {
+    const id = row.record.Id as string;
+    const out: Record<string, unknown> = {
+      attributes: { type: object.name, url: `/services/data/v${SF_API_VERSION}/sobjects/${object.name}/${id}` },
+    };
+    for (const name of fields ?? [...object.fields.keys()]) {
+      const parts = name.split('.');
+      if (parts.length === 2) {
+        const ref = [...object.fields.values()].find((x) => x.relationshipName === parts[0])!;
+        const targetId = row.record[ref.name];
+        const target = typeof targetId === 'string' ? this.store.table(ref.referenceTo!)!.get(targetId) : undefined;
+        if (!target) {
+          out[parts[0]] = null;
+          continue;
+        }
+        const nested = (out[parts[0]] ??= {
+          attributes: {
+            type: ref.referenceTo,
+            url: `/services/data/v${SF_API_VERSION}/sobjects/${ref.referenceTo}/${targetId as string}`,
+          },
+        }) as Record<string, unknown>;
+        nested[parts[1]] = this.fieldValue(target, parts[1]);
+      } else out[name] = this.fieldValue(row, name);
+    }
+    return out;
+  }
+
+  private fieldValue(row: Row<SfRecord>, name: string): unknown {
+    if (name === 'SystemModstamp' || name === 'LastModifiedDate') return sfDateTime(row.modifiedAt);
+    if (name === 'IsDeleted') return false;
+    return row.record[name] ?? null;
+  }
+
+  // ---- records ----
+
+  private objectOf(name: string): SfObject {
+    const object = SF_OBJECTS.get(name.toLowerCase());
+    if (!object) throw sfError(404, [{ message: `The requested resource does not exist`, errorCode: 'NOT_FOUND' }]);
+    return object;
+  }
+
+  private getRecord(ctx: RequestContext): void {
+    this.authorize(ctx);
+    const object = this.objectOf(ctx.params.object);
+    const row = this.findById(object, ctx.params.id);
+    if (!row) throw SALESFORCE_ERRORS.notFound('');
+    const fields = ctx.url.searchParams.get('fields');
+    sendJson(
+      ctx,
+      200,
+      this.present(object, row, fields ? fields.split(',').map((x) => this.canonicalPath(object, x.trim())) : null),
+    );
+  }
+
+  private findById(object: SfObject, id: string): Row<SfRecord> | undefined {
+    const table = this.store.table(object.name)!;
+    return table.get(id.length === 15 ? toId18(id) : id);
+  }
+
+  /** Validates a write body; returns Salesforce errors rather than throwing so composite can collect them. */
+  private validate(
+    object: SfObject,
+    body: Record<string, unknown>,
+    creating: boolean,
+    existing?: SfRecord,
+  ): { errors: SfError[]; values: SfRecord } {
+    const errors: SfError[] = [];
+    const values: SfRecord = {};
+    for (const [name, raw] of Object.entries(body)) {
+      if (name === 'attributes' || (name === 'Id' && !creating) || name === 'id') continue;
+      const field = object.byLowerName.get(name.toLowerCase());
+      if (!field) {
+        errors.push({
+          message: `No such column '${name}' on sobject of type ${object.name}`,
+          errorCode: 'INVALID_FIELD',
+          fields: [name],
+        });
+        continue;
+      }
+      if (!field.updateable) {
+        errors.push({
+          message: `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+          errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+          fields: [field.name],
+        });
+        continue;
+      }
+      const problem = typeProblem(field, raw);
+      if (problem) {
+        errors.push({ ...problem, fields: [field.name] });
+        continue;
+      }
+      if (
+        field.type === 'reference' &&
+        typeof raw === 'string' &&
+        raw &&
+        !this.store.table(field.referenceTo!)?.get(raw)
+      ) {
+        errors.push({
+          message: `${field.name}: id value of incorrect type: ${raw}`,
+          errorCode: 'FIELD_INTEGRITY_EXCEPTION',
+          fields: [field.name],
+        });
+        continue;
+      }
+      values[field.name] = raw as SfRecord[string];
+    }
+    for (const field of object.fields.values()) {
+      if (!field.required) continue;
+      const after = field.name in values ? values[field.name] : creating ? undefined : existing?.[field.name];
+      if (after === undefined || after === null || after === '')
+        errors.push({
+          message: `Required fields are missing: [${field.name}]`,
+          errorCode: 'REQUIRED_FIELD_MISSING',
+          fields: [field.name],
+        });
+    }
+    return { errors, values };
+  }
+
+  private async updateRecord(ctx: RequestContext): Promise<void> {
+    this.authorize(ctx);
+    const object = this.objectOf(ctx.params.object);
+    const row = this.findById(object, ctx.params.id);
+    if (!row) throw SALESFORCE_ERRORS.notFound('');
+    const body = await this.jsonObject(ctx);
+    const { errors, values } = this.validate(object, body, false, row.record);
+    if (errors.length > 0) throw sfError(400, errors);
+    this.write(object, { ...row.record, ...values });
+    sendEmpty(ctx, 204);
+  }
+
+  private async createRecord(ctx: RequestContext): Promise<void> {
+    this.authorize(ctx);
+    const object = this.objectOf(ctx.params.object);
+    const body = await this.jsonObject(ctx);
+    const { errors, values } = this.validate(object, body, true);
+    if (errors.length > 0) throw sfError(400, errors);
+    const id = this.store.newId(object.keyPrefix);
+    this.write(object, { ...values, Id: id, CreatedDate: sfDateTime(Date.now()) });
+    sendJson(ctx, 201, { id, success: true, errors: [] });
+  }
+
+  private externalIdField(object: SfObject, name: string): string {
+    const expected = EXTERNAL_ID_FIELDS[object.name.toLowerCase()];
+    if (!expected || expected.toLowerCase() !== name.toLowerCase())
+      throw sfError(404, [
+        { message: `Provided external ID field does not exist or is not accessible: ${name}`, errorCode: 'NOT_FOUND' },
+      ]);
+    return expected;
+  }
+
+  private matchesByExternalId(object: SfObject, field: string, value: string): Row<SfRecord>[] {
+    const table = this.store.table(object.name)!;
+    if (object.name === 'Account')
+      return this.store
+        .accountIdsByCustomerNumber(value)
+        .map((id) => table.get(id)!)
+        .filter(Boolean);
+    const id = this.store.opportunityIdByOrderNumber(value);
+    const row = id ? table.get(id) : undefined;
+    return row && row.record[field] === value ? [row] : [];
+  }
+
+  private getByExternalId(ctx: RequestContext): void {
+    this.authorize(ctx);
+    const object = this.objectOf(ctx.params.object);
+    const field = this.externalIdField(object, ctx.params.field);
+    const rows = this.matchesByExternalId(object, field, ctx.params.value);
+    if (rows.length === 0) throw SALESFORCE_ERRORS.notFound('');
+    if (rows.length > 1)
+      return sendJson(
+        ctx,
+        300,
+        rows.map((r) => `/services/data/v${SF_API_VERSION}/sobjects/${object.name}/${r.record.Id as string}`),
+      );
+    sendJson(ctx, 200, this.present(object, rows[0], null));
+  }
+
+  private async upsert(ctx: RequestContext): Promise<void> {
+    this.authorize(ctx);
+    const object = this.objectOf(ctx.params.object);
+    const field = this.externalIdField(object, ctx.params.field);
+    const value = ctx.params.value;
+    const body = await this.jsonObject(ctx);
+    const rows = this.matchesByExternalId(object, field, value);
+    if (rows.length > 1)
+      return sendJson(
+        ctx,
+        300,
+        rows.map((r) => `/services/data/v${SF_API_VERSION}/sobjects/${object.name}/${r.record.Id as string}`),
+      );
+    if (rows.length === 1) {
+      const { errors, values } = this.validate(object, body, false, rows[0].record);
+      if (errors.length > 0) throw sfError(400, errors);
+      const id = rows[0].record.Id as string;
+      this.write(object, { ...rows[0].record, ...values, [field]: value, Id: id });
+      return sendJson(ctx, 200, { id, success: true, errors: [], created: false });
+    }
+    const { errors, values } = this.validate(object, body, true);
+    if (errors.length > 0) throw sfError(400, errors);
+    const id = this.store.newId(object.keyPrefix);
+    this.write(object, { ...values, [field]: value, Id: id, CreatedDate: sfDateTime(Date.now()) });
+    sendJson(ctx, 201, { id, success: true, errors: [], created: true });
+  }
+
+  private async composite(ctx: RequestContext): Promise<void> {
+    this.authorize(ctx);
+    const body = (await this.jsonObject(ctx)) as { allOrNone?: unknown; records?: unknown };
+    if (!Array.isArray(body.records))
+      throw sfError(400, [{ message: 'records is required', errorCode: 'INVALID_FIELD' }]);
+    if (body.records.length > COMPOSITE_LIMIT)
+      throw sfError(400, [
+        {
+          message: `record limit reached. cannot submit more than ${COMPOSITE_LIMIT} records into this call`,
+          errorCode: 'EXCEEDED_ID_LIMIT',
+        },
+      ]);
+    const allOrNone = body.allOrNone === true;
+    const planned: ({ object: SfObject; record: SfRecord } | null)[] = [];
+    const results: {
+      id?: string;
+      success: boolean;
+      errors: { statusCode: string; message: string; fields: string[] }[];
+    }[] = [];
+    for (const item of body.records as Record<string, unknown>[]) {
+      const attributes = (item?.attributes ?? {}) as { type?: string };
+      const id = typeof item?.id === 'string' ? item.id : typeof item?.Id === 'string' ? item.Id : undefined;
+      const object = attributes.type ? SF_OBJECTS.get(attributes.type.toLowerCase()) : undefined;
+      const fail = (errorCode: string, message: string, fields: string[] = []) => {
+        planned.push(null);
+        results.push({ ...(id ? { id } : {}), success: false, errors: [{ statusCode: errorCode, message, fields }] });
+      };
+      if (!object) {
+        fail('INVALID_TYPE', 'Must send a concrete entity type.');
+        continue;
+      }
+      if (!id) {
+        fail('MISSING_ARGUMENT', 'Id not specified in an update call');
+        continue;
+      }
+      const row = this.store.table(object.name)!.get(id);
+      if (!row) {
+        fail('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+        continue;
+      }
+      const { errors, values } = this.validate(object, item, false, row.record);
+      if (errors.length > 0) {
+        planned.push(null);
+        results.push({
+          id,
+          success: false,
+          errors: errors.map((e) => ({ statusCode: e.errorCode, message: e.message, fields: e.fields ?? [] })),
+        });
+        continue;
+      }
+      planned.push({ object, record: { ...row.record, ...values, Id: id } });
+      results.push({ id, success: true, errors: [] });
+    }
+    const anyFailed = results.some((r) => !r.success);
+    if (allOrNone && anyFailed) {
+      for (const r of results)
+        if (r.success) {
+          r.success = false;
+          r.errors = [
+            {
+              statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+              message:
+                'Record rolled back because not all records were valid and the request was using AllOrNone header',
+              fields: [],
+            },
+          ];
+        }
+    } else for (const p of planned) if (p) this.write(p.object, p.record);
+    sendJson(ctx, 200, results);
+  }
+
+  private async jsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
+    const body = await ctx.readJson();
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw sfError(400, [
+        {
+          message:
+            "Json Deserialization failed on token 'null' and has left off in the middle of parsing a row. Will go to end of row to begin parsing the next row",
+          errorCode: 'INVALID_FIELD',
+        },
+      ]);
+    return body as Record<string, unknown>;
+  }
+
+  private write(object: SfObject, record: SfRecord): void {
+    this.store.put(object.name, record, Date.now());
+    this.http.stats.record(object.name, record.Id as string);
+  }
+}
+
+function typeProblem(field: SfField, raw: unknown): SfError | null {
+  if (raw === null) return null;
+  switch (field.type) {
+    case 'boolean':
+      return typeof raw === 'boolean'
+        ? null
+        : {
+            message: `Cannot deserialize instance of boolean from VALUE_STRING value ${JSON.stringify(raw)}`,
+            errorCode: 'JSON_PARSER_ERROR',
+          };
+    case 'currency':
+      return typeof raw === 'number' && Number.isFinite(raw)
+        ? null
+        : {
+            message: `Cannot deserialize instance of currency from ${JSON.stringify(raw)}`,
+            errorCode: 'JSON_PARSER_ERROR',
+          };
+    case 'datetime':
+    case 'date':
+      return typeof raw === 'string' && !Number.isNaN(Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')))
+        ? null
+        : {
+            message: `${field.name}: value not of required type: ${JSON.stringify(raw)}`,
+            errorCode: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
+          };
+    case 'id':
+    case 'reference':
+    case 'string':
+    case 'textarea':
+    case 'email':
+    case 'phone':
+    case 'url':
+    case 'picklist':
+      if (typeof raw !== 'string')
+        return {
+          message: `${field.name}: value not of required type: ${JSON.stringify(raw)}`,
+          errorCode: 'INVALID_TYPE_ON_FIELD_IN_RECORD',
+        };
+      if (field.length && raw.length > field.length)
+        return {
+          message: `${field.name}: data value too large: ${raw.slice(0, 40)}... (max length=${field.length})`,
+          errorCode: 'STRING_TOO_LONG',
+        };
+      return null;
+  }
+}
+
+function idKey(v: unknown): unknown {
+  // 15- and 18-character forms of one Salesforce Id compare equal.
+  return typeof v === 'string' && v.length === 18 && /^[a-zA-Z0-9]{18}$/.test(v) ? v.slice(0, 15) : v;
+}
+
+function cmp(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}

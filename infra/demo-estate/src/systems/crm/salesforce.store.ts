@@ -1,0 +1,199 @@
+/**
+ * The CRM's own copy of the estate, in Salesforce vocabulary: Accounts keyed by Salesforce Id carrying
+ * the ERP customer number as the external id `ERP_Customer_Number__c`, "Net 30" payment terms,
+ * full country names, national phone formats; Contacts; Opportunities mirroring ERP sales orders.
+ */
+import type { CustomerTruth, OrderStatus, OrderTruth, PhoneTruth } from '../../generator/estate-generator';
+import { COUNTRIES, PAYMENT_TERMS } from '../../generator/reference-data';
+import { Journal, RecordTable } from '../../store/record-table';
+import { ACCOUNT, CONTACT, OPPORTUNITY, salesforceId, sfDateTime, type SfRecord } from './salesforce-schema';
+
+/** Ids of records created after generation start here, far above any generated index. */
+const NEW_RECORD_BASE = 4_000_000_000;
+
+export const CRM_ORDER_STATUS: Record<OrderStatus, string> = {
+  draft: 'Draft',
+  confirmed: 'Confirmed',
+  processing: 'In Fulfillment',
+  shipped: 'Shipped',
+  delivered: 'Delivered',
+  cancelled: 'Cancelled',
+};
+
+export function crmPhone(phone: PhoneTruth): string {
+  const nsn = phone.areaCode + phone.subscriber;
+  if (phone.callingCode === '1') return `(${nsn.slice(0, 3)}) ${nsn.slice(3, 6)}-${nsn.slice(6)}`;
+  // Europe: national format, trunk prefix 0 before the area code.
+  return `0${phone.areaCode} ${phone.subscriber}`;
+}
+
+export function crmStreet(line1: string, line2: string): string {
+  return line2 ? `${line1}\n${line2}` : line1;
+}
+
+export function accountIdOf(index: number): string {
+  return salesforceId(ACCOUNT.keyPrefix, index + 1);
+}
+
+export class SalesforceStore {
+  readonly accounts: RecordTable<SfRecord>;
+  readonly contacts: RecordTable<SfRecord>;
+  readonly opportunities: RecordTable<SfRecord>;
+  /** ERP_Customer_Number__c → Account Ids (more than one when the CRM holds duplicates). */
+  private readonly byCustomerNumber = new Map<string, Set<string>>();
+  private readonly byOrderNumber = new Map<string, string>();
+  private nextNew = NEW_RECORD_BASE;
+
+  constructor(journal = new Journal(null)) {
+    const key = (r: SfRecord) => r.Id as string;
+    this.accounts = new RecordTable('Account', key, journal);
+    this.contacts = new RecordTable('Contact', key, journal);
+    this.opportunities = new RecordTable('Opportunity', key, journal);
+  }
+
+  table(objectName: string): RecordTable<SfRecord> | undefined {
+    switch (objectName.toLowerCase()) {
+      case 'account':
+        return this.accounts;
+      case 'contact':
+        return this.contacts;
+      case 'opportunity':
+        return this.opportunities;
+      default:
+        return undefined;
+    }
+  }
+
+  newId(keyPrefix: string): string {
+    return salesforceId(keyPrefix, this.nextNew++);
+  }
+
+  accountIdsByCustomerNumber(customerNumber: string): string[] {
+    return [...(this.byCustomerNumber.get(customerNumber.toLowerCase()) ?? [])];
+  }
+
+  opportunityIdByOrderNumber(orderNumber: string): string | undefined {
+    return this.byOrderNumber.get(orderNumber);
+  }
+
+  /** Writes (journaled) and keeps the external id indexes current. */
+  put(objectName: string, record: SfRecord, modifiedAt: number, journaled = true): void {
+    const table = this.table(objectName);
+    if (!table) throw new Error(`unknown object ${objectName}`);
+    const previous = table.get(record.Id as string)?.record;
+    if (table === this.accounts) {
+      const before = previous?.ERP_Customer_Number__c;
+      if (typeof before === 'string') this.byCustomerNumber.get(before.toLowerCase())?.delete(record.Id as string);
+      const after = record.ERP_Customer_Number__c;
+      if (typeof after === 'string' && after) {
+        const k = after.toLowerCase();
+        let set = this.byCustomerNumber.get(k);
+        if (!set) this.byCustomerNumber.set(k, (set = new Set()));
+        set.add(record.Id as string);
+      }
+    }
+    if (table === this.opportunities && typeof record.ERP_Order_Number__c === 'string') {
+      this.byOrderNumber.set(record.ERP_Order_Number__c, record.Id as string);
+    }
+    if (journaled) table.put(record, modifiedAt);
+    else table.load(record, modifiedAt);
+  }
+
+  delete(objectName: string, id: string): boolean {
+    const table = this.table(objectName);
+    const record = table?.get(id)?.record;
+    if (!table || !record) return false;
+    if (typeof record.ERP_Customer_Number__c === 'string')
+      this.byCustomerNumber.get(record.ERP_Customer_Number__c.toLowerCase())?.delete(id);
+    if (typeof record.ERP_Order_Number__c === 'string') this.byOrderNumber.delete(record.ERP_Order_Number__c);
+    return table.delete(id);
+  }
+}
+
+export interface CrmCopy {
+  account: SfRecord;
+  accountModifiedAt: number;
+  contacts: { record: SfRecord; modifiedAt: number }[];
+  opportunities: { record: SfRecord; modifiedAt: number }[];
+}
+
+export function crmOpportunity(
+  customer: CustomerTruth,
+  accountId: string,
+  order: OrderTruth,
+): { record: SfRecord; modifiedAt: number } {
+  const last = order.history[order.history.length - 1];
+  const delivered = order.history.find((h) => h.status === 'delivered');
+  return {
+    record: {
+      Id: salesforceId(OPPORTUNITY.keyPrefix, order.orderIndex + 1),
+      AccountId: accountId,
+      Name: `${customer.tradingName} - ${order.orderNumber}`,
+      StageName:
+        order.status === 'cancelled' ? 'Closed Lost' : order.status === 'draft' ? 'Proposal/Price Quote' : 'Closed Won',
+      CloseDate: new Date(delivered?.at ?? order.createdAt).toISOString().slice(0, 10),
+      Amount: order.total,
+      CurrencyIsoCode: order.currency,
+      ERP_Order_Number__c: order.orderNumber,
+      Order_Status__c: CRM_ORDER_STATUS[order.status],
+      Order_Status_Changed__c: sfDateTime(last.at),
+      CreatedDate: sfDateTime(order.createdAt),
+    },
+    modifiedAt: last.at,
+  };
+}
+
+/** Maps one customer of the truth into the CRM's vocabulary. */
+export function crmCopyOf(customer: CustomerTruth): CrmCopy {
+  const country = COUNTRIES[customer.country];
+  const accountId = accountIdOf(customer.index);
+  const shipCountry = COUNTRIES[customer.shipping.country];
+  const account: SfRecord = {
+    Id: accountId,
+    Name: customer.legalName,
+    ERP_Customer_Number__c: customer.customerNumber,
+    ParentId: customer.parentIndex >= 0 ? accountIdOf(customer.parentIndex) : null,
+    Type: 'Customer',
+    Industry: 'Wholesale',
+    Legal_Entity__c: customer.dataAreaId.toUpperCase(),
+    BillingStreet: crmStreet(customer.billing.line1, customer.billing.line2),
+    BillingCity: customer.billing.city,
+    BillingState: customer.billing.region,
+    BillingPostalCode: customer.billing.postalCode,
+    BillingCountry: country.name,
+    ShippingStreet: crmStreet(customer.shipping.line1, customer.shipping.line2),
+    ShippingCity: customer.shipping.city,
+    ShippingState: customer.shipping.region,
+    ShippingPostalCode: customer.shipping.postalCode,
+    ShippingCountry: shipCountry.name,
+    Phone: crmPhone(customer.phone),
+    Website: customer.website,
+    Email__c: customer.email,
+    Tax_Id__c: customer.taxId,
+    Payment_Terms__c: PAYMENT_TERMS[customer.credit.paymentTerms].crm,
+    Credit_Limit__c: customer.credit.limit,
+    Credit_Hold__c: customer.credit.hold,
+    CurrencyIsoCode: customer.currency,
+    Account_Status__c: customer.status === 'blocked' ? 'Blocked' : 'Active',
+    Account_Team__c: customer.accountTeam,
+    CreatedDate: sfDateTime(customer.createdAt),
+  };
+  return {
+    account,
+    accountModifiedAt: customer.modifiedAt,
+    contacts: customer.contacts.map((c) => ({
+      record: {
+        Id: salesforceId(CONTACT.keyPrefix, c.contactIndex + 1),
+        AccountId: accountId,
+        FirstName: c.firstName,
+        LastName: c.lastName,
+        Email: c.email,
+        Phone: crmPhone(c.phone),
+        Title: c.title,
+        CreatedDate: sfDateTime(c.createdAt),
+      },
+      modifiedAt: c.modifiedAt,
+    })),
+    opportunities: customer.orders.map((o) => crmOpportunity(customer, accountId, o)),
+  };
+}
