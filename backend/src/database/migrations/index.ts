@@ -1,6 +1,12 @@
 import { AuditLog0000000000001 } from './0001-audit-log';
 import { ApiKeys0000000000002 } from './0002-api-keys';
 import { SnapshotRuns0000000000003 } from './0003-snapshot-runs';
+import { Alerts0000000000004 } from './0004-alerts';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
-export const POSTGRES_MIGRATIONS = [AuditLog0000000000001, ApiKeys0000000000002, SnapshotRuns0000000000003];
+export const POSTGRES_MIGRATIONS = [
+  AuditLog0000000000001,
+  ApiKeys0000000000002,
+  SnapshotRuns0000000000003,
+  Alerts0000000000004,
+];
