@@ -32,13 +32,50 @@ export const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:15432/driftwatch'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:16379'),
   DASHBOARD_DIR: z.string().optional(),
+  /** YAML file listing connector instances; secrets in it are `${env:NAME}` references. */
+  DRIFTWATCH_CONNECTORS_FILE: z.string().optional(),
   RUN_MIGRATIONS: z
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  // Access control and HTTP hardening (modules/auth, http/).
+  OIDC_JWKS_URL: url(['http:', 'https:']).optional(),
+  OIDC_ISSUER: z.string().optional(),
+  OIDC_AUDIENCE: z.string().optional(),
+  OIDC_ROLES_CLAIM: z.string().default('roles'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/, 'must be a size such as 512kb or 1mb')
+    .default('1mb'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  METRICS_PUBLIC_ON_LOOPBACK: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  // Snapshots (modules/snapshots). Schedules: `connector:entity:mode=cron` separated by `;`,
+  // e.g. `crm:customer:full=0 2 * * *;crm:customer:incremental=*/5 * * * *`.
+  SNAPSHOT_SCHEDULES: z.string().default(''),
+  /** Per-connector limits of concurrent snapshot runs, e.g. `crm=1,erp=2`; others get the default. */
+  SNAPSHOT_CONNECTOR_CONCURRENCY: z.string().default(''),
+  SNAPSHOT_DEFAULT_CONNECTOR_CONCURRENCY: z.coerce.number().int().min(1).default(2),
+  SNAPSHOT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  /** Rows per ClickHouse insert (each insert is one streamed request). */
+  SNAPSHOT_INSERT_ROWS: z.coerce.number().int().min(1).default(100_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Variables whose values must never appear in a response or a log line. */
+export const SECRET_ENV_KEYS = ['CLICKHOUSE_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 export class InvalidConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,0 +1,165 @@
+import { planApply } from './apply-plan';
+import { EntityMapper, mergeMapping, type ConnectorMapping } from './entity-mapping';
+
+const mapping: ConnectorMapping = {
+  customer: {
+    key: 'Id',
+    updatedAt: 'LastModifiedDate',
+    fields: {
+      customerNumber: { from: 'ERP_Customer_Number__c' },
+      legalName: { from: 'Name', normalize: 'string', required: true },
+      country: { from: 'BillingCountry', normalize: 'country' },
+      'billingAddress.city': { from: 'BillingCity', normalize: 'string' },
+      phone: { from: 'Phone', normalize: 'phone' },
+      status: { from: 'Status', valueMap: { Active: 'active', Inactive: 'inactive' } },
+    },
+  },
+  credit_profile: {
+    key: 'Id',
+    fields: {
+      paymentTerms: { from: 'Terms', valueMap: { 'Net 30': 'NET30', 'Net 60': 'NET60' }, normalize: 'paymentTerms' },
+      creditHold: { from: 'Hold', normalize: 'boolean' },
+    },
+  },
+};
+
+const account = {
+  Id: '001A',
+  Name: 'Acme GmbH',
+  ERP_Customer_Number__c: 'C-1',
+  BillingCountry: 'Germany',
+  BillingCity: 'Berlin',
+  Phone: '030 1234567',
+  Status: 'Active',
+  LastModifiedDate: '2024-05-01T10:00:00.000+0000',
+};
+
+describe('EntityMapper', () => {
+  const customers = new EntityMapper('customer', 'crm', mapping.customer!);
+
+  it('maps a source record into the full canonical shape', () => {
+    const result = customers.map(account);
+    if (!('record' in result)) throw new Error(result.reject.reason);
+    expect(result.record.sourceKey).toBe('001A');
+    expect(result.record.sourceUpdatedAt).toEqual(new Date('2024-05-01T10:00:00Z'));
+    expect(result.record.fields).toMatchObject({
+      customerNumber: 'C-1',
+      legalName: 'Acme GmbH',
+      country: 'DE',
+      billingAddress: { city: 'Berlin', line1: '' },
+      phone: '+49301234567',
+      status: 'active',
+      taxId: '',
+    });
+  });
+
+  it.each([
+    ['a missing required field', { ...account, Name: null }, /legalName: missing Name/],
+    ['an impossible date', { ...account, LastModifiedDate: '2024-02-30T25:61:00Z' }, /not a date/],
+    ['an overlong string', { ...account, BillingCity: 'X'.repeat(70_000) }, /70000 characters/],
+    ['an unknown country', { ...account, BillingCountry: 'Atlantis' }, /unknown country/],
+    ['a missing key', { ...account, Id: undefined }, /missing key Id/],
+    ['not an object', 'garbage', /not an object/],
+  ])('rejects %s with a reason instead of throwing', (_, source, reason) => {
+    const result = customers.map(source);
+    expect('reject' in result).toBe(true);
+    if ('reject' in result) {
+      expect(result.reject.reason).toMatch(reason);
+      expect(result.reject.rawExcerpt.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('maps payment terms through the value map and the normalizer', () => {
+    const credit = new EntityMapper('credit_profile', 'crm', mapping.credit_profile!);
+    const a = credit.map({ Id: '1', Terms: 'Net 30', Hold: 'true' });
+    const b = credit.map({ Id: '2', Terms: 'N45', Hold: false });
+    expect('record' in a && a.record.fields).toMatchObject({ paymentTerms: 'NET30', creditHold: true });
+    expect('record' in b && b.record.fields).toMatchObject({ paymentTerms: 'NET45', creditHold: false });
+    expect(credit.toSource('paymentTerms', 'NET60')).toEqual({ sourceField: 'Terms', value: 'Net 60' });
+  });
+
+  it('lets an installation override one field rule and keep the rest', () => {
+    const merged = mergeMapping(mapping, {
+      customer: { fields: { status: { valueMap: { A: 'active' } }, taxId: { from: 'VAT__c' } } },
+    });
+    const mapper = new EntityMapper('customer', 'crm', merged.customer!);
+    const result = mapper.map({ ...account, Status: 'A', VAT__c: 'DE123' });
+    expect('record' in result && result.record.fields).toMatchObject({
+      status: 'active',
+      taxId: 'DE123',
+      country: 'DE',
+    });
+  });
+});
+
+describe('planApply', () => {
+  const mapper = new EntityMapper('customer', 'crm', mapping.customer!);
+  const current = (() => {
+    const r = mapper.map(account);
+    if (!('record' in r)) throw new Error('fixture');
+    return r.record;
+  })();
+
+  it('writes when the target still has the expected old value', () => {
+    const plan = planApply(
+      mapper,
+      {
+        entity: 'customer',
+        sourceKey: '001A',
+        changes: [{ field: 'billingAddress.city', expectedOld: 'Berlin', newValue: 'Hamburg' }],
+      },
+      current,
+    );
+    expect(plan).toEqual({
+      kind: 'write',
+      sourceValues: { BillingCity: 'Hamburg' },
+      canonicalValues: { 'billingAddress.city': 'Hamburg' },
+    });
+  });
+
+  it('is a no-op when the target already has the new value', () => {
+    const plan = planApply(
+      mapper,
+      {
+        entity: 'customer',
+        sourceKey: '001A',
+        changes: [{ field: 'billingAddress.city', expectedOld: 'Munich', newValue: 'Berlin' }],
+      },
+      current,
+    );
+    expect(plan).toEqual({ kind: 'done', result: { outcome: 'already_applied' } });
+  });
+
+  it('refuses to clobber a value edited since the finding', () => {
+    const plan = planApply(
+      mapper,
+      {
+        entity: 'customer',
+        sourceKey: '001A',
+        changes: [{ field: 'billingAddress.city', expectedOld: 'Munich', newValue: 'Hamburg' }],
+      },
+      current,
+    );
+    expect(plan).toMatchObject({
+      kind: 'done',
+      result: { outcome: 'conflict', currentValues: { 'billingAddress.city': 'Berlin' } },
+    });
+  });
+
+  it('rejects unknown fields and missing records with a reason', () => {
+    expect(
+      planApply(
+        mapper,
+        { entity: 'customer', sourceKey: 'x', changes: [{ field: 'nope', expectedOld: 1, newValue: 2 }] },
+        current,
+      ),
+    ).toMatchObject({ result: { outcome: 'rejected', reason: 'unknown field nope for customer' } });
+    expect(
+      planApply(
+        mapper,
+        { entity: 'customer', sourceKey: 'x', changes: [{ field: 'legalName', expectedOld: 1, newValue: 2 }] },
+        undefined,
+      ),
+    ).toMatchObject({ result: { outcome: 'rejected' } });
+  });
+});

@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import type { CanonicalRecord, EntityFields, EntityKind, RejectedRecord } from '../canonical-model';
+import { MappingError, NORMALIZERS, excerpt, normalize, toDate, toText } from './value-normalizers';
+
+/**
+ * Declarative source → canonical mappings. Each connector ships defaults; an installation overrides
+ * any field rule, value map or key in its connectors YAML (`mapping:`), merged field by field.
+ */
+export const fieldRuleSchema = z
+  .object({
+    /** Dotted source path (`BillingAddress.city`, `addresses.0.city`). */
+    from: z.string().min(1).optional(),
+    /** A fixed canonical value, for fields the source does not have. */
+    constant: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    /** Source value → canonical value, applied before the normalizer (`N30` → `NET30`). Unlisted values pass through. */
+    valueMap: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    normalize: z.enum(NORMALIZERS).optional(),
+    /** A missing or unreadable value rejects the record instead of leaving the field empty. */
+    required: z.boolean().optional(),
+    /** False for fields corrective writes must not touch (computed or foreign fields). */
+    writable: z.boolean().optional(),
+  })
+  .strict();
+export type FieldRule = z.infer<typeof fieldRuleSchema>;
+
+export const entityMappingSchema = z
+  .object({
+    key: z.string().min(1),
+    updatedAt: z.string().optional(),
+    fields: z.record(z.string(), fieldRuleSchema),
+  })
+  .strict();
+export type EntityMapping = z.infer<typeof entityMappingSchema>;
+export type ConnectorMapping = Partial<Record<EntityKind, EntityMapping>>;
+
+export const mappingOverrideSchema = z.record(
+  z.string(),
+  z
+    .object({
+      key: z.string().optional(),
+      updatedAt: z.string().optional(),
+      fields: z.record(z.string(), fieldRuleSchema.partial()).optional(),
+    })
+    .strict(),
+);
+export type MappingOverride = z.infer<typeof mappingOverrideSchema>;
+
+/** Empty canonical values, so every record has every field whatever the source maps. */
+export const CANONICAL_DEFAULTS: { [E in EntityKind]: () => EntityFields[E] } = {
+  customer: () => ({
+    customerNumber: '',
+    legalName: '',
+    taxId: '',
+    billingAddress: { line1: '', line2: '', city: '', postalCode: '', region: '', country: '' },
+    shippingAddress: { line1: '', line2: '', city: '', postalCode: '', region: '', country: '' },
+    country: '',
+    parentKey: '',
+    status: '',
+    phone: '',
+    email: '',
+    accountTeam: '',
+  }),
+  contact: () => ({
+    customerKey: '',
+    customerNumber: '',
+    firstName: '',
+    lastName: '',
+    email: '',
+    phone: '',
+    title: '',
+  }),
+  credit_profile: () => ({
+    customerKey: '',
+    customerNumber: '',
+    creditLimit: 0,
+    currency: '',
+    paymentTerms: '',
+    creditHold: false,
+  }),
+  order: () => ({
+    orderNumber: '',
+    customerKey: '',
+    customerNumber: '',
+    status: '',
+    statusChangedAt: null,
+    total: 0,
+    currency: '',
+  }),
+  shipment: () => ({ orderNumber: '', milestone: '', milestoneAt: null, carrier: '', trackingNumber: '' }),
+  ticket: () => ({ organizationKey: '', customerNumber: '', subject: '', status: '', priority: '' }),
+};
+
+export function mergeMapping(base: ConnectorMapping, override: MappingOverride | undefined): ConnectorMapping {
+  if (!override) return base;
+  const merged: ConnectorMapping = { ...base };
+  for (const [entity, o] of Object.entries(override)) {
+    const current = merged[entity as EntityKind];
+    if (!current) throw new MappingError(`mapping override for "${entity}", which this connector does not extract`);
+    const fields = { ...current.fields };
+    for (const [field, rule] of Object.entries(o.fields ?? {})) {
+      fields[field] = { ...fields[field], ...rule, valueMap: rule.valueMap ?? fields[field]?.valueMap };
+    }
+    merged[entity as EntityKind] = entityMappingSchema.parse({
+      key: o.key ?? current.key,
+      updatedAt: o.updatedAt ?? current.updatedAt,
+      fields,
+    });
+  }
+  return merged;
+}
+
+export function getPath(source: unknown, path: string): unknown {
+  let value: unknown = source;
+  for (const part of path.split('.')) {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+/** Longer text is a corrupt feed, not a name or an address: the record is rejected. */
+export const MAX_TEXT_LENGTH = 4000;
+
+export type MapResult<E extends EntityKind> = { record: CanonicalRecord<E> } | { reject: RejectedRecord };
+
+/** Maps source records of one entity; never throws for bad data (that becomes a reject). */
+export class EntityMapper<E extends EntityKind> {
+  constructor(
+    readonly entity: E,
+    readonly system: string,
+    readonly mapping: EntityMapping,
+  ) {}
+
+  sourceKeyOf(source: unknown): string {
+    return toText(getPath(source, this.mapping.key));
+  }
+
+  map(source: unknown): MapResult<E> {
+    const rawExcerpt = excerpt(source, 500);
+    let sourceKey = '';
+    try {
+      if (typeof source !== 'object' || source === null) throw new MappingError('record is not an object');
+      sourceKey = this.sourceKeyOf(source);
+      if (sourceKey === '') throw new MappingError(`missing key ${this.mapping.key}`);
+      const fields = CANONICAL_DEFAULTS[this.entity]() as unknown as Record<string, unknown>;
+      // Country fields first: phone numbers are read in the record's country.
+      const ordered = Object.entries(this.mapping.fields).sort(
+        ([a], [b]) => Number(b === 'country') - Number(a === 'country'),
+      );
+      const problems: string[] = [];
+      for (const [field, rule] of ordered) {
+        try {
+          setPath(fields, field, this.value(source, field, rule, fields));
+        } catch (error) {
+          if (!(error instanceof MappingError)) throw error;
+          problems.push(`${field}: ${error.message}`);
+        }
+      }
+      if (problems.length > 0) throw new MappingError(problems.join('; '));
+      const updated = this.mapping.updatedAt ? toDate(getPath(source, this.mapping.updatedAt)) : null;
+      return {
+        record: {
+          entity: this.entity,
+          system: this.system,
+          sourceKey,
+          sourceUpdatedAt: updated,
+          fields: fields as unknown as EntityFields[E],
+          rawExcerpt,
+        },
+      };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { reject: { entity: this.entity, system: this.system, sourceKey, reason, rawExcerpt } };
+    }
+  }
+
+  private value(source: unknown, field: string, rule: FieldRule, fields: Record<string, unknown>): unknown {
+    if (rule.constant !== undefined) return rule.constant;
+    let value = rule.from ? getPath(source, rule.from) : undefined;
+    const missing = value === undefined || value === null || value === '' || value === false;
+    if (missing) {
+      if (rule.required) throw new MappingError(`missing ${rule.from ?? field}`);
+      if (rule.normalize !== 'boolean' && rule.normalize !== 'number')
+        return getPath(CANONICAL_DEFAULTS[this.entity](), field);
+    }
+    if (rule.valueMap && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+      const key = String(value).trim();
+      const mapped = rule.valueMap[key] ?? rule.valueMap[key.toUpperCase()];
+      if (mapped !== undefined) value = mapped;
+    }
+    if (typeof value === 'string' && value.length > MAX_TEXT_LENGTH) {
+      throw new MappingError(`${rule.from ?? field} is ${value.length} characters long (limit ${MAX_TEXT_LENGTH})`);
+    }
+    if (!rule.normalize) return value;
+    const country = typeof fields.country === 'string' ? fields.country : undefined;
+    return normalize(rule.normalize, value, { country });
+  }
+
+  /** The source field and source value that carry a canonical value, for corrective writes. */
+  toSource(field: string, canonicalValue: unknown): { sourceField: string; value: unknown } {
+    const rule = this.mapping.fields[field];
+    if (!rule?.from || rule.constant !== undefined || rule.writable === false) {
+      throw new MappingError(`field ${field} is not writable in ${this.system}`);
+    }
+    let value = canonicalValue;
+    if (rule.valueMap) {
+      const sourceValue = Object.entries(rule.valueMap).find(([, canonical]) => canonical === canonicalValue)?.[0];
+      if (sourceValue !== undefined) value = sourceValue;
+    }
+    return { sourceField: rule.from, value };
+  }
+}
+
+/** Canonical values compare equal across representations (dates by instant, numbers by value). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    const ta = a instanceof Date ? a.getTime() : a === null ? null : new Date(a as string).getTime();
+    const tb = b instanceof Date ? b.getTime() : b === null ? null : new Date(b as string).getTime();
+    return ta === tb;
+  }
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  if ((a === null || a === undefined || a === '') && (b === null || b === undefined || b === '')) return true;
+  return a === b;
+}
