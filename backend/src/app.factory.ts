@@ -6,8 +6,13 @@ import { Logger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
+import { ConfigService } from './config/config.service';
 import type { ProcessRole } from './config/env.schema';
 import { runsApi } from './config/process-role';
+import { validationException } from './http/api-error';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { applyHttpHardening } from './http/http-hardening';
+import { SecretRedactor } from './http/secret-redaction';
 
 const BACKEND_PATHS = /^\/(api|health|metrics)(\/|$)/;
 
@@ -16,15 +21,30 @@ export function buildOpenApiDocument(app: INestApplication) {
     .setTitle('Driftwatch API')
     .setDescription('Drift findings, fix-up tasks, snapshots and SLA metrics across ERP, CRM, WMS and support systems.')
     .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (dwk_…) or an OIDC access token.' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
     .build();
   return SwaggerModule.createDocument(app, config);
 }
 
 /** Creates and configures (but does not start) the Nest application for a role. */
 export async function createApp(role: ProcessRole, dashboardDir?: string): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), { bufferLogs: true });
+  // bodyParser off: applyHttpHardening installs parsers with our size limit and JSON errors.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  applyHttpHardening(app, app.get(ConfigService));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: validationException,
+    }),
+  );
+  app.useGlobalFilters(new ApiExceptionFilter(app.get(SecretRedactor)));
   app.enableShutdownHooks();
   if (runsApi(role)) {
     SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app));

@@ -7,8 +7,12 @@ import { ConfigModule } from './config/config.module';
 import type { ProcessRole } from './config/env.schema';
 import { runsScheduler } from './config/process-role';
 import { DatabaseModule } from './database/database.module';
+import { HttpModule } from './http/http.module';
 import { loggerOptions } from './logging/logger-options';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { SnapshotsModule } from './modules/snapshots/snapshots.module';
 import { QueuesModule } from './queues/queues.module';
 
 /**
@@ -29,6 +33,11 @@ export class AppModule {
         DatabaseModule,
         QueuesModule,
         HealthModule,
+        SnapshotsModule.forRole(role),
+        // Every route sits behind these: rate limits, authentication, roles, audit of mutations.
+        HttpModule,
+        AuditModule.forRole(role),
+        AuthModule.forRole(role),
         ...(runsScheduler(role) ? [ScheduleModule.forRoot()] : []),
       ],
     };

@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConfigService } from '../../config/config.service';
+import type { ProcessRole } from '../../config/env.schema';
+import { runsApi } from '../../config/process-role';
+import { KeyedThrottlerGuard } from '../../http/keyed-throttler.guard';
+import { AccessGuard } from './access.guard';
+import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyService } from './api-key.service';
+import { ApiKeysController } from './api-keys.controller';
+import { CredentialsService } from './credentials.service';
+import './foreign-routes.access';
+import { OidcTokenVerifier } from './oidc-token.verifier';
+
+/**
+ * Authentication (API keys, OIDC bearer tokens) and authorisation (roles) for every route, in every
+ * process role: the rate limit guard runs first, then the access guard.
+ */
+@Module({})
+export class AuthModule {
+  static forRole(role: ProcessRole): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [
+        TypeOrmModule.forFeature([ApiKeyEntity]),
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            throttlers: [{ name: 'per-credential', ttl: 60_000, limit: config.get('RATE_LIMIT_PER_MINUTE') }],
+          }),
+        }),
+      ],
+      controllers: runsApi(role) ? [ApiKeysController] : [],
+      providers: [
+        ApiKeyRepository,
+        ApiKeyService,
+        OidcTokenVerifier,
+        CredentialsService,
+        { provide: APP_GUARD, useClass: KeyedThrottlerGuard },
+        { provide: APP_GUARD, useClass: AccessGuard },
+      ],
+      exports: [ApiKeyService],
+    };
+  }
+}

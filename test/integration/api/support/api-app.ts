@@ -1,0 +1,80 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { register } from 'prom-client';
+import { Client } from 'pg';
+import { createApp } from '../../../../backend/src/app.factory';
+import { ConfigService } from '../../../../backend/src/config/config.service';
+import { runSchemaMigrations } from '../../../../backend/src/database/schema-migrations';
+import { ApiKeyService } from '../../../../backend/src/modules/auth/api-key.service';
+import type { Role } from '../../../../backend/src/modules/auth/roles';
+import { clickhouseUrl, isolatedPostgres, redisUrl, uniqueName } from '../../support/test-services';
+
+export interface ApiTestApp {
+  app: NestExpressApplication;
+  server: ReturnType<NestExpressApplication['getHttpServer']>;
+  postgresUrl: string;
+  /** A fresh API key with these roles (created through the service, as the CLI does). */
+  key(
+    roles: Role[],
+    options?: { name?: string; expiresAt?: Date },
+  ): Promise<{ key: string; id: string; keyId: string }>;
+  /** Runs SQL against the app's own Postgres database. */
+  sql<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real application (API role) on a fresh Postgres database and ClickHouse database, like
+ * `app-health.spec.ts`. `env` overrides configuration for this app only.
+ */
+export async function startApiApp(env: Record<string, string> = {}): Promise<ApiTestApp> {
+  const saved = { ...process.env };
+  const postgres = await isolatedPostgres();
+  Object.assign(process.env, {
+    DATABASE_URL: postgres.url,
+    CLICKHOUSE_URL: clickhouseUrl(),
+    CLICKHOUSE_DATABASE: uniqueName('dw_test'),
+    REDIS_URL: redisUrl(),
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  let app: NestExpressApplication | undefined;
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  try {
+    await runSchemaMigrations(new ConfigService());
+    register.clear();
+    app = await createApp('api');
+    await app.init();
+    await client.connect();
+  } catch (error) {
+    await app?.close();
+    await postgres.drop();
+    process.env = saved;
+    throw error;
+  }
+  const started = app;
+  const keys = started.get(ApiKeyService);
+  return {
+    app: started,
+    server: started.getHttpServer(),
+    postgresUrl: postgres.url,
+    async key(roles, options = {}) {
+      const created = await keys.create(
+        { name: options.name ?? `test-${roles.join('-')}`, roles, expiresAt: undefined },
+        'test:setup',
+      );
+      if (options.expiresAt) {
+        await client.query('UPDATE api_keys SET expires_at = $1 WHERE id = $2', [options.expiresAt, created.apiKey.id]);
+      }
+      return { key: created.key, id: created.apiKey.id, keyId: created.apiKey.keyId };
+    },
+    async sql(text, params = []) {
+      return (await client.query<T>(text, params)).rows;
+    },
+    async close() {
+      await client.end();
+      await started.close();
+      await postgres.drop();
+      process.env = saved;
+    },
+  };
+}
