@@ -9,6 +9,8 @@ export const JOB_PAYLOADS = {
     mode: z.enum(['full', 'incremental']),
     keys: z.array(z.string()).optional(),
     trigger: z.enum(['schedule', 'api', 'cli', 'event']),
+    /** The run the API created (status queued); absent for scheduled runs, which create their own. */
+    runId: z.string().uuid().optional(),
   }),
   [QUEUE.reconcile]: z.object({
     trigger: z.enum(['schedule', 'snapshot', 'api', 'event']),

@@ -1,0 +1,281 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { ConfigService } from '../../config/config.service';
+import type { EntityKind, RejectedRecord } from '../../connectors/canonical-model';
+import type { ExtractBatch } from '../../connectors/connector';
+import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
+import { parseConcurrency } from './snapshot-config';
+import { progressOf, type SnapshotProgress } from './snapshot-progress';
+import { mapRecord, type SnapshotRow } from './snapshot-row.mapper';
+import type { SnapshotRunEntity } from './snapshot-run.entity';
+import { RunRequest, SnapshotRunsRepository } from './snapshot-runs.repository';
+import { SnapshotStoreRepository } from './snapshot-store.repository';
+
+export class ConnectorBusyError extends Error {
+  constructor(connectorId: string, limit: number) {
+    super(`connector ${connectorId} already runs ${limit} snapshot(s), its limit`);
+    this.name = 'ConnectorBusyError';
+  }
+}
+
+export class SnapshotIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotIntegrityError';
+  }
+}
+
+export interface ExecuteOptions {
+  queuedRunId?: string;
+  attempt?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: SnapshotProgress) => void;
+}
+
+const HEARTBEAT_MS = 5_000;
+const STALE_AFTER_MS = 120_000;
+const PROGRESS_EVERY_MS = 1_000;
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs one snapshot: extract → validate/normalise → streamed ClickHouse inserts of many thousand
+ * rows each → verify → current state, transitions, deletions → catalog. Each run writes under its own
+ * snapshot id (= run id). A run that does not reach the end is marked failed (or partial when it was
+ * stopped) and its rows are removed; a rerun is a new run that replaces it, so rows are never doubled,
+ * and nothing reads a snapshot id that is not in the catalog.
+ */
+@Injectable()
+export class SnapshotRunnerService {
+  private readonly logger = new Logger(SnapshotRunnerService.name);
+  private readonly limitOf: (connectorId: string) => number;
+  private readonly insertRows: number;
+
+  constructor(
+    config: ConfigService,
+    private readonly runs: SnapshotRunsRepository,
+    private readonly store: SnapshotStoreRepository,
+    @Inject(CONNECTOR_RESOLVER) private readonly connectors: ConnectorResolver,
+  ) {
+    this.limitOf = parseConcurrency(
+      config.get('SNAPSHOT_CONNECTOR_CONCURRENCY'),
+      config.get('SNAPSHOT_DEFAULT_CONNECTOR_CONCURRENCY'),
+    );
+    this.insertRows = config.get('SNAPSHOT_INSERT_ROWS');
+  }
+
+  async execute(request: RunRequest, options: ExecuteOptions = {}): Promise<SnapshotRunEntity> {
+    const limit = this.limitOf(request.connectorId);
+    const run = await this.runs.start(
+      { ...request, queuedRunId: options.queuedRunId, attempt: options.attempt ?? 1 },
+      limit,
+      STALE_AFTER_MS,
+    );
+    if (!run) throw new ConnectorBusyError(request.connectorId, limit);
+    const state = {
+      rowsRead: 0,
+      rowsWritten: 0,
+      rejects: 0,
+      cursor: null as string | null,
+      total: null as number | null,
+      watermark: 0,
+    };
+    const heartbeat = setInterval(() => {
+      this.runs.progress(run.id, this.snapshotOf(state)).catch((error: unknown) => {
+        this.logger.warn(`heartbeat of run ${run.id} failed: ${messageOf(error)}`);
+      });
+    }, HEARTBEAT_MS);
+    const startedAt = run.startedAt ?? new Date();
+    const report = async (): Promise<void> => {
+      await this.runs.progress(run.id, this.snapshotOf(state));
+      if (options.onProgress) {
+        Object.assign(run, this.snapshotOf(state));
+        options.onProgress(progressOf(run));
+      }
+    };
+    try {
+      await this.purgeUnfinished(request.connectorId, request.entity);
+      const connector = await this.connectors.get(request.connectorId);
+      const targeted = (request.keys?.length ?? 0) > 0;
+      const since =
+        request.mode === 'incremental' && !targeted
+          ? await this.runs.lastCompleteWatermark(request.connectorId, request.entity)
+          : null;
+      if (since) await this.runs.setSince(run.id, since);
+      const batches = connector
+        .extract(request.entity, {
+          mode: request.mode,
+          since: since ?? undefined,
+          keys: targeted ? request.keys : undefined,
+          signal: options.signal,
+        })
+        [Symbol.asyncIterator]();
+      const context = {
+        system: request.connectorId,
+        snapshotId: run.id,
+        capturedAt: Math.floor(startedAt.getTime() / 1000),
+      };
+      let exhausted = false;
+      let lastReport = 0;
+      let pending: SnapshotRow[] = [];
+      let rejects: RejectedRecord[] = [];
+
+      // Pulls one batch from the source, mapping it into `pending` and `rejects`.
+      const pull = async (): Promise<void> => {
+        const next = await batches.next();
+        if (next.done) {
+          exhausted = true;
+          return;
+        }
+        const batch: ExtractBatch = next.value;
+        for (const record of batch.records) {
+          const mapped = mapRecord(request.entity, record, context);
+          if (mapped.ok) {
+            pending.push(mapped.row);
+            if (mapped.sourceUpdatedAt > state.watermark) state.watermark = mapped.sourceUpdatedAt;
+          } else rejects.push(mapped.reject);
+        }
+        for (const reject of batch.rejects) rejects.push(reject);
+        state.rowsRead += batch.records.length + batch.rejects.length;
+        state.cursor = batch.cursor;
+        if (typeof batch.total === 'number') state.total = batch.total;
+        if (batch.cursor === null) exhausted = true;
+      };
+
+      while (!exhausted) {
+        while (!exhausted && pending.length === 0) await pull();
+        if (pending.length > 0) {
+          let chunkRows = 0;
+          const limitRows = this.insertRows;
+          const rows = async function* (this: void): AsyncGenerator<SnapshotRow> {
+            while (true) {
+              const ready = pending;
+              pending = [];
+              for (const row of ready) yield row;
+              chunkRows += ready.length;
+              if (exhausted || chunkRows >= limitRows) return;
+              await pull();
+              if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
+                lastReport = Date.now();
+                await report();
+              }
+            }
+          };
+          await this.store.insertRows(request.entity, Readable.from(rows()), options.signal);
+          state.rowsWritten += chunkRows;
+        }
+        if (rejects.length > 0) {
+          await this.store.insertRejects(run.id, rejects, new Date());
+          state.rejects += rejects.length;
+          rejects = [];
+        }
+        lastReport = Date.now();
+        await report();
+      }
+
+      const stored = await this.store.countRows(request.entity, request.connectorId, run.id);
+      if (stored !== state.rowsWritten) {
+        throw new SnapshotIntegrityError(
+          `ClickHouse holds ${stored} rows for snapshot ${run.id}, the run wrote ${state.rowsWritten}`,
+        );
+      }
+      const version = startedAt.getTime();
+      await this.store.recordTransitions(request.entity, request.connectorId, run.id);
+      await this.store.updateCurrent(request.entity, request.connectorId, run.id, version);
+      const deletedKeys =
+        request.mode === 'full' && !targeted
+          ? await this.store.markDeletions(request.entity, request.connectorId, run.id, startedAt, version)
+          : 0;
+      const completedAt = new Date();
+      await this.store.addToCatalog({
+        snapshotId: run.id,
+        system: request.connectorId,
+        entity: request.entity,
+        mode: request.mode,
+        rowCount: state.rowsWritten,
+        rejectCount: state.rejects,
+        startedAt,
+        completedAt,
+      });
+      const durationMs = completedAt.getTime() - startedAt.getTime();
+      const finished = await this.runs.finish(run.id, {
+        status: 'complete',
+        rowsWritten: state.rowsWritten,
+        rejects: state.rejects,
+        deletedKeys,
+        durationMs,
+        rowsPerS: durationMs > 0 ? (state.rowsWritten / durationMs) * 1000 : null,
+      });
+      if (!finished) throw new SnapshotIntegrityError(`run ${run.id} was ended by someone else while it finished`);
+      this.logger.log(
+        `snapshot ${run.id} ${request.connectorId}/${request.entity} ${request.mode} complete: ` +
+          `${state.rowsWritten} rows, ${state.rejects} rejects, ${deletedKeys} deleted, ${durationMs} ms`,
+      );
+    } catch (error) {
+      await this.fail(run, state, error, options.signal?.aborted === true);
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+      if (options.onProgress) {
+        const final = await this.runs.findById(run.id).catch(() => null);
+        if (final) options.onProgress(progressOf(final));
+      }
+    }
+    return (await this.runs.findById(run.id)) ?? run;
+  }
+
+  private snapshotOf(state: {
+    rowsRead: number;
+    rowsWritten: number;
+    rejects: number;
+    cursor: string | null;
+    total: number | null;
+    watermark: number;
+  }) {
+    return {
+      rowsRead: state.rowsRead,
+      rowsWritten: state.rowsWritten,
+      rejects: state.rejects,
+      cursor: state.cursor,
+      total: state.total,
+      watermark: state.watermark > 0 ? new Date(state.watermark * 1000) : null,
+    };
+  }
+
+  /** Marks the run failed (partial when stopped on request) and removes its rows where possible. */
+  private async fail(
+    run: SnapshotRunEntity,
+    state: { rowsWritten: number; rejects: number },
+    error: unknown,
+    stopped: boolean,
+  ): Promise<void> {
+    const reason = messageOf(error);
+    this.logger.error(`snapshot ${run.id} ${run.connectorId}/${run.entity} failed: ${reason}`);
+    try {
+      await this.runs.finish(run.id, {
+        status: stopped ? 'partial' : 'failed',
+        error: reason,
+        rowsWritten: state.rowsWritten,
+        rejects: state.rejects,
+        durationMs: Date.now() - (run.startedAt ?? new Date()).getTime(),
+      });
+    } catch (finishError) {
+      // Postgres is down too: the heartbeat stops, so the next start marks this run failed as stale.
+      this.logger.error(`could not record the failure of run ${run.id}: ${messageOf(finishError)}`);
+    }
+    try {
+      await this.store.purge(run.entity as EntityKind, run.id);
+      await this.runs.markPurged(run.id);
+    } catch (purgeError) {
+      // ClickHouse is unreachable: the next run of this connector and entity purges it first.
+      this.logger.warn(`rows of run ${run.id} not purged yet: ${messageOf(purgeError)}`);
+    }
+  }
+
+  private async purgeUnfinished(connectorId: string, entity: EntityKind): Promise<void> {
+    for (const stale of await this.runs.unpurged(connectorId, entity)) {
+      await this.store.purge(entity, stale.id);
+      await this.runs.markPurged(stale.id);
+    }
+  }
+}

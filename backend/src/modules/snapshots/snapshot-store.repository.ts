@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { ClickHouseService } from '../../clickhouse/clickhouse.service';
+import { ident, join, raw, sql, SqlFragment } from '../../clickhouse/sql';
+import type { EntityKind, RejectedRecord } from '../../connectors/canonical-model';
+import { canonicalColumns, excerpt, snapshotColumns, STATUS_FIELDS } from './snapshot-row.mapper';
+
+export interface CatalogEntry {
+  snapshotId: string;
+  system: string;
+  entity: EntityKind;
+  mode: 'full' | 'incremental';
+  rowCount: number;
+  rejectCount: number;
+  startedAt: Date;
+  completedAt: Date;
+}
+
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+const columnList = (columns: readonly string[]): SqlFragment => join(columns.map((c) => ident(c)));
+
+/** Every ClickHouse read and write of the snapshot pipeline (schema: migrations/0001_snapshots.sql). */
+@Injectable()
+export class SnapshotStoreRepository {
+  constructor(private readonly clickhouse: ClickHouseService) {}
+
+  /** Streams rows into `snapshot_<entity>` as one insert request; resolves once ClickHouse has them. */
+  async insertRows(entity: EntityKind, rows: Readable, signal?: AbortSignal): Promise<void> {
+    // An explicit column list: older servers do not evaluate defaults for fields missing from a row.
+    const table = sql`${ident(`snapshot_${entity}`)} (${columnList(snapshotColumns(entity))})`;
+    await this.clickhouse.insert(table, rows, { tag: 'snapshots.insert', signal });
+  }
+
+  async insertRejects(snapshotId: string, rejects: readonly RejectedRecord[], at: Date): Promise<void> {
+    if (rejects.length === 0) return;
+    const rows = rejects.map((r) => ({
+      system: r.system,
+      entity: r.entity,
+      entity_key: typeof r.sourceKey === 'string' ? r.sourceKey : '',
+      snapshot_id: snapshotId,
+      reason: String(r.reason),
+      raw_excerpt: excerpt(r.rawExcerpt),
+      rejected_at: seconds(at),
+    }));
+    await this.clickhouse.insert(raw('rejected_records'), rows, { tag: 'snapshots.rejects' });
+  }
+
+  async countRows(entity: EntityKind, system: string, snapshotId: string): Promise<number> {
+    const rows = await this.clickhouse.query<{ n: string }>(
+      sql`SELECT count() AS n FROM ${ident(`snapshot_${entity}`)} WHERE system = ${system} AND snapshot_id = ${snapshotId}`,
+      { tag: 'snapshots.count' },
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Appends the status transitions this snapshot shows relative to the current state (before the
+   * current state is updated), with the source's own timestamp when it has one. A transition already
+   * recorded (same key, value and time) is not recorded again, so a retried finalisation adds nothing.
+   */
+  async recordTransitions(entity: EntityKind, system: string, snapshotId: string): Promise<void> {
+    const spec = STATUS_FIELDS[entity];
+    if (!spec) return;
+    const field = ident(spec.field);
+    const occurred = spec.at
+      ? sql`if(toUInt32(${ident(spec.at)}) > 0, ${ident(spec.at)}, if(toUInt32(source_updated_at) > 0, source_updated_at, captured_at))`
+      : raw('if(toUInt32(source_updated_at) > 0, source_updated_at, captured_at)');
+    const current = ident(`current_${entity}`);
+    await this.clickhouse.command(
+      sql`INSERT INTO entity_events (system, entity, entity_key, match_key, field, value, occurred_at, captured_at)
+        SELECT system, ${entity}, entity_key, ${ident(spec.matchKey)}, ${spec.field}, ${field}, ${occurred} AS occurred, captured_at
+        FROM ${ident(`snapshot_${entity}`)}
+        WHERE system = ${system} AND snapshot_id = ${snapshotId}
+          AND (entity_key, ${field}) NOT IN (
+            SELECT entity_key, ${field} FROM (
+              SELECT entity_key, ${field}, deleted FROM ${current} FINAL WHERE system = ${system}
+            ) WHERE deleted = 0)
+          AND (entity_key, ${field}, occurred) NOT IN (
+            SELECT entity_key, value, occurred_at FROM entity_events
+            WHERE system = ${system} AND entity = ${entity} AND field = ${spec.field})`,
+      { tag: 'snapshots.transitions' },
+    );
+  }
+
+  /** Copies a complete snapshot into `current_<entity>` under a version newer than what it replaces. */
+  async updateCurrent(entity: EntityKind, system: string, snapshotId: string, version: number): Promise<void> {
+    const columns = columnList(snapshotColumns(entity));
+    await this.clickhouse.command(
+      sql`INSERT INTO ${ident(`current_${entity}`)} (${columns}, version, deleted)
+        SELECT ${columns}, ${version}, 0 FROM ${ident(`snapshot_${entity}`)}
+        WHERE system = ${system} AND snapshot_id = ${snapshotId}`,
+      { tag: 'snapshots.current' },
+    );
+  }
+
+  /**
+   * After a complete full snapshot: every key current holds as live but the snapshot lacks gets a
+   * `deleted = 1` row (same fields, new version). Returns how many keys were marked.
+   */
+  async markDeletions(
+    entity: EntityKind,
+    system: string,
+    snapshotId: string,
+    capturedAt: Date,
+    version: number,
+  ): Promise<number> {
+    const canonical = canonicalColumns(entity).map((c) => ident(c));
+    const live = sql`(
+      SELECT entity_key, source_updated_at, ${join(canonical)}, raw_excerpt, key_hash, deleted
+      FROM ${ident(`current_${entity}`)} FINAL WHERE system = ${system}
+    ) WHERE deleted = 0 AND key_hash NOT IN (
+      SELECT key_hash FROM ${ident(`snapshot_${entity}`)} WHERE system = ${system} AND snapshot_id = ${snapshotId}
+    )`;
+    const counted = await this.clickhouse.query<{ n: string }>(sql`SELECT count() AS n FROM ${live}`, {
+      tag: 'snapshots.deletions.count',
+    });
+    const n = Number(counted[0]?.n ?? 0);
+    if (n === 0) return 0;
+    const columns = columnList(snapshotColumns(entity));
+    await this.clickhouse.command(
+      sql`INSERT INTO ${ident(`current_${entity}`)} (${columns}, version, deleted)
+        SELECT ${system}, entity_key, ${snapshotId}, toDateTime(${seconds(capturedAt)}), source_updated_at,
+          ${join(canonical)}, raw_excerpt, ${version}, 1
+        FROM ${live}`,
+      { tag: 'snapshots.deletions' },
+    );
+    return n;
+  }
+
+  async addToCatalog(entry: CatalogEntry): Promise<void> {
+    await this.clickhouse.insert(
+      raw('snapshot_catalog'),
+      [
+        {
+          snapshot_id: entry.snapshotId,
+          system: entry.system,
+          entity: entry.entity,
+          mode: entry.mode,
+          row_count: entry.rowCount,
+          reject_count: entry.rejectCount,
+          started_at: seconds(entry.startedAt),
+          completed_at: seconds(entry.completedAt),
+        },
+      ],
+      { tag: 'snapshots.catalog' },
+    );
+  }
+
+  async isCatalogued(snapshotId: string): Promise<boolean> {
+    const rows = await this.clickhouse.query<{ n: string }>(
+      sql`SELECT count() AS n FROM snapshot_catalog WHERE snapshot_id = ${snapshotId}`,
+      { tag: 'snapshots.catalog.check' },
+    );
+    return Number(rows[0]?.n ?? 0) > 0;
+  }
+
+  /** Removes what a run that did not complete wrote (mutations run asynchronously in ClickHouse). */
+  async purge(entity: EntityKind, snapshotId: string): Promise<void> {
+    await this.clickhouse.command(
+      sql`ALTER TABLE ${ident(`snapshot_${entity}`)} DELETE WHERE snapshot_id = ${snapshotId}`,
+      { tag: 'snapshots.purge' },
+    );
+    await this.clickhouse.command(sql`ALTER TABLE rejected_records DELETE WHERE snapshot_id = ${snapshotId}`, {
+      tag: 'snapshots.purge.rejects',
+    });
+    // A run can fail after its catalog entry was written (Postgres down at the very end).
+    await this.clickhouse.command(sql`ALTER TABLE snapshot_catalog DELETE WHERE snapshot_id = ${snapshotId}`, {
+      tag: 'snapshots.purge.catalog',
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ENTITY_KINDS, type EntityKind } from '../../connectors/canonical-model';
+import { RUN_STATUSES, type RunStatus } from './snapshot-run.entity';
+import { MAX_TARGETED_KEYS } from './snapshots.service';
+
+export class CreateSnapshotDto {
+  @ApiProperty({ example: 'crm', description: 'Connector instance id.' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]*$/)
+  connectorId!: string;
+
+  @ApiProperty({ enum: ENTITY_KINDS })
+  @IsIn(ENTITY_KINDS)
+  entity!: EntityKind;
+
+  @ApiProperty({ enum: ['full', 'incremental'] })
+  @IsIn(['full', 'incremental'])
+  mode!: 'full' | 'incremental';
+
+  @ApiPropertyOptional({ type: [String], description: 'Snapshot only these source keys (incremental).' })
+  @IsOptional()
+  @IsString({ each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_TARGETED_KEYS)
+  keys?: string[];
+}
+
+export class ListSnapshotsQuery {
+  @ApiPropertyOptional() @IsOptional() @IsString() connectorId?: string;
+  @ApiPropertyOptional({ enum: ENTITY_KINDS }) @IsOptional() @IsIn(ENTITY_KINDS) entity?: EntityKind;
+  @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
+  @ApiPropertyOptional({ default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class EnqueuedSnapshotDto {
+  @ApiProperty() runId!: string;
+  @ApiProperty() jobId!: string;
+  @ApiProperty({ description: 'SSE stream of this run’s progress.' }) progressUrl!: string;
+}

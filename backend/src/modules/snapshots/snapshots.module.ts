@@ -1,0 +1,40 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { ProcessRole } from '../../config/env.schema';
+import { runsApi, runsScheduler, runsWorker } from '../../config/process-role';
+import { CONNECTOR_RESOLVER, StaticConnectorResolver } from './snapshot-connectors';
+import { SnapshotRunEntity } from './snapshot-run.entity';
+import { SnapshotRunnerService } from './snapshot-runner.service';
+import { SnapshotRunsRepository } from './snapshot-runs.repository';
+import { SnapshotStoreRepository } from './snapshot-store.repository';
+import { SnapshotProcessor } from './snapshot.processor';
+import { SnapshotCronSchedule } from './snapshot.schedule';
+import { SnapshotsController } from './snapshots.controller';
+import { SnapshotsService } from './snapshots.service';
+
+export interface SnapshotsModuleOptions {
+  /** Provides CONNECTOR_RESOLVER; without it no connector is known and every request is refused. */
+  connectors?: Provider;
+}
+
+/** Snapshots: API in the api role, the queue processor in the worker role, cron schedules in the scheduler role. */
+@Module({})
+export class SnapshotsModule {
+  static forRole(role: ProcessRole, options: SnapshotsModuleOptions = {}): DynamicModule {
+    return {
+      module: SnapshotsModule,
+      imports: [TypeOrmModule.forFeature([SnapshotRunEntity])],
+      controllers: runsApi(role) ? [SnapshotsController] : [],
+      providers: [
+        options.connectors ?? { provide: CONNECTOR_RESOLVER, useValue: new StaticConnectorResolver([]) },
+        SnapshotRunsRepository,
+        SnapshotStoreRepository,
+        SnapshotRunnerService,
+        SnapshotsService,
+        ...(runsWorker(role) ? [SnapshotProcessor] : []),
+        ...(runsScheduler(role) ? [SnapshotCronSchedule] : []),
+      ],
+      exports: [SnapshotsService, SnapshotRunnerService],
+    };
+  }
+}

@@ -1,0 +1,117 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { distinctUntilChanged, from, interval, map, Observable, startWith, switchMap, takeWhile } from 'rxjs';
+import type { EntityKind } from '../../connectors/canonical-model';
+import { JobEnqueuer } from '../../queues/job-enqueuer';
+import { QUEUE } from '../../queues/queue-names';
+import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
+import { scheduledJobId, type SnapshotSchedule } from './snapshot-config';
+import { progressOf, type SnapshotProgress } from './snapshot-progress';
+import { RunStatus, SnapshotRunEntity, TERMINAL_STATUSES } from './snapshot-run.entity';
+import { SnapshotRunsRepository } from './snapshot-runs.repository';
+
+export interface SnapshotRequest {
+  connectorId: string;
+  entity: EntityKind;
+  mode: 'full' | 'incremental';
+  keys?: string[];
+  trigger: 'api' | 'cli' | 'event';
+}
+
+export interface EnqueuedSnapshot {
+  runId: string;
+  jobId: string;
+}
+
+export class InvalidSnapshotRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidSnapshotRequestError';
+  }
+}
+
+export const MAX_TARGETED_KEYS = 10_000;
+const PROGRESS_POLL_MS = 500;
+
+/** Snapshot requests (API, CLI, events, schedules) and the read side of snapshot runs. */
+@Injectable()
+export class SnapshotsService {
+  constructor(
+    private readonly runs: SnapshotRunsRepository,
+    private readonly jobs: JobEnqueuer,
+    @Inject(CONNECTOR_RESOLVER) private readonly connectors: ConnectorResolver,
+  ) {}
+
+  /** Records a queued run and enqueues its job; the worker picks it up under the connector's limit. */
+  async request(request: SnapshotRequest): Promise<EnqueuedSnapshot> {
+    // Fails with UnknownConnectorError before anything is queued.
+    await this.connectors.get(request.connectorId);
+    const keys = request.keys ? [...new Set(request.keys)].sort() : undefined;
+    if (keys && keys.length === 0) throw new InvalidSnapshotRequestError('keys, when given, must not be empty');
+    if (keys && keys.length > MAX_TARGETED_KEYS) {
+      throw new InvalidSnapshotRequestError(`at most ${MAX_TARGETED_KEYS} keys per targeted snapshot`);
+    }
+    const runId = randomUUID();
+    const jobId = `snapshot:${request.connectorId}:${request.entity}:${request.mode}:run:${runId}`;
+    await this.runs.createQueued({ ...request, keys, jobId }, runId);
+    await this.jobs.enqueue(
+      QUEUE.snapshot,
+      {
+        connectorId: request.connectorId,
+        entity: request.entity,
+        mode: request.mode,
+        keys,
+        trigger: request.trigger,
+        runId,
+      },
+      { jobId },
+    );
+    return { runId, jobId };
+  }
+
+  /**
+   * A change notification (the WMS webhook, a CDC event) names the records that changed: snapshot
+   * just those, incrementally, so drift shows within a minute rather than at the next schedule.
+   */
+  snapshotKeys(connectorId: string, entity: EntityKind, keys: string[]): Promise<EnqueuedSnapshot> {
+    return this.request({ connectorId, entity, mode: 'incremental', keys, trigger: 'event' });
+  }
+
+  /** Enqueues the run of one schedule slot; the job id makes a second firing of that slot a no-op. */
+  async enqueueScheduled(schedule: SnapshotSchedule, slot: Date): Promise<string> {
+    const jobId = scheduledJobId(schedule, slot);
+    await this.jobs.enqueue(
+      QUEUE.snapshot,
+      { connectorId: schedule.connectorId, entity: schedule.entity, mode: schedule.mode, trigger: 'schedule' },
+      { jobId },
+    );
+    return jobId;
+  }
+
+  async get(id: string): Promise<SnapshotRunEntity> {
+    const run = await this.runs.findById(id);
+    if (!run) throw new NotFoundException(`snapshot run ${id} not found`);
+    return run;
+  }
+
+  list(filter: { connectorId?: string; entity?: string; status?: RunStatus }, limit: number) {
+    return this.runs.list(filter, limit);
+  }
+
+  /** Live progress of a run until it ends (polled from Postgres, so it works across processes). */
+  progress$(id: string): Observable<SnapshotProgress> {
+    return interval(PROGRESS_POLL_MS).pipe(
+      startWith(0),
+      switchMap(() => from(this.get(id))),
+      map((run) => progressOf(run)),
+      distinctUntilChanged(
+        (a, b) =>
+          a.status === b.status &&
+          a.rowsRead === b.rowsRead &&
+          a.rowsWritten === b.rowsWritten &&
+          a.rejects === b.rejects,
+      ),
+      takeWhile((p) => !TERMINAL_STATUSES.includes(p.status), true),
+    );
+  }
+}
