@@ -21,12 +21,13 @@ export class Alerts0000000000004 implements MigrationInterface {
         acknowledged_at timestamptz,
         escalated_at timestamptz,
         snoozed_until timestamptz,
+        last_message jsonb,
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(`
       CREATE TABLE alert_deliveries (
         id bigserial PRIMARY KEY,
-        alert_key text NOT NULL REFERENCES alert_states(alert_key) ON DELETE CASCADE,
+        alert_key text NOT NULL,
         run_id text,
         action text NOT NULL,
         channel text NOT NULL,

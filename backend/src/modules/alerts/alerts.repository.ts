@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import type { AlertStateView, SilenceView } from './alert-evaluator';
+import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
+
+@Injectable()
+export class AlertsRepository {
+  constructor(
+    @InjectRepository(AlertStateEntity) private readonly states: Repository<AlertStateEntity>,
+    @InjectRepository(AlertDeliveryEntity) private readonly deliveries: Repository<AlertDeliveryEntity>,
+    @InjectRepository(AlertSilenceEntity) private readonly silences: Repository<AlertSilenceEntity>,
+  ) {}
+
+  async loadStates(): Promise<Map<string, AlertStateView & { entity: AlertStateEntity }>> {
+    const rows = await this.states.find();
+    return new Map(
+      rows.map((row) => [
+        row.alertKey,
+        {
+          entity: row,
+          alertKey: row.alertKey,
+          status: row.status,
+          fingerprint: row.fingerprint,
+          channel: row.channel,
+          messageTs: row.messageTs,
+          firstFiredAt: row.firstFiredAt,
+          lastNotifiedAt: row.lastNotifiedAt,
+          acknowledgedAt: row.acknowledgedAt,
+          escalatedAt: row.escalatedAt,
+          snoozedUntil: row.snoozedUntil,
+        },
+      ]),
+    );
+  }
+
+  findState(alertKey: string): Promise<AlertStateEntity | null> {
+    return this.states.findOneBy({ alertKey });
+  }
+
+  async saveState(state: Partial<AlertStateEntity> & { alertKey: string }): Promise<void> {
+    await this.states.save(this.states.create(state));
+  }
+
+  async recordDelivery(delivery: Omit<AlertDeliveryEntity, 'id' | 'createdAt'>): Promise<void> {
+    await this.deliveries.insert(delivery);
+  }
+
+  listDeliveries(limit: number, beforeId?: string): Promise<AlertDeliveryEntity[]> {
+    return this.deliveries.find({
+      where: beforeId ? { id: LessThanOrEqual(beforeId) } : {},
+      order: { id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  async activeSilences(now: Date): Promise<SilenceView[]> {
+    return this.silences.find({ where: { endsAt: MoreThan(now) } });
+  }
+
+  listSilences(includeExpired: boolean, now: Date): Promise<AlertSilenceEntity[]> {
+    return this.silences.find({
+      where: includeExpired ? {} : { endsAt: MoreThan(now) },
+      order: { createdAt: 'DESC' },
+      take: 200,
+    });
+  }
+
+  createSilence(silence: Omit<AlertSilenceEntity, 'id' | 'createdAt'>): Promise<AlertSilenceEntity> {
+    return this.silences.save(this.silences.create(silence));
+  }
+
+  findSilence(id: string): Promise<AlertSilenceEntity | null> {
+    return this.silences.findOneBy({ id });
+  }
+
+  async expireSilence(id: string, now: Date): Promise<void> {
+    await this.silences.update({ id }, { endsAt: now });
+  }
+}

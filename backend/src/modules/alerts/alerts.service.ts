@@ -1,0 +1,218 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AlertDecision, evaluateAlerts, FindingGroup } from './alert-evaluator';
+import type { AlertRule } from './alert-rule.schema';
+import { loadAlertRules } from './alert-rules.loader';
+import type { AlertStateEntity } from './alert-state.entity';
+import { AlertsRepository } from './alerts.repository';
+import { buildAlertMessage } from './slack/slack-message.builder';
+import { SlackTransport } from './slack/slack-transport';
+
+export const ALERTS_SETTINGS = Symbol('ALERTS_SETTINGS');
+export interface AlertsSettings {
+  rulesFile: string;
+  dashboardUrl: string;
+}
+
+export interface RunAlertOutcome {
+  sent: number;
+  held: number;
+  failed: number;
+}
+
+const SNOOZE_LIMIT_MS = 7 * 24 * 3_600_000;
+
+/** Carries out alert decisions: posts, updates in place, thread re-notifications, escalations. */
+@Injectable()
+export class AlertsService implements OnModuleInit {
+  private readonly logger = new Logger(AlertsService.name);
+  private rules: AlertRule[] = [];
+
+  constructor(
+    private readonly repository: AlertsRepository,
+    private readonly slack: SlackTransport,
+    @Inject(ALERTS_SETTINGS) private readonly settings: AlertsSettings,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.rules = await loadAlertRules(this.settings.rulesFile);
+  }
+
+  alertRules(): AlertRule[] {
+    return this.rules;
+  }
+
+  /**
+   * Evaluates one reconciliation run's finding groups. Each decision is recorded as it is carried
+   * out, so a retried job does not repeat what already went out; failures are recorded and thrown.
+   */
+  async evaluateRun(runId: string, groups: FindingGroup[], now = new Date()): Promise<RunAlertOutcome> {
+    const states = await this.repository.loadStates();
+    const silences = await this.repository.activeSilences(now);
+    const decisions = evaluateAlerts(this.rules, groups, states, silences, now);
+    const outcome: RunAlertOutcome = { sent: 0, held: 0, failed: 0 };
+    const errors: string[] = [];
+    for (const decision of decisions) {
+      if (decision.heldBecause) {
+        await this.record(decision, runId, 'held', decision.heldBecause, null);
+        outcome.held += 1;
+        continue;
+      }
+      try {
+        const ts = await this.carryOut(decision, states.get(decision.alertKey)?.entity ?? null, now);
+        await this.record(decision, runId, 'sent', null, ts);
+        outcome.sent += 1;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await this.record(decision, runId, 'failed', message, null);
+        this.logger.warn(`alert ${decision.alertKey} ${decision.action} failed: ${message}`);
+        errors.push(message);
+        outcome.failed += 1;
+      }
+    }
+    if (errors.length > 0) throw new Error(`${errors.length} alert deliveries failed: ${errors.join('; ')}`);
+    return outcome;
+  }
+
+  async acknowledge(alertKey: string, user: string, now = new Date()): Promise<void> {
+    const state = await this.requireState(alertKey);
+    await this.repository.saveState({ alertKey, acknowledgedBy: user, acknowledgedAt: now });
+    await this.refreshMessage({ ...state, acknowledgedBy: user, acknowledgedAt: now });
+  }
+
+  async snooze(alertKey: string, until: Date, now = new Date()): Promise<void> {
+    if (until.getTime() <= now.getTime() || until.getTime() - now.getTime() > SNOOZE_LIMIT_MS) {
+      throw new RangeError('a snooze must end in the future and within 7 days');
+    }
+    const state = await this.requireState(alertKey);
+    await this.repository.saveState({ alertKey, snoozedUntil: until });
+    await this.refreshMessage({ ...state, snoozedUntil: until });
+  }
+
+  private async requireState(alertKey: string) {
+    const state = await this.repository.findState(alertKey);
+    if (!state) throw new AlertNotFoundError(alertKey);
+    return state;
+  }
+
+  private async refreshMessage(state: AlertStateEntity): Promise<void> {
+    const last = state.lastMessage;
+    if (!state.messageChannel || !state.messageTs || !last) return;
+    await this.slack.update(
+      state.messageChannel,
+      state.messageTs,
+      buildAlertMessage({
+        ...last,
+        updatedAt: new Date(last.updatedAt),
+        acknowledgedBy: state.acknowledgedBy ?? undefined,
+        snoozedUntil: state.snoozedUntil ?? undefined,
+      }),
+    );
+  }
+
+  private async carryOut(
+    decision: AlertDecision,
+    state: { messageChannel: string | null; messageTs: string | null; firstFiredAt: Date } | null,
+    now: Date,
+  ): Promise<string | null> {
+    const input = {
+      alertId: decision.alertKey,
+      title: decision.group.title,
+      ruleId: decision.group.ruleId,
+      severity: decision.group.severity,
+      domain: decision.group.domain,
+      state: decision.action === 'resolve' ? ('resolved' as const) : ('firing' as const),
+      counts: {
+        ...decision.group.counts,
+        affectedPercent:
+          decision.group.recordsChecked > 0
+            ? (decision.group.counts.open / decision.group.recordsChecked) * 100
+            : undefined,
+      },
+      examples: decision.group.examples,
+      dashboardUrl: `${this.settings.dashboardUrl}/exceptions?rule=${encodeURIComponent(decision.group.ruleId)}`,
+      updatedAt: now,
+    };
+    const message = buildAlertMessage(input);
+    const stored = { ...input, updatedAt: now.toISOString() };
+    const base = { alertKey: decision.alertKey, alertRuleId: decision.alertRuleId, ruleId: decision.group.ruleId };
+    switch (decision.action) {
+      case 'post': {
+        const posted = await this.slack.post(decision.channel, message);
+        await this.repository.saveState({
+          ...base,
+          channel: decision.channel,
+          status: 'firing',
+          fingerprint: decision.fingerprint,
+          lastMessage: stored,
+          messageChannel: posted.channel,
+          messageTs: posted.ts,
+          firstFiredAt: now,
+          lastNotifiedAt: now,
+          resolvedAt: null,
+          acknowledgedAt: null,
+          acknowledgedBy: null,
+          escalatedAt: null,
+          snoozedUntil: null,
+        });
+        return posted.ts;
+      }
+      case 'update':
+      case 'resolve': {
+        if (state?.messageChannel && state.messageTs) {
+          await this.slack.update(state.messageChannel, state.messageTs, message);
+        } else {
+          await this.slack.post(decision.channel, message);
+        }
+        await this.repository.saveState({
+          ...base,
+          fingerprint: decision.fingerprint,
+          lastMessage: stored,
+          ...(decision.action === 'resolve' ? { status: 'resolved' as const, resolvedAt: now } : {}),
+        });
+        return state?.messageTs ?? null;
+      }
+      case 'renotify': {
+        const reply = buildAlertMessage({ ...input, title: `Still firing: ${input.title}` });
+        const posted = await this.slack.post(
+          state?.messageChannel ?? decision.channel,
+          reply,
+          state?.messageTs ?? undefined,
+        );
+        await this.repository.saveState({ ...base, lastNotifiedAt: now });
+        return posted.ts;
+      }
+      case 'escalate': {
+        const escalation = buildAlertMessage({ ...input, title: `Escalated (unacknowledged): ${input.title}` });
+        const posted = await this.slack.post(decision.channel, escalation);
+        await this.repository.saveState({ ...base, escalatedAt: now });
+        return posted.ts;
+      }
+    }
+  }
+
+  private record(
+    decision: AlertDecision,
+    runId: string,
+    status: 'sent' | 'failed' | 'held',
+    detail: string | null,
+    messageTs: string | null,
+  ): Promise<void> {
+    return this.repository.recordDelivery({
+      alertKey: decision.alertKey,
+      runId,
+      action: decision.action,
+      channel: decision.channel,
+      status,
+      detail,
+      messageTs,
+      attempts: 1,
+    });
+  }
+}
+
+export class AlertNotFoundError extends Error {
+  constructor(alertKey: string) {
+    super(`no alert ${alertKey}`);
+    this.name = 'AlertNotFoundError';
+  }
+}
