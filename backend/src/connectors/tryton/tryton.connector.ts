@@ -242,7 +242,8 @@ export class TrytonConnector implements Connector {
   async health(): Promise<ConnectorHealth> {
     const started = performance.now();
     try {
-      await this.rpc.call('common.server.version', []);
+      // Proves the server, the database and the credentials, not just the port.
+      await this.rpc.call('model.res.user.get_preferences', [true, {}]);
       return { up: true, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       return { up: false, latencyMs: Math.round(performance.now() - started), detail: (error as Error).message };

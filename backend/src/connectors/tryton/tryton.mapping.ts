@@ -18,7 +18,11 @@ export const TRYTON_MAPPING: ConnectorMapping = {
       'shippingAddress.city': { from: 'address.city', normalize: 'string', writable: false },
       'shippingAddress.postalCode': { from: 'address.postal_code', normalize: 'string', writable: false },
       'shippingAddress.country': { from: 'address.country', normalize: 'country', writable: false },
-      status: { from: 'active', valueMap: { true: 'active', false: 'inactive' }, writable: false },
+      status: {
+        from: 'active',
+        valueMap: { true: 'active', false: 'inactive', 1: 'active', 0: 'inactive' },
+        writable: false,
+      },
       phone: { from: 'phone', normalize: 'phone' },
       email: { from: 'email', normalize: 'email' },
     },

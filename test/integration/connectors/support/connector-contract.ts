@@ -1,0 +1,211 @@
+import type { CanonicalRecord, EntityKind } from '../../../../backend/src/connectors/canonical-model';
+import type { Connector, ExtractBatch } from '../../../../backend/src/connectors/connector';
+import { getPath } from '../../../../backend/src/connectors/mapping/entity-mapping';
+
+export type ContractFault = 'throttle' | 'outage' | 'drop';
+
+/** What one connector's test setup provides to the shared contract suite. */
+export interface ContractHarness {
+  connector: Connector;
+  /** The entity the contract exercises (customers everywhere but the support desk). */
+  entity: EntityKind;
+  /** Records the extract must yield (records + rejects) right after setup. */
+  seeded: number;
+  pageSize: number;
+  /** Changes one record at the source behind the connector's back (another user's edit). */
+  touch(sourceKey: string, field: string, value: unknown): Promise<void>;
+  /** A canonical field the connector can write, and distinct values for it. */
+  writable?: { field: string; value(n: number): unknown };
+  /** Faults the system can be told to show on its next requests; absent kinds are not tested. */
+  faults: Partial<Record<ContractFault, () => Promise<void>>>;
+  /** Puts one malformed record into the source; the next full extract must reject it. */
+  malform(): Promise<void>;
+  /** Requests the system has answered so far, to prove faults were really hit. */
+  faultsHit?(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function collect<E extends EntityKind>(
+  iterable: AsyncIterable<ExtractBatch<E>>,
+): Promise<{ batches: ExtractBatch<E>[]; records: CanonicalRecord<E>[]; keys: string[]; rejects: number }> {
+  const batches: ExtractBatch<E>[] = [];
+  for await (const batch of iterable) batches.push(batch);
+  const records = batches.flatMap((b) => b.records);
+  return {
+    batches,
+    records,
+    keys: records.map((r) => r.sourceKey),
+    rejects: batches.reduce((n, b) => n + b.rejects.length, 0),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The one contract every connector meets, over real HTTP/SQL/files: full and incremental extract,
+ * paging, resume from a cursor, faults, conditional writes with conflicts, idempotent replay, rejects.
+ * Tests run in order and share the harness; each leaves the data as the next expects.
+ */
+export interface ContractTraits {
+  /** Fault kinds the system can show (SQL and file drops have no HTTP throttling to test). */
+  faults: ContractFault[];
+  /** Whether the connector writes the contract entity back. */
+  writes: boolean;
+}
+
+export function describeConnectorContract(
+  name: string,
+  traits: ContractTraits,
+  setup: () => Promise<ContractHarness>,
+): void {
+  describe(`${name} connector contract`, () => {
+    let h: ContractHarness;
+    let baseline: Awaited<ReturnType<typeof collect>>;
+
+    beforeAll(async () => {
+      h = await setup();
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('full extract yields every record once, across many pages, with a total when known', async () => {
+      baseline = await collect(h.connector.extract(h.entity, { mode: 'full' }));
+      expect(baseline.records.length + baseline.rejects).toBe(h.seeded);
+      expect(new Set(baseline.keys).size).toBe(baseline.keys.length);
+      expect(baseline.batches.length).toBeGreaterThanOrEqual(Math.floor(h.seeded / h.pageSize));
+      expect(baseline.batches.length).toBeGreaterThanOrEqual(3);
+      expect(baseline.batches.at(-1)!.cursor).toBeNull();
+      for (const batch of baseline.batches.slice(0, -1)) expect(batch.cursor).toEqual(expect.any(String));
+      const total = baseline.batches[0].total;
+      if (total !== undefined) expect(total).toBe(h.seeded);
+      for (const record of baseline.records.slice(0, 5)) {
+        expect(record.entity).toBe(h.entity);
+        expect(record.system).toBe(h.connector.id);
+        expect(record.rawExcerpt.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('resumes from a cursor: the rest of the extract, nothing skipped, nothing repeated', async () => {
+      const first: ExtractBatch[] = [];
+      for await (const batch of h.connector.extract(h.entity, { mode: 'full' })) {
+        first.push(batch);
+        if (first.length === 2) break; // the consumer stops, as a crashed worker would
+      }
+      const cursor = first[1].cursor!;
+      const rest = await collect(h.connector.extract(h.entity, { mode: 'full', cursor }));
+      const keys = [...first.flatMap((b) => b.records.map((r) => r.sourceKey)), ...rest.keys];
+      expect(keys.sort()).toEqual([...baseline.keys].sort());
+    });
+
+    it('incremental extract returns the records changed since a point in time', async () => {
+      if (!h.connector.capabilities.incremental) return;
+      const since = new Date(Date.now() - 5);
+      await sleep(20);
+      const changed = baseline.keys.slice(3, 5);
+      const field = h.writable?.field ?? 'legalName';
+      for (const [i, key] of changed.entries()) await h.touch(key, field, h.writable?.value(900 + i) ?? `Touched ${i}`);
+      const delta = await collect(h.connector.extract(h.entity, { mode: 'incremental', since }));
+      expect(delta.keys).toEqual(expect.arrayContaining(changed));
+      expect(delta.keys.length).toBeLessThan(baseline.keys.length / 2);
+    });
+
+    for (const kind of traits.faults) {
+      const label = { throttle: '429 throttling', outage: 'a 5xx outage', drop: 'a connection dropped mid-page' }[kind];
+      it(`full extract survives ${label} with every record`, async () => {
+        const inject = h.faults[kind];
+        if (!inject) throw new Error(`harness declares fault ${kind} but cannot inject it`);
+        await inject();
+        const hitBefore = (await h.faultsHit?.()) ?? 0;
+        const again = await collect(h.connector.extract(h.entity, { mode: 'full' }));
+        expect([...again.keys].sort()).toEqual([...baseline.keys].sort());
+        if (h.faultsHit) expect(await h.faultsHit()).toBeGreaterThan(hitBefore);
+      });
+    }
+
+    (traits.writes ? describe : describe.skip)('conditional writes', () => {
+      let key: string;
+      let original: unknown;
+
+      beforeAll(() => {
+        key = baseline.keys[10];
+      });
+
+      it('applies a change when the target still has the expected old value', async () => {
+        if (!h.writable) throw new Error('harness declares writes but no writable field');
+        const [current] = await h.connector.read(h.entity, [key]);
+        original = getPath(current.fields, h.writable.field);
+        const result = await h.connector.apply(
+          {
+            entity: h.entity,
+            sourceKey: key,
+            changes: [{ field: h.writable.field, expectedOld: original, newValue: h.writable.value(1) }],
+          },
+          `contract-${key}-1`,
+        );
+        expect(result).toEqual({ outcome: 'applied' });
+        const [after] = await h.connector.read(h.entity, [key]);
+        expect(getPath(after.fields, h.writable.field)).toEqual(h.writable.value(1));
+      });
+
+      it('replaying the same write is a no-op reported as already applied', async () => {
+        if (!h.writable) throw new Error('harness declares writes but no writable field');
+        const result = await h.connector.apply(
+          {
+            entity: h.entity,
+            sourceKey: key,
+            changes: [{ field: h.writable.field, expectedOld: original, newValue: h.writable.value(1) }],
+          },
+          `contract-${key}-1`,
+        );
+        expect(result.outcome).toBe('already_applied');
+      });
+
+      it('refuses to clobber a value someone edited since the finding', async () => {
+        if (!h.writable) throw new Error('harness declares writes but no writable field');
+        await h.touch(key, h.writable.field, h.writable.value(2));
+        const result = await h.connector.apply(
+          {
+            entity: h.entity,
+            sourceKey: key,
+            changes: [{ field: h.writable.field, expectedOld: h.writable.value(1), newValue: h.writable.value(3) }],
+          },
+          `contract-${key}-2`,
+        );
+        expect(result.outcome).toBe('conflict');
+        const [after] = await h.connector.read(h.entity, [key]);
+        expect(getPath(after.fields, h.writable.field)).toEqual(h.writable.value(2));
+      });
+
+      it('rejects a change to a record that does not exist, with a reason', async () => {
+        if (!h.writable) throw new Error('harness declares writes but no writable field');
+        const result = await h.connector.apply(
+          {
+            entity: h.entity,
+            sourceKey: 'no-such-record-999999',
+            changes: [{ field: h.writable.field, expectedOld: 'a', newValue: 'b' }],
+          },
+          'contract-missing',
+        );
+        expect(result.outcome).toBe('rejected');
+        expect(result.reason).toEqual(expect.any(String));
+      });
+    });
+
+    it('turns malformed source records into rejects with a reason, never a crash', async () => {
+      await h.malform();
+      const after = await collect(h.connector.extract(h.entity, { mode: 'full' }));
+      expect(after.rejects).toBeGreaterThanOrEqual(baseline.rejects + 1);
+      const reject = after.batches.flatMap((b) => b.rejects)[0];
+      expect(reject.reason.length).toBeGreaterThan(3);
+      expect(reject.system).toBe(h.connector.id);
+      expect(after.records.length).toBeGreaterThan(0);
+    });
+
+    it('reports health', async () => {
+      const health = await h.connector.health();
+      expect(health.up).toBe(true);
+      expect(health.latencyMs).toBeGreaterThanOrEqual(0);
+    });
+  });
+}
