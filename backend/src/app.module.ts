@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module';
 import { HttpModule } from './http/http.module';
 import { loggerOptions } from './logging/logger-options';
 import { AuditModule } from './modules/audit/audit.module';
+import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { SnapshotsModule } from './modules/snapshots/snapshots.module';
@@ -38,6 +39,7 @@ export class AppModule {
         HttpModule,
         AuditModule.forRole(role),
         AuthModule.forRole(role),
+        AlertsModule.forRole(role),
         ...(runsScheduler(role) ? [ScheduleModule.forRoot()] : []),
       ],
     };

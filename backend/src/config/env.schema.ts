@@ -70,12 +70,36 @@ export const envSchema = z.object({
   SNAPSHOT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** Rows per ClickHouse insert (each insert is one streamed request). */
   SNAPSHOT_INSERT_ROWS: z.coerce.number().int().min(1).default(100_000),
+  // Alerts (modules/alerts): Slack bot token for chat.postMessage/chat.update; the signing secret
+  // verifies button clicks. Without a token, alerts are evaluated and recorded as failed deliveries.
+  SLACK_BOT_TOKEN: z.string().default(''),
+  SLACK_SIGNING_SECRET: z.string().default(''),
+  SLACK_API_URL: url(['http:', 'https:']).default('https://slack.com/api/'),
+  SLACK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  ALERT_RULES_FILE: z.string().optional(),
+  // Reconciliation (modules/reconciliation). Rules and ownership default to the rules package's pack.
+  RECONCILIATION_RULES_DIR: z.string().optional(),
+  RECONCILIATION_OWNERSHIP_FILE: z.string().optional(),
+  /** Cron (UTC) of the full scheduled run; empty disables the schedule. */
+  RECONCILIATION_SCHEDULE: z.string().default('0 * * * *'),
+  /** A full run waits this long after a complete snapshot so that a set finishing together runs once. */
+  RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Flood guard: presence rules are held when a system's rows dropped by more than this fraction. */
+  RECONCILIATION_MAX_ROW_DROP: z.coerce.number().min(0).max(1).default(0.2),
+  /** Where links in alerts point: the dashboard as users reach it. */
+  DASHBOARD_PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 /** Variables whose values must never appear in a response or a log line. */
-export const SECRET_ENV_KEYS = ['CLICKHOUSE_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
+export const SECRET_ENV_KEYS = [
+  'CLICKHOUSE_PASSWORD',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+] as const;
 
 export class InvalidConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -42,7 +42,19 @@ export function applyHttpHardening(app: NestExpressApplication, config: ConfigSe
   });
   const limit = config.get('HTTP_BODY_LIMIT');
   app.use(guarded(express.json({ limit, type: ['application/json', 'application/*+json'] })));
-  app.use(guarded(express.urlencoded({ limit, extended: false, parameterLimit: 200 })));
+  app.use(
+    guarded(
+      express.urlencoded({
+        limit,
+        extended: false,
+        parameterLimit: 200,
+        // Signed webhooks (Slack interactivity) are verified over the exact bytes received.
+        verify: (req, _res, buf) => {
+          (req as Request & { rawBody?: Buffer }).rawBody = buf;
+        },
+      }),
+    ),
+  );
 }
 
 interface BodyParserError extends Error {

@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { join } from 'node:path';
+import { ConfigService } from '../../config/config.service';
+import type { ProcessRole } from '../../config/env.schema';
+import { runsApi } from '../../config/process-role';
+import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
+import { AlertsController } from './alerts.controller';
+import { AlertsRepository } from './alerts.repository';
+import { ALERTS_SETTINGS, AlertsService, type AlertsSettings } from './alerts.service';
+import { SlackInteractivityService } from './slack-interactivity.service';
+import { SlackTransport } from './slack/slack-transport';
+
+// From backend/{src,dist}/modules/alerts to the repository's reconciliation-rules/alerts.
+const DEFAULT_ALERT_RULES = join(__dirname, '..', '..', '..', '..', 'reconciliation-rules', 'alerts', 'default.yaml');
+
+@Module({})
+export class AlertsModule {
+  static forRole(role: ProcessRole): DynamicModule {
+    return {
+      module: AlertsModule,
+      imports: [TypeOrmModule.forFeature([AlertStateEntity, AlertDeliveryEntity, AlertSilenceEntity])],
+      controllers: runsApi(role) ? [AlertsController] : [],
+      providers: [
+        AlertsRepository,
+        AlertsService,
+        SlackInteractivityService,
+        {
+          provide: ALERTS_SETTINGS,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService): AlertsSettings => ({
+            rulesFile: config.get('ALERT_RULES_FILE') ?? DEFAULT_ALERT_RULES,
+            dashboardUrl: config.get('DASHBOARD_PUBLIC_URL').replace(/\/$/, ''),
+          }),
+        },
+        {
+          provide: SlackTransport,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) =>
+            new SlackTransport({
+              botToken: config.get('SLACK_BOT_TOKEN'),
+              apiUrl: config.get('SLACK_API_URL'),
+              retries: config.get('SLACK_RETRIES'),
+              timeoutMs: 10_000,
+            }),
+        },
+      ],
+      exports: [AlertsService],
+    };
+  }
+}

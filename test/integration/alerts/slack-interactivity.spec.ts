@@ -1,0 +1,121 @@
+import request from 'supertest';
+import { AlertsService } from '../../../backend/src/modules/alerts/alerts.service';
+import { signSlackRequest } from '../../../backend/src/modules/alerts/slack/slack-signature';
+import { startApiApp, type ApiTestApp } from '../api/support/api-app';
+import { SlackReceiver } from './support/slack-receiver';
+
+const SECRET = 'slack-signing-secret-for-tests';
+const ALERT_KEY = 'credit-ops:credit-hold-visible:#credit-ops';
+
+function clickBody(actionId: string, value = ALERT_KEY): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: 'U42', username: 'ana' },
+    actions: [{ action_id: actionId, value }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+describe('Slack interactivity endpoint (signature, replay, actions, audit)', () => {
+  let api: ApiTestApp;
+  let receiver: SlackReceiver;
+
+  beforeAll(async () => {
+    receiver = new SlackReceiver();
+    const apiUrl = await receiver.start();
+    api = await startApiApp({
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_API_URL: apiUrl,
+    });
+    await api.app.get(AlertsService).evaluateRun('run-1', [
+      {
+        ruleId: 'credit-hold-visible',
+        title: 'Credit holds not visible in CRM',
+        domain: 'credit',
+        severity: 'high',
+        counts: { new: 4, open: 4, resolved: 0 },
+        recordsChecked: 100,
+        examples: [],
+      },
+    ]);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await receiver?.stop();
+  });
+
+  const post = (body: string, timestamp: string, signature: string) =>
+    request(api.server)
+      .post('/api/v1/slack/interactivity')
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .set('x-slack-request-timestamp', timestamp)
+      .set('x-slack-signature', signature)
+      .send(body);
+
+  it('acknowledges with a valid signature, redraws the message and audits who did it', async () => {
+    receiver.clear();
+    const body = clickBody('alert.acknowledge');
+    const ts = String(Math.floor(Date.now() / 1000));
+    const res = await post(body, ts, signSlackRequest(SECRET, ts, body)).expect(200);
+    expect(res.body.text).toMatch(/Acknowledged by slack:U42 \(ana\)/);
+    expect(receiver.calls.map((c) => c.method)).toEqual(['chat.update']);
+    const audit = await api.sql<{ actor: string; action: string }>(
+      `SELECT actor, action FROM audit_log WHERE subject_id = $1`,
+      [ALERT_KEY],
+    );
+    expect(audit).toContainEqual({ actor: 'slack:U42 (ana)', action: 'alert.acknowledge' });
+  });
+
+  it('rejects a signature made with the wrong secret', async () => {
+    const body = clickBody('alert.snooze_1h');
+    const ts = String(Math.floor(Date.now() / 1000));
+    await post(body, ts, signSlackRequest('wrong-secret', ts, body)).expect(401);
+  });
+
+  it('rejects a stale timestamp even when correctly signed', async () => {
+    const body = clickBody('alert.snooze_1h');
+    const ts = String(Math.floor(Date.now() / 1000) - 600);
+    await post(body, ts, signSlackRequest(SECRET, ts, body)).expect(401);
+  });
+
+  it('accepts a signed request once and refuses its replay', async () => {
+    const body = clickBody('alert.snooze_24h');
+    const ts = String(Math.floor(Date.now() / 1000));
+    const signature = signSlackRequest(SECRET, ts, body);
+    const first = await post(body, ts, signature).expect(200);
+    expect(first.body.text).toMatch(/Snoozed for 24h/);
+    await post(body, ts, signature).expect(401);
+    const [state] = await api.sql<{ snoozed_until: Date }>(
+      `SELECT snoozed_until FROM alert_states WHERE alert_key = $1`,
+      [ALERT_KEY],
+    );
+    expect(state.snoozed_until.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+  });
+
+  it('answers 400 to a signed but malformed payload', async () => {
+    const body = 'payload=%7Bnot-json';
+    const ts = String(Math.floor(Date.now() / 1000));
+    const res = await post(body, ts, signSlackRequest(SECRET, ts, body)).expect(400);
+    expect(JSON.stringify(res.body)).toMatch(/payload/);
+  });
+
+  it('requires credentials for the silences API and creates one for an engineer', async () => {
+    await request(api.server).get('/api/v1/alerts/silences').expect(401);
+    const { key } = await api.key(['engineer']);
+    const endsAt = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await request(api.server)
+      .post('/api/v1/alerts/silences')
+      .set('authorization', `Bearer ${key}`)
+      .send({ ruleId: 'credit-hold-visible', reason: 'ERP cut-over', endsAt })
+      .expect(201);
+    expect(created.body.createdBy).toBeTruthy();
+    const bad = await request(api.server)
+      .post('/api/v1/alerts/silences')
+      .set('authorization', `Bearer ${key}`)
+      .send({ ruleId: 'credit-hold-visible', reason: 'x', endsAt: 'tomorrow' })
+      .expect(400);
+    expect(JSON.stringify(bad.body)).toMatch(/endsAt|reason/);
+  });
+});
