@@ -1,0 +1,468 @@
+/**
+ * Injects drift into the systems' copies of one customer while the estate is generated, and writes
+ * each injected drift to the ground-truth log. At most one kind per customer, drawn from the
+ * scenario's rates with the scenario's own seed, so the same scenario always drifts the same records.
+ */
+import { type CustomerTruth, type OrderTruth } from '../generator/estate-generator';
+import { mixSeed, Prng } from '../generator/prng';
+import { COUNTRIES, PAYMENT_TERMS, type PaymentTermsCode } from '../generator/reference-data';
+import { accountIdOf, CRM_ORDER_STATUS, crmPhone, type CrmCopy } from '../systems/crm/salesforce.store';
+import { salesforceId, sfDateTime, type SfRecord } from '../systems/crm/salesforce-schema';
+import { erpPhone, type ErpCopy } from '../systems/erp/dynamics.store';
+import type { SupportCopy } from '../systems/support/zendesk.store';
+import type { WmsShipment } from '../systems/wms/wms.store';
+import { DRIFT_KINDS, type DriftKind, type DriftScenario } from './drift-scenario';
+import type { GroundTruthEntry, GroundTruthLog } from './ground-truth-log';
+
+const HOUR = 3_600_000;
+/** Duplicate accounts get Salesforce Ids in their own range. */
+const DUPLICATE_ID_BASE = 3_000_000_000;
+
+export interface CustomerCopies {
+  truth: CustomerTruth;
+  crm: CrmCopy | null;
+  crmDuplicates: { record: SfRecord; modifiedAt: number }[];
+  erp: ErpCopy | null;
+  wms: { record: WmsShipment; modifiedAt: number }[];
+  support: SupportCopy | null;
+}
+
+/** The drift kind a customer gets under a scenario (null for none): cheap, so others can ask. */
+export function driftKindOf(scenario: DriftScenario, index: number): DriftKind | null {
+  return drawKind(new Prng(mixSeed(scenario.seed, index, 99)), scenario);
+}
+
+function drawKind(rng: Prng, scenario: DriftScenario): DriftKind | null {
+  let u = rng.next();
+  for (const kind of DRIFT_KINDS) {
+    u -= scenario.rates[kind];
+    if (u < 0) return kind;
+  }
+  return null;
+}
+
+export function typo(text: string, rng: Prng): string {
+  const letters = [...text]
+    .map((c, i) => (/[a-z]/i.test(c) && /[a-z]/i.test(text[i + 1] ?? '') && text[i + 1] !== c ? i : -1))
+    .filter((i) => i >= 0);
+  if (letters.length === 0) return `${text}x`;
+  const i = rng.pick(letters);
+  return text.slice(0, i) + text[i + 1] + text[i] + text.slice(i + 2);
+}
+
+const LEGAL_FORM_VARIANTS: Record<string, string> = {
+  'Inc.': 'Incorporated',
+  LLC: 'L.L.C.',
+  'Corp.': 'Corporation',
+  'Co.': 'Company',
+  Ltd: 'Limited',
+  Limited: 'Ltd.',
+  PLC: 'P.L.C.',
+  GmbH: 'G.m.b.H.',
+  AG: 'Aktiengesellschaft',
+  'GmbH & Co. KG': 'GmbH & Co KG',
+  KG: 'K.G.',
+  SARL: 'S.A.R.L.',
+  SAS: 'S.A.S.',
+  SA: 'S.A.',
+  'S.r.l.': 'SRL',
+  'S.p.A.': 'SpA',
+};
+
+export class DriftInjector {
+  constructor(
+    private readonly scenario: DriftScenario,
+    private readonly epoch: number,
+    private readonly log: GroundTruthLog,
+  ) {}
+
+  apply(c: CustomerCopies): DriftKind | null {
+    const rng = new Prng(mixSeed(this.scenario.seed, c.truth.index, 99));
+    const kind = drawKind(rng, this.scenario);
+    if (!kind || !c.crm || !c.erp) return null;
+    const applied = this.applyKind(kind, c, rng);
+    return applied ? kind : null;
+  }
+
+  private entry(e: Omit<GroundTruthEntry, 'time'> & { at: number }): void {
+    const { at, ...rest } = e;
+    this.log.record({ ...rest, time: new Date(at).toISOString() });
+  }
+
+  /** A time after `after` and at or before the epoch. */
+  private later(rng: Prng, after: number): number {
+    const span = this.epoch - after;
+    return span <= HOUR ? this.epoch : after + HOUR + Math.floor(rng.next() * (span - HOUR));
+  }
+
+  private applyKind(kind: DriftKind, c: CustomerCopies, rng: Prng): boolean {
+    const crm = c.crm!;
+    const erp = c.erp!;
+    const t = c.truth;
+    const account = crm.account;
+    const accountId = account.Id as string;
+    switch (kind) {
+      case 'field_edit': {
+        const country = COUNTRIES[t.country];
+        const otherCity = country.cities.find((x) => x.name !== t.billing.city) ?? country.cities[0];
+        const choices: [string, string, unknown][] = [
+          [
+            'phone',
+            'Phone',
+            crmPhone({
+              ...t.phone,
+              subscriber: String(
+                (Number(t.phone.subscriber) + 1 + rng.int(90)) % 10 ** t.phone.subscriber.length,
+              ).padStart(t.phone.subscriber.length, '0'),
+            }),
+          ],
+          ['billing_city', 'BillingCity', otherCity.name],
+          [
+            'billing_postal_code',
+            'BillingPostalCode',
+            t.billing.postalCode.slice(0, -1) + String((Number(t.billing.postalCode.slice(-1)) + 1) % 10),
+          ],
+          ['legal_name', 'Name', typo(t.legalName, rng)],
+          [
+            'payment_terms',
+            'Payment_Terms__c',
+            PAYMENT_TERMS[t.credit.paymentTerms === 'NET30' ? 'NET45' : 'NET30'].crm,
+          ],
+          [
+            'credit_limit',
+            'Credit_Limit__c',
+            t.credit.limit + (rng.chance(0.5) ? 10_000 : -Math.min(t.credit.limit - 1000, 10_000)),
+          ],
+          ['tax_id', 'Tax_Id__c', typo(t.taxId, rng)],
+        ];
+        const [field, sourceField, value] = rng.pick(choices);
+        if (value === account[sourceField]) return false;
+        const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
+        this.entry({
+          system: 'crm',
+          entity: field === 'credit_limit' || field === 'payment_terms' ? 'credit_profile' : 'customer',
+          key: t.customerNumber,
+          sourceKey: accountId,
+          field,
+          sourceField,
+          kind,
+          at,
+          expected: account[sourceField],
+          actual: value,
+        });
+        account[sourceField] = value as SfRecord[string];
+        crm.accountModifiedAt = at;
+        return true;
+      }
+      case 'not_propagated': {
+        const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
+        const which = rng.int(3);
+        if (which === 0) {
+          const phone = {
+            ...t.phone,
+            subscriber: String((Number(t.phone.subscriber) + 7) % 10 ** t.phone.subscriber.length).padStart(
+              t.phone.subscriber.length,
+              '0',
+            ),
+          };
+          erp.customer.PrimaryContactPhone = erpPhone(phone);
+          this.entry({
+            system: 'crm',
+            entity: 'customer',
+            key: t.customerNumber,
+            sourceKey: accountId,
+            field: 'phone',
+            sourceField: 'Phone',
+            kind,
+            at,
+            expected: crmPhone(phone),
+            actual: account.Phone,
+          });
+        } else if (which === 1) {
+          const country = COUNTRIES[t.country];
+          const city = country.cities.find((x) => x.name !== t.billing.city) ?? country.cities[0];
+          erp.customer.AddressCity = city.name;
+          this.entry({
+            system: 'crm',
+            entity: 'customer',
+            key: t.customerNumber,
+            sourceKey: accountId,
+            field: 'billing_city',
+            sourceField: 'BillingCity',
+            kind,
+            at,
+            expected: city.name,
+            actual: account.BillingCity,
+          });
+        } else {
+          const terms: PaymentTermsCode = t.credit.paymentTerms === 'NET60' ? 'NET30' : 'NET60';
+          erp.customer.PaymentTerms = PAYMENT_TERMS[terms].erp;
+          this.entry({
+            system: 'crm',
+            entity: 'credit_profile',
+            key: t.customerNumber,
+            sourceKey: accountId,
+            field: 'payment_terms',
+            sourceField: 'Payment_Terms__c',
+            kind,
+            at,
+            expected: PAYMENT_TERMS[terms].crm,
+            actual: account.Payment_Terms__c,
+          });
+        }
+        erp.modifiedAt = at;
+        return true;
+      }
+      case 'late_propagation': {
+        const delay = Math.round(this.scenario.slaSeconds * (1.5 + rng.next() * 2.5)) * 1000;
+        const candidates = t.orders.filter(
+          (o) => o.history.length >= 2 && o.history[o.history.length - 1].at + delay <= this.epoch,
+        );
+        if (candidates.length === 0) return false;
+        const order = rng.pick(candidates);
+        const opp = crm.opportunities.find((o) => o.record.ERP_Order_Number__c === order.orderNumber);
+        if (!opp) return false;
+        const changedAt = order.history[order.history.length - 1].at;
+        opp.record.Order_Status_Changed__c = sfDateTime(changedAt + delay);
+        opp.modifiedAt = changedAt + delay;
+        this.entry({
+          system: 'crm',
+          entity: 'order',
+          key: order.orderNumber,
+          sourceKey: opp.record.Id as string,
+          field: 'status',
+          sourceField: 'Order_Status__c',
+          kind,
+          at: changedAt,
+          expected: CRM_ORDER_STATUS[order.status],
+          actual: CRM_ORDER_STATUS[order.status],
+          propagatedAt: new Date(changedAt + delay).toISOString(),
+          delaySeconds: delay / 1000,
+        });
+        return true;
+      }
+      case 'missing': {
+        if (rng.chance(0.3) && c.support) {
+          this.entry({
+            system: 'support',
+            entity: 'customer',
+            key: t.customerNumber,
+            sourceKey: String(c.support.organization.id),
+            field: null,
+            sourceField: null,
+            kind,
+            at: t.createdAt,
+          });
+          c.support = null;
+          return true;
+        }
+        this.entry({
+          system: 'crm',
+          entity: 'customer',
+          key: t.customerNumber,
+          sourceKey: accountId,
+          field: null,
+          sourceField: null,
+          kind,
+          at: t.createdAt,
+        });
+        for (const o of crm.opportunities)
+          this.entry({
+            system: 'crm',
+            entity: 'order',
+            key: o.record.ERP_Order_Number__c as string,
+            sourceKey: o.record.Id as string,
+            field: null,
+            sourceField: null,
+            kind,
+            at: Date.parse(String(o.record.CreatedDate).replace('+0000', 'Z')),
+          });
+        c.crm = null;
+        return true;
+      }
+      case 'orphan': {
+        if (t.orders.length > 0) {
+          const order = rng.pick(t.orders);
+          this.orphanOrder(c, order);
+          erp.orders = erp.orders.filter((o) => o.record.SalesOrderNumber !== order.orderNumber);
+          return true;
+        }
+        // No orders: the whole customer is gone from the ERP, left behind in the CRM and the support desk.
+        this.entry({
+          system: 'crm',
+          entity: 'customer',
+          key: t.customerNumber,
+          sourceKey: accountId,
+          field: null,
+          sourceField: null,
+          kind,
+          at: t.modifiedAt,
+        });
+        if (c.support)
+          this.entry({
+            system: 'support',
+            entity: 'customer',
+            key: t.customerNumber,
+            sourceKey: String(c.support.organization.id),
+            field: null,
+            sourceField: null,
+            kind,
+            at: t.modifiedAt,
+          });
+        c.erp = null;
+        return true;
+      }
+      case 'duplicate': {
+        const dup: SfRecord = {
+          ...account,
+          Id: salesforceId('001', DUPLICATE_ID_BASE + t.index),
+          ERP_Customer_Number__c: rng.chance(0.5) ? null : t.customerNumber,
+        };
+        const variations = [
+          'typo',
+          'legal_form',
+          'case',
+          'whitespace',
+          ...(t.billing.line2 ? ['swapped_address_lines'] : []),
+        ];
+        const variation = rng.pick(variations);
+        switch (variation) {
+          case 'typo':
+            dup.Name = `${typo(t.tradingName, rng)} ${t.legalSuffix}`;
+            break;
+          case 'legal_form':
+            dup.Name = `${t.tradingName} ${LEGAL_FORM_VARIANTS[t.legalSuffix] ?? t.legalSuffix.toUpperCase()}`;
+            break;
+          case 'case':
+            dup.Name = rng.chance(0.5) ? t.legalName.toUpperCase() : t.legalName.toLowerCase();
+            break;
+          case 'whitespace':
+            dup.Name = ` ${t.legalName.replace(' ', '  ')} `;
+            break;
+          default:
+            dup.BillingStreet = `${t.billing.line2}\n${t.billing.line1}`;
+        }
+        const at = this.later(rng, crm.accountModifiedAt);
+        dup.CreatedDate = sfDateTime(at);
+        c.crmDuplicates.push({ record: dup, modifiedAt: at });
+        this.entry({
+          system: 'crm',
+          entity: 'customer',
+          key: t.customerNumber,
+          sourceKey: dup.Id as string,
+          field: null,
+          sourceField: null,
+          kind,
+          at,
+          variation,
+          actual: variation === 'swapped_address_lines' ? dup.BillingStreet : dup.Name,
+        });
+        return true;
+      }
+      case 'hierarchy_change': {
+        const expected = account.ParentId;
+        let actual: string | null = null;
+        if (!expected || rng.chance(0.5)) {
+          if (t.index < 2) return false;
+          let parent = t.index - 1 - rng.int(Math.min(t.index, 100));
+          if (parent >= 0 && (accountIdOf(parent) === expected || !this.parentUsable(parent))) parent = -1;
+          if (parent < 0) return false;
+          actual = accountIdOf(parent);
+        }
+        if (actual === expected) return false;
+        const at = this.later(rng, crm.accountModifiedAt);
+        account.ParentId = actual;
+        crm.accountModifiedAt = at;
+        this.entry({
+          system: 'crm',
+          entity: 'customer',
+          key: t.customerNumber,
+          sourceKey: accountId,
+          field: 'parent_key',
+          sourceField: 'ParentId',
+          kind,
+          at,
+          expected,
+          actual,
+        });
+        return true;
+      }
+      case 'credit_hold_not_in_crm': {
+        if (t.credit.hold) return false;
+        const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
+        erp.credit.CreditHold = 'Yes';
+        erp.modifiedAt = at;
+        this.entry({
+          system: 'crm',
+          entity: 'credit_profile',
+          key: t.customerNumber,
+          sourceKey: accountId,
+          field: 'credit_hold',
+          sourceField: 'Credit_Hold__c',
+          kind,
+          at,
+          expected: true,
+          actual: false,
+        });
+        return true;
+      }
+      case 'order_status_stuck': {
+        const candidates = t.orders.filter((o) => o.history.length >= 2);
+        if (candidates.length === 0) return false;
+        const order = rng.pick(candidates);
+        const opp = crm.opportunities.find((o) => o.record.ERP_Order_Number__c === order.orderNumber);
+        if (!opp) return false;
+        const previous = order.history[order.history.length - 2];
+        opp.record.Order_Status__c = CRM_ORDER_STATUS[previous.status];
+        opp.record.Order_Status_Changed__c = sfDateTime(previous.at);
+        opp.record.StageName = previous.status === 'draft' ? 'Proposal/Price Quote' : 'Closed Won';
+        opp.modifiedAt = previous.at;
+        this.entry({
+          system: 'crm',
+          entity: 'order',
+          key: order.orderNumber,
+          sourceKey: opp.record.Id as string,
+          field: 'status',
+          sourceField: 'Order_Status__c',
+          kind,
+          at: order.history[order.history.length - 1].at,
+          expected: CRM_ORDER_STATUS[order.status],
+          actual: CRM_ORDER_STATUS[previous.status],
+        });
+        return true;
+      }
+    }
+  }
+
+  private parentUsable(index: number): boolean {
+    const k = driftKindOf(this.scenario, index);
+    return k !== 'missing' && k !== 'orphan';
+  }
+
+  private orphanOrder(c: CustomerCopies, order: OrderTruth): void {
+    const opp = c.crm!.opportunities.find((o) => o.record.ERP_Order_Number__c === order.orderNumber);
+    if (opp)
+      this.entry({
+        system: 'crm',
+        entity: 'order',
+        key: order.orderNumber,
+        sourceKey: opp.record.Id as string,
+        field: null,
+        sourceField: null,
+        kind: 'orphan',
+        at: order.createdAt,
+      });
+    const shipment = c.wms.find((s) => s.record.order_number === order.orderNumber);
+    if (shipment)
+      this.entry({
+        system: 'wms',
+        entity: 'shipment',
+        key: order.orderNumber,
+        sourceKey: shipment.record.id,
+        field: null,
+        sourceField: null,
+        kind: 'orphan',
+        at: order.createdAt,
+      });
+  }
+}

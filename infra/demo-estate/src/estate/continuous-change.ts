@@ -1,0 +1,321 @@
+/**
+ * Continuous mode for the demo: the estate keeps living. Each tick the ERP takes new orders, moves
+ * orders along (the WMS ships them and fires webhooks), and customers' details change; an
+ * integration propagates those changes to the CRM after a short delay, except when the scenario's
+ * drift probability decides the change is lost, late, or edited in the CRM instead (logged).
+ */
+import {
+  MILESTONES,
+  ORDER_FLOW,
+  orderNumberOf,
+  MAX_ORDERS_PER_CUSTOMER,
+  type OrderStatus,
+} from '../generator/estate-generator';
+import { mixSeed, Prng } from '../generator/prng';
+import type { DriftScenario } from '../drift/drift-scenario';
+import type { GroundTruthLog } from '../drift/ground-truth-log';
+import { CRM_ORDER_STATUS } from '../systems/crm/salesforce.store';
+import { OPPORTUNITY, sfDateTime, type SfRecord } from '../systems/crm/salesforce-schema';
+import { ERP_ORDER_STATUS, erpIso } from '../systems/erp/dynamics.store';
+import type { WmsServer } from '../systems/wms/wms.server';
+import type { EstateStores } from './estate-builder';
+
+const ERP_TO_CANONICAL = new Map<string, OrderStatus>(
+  (Object.entries(ERP_ORDER_STATUS) as [OrderStatus, { status: string; processing: string }][]).map(([k, v]) => [
+    `${v.status}/${v.processing}`,
+    k,
+  ]),
+);
+
+export class ContinuousChange {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly rng: Prng;
+  private readonly openOrders: string[] = [];
+  /** Keys whose drift must not be healed by later changes. */
+  private readonly drifted = new Set<string>();
+  private nextOrder: number;
+  ticks = 0;
+
+  constructor(
+    private readonly stores: EstateStores,
+    private readonly wms: WmsServer,
+    private readonly scenario: DriftScenario,
+    private readonly log: GroundTruthLog,
+    customers: number,
+    seed: number,
+  ) {
+    this.rng = new Prng(mixSeed(seed, 0x5eed, Date.now() % 1_000_000));
+    this.nextOrder = customers * MAX_ORDERS_PER_CUSTOMER + 1_000_000;
+    for (const e of log.entries) this.drifted.add(e.key);
+    for (const row of stores.erp.table('SalesOrderHeadersV2').rowsInOrder()) {
+      const s = row.record.SalesOrderStatus;
+      if (s === 'Backorder' || s === 'Delivered')
+        this.openOrders.push(`${String(row.record.dataAreaId)}|${String(row.record.SalesOrderNumber).toLowerCase()}`);
+    }
+  }
+
+  start(): void {
+    const c = this.scenario.continuous;
+    this.timer = setInterval(() => this.tick(), c.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
+  }
+
+  tick(): void {
+    this.ticks++;
+    const c = this.scenario.continuous;
+    for (let i = 0; i < c.newOrdersPerTick; i++) this.newOrder();
+    for (let i = 0; i < c.statusMovesPerTick; i++) this.moveOrder();
+    for (let i = 0; i < c.editsPerTick; i++) this.editCustomer();
+    this.log.flush();
+  }
+
+  private later(delayMs: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.pending.delete(t);
+      fn();
+    }, delayMs);
+    t.unref();
+    this.pending.add(t);
+  }
+
+  private randomCustomer() {
+    const table = this.stores.erp.table('CustomersV3');
+    // Random access into a Map: walk from a random start is too slow at 1M, so sample by key.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const n = 1 + this.rng.int(Math.max(1, table.size));
+      for (const area of ['usmf', 'gbsi', 'demf', 'frrt', 'itco']) {
+        const row = table.get(`${area}|c${String(n).padStart(6, '0')}`);
+        if (row && !this.drifted.has(String(row.record.CustomerAccount))) return row;
+      }
+    }
+    return undefined;
+  }
+
+  private newOrder(): void {
+    const customer = this.randomCustomer();
+    if (!customer) return;
+    const now = Date.now();
+    const orderNumber = orderNumberOf(this.nextOrder++);
+    const cust = customer.record;
+    const total = Math.round((50 + this.rng.next() * 20_000) * 100) / 100;
+    const record = {
+      dataAreaId: cust.dataAreaId,
+      SalesOrderNumber: orderNumber,
+      OrderingCustomerAccountNumber: cust.CustomerAccount,
+      InvoiceCustomerAccountNumber: cust.CustomerAccount,
+      SalesOrderName: cust.OrganizationName,
+      SalesOrderStatus: 'Backorder',
+      SalesOrderProcessingStatus: 'None',
+      CurrencyCode: cust.SalesCurrencyCode,
+      OrderTotalAmount: total,
+      RequestedShippingDate: new Date(now + 7 * 86_400_000).toISOString().slice(0, 10),
+      OrderCreatedDateTime: erpIso(now),
+      StatusChangedDateTime: erpIso(now),
+    };
+    this.stores.erp.put('SalesOrderHeadersV2', record, now);
+    this.openOrders.push(`${String(cust.dataAreaId)}|${orderNumber.toLowerCase()}`);
+    const accountIds = this.stores.crm.accountIdsByCustomerNumber(String(cust.CustomerAccount));
+    if (accountIds.length !== 1) return;
+    this.later(this.scenario.continuous.propagationDelayMs, () => {
+      const opp: SfRecord = {
+        Id: this.stores.crm.newId(OPPORTUNITY.keyPrefix),
+        AccountId: accountIds[0],
+        Name: `${String(cust.OrganizationName)} - ${orderNumber}`,
+        StageName: 'Proposal/Price Quote',
+        CloseDate: new Date().toISOString().slice(0, 10),
+        Amount: total,
+        CurrencyIsoCode: cust.SalesCurrencyCode,
+        ERP_Order_Number__c: orderNumber,
+        Order_Status__c: CRM_ORDER_STATUS.draft,
+        Order_Status_Changed__c: sfDateTime(now),
+        CreatedDate: sfDateTime(Date.now()),
+      };
+      this.stores.crm.put('Opportunity', opp, Date.now());
+    });
+  }
+
+  private moveOrder(): void {
+    if (this.openOrders.length === 0) return;
+    const i = this.rng.int(this.openOrders.length);
+    const key = this.openOrders[i];
+    const table = this.stores.erp.table('SalesOrderHeadersV2');
+    const row = table.get(key);
+    const orderNumber = String(row?.record.SalesOrderNumber ?? '');
+    if (!row || this.drifted.has(orderNumber)) {
+      this.openOrders.splice(i, 1);
+      return;
+    }
+    const current =
+      ERP_TO_CANONICAL.get(`${String(row.record.SalesOrderStatus)}/${String(row.record.SalesOrderProcessingStatus)}`) ??
+      'draft';
+    const step = ORDER_FLOW.indexOf(current as (typeof ORDER_FLOW)[number]);
+    if (step < 0 || step >= ORDER_FLOW.length - 1) {
+      this.openOrders.splice(i, 1);
+      return;
+    }
+    const next = ORDER_FLOW[step + 1];
+    const now = Date.now();
+    const mapped = ERP_ORDER_STATUS[next];
+    this.stores.erp.put(
+      'SalesOrderHeadersV2',
+      {
+        ...row.record,
+        SalesOrderStatus: mapped.status,
+        SalesOrderProcessingStatus: mapped.processing,
+        StatusChangedDateTime: erpIso(now),
+      },
+      now,
+    );
+    if (next === 'delivered') this.openOrders.splice(i, 1);
+    this.shipmentFollows(String(row.record.OrderingCustomerAccountNumber), orderNumber, next, now);
+
+    const oppId = this.stores.crm.opportunityIdByOrderNumber(orderNumber);
+    if (!oppId) return;
+    const propagate = () => {
+      const opp = this.stores.crm.opportunities.get(oppId);
+      if (!opp) return;
+      this.stores.crm.put(
+        'Opportunity',
+        {
+          ...opp.record,
+          Order_Status__c: CRM_ORDER_STATUS[next],
+          Order_Status_Changed__c: sfDateTime(Date.now()),
+          StageName: 'Closed Won',
+        },
+        Date.now(),
+      );
+    };
+    if (this.rng.chance(this.scenario.continuous.driftProbability)) {
+      this.drifted.add(orderNumber);
+      const late = this.rng.chance(0.5);
+      const delaySeconds = Math.round(this.scenario.slaSeconds * 1.5);
+      this.log.record({
+        system: 'crm',
+        entity: 'order',
+        key: orderNumber,
+        sourceKey: oppId,
+        field: 'status',
+        sourceField: 'Order_Status__c',
+        kind: late ? 'late_propagation' : 'order_status_stuck',
+        time: new Date(now).toISOString(),
+        expected: CRM_ORDER_STATUS[next],
+        actual: CRM_ORDER_STATUS[current],
+        ...(late ? { propagatedAt: new Date(now + delaySeconds * 1000).toISOString(), delaySeconds } : {}),
+      });
+      if (late) this.later(delaySeconds * 1000, propagate);
+      return;
+    }
+    this.later(this.scenario.continuous.propagationDelayMs, propagate);
+  }
+
+  private shipmentFollows(customerNumber: string, orderNumber: string, status: OrderStatus, at: number): void {
+    const wmsStore = this.wms.store;
+    let id = wmsStore.shipmentIdForOrder(orderNumber);
+    if (status === 'processing' && !id) {
+      const customer = this.stores.crm.accountIdsByCustomerNumber(customerNumber)[0];
+      const account = customer ? this.stores.crm.accounts.get(customer)?.record : undefined;
+      id = `SHP-N${orderNumber.slice(3)}`;
+      wmsStore.put(
+        {
+          id,
+          order_number: orderNumber,
+          customer_number: customerNumber,
+          ship_to: {
+            name: String(account?.Name ?? customerNumber).toUpperCase(),
+            address_1: String(account?.ShippingStreet ?? '')
+              .split('\n')[0]
+              .toUpperCase(),
+            address_2:
+              String(account?.ShippingStreet ?? '')
+                .split('\n')[1]
+                ?.toUpperCase() ?? '',
+            city: String(account?.ShippingCity ?? '').toUpperCase(),
+            postal_code: String(account?.ShippingPostalCode ?? ''),
+            state: String(account?.ShippingState ?? '').toUpperCase(),
+            country: '',
+          },
+          carrier: this.rng.pick(['UPS', 'FedEx', 'DHL']),
+          tracking_number: String(1e11 + this.rng.int(9e11)),
+          status: 'picked',
+          milestones: [{ status: 'picked', at: new Date(at).toISOString() }],
+          created_at: new Date(at).toISOString(),
+        },
+        at,
+      );
+      this.wms.webhooks.emit('shipment.milestone', {
+        shipment_id: id,
+        order_number: orderNumber,
+        customer_number: customerNumber,
+        status: 'picked',
+        at: new Date(at).toISOString(),
+      });
+      return;
+    }
+    if (!id) return;
+    if (status === 'shipped') {
+      this.wms.advance(id, 'packed', at);
+      this.wms.advance(id, 'shipped', at);
+    } else if (status === 'delivered') this.wms.advance(id, MILESTONES[3], at);
+  }
+
+  private editCustomer(): void {
+    const row = this.randomCustomer();
+    if (!row) return;
+    const now = Date.now();
+    const customerNumber = String(row.record.CustomerAccount);
+    const accountIds = this.stores.crm.accountIdsByCustomerNumber(customerNumber);
+    if (accountIds.length !== 1) return;
+    const accountId = accountIds[0];
+    const phoneSuffix = String(this.rng.between(10, 99));
+    const erpPhone = String(row.record.PrimaryContactPhone).replace(/\d{2}$/, phoneSuffix);
+    const account = this.stores.crm.accounts.get(accountId);
+    if (!account) return;
+    const crmPhone = String(account.record.Phone).replace(/\d{2}$/, phoneSuffix);
+    if (this.rng.chance(this.scenario.continuous.driftProbability)) {
+      this.drifted.add(customerNumber);
+      if (this.rng.chance(0.5)) {
+        // Edited in the CRM, which does not own the customer master.
+        this.stores.crm.put('Account', { ...account.record, Phone: crmPhone }, now);
+        this.log.record({
+          system: 'crm',
+          entity: 'customer',
+          key: customerNumber,
+          sourceKey: accountId,
+          field: 'phone',
+          sourceField: 'Phone',
+          kind: 'field_edit',
+          time: new Date(now).toISOString(),
+          expected: account.record.Phone,
+          actual: crmPhone,
+        });
+      } else {
+        this.stores.erp.put('CustomersV3', { ...row.record, PrimaryContactPhone: erpPhone }, now);
+        this.log.record({
+          system: 'crm',
+          entity: 'customer',
+          key: customerNumber,
+          sourceKey: accountId,
+          field: 'phone',
+          sourceField: 'Phone',
+          kind: 'not_propagated',
+          time: new Date(now).toISOString(),
+          expected: crmPhone,
+          actual: account.record.Phone,
+        });
+      }
+      return;
+    }
+    this.stores.erp.put('CustomersV3', { ...row.record, PrimaryContactPhone: erpPhone }, now);
+    this.later(this.scenario.continuous.propagationDelayMs, () => {
+      const current = this.stores.crm.accounts.get(accountId);
+      if (current) this.stores.crm.put('Account', { ...current.record, Phone: crmPhone }, Date.now());
+    });
+  }
+}
