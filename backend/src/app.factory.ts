@@ -27,13 +27,21 @@ export function buildOpenApiDocument(app: INestApplication) {
   return SwaggerModule.createDocument(app, config);
 }
 
+/** Options every Nest application needs; bodyParser is off because applyHttpHardening installs its own. */
+export const APP_OPTIONS = { bufferLogs: true, bodyParser: false } as const;
+
 /** Creates and configures (but does not start) the Nest application for a role. */
 export async function createApp(role: ProcessRole, dashboardDir?: string): Promise<NestExpressApplication> {
-  // bodyParser off: applyHttpHardening installs parsers with our size limit and JSON errors.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role), APP_OPTIONS);
+  configureApp(app, role, dashboardDir);
+  return app;
+}
+
+/**
+ * Logging, hardening, validation, error shape and docs: shared by `createApp` and tests that compile
+ * AppModule with extra test controllers (create those with APP_OPTIONS).
+ */
+export function configureApp(app: NestExpressApplication, role: ProcessRole, dashboardDir?: string): void {
   app.useLogger(app.get(Logger));
   applyHttpHardening(app, app.get(ConfigService));
   app.useGlobalPipes(
@@ -50,7 +58,6 @@ export async function createApp(role: ProcessRole, dashboardDir?: string): Promi
     SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app));
     if (dashboardDir) serveDashboard(app, dashboardDir);
   }
-  return app;
 }
 
 /** Serves the built dashboard with a fallback to index.html for client-side routes. */

@@ -24,15 +24,17 @@ const FILTER_COLUMNS = {
   subjectId: 'subject_id',
   requestId: 'request_id',
 } as const;
+// Qualified with the table alias: the SELECT list has text columns named `id` and `at` that ORDER BY
+// would otherwise pick, sorting ids as text.
 const SORT_COLUMNS = {
-  at: { column: 'at', cast: 'timestamptz' },
-  actor: { column: 'actor', cast: 'text' },
-  action: { column: 'action', cast: 'text' },
+  at: { column: 'a.at', cast: 'timestamptz' },
+  actor: { column: 'a.actor', cast: 'text' },
+  action: { column: 'a.action', cast: 'text' },
 } as const;
 
 // Microseconds in the text so that a cursor resumes exactly where the page ended.
-const SELECT = `SELECT id::text AS id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, actor, action,
-  subject_type, subject_id, before, after, request_id FROM audit_log`;
+const SELECT = `SELECT a.id::text AS id, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
+  a.actor, a.action, a.subject_type, a.subject_id, a.before, a.after, a.request_id FROM audit_log a`;
 
 @Injectable()
 export class AuditRepository {
@@ -76,20 +78,20 @@ export class AuditRepository {
     const where: string[] = [];
     for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
       const value = query.filters[name as keyof typeof FILTER_COLUMNS];
-      if (value !== undefined) where.push(`${column} = ${bind(value)}`);
+      if (value !== undefined) where.push(`a.${column} = ${bind(value)}`);
     }
-    if (query.filters.from) where.push(`at >= ${bind(query.filters.from)}`);
-    if (query.filters.to) where.push(`at < ${bind(query.filters.to)}`);
+    if (query.filters.from) where.push(`a.at >= ${bind(query.filters.from)}`);
+    if (query.filters.to) where.push(`a.at < ${bind(query.filters.to)}`);
     const sort = SORT_COLUMNS[query.sort.key];
     const direction = query.sort.direction === 'desc' ? 'DESC' : 'ASC';
     if (query.after) {
       const op = direction === 'DESC' ? '<' : '>';
       where.push(
-        `(${sort.column}, id) ${op} (${bind(query.after.value)}::${sort.cast}, ${bind(query.after.id)}::bigint)`,
+        `(${sort.column}, a.id) ${op} (${bind(query.after.value)}::${sort.cast}, ${bind(query.after.id)}::bigint)`,
       );
     }
     const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${sort.column} ${direction}, id ${direction} LIMIT ${bind(limit)}`;
+      ORDER BY ${sort.column} ${direction}, a.id ${direction} LIMIT ${bind(limit)}`;
     const rows: AuditRow[] = await this.dataSource.query(sql, params);
     return rows.map((row) => ({
       id: row.id,

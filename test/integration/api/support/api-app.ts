@@ -1,7 +1,10 @@
+import { Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { register } from 'prom-client';
 import { Client } from 'pg';
-import { createApp } from '../../../../backend/src/app.factory';
+import { AppModule } from '../../../../backend/src/app.module';
+import { APP_OPTIONS, configureApp, createApp } from '../../../../backend/src/app.factory';
 import { ConfigService } from '../../../../backend/src/config/config.service';
 import { runSchemaMigrations } from '../../../../backend/src/database/schema-migrations';
 import { ApiKeyService } from '../../../../backend/src/modules/auth/api-key.service';
@@ -26,7 +29,10 @@ export interface ApiTestApp {
  * Boots the real application (API role) on a fresh Postgres database and ClickHouse database, like
  * `app-health.spec.ts`. `env` overrides configuration for this app only.
  */
-export async function startApiApp(env: Record<string, string> = {}): Promise<ApiTestApp> {
+export async function startApiApp(
+  env: Record<string, string> = {},
+  options: { controllers?: Type[] } = {},
+): Promise<ApiTestApp> {
   const saved = { ...process.env };
   const postgres = await isolatedPostgres();
   Object.assign(process.env, {
@@ -42,8 +48,9 @@ export async function startApiApp(env: Record<string, string> = {}): Promise<Api
   try {
     await runSchemaMigrations(new ConfigService());
     register.clear();
-    app = await createApp('api');
-    await app.init();
+    app = options.controllers ? await createWithControllers(options.controllers) : await createApp('api');
+    // Listening once lets supertest reuse the port (and keep-alive connections) instead of a server per request.
+    await app.listen(0, '127.0.0.1');
     await client.connect();
   } catch (error) {
     await app?.close();
@@ -67,7 +74,7 @@ export async function startApiApp(env: Record<string, string> = {}): Promise<Api
       }
       return { key: created.key, id: created.apiKey.id, keyId: created.apiKey.keyId };
     },
-    async sql(text, params = []) {
+    async sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []) {
       return (await client.query<T>(text, params)).rows;
     },
     async close() {
@@ -77,4 +84,13 @@ export async function startApiApp(env: Record<string, string> = {}): Promise<Api
       process.env = saved;
     },
   };
+}
+
+/** The real application plus test-only controllers (to exercise cross-cutting behaviour). */
+async function createWithControllers(controllers: Type[]): Promise<NestExpressApplication> {
+  @Module({ imports: [AppModule.forRole('api')], controllers })
+  class TestAppModule {}
+  const app = await NestFactory.create<NestExpressApplication>(TestAppModule, APP_OPTIONS);
+  configureApp(app, 'api');
+  return app;
 }
