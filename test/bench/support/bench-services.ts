@@ -1,0 +1,90 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Client } from 'pg';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+
+/** Starts (idempotently) ClickHouse, Postgres and Redis and returns their URLs. */
+export function ensureServices(): { CLICKHOUSE_URL: string; DATABASE_URL: string; REDIS_URL: string } {
+  execFileSync('bash', [join(ROOT, 'infra/local/services.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(ROOT, '.local/services.env'), 'utf8').split('\n')) {
+    const match = /^export (\w+)=(.*)$/.exec(line);
+    if (match) env[match[1]] = match[2];
+  }
+  return {
+    CLICKHOUSE_URL: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123',
+    DATABASE_URL: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/driftwatch',
+    REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:16379',
+  };
+}
+
+/** A fresh Postgres database for a benchmark run; returns its URL. */
+export async function freshPostgres(adminUrl: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export function clickhouseClient(url: string, database?: string): ClickHouseClient {
+  return createClient({
+    url,
+    database,
+    keep_alive: { enabled: true, idle_socket_ttl: 1000 },
+    request_timeout: 600_000,
+    compression: { request: false, response: true },
+  });
+}
+
+/** Builds the backend (the worker runs from dist, as in production). */
+export function buildBackend(): void {
+  execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export interface EstateProcess {
+  crm: { baseUrl: string; tokenUrl: string; clientId: string; clientSecret: string; apiVersion: string };
+  startMs: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The demo estate in a child process, so its CPU and memory are not the worker's. */
+export async function startEstateProcess(customers: number): Promise<EstateProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--max-old-space-size=8192',
+      join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+      join(__dirname, 'estate-server.ts'),
+      String(customers),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`estate exited with ${code} before it was ready`)));
+  });
+  const info = JSON.parse(first) as Omit<EstateProcess, 'child' | 'stop'>;
+  return {
+    ...info,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
