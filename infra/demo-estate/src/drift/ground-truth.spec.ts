@@ -1,0 +1,294 @@
+import { startEstate, type RunningEstate } from '../estate/estate';
+import { DRIFT_KINDS, parseScenario } from './drift-scenario';
+import type { GroundTruthEntry } from './ground-truth-log';
+import { CRM_ORDER_STATUS } from '../systems/crm/salesforce.store';
+import { ERP_ORDER_STATUS } from '../systems/erp/dynamics.store';
+import { PAYMENT_TERMS } from '../generator/reference-data';
+
+declare global {
+  interface Response {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    json(): Promise<any>;
+  }
+}
+
+type Rec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const scenario = parseScenario({
+  name: 'test',
+  seed: 5,
+  slaSeconds: 1800,
+  rates: Object.fromEntries(DRIFT_KINDS.map((k) => [k, 0.025])),
+});
+const CRM_TERMS = new Map(Object.values(PAYMENT_TERMS).map((t) => [t.erp, t.crm]));
+const digits = (s: unknown) => (typeof s === 'string' ? s.replace(/\D/g, '') : '');
+const statusOfErp = (o: Rec) =>
+  (Object.entries(ERP_ORDER_STATUS) as [keyof typeof CRM_ORDER_STATUS, { status: string; processing: string }][]).find(
+    ([, v]) => v.status === o.SalesOrderStatus && v.processing === o.SalesOrderProcessingStatus,
+  )![0];
+
+/** Reads the estate back through the vendors' APIs only, the way a connector would. */
+async function readEverything(estate: RunningEstate) {
+  const crmToken = (
+    await (
+      await fetch(estate.crm.tokenUrl, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: estate.crm.clientId,
+          client_secret: estate.crm.clientSecret,
+        }),
+      })
+    ).json()
+  ).access_token;
+  const erpToken = (
+    await (
+      await fetch(estate.erp.tokenUrl, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: estate.erp.clientId,
+          client_secret: estate.erp.clientSecret,
+        }),
+      })
+    ).json()
+  ).access_token;
+  const soql = async (q: string) => {
+    const out: Rec[] = [];
+    let url: string | undefined = `/services/data/v60.0/query?q=${encodeURIComponent(q)}`;
+    while (url) {
+      const body: Rec = await (
+        await fetch(`${estate.crm.baseUrl}${url}`, { headers: { Authorization: `Bearer ${crmToken}` } })
+      ).json();
+      out.push(...body.records);
+      url = body.nextRecordsUrl;
+    }
+    return out;
+  };
+  const odata = async (entity: string) => {
+    const out: Rec[] = [];
+    let url: string | undefined = `${estate.erp.baseUrl}/data/${entity}?cross-company=true`;
+    while (url) {
+      const body: Rec = await (await fetch(url, { headers: { Authorization: `Bearer ${erpToken}` } })).json();
+      out.push(...body.value);
+      url = body['@odata.nextLink'];
+    }
+    return out;
+  };
+  const wms: Rec[] = [];
+  let cursor: string | null = null;
+  do {
+    const body: Rec = await (
+      await fetch(`${estate.wms.baseUrl}/api/v1/shipments?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
+        headers: { Authorization: `Bearer ${estate.wms.apiKey}` },
+      })
+    ).json();
+    wms.push(...body.data);
+    cursor = body.next_cursor;
+  } while (cursor);
+  const orgs: Rec[] = [];
+  let zdUrl: string | null = '/api/v2/incremental/organizations?start_time=0';
+  const zdAuth = { Authorization: `Bearer ${estate.support.apiToken}` };
+  while (zdUrl) {
+    const body: Rec = await (await fetch(`${estate.support.baseUrl}${zdUrl}`, { headers: zdAuth })).json();
+    orgs.push(...body.organizations);
+    zdUrl = body.end_of_stream ? null : `/api/v2/incremental/organizations?cursor=${body.after_cursor}`;
+  }
+  return {
+    accounts: await soql(
+      'SELECT Id, Name, ERP_Customer_Number__c, ParentId, BillingStreet, BillingCity, BillingPostalCode, Phone, Tax_Id__c, Payment_Terms__c, Credit_Limit__c, Credit_Hold__c FROM Account',
+    ),
+    opportunities: await soql(
+      'SELECT Id, ERP_Order_Number__c, Order_Status__c, Order_Status_Changed__c FROM Opportunity',
+    ),
+    customers: await odata('CustomersV3'),
+    credit: await odata('CustomerCreditLimits'),
+    orders: await odata('SalesOrderHeadersV2'),
+    shipments: wms,
+    organizations: orgs,
+  };
+}
+
+describe('drift injection and its ground truth', () => {
+  let estate: RunningEstate;
+  let log: readonly GroundTruthEntry[];
+  let data: Awaited<ReturnType<typeof readEverything>>;
+
+  beforeAll(async () => {
+    estate = await startEstate({ customers: 4000, seed: 21, epoch: Date.UTC(2026, 10, 1), scenario });
+    log = estate.groundTruth();
+    data = await readEverything(estate);
+  });
+
+  afterAll(async () => {
+    await estate.stop();
+  });
+
+  it('injects every kind of drift at roughly the configured rate', () => {
+    for (const kind of DRIFT_KINDS) {
+      const keys = new Set(
+        log.filter((e) => e.kind === kind && e.entity !== 'order' && e.entity !== 'shipment').map((e) => e.key),
+      );
+      const orderKeys = new Set(log.filter((e) => e.kind === kind).map((e) => e.key));
+      expect({ kind, n: Math.max(keys.size, orderKeys.size) > 20 }).toEqual({ kind, n: true });
+    }
+    for (const e of log)
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(['system', 'entity', 'key', 'field', 'kind', 'time']));
+  });
+
+  it('is deterministic: the same options give the same ground truth', async () => {
+    const again = await startEstate({ customers: 4000, seed: 21, epoch: Date.UTC(2026, 10, 1), scenario });
+    try {
+      expect(again.groundTruth()).toEqual(log);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('every logged drift is visible through the vendor APIs', () => {
+    const accountsById = new Map(data.accounts.map((a) => [a.Id, a]));
+    const accountsByNumber = new Map<string, Rec[]>();
+    for (const a of data.accounts)
+      if (a.ERP_Customer_Number__c)
+        accountsByNumber.set(a.ERP_Customer_Number__c, [...(accountsByNumber.get(a.ERP_Customer_Number__c) ?? []), a]);
+    const oppsById = new Map(data.opportunities.map((o) => [o.Id, o]));
+    const oppsByNumber = new Map(data.opportunities.map((o) => [o.ERP_Order_Number__c, o]));
+    const customers = new Map(data.customers.map((c) => [c.CustomerAccount, c]));
+    const credit = new Map(data.credit.map((c) => [c.CustomerAccount, c]));
+    const orders = new Map(data.orders.map((o) => [o.SalesOrderNumber, o]));
+    const shipments = new Map(data.shipments.map((s) => [s.id, s]));
+    const orgsByNumber = new Set(data.organizations.map((o): string => o.external_id as string));
+
+    for (const e of log) {
+      const where = `${e.kind} ${e.system} ${e.entity} ${e.key} ${e.field ?? ''}`;
+      switch (e.kind) {
+        case 'field_edit':
+        case 'hierarchy_change': {
+          const a = accountsById.get(e.sourceKey);
+          expect([where, a?.[e.sourceField!]]).toEqual([where, e.actual]);
+          expect(e.actual).not.toEqual(e.expected);
+          break;
+        }
+        case 'not_propagated': {
+          const a = accountsById.get(e.sourceKey)!;
+          const c = customers.get(e.key)!;
+          expect([where, a[e.sourceField!]]).toEqual([where, e.actual]);
+          const erpValue =
+            e.field === 'phone'
+              ? digits(c.PrimaryContactPhone).slice(-7)
+              : e.field === 'billing_city'
+                ? c.AddressCity
+                : CRM_TERMS.get(c.PaymentTerms);
+          const expected = e.field === 'phone' ? digits(e.expected).slice(-7) : e.expected;
+          expect([where, erpValue]).toEqual([where, expected]);
+          break;
+        }
+        case 'credit_hold_not_in_crm':
+          expect([where, credit.get(e.key)?.CreditHold, accountsById.get(e.sourceKey)?.Credit_Hold__c]).toEqual([
+            where,
+            'Yes',
+            false,
+          ]);
+          break;
+        case 'order_status_stuck': {
+          const o = orders.get(e.key)!;
+          expect([where, CRM_ORDER_STATUS[statusOfErp(o)], oppsById.get(e.sourceKey)?.Order_Status__c]).toEqual([
+            where,
+            e.expected,
+            e.actual,
+          ]);
+          break;
+        }
+        case 'late_propagation': {
+          const o = orders.get(e.key)!;
+          const opp = oppsById.get(e.sourceKey)!;
+          const delay =
+            (Date.parse(opp.Order_Status_Changed__c.replace('+0000', 'Z')) - Date.parse(o.StatusChangedDateTime)) /
+            1000;
+          // The ERP keeps whole seconds, Salesforce milliseconds.
+          expect([where, Math.abs(delay - e.delaySeconds!) < 1]).toEqual([where, true]);
+          expect(delay).toBeGreaterThan(scenario.slaSeconds);
+          expect(opp.Order_Status__c).toBe(CRM_ORDER_STATUS[statusOfErp(o)]);
+          break;
+        }
+        case 'missing':
+          if (e.system === 'support')
+            expect([where, orgsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, false, true]);
+          else if (e.entity === 'customer')
+            expect([where, accountsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, false, true]);
+          else expect([where, oppsByNumber.has(e.key), orders.has(e.key)]).toEqual([where, false, true]);
+          break;
+        case 'orphan':
+          if (e.entity === 'shipment')
+            expect([where, shipments.has(e.sourceKey!), orders.has(e.key)]).toEqual([where, true, false]);
+          else if (e.entity === 'order')
+            expect([where, oppsById.has(e.sourceKey), orders.has(e.key)]).toEqual([where, true, false]);
+          else if (e.system === 'support')
+            expect([where, orgsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, true, false]);
+          else expect([where, accountsById.has(e.sourceKey), customers.has(e.key)]).toEqual([where, true, false]);
+          break;
+        case 'duplicate': {
+          const dup = accountsById.get(e.sourceKey)!;
+          const original = customers.get(e.key)!;
+          expect([where, e.variation === 'swapped_address_lines' ? dup.BillingStreet : dup.Name]).toEqual([
+            where,
+            e.actual,
+          ]);
+          expect(original).toBeDefined();
+          break;
+        }
+      }
+    }
+  });
+
+  it('leaves no unlogged drift between the ERP and the CRM', () => {
+    const logged = new Set(log.map((e) => e.key));
+    const duplicateIds = new Set(log.filter((e) => e.kind === 'duplicate').map((e) => e.sourceKey));
+    const accounts = new Map<string, Rec>();
+    for (const a of data.accounts)
+      if (a.ERP_Customer_Number__c && !duplicateIds.has(a.Id)) accounts.set(a.ERP_Customer_Number__c, a);
+    const numberById = new Map<string, string>(
+      data.accounts.map((a): [string, string] => [a.Id as string, a.ERP_Customer_Number__c as string]),
+    );
+    const credit = new Map(data.credit.map((c) => [c.CustomerAccount, c]));
+    const mismatches: string[] = [];
+    let compared = 0;
+    for (const c of data.customers) {
+      if (logged.has(c.CustomerAccount)) continue;
+      const a = accounts.get(c.CustomerAccount);
+      if (!a) {
+        mismatches.push(`${c.CustomerAccount} missing in CRM`);
+        continue;
+      }
+      compared++;
+      const parentLogged = c.InvoiceAccount && logged.has(c.InvoiceAccount);
+      const checks: [string, unknown, unknown][] = [
+        ['name', a.Name, c.OrganizationName],
+        ['terms', a.Payment_Terms__c, CRM_TERMS.get(c.PaymentTerms)],
+        ['limit', a.Credit_Limit__c, c.CreditLimit],
+        ['hold', a.Credit_Hold__c, credit.get(c.CustomerAccount)?.CreditHold === 'Yes'],
+        ['city', a.BillingCity, c.AddressCity],
+        ['street', a.BillingStreet, c.AddressStreet],
+        ['postal', a.BillingPostalCode, c.AddressZipCode],
+        ['tax', a.Tax_Id__c, c.TaxExemptNumber],
+        ['phone', digits(a.Phone).slice(-7), digits(c.PrimaryContactPhone).slice(-7)],
+        [
+          'parent',
+          parentLogged ? 'skip' : (numberById.get(a.ParentId) ?? ''),
+          parentLogged ? 'skip' : c.InvoiceAccount,
+        ],
+      ];
+      for (const [name, crm, erp] of checks)
+        if (crm !== erp) mismatches.push(`${c.CustomerAccount} ${name}: CRM ${String(crm)} vs ERP ${String(erp)}`);
+    }
+    expect(compared).toBeGreaterThan(2500);
+    expect(mismatches).toEqual([]);
+    const stuck = data.opportunities.filter((o) => !logged.has(o.ERP_Order_Number__c));
+    const orders = new Map(data.orders.map((o) => [o.SalesOrderNumber, o]));
+    for (const o of stuck)
+      expect([o.ERP_Order_Number__c, o.Order_Status__c]).toEqual([
+        o.ERP_Order_Number__c,
+        CRM_ORDER_STATUS[statusOfErp(orders.get(o.ERP_Order_Number__c)!)],
+      ]);
+  });
+});
