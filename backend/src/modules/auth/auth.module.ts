@@ -29,7 +29,7 @@ export class AuthModule {
         ThrottlerModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({
-            throttlers: [{ name: 'per-credential', ttl: 60_000, limit: config.get('RATE_LIMIT_PER_MINUTE') }],
+            throttlers: [{ name: 'default', ttl: 60_000, limit: config.get('RATE_LIMIT_PER_MINUTE') }],
           }),
         }),
       ],

@@ -31,12 +31,15 @@ export interface ApiTestApp {
  */
 export async function startApiApp(
   env: Record<string, string> = {},
-  options: { controllers?: Type[] } = {},
+  options: { controllers?: Type[]; databasePassword?: string } = {},
 ): Promise<ApiTestApp> {
   const saved = { ...process.env };
   const postgres = await isolatedPostgres();
+  // The local Postgres trusts loopback, so any password works: a realistic secret in the config.
+  const databaseUrl = new URL(postgres.url);
+  if (options.databasePassword) databaseUrl.password = options.databasePassword;
   Object.assign(process.env, {
-    DATABASE_URL: postgres.url,
+    DATABASE_URL: databaseUrl.toString(),
     CLICKHOUSE_URL: clickhouseUrl(),
     CLICKHOUSE_DATABASE: uniqueName('dw_test'),
     REDIS_URL: redisUrl(),
