@@ -115,8 +115,8 @@ export function describeConnectorContract(
       it(`full extract survives ${label} with every record`, async () => {
         const inject = h.faults[kind];
         if (!inject) throw new Error(`harness declares fault ${kind} but cannot inject it`);
-        await inject();
         const hitBefore = (await h.faultsHit?.()) ?? 0;
+        await inject();
         const again = await collect(h.connector.extract(h.entity, { mode: 'full' }));
         expect([...again.keys].sort()).toEqual([...baseline.keys].sort());
         if (h.faultsHit) expect(await h.faultsHit()).toBeGreaterThan(hitBefore);
