@@ -1,0 +1,162 @@
+/**
+ * What a rule compiles against. The same rule compiles against current-state tables, one snapshot
+ * (backtests) or a key-restricted subset (targeted runs) because the caller supplies each source
+ * relation as a SqlFragment; the match key is part of the context too, so a crosswalk can replace
+ * the default `customer_number` / `order_number` join later without touching any rule.
+ */
+import { DEFAULT_MATCH_FIELD, type EntityKind } from '../model/entity-columns';
+import type { Ownership } from '../ownership/ownership';
+import { ident, list, sql, type SqlFragment } from '../sql/sql-fragment';
+
+export interface CompileContext {
+  ownership: Ownership;
+  /** entity → system → relation (a table name or a parenthesised subquery) with the snapshot columns. */
+  sources: Partial<Record<EntityKind, Readonly<Record<string, SqlFragment>>>>;
+  /**
+   * entity → String expression over a source relation's columns giving the cross-system key.
+   * Default: the entity's match column (`customer_number`, `order_number`, …). Records whose key is
+   * '' are never matched.
+   */
+  matchKeys?: Partial<Record<EntityKind, SqlFragment>>;
+  /** entity → UInt64 hash of the match key (e.g. `key_hash` when the snapshot stores it); default cityHash64(key). */
+  matchKeyHashes?: Partial<Record<EntityKind, SqlFragment>>;
+  /** The `entity_events` relation, for propagation_sla and {{events}} in custom SQL. */
+  events?: SqlFragment;
+  /** system → when its last complete snapshot finished (null or absent: never). For freshness. */
+  lastComplete?: Readonly<Record<string, Date | null>>;
+  /** Evaluation time (backtests); default: the server's now(). */
+  asOf?: Date;
+  /**
+   * Compare the write-time `field_hash` of both records first and read the compared columns only for
+   * keys whose hashes differ. Sound when field_hash covers every compared field and is computed the
+   * same way in every system (the snapshot pipeline's contract). Default true.
+   */
+  fieldHashPrefilter?: boolean;
+}
+
+export class RuleCompileError extends Error {
+  constructor(
+    readonly ruleId: string,
+    message: string,
+  ) {
+    super(`rule ${ruleId}: ${message}`);
+    this.name = 'RuleCompileError';
+  }
+}
+
+export interface SourceOptions {
+  /** Read a ReplacingMergeTree with FINAL (current_<entity>). */
+  final?: boolean;
+  /** Skip rows marked `deleted = 1` (current_<entity> marks keys gone from a full snapshot). */
+  liveOnly?: boolean;
+  /** Only rows of this snapshot (backtests). */
+  snapshotId?: string;
+  /**
+   * key_hash and field_hash are MATERIALIZED in the snapshot tables, so `SELECT *` omits them; name
+   * them explicitly (default). Set false for a relation where they are ordinary columns.
+   */
+  materializedHashes?: boolean;
+}
+
+/** `(SELECT *, key_hash, field_hash FROM <table> [FINAL] WHERE system = '<system>' […])`. */
+export function tableSource(table: SqlFragment, system: string, options: SourceOptions = {}): SqlFragment {
+  const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
+  const final = options.final ? sql` FINAL` : sql``;
+  const live = options.liveOnly ? sql` AND deleted = 0` : sql``;
+  const snapshot = options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`;
+  return sql`(SELECT *${hashes} FROM ${table}${final} WHERE system = ${system}${live}${snapshot})`;
+}
+
+/** Sources for the current state: live rows of `current_<entity>` FINAL per system. */
+export function currentStateSources(
+  systemsByEntity: Partial<Record<EntityKind, readonly string[]>>,
+): CompileContext['sources'] {
+  return mapSources(systemsByEntity, (entity, system) =>
+    tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true }),
+  );
+}
+
+/** Sources for one snapshot per system (backtests): `snapshot_<entity>` rows of that snapshot id. */
+export function snapshotSources(
+  snapshotIds: Partial<Record<EntityKind, Readonly<Record<string, string>>>>,
+): CompileContext['sources'] {
+  const sources: CompileContext['sources'] = {};
+  for (const [entity, bySystem] of Object.entries(snapshotIds) as [EntityKind, Record<string, string>][]) {
+    const relations: Record<string, SqlFragment> = {};
+    for (const [system, snapshotId] of Object.entries(bySystem)) {
+      relations[system] = tableSource(ident(`snapshot_${entity}`), system, { snapshotId });
+    }
+    sources[entity] = relations;
+  }
+  return sources;
+}
+
+/** Narrows every source to the given match keys (targeted runs after an event-triggered snapshot). */
+export function restrictToKeys(
+  sources: CompileContext['sources'],
+  keys: Partial<Record<EntityKind, readonly string[]>>,
+  matchKeys: CompileContext['matchKeys'] = {},
+): CompileContext['sources'] {
+  const restricted: CompileContext['sources'] = { ...sources };
+  for (const [entity, values] of Object.entries(keys) as [EntityKind, readonly string[]][]) {
+    const relations = sources[entity];
+    if (!relations || values.length === 0) continue;
+    const key = matchKeys[entity] ?? ident(DEFAULT_MATCH_FIELD[entity]);
+    const narrowed: Record<string, SqlFragment> = {};
+    for (const [system, relation] of Object.entries(relations)) {
+      narrowed[system] = sql`(SELECT * FROM ${relation} WHERE ${key} IN ${list([...values])})`;
+    }
+    restricted[entity] = narrowed;
+  }
+  return restricted;
+}
+
+function mapSources(
+  systemsByEntity: Partial<Record<EntityKind, readonly string[]>>,
+  relation: (entity: EntityKind, system: string) => SqlFragment,
+): CompileContext['sources'] {
+  const sources: CompileContext['sources'] = {};
+  for (const [entity, systems] of Object.entries(systemsByEntity) as [EntityKind, readonly string[]][]) {
+    sources[entity] = Object.fromEntries(systems.map((system) => [system, relation(entity, system)]));
+  }
+  return sources;
+}
+
+/** Resolves what a compiler needs from the context, with clear errors when something is missing. */
+export class ContextReader {
+  constructor(
+    readonly context: CompileContext,
+    readonly ruleId: string,
+  ) {}
+
+  source(entity: EntityKind, system: string): SqlFragment {
+    const relation = this.context.sources[entity]?.[system];
+    if (!relation)
+      throw new RuleCompileError(this.ruleId, `the context has no source for ${entity} in system ${system}`);
+    return relation;
+  }
+
+  /** The match key expression: the rule's own field, else the context's (crosswalk seam), else the default. */
+  matchKey(entity: EntityKind, ruleField?: string): SqlFragment {
+    if (ruleField !== undefined) return ident(ruleField);
+    return this.context.matchKeys?.[entity] ?? ident(DEFAULT_MATCH_FIELD[entity]);
+  }
+
+  matchKeyHash(entity: EntityKind, ruleField?: string): SqlFragment {
+    const custom = ruleField === undefined ? this.context.matchKeyHashes?.[entity] : undefined;
+    return custom ?? sql`cityHash64(${this.matchKey(entity, ruleField)})`;
+  }
+
+  events(): SqlFragment {
+    if (!this.context.events) throw new RuleCompileError(this.ruleId, 'the context has no events relation');
+    return this.context.events;
+  }
+
+  asOf(): SqlFragment {
+    return this.context.asOf ? sql`${this.context.asOf}` : sql`now()`;
+  }
+
+  get prefilter(): boolean {
+    return this.context.fieldHashPrefilter ?? true;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * duplicates: records within one system that share exact normalised keys, and candidate pairs whose
+ * normalised names have a trigram Jaccard similarity above a threshold. Fuzzy pairs are only formed
+ * inside blocks (e.g. country + first word of the name) of bounded size, so the work grows with the
+ * sum of squared block sizes, not with the square of the table.
+ */
+import type { NormalizerName, RuleOfKind } from '../rules/rule.schema';
+import { ident, join, sql, uint, type SqlFragment } from '../sql/sql-fragment';
+import type { ContextReader } from './compile-context';
+import { jsonObject, unionAll } from './finding-row';
+import { normalize, trigrams } from './normalizers';
+
+type DuplicatesRule = RuleOfKind<'duplicates'>;
+type FuzzySpec = NonNullable<DuplicatesRule['spec']['fuzzy']>;
+type Blocking = FuzzySpec['blocking'][number];
+
+function exactPairs(
+  reader: ContextReader,
+  rule: DuplicatesRule,
+  system: string,
+  fields: readonly string[],
+  names: readonly NormalizerName[],
+) {
+  const keys = fields.map((field) => normalize(ident(field), names));
+  const aliases = fields.map((_, i) => ident(`f_key_${i}`));
+  const picked = keys.map((key, i) => sql`${key} AS ${aliases[i]}`);
+  const nonEmpty = join(
+    aliases.map((alias) => sql`${alias} != ''`),
+    ' AND ',
+  );
+  const keyText = fields.length === 1 ? aliases[0] : sql`concat(${join(aliases, ", ' | ', ")})`;
+  const details = jsonObject({ key: { text: sql`f_key` }, group_size: { number: sql`f_group_size` } });
+  return sql`SELECT concat(f_keys[1], ' | ', f_other) AS f_match_key, ${fields.join('+')} AS f_field, 'duplicate' AS f_kind,
+    ${system} AS f_owner_system, f_keys[1] AS f_expected_value, ${system} AS f_actual_system, f_other AS f_actual_value,
+    ${details} AS f_details, 1 AS f_score
+  FROM (
+    SELECT any(${keyText}) AS f_key, arraySort(groupArray(entity_key)) AS f_keys, count() AS f_group_size
+    FROM (SELECT entity_key, ${join(picked)} FROM ${reader.source(rule.spec.entity, system)})
+    WHERE ${nonEmpty}
+    GROUP BY ${join(aliases)}
+    HAVING f_group_size > 1
+  )
+  ARRAY JOIN arraySlice(f_keys, 2) AS f_other`;
+}
+
+function blockKey(blocking: Blocking, name: SqlFragment): { key: SqlFragment; nonEmpty: SqlFragment } {
+  const parts = blocking.fields.map((field) => sql`lowerUTF8(${ident(field)})`);
+  if (blocking.first_token_of) parts.push(sql`arrayElement(splitByChar(' ', ${name}), 1)`);
+  return {
+    key: parts.length === 1 ? parts[0] : sql`concat(${join(parts, ", '\\x1f', ")})`,
+    nonEmpty: join(
+      parts.map((p) => sql`${p} != ''`),
+      ' AND ',
+    ),
+  };
+}
+
+function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string, fuzzy: FuzzySpec, blocking: Blocking) {
+  const relation = reader.source(rule.spec.entity, system);
+  const value = normalize(ident(fuzzy.field), fuzzy.normalize);
+  // The first token comes from the company-name-style normalisation of the fuzzy field.
+  const block = blockKey(blocking, sql`f_value`);
+  const records = sql`SELECT entity_key, ${value} AS f_value, ${block.key} AS f_block
+    FROM ${relation}
+    WHERE f_value != '' AND ${block.nonEmpty}`;
+  const sized = sql`SELECT f_block FROM (${records}) GROUP BY f_block HAVING count() BETWEEN 2 AND ${uint(fuzzy.max_block_size)}`;
+  const sideOf = (n: 1 | 2): SqlFragment =>
+    sql`SELECT f_block, entity_key AS ${ident(`f_key_${n}`)}, f_value AS ${ident(`f_value_${n}`)}, ${trigrams(sql`f_value`)} AS ${ident(`f_grams_${n}`)}
+      FROM (${records}) WHERE f_block IN (${sized})`;
+  return sql`SELECT f_key_1, f_key_2, f_value_1, f_value_2,
+      length(arrayIntersect(f_grams_1, f_grams_2)) AS f_shared,
+      f_shared / (length(f_grams_1) + length(f_grams_2) - f_shared) AS f_similarity
+    FROM (${sideOf(1)}) ALL INNER JOIN (${sideOf(2)}) USING f_block
+    WHERE f_key_1 < f_key_2 AND f_similarity >= ${fuzzy.threshold}`;
+}
+
+function fuzzyFindings(reader: ContextReader, rule: DuplicatesRule, system: string, fuzzy: FuzzySpec): SqlFragment {
+  const passes = fuzzy.blocking.map((blocking) => fuzzyPairs(reader, rule, system, fuzzy, blocking));
+  const details = jsonObject({ value_1: { text: sql`f_value_1` }, value_2: { text: sql`f_value_2` } });
+  return sql`SELECT concat(f_key_1, ' | ', f_key_2) AS f_match_key, ${fuzzy.field} AS f_field, 'duplicate_candidate' AS f_kind,
+    ${system} AS f_owner_system, f_key_1 AS f_expected_value, ${system} AS f_actual_system, f_key_2 AS f_actual_value,
+    ${details} AS f_details, f_score
+  FROM (
+    SELECT f_key_1, f_key_2, any(f_value_1) AS f_value_1, any(f_value_2) AS f_value_2, max(f_similarity) AS f_score
+    FROM (${unionAll(passes)})
+    GROUP BY f_key_1, f_key_2
+  )`;
+}
+
+export function compileDuplicates(rule: DuplicatesRule, reader: ContextReader): SqlFragment {
+  const parts = rule.spec.systems.flatMap((system) => [
+    ...rule.spec.exact.map((key) => exactPairs(reader, rule, system, key.fields, key.normalize)),
+    ...(rule.spec.fuzzy ? [fuzzyFindings(reader, rule, system, rule.spec.fuzzy)] : []),
+  ]);
+  return unionAll(parts);
+}

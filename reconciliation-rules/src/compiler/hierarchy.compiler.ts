@@ -1,0 +1,52 @@
+/**
+ * hierarchy: a child's parent must be the same customer in every system. Each system's parent
+ * reference is a key local to that system, so it is first resolved to the parent's match key (one
+ * self-join per system), then the owner's resolved parent is compared with each other system's.
+ */
+import { ownerOf } from '../ownership/ownership';
+import type { RuleOfKind } from '../rules/rule.schema';
+import { ident, sql, type SqlFragment } from '../sql/sql-fragment';
+import { RuleCompileError, type ContextReader } from './compile-context';
+import { jsonObject, unionAll } from './finding-row';
+
+type HierarchyRule = RuleOfKind<'hierarchy'>;
+
+function resolvedParents(reader: ContextReader, rule: HierarchyRule, system: string, prefix: 'o' | 'x'): SqlFragment {
+  const { entity, match_key: matchField, parent_reference: reference } = rule.spec;
+  const key = reader.matchKey(entity, matchField);
+  const relation = reader.source(entity, system);
+  return sql`SELECT f_match_key, ${ident(`${prefix}_entity_key`)}, ${ident(`${prefix}_parent_reference`)},
+      f_parent_match_key AS ${ident(`${prefix}_parent`)}
+    FROM (
+      SELECT ${key} AS f_match_key, entity_key AS ${ident(`${prefix}_entity_key`)},
+        ${ident(reference)} AS ${ident(`${prefix}_parent_reference`)}, ${ident(reference)} AS f_parent_reference
+      FROM ${relation} WHERE ${key} != ''
+    ) ALL LEFT JOIN (
+      SELECT entity_key AS f_parent_reference, ${key} AS f_parent_match_key FROM ${relation}
+    ) USING f_parent_reference`;
+}
+
+export function compileHierarchy(rule: HierarchyRule, reader: ContextReader): SqlFragment {
+  const { entity, systems } = rule.spec;
+  const owner = rule.spec.owner ?? ownerOf(reader.context.ownership, entity, 'parent');
+  if (!systems.includes(owner)) throw new RuleCompileError(rule.id, `parent owner ${owner} is not in spec.systems`);
+  const details = jsonObject({
+    owner_key: { text: sql`o_entity_key` },
+    owner_parent_reference: { text: sql`o_parent_reference` },
+    actual_key: { text: sql`x_entity_key` },
+    actual_parent_reference: { text: sql`x_parent_reference` },
+  });
+  const parts = systems
+    .filter((system) => system !== owner)
+    .map(
+      (
+        other,
+      ) => sql`SELECT f_match_key, 'parent' AS f_field, 'hierarchy_mismatch' AS f_kind, ${owner} AS f_owner_system,
+    o_parent AS f_expected_value, ${other} AS f_actual_system, x_parent AS f_actual_value, ${details} AS f_details, 1 AS f_score
+  FROM (${resolvedParents(reader, rule, owner, 'o')})
+  ALL INNER JOIN (${resolvedParents(reader, rule, other, 'x')})
+  USING f_match_key
+  WHERE o_parent != x_parent`,
+    );
+  return unionAll(parts);
+}

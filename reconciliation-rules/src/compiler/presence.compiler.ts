@@ -1,0 +1,72 @@
+/**
+ * presence: records of the system of record missing from another system (and, optionally, the
+ * reverse), and orphans: children whose parent record is absent in the same system. Both compare
+ * narrow key sets (`NOT IN` over a UInt64 hash) so no wide column is read for matching records.
+ */
+import type { EntityKind } from '../model/entity-columns';
+import { recordOwnerOf } from '../ownership/ownership';
+import type { RecordFilter, RuleOfKind } from '../rules/rule.schema';
+import { ident, join, list, sql, type SqlFragment } from '../sql/sql-fragment';
+import type { ContextReader } from './compile-context';
+import { jsonObject, unionAll } from './finding-row';
+
+type PresenceRule = RuleOfKind<'presence'>;
+
+export function filterClause(filters: readonly RecordFilter[]): SqlFragment {
+  const parts = filters.map((f) =>
+    f.in ? sql`${ident(f.field)} IN ${list(f.in)}` : sql`${ident(f.field)} NOT IN ${list(f.not_in ?? [])}`,
+  );
+  return parts.length === 0 ? sql`` : sql` AND ${join(parts, ' AND ')}`;
+}
+
+function absent(
+  reader: ContextReader,
+  entity: EntityKind,
+  matchField: string | undefined,
+  from: string,
+  notIn: string,
+  kind: 'missing' | 'unexpected',
+  owner: string,
+  filters: readonly RecordFilter[],
+): SqlFragment {
+  const key = reader.matchKey(entity, matchField);
+  const hash = reader.matchKeyHash(entity, matchField);
+  const other = kind === 'missing' ? notIn : from;
+  const present = sql`entity_key`;
+  const details = jsonObject({ present_in: { text: sql`${from}` }, absent_from: { text: sql`${notIn}` } });
+  return sql`SELECT ${key} AS f_match_key, '' AS f_field, ${kind} AS f_kind, ${owner} AS f_owner_system,
+    ${kind === 'missing' ? present : sql`''`} AS f_expected_value, ${other} AS f_actual_system,
+    ${kind === 'missing' ? sql`''` : present} AS f_actual_value, ${details} AS f_details, 1 AS f_score
+  FROM ${reader.source(entity, from)}
+  WHERE ${key} != ''${filterClause(filters)}
+    AND ${hash} NOT IN (SELECT ${hash} FROM ${reader.source(entity, notIn)} WHERE ${key} != '')`;
+}
+
+export function compilePresence(rule: PresenceRule, reader: ContextReader): SqlFragment {
+  const spec = rule.spec;
+  if (spec.check === 'missing') {
+    const source = spec.source ?? recordOwnerOf(reader.context.ownership, spec.entity);
+    const parts = spec.targets.flatMap((target) => [
+      absent(reader, spec.entity, spec.match_key, source, target, 'missing', source, spec.filter),
+      ...(spec.both_directions
+        ? [absent(reader, spec.entity, spec.match_key, target, source, 'unexpected', source, [])]
+        : []),
+    ]);
+    return unionAll(parts);
+  }
+  const reference = ident(spec.reference);
+  const parts = spec.systems.map((system) => {
+    const parents = sql`SELECT ${ident(spec.parent_field)} FROM ${reader.source(spec.parent_entity, system)} WHERE ${ident(spec.parent_field)} != ''`;
+    const emptyIsOrphan = spec.require_reference ? sql`${reference} = '' OR ` : sql``;
+    const details = jsonObject({
+      child_key: { text: sql`entity_key` },
+      parent_entity: { text: sql`${spec.parent_entity}` },
+      parent_field: { text: sql`${spec.parent_field}` },
+    });
+    return sql`SELECT entity_key AS f_match_key, ${spec.reference} AS f_field, 'orphan' AS f_kind, ${system} AS f_owner_system,
+      '' AS f_expected_value, ${system} AS f_actual_system, ${reference} AS f_actual_value, ${details} AS f_details, 1 AS f_score
+    FROM ${reader.source(spec.entity, system)}
+    WHERE ${emptyIsOrphan}(${reference} != '' AND ${reference} NOT IN (${parents}))`;
+  });
+  return unionAll(parts);
+}

@@ -1,0 +1,21 @@
+SELECT
+  'contact.presence' AS rule_id,
+  toUInt32(1) AS rule_version,
+  'contact' AS entity,
+  toString(f_match_key) AS match_key,
+  toString(f_field) AS field,
+  toString(f_kind) AS kind,
+  toString(f_owner_system) AS owner_system,
+  toString(f_expected_value) AS expected_value,
+  toString(f_actual_system) AS actual_system,
+  toString(f_actual_value) AS actual_value,
+  toString(f_details) AS details,
+  toFloat64(f_score) AS score
+FROM (
+SELECT `email` AS f_match_key, '' AS f_field, 'missing' AS f_kind, 'crm' AS f_owner_system,
+    entity_key AS f_expected_value, 'erp' AS f_actual_system,
+    '' AS f_actual_value, concat('{"present_in":', concat('"', replaceRegexpAll(replaceRegexpAll('crm', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"absent_from":', concat('"', replaceRegexpAll(replaceRegexpAll('erp', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
+  FROM (SELECT *, key_hash, field_hash FROM `current_contact` FINAL WHERE system = 'crm' AND deleted = 0)
+  WHERE `email` != ''
+    AND cityHash64(`email`) NOT IN (SELECT cityHash64(`email`) FROM (SELECT *, key_hash, field_hash FROM `current_contact` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `email` != '')
+)

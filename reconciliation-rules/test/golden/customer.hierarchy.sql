@@ -1,0 +1,37 @@
+SELECT
+  'customer.hierarchy' AS rule_id,
+  toUInt32(1) AS rule_version,
+  'customer' AS entity,
+  toString(f_match_key) AS match_key,
+  toString(f_field) AS field,
+  toString(f_kind) AS kind,
+  toString(f_owner_system) AS owner_system,
+  toString(f_expected_value) AS expected_value,
+  toString(f_actual_system) AS actual_system,
+  toString(f_actual_value) AS actual_value,
+  toString(f_details) AS details,
+  toFloat64(f_score) AS score
+FROM (
+SELECT f_match_key, 'parent' AS f_field, 'hierarchy_mismatch' AS f_kind, 'erp' AS f_owner_system,
+    o_parent AS f_expected_value, 'crm' AS f_actual_system, x_parent AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(o_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"owner_parent_reference":', concat('"', replaceRegexpAll(replaceRegexpAll(o_parent_reference, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(x_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_parent_reference":', concat('"', replaceRegexpAll(replaceRegexpAll(x_parent_reference, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
+  FROM (SELECT f_match_key, `o_entity_key`, `o_parent_reference`,
+      f_parent_match_key AS `o_parent`
+    FROM (
+      SELECT `customer_number` AS f_match_key, entity_key AS `o_entity_key`,
+        `parent_key` AS `o_parent_reference`, `parent_key` AS f_parent_reference
+      FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != ''
+    ) ALL LEFT JOIN (
+      SELECT entity_key AS f_parent_reference, `customer_number` AS f_parent_match_key FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+    ) USING f_parent_reference)
+  ALL INNER JOIN (SELECT f_match_key, `x_entity_key`, `x_parent_reference`,
+      f_parent_match_key AS `x_parent`
+    FROM (
+      SELECT `customer_number` AS f_match_key, entity_key AS `x_entity_key`,
+        `parent_key` AS `x_parent_reference`, `parent_key` AS f_parent_reference
+      FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != ''
+    ) ALL LEFT JOIN (
+      SELECT entity_key AS f_parent_reference, `customer_number` AS f_parent_match_key FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    ) USING f_parent_reference)
+  USING f_match_key
+  WHERE o_parent != x_parent
+)

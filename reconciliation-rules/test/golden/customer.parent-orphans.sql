@@ -1,0 +1,26 @@
+SELECT
+  'customer.parent-orphans' AS rule_id,
+  toUInt32(1) AS rule_version,
+  'customer' AS entity,
+  toString(f_match_key) AS match_key,
+  toString(f_field) AS field,
+  toString(f_kind) AS kind,
+  toString(f_owner_system) AS owner_system,
+  toString(f_expected_value) AS expected_value,
+  toString(f_actual_system) AS actual_system,
+  toString(f_actual_value) AS actual_value,
+  toString(f_details) AS details,
+  toFloat64(f_score) AS score
+FROM (
+SELECT * FROM (
+SELECT entity_key AS f_match_key, 'parent_key' AS f_field, 'orphan' AS f_kind, 'erp' AS f_owner_system,
+      '' AS f_expected_value, 'erp' AS f_actual_system, `parent_key` AS f_actual_value, concat('{"child_key":', concat('"', replaceRegexpAll(replaceRegexpAll(entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_entity":', concat('"', replaceRegexpAll(replaceRegexpAll('customer', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_field":', concat('"', replaceRegexpAll(replaceRegexpAll('entity_key', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
+    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+    WHERE (`parent_key` != '' AND `parent_key` NOT IN (SELECT `entity_key` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `entity_key` != ''))
+UNION ALL
+SELECT entity_key AS f_match_key, 'parent_key' AS f_field, 'orphan' AS f_kind, 'crm' AS f_owner_system,
+      '' AS f_expected_value, 'crm' AS f_actual_system, `parent_key` AS f_actual_value, concat('{"child_key":', concat('"', replaceRegexpAll(replaceRegexpAll(entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_entity":', concat('"', replaceRegexpAll(replaceRegexpAll('customer', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_field":', concat('"', replaceRegexpAll(replaceRegexpAll('entity_key', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
+    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    WHERE (`parent_key` != '' AND `parent_key` NOT IN (SELECT `entity_key` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `entity_key` != ''))
+)
+)

@@ -1,0 +1,29 @@
+SELECT
+  'order.status-match' AS rule_id,
+  toUInt32(1) AS rule_version,
+  'order' AS entity,
+  toString(f_match_key) AS match_key,
+  toString(f_field) AS field,
+  toString(f_kind) AS kind,
+  toString(f_owner_system) AS owner_system,
+  toString(f_expected_value) AS expected_value,
+  toString(f_actual_system) AS actual_system,
+  toString(f_actual_value) AS actual_value,
+  toString(f_details) AS details,
+  toFloat64(f_score) AS score
+FROM (
+SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, 'erp' AS f_owner_system, c.2 AS f_expected_value,
+    'crm' AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(o_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(x_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
+  FROM (
+    SELECT f_match_key, o_entity_key, x_entity_key, [tuple('status', toString(`o_status`), toString(`x_status`), toUInt8(arrayElement(arrayPushFront([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`o_status`, '^\\s+|\\s+$', ''))), indexOf([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('held', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('canceled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`o_status`, '^\\s+|\\s+$', ''))) + 1) != arrayElement(arrayPushFront([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`x_status`, '^\\s+|\\s+$', ''))), indexOf([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('held', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('canceled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`x_status`, '^\\s+|\\s+$', ''))) + 1)), toFloat64(1)), tuple('total', toString(`o_total`), toString(`x_total`), toUInt8(round(abs(toFloat64(`o_total`) - toFloat64(`x_total`)), 6) > greatest(0.01, 0 * greatest(abs(toFloat64(`o_total`)), abs(toFloat64(`x_total`))))), toFloat64(abs(toFloat64(`o_total`) - toFloat64(`x_total`))))] AS f_comparisons
+    FROM (SELECT `order_number` AS f_match_key, entity_key AS `o_entity_key`, `status` AS `o_status`, `total` AS `o_total`
+    FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0)
+    WHERE `order_number` != '' AND cityHash64(`order_number`) IN (SELECT f_key_hash FROM (SELECT cityHash64(`order_number`) AS f_key_hash, field_hash AS `o_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `order_number` != '') ALL INNER JOIN (SELECT cityHash64(`order_number`) AS f_key_hash, field_hash AS `x_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `order_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash))
+    ALL INNER JOIN (SELECT `order_number` AS f_match_key, entity_key AS `x_entity_key`, `status` AS `x_status`, `total` AS `x_total`
+    FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0)
+    WHERE `order_number` != '' AND cityHash64(`order_number`) IN (SELECT f_key_hash FROM (SELECT cityHash64(`order_number`) AS f_key_hash, field_hash AS `o_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `order_number` != '') ALL INNER JOIN (SELECT cityHash64(`order_number`) AS f_key_hash, field_hash AS `x_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `order_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash))
+    USING f_match_key
+  )
+  ARRAY JOIN f_comparisons AS c
+  WHERE c.4 = 1
+)

@@ -1,0 +1,136 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatProblem, loadRules, parseRule, parseRuleOrThrow, RuleFileError } from '../src';
+
+const VALID = `id: customer.name-match
+version: 2
+description: Names agree.
+owner: finance-data
+severity: high
+domain: customer
+fix_policy: approval
+kind: field_match
+spec:
+  entity: customer
+  systems: [erp, crm]
+  fields:
+    - field: legal_name
+      normalize: [company_suffix]
+`;
+
+describe('rule loader', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    mkdirSync(join(dir, 'customer'));
+    mkdirSync(join(dir, 'credit'));
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses a valid rule with defaults filled in', () => {
+    const result = parseRule(VALID, 'x.yaml');
+    expect('rule' in result && result.rule).toMatchObject({
+      id: 'customer.name-match',
+      version: 2,
+      enabled: true,
+      kind: 'field_match',
+      spec: { fields: [{ field: 'legal_name', normalize: ['company_suffix'] }] },
+    });
+  });
+
+  it('names file, line and field for a wrong enum value', () => {
+    const text = VALID.replace('severity: high', 'severity: urgent');
+    const result = parseRule(text, 'rules/customer/bad.yaml');
+    expect('problems' in result && result.problems).toEqual([
+      expect.objectContaining({ file: 'rules/customer/bad.yaml', line: 5, field: 'severity' }),
+    ]);
+  });
+
+  it('points at the line of a nested unknown field and of a field the entity lacks', () => {
+    const text = VALID.replace('    - field: legal_name', '    - field: legal_nme');
+    const result = parseRule(text, 'bad.yaml');
+    expect('problems' in result && result.problems).toEqual([
+      expect.objectContaining({ line: 13, field: 'spec.fields.0.field', message: 'customer has no field legal_nme' }),
+    ]);
+    const extra = parseRule(VALID.replace('  entity: customer', '  entity: customer\n  colour: blue'), 'extra.yaml');
+    expect('problems' in extra && extra.problems[0]).toMatchObject({ line: 10, field: 'spec' });
+    expect('problems' in extra && extra.problems[0].message).toMatch(/colour/);
+  });
+
+  it('points at the parent when a required field is missing', () => {
+    const result = parseRule(VALID.replace('owner: finance-data\n', ''), 'missing.yaml');
+    expect('problems' in result && result.problems).toEqual([expect.objectContaining({ line: 1, field: 'owner' })]);
+  });
+
+  it('reports YAML syntax errors with their line instead of throwing', () => {
+    const result = parseRule('id: x\nspec: [unclosed\nversion: 1\n', 'syntax.yaml');
+    expect('problems' in result && result.problems.length).toBeGreaterThan(0);
+    expect('problems' in result && result.problems[0].line).toBeGreaterThan(0);
+  });
+
+  it('throws a typed error whose message says file:line:column: field: problem', () => {
+    expect(() => parseRuleOrThrow(VALID.replace('version: 2', 'version: 0'), 'v.yaml')).toThrow(RuleFileError);
+    try {
+      parseRuleOrThrow(VALID.replace('version: 2', 'version: 0'), 'v.yaml');
+    } catch (error) {
+      expect((error as RuleFileError).message).toMatch(/^v\.yaml:2:\d+: version: /);
+      expect(formatProblem((error as RuleFileError).problems[0])).toMatch(/^v\.yaml:2:/);
+    }
+  });
+
+  it('loads the good files of a folder and reports each broken one without stopping', () => {
+    writeFileSync(join(dir, 'customer', 'a-good.yaml'), VALID);
+    writeFileSync(join(dir, 'customer', 'b-broken.yaml'), 'id: [\n');
+    writeFileSync(
+      join(dir, 'customer', 'c-invalid.yaml'),
+      VALID.replace('customer.name-match', 'customer.other').replace('kind: field_match', 'kind: telepathy'),
+    );
+    writeFileSync(join(dir, 'customer', 'd-duplicate.yaml'), VALID);
+    writeFileSync(join(dir, 'credit', 'e-wrong-folder.yaml'), VALID.replace('customer.name-match', 'customer.third'));
+    writeFileSync(join(dir, 'credit', 'f-empty.yaml'), '');
+    writeFileSync(join(dir, 'credit', 'notes.txt'), 'not a rule');
+    const { rules, errors } = loadRules(dir);
+    expect(rules.map((r) => r.rule.id)).toEqual(['customer.name-match']);
+    const byFile = Object.fromEntries(errors.map((e) => [e.file.split('/').pop(), e.problems]));
+    expect(Object.keys(byFile).sort()).toEqual(
+      ['b-broken.yaml', 'c-invalid.yaml', 'd-duplicate.yaml', 'e-wrong-folder.yaml', 'f-empty.yaml'].sort(),
+    );
+    expect(byFile['c-invalid.yaml'][0]).toMatchObject({ line: 8, field: 'kind' });
+    expect(byFile['d-duplicate.yaml'][0].message).toMatch(/duplicate rule id customer\.name-match/);
+    expect(byFile['e-wrong-folder.yaml'][0].message).toMatch(/sits in credit/);
+    expect(byFile['f-empty.yaml'][0].message).toMatch(/empty/);
+  });
+
+  it('rejects semantic mistakes per kind with the field path', () => {
+    const presence = `id: p
+version: 1
+description: d
+owner: t
+severity: low
+domain: order
+fix_policy: auto
+kind: presence
+spec:
+  check: missing
+  entity: order
+  source: erp
+  targets: [erp, crm]
+  filter:
+    - field: colour
+      in: [red]
+`;
+    const result = parseRule(presence, 'p.yaml');
+    expect('problems' in result && result.problems.map((p) => [p.field, p.line])).toEqual([
+      ['spec.targets', 13],
+      ['spec.filter.0.field', 15],
+    ]);
+    const tolerance = parseRule(VALID.replace('normalize: [company_suffix]', 'tolerance: { absolute: 1 }'), 't.yaml');
+    expect('problems' in tolerance && tolerance.problems[0]).toMatchObject({
+      field: 'spec.fields.0.tolerance',
+      line: 14,
+    });
+  });
+});
