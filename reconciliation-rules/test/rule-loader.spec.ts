@@ -99,7 +99,9 @@ describe('rule loader', () => {
       ['b-broken.yaml', 'c-invalid.yaml', 'd-duplicate.yaml', 'e-wrong-folder.yaml', 'f-empty.yaml'].sort(),
     );
     expect(byFile['c-invalid.yaml'][0]).toMatchObject({ line: 8, field: 'kind' });
+    expect(byFile['d-duplicate.yaml'][0]).toMatchObject({ line: 1, field: 'id' });
     expect(byFile['d-duplicate.yaml'][0].message).toMatch(/duplicate rule id customer\.name-match/);
+    expect(byFile['e-wrong-folder.yaml'][0]).toMatchObject({ line: 6, field: 'domain' });
     expect(byFile['e-wrong-folder.yaml'][0].message).toMatch(/sits in credit/);
     expect(byFile['f-empty.yaml'][0].message).toMatch(/empty/);
   });

@@ -84,6 +84,10 @@ function side(
     WHERE ${key} != ''${restrict}`;
 }
 
+/**
+ * The owner's side, restricted to the candidate keys, is the right-hand (hashed) side of the join, so
+ * the candidate join runs once and the other system's compared columns are only streamed past it.
+ */
 function pair(reader: ContextReader, rule: FieldMatchRule, owner: string, other: string, columns: ComparedColumn[]) {
   const { entity, match_key: matchField } = rule.spec;
   let candidates: SqlFragment | undefined;
@@ -102,8 +106,8 @@ function pair(reader: ContextReader, rule: FieldMatchRule, owner: string, other:
     ${other} AS f_actual_system, c.3 AS f_actual_value, ${details} AS f_details, c.5 AS f_score
   FROM (
     SELECT f_match_key, o_entity_key, x_entity_key, [${join(columns.map((c) => comparison(entity, c)))}] AS f_comparisons
-    FROM (${side(reader, rule, owner, 'o', columns, candidates)})
-    ALL INNER JOIN (${side(reader, rule, other, 'x', columns, candidates)})
+    FROM (${side(reader, rule, other, 'x', columns, undefined)})
+    ALL INNER JOIN (${side(reader, rule, owner, 'o', columns, candidates)})
     USING f_match_key
   )
   ARRAY JOIN f_comparisons AS c

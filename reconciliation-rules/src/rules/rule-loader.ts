@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { ruleProblems } from './rule-validation';
 import { RuleSchema, type Rule } from './rule.schema';
-import { parseYamlAgainst, RuleFileError, type SourceProblem } from './yaml-document';
+import { parseYamlAgainst, RuleFileError, type Locate, type SourceProblem } from './yaml-document';
 
 export interface LoadedRule {
   rule: Rule;
@@ -19,8 +19,9 @@ export interface RuleLoadResult {
   errors: { file: string; problems: SourceProblem[] }[];
 }
 
-/** Parses and validates one rule file's text. */
-export function parseRule(text: string, file: string): { rule: Rule } | { problems: SourceProblem[] } {
+type Parsed = { rule: Rule; locate: Locate } | { problems: SourceProblem[] };
+
+function parseLocated(text: string, file: string): Parsed {
   const parsed = parseYamlAgainst(text, file, RuleSchema);
   if (!parsed.ok) return { problems: parsed.problems };
   const problems = ruleProblems(parsed.value).map(({ path, message }) => ({
@@ -29,7 +30,13 @@ export function parseRule(text: string, file: string): { rule: Rule } | { proble
     field: path.join('.'),
     message,
   }));
-  return problems.length > 0 ? { problems } : { rule: parsed.value };
+  return problems.length > 0 ? { problems } : { rule: parsed.value, locate: parsed.locate };
+}
+
+/** Parses and validates one rule file's text. */
+export function parseRule(text: string, file: string): { rule: Rule } | { problems: SourceProblem[] } {
+  const parsed = parseLocated(text, file);
+  return 'problems' in parsed ? parsed : { rule: parsed.rule };
 }
 
 /** Parses one rule's text or throws a RuleFileError listing every problem. */
@@ -64,28 +71,26 @@ export function loadRules(dir: string): RuleLoadResult {
       result.errors.push({ file, problems: [{ file, line: 0, column: 0, field: '', message }] });
       continue;
     }
-    const parsed = parseRule(text, file);
+    const parsed = parseLocated(text, file);
     if ('problems' in parsed) {
       result.errors.push({ file, problems: parsed.problems });
       continue;
     }
-    const { rule } = parsed;
+    const { rule, locate } = parsed;
     const folder = basename(dirname(path));
     const problems: SourceProblem[] = [];
     const first = seen.get(rule.id);
     if (first)
       problems.push({
         file,
-        line: 1,
-        column: 1,
+        ...locate(['id']),
         field: 'id',
         message: `duplicate rule id ${rule.id} (also in ${first})`,
       });
     if (dirname(path) !== dir && folder !== rule.domain) {
       problems.push({
         file,
-        line: 1,
-        column: 1,
+        ...locate(['domain']),
         field: 'domain',
         message: `domain ${rule.domain} but the file sits in ${folder}/`,
       });

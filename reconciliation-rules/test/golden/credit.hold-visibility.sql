@@ -16,11 +16,11 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, 'erp' AS f_owner_syste
     'crm' AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(o_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(x_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
   FROM (
     SELECT f_match_key, o_entity_key, x_entity_key, [tuple('credit_hold', toString(`o_credit_hold`), toString(`x_credit_hold`), toUInt8(`o_credit_hold` != `x_credit_hold`), toFloat64(1))] AS f_comparisons
-    FROM (SELECT `customer_number` AS f_match_key, entity_key AS `o_entity_key`, `credit_hold` AS `o_credit_hold`
-    FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'erp' AND deleted = 0)
-    WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT f_key_hash FROM (SELECT cityHash64(`customer_number`) AS f_key_hash, field_hash AS `o_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != '') ALL INNER JOIN (SELECT cityHash64(`customer_number`) AS f_key_hash, field_hash AS `x_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash))
-    ALL INNER JOIN (SELECT `customer_number` AS f_match_key, entity_key AS `x_entity_key`, `credit_hold` AS `x_credit_hold`
+    FROM (SELECT `customer_number` AS f_match_key, entity_key AS `x_entity_key`, `credit_hold` AS `x_credit_hold`
     FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'crm' AND deleted = 0)
+    WHERE `customer_number` != '')
+    ALL INNER JOIN (SELECT `customer_number` AS f_match_key, entity_key AS `o_entity_key`, `credit_hold` AS `o_credit_hold`
+    FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'erp' AND deleted = 0)
     WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT f_key_hash FROM (SELECT cityHash64(`customer_number`) AS f_key_hash, field_hash AS `o_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != '') ALL INNER JOIN (SELECT cityHash64(`customer_number`) AS f_key_hash, field_hash AS `x_field_hash` FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash))
     USING f_match_key
   )
