@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CanonicalRecord, EntityFields, EntityKind, RejectedRecord } from '../canonical-model';
-import { MappingError, NORMALIZERS, excerpt, normalize, toDate, toText } from './value-normalizers';
+import { MappingError, NORMALIZERS, excerpt, normalize, normalizeCountry, toDate, toText } from './value-normalizers';
 
 /**
  * Declarative source → canonical mappings. Each connector ships defaults; an installation overrides
@@ -15,6 +15,8 @@ export const fieldRuleSchema = z
     /** Source value → canonical value, applied before the normalizer (`N30` → `NET30`). Unlisted values pass through. */
     valueMap: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     normalize: z.enum(NORMALIZERS).optional(),
+    /** Phones: source path of the country to read national numbers in (default: the record's country). */
+    countryFrom: z.string().optional(),
     /** A missing or unreadable value rejects the record instead of leaving the field empty. */
     required: z.boolean().optional(),
     /** False for fields corrective writes must not touch (computed or foreign fields). */
@@ -203,7 +205,11 @@ export class EntityMapper<E extends EntityKind> {
       throw new MappingError(`${rule.from ?? field} is ${value.length} characters long (limit ${MAX_TEXT_LENGTH})`);
     }
     if (!rule.normalize) return value;
-    const country = typeof fields.country === 'string' ? fields.country : undefined;
+    let country = typeof fields.country === 'string' ? fields.country : undefined;
+    if (rule.countryFrom) {
+      const raw = toText(getPath(source, rule.countryFrom));
+      country = raw ? normalizeCountry(raw) : undefined;
+    }
     return normalize(rule.normalize, value, { country });
   }
 

@@ -1,0 +1,132 @@
+import type { RunningEstate } from '@driftwatch/demo-estate';
+import { Secret } from '../../../backend/src/connectors/config/secret';
+import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
+import { collect, describeConnectorContract } from './support/connector-contract';
+import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support/estate-harness';
+
+const PAGE = 200; // Salesforce's smallest query batch
+
+function salesforceConnector(estate: RunningEstate) {
+  return new SalesforceConnector({
+    id: 'crm',
+    kind: 'salesforce',
+    baseUrl: estate.crm.baseUrl,
+    auth: {
+      type: 'oauth2-client-credentials',
+      tokenUrl: estate.crm.tokenUrl,
+      clientId: estate.crm.clientId,
+      clientSecret: new Secret(estate.crm.clientSecret, 'test'),
+    },
+    pageSize: PAGE,
+    timeoutMs: 10_000,
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    settings: {},
+  });
+}
+
+describeConnectorContract(
+  'Salesforce (estate CRM)',
+  { faults: ['throttle', 'outage', 'drop'], writes: true },
+  async () => {
+    const estate = await startSmallEstate(650);
+    const connector = salesforceConnector(estate);
+    return {
+      connector,
+      entity: 'customer',
+      seeded: estate.stores.crm.accounts.size,
+      pageSize: PAGE,
+      async touch(key, field, value) {
+        if (field !== 'legalName') throw new Error(`touch ${field}`);
+        await mutate(estate, 'crm', 'Account', key, { Name: value });
+      },
+      writable: { field: 'legalName', value: (n) => `Renamed Account ${n} Ltd` },
+      faults: {
+        throttle: () => queueFaults(estate, 'crm', ['throttle']),
+        outage: () => queueFaults(estate, 'crm', ['outage', 'outage']),
+        drop: () => queueFaults(estate, 'crm', ['drop']),
+      },
+      faultsHit: () => faultsInjected(estate, 'crm'),
+      malform: () => queueFaults(estate, 'crm', ['malformed']),
+      close: () => estate.stop(),
+    };
+  },
+);
+
+describe('Salesforce connector specifics', () => {
+  let estate: RunningEstate;
+  beforeAll(async () => {
+    estate = await startSmallEstate(120);
+  });
+  afterAll(async () => {
+    await estate.stop();
+  });
+
+  it('maps accounts, credit profiles, contacts and opportunities into the canonical model', async () => {
+    const connector = salesforceConnector(estate);
+    const customers = await collect(connector.extract('customer', { mode: 'full' }));
+    const credit = await collect(connector.extract('credit_profile', { mode: 'full' }));
+    const contacts = await collect(connector.extract('contact', { mode: 'full' }));
+    const orders = await collect(connector.extract('order', { mode: 'full' }));
+    expect(customers.rejects + credit.rejects + contacts.rejects + orders.rejects).toBe(0);
+    const c = customers.records[0].fields;
+    expect(c.country).toMatch(/^[A-Z]{2}$/);
+    expect(c.phone).toMatch(/^\+\d{8,15}$/);
+    expect(c.customerNumber).not.toBe('');
+    expect(credit.records.map((r) => r.fields.paymentTerms)).toEqual(expect.arrayContaining(['NET30']));
+    expect(contacts.records[0].fields.customerNumber).not.toBe('');
+    expect(contacts.records.every((r) => r.fields.phone === '' || r.fields.phone.startsWith('+'))).toBe(true);
+    expect(orders.records[0].fields).toMatchObject({ orderNumber: expect.any(String), status: expect.any(String) });
+  });
+
+  it('writes many changes through one composite call with a result per record', async () => {
+    const connector = salesforceConnector(estate);
+    const { records } = await collect(connector.extract('credit_profile', { mode: 'full' }));
+    const [a, b] = records;
+    await fetch(`${estate.crm.baseUrl}/__admin/stats/reset`, { method: 'POST' });
+    const results = await connector.applyMany([
+      {
+        change: {
+          entity: 'credit_profile',
+          sourceKey: a.sourceKey,
+          changes: [{ field: 'creditHold', expectedOld: a.fields.creditHold, newValue: !a.fields.creditHold }],
+        },
+        idempotencyKey: 'k1',
+      },
+      {
+        change: {
+          entity: 'credit_profile',
+          sourceKey: b.sourceKey,
+          changes: [{ field: 'paymentTerms', expectedOld: b.fields.paymentTerms, newValue: 'NET60' }],
+        },
+        idempotencyKey: 'k2',
+      },
+      {
+        change: {
+          entity: 'credit_profile',
+          sourceKey: b.sourceKey,
+          changes: [{ field: 'creditLimit', expectedOld: -1, newValue: 5 }],
+        },
+        idempotencyKey: 'k3',
+      },
+    ]);
+    expect(results.map((r) => r.outcome)).toEqual([
+      'applied',
+      b.fields.paymentTerms === 'NET60' ? 'already_applied' : 'applied',
+      'conflict',
+    ]);
+    const stats = (await (await fetch(`${estate.crm.baseUrl}/__admin/stats`)).json()) as { writes: number };
+    expect(stats.writes).toBe(b.fields.paymentTerms === 'NET60' ? 1 : 2);
+    const account = (await (
+      await fetch(`${estate.crm.baseUrl}/__admin/record?entity=Account&key=${b.sourceKey}`)
+    ).json()) as Record<string, unknown>;
+    expect(account.Payment_Terms__c).toBe('Net 60');
+  });
+
+  it('refreshes an expired token once and carries on', async () => {
+    const connector = salesforceConnector(estate);
+    await connector.health();
+    await fetch(`${estate.crm.baseUrl}/__admin/expire-tokens`, { method: 'POST' });
+    const { records } = await collect(connector.extract('customer', { mode: 'full' }));
+    expect(records.length).toBeGreaterThan(0);
+  });
+});
