@@ -13,6 +13,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { ReconciliationModule } from './modules/reconciliation/reconciliation.module';
 import { SnapshotsModule } from './modules/snapshots/snapshots.module';
 import { QueuesModule } from './queues/queues.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         QueuesModule,
         HealthModule,
         SnapshotsModule.forRole(role),
+        ReconciliationModule.forRole(role),
         // Every route sits behind these: rate limits, authentication, roles, audit of mutations.
         HttpModule,
         AuditModule.forRole(role),

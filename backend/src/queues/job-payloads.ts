@@ -15,7 +15,10 @@ export const JOB_PAYLOADS = {
   [QUEUE.reconcile]: z.object({
     trigger: z.enum(['schedule', 'snapshot', 'api', 'event']),
     ruleIds: z.array(z.string()).optional(),
+    /** Targeted run: match keys of `entity` (and/or those of the event-triggered snapshot `snapshotRunId`). */
     keys: z.array(z.string()).optional(),
+    entity: z.enum(['customer', 'contact', 'credit_profile', 'order', 'shipment', 'ticket']).optional(),
+    snapshotRunId: z.string().uuid().optional(),
   }),
   [QUEUE.alerts]: z.object({
     reconciliationRunId: z.string().min(1),

@@ -2,6 +2,7 @@ import { AuditLog0000000000001 } from './0001-audit-log';
 import { ApiKeys0000000000002 } from './0002-api-keys';
 import { SnapshotRuns0000000000003 } from './0003-snapshot-runs';
 import { Alerts0000000000004 } from './0004-alerts';
+import { Reconciliation0000000000005 } from './0005-reconciliation';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const POSTGRES_MIGRATIONS = [
   ApiKeys0000000000002,
   SnapshotRuns0000000000003,
   Alerts0000000000004,
+  Reconciliation0000000000005,
 ];

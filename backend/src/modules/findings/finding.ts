@@ -1,0 +1,63 @@
+/** A finding's current state as the API shows it, and the lifecycle statuses it moves through. */
+import { createHash } from 'node:crypto';
+
+export const FINDING_STATUSES = ['new', 'open', 'resolved', 'reopened', 'suppressed'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+/** Statuses of a finding that a run still sees as a live problem. */
+export const ACTIVE_STATUSES: readonly FindingStatus[] = ['new', 'open', 'reopened'];
+
+export interface FindingView {
+  id: string;
+  ruleId: string;
+  ruleVersion: number;
+  entity: string;
+  matchKey: string;
+  field: string;
+  kind: string;
+  ownerSystem: string;
+  expectedValue: string;
+  actualSystem: string;
+  actualValue: string;
+  details: unknown;
+  score: number;
+  severity: string;
+  domain: string;
+  status: FindingStatus;
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  firstRunId: string;
+  lastRunId: string;
+}
+
+/** One observation of a finding by a run, before it is merged into the current state. */
+export interface FindingObservation {
+  ruleId: string;
+  ruleVersion: number;
+  entity: string;
+  matchKey: string;
+  field: string;
+  kind: string;
+  ownerSystem: string;
+  expectedValue: string;
+  actualSystem: string;
+  actualValue: string;
+  details: string;
+  score: number;
+  severity: string;
+  domain: string;
+}
+
+/**
+ * The stable id: the same problem (rule, entity, key, field, system) keeps its id across runs and
+ * rule versions, so its history, occurrences and fix-up tasks attach to one row.
+ */
+export function findingId(
+  f: Pick<FindingObservation, 'ruleId' | 'entity' | 'matchKey' | 'field' | 'actualSystem'>,
+): string {
+  return createHash('sha256')
+    .update([f.ruleId, f.entity, f.matchKey, f.field, f.actualSystem].join('\u0000'))
+    .digest('hex')
+    .slice(0, 32);
+}

@@ -1,0 +1,32 @@
+import { csvField } from '../audit/audit-csv';
+import type { FindingView } from './finding';
+
+export const FINDINGS_CSV_HEADER =
+  'id,status,severity,domain,rule_id,rule_version,entity,match_key,field,kind,owner_system,expected_value,' +
+  'actual_system,actual_value,occurrences,first_seen_at,last_seen_at,resolved_at,details\r\n';
+
+/** One CSV line; csvField neutralises spreadsheet formulas because values come from source systems. */
+export const findingCsvLine = (f: FindingView): string =>
+  [
+    f.id,
+    f.status,
+    f.severity,
+    f.domain,
+    f.ruleId,
+    f.ruleVersion,
+    f.entity,
+    f.matchKey,
+    f.field,
+    f.kind,
+    f.ownerSystem,
+    f.expectedValue,
+    f.actualSystem,
+    f.actualValue,
+    f.occurrences,
+    f.firstSeenAt,
+    f.lastSeenAt,
+    f.resolvedAt,
+    f.details,
+  ]
+    .map(csvField)
+    .join(',') + '\r\n';

@@ -1,0 +1,26 @@
+import { defineListQuery, type ListQuery } from '../../http/list-query';
+import { FINDING_STATUSES } from './finding';
+
+const name = /^[A-Za-z0-9_.:-]+$/;
+
+/** Filters and sort keys the findings list and export accept. */
+export const FINDINGS_LIST_QUERY = defineListQuery({
+  filters: {
+    status: { type: 'enum', values: FINDING_STATUSES, description: 'Lifecycle status.' },
+    ruleId: { type: 'string', pattern: name, description: 'Rule id.' },
+    entity: { type: 'string', pattern: name, description: 'Entity, e.g. customer.' },
+    kind: { type: 'string', pattern: name, description: 'Finding kind, e.g. mismatch, missing.' },
+    severity: { type: 'enum', values: ['info', 'low', 'medium', 'high', 'critical'] },
+    domain: { type: 'enum', values: ['customer', 'credit', 'order', 'contact'] },
+    actualSystem: { type: 'string', pattern: name, description: 'The system holding the actual value.' },
+    matchKey: { type: 'string', description: 'The cross-system key of the record.' },
+    lastRunId: { type: 'string', pattern: /^[0-9a-f-]{36}$/, description: 'Findings last seen by this run.' },
+  },
+  sortKeys: ['lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'],
+  defaultSort: '-lastSeenAt',
+});
+
+export type FindingsListQuery = ListQuery<
+  (typeof FINDINGS_LIST_QUERY)['spec']['filters'],
+  (typeof FINDINGS_LIST_QUERY)['spec']['sortKeys'][number]
+>;

@@ -1,0 +1,45 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Roles } from '../auth/access.decorators';
+import { findingCsvLine, FINDINGS_CSV_HEADER } from './findings-csv';
+import { FINDINGS_LIST_QUERY } from './findings-query';
+import { EXPORT_MAX_ROWS, FindingsService } from './findings.service';
+
+@ApiTags('findings')
+@Controller('api/v1/findings')
+export class FindingsController {
+  constructor(private readonly findings: FindingsService) {}
+
+  @Get()
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Findings (current state), most recently seen first by default, cursor-paginated.' })
+  @FINDINGS_LIST_QUERY.apiQueries()
+  async list(@Query() query: Record<string, unknown>) {
+    return this.findings.list(FINDINGS_LIST_QUERY.parse(query));
+  }
+
+  @Get('export')
+  @Roles('viewer')
+  @ApiOperation({ summary: `Findings as CSV (same filters and sort; at most ${EXPORT_MAX_ROWS} rows).` })
+  @FINDINGS_LIST_QUERY.apiQueries()
+  @ApiProduces('text/csv')
+  async export(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    const parsed = FINDINGS_LIST_QUERY.parse(query);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="driftwatch-findings.csv"');
+    res.write(FINDINGS_CSV_HEADER);
+    for await (const row of this.findings.exportRows(parsed)) {
+      if (!res.write(findingCsvLine(row))) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  }
+
+  @Get(':id')
+  @Roles('viewer')
+  @ApiOkResponse({ description: "The finding, with the owner's value and every system's value side by side." })
+  async detail(@Param('id') id: string) {
+    return this.findings.detail(id);
+  }
+}

@@ -1,0 +1,237 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { FindingObservation, FindingView } from './finding';
+import { findingId } from './finding';
+import type { FindingsListQuery } from './findings-query';
+
+interface FindingRecord {
+  id: string;
+  rule_id: string;
+  rule_version: number;
+  entity: string;
+  match_key: string;
+  field: string;
+  kind: string;
+  owner_system: string;
+  expected_value: string;
+  actual_system: string;
+  actual_value: string;
+  details: unknown;
+  score: number;
+  severity: string;
+  domain: string;
+  status: FindingView['status'];
+  occurrences: number;
+  first_seen_at: string;
+  last_seen_at: string;
+  resolved_at: string | null;
+  first_run_id: string;
+  last_run_id: string;
+}
+
+export interface UpsertOutcome {
+  inserted: number;
+  reopened: number;
+  seen: number;
+}
+
+/** Which findings a resolution pass may close: the rules that ran, narrowed to a targeted run's keys. */
+export interface ResolutionScope {
+  ruleIds: readonly string[];
+  entity?: string;
+  matchKeys?: readonly string[];
+}
+
+// Column names come only from these maps; values only ever travel as $n parameters.
+const FILTER_COLUMNS = {
+  status: 'status',
+  ruleId: 'rule_id',
+  entity: 'entity',
+  kind: 'kind',
+  severity: 'severity',
+  domain: 'domain',
+  actualSystem: 'actual_system',
+  matchKey: 'match_key',
+  lastRunId: 'last_run_id::text',
+} as const;
+const SORT_COLUMNS = {
+  lastSeenAt: { column: 'last_seen_at', cast: 'timestamptz' },
+  firstSeenAt: { column: 'first_seen_at', cast: 'timestamptz' },
+  occurrences: { column: 'occurrences', cast: 'integer' },
+  matchKey: { column: 'match_key', cast: 'text' },
+} as const;
+
+const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${column}`;
+const SELECT = `SELECT id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
+  actual_system, actual_value, details, score, severity, domain, status, occurrences, ${ts('first_seen_at')},
+  ${ts('last_seen_at')}, ${ts('resolved_at')}, first_run_id::text AS first_run_id, last_run_id::text AS last_run_id
+  FROM findings`;
+
+function parseDetails(text: string): string {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object') return text;
+  } catch {
+    // A rule produced details that are not a JSON object: keep them, wrapped, rather than lose them.
+  }
+  return JSON.stringify({ raw: text });
+}
+
+/** The current state and lifecycle of findings (Postgres `findings`). */
+@Injectable()
+export class FindingsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Merges one batch of a run's observations: new findings are inserted as `new`; a known one gets
+   * occurrences + 1 and becomes `open` (or `reopened` when it had been resolved; suppressed stays
+   * suppressed). A finding already merged for this run is left alone, so a retried batch or the same
+   * finding twice in one run counts once.
+   */
+  async upsertBatch(runId: string, seenAt: Date, batch: readonly FindingObservation[]): Promise<UpsertOutcome> {
+    const unique = new Map<string, FindingObservation>();
+    for (const f of batch) unique.set(findingId(f), f);
+    if (unique.size === 0) return { inserted: 0, reopened: 0, seen: 0 };
+    const rows = [...unique.entries()];
+    const column = <T>(pick: (f: FindingObservation) => T): T[] => rows.map(([, f]) => pick(f));
+    const result: { inserted: boolean; status: string }[] = await this.dataSource.query(
+      `INSERT INTO findings AS f (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
+         expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,
+         first_seen_at, last_seen_at, first_run_id, last_run_id)
+       SELECT u.id, u.rule_id, u.rule_version, u.entity, u.match_key, u.field, u.kind, u.owner_system,
+         u.expected_value, u.actual_system, u.actual_value, u.details::jsonb, u.score, u.severity, u.domain,
+         'new', 1, $16, $16, $17::uuid, $17::uuid
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::text[], $15::text[])
+         AS u(id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
+              actual_system, actual_value, details, score, severity, domain)
+       ON CONFLICT (id) DO UPDATE SET
+         rule_version = EXCLUDED.rule_version, kind = EXCLUDED.kind, owner_system = EXCLUDED.owner_system,
+         expected_value = EXCLUDED.expected_value, actual_value = EXCLUDED.actual_value,
+         details = EXCLUDED.details, score = EXCLUDED.score, severity = EXCLUDED.severity, domain = EXCLUDED.domain,
+         status = CASE f.status WHEN 'suppressed' THEN 'suppressed' WHEN 'resolved' THEN 'reopened' ELSE 'open' END,
+         occurrences = f.occurrences + 1, last_seen_at = EXCLUDED.last_seen_at, last_run_id = EXCLUDED.last_run_id,
+         resolved_at = NULL, updated_at = now()
+       WHERE f.last_run_id <> EXCLUDED.last_run_id
+       RETURNING (xmax = 0) AS inserted, status`,
+      [
+        rows.map(([id]) => id),
+        column((f) => f.ruleId),
+        column((f) => f.ruleVersion),
+        column((f) => f.entity),
+        column((f) => f.matchKey),
+        column((f) => f.field),
+        column((f) => f.kind),
+        column((f) => f.ownerSystem),
+        column((f) => f.expectedValue),
+        column((f) => f.actualSystem),
+        column((f) => f.actualValue),
+        column((f) => parseDetails(f.details)),
+        column((f) => f.score),
+        column((f) => f.severity),
+        column((f) => f.domain),
+        seenAt,
+        runId,
+      ],
+    );
+    return {
+      inserted: result.filter((r) => r.inserted).length,
+      reopened: result.filter((r) => !r.inserted && r.status === 'reopened').length,
+      seen: rows.length,
+    };
+  }
+
+  /** Resolves the active findings in scope that this run did not see; returns how many. */
+  async resolveUnseen(runId: string, at: Date, scope: ResolutionScope): Promise<number> {
+    if (scope.ruleIds.length === 0) return 0;
+    const params: unknown[] = [runId, at, [...scope.ruleIds]];
+    let narrow = '';
+    if (scope.entity !== undefined && scope.matchKeys !== undefined) {
+      params.push(scope.entity, [...scope.matchKeys]);
+      narrow = ' AND entity = $4 AND match_key = ANY($5::text[])';
+    }
+    const [, affected]: [unknown, number] = await this.dataSource.query(
+      `UPDATE findings SET status = 'resolved', resolved_at = $2, updated_at = now()
+       WHERE rule_id = ANY($3::text[]) AND status IN ('new', 'open', 'reopened') AND last_run_id <> $1::uuid${narrow}`,
+      params,
+    );
+    return affected;
+  }
+
+  /** One page (`limit` + 1 rows, so the caller knows whether more exist). */
+  async find(query: FindingsListQuery, limit: number): Promise<FindingView[]> {
+    const params: unknown[] = [];
+    const bind = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
+      const value = query.filters[name as keyof typeof FILTER_COLUMNS];
+      if (value !== undefined) where.push(`${column} = ${bind(value)}`);
+    }
+    const sort = SORT_COLUMNS[query.sort.key];
+    const direction = query.sort.direction === 'desc' ? 'DESC' : 'ASC';
+    if (query.after) {
+      const op = direction === 'DESC' ? '<' : '>';
+      where.push(
+        `(${sort.column}, id) ${op} (${bind(query.after.value)}::${sort.cast}, ${bind(query.after.id)}::text)`,
+      );
+    }
+    const text = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${sort.column} ${direction}, id ${direction} LIMIT ${bind(limit)}`;
+    const rows: FindingRecord[] = await this.dataSource.query(text, params);
+    return rows.map(toView);
+  }
+
+  async findById(id: string): Promise<FindingView | null> {
+    const rows: FindingRecord[] = await this.dataSource.query(`${SELECT} WHERE id = $1`, [id]);
+    return rows[0] ? toView(rows[0]) : null;
+  }
+
+  /** Every system's finding for the same rule, record and field: the side-by-side view. */
+  async siblings(f: Pick<FindingView, 'ruleId' | 'entity' | 'matchKey' | 'field'>): Promise<FindingView[]> {
+    const rows: FindingRecord[] = await this.dataSource.query(
+      `${SELECT} WHERE rule_id = $1 AND entity = $2 AND match_key = $3 AND field = $4 ORDER BY actual_system, id`,
+      [f.ruleId, f.entity, f.matchKey, f.field],
+    );
+    return rows.map(toView);
+  }
+
+  /** Count per status of a set of rules (run summaries, tests). */
+  async countByStatus(ruleIds?: readonly string[]): Promise<Record<string, number>> {
+    const rows: { status: string; n: string }[] = await this.dataSource.query(
+      `SELECT status, count(*) AS n FROM findings ${ruleIds ? 'WHERE rule_id = ANY($1::text[])' : ''} GROUP BY status`,
+      ruleIds ? [[...ruleIds]] : [],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+}
+
+function toView(row: FindingRecord): FindingView {
+  return {
+    id: row.id,
+    ruleId: row.rule_id,
+    ruleVersion: row.rule_version,
+    entity: row.entity,
+    matchKey: row.match_key,
+    field: row.field,
+    kind: row.kind,
+    ownerSystem: row.owner_system,
+    expectedValue: row.expected_value,
+    actualSystem: row.actual_system,
+    actualValue: row.actual_value,
+    details: row.details,
+    score: row.score,
+    severity: row.severity,
+    domain: row.domain,
+    status: row.status,
+    occurrences: row.occurrences,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    resolvedAt: row.resolved_at,
+    firstRunId: row.first_run_id,
+    lastRunId: row.last_run_id,
+  };
+}

@@ -1,0 +1,165 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { EntityKind } from '@driftwatch/reconciliation-rules';
+
+export type ReconciliationTrigger = 'schedule' | 'snapshot' | 'api' | 'event';
+export type ReconciliationRunStatus = 'running' | 'complete' | 'failed';
+
+export interface RuleOutcome {
+  version: number;
+  status: 'ran' | 'held' | 'skipped' | 'failed';
+  findings?: number;
+  new?: number;
+  reopened?: number;
+  durationMs?: number;
+  reason?: string;
+}
+
+export interface ReconciliationRunView {
+  id: string;
+  trigger: ReconciliationTrigger;
+  status: ReconciliationRunStatus;
+  scope: unknown;
+  snapshots: unknown;
+  ruleVersions: Record<string, number>;
+  ruleCounts: Record<string, RuleOutcome>;
+  held: unknown;
+  skipped: unknown;
+  findingsTotal: number;
+  resolvedTotal: number;
+  jobId: string | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface LatestSnapshotRun {
+  system: string;
+  entity: EntityKind;
+  id: string;
+  status: string;
+  error: string | null;
+}
+
+interface RunRecord {
+  id: string;
+  trigger: ReconciliationTrigger;
+  status: ReconciliationRunStatus;
+  scope: unknown;
+  snapshots: unknown;
+  rule_versions: Record<string, number>;
+  rule_counts: Record<string, RuleOutcome>;
+  held: unknown;
+  skipped: unknown;
+  findings_total: string;
+  resolved_total: string;
+  job_id: string | null;
+  error: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: string | null;
+}
+
+const toView = (r: RunRecord): ReconciliationRunView => ({
+  id: r.id,
+  trigger: r.trigger,
+  status: r.status,
+  scope: r.scope,
+  snapshots: r.snapshots,
+  ruleVersions: r.rule_versions,
+  ruleCounts: r.rule_counts,
+  held: r.held,
+  skipped: r.skipped,
+  findingsTotal: Number(r.findings_total),
+  resolvedTotal: Number(r.resolved_total),
+  jobId: r.job_id,
+  error: r.error,
+  startedAt: r.started_at.toISOString(),
+  finishedAt: r.finished_at ? r.finished_at.toISOString() : null,
+  durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+});
+
+/** Postgres `reconciliation_runs`, plus the read of snapshot run outcomes the flood guard needs. */
+@Injectable()
+export class ReconciliationRunsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async start(run: { trigger: ReconciliationTrigger; scope: unknown; jobId?: string }): Promise<string> {
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO reconciliation_runs (id, trigger, status, scope, job_id) VALUES ($1, $2, 'running', $3::jsonb, $4)`,
+      [id, run.trigger, JSON.stringify(run.scope), run.jobId ?? null],
+    );
+    return id;
+  }
+
+  async finish(
+    id: string,
+    outcome: {
+      status: 'complete' | 'failed';
+      snapshots: unknown;
+      ruleVersions: Record<string, number>;
+      ruleCounts: Record<string, RuleOutcome>;
+      held: unknown;
+      skipped: unknown;
+      findingsTotal: number;
+      resolvedTotal: number;
+      error: string | null;
+      durationMs: number;
+    },
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE reconciliation_runs SET status = $2, snapshots = $3::jsonb, rule_versions = $4::jsonb,
+         rule_counts = $5::jsonb, held = $6::jsonb, skipped = $7::jsonb, findings_total = $8, resolved_total = $9,
+         error = $10, duration_ms = $11, finished_at = now()
+       WHERE id = $1`,
+      [
+        id,
+        outcome.status,
+        JSON.stringify(outcome.snapshots),
+        JSON.stringify(outcome.ruleVersions),
+        JSON.stringify(outcome.ruleCounts),
+        JSON.stringify(outcome.held),
+        JSON.stringify(outcome.skipped),
+        outcome.findingsTotal,
+        outcome.resolvedTotal,
+        outcome.error,
+        outcome.durationMs,
+      ],
+    );
+  }
+
+  async findById(id: string): Promise<ReconciliationRunView | null> {
+    const rows: RunRecord[] = await this.dataSource.query(`SELECT * FROM reconciliation_runs WHERE id = $1`, [id]);
+    return rows[0] ? toView(rows[0]) : null;
+  }
+
+  async list(limit: number, jobId?: string): Promise<ReconciliationRunView[]> {
+    const rows: RunRecord[] = await this.dataSource.query(
+      `SELECT * FROM reconciliation_runs WHERE ($2::text IS NULL OR job_id = $2) ORDER BY started_at DESC, id LIMIT $1`,
+      [limit, jobId ?? null],
+    );
+    return rows.map(toView);
+  }
+
+  /** The latest finished non-targeted snapshot run per (system, entity), read from `snapshot_runs`. */
+  async latestSnapshotRuns(): Promise<LatestSnapshotRun[]> {
+    const rows: { connector_id: string; entity: string; id: string; status: string; error: string | null }[] =
+      await this.dataSource.query(
+        `SELECT DISTINCT ON (connector_id, entity) connector_id, entity, id::text AS id, status, error
+         FROM snapshot_runs
+         WHERE status IN ('complete', 'partial', 'failed') AND keys IS NULL
+         ORDER BY connector_id, entity, finished_at DESC NULLS LAST, queued_at DESC`,
+      );
+    return rows.map((r) => ({
+      system: r.connector_id,
+      entity: r.entity as EntityKind,
+      id: r.id,
+      status: r.status,
+      error: r.error,
+    }));
+  }
+}

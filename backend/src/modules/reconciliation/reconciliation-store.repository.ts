@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { FINDING_COLUMNS, type EntityKind, type FindingRow } from '@driftwatch/reconciliation-rules';
+import { ClickHouseService } from '../../clickhouse/clickhouse.service';
+import { ident, join, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
+
+export interface CatalogSnapshot {
+  snapshotId: string;
+  system: string;
+  entity: EntityKind;
+  mode: 'full' | 'incremental';
+  rowCount: number;
+  completedAt: Date;
+}
+
+interface CatalogRow {
+  snapshot_id: string;
+  system: string;
+  entity: string;
+  mode: string;
+  row_count: string;
+  completed_s: number;
+}
+
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+const FINDING_COLUMN_LIST = join(FINDING_COLUMNS.map((c) => ident(c.name)));
+
+function toSnapshot(row: CatalogRow): CatalogSnapshot {
+  return {
+    snapshotId: row.snapshot_id,
+    system: row.system,
+    entity: row.entity as EntityKind,
+    mode: row.mode === 'incremental' ? 'incremental' : 'full',
+    rowCount: Number(row.row_count),
+    completedAt: new Date(Number(row.completed_s) * 1000),
+  };
+}
+
+/**
+ * Every ClickHouse read and write of reconciliation: the snapshot catalog, `findings_history`
+ * (filled by INSERT … SELECT from a compiled rule, so findings never pass through Node on the way
+ * in) and previews for dry-runs and backtests.
+ */
+@Injectable()
+export class ReconciliationStoreRepository {
+  constructor(private readonly clickhouse: ClickHouseService) {}
+
+  /** The latest complete snapshot of every (system, entity), any mode. */
+  async latestSnapshots(): Promise<CatalogSnapshot[]> {
+    const rows = await this.clickhouse.query<CatalogRow>(
+      sql`SELECT system, entity, argMax(snapshot_id, completed_at) AS snapshot_id, argMax(mode, completed_at) AS mode,
+          argMax(row_count, completed_at) AS row_count, toUInt32(max(completed_at)) AS completed_s
+        FROM snapshot_catalog FINAL GROUP BY system, entity`,
+      { tag: 'reconciliation.catalog.latest' },
+    );
+    return rows.map(toSnapshot);
+  }
+
+  /** The last `perPair` complete full snapshots of every (system, entity), newest first. */
+  async recentFullSnapshots(perPair: number): Promise<CatalogSnapshot[]> {
+    const rows = await this.clickhouse.query<CatalogRow>(
+      sql`SELECT snapshot_id, system, entity, mode, row_count, toUInt32(completed_at) AS completed_s
+        FROM snapshot_catalog FINAL WHERE mode = 'full'
+        ORDER BY system, entity, completed_at DESC, snapshot_id DESC LIMIT ${uint(perPair)} BY system, entity`,
+      { tag: 'reconciliation.catalog.recent' },
+    );
+    return rows.map(toSnapshot);
+  }
+
+  /** Complete full snapshots of the given pairs in a time window, oldest first (backtests). */
+  async fullSnapshotsBetween(
+    pairs: readonly { entity: EntityKind; system: string }[],
+    from: Date,
+    to: Date,
+  ): Promise<CatalogSnapshot[]> {
+    if (pairs.length === 0) return [];
+    const match = join(
+      pairs.map((p) => sql`(system = ${p.system} AND entity = ${p.entity})`),
+      ' OR ',
+    );
+    const rows = await this.clickhouse.query<CatalogRow>(
+      sql`SELECT snapshot_id, system, entity, mode, row_count, toUInt32(completed_at) AS completed_s
+        FROM snapshot_catalog FINAL
+        WHERE mode = 'full' AND (${match})
+          AND completed_at >= toDateTime(${uint(seconds(from))}) AND completed_at <= toDateTime(${uint(seconds(to))})
+        ORDER BY completed_at, snapshot_id`,
+      { tag: 'reconciliation.catalog.between' },
+    );
+    return rows.map(toSnapshot);
+  }
+
+  /** The distinct match keys of the records one snapshot holds (targeted runs after an event snapshot). */
+  async matchKeysOfSnapshot(entity: EntityKind, matchField: string, snapshotId: string): Promise<string[]> {
+    const rows = await this.clickhouse.query<{ k: string }>(
+      sql`SELECT DISTINCT ${ident(matchField)} AS k FROM ${ident(`snapshot_${entity}`)}
+        WHERE snapshot_id = ${snapshotId} AND ${ident(matchField)} != ''`,
+      { tag: 'reconciliation.snapshot.keys' },
+    );
+    return rows.map((r) => r.k);
+  }
+
+  /** Runs a compiled rule inside ClickHouse, writing its findings under the run's id. */
+  async insertFindings(runId: string, foundAt: Date, findings: SqlFragment): Promise<void> {
+    await this.clickhouse.command(
+      sql`INSERT INTO findings_history (run_id, ${FINDING_COLUMN_LIST}, found_at)
+        SELECT ${runId}, ${FINDING_COLUMN_LIST}, toDateTime(${uint(seconds(foundAt))}) FROM (${findings})`,
+      { tag: 'reconciliation.findings.insert' },
+    );
+  }
+
+  /** Findings produced in Node (suspicious snapshots) into the same history. */
+  async insertFindingRows(runId: string, foundAt: Date, rows: readonly FindingRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.clickhouse.insert(
+      raw('findings_history'),
+      rows.map((r) => ({ run_id: runId, ...r, found_at: seconds(foundAt) })),
+      { tag: 'reconciliation.findings.rows' },
+    );
+  }
+
+  /** One rule's findings of one run, streamed. */
+  streamFindings(runId: string, ruleId: string): AsyncGenerator<FindingRow> {
+    return this.clickhouse.stream<FindingRow>(
+      sql`SELECT ${FINDING_COLUMN_LIST} FROM findings_history WHERE run_id = ${runId} AND rule_id = ${ruleId}`,
+      { tag: 'reconciliation.findings.stream' },
+    );
+  }
+
+  /** The first `limit` findings of a compiled rule, without writing anything (dry-run). */
+  async previewFindings(findings: SqlFragment, limit: number): Promise<FindingRow[]> {
+    return this.clickhouse.query<FindingRow>(sql`SELECT * FROM (${findings}) LIMIT ${uint(limit)}`, {
+      tag: 'reconciliation.preview',
+    });
+  }
+
+  /** How many findings a compiled rule yields, per kind. */
+  async countFindings(findings: SqlFragment): Promise<Record<string, number>> {
+    const rows = await this.clickhouse.query<{ kind: string; n: string }>(
+      sql`SELECT kind, count() AS n FROM (${findings}) GROUP BY kind`,
+      { tag: 'reconciliation.count' },
+    );
+    return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
+  }
+}

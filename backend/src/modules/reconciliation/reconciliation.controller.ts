@@ -1,0 +1,101 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RuleCompileError, RuleFileError } from '@driftwatch/reconciliation-rules';
+import { Roles } from '../auth/access.decorators';
+import { BacktestDto, CreateReconciliationRunDto, DryRunDto } from './reconciliation.dto';
+import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
+import { ReconciliationTriggerService } from './reconciliation-trigger.service';
+import { InvalidReconciliationRequestError, ReconciliationService } from './reconciliation.service';
+import { UnknownRuleError } from './rule-catalog.service';
+
+@ApiTags('reconciliation')
+@Controller('api/v1/reconciliation')
+export class ReconciliationController {
+  constructor(
+    private readonly reconciliation: ReconciliationService,
+    private readonly trigger: ReconciliationTriggerService,
+    private readonly runs: ReconciliationRunsRepository,
+  ) {}
+
+  @Post('runs')
+  @HttpCode(202)
+  @Roles('engineer')
+  @ApiAcceptedResponse({ description: 'Queued; the run appears under GET runs?jobId= once a worker starts it.' })
+  async create(@Body() body: CreateReconciliationRunDto): Promise<{ jobId: string }> {
+    if ((body.keys === undefined) !== (body.entity === undefined)) {
+      throw new BadRequestException('a targeted run needs both entity and keys');
+    }
+    return { jobId: await this.trigger.requested({ ruleIds: body.ruleIds, entity: body.entity, keys: body.keys }) };
+  }
+
+  @Get('runs')
+  @Roles('viewer')
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'jobId', required: false, type: String })
+  async list(@Query('limit') limit?: string, @Query('jobId') jobId?: string) {
+    const n = limit === undefined ? 50 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 500) throw new BadRequestException('limit must be 1 to 500');
+    if (jobId !== undefined && (typeof jobId !== 'string' || jobId.length > 200)) {
+      throw new BadRequestException('jobId must be one short string');
+    }
+    return this.runs.list(n, jobId);
+  }
+
+  @Get('runs/:id')
+  @Roles('viewer')
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+    const run = await this.runs.findById(id);
+    if (!run) throw new NotFoundException(`reconciliation run ${id} not found`);
+    return run;
+  }
+
+  @Post('dry-run')
+  @HttpCode(200)
+  @Roles('engineer')
+  @ApiOperation({ summary: 'Compile and run one rule against the current state now; nothing is persisted.' })
+  async dryRun(@Body() body: DryRunDto) {
+    return this.translate(() =>
+      this.reconciliation.dryRun({ ruleId: body.ruleId, yaml: body.rule, keys: body.keys, limit: body.limit }),
+    );
+  }
+
+  @Post('backtest')
+  @HttpCode(200)
+  @Roles('engineer')
+  @ApiOperation({ summary: 'Run one rule against past complete snapshots; returns hits over time, persists nothing.' })
+  async backtest(@Body() body: BacktestDto) {
+    return this.translate(() =>
+      this.reconciliation.backtest({
+        ruleId: body.ruleId,
+        yaml: body.rule,
+        from: body.from,
+        to: body.to,
+        maxPoints: body.maxPoints,
+      }),
+    );
+  }
+
+  private async translate<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof UnknownRuleError) throw new NotFoundException(error.message);
+      if (error instanceof RuleFileError || error instanceof RuleCompileError) {
+        throw new BadRequestException(error.message);
+      }
+      if (error instanceof InvalidReconciliationRequestError) throw new BadRequestException(error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
+import { MAX_BACKTEST_POINTS, MAX_PREVIEW, MAX_TARGET_KEYS } from './reconciliation.service';
+
+const RULE_ID = /^[a-z][a-z0-9_.-]*$/;
+
+export class CreateReconciliationRunDto {
+  @ApiPropertyOptional({ type: [String], description: 'Only these rules (default: every enabled rule).' })
+  @IsOptional()
+  @IsString({ each: true })
+  @Matches(RULE_ID, { each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  ruleIds?: string[];
+
+  @ApiPropertyOptional({ enum: ENTITY_KINDS, description: 'With keys: a targeted run of this entity.' })
+  @IsOptional()
+  @IsIn(ENTITY_KINDS)
+  entity?: EntityKind;
+
+  @ApiPropertyOptional({ type: [String], description: 'Match keys (e.g. customer numbers) of a targeted run.' })
+  @IsOptional()
+  @IsString({ each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_TARGET_KEYS)
+  keys?: string[];
+}
+
+class RuleChoiceDto {
+  @ApiPropertyOptional({ description: 'A rule of the loaded pack.' })
+  @IsOptional()
+  @IsString()
+  @Matches(RULE_ID)
+  ruleId?: string;
+
+  @ApiPropertyOptional({ description: 'A rule as YAML text (e.g. being edited); validated like a rule file.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100_000)
+  rule?: string;
+}
+
+export class DryRunDto extends RuleChoiceDto {
+  @ApiPropertyOptional({ type: [String], description: 'Only these match keys.' })
+  @IsOptional()
+  @IsString({ each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_TARGET_KEYS)
+  keys?: string[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PREVIEW, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PREVIEW)
+  limit?: number;
+}
+
+export class BacktestDto extends RuleChoiceDto {
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_BACKTEST_POINTS })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BACKTEST_POINTS)
+  maxPoints?: number;
+}

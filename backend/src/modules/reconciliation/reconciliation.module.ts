@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { ProcessRole } from '../../config/env.schema';
+import { runsApi, runsScheduler, runsWorker } from '../../config/process-role';
+import { FindingsModule } from '../findings/findings.module';
+import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
+import { ReconciliationStoreRepository } from './reconciliation-store.repository';
+import { ReconciliationTriggerService } from './reconciliation-trigger.service';
+import { ReconciliationController } from './reconciliation.controller';
+import { ReconciliationProcessor } from './reconciliation.processor';
+import { ReconciliationSchedule } from './reconciliation.schedule';
+import { ReconciliationService } from './reconciliation.service';
+import { RuleCatalogService } from './rule-catalog.service';
+import { SnapshotCompletionListener } from './snapshot-completion.listener';
+
+/**
+ * Reconciliation runs: API (runs, dry-run, backtest) in the api role; the `reconcile` processor and
+ * the after-snapshot hook in the worker role; the schedule in the scheduler role.
+ */
+@Module({})
+export class ReconciliationModule {
+  static forRole(role: ProcessRole): DynamicModule {
+    return {
+      module: ReconciliationModule,
+      imports: [FindingsModule.forRole(role)],
+      controllers: runsApi(role) ? [ReconciliationController] : [],
+      providers: [
+        RuleCatalogService,
+        ReconciliationStoreRepository,
+        ReconciliationRunsRepository,
+        ReconciliationService,
+        ReconciliationTriggerService,
+        ...(runsWorker(role) ? [ReconciliationProcessor, SnapshotCompletionListener] : []),
+        ...(runsScheduler(role) ? [ReconciliationSchedule] : []),
+      ],
+      exports: [ReconciliationService],
+    };
+  }
+}

@@ -1,0 +1,422 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  compileRule,
+  currentStateSources,
+  DEFAULT_MATCH_FIELD,
+  ENTITY_KINDS,
+  restrictToKeys,
+  RuleCompileError,
+  snapshotSources,
+  type CompileContext,
+  type EntityKind,
+  type FindingRow,
+  type Rule,
+} from '@driftwatch/reconciliation-rules';
+import { ConfigService } from '../../config/config.service';
+import { ident } from '../../clickhouse/sql';
+import type { FindingObservation } from '../findings/finding';
+import { FindingsRepository } from '../findings/findings.repository';
+import { assessSnapshots, SUSPICIOUS_SNAPSHOT_RULE, type SnapshotHealth, type SnapshotHold } from './flood-guard';
+import {
+  ReconciliationRunsRepository,
+  type ReconciliationTrigger,
+  type RuleOutcome,
+} from './reconciliation-runs.repository';
+import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconciliation-store.repository';
+import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
+import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
+
+const UPSERT_BATCH = 5000;
+export const MAX_TARGET_KEYS = 10_000;
+export const MAX_PREVIEW = 5000;
+export const MAX_BACKTEST_POINTS = 100;
+
+export interface RunRequest {
+  trigger: ReconciliationTrigger;
+  ruleIds?: string[];
+  /** A targeted run: only these match keys of one entity (given, or those of an event-triggered snapshot). */
+  target?: { entity: EntityKind; keys?: string[]; snapshotRunId?: string };
+  jobId?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: 'complete' | 'failed';
+  findingsTotal: number;
+  resolvedTotal: number;
+  ruleCounts: Record<string, RuleOutcome>;
+  held: SnapshotHold[];
+}
+
+export class InvalidReconciliationRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidReconciliationRequestError';
+  }
+}
+
+const pairKey = (p: SourceRead): string => `${p.system}/${p.entity}`;
+
+/**
+ * Runs rules against the current state (or a key subset of it), records findings in ClickHouse and
+ * their lifecycle in Postgres, and previews or backtests single rules without persisting anything.
+ */
+@Injectable()
+export class ReconciliationService {
+  private readonly logger = new Logger(ReconciliationService.name);
+
+  constructor(
+    private readonly catalog: RuleCatalogService,
+    private readonly store: ReconciliationStoreRepository,
+    private readonly runs: ReconciliationRunsRepository,
+    private readonly findings: FindingsRepository,
+    private readonly config: ConfigService,
+  ) {}
+
+  async run(request: RunRequest): Promise<RunSummary> {
+    const set = this.catalog.load();
+    const started = Date.now();
+    const runId = await this.runs.start({
+      trigger: request.trigger,
+      scope: { ruleIds: request.ruleIds ?? null, target: request.target ?? null },
+      jobId: request.jobId,
+    });
+    const ruleCounts: Record<string, RuleOutcome> = {};
+    const ruleVersions: Record<string, number> = {};
+    const skipped: { ruleId: string; reason: string }[] = [];
+    let held: SnapshotHold[] = [];
+    let snapshots: Record<string, string> = {};
+    let findingsTotal = 0;
+    let resolvedTotal = 0;
+    try {
+      const rules = this.selectRules(set, request);
+      const latest = await this.store.latestSnapshots();
+      snapshots = Object.fromEntries(latest.map((s) => [`${s.system}/${s.entity}`, s.snapshotId]));
+      held = await this.floodGuard(latest);
+      const heldPairs = new Set(held.map((h) => pairKey(h)));
+      const target = await this.resolveTarget(request.target);
+      const context = this.currentContext(set, latest, target);
+      const available = new Set(latest.map((s) => pairKey(s)));
+      const foundAt = new Date();
+      const resolvable: string[] = [];
+
+      for (const rule of rules) {
+        ruleVersions[rule.id] = rule.version;
+        const reads = ruleReads(rule, set.ownership);
+        const absent = reads.filter((r) => !available.has(pairKey(r)));
+        if (absent.length > 0) {
+          const reason = `no complete snapshot of ${absent.map(pairKey).join(', ')}`;
+          ruleCounts[rule.id] = { version: rule.version, status: 'skipped', reason };
+          skipped.push({ ruleId: rule.id, reason });
+          continue;
+        }
+        const blocking = rule.kind === 'presence' ? reads.filter((r) => heldPairs.has(pairKey(r))) : [];
+        if (blocking.length > 0) {
+          ruleCounts[rule.id] = {
+            version: rule.version,
+            status: 'held',
+            reason: `suspicious snapshot of ${blocking.map(pairKey).join(', ')}`,
+          };
+          continue;
+        }
+        const ruleStarted = Date.now();
+        try {
+          const compiled = compileRule(rule, context);
+          await this.store.insertFindings(runId, foundAt, compiled.findings);
+          const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
+          ruleCounts[rule.id] = {
+            version: rule.version,
+            status: 'ran',
+            findings: merged.seen,
+            new: merged.inserted,
+            reopened: merged.reopened,
+            durationMs: Date.now() - ruleStarted,
+          };
+          findingsTotal += merged.seen;
+          resolvable.push(rule.id);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          this.logger.error(`run ${runId}: rule ${rule.id} failed: ${reason}`);
+          ruleCounts[rule.id] = {
+            version: rule.version,
+            status: 'failed',
+            reason,
+            durationMs: Date.now() - ruleStarted,
+          };
+        }
+      }
+
+      // Suspicious snapshots are findings of their own; a full run also resolves the ones that recovered.
+      const suspicious = held.map((h) => suspiciousFinding(h, rules, set));
+      if (suspicious.length > 0) {
+        await this.store.insertFindingRows(runId, foundAt, suspicious);
+        const merged = await this.mergeFindings(runId, foundAt, null, toAsync(suspicious));
+        findingsTotal += merged.seen;
+      }
+      if (!target) resolvable.push(SUSPICIOUS_SNAPSHOT_RULE);
+
+      resolvedTotal = await this.findings.resolveUnseen(runId, foundAt, {
+        ruleIds: resolvable,
+        ...(target ? { entity: target.entity, matchKeys: target.keys } : {}),
+      });
+
+      const failures = Object.entries(ruleCounts).filter(([, o]) => o.status === 'failed');
+      const status = failures.length > 0 ? 'failed' : 'complete';
+      const error = failures.length > 0 ? failures.map(([id, o]) => `${id}: ${o.reason ?? ''}`).join('; ') : null;
+      await this.runs.finish(runId, {
+        status,
+        snapshots,
+        ruleVersions,
+        ruleCounts,
+        held,
+        skipped,
+        findingsTotal,
+        resolvedTotal,
+        error,
+        durationMs: Date.now() - started,
+      });
+      this.logger.log(
+        `run ${runId} ${status}: ${findingsTotal} findings, ${resolvedTotal} resolved, ${held.length} held`,
+      );
+      return { runId, status, findingsTotal, resolvedTotal, ruleCounts, held };
+    } catch (error) {
+      await this.runs.finish(runId, {
+        status: 'failed',
+        snapshots,
+        ruleVersions,
+        ruleCounts,
+        held,
+        skipped,
+        findingsTotal,
+        resolvedTotal,
+        error: error instanceof Error ? error.message : String(error),
+        durationMs: Date.now() - started,
+      });
+      throw error;
+    }
+  }
+
+  /** Compiles and runs one rule now against the current state; writes nothing. */
+  async dryRun(input: { ruleId?: string; yaml?: string; keys?: string[]; limit?: number }) {
+    const set = this.catalog.load();
+    const rule = this.ruleOf(set, input);
+    const latest = await this.store.latestSnapshots();
+    const entity = ruleEntity(rule);
+    const target = input.keys && entity ? { entity, keys: input.keys } : undefined;
+    const compiled = compileRule(rule, this.currentContext(set, latest, target));
+    const limit = Math.min(input.limit ?? 100, MAX_PREVIEW);
+    const [byKind, findings] = await Promise.all([
+      this.store.countFindings(compiled.findings),
+      this.store.previewFindings(compiled.findings, limit),
+    ]);
+    const total = Object.values(byKind).reduce((a, b) => a + b, 0);
+    return { ruleId: rule.id, ruleVersion: rule.version, total, byKind, truncated: total > findings.length, findings };
+  }
+
+  /** Runs one rule against each past point where its systems had complete full snapshots; writes nothing. */
+  async backtest(input: { ruleId?: string; yaml?: string; from?: Date; to?: Date; maxPoints?: number }) {
+    const set = this.catalog.load();
+    const rule = this.ruleOf(set, input);
+    const reads = dedupe(ruleReads(rule, set.ownership));
+    if (reads.length === 0) {
+      throw new InvalidReconciliationRequestError(
+        `a ${rule.kind} rule does not read snapshots and cannot be backtested`,
+      );
+    }
+    const to = input.to ?? new Date();
+    const from = input.from ?? new Date(0);
+    if (from > to) throw new InvalidReconciliationRequestError('from must not be after to');
+    const history = await this.store.fullSnapshotsBetween(reads, from, to);
+    const points = [...new Set(history.map((s) => s.completedAt.getTime()))].sort((a, b) => a - b);
+    const maxPoints = Math.min(input.maxPoints ?? MAX_BACKTEST_POINTS, MAX_BACKTEST_POINTS);
+    const hits: { at: string; snapshots: Record<string, string>; total: number; byKind: Record<string, number> }[] = [];
+    for (const point of points.slice(-maxPoints)) {
+      const ids: Partial<Record<EntityKind, Record<string, string>>> = {};
+      const chosen: Record<string, string> = {};
+      for (const read of reads) {
+        const snapshot = latestAtOrBefore(history, read, point);
+        if (!snapshot) break;
+        (ids[read.entity] ??= {})[read.system] = snapshot.snapshotId;
+        chosen[pairKey(read)] = snapshot.snapshotId;
+      }
+      if (Object.keys(chosen).length < reads.length) continue;
+      const compiled = compileRule(rule, {
+        ownership: set.ownership,
+        sources: snapshotSources(ids),
+        events: ident('entity_events'),
+        asOf: new Date(point),
+      });
+      const byKind = await this.store.countFindings(compiled.findings);
+      hits.push({
+        at: new Date(point).toISOString(),
+        snapshots: chosen,
+        total: Object.values(byKind).reduce((a, b) => a + b, 0),
+        byKind,
+      });
+    }
+    return { ruleId: rule.id, ruleVersion: rule.version, points: hits };
+  }
+
+  private ruleOf(set: RuleSet, input: { ruleId?: string; yaml?: string }): Rule {
+    if ((input.ruleId === undefined) === (input.yaml === undefined)) {
+      throw new InvalidReconciliationRequestError('give exactly one of ruleId and rule');
+    }
+    return input.yaml !== undefined ? this.catalog.parse(input.yaml) : this.catalog.find(set, input.ruleId ?? '');
+  }
+
+  private selectRules(set: RuleSet, request: RunRequest): Rule[] {
+    let rules = set.rules.filter((r) => r.enabled);
+    if (request.ruleIds) {
+      for (const id of request.ruleIds) this.catalog.find(set, id);
+      rules = rules.filter((r) => request.ruleIds?.includes(r.id));
+    }
+    if (request.target) {
+      const entity = request.target.entity;
+      rules = rules.filter((r) => TARGETABLE_KINDS.includes(r.kind) && ruleEntity(r) === entity);
+    }
+    return rules;
+  }
+
+  private async resolveTarget(
+    target: RunRequest['target'],
+  ): Promise<{ entity: EntityKind; keys: string[] } | undefined> {
+    if (!target) return undefined;
+    let keys = target.keys ?? [];
+    if (target.snapshotRunId) {
+      const field = DEFAULT_MATCH_FIELD[target.entity];
+      keys = [...keys, ...(await this.store.matchKeysOfSnapshot(target.entity, field, target.snapshotRunId))];
+    }
+    keys = [...new Set(keys)];
+    if (keys.length > MAX_TARGET_KEYS) {
+      throw new InvalidReconciliationRequestError(`at most ${MAX_TARGET_KEYS} keys per targeted run`);
+    }
+    return { entity: target.entity, keys };
+  }
+
+  private async floodGuard(latest: CatalogSnapshot[]): Promise<SnapshotHold[]> {
+    const [recent, runs] = await Promise.all([this.store.recentFullSnapshots(2), this.runs.latestSnapshotRuns()]);
+    const pairs = new Map<string, SnapshotHealth>();
+    const healthOf = (system: string, entity: EntityKind): SnapshotHealth => {
+      const key = `${system}/${entity}`;
+      let h = pairs.get(key);
+      if (!h) {
+        h = { system, entity, latestRun: null, fullSnapshots: [] };
+        pairs.set(key, h);
+      }
+      return h;
+    };
+    for (const s of latest) healthOf(s.system, s.entity);
+    for (const s of recent) healthOf(s.system, s.entity).fullSnapshots.push(s);
+    for (const r of runs) {
+      if ((ENTITY_KINDS as readonly string[]).includes(r.entity)) {
+        healthOf(r.system, r.entity).latestRun = { id: r.id, status: r.status, error: r.error };
+      }
+    }
+    return assessSnapshots([...pairs.values()], this.config.get('RECONCILIATION_MAX_ROW_DROP'));
+  }
+
+  private currentContext(
+    set: RuleSet,
+    latest: CatalogSnapshot[],
+    target?: { entity: EntityKind; keys: string[] },
+  ): CompileContext {
+    const systems = new Set(latest.map((s) => s.system));
+    for (const rule of set.rules) for (const read of ruleReads(rule, set.ownership)) systems.add(read.system);
+    const bySystem = Object.fromEntries(ENTITY_KINDS.map((e) => [e, [...systems]])) as Record<EntityKind, string[]>;
+    let sources = currentStateSources(bySystem);
+    if (target) sources = restrictToKeys(sources, { [target.entity]: target.keys.length ? target.keys : [''] });
+    const lastComplete: Record<string, Date | null> = {};
+    for (const s of latest) {
+      const known = lastComplete[s.system];
+      if (!known || known < s.completedAt) lastComplete[s.system] = s.completedAt;
+    }
+    return { ownership: set.ownership, sources, events: ident('entity_events'), lastComplete };
+  }
+
+  private async mergeFindings(
+    runId: string,
+    foundAt: Date,
+    rule: Rule | null,
+    rows: AsyncIterable<FindingRow>,
+  ): Promise<{ seen: number; inserted: number; reopened: number }> {
+    const total = { seen: 0, inserted: 0, reopened: 0 };
+    let batch: FindingObservation[] = [];
+    const flush = async () => {
+      const outcome = await this.findings.upsertBatch(runId, foundAt, batch);
+      total.seen += outcome.seen;
+      total.inserted += outcome.inserted;
+      total.reopened += outcome.reopened;
+      batch = [];
+    };
+    for await (const row of rows) {
+      batch.push(observationOf(row, rule));
+      if (batch.length >= UPSERT_BATCH) await flush();
+    }
+    if (batch.length > 0) await flush();
+    return total;
+  }
+}
+
+function observationOf(row: FindingRow, rule: Rule | null): FindingObservation {
+  const entity = row.entity as EntityKind;
+  return {
+    ruleId: row.rule_id,
+    ruleVersion: Number(row.rule_version),
+    entity: row.entity,
+    matchKey: row.match_key,
+    field: row.field,
+    kind: row.kind,
+    ownerSystem: row.owner_system,
+    expectedValue: row.expected_value,
+    actualSystem: row.actual_system,
+    actualValue: row.actual_value,
+    details: row.details,
+    score: Number(row.score),
+    severity: rule?.severity ?? 'high',
+    domain:
+      rule?.domain ?? ((ENTITY_KINDS as readonly string[]).includes(entity) ? domainOfEntity(entity) : 'customer'),
+  };
+}
+
+function suspiciousFinding(hold: SnapshotHold, rules: readonly Rule[], set: RuleSet): FindingRow {
+  const heldRules = rules
+    .filter((r) => r.kind === 'presence' && ruleReads(r, set.ownership).some((p) => pairKey(p) === pairKey(hold)))
+    .map((r) => r.id);
+  return {
+    rule_id: SUSPICIOUS_SNAPSHOT_RULE,
+    rule_version: 1,
+    entity: hold.entity,
+    match_key: `${hold.system}/${hold.entity}`,
+    field: '',
+    kind: 'suspicious_snapshot',
+    owner_system: hold.system,
+    expected_value: hold.previousRowCount === undefined ? '' : String(hold.previousRowCount),
+    actual_system: hold.system,
+    actual_value: hold.rowCount === undefined ? '' : String(hold.rowCount),
+    details: JSON.stringify({
+      reason: hold.reason,
+      message: hold.message,
+      snapshot_id: hold.snapshotId,
+      held_rules: heldRules,
+    }),
+    score: 1,
+  };
+}
+
+function dedupe(reads: SourceRead[]): SourceRead[] {
+  return [...new Map(reads.map((r) => [pairKey(r), r])).values()];
+}
+
+function latestAtOrBefore(history: CatalogSnapshot[], read: SourceRead, at: number): CatalogSnapshot | undefined {
+  let found: CatalogSnapshot | undefined;
+  for (const s of history) {
+    if (s.system === read.system && s.entity === read.entity && s.completedAt.getTime() <= at) found = s;
+  }
+  return found;
+}
+
+async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
+  for (const item of items) yield await Promise.resolve(item);
+}
+
+export { RuleCompileError };

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import { DEFAULT_OWNERSHIP_FILE } from '@driftwatch/reconciliation-rules';
+import { ClickHouseService } from '../../../../backend/src/clickhouse/clickhouse.service';
+import { sql } from '../../../../backend/src/clickhouse/sql';
+import { ConfigService } from '../../../../backend/src/config/config.service';
+import { dataSourceOptions } from '../../../../backend/src/database/data-source';
+import { FindingsRepository } from '../../../../backend/src/modules/findings/findings.repository';
+import { ReconciliationRunsRepository } from '../../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
+import { ReconciliationStoreRepository } from '../../../../backend/src/modules/reconciliation/reconciliation-store.repository';
+import { ReconciliationService } from '../../../../backend/src/modules/reconciliation/reconciliation.service';
+import { RuleCatalogService } from '../../../../backend/src/modules/reconciliation/rule-catalog.service';
+import { canonicalColumns } from '../../../../backend/src/modules/snapshots/snapshot-row.mapper';
+import { SnapshotStoreRepository } from '../../../../backend/src/modules/snapshots/snapshot-store.repository';
+import { snapshotTestEnv, type SnapshotTestEnv } from '../../snapshots/support/snapshot-app';
+
+export const TEST_RULES_DIR = join(__dirname, '../rules');
+
+export interface Customer {
+  customer_number: string;
+  legal_name: string;
+}
+
+/**
+ * Migrated ClickHouse + Postgres databases of their own, the reconciliation service wired to them,
+ * and a way to register complete (or partial) customer snapshots exactly as the snapshot pipeline
+ * does: rows into snapshot_customer, current state, deletions, catalog, and a snapshot_runs row.
+ */
+export class ReconciliationFixture {
+  private clock = Date.now() - 24 * 3600_000;
+
+  private constructor(
+    readonly env: SnapshotTestEnv,
+    readonly dataSource: DataSource,
+    readonly service: ReconciliationService,
+    readonly findings: FindingsRepository,
+    readonly clickhouse: ClickHouseService,
+    private readonly snapshots: SnapshotStoreRepository,
+  ) {}
+
+  static async create(): Promise<ReconciliationFixture> {
+    const env = await snapshotTestEnv({
+      RECONCILIATION_RULES_DIR: TEST_RULES_DIR,
+      RECONCILIATION_OWNERSHIP_FILE: DEFAULT_OWNERSHIP_FILE,
+      RECONCILIATION_MAX_ROW_DROP: '0.2',
+    });
+    const config = new ConfigService({ ...process.env, ...env.env });
+    const dataSource = new DataSource(dataSourceOptions(env.env.DATABASE_URL));
+    await dataSource.initialize();
+    const findings = new FindingsRepository(dataSource);
+    const service = new ReconciliationService(
+      new RuleCatalogService(config),
+      new ReconciliationStoreRepository(env.clickhouse),
+      new ReconciliationRunsRepository(dataSource),
+      findings,
+      config,
+    );
+    return new ReconciliationFixture(
+      env,
+      dataSource,
+      service,
+      findings,
+      env.clickhouse,
+      new SnapshotStoreRepository(env.clickhouse),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.dataSource.destroy();
+    await this.env.cleanup();
+  }
+
+  /** Registers a complete customer snapshot of `system`; full snapshots mark absent keys deleted. */
+  async completeSnapshot(system: string, customers: readonly Customer[], mode: 'full' | 'incremental' = 'full') {
+    const id = randomUUID();
+    this.clock += 60_000;
+    const at = new Date(this.clock);
+    const seconds = Math.floor(this.clock / 1000);
+    const blank = Object.fromEntries(canonicalColumns('customer').map((c) => [c, '']));
+    const rows = customers.map((c) => ({
+      ...blank,
+      ...c,
+      system,
+      entity_key: `${system}-${c.customer_number}`,
+      snapshot_id: id,
+      captured_at: seconds,
+      source_updated_at: seconds,
+      raw_excerpt: '',
+    }));
+    await this.snapshots.insertRows('customer', Readable.from(rows));
+    await this.snapshots.updateCurrent('customer', system, id, this.clock);
+    if (mode === 'full') await this.snapshots.markDeletions('customer', system, id, at, this.clock);
+    await this.snapshots.addToCatalog({
+      snapshotId: id,
+      system,
+      entity: 'customer',
+      mode,
+      rowCount: rows.length,
+      rejectCount: 0,
+      startedAt: at,
+      completedAt: at,
+    });
+    await this.snapshotRun(
+      id,
+      system,
+      mode,
+      'complete',
+      at,
+      mode === 'incremental' ? customers.map((c) => c.customer_number) : null,
+    );
+    return id;
+  }
+
+  /** A snapshot run that ended partial: its rows never reach the current state or the catalog. */
+  async partialSnapshot(system: string): Promise<string> {
+    const id = randomUUID();
+    this.clock += 60_000;
+    await this.snapshotRun(id, system, 'full', 'partial', new Date(this.clock), null);
+    return id;
+  }
+
+  private async snapshotRun(
+    id: string,
+    system: string,
+    mode: string,
+    status: string,
+    at: Date,
+    keys: string[] | null,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO snapshot_runs (id, connector_id, entity, mode, trigger, status, keys, queued_at, started_at, finished_at)
+       VALUES ($1, $2, 'customer', $3, $4, $5, $6::jsonb, $7, $7, $7)`,
+      [id, system, mode, keys ? 'event' : 'schedule', status, keys ? JSON.stringify(keys) : null, at],
+    );
+  }
+
+  async historyRows(): Promise<number> {
+    const rows = await this.clickhouse.query<{ n: string }>(sql`SELECT count() AS n FROM findings_history`, {
+      tag: 'test.count',
+    });
+    return Number(rows[0]?.n ?? 0);
+  }
+}
+
+export const customers = (n: number, name = (i: number) => `Acme ${i}`): Customer[] =>
+  Array.from({ length: n }, (_, i) => ({
+    customer_number: `C${String(i + 1).padStart(4, '0')}`,
+    legal_name: name(i + 1),
+  }));
