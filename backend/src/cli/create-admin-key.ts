@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs } from 'node:util';
 import { ConfigService } from '../config/config.service';
@@ -67,6 +68,13 @@ async function main(): Promise<void> {
 
 class UsageError extends Error {}
 
+/** Migration progress goes to stderr so that stdout carries nothing but the key. */
+class StderrLogger extends ConsoleLogger {
+  protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel): void {
+    super.printMessages(messages, context, logLevel, 'stderr');
+  }
+}
+Logger.overrideLogger(new StderrLogger());
 main().catch((error: unknown) => {
   const known =
     error instanceof UsageError ||
