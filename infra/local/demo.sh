@@ -41,12 +41,18 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
+# A first admin key so the API and dashboard can be used at once. Only its hash is stored: shown here once.
+ADMIN_KEY=$(RUN_MIGRATIONS=false node backend/dist/cli/create-admin-key.js --name "demo-admin-$(date +%Y%m%d-%H%M%S)" \
+  2>"$ROOT/.local/create-admin-key.log") || { cat "$ROOT/.local/create-admin-key.log" >&2; exit 1; }
+
 cat <<MSG
 
   Driftwatch is running.
     Dashboard  http://127.0.0.1:$PORT/
     API docs   http://127.0.0.1:$PORT/api/docs
     Health     http://127.0.0.1:$PORT/health/ready
+    Admin key  $ADMIN_KEY
+               (shown once: sign in to the dashboard with it, or send it as X-API-Key; more keys at /api/v1/api-keys)
   Press Ctrl-C to stop everything this command started.
 
 MSG
