@@ -32,12 +32,30 @@ set +a
 echo "[demo] building" >&2
 npm run -s build >/dev/null
 
+# Demo estate: simulated CRM/ERP/WMS/support on ports ESTATE_PORT_BASE+1..4, seeded, drifting, alive.
+ESTATE_PORT_BASE=${ESTATE_PORT_BASE:-4100}
+ESTATE_DIR="$ROOT/.local/demo-estate"
+echo "[demo] starting the demo estate (${DEMO_CUSTOMERS:-20000} customers)" >&2
+node --max-old-space-size=16384 --import tsx infra/demo-estate/src/cli/estate.cli.ts serve \
+  --customers "${DEMO_CUSTOMERS:-20000}" --scenario default --continuous --fresh \
+  --data "$ESTATE_DIR" --port-base "$ESTATE_PORT_BASE" >/dev/null &
+estate_pid=$!
+pids+=("$estate_pid")
+for _ in $(seq 1 600); do
+  [ -f "$ESTATE_DIR/endpoints.json" ] && break
+  kill -0 "$estate_pid" 2>/dev/null || { echo "[demo] demo estate exited; see the messages above" >&2; exit 1; }
+  sleep 0.2
+done
+export ESTATE_CRM_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 1))" ESTATE_ERP_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 2))"
+export ESTATE_WMS_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 3))" ESTATE_SUPPORT_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 4))"
+
 DASHBOARD_DIR="$ROOT/frontend/dist" PORT=$PORT DRIFTWATCH_ROLE=all node backend/dist/main.js &
-pids+=($!)
+backend_pid=$!
+pids+=("$backend_pid")
 
 for _ in $(seq 1 150); do
   if curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then break; fi
-  kill -0 "${pids[0]}" 2>/dev/null || { echo "[demo] backend exited; see the messages above" >&2; exit 1; }
+  kill -0 "$backend_pid" 2>/dev/null || { echo "[demo] backend exited; see the messages above" >&2; exit 1; }
   sleep 0.2
 done
 
@@ -53,7 +71,9 @@ cat <<MSG
     Health     http://127.0.0.1:$PORT/health/ready
     Admin key  $ADMIN_KEY
                (shown once: sign in to the dashboard with it, or send it as X-API-Key; more keys at /api/v1/api-keys)
+    Estate     CRM $ESTATE_CRM_URL  ERP $ESTATE_ERP_URL  WMS $ESTATE_WMS_URL  support $ESTATE_SUPPORT_URL
+               (credentials: .local/demo-estate/endpoints.json, drift log: .local/demo-estate/ground-truth.jsonl)
   Press Ctrl-C to stop everything this command started.
 
 MSG
-wait "${pids[0]}"
+wait "$backend_pid"

@@ -35,7 +35,7 @@ export const driftScenarioSchema = z
         >,
       )
       .strict()
-      .default({} as never),
+      .prefault({}),
     /** The propagation SLA that late propagation breaks. */
     slaSeconds: z.number().int().positive().default(3600),
     continuous: z
@@ -50,13 +50,16 @@ export const driftScenarioSchema = z
         propagationDelayMs: z.number().int().min(0).default(2000),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
   })
   .strict()
   .superRefine((s, ctx) => {
     const total = Object.values(s.rates).reduce((a, b) => a + b, 0);
     if (total > 1)
-      ctx.addIssue({ code: 'custom', message: `drift rates add up to ${total}; at most 1 (one kind per customer)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `drift rates add up to ${Number(total.toFixed(6))}; at most 1 (one kind per customer)`,
+      });
   });
 
 export type DriftScenario = z.infer<typeof driftScenarioSchema>;

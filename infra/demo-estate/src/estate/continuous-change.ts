@@ -124,17 +124,24 @@ export class ContinuousChange {
     const accountIds = this.stores.crm.accountIdsByCustomerNumber(String(cust.CustomerAccount));
     if (accountIds.length !== 1) return;
     this.later(this.scenario.continuous.propagationDelayMs, () => {
+      // The integration copies the order as it is when it runs: it may have moved on already.
+      const current = this.stores.erp
+        .table('SalesOrderHeadersV2')
+        .get(`${String(cust.dataAreaId)}|${orderNumber.toLowerCase()}`)?.record;
+      const status =
+        ERP_TO_CANONICAL.get(`${String(current?.SalesOrderStatus)}/${String(current?.SalesOrderProcessingStatus)}`) ??
+        'draft';
       const opp: SfRecord = {
         Id: this.stores.crm.newId(OPPORTUNITY.keyPrefix),
         AccountId: accountIds[0],
         Name: `${String(cust.OrganizationName)} - ${orderNumber}`,
-        StageName: 'Proposal/Price Quote',
+        StageName: status === 'draft' ? 'Proposal/Price Quote' : 'Closed Won',
         CloseDate: new Date().toISOString().slice(0, 10),
         Amount: total,
         CurrencyIsoCode: cust.SalesCurrencyCode,
         ERP_Order_Number__c: orderNumber,
-        Order_Status__c: CRM_ORDER_STATUS.draft,
-        Order_Status_Changed__c: sfDateTime(now),
+        Order_Status__c: CRM_ORDER_STATUS[status],
+        Order_Status_Changed__c: sfDateTime(Date.now()),
         CreatedDate: sfDateTime(Date.now()),
       };
       this.stores.crm.put('Opportunity', opp, Date.now());

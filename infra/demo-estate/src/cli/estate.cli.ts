@@ -1,0 +1,112 @@
+/**
+ * Demo estate CLI.
+ *   estate [generate] --customers N [--seed S] [--epoch ISO] [--scenario file|default|none] --out DIR [--jsonl]
+ *   estate serve [--customers N] [--seed S] [--scenario ...] [--data DIR [--fresh]] [--port-base P]
+ *                [--continuous] [--webhook URL --webhook-secret S]
+ */
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveScenario, startEstate, SYSTEM_NAMES, type EstateManifest } from '../estate/estate';
+import { exportEstate } from './estate-export';
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+function parse() {
+  const argv = process.argv.slice(2);
+  const command = argv[0] === 'serve' || argv[0] === 'generate' ? argv.shift()! : 'generate';
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      customers: { type: 'string' },
+      seed: { type: 'string' },
+      epoch: { type: 'string' },
+      scenario: { type: 'string' },
+      out: { type: 'string' },
+      data: { type: 'string' },
+      fresh: { type: 'boolean', default: false },
+      jsonl: { type: 'boolean', default: false },
+      'port-base': { type: 'string' },
+      host: { type: 'string' },
+      continuous: { type: 'boolean', default: false },
+      webhook: { type: 'string' },
+      'webhook-secret': { type: 'string' },
+    },
+    strict: true,
+  });
+  const int = (name: string, text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    const n = Number(text.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${text}'`);
+    return n;
+  };
+  const epoch = values.epoch === undefined ? undefined : Date.parse(values.epoch);
+  if (epoch !== undefined && Number.isNaN(epoch))
+    throw new Error(`--epoch must be an ISO-8601 date, got '${values.epoch}'`);
+  return { command, values, int, epoch };
+}
+
+async function main(): Promise<void> {
+  const { command, values, int, epoch } = parse();
+  const started = Date.now();
+  if (command === 'generate') {
+    if (!values.out) throw new Error('generate needs --out DIR');
+    const manifest: EstateManifest = {
+      customers: int('customers', values.customers, 1000),
+      seed: int('seed', values.seed, 42),
+      epoch: epoch ?? Math.floor(Date.now() / 3_600_000) * 3_600_000,
+      scenario: resolveScenario(values.scenario ?? 'default'),
+    };
+    const result = exportEstate(manifest, values.out, { jsonl: values.jsonl }, (done) => {
+      process.stderr.write(
+        `[estate] ${done.toLocaleString('en')} customers, ${((Date.now() - started) / 1000).toFixed(1)} s, RSS ${mb(process.memoryUsage().rss)}\n`,
+      );
+    });
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(
+      `${JSON.stringify({ out: values.out, customers: manifest.customers, seconds, peakRss: mb(process.resourceUsage().maxRSS * 1024), ...result }, null, 2)}\n`,
+    );
+    return;
+  }
+
+  if (values.data && values.fresh && existsSync(values.data)) rmSync(values.data, { recursive: true, force: true });
+  const portBase = values['port-base'] === undefined ? null : int('port-base', values['port-base'], 0);
+  const estate = await startEstate({
+    customers: int('customers', values.customers, 20_000),
+    seed: int('seed', values.seed, 42),
+    epoch,
+    scenario: values.scenario ?? 'default',
+    dataDir: values.data,
+    host: values.host,
+    ports: portBase === null ? undefined : Object.fromEntries(SYSTEM_NAMES.map((s, i) => [s, portBase + i + 1])),
+    continuous: values.continuous,
+    wmsWebhooks: values.webhook
+      ? [{ url: values.webhook, secret: values['webhook-secret'] ?? 'wms-demo-webhook-secret' }]
+      : undefined,
+  });
+  const endpoints = {
+    crm: estate.crm,
+    erp: estate.erp,
+    wms: estate.wms,
+    support: estate.support,
+    groundTruthPath: estate.groundTruthPath,
+    customers: estate.manifest.customers,
+    startupSeconds: (Date.now() - started) / 1000,
+    rss: mb(process.memoryUsage().rss),
+  };
+  if (values.data) writeFileSync(join(values.data, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(endpoints, null, 2)}\n`);
+  process.stderr.write(
+    `[estate] serving ${estate.manifest.customers.toLocaleString('en')} customers${values.continuous ? ' with continuous change' : ''}; Ctrl-C to stop\n`,
+  );
+  const stop = () => {
+    void estate.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[estate] ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { loadScenarioFile, parseScenario, DEFAULT_SCENARIO } from '../drift/drift-scenario';
+import { startEstate, type RunningEstate } from './estate';
+
+declare global {
+  interface Response {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    json(): Promise<any>;
+  }
+}
+
+const waitFor = async (check: () => boolean, timeoutMs = 5000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return check();
+};
+
+describe('continuous mode', () => {
+  let estate: RunningEstate;
+
+  beforeAll(async () => {
+    const scenario = parseScenario({
+      name: 'live',
+      continuous: {
+        intervalMs: 3_600_000,
+        newOrdersPerTick: 5,
+        statusMovesPerTick: 20,
+        editsPerTick: 5,
+        driftProbability: 0,
+        propagationDelayMs: 10,
+      },
+    });
+    estate = await startEstate({ customers: 600, seed: 8, scenario, continuous: true });
+  });
+
+  afterAll(async () => {
+    await estate.stop();
+  });
+
+  it('takes new orders in the ERP and propagates them to the CRM shortly after', async () => {
+    const before = estate.stores.erp.table('SalesOrderHeadersV2').size;
+    const oppsBefore = estate.stores.crm.opportunities.size;
+    estate.continuous!.tick();
+    expect(estate.stores.erp.table('SalesOrderHeadersV2').size).toBe(before + 5);
+    expect(await waitFor(() => estate.stores.crm.opportunities.size === oppsBefore + 5)).toBe(true);
+    expect(estate.groundTruth()).toHaveLength(0);
+  });
+
+  it('moves orders along and the CRM follows without drift', async () => {
+    for (let i = 0; i < 5; i++) estate.continuous!.tick();
+    await new Promise((r) => setTimeout(r, 100));
+    const token = (
+      await (
+        await fetch(estate.crm.tokenUrl, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: estate.crm.clientId,
+            client_secret: estate.crm.clientSecret,
+          }),
+        })
+      ).json()
+    ).access_token;
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const recent = await (
+      await fetch(
+        `${estate.crm.baseUrl}/services/data/v60.0/query?q=${encodeURIComponent(`SELECT ERP_Order_Number__c, Order_Status__c FROM Opportunity WHERE SystemModstamp > ${since}`)}`,
+        {
+          headers: { Authorization: `Bearer ${token}` },
+        },
+      )
+    ).json();
+    expect(recent.totalSize).toBeGreaterThan(10);
+    const erp = estate.stores.erp.table('SalesOrderHeadersV2');
+    const statusOf = new Map([...erp.rowsInOrder()].map((r) => [r.record.SalesOrderNumber, r.record]));
+    const crmWord: Record<string, string> = {
+      'Backorder/None': 'Draft',
+      'Backorder/Confirmed': 'Confirmed',
+      'Backorder/Picked': 'In Fulfillment',
+      'Delivered/PackingSlipPosted': 'Shipped',
+      'Invoiced/Invoiced': 'Delivered',
+    };
+    for (const r of recent.records) {
+      const o = statusOf.get(r.ERP_Order_Number__c)!;
+      expect([r.ERP_Order_Number__c, r.Order_Status__c]).toEqual([
+        r.ERP_Order_Number__c,
+        crmWord[`${String(o.SalesOrderStatus)}/${String(o.SalesOrderProcessingStatus)}`],
+      ]);
+    }
+  });
+
+  it('logs drift it injects while running', async () => {
+    const drifting = await startEstate({
+      customers: 300,
+      seed: 9,
+      scenario: parseScenario({
+        continuous: {
+          intervalMs: 3_600_000,
+          newOrdersPerTick: 0,
+          statusMovesPerTick: 10,
+          editsPerTick: 10,
+          driftProbability: 1,
+          propagationDelayMs: 10,
+        },
+      }),
+      continuous: true,
+    });
+    try {
+      drifting.continuous!.tick();
+      const kinds = new Set(drifting.groundTruth().map((e) => e.kind));
+      expect(drifting.groundTruth().length).toBeGreaterThan(5);
+      for (const k of kinds)
+        expect(['field_edit', 'not_propagated', 'late_propagation', 'order_status_stuck']).toContain(k);
+      for (const e of drifting.groundTruth().filter((x) => x.kind === 'field_edit')) {
+        expect(drifting.stores.crm.accounts.get(e.sourceKey!)?.record.Phone).toBe(e.actual);
+      }
+    } finally {
+      await drifting.stop();
+    }
+  });
+});
+
+describe('scenario files and persistence', () => {
+  it('loads the shipped YAML and JSON scenarios and rejects bad ones with a clear message', () => {
+    const yaml = loadScenarioFile(join(__dirname, '../../scenarios/default.yaml'));
+    expect(yaml).toEqual(DEFAULT_SCENARIO);
+    expect(loadScenarioFile(join(__dirname, '../../scenarios/heavy.json')).rates.missing).toBe(0.02);
+    expect(() => parseScenario({ rates: { missng: 0.1 } })).toThrow(/invalid drift scenario: rates/);
+    expect(() => parseScenario({ rates: { missing: 0.7, duplicate: 0.6 } })).toThrow(/add up to 1.3/);
+  });
+
+  it('journals writes and replays them when the data dir is reopened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'estate-'));
+    const first = await startEstate({ customers: 200, seed: 4, dataDir: dir, scenario: 'default' });
+    const token = (
+      await (
+        await fetch(first.crm.tokenUrl, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: first.crm.clientId,
+            client_secret: first.crm.clientSecret,
+          }),
+        })
+      ).json()
+    ).access_token;
+    const patch = await fetch(
+      `${first.crm.baseUrl}/services/data/v60.0/sobjects/Account/ERP_Customer_Number__c/C000005`,
+      {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ Website: 'https://persisted.example' }),
+      },
+    );
+    expect(patch.status).toBeLessThan(300);
+    await first.stop();
+    const truth = readFileSync(join(dir, 'ground-truth.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
+    expect(truth.length).toBe(first.groundTruth().length);
+    const second = await startEstate({ customers: 999, dataDir: dir });
+    try {
+      expect(second.manifest.customers).toBe(200);
+      const id = second.stores.crm.accountIdsByCustomerNumber('C000005')[0];
+      expect(second.stores.crm.accounts.get(id)?.record.Website).toBe('https://persisted.example');
+    } finally {
+      await second.stop();
+    }
+  });
+});
