@@ -15,7 +15,9 @@ describe('value normalizers', () => {
     ['NET_45', 'NET45'],
     ['30 days net', 'NET30'],
     ['Due on receipt', 'DUE_ON_RECEIPT'],
-    ['COD', 'DUE_ON_RECEIPT'],
+    ['COD', 'COD'],
+    ['Cash on Delivery', 'COD'],
+    ['Prepay', 'PREPAID'],
     ['Net 60 EOM', 'NET60_EOM'],
   ])('reads payment terms %s as %s', (source, canonical) => {
     expect(normalizePaymentTerms(source)).toBe(canonical);

@@ -120,13 +120,13 @@ export function normalizePhone(value: string, country?: string): string {
   return parsed.number;
 }
 
-/** `N30`, `Net 30`, `NET30`, `30 days net` → `NET30`; `Due on receipt`, `COD`, `Immediate` → `DUE_ON_RECEIPT`. */
+/** `N30`, `Net 30`, `NET30`, `30 days net` → `NET30`; `Cash on Delivery` → `COD`; `Prepay` → `PREPAID`. */
 export function normalizePaymentTerms(value: string): string {
   const key = value.trim().toUpperCase();
   if (key === '') return '';
-  if (/^(DUE ON RECEIPT|DUE_ON_RECEIPT|COD|CASH ON DELIVERY|IMMEDIATE|PREPAID|PREPAYMENT|NET ?0)$/.test(key)) {
-    return 'DUE_ON_RECEIPT';
-  }
+  if (/^(COD|CASH ON DELIVERY)$/.test(key)) return 'COD';
+  if (/^(PREPAY|PREPAID|PREPAYMENT)$/.test(key)) return 'PREPAID';
+  if (/^(DUE ON RECEIPT|DUE_ON_RECEIPT|IMMEDIATE|NET ?0)$/.test(key)) return 'DUE_ON_RECEIPT';
   const net = /^(?:N|NET)[\s_-]*(\d{1,3})$/.exec(key) ?? /^(\d{1,3})[\s_-]*(?:DAYS?)?[\s_-]*(?:NET)?$/.exec(key);
   if (net) return `NET${Number(net[1])}`;
   const eom = /^(?:N|NET)?[\s_-]*(\d{1,3})[\s_-]*(?:DAYS?)?[\s_-]*(?:EOM|END OF MONTH)$/.exec(key);

@@ -1,0 +1,142 @@
+import type { RunningEstate } from '@driftwatch/demo-estate';
+import { Secret } from '../../../backend/src/connectors/config/secret';
+import { DynamicsConnector } from '../../../backend/src/connectors/dynamics/dynamics.connector';
+import { collect, describeConnectorContract } from './support/connector-contract';
+import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support/estate-harness';
+
+const PAGE = 50;
+
+function dynamicsConnector(estate: RunningEstate) {
+  return new DynamicsConnector({
+    id: 'erp',
+    kind: 'dynamics',
+    baseUrl: estate.erp.baseUrl,
+    auth: {
+      type: 'oauth2-client-credentials',
+      tokenUrl: estate.erp.tokenUrl,
+      clientId: estate.erp.clientId,
+      clientSecret: new Secret(estate.erp.clientSecret, 'test'),
+      scope: estate.erp.scope,
+    },
+    pageSize: PAGE,
+    timeoutMs: 10_000,
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    settings: { company: estate.erp.defaultCompany },
+  });
+}
+
+function customersOf(estate: RunningEstate): number {
+  let n = 0;
+  for (const row of estate.stores.erp.table('CustomersV3').rowsInOrder()) {
+    if (row.record.dataAreaId === estate.erp.defaultCompany) n++;
+  }
+  return n;
+}
+
+describeConnectorContract(
+  'Dynamics 365 F&O (estate ERP)',
+  { faults: ['throttle', 'outage', 'drop'], writes: true },
+  async () => {
+    const estate = await startSmallEstate(450);
+    const connector = dynamicsConnector(estate);
+    const company = estate.erp.defaultCompany;
+    return {
+      connector,
+      entity: 'customer',
+      seeded: customersOf(estate),
+      pageSize: PAGE,
+      async touch(key, field, value) {
+        if (field !== 'legalName') throw new Error(`touch ${field}`);
+        await mutate(estate, 'erp', 'CustomersV3', `${company}|${key}`, { OrganizationName: value });
+      },
+      writable: { field: 'legalName', value: (n) => `Renamed Customer ${n} Inc` },
+      faults: {
+        throttle: () => queueFaults(estate, 'erp', ['throttle']),
+        outage: () => queueFaults(estate, 'erp', ['outage', 'outage']),
+        drop: () => queueFaults(estate, 'erp', ['drop']),
+      },
+      faultsHit: () => faultsInjected(estate, 'erp'),
+      malform: () => queueFaults(estate, 'erp', ['malformed']),
+      close: () => estate.stop(),
+    };
+  },
+);
+
+describe('Dynamics connector specifics', () => {
+  let estate: RunningEstate;
+  beforeAll(async () => {
+    estate = await startSmallEstate(150);
+  });
+  afterAll(async () => {
+    await estate.stop();
+  });
+
+  it('maps customers, credit limits and sales orders (status from two F&O fields)', async () => {
+    const connector = dynamicsConnector(estate);
+    const customers = await collect(connector.extract('customer', { mode: 'full' }));
+    const credit = await collect(connector.extract('credit_profile', { mode: 'full' }));
+    const orders = await collect(connector.extract('order', { mode: 'full' }));
+    expect(customers.rejects + credit.rejects + orders.rejects).toBe(0);
+    expect(customers.records[0].fields.country).toMatch(/^[A-Z]{2}$/);
+    expect(customers.records[0].fields.phone).toMatch(/^\+\d+$/);
+    expect(credit.records[0].fields).toMatchObject({
+      creditHold: expect.any(Boolean),
+      creditLimit: expect.any(Number),
+    });
+    const statuses = new Set(orders.records.map((r) => r.fields.status));
+    for (const s of statuses)
+      expect(['draft', 'confirmed', 'processing', 'shipped', 'delivered', 'cancelled']).toContain(s);
+  });
+
+  it('writes with If-Match: an edit between read and write answers 412 and is reported as a conflict', async () => {
+    const connector = dynamicsConnector(estate);
+    const { records } = await collect(connector.extract('credit_profile', { mode: 'full' }));
+    const target = records[1];
+    // Race: the ERP user edits the limit after the connector read the ETag but before its PATCH lands.
+    let raced = false;
+    const racingFetch: typeof fetch = async (input, init) => {
+      if (init?.method === 'PATCH' && !raced) {
+        raced = true;
+        await mutate(estate, 'erp', 'CustomerCreditLimits', `${estate.erp.defaultCompany}|${target.sourceKey}`, {
+          CreditLimit: 1,
+        });
+      }
+      return fetch(input, init);
+    };
+    const racing = new DynamicsConnector({ ...connector.config, id: 'erp' }, { fetch: racingFetch });
+    const result = await racing.apply(
+      {
+        entity: 'credit_profile',
+        sourceKey: target.sourceKey,
+        changes: [
+          { field: 'creditLimit', expectedOld: target.fields.creditLimit, newValue: target.fields.creditLimit + 1000 },
+        ],
+      },
+      'race-1',
+    );
+    expect(result.outcome).toBe('conflict');
+    const [after] = await connector.read('credit_profile', [target.sourceKey]);
+    expect(after.fields.creditLimit).toBe(1);
+  });
+
+  it('writes credit hold back in F&O enum spelling', async () => {
+    const connector = dynamicsConnector(estate);
+    const { records } = await collect(connector.extract('credit_profile', { mode: 'full' }));
+    const target = records.find((r) => !r.fields.creditHold)!;
+    const result = await connector.apply(
+      {
+        entity: 'credit_profile',
+        sourceKey: target.sourceKey,
+        changes: [{ field: 'creditHold', expectedOld: false, newValue: true }],
+      },
+      'hold-1',
+    );
+    expect(result).toEqual({ outcome: 'applied' });
+    const raw = (await (
+      await fetch(
+        `${estate.erp.baseUrl}/__admin/record?entity=CustomerCreditLimits&key=${estate.erp.defaultCompany}|${target.sourceKey}`,
+      )
+    ).json()) as Record<string, unknown>;
+    expect(JSON.stringify(raw)).toContain('"CreditHold":"Yes"');
+  });
+});
