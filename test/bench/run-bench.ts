@@ -7,8 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResult, BenchScenario } from './bench-scenario';
 import { snapshotScenario } from './scenarios/snapshot.scenario';
+import { reconcile1mScenario, reconcile5mScenario } from './scenarios/reconcile.scenario';
 
-const SCENARIOS: BenchScenario[] = [snapshotScenario];
+const SCENARIOS: BenchScenario[] = [snapshotScenario, reconcile1mScenario, reconcile5mScenario];
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -32,7 +32,7 @@ export class ReconciliationFixture {
   private clock = Date.now() - 24 * 3600_000;
 
   private constructor(
-    readonly env: SnapshotTestEnv,
+    readonly env: SnapshotTestEnv | null,
     readonly dataSource: DataSource,
     readonly service: ReconciliationService,
     readonly findings: FindingsRepository,
@@ -67,7 +67,25 @@ export class ReconciliationFixture {
     );
   }
 
+  /** Over the stores of a running application (which owns and closes them). */
+  static over(app: {
+    clickhouse: ClickHouseService;
+    dataSource: DataSource;
+    service: ReconciliationService;
+    findings: FindingsRepository;
+  }): ReconciliationFixture {
+    return new ReconciliationFixture(
+      null,
+      app.dataSource,
+      app.service,
+      app.findings,
+      app.clickhouse,
+      new SnapshotStoreRepository(app.clickhouse),
+    );
+  }
+
   async close(): Promise<void> {
+    if (!this.env) return;
     await this.dataSource.destroy();
     await this.env.cleanup();
   }
