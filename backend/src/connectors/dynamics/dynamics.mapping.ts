@@ -69,8 +69,8 @@ export const DYNAMICS_ENTITY_SET = {
 
 /** (SalesOrderStatus, SalesOrderProcessingStatus) → canonical order status. */
 export function canonicalOrderStatus(status: unknown, processing: unknown): string {
-  const s = String(status ?? '');
-  const p = String(processing ?? '');
+  const s = typeof status === 'string' ? status : '';
+  const p = typeof processing === 'string' ? processing : '';
   if (s === 'Canceled') return 'cancelled';
   if (s === 'Invoiced') return 'delivered';
   if (s === 'Delivered') return 'shipped';

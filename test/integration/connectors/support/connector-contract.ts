@@ -16,6 +16,8 @@ export interface ContractHarness {
   touch(sourceKey: string, field: string, value: unknown): Promise<void>;
   /** A canonical field the connector can write, and distinct values for it. */
   writable?: { field: string; value(n: number): unknown };
+  /** Puts the record the write tests use into a state the writes can start from (WMS: first milestone). */
+  prepareWrite?(sourceKey: string): Promise<void>;
   /** Faults the system can be told to show on its next requests; absent kinds are not tested. */
   faults: Partial<Record<ContractFault, () => Promise<void>>>;
   /** Puts one malformed record into the source; the next full extract must reject it. */
@@ -127,8 +129,9 @@ export function describeConnectorContract(
       let key: string;
       let original: unknown;
 
-      beforeAll(() => {
+      beforeAll(async () => {
         key = baseline.keys[10];
+        await h.prepareWrite?.(key);
       });
 
       it('applies a change when the target still has the expected old value', async () => {

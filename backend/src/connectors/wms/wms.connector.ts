@@ -1,0 +1,183 @@
+import type { CanonicalRecord, EntityKind } from '../canonical-model';
+import type { ConnectorConfig } from '../config/connectors-config';
+import type {
+  ApplyResult,
+  Connector,
+  ConnectorCapabilities,
+  ConnectorHealth,
+  ExtractBatch,
+  ExtractOptions,
+  RecordChange,
+} from '../connector';
+import { ConnectorConfigError } from '../connector.errors';
+import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
+import { requireBaseUrl } from '../connector-settings';
+import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
+import { StaticHeaderAuth } from '../http/auth';
+import { HttpClient } from '../http/http-client';
+import { planApply } from '../mapping/apply-plan';
+import { EntityMapper, mergeMapping, type ConnectorMapping } from '../mapping/entity-mapping';
+import { MILESTONES, WMS_MAPPING } from './wms.mapping';
+
+type Row = Record<string, unknown>;
+interface WmsPage {
+  data?: Row[];
+  has_more?: boolean;
+  next_cursor?: string | null;
+}
+interface WmsCursor extends Record<string, unknown> {
+  next: string | null;
+  since: string | null;
+}
+
+/**
+ * The warehouse system over REST: shipments with their milestones, paged by the WMS's own keyset
+ * cursor (stable under writes), incremental by `updated_since`. Corrective writes post the next
+ * milestone, only when the shipment still is where the finding saw it. Inbound webhooks are verified
+ * by `WebhookSignatureVerifier`.
+ */
+export class WmsConnector implements Connector {
+  readonly kind = 'wms';
+  readonly capabilities: ConnectorCapabilities = {
+    entities: ['shipment'],
+    writableEntities: ['shipment'],
+    incremental: true,
+    changeEvents: true,
+  };
+  private readonly http: HttpClient;
+  private readonly mapping: ConnectorMapping;
+  private readonly metrics: ConnectorMetrics;
+
+  constructor(
+    readonly config: ConnectorConfig,
+    deps: { fetch?: typeof fetch; metrics?: ConnectorMetrics } = {},
+  ) {
+    if (config.auth.type !== 'api-key' && config.auth.type !== 'bearer') {
+      throw new ConnectorConfigError(`connector ${config.id} (wms): auth must be api-key or bearer`);
+    }
+    const credentials = config.auth;
+    const auth =
+      credentials.type === 'bearer'
+        ? StaticHeaderAuth.bearer(credentials.token)
+        : new StaticHeaderAuth(credentials.header, () => credentials.key.reveal());
+    this.metrics = deps.metrics ?? connectorMetrics();
+    this.http = new HttpClient({
+      connectorId: config.id,
+      baseUrl: requireBaseUrl(config),
+      auth,
+      timeoutMs: config.timeoutMs,
+      retry: config.retry,
+      rateLimit: config.rateLimit,
+      breaker: config.breaker,
+      metrics: this.metrics,
+      fetch: deps.fetch,
+    });
+    this.mapping = mergeMapping(WMS_MAPPING, config.mapping);
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  private mapper<E extends EntityKind>(entity: E): EntityMapper<E> {
+    const mapping = this.mapping[entity];
+    if (!mapping) throw new ConnectorConfigError(`wms connector does not extract ${entity}`);
+    return new EntityMapper(entity, this.id, mapping);
+  }
+
+  async *extract<E extends EntityKind>(entity: E, options: ExtractOptions): AsyncIterable<ExtractBatch<E>> {
+    const mapper = this.mapper(entity);
+    if (options.keys) {
+      yield { records: await this.read(entity, options.keys), rejects: [], cursor: null };
+      return;
+    }
+    const state: WmsCursor = options.cursor
+      ? decodeCursor<WmsCursor>(this.id, entity, options.cursor)
+      : { next: null, since: options.mode === 'incremental' && options.since ? options.since.toISOString() : null };
+    for (;;) {
+      const response = await this.http.request({
+        method: 'GET',
+        path: '/api/v1/shipments',
+        query: {
+          limit: this.config.pageSize,
+          updated_since: state.since ?? undefined,
+          cursor: state.next ?? undefined,
+        },
+        signal: options.signal,
+      });
+      const page = response.body as WmsPage;
+      const rows = (page.data ?? []).map(flatten);
+      state.next = page.has_more ? (page.next_cursor ?? null) : null;
+      yield {
+        ...mapPage(mapper, rows, this.metrics),
+        cursor: state.next ? encodeCursor(this.id, entity, state) : null,
+      };
+      if (!state.next) return;
+    }
+  }
+
+  async read<E extends EntityKind>(entity: E, keys: string[]): Promise<CanonicalRecord<E>[]> {
+    const mapper = this.mapper(entity);
+    const records: CanonicalRecord<E>[] = [];
+    for (const key of keys) {
+      const response = await this.http.request({
+        method: 'GET',
+        path: `/api/v1/shipments/${encodeURIComponent(key)}`,
+        accept: [404],
+      });
+      if (response.status === 404) continue;
+      const result = mapper.map(flatten(unwrap(response.body)));
+      if ('record' in result) records.push(result.record);
+    }
+    return records;
+  }
+
+  async apply(change: RecordChange, _idempotencyKey: string): Promise<ApplyResult> {
+    if (change.entity !== 'shipment')
+      return { outcome: 'rejected', reason: `entity ${change.entity} is not in the WMS` };
+    const [current] = await this.read('shipment', [change.sourceKey]);
+    const plan = planApply(this.mapper('shipment'), change, current);
+    if (plan.kind === 'done') return plan.result;
+    const milestone = plan.sourceValues.status;
+    if (Object.keys(plan.sourceValues).length !== 1 || typeof milestone !== 'string') {
+      return { outcome: 'rejected', reason: 'the WMS only accepts milestone changes' };
+    }
+    const from = MILESTONES.indexOf(current!.fields.milestone as (typeof MILESTONES)[number]);
+    if (MILESTONES.indexOf(milestone as (typeof MILESTONES)[number]) !== from + 1) {
+      return {
+        outcome: 'rejected',
+        reason: `the WMS cannot move a shipment from ${current!.fields.milestone} to ${milestone}`,
+      };
+    }
+    const response = await this.http.request({
+      method: 'POST',
+      path: `/api/v1/shipments/${encodeURIComponent(change.sourceKey)}/milestones`,
+      json: { status: milestone },
+      accept: [409],
+    });
+    // The milestone moved between our read and our write: someone else advanced it.
+    if (response.status === 409) return { outcome: 'conflict', reason: 'the shipment moved on since it was read' };
+    return { outcome: 'applied' };
+  }
+
+  async health(): Promise<ConnectorHealth> {
+    const started = performance.now();
+    try {
+      await this.http.request({ method: 'GET', path: '/api/v1/shipments', query: { limit: 1 } });
+      return { up: true, latencyMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      return { up: false, latencyMs: Math.round(performance.now() - started), detail: (error as Error).message };
+    }
+  }
+}
+
+function unwrap(body: unknown): Row {
+  const b = body as { data?: Row; shipment?: Row } & Row;
+  return b.data ?? b.shipment ?? b;
+}
+
+function flatten(row: Row): Row {
+  const milestones = Array.isArray(row.milestones) ? (row.milestones as Row[]) : [];
+  const current = milestones.filter((m) => m.status === row.status).at(-1);
+  return { ...row, milestoneAt: current?.at ?? null };
+}
