@@ -67,11 +67,18 @@ function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string,
   const sideOf = (n: 1 | 2): SqlFragment =>
     sql`SELECT f_block, entity_key AS ${ident(`f_key_${n}`)}, f_value AS ${ident(`f_value_${n}`)}, ${trigrams(sql`f_value`)} AS ${ident(`f_grams_${n}`)}
       FROM (${records}) WHERE f_block IN (${sized})`;
+  // Pairs are ordered and pruned by length first (Jaccard >= t needs |A| >= t * |B|), so the
+  // intersection is computed only for pairs that can still reach the threshold.
   return sql`SELECT f_key_1, f_key_2, f_value_1, f_value_2,
       length(arrayIntersect(f_grams_1, f_grams_2)) AS f_shared,
       f_shared / (length(f_grams_1) + length(f_grams_2) - f_shared) AS f_similarity
-    FROM (${sideOf(1)}) ALL INNER JOIN (${sideOf(2)}) USING f_block
-    WHERE f_key_1 < f_key_2 AND f_similarity >= ${fuzzy.threshold}`;
+    FROM (
+      SELECT f_key_1, f_key_2, f_value_1, f_value_2, f_grams_1, f_grams_2
+      FROM (${sideOf(1)}) ALL INNER JOIN (${sideOf(2)}) USING f_block
+      WHERE f_key_1 < f_key_2
+        AND least(length(f_grams_1), length(f_grams_2)) >= ${fuzzy.threshold} * greatest(length(f_grams_1), length(f_grams_2))
+    )
+    WHERE f_similarity >= ${fuzzy.threshold}`;
 }
 
 function fuzzyFindings(reader: ContextReader, rule: DuplicatesRule, system: string, fuzzy: FuzzySpec): SqlFragment {
