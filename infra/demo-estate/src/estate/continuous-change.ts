@@ -12,6 +12,7 @@ import {
   type OrderStatus,
 } from '../generator/estate-generator';
 import { mixSeed, Prng } from '../generator/prng';
+import { COUNTRIES, COUNTRY_CODES } from '../generator/reference-data';
 import type { DriftScenario } from '../drift/drift-scenario';
 import type { GroundTruthLog } from '../drift/ground-truth-log';
 import { CRM_ORDER_STATUS } from '../systems/crm/salesforce.store';
@@ -246,7 +247,7 @@ export class ContinuousChange {
             city: String(account?.ShippingCity ?? '').toUpperCase(),
             postal_code: String(account?.ShippingPostalCode ?? ''),
             state: String(account?.ShippingState ?? '').toUpperCase(),
-            country: '',
+            country: COUNTRY_CODES.find((code) => COUNTRIES[code].name === account?.ShippingCountry) ?? '',
           },
           carrier: this.rng.pick(['UPS', 'FedEx', 'DHL']),
           tracking_number: String(1e11 + this.rng.int(9e11)),
