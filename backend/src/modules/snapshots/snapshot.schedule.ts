@@ -38,6 +38,8 @@ export class SnapshotCronSchedule implements OnApplicationBootstrap, OnApplicati
 
   onApplicationShutdown(): void {
     for (const name of this.names) {
+      // ScheduleModule may have stopped and removed its jobs first.
+      if (!this.registry.doesExist('cron', name)) continue;
       void this.registry.getCronJob(name).stop();
       this.registry.deleteCronJob(name);
     }

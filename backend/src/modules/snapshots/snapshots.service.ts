@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { distinctUntilChanged, from, interval, map, Observable, startWith, switchMap, takeWhile } from 'rxjs';
 import type { EntityKind } from '../../connectors/canonical-model';
 import { JobEnqueuer } from '../../queues/job-enqueuer';
+import { InvalidJobPayloadError, parseJobPayload, type JobPayload } from '../../queues/job-payloads';
 import { QUEUE } from '../../queues/queue-names';
 import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
 import { scheduledJobId, type SnapshotSchedule } from './snapshot-config';
@@ -53,19 +54,23 @@ export class SnapshotsService {
     }
     const runId = randomUUID();
     const jobId = `snapshot:${request.connectorId}:${request.entity}:${request.mode}:run:${runId}`;
-    await this.runs.createQueued({ ...request, keys, jobId }, runId);
-    await this.jobs.enqueue(
-      QUEUE.snapshot,
-      {
+    let payload: JobPayload<typeof QUEUE.snapshot>;
+    try {
+      // Validated before the run is recorded, so a bad request leaves no queued run behind.
+      payload = parseJobPayload(QUEUE.snapshot, {
         connectorId: request.connectorId,
         entity: request.entity,
         mode: request.mode,
         keys,
         trigger: request.trigger,
         runId,
-      },
-      { jobId },
-    );
+      });
+    } catch (error) {
+      if (error instanceof InvalidJobPayloadError) throw new InvalidSnapshotRequestError(error.message);
+      throw error;
+    }
+    await this.runs.createQueued({ ...request, keys, jobId }, runId);
+    await this.jobs.enqueue(QUEUE.snapshot, payload, { jobId });
     return { runId, jobId };
   }
 

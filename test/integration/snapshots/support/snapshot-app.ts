@@ -1,5 +1,5 @@
 import type { INestApplication, Provider } from '@nestjs/common';
-import { Module } from '@nestjs/common';
+import { Module, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { randomInt } from 'node:crypto';
@@ -73,7 +73,9 @@ export async function startSnapshotApp(
       ],
     })
     class SnapshotTestModule {}
-    const app = await NestFactory.create(SnapshotTestModule, { logger: false });
+    const app = await NestFactory.create(SnapshotTestModule, { logger: ['error'], abortOnError: false });
+    // As createApp does for the real application.
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     app.enableShutdownHooks();
     await app.init();
     return app;
