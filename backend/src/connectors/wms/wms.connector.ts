@@ -142,11 +142,11 @@ export class WmsConnector implements Connector {
     if (Object.keys(plan.sourceValues).length !== 1 || typeof milestone !== 'string') {
       return { outcome: 'rejected', reason: 'the WMS only accepts milestone changes' };
     }
-    const from = MILESTONES.indexOf(current!.fields.milestone as (typeof MILESTONES)[number]);
+    const from = MILESTONES.indexOf(current.fields.milestone as (typeof MILESTONES)[number]);
     if (MILESTONES.indexOf(milestone as (typeof MILESTONES)[number]) !== from + 1) {
       return {
         outcome: 'rejected',
-        reason: `the WMS cannot move a shipment from ${current!.fields.milestone} to ${milestone}`,
+        reason: `the WMS cannot move a shipment from ${current.fields.milestone} to ${milestone}`,
       };
     }
     const response = await this.http.request({
