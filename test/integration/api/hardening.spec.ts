@@ -44,6 +44,12 @@ describe('HTTP hardening: headers, CORS, body limits, clean errors, secrets kept
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
+  it('serves Swagger UI under the content security policy (scripts from our origin only)', async () => {
+    const page = keep('docs', await request(t.server).get('/api/docs/').expect(200).expect('content-type', /html/));
+    expect(page.text).not.toMatch(/<script>[^<]/);
+    await request(t.server).get('/api/docs/swagger-ui-init.js').expect(200);
+  });
+
   it('allows CORS only for configured origins', async () => {
     const allowed = keep('cors', await request(t.server).get('/health/live').set('Origin', DASHBOARD_ORIGIN));
     expect(allowed.headers['access-control-allow-origin']).toBe(DASHBOARD_ORIGIN);

@@ -88,7 +88,9 @@ export class ApiKeyService {
     if (!row || !timingSafeEqual(row.secretHash, hash(presented))) throw new UnauthorizedException('invalid API key');
     if (row.revokedAt) throw new UnauthorizedException('API key revoked');
     if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw new UnauthorizedException('API key expired');
-    await this.keys.touch(row.id, new Date());
+    // last_used_at is coarse (a minute): skip the write while the stored value is recent.
+    const now = new Date();
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) await this.keys.touch(row.id, now);
     return { kind: 'api-key', id: row.keyId, name: row.name, roles: row.roles, actor: `api-key:${row.keyId}` };
   }
 }
