@@ -87,6 +87,16 @@ describe('evaluateAlerts', () => {
     expect(evaluateAlerts([rule], [below], firingState(group()), [], now).map((d) => d.action)).toEqual(['resolve']);
   });
 
+  it('starts on new findings but stays firing while they remain open', () => {
+    const onNew = alertRuleSchema.parse({ ...rule, when: { ...rule.when, newAtLeast: 1 } });
+    expect(evaluateAlerts([onNew], [group({ counts: { new: 0, open: 10, resolved: 0 } })], new Map(), [], now)).toEqual(
+      [],
+    );
+    const states = firingState(group());
+    const decisions = evaluateAlerts([onNew], [group({ counts: { new: 0, open: 10, resolved: 0 } })], states, [], now);
+    expect(decisions.map((d) => d.action)).toEqual(['update']);
+  });
+
   it('re-notifies after the interval while still firing', () => {
     const states = firingState(group(), { lastNotifiedAt: minutesAgo(241), firstFiredAt: minutesAgo(20) });
     expect(evaluateAlerts([rule], [group()], states, [], now).map((d) => d.action)).toEqual(['renotify']);

@@ -61,14 +61,15 @@ function matchesRuleId(patterns: string[], ruleId: string): boolean {
   return patterns.some((p) => (p.endsWith('*') ? ruleId.startsWith(p.slice(0, -1)) : p === ruleId));
 }
 
-export function fires(rule: AlertRule, group: FindingGroup): boolean {
+/** `newAtLeast` only starts an alert; once firing it stays up while enough findings are open. */
+export function fires(rule: AlertRule, group: FindingGroup, alreadyFiring = false): boolean {
   const { when } = rule;
   const percent = group.recordsChecked > 0 ? (group.counts.open / group.recordsChecked) * 100 : 0;
   return (
     matchesRuleId(when.rules, group.ruleId) &&
     (when.domains.length === 0 || when.domains.includes(group.domain)) &&
     severityRank(group.severity) >= severityRank(when.minSeverity) &&
-    group.counts.new >= when.newAtLeast &&
+    (alreadyFiring || group.counts.new >= when.newAtLeast) &&
     group.counts.open >= when.openAtLeast &&
     percent >= when.affectedPercentAtLeast
   );
@@ -126,8 +127,8 @@ export function evaluateAlerts(
       const state = states.get(alertKey);
       const fingerprint = fingerprintOf(group);
       const base = { alertKey, alertRuleId: rule.id, channel: rule.route.channel, group, fingerprint };
-      const firing = fires(rule, group);
       const isFiring = state?.status === 'firing';
+      const firing = fires(rule, group, isFiring);
       if (!firing) {
         if (isFiring) decisions.push({ ...base, action: 'resolve' });
         continue;

@@ -3,11 +3,15 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { runsApi, runsWorker } from '../../config/process-role';
+import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
 import { AlertsController } from './alerts.controller';
+import { AlertsProcessor } from './alerts.processor';
 import { AlertsRepository } from './alerts.repository';
 import { ALERTS_SETTINGS, AlertsService, type AlertsSettings } from './alerts.service';
+import { FindingGroupsRepository } from './finding-groups.repository';
+import { RunAlertsService } from './run-alerts.service';
 import { SlackInteractivityService } from './slack-interactivity.service';
 import { SlackTransport } from './slack/slack-transport';
 
@@ -25,6 +29,10 @@ export class AlertsModule {
         AlertsRepository,
         AlertsService,
         SlackInteractivityService,
+        FindingGroupsRepository,
+        RunAlertsService,
+        RuleCatalogService,
+        ...(runsWorker(role) ? [AlertsProcessor] : []),
         {
           provide: ALERTS_SETTINGS,
           inject: [ConfigService],

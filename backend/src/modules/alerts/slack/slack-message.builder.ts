@@ -1,7 +1,7 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { maskPersonalData } from './personal-data-mask';
 
-export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low';
+export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 export interface AlertExample {
   key: string;
@@ -50,6 +50,7 @@ const SEVERITY_EMOJI: Record<AlertSeverity, string> = {
   high: ':large_orange_circle:',
   medium: ':large_yellow_circle:',
   low: ':white_circle:',
+  info: ':information_source:',
 };
 
 export const ALERT_ACTIONS = {
