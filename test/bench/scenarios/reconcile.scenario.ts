@@ -131,6 +131,11 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
         );
       };
       const opts = { tag: 'bench.reconcile', settings: { max_execution_time: 3600 } };
+      const complete = <T extends { status: string; runId: string }>(run: T): T => {
+        if (run.status !== 'complete')
+          throw new Error(`run ${run.runId} ended ${run.status}; see reconciliation_runs.error`);
+        return run;
+      };
       try {
         process.stderr.write(`generating ${n} customers × 3 systems in ClickHouse …\n`);
         const now = Math.floor(Date.now() / 1000);
@@ -210,7 +215,7 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
 
         const bench = serviceFor(BENCH_RULES_DIR);
         const [twoSeconds, two] = await seconds(() =>
-          bench.run({ trigger: 'api', ruleIds: ['customer.bench-presence', 'customer.bench-fields'] }),
+          bench.run({ trigger: 'api', ruleIds: ['customer.bench-presence', 'customer.bench-fields'] }).then(complete),
         );
         // Precision and recall of the exact rules against the generator's ground truth.
         let truePositives = 0;
@@ -232,12 +237,12 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
           .rules.filter((r) => r.rule.kind !== 'duplicates' && r.rule.enabled)
           .map((r) => r.rule.id);
         const [packSeconds, pack] = await seconds(() =>
-          serviceFor(DEFAULT_RULES_DIR).run({ trigger: 'api', ruleIds: packIds }),
+          serviceFor(DEFAULT_RULES_DIR).run({ trigger: 'api', ruleIds: packIds }).then(complete),
         );
         process.stderr.write(`pack: ${JSON.stringify(pack.ruleCounts)}\n`);
 
         const [dupSeconds, dup] = await seconds(() =>
-          bench.run({ trigger: 'api', ruleIds: ['customer.bench-duplicates'] }),
+          bench.run({ trigger: 'api', ruleIds: ['customer.bench-duplicates'] }).then(complete),
         );
         let dupTrue = 0;
         let dupFound = 0;
@@ -268,11 +273,12 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
         for (let i = 0; i < n; i++) if (isTouched(i)) touched.push(`C${i}`);
         const [incrementalSeconds] = await seconds(async () => {
           for (let start = 0; start < touched.length; start += 10_000) {
-            await bench.run({
+            const run = await bench.run({
               trigger: 'event',
               ruleIds: ['customer.bench-presence', 'customer.bench-fields'],
               target: { entity: 'customer', keys: touched.slice(start, start + 10_000) },
             });
+            complete(run);
           }
         });
 

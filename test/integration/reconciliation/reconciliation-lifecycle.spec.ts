@@ -156,6 +156,11 @@ describe('reconciliation runs against real ClickHouse and Postgres: lifecycle, f
     // With company suffixes ignored, "ACME 1 LTD" and "Acme 1" agree; only C0003 was corrected meanwhile.
     expect(edited.total).toBe(0);
     await expect(fx.service.dryRun({ yaml: 'id: broken\nkind: nope\n' })).rejects.toThrow(/request\.yaml/);
+    // 10,000 keys inlined into every source: far beyond ClickHouse's default 256 KiB query size.
+    const keys = [...customers(300).map((c) => c.customer_number)];
+    for (let i = keys.length; i < 10_000; i++) keys.push(`NOT-A-CUSTOMER-${String(i).padStart(8, '0')}`);
+    const many = await fx.service.dryRun({ ruleId: NAMES, keys });
+    expect(many.total).toBe(4);
     expect(await fx.historyRows()).toBe(historyBefore);
     expect(await fx.findings.countByStatus()).toEqual(statesBefore);
   });

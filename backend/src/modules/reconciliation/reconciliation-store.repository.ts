@@ -23,6 +23,8 @@ interface CatalogRow {
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 const FINDING_COLUMN_LIST = join(FINDING_COLUMNS.map((c) => ident(c.name)));
+// A targeted run inlines its keys (up to 10,000) into every source of a rule: far past the 256 KiB default.
+const RULE_QUERY_SETTINGS = { max_query_size: String(16 * 1024 * 1024) };
 
 function toSnapshot(row: CatalogRow): CatalogSnapshot {
   return {
@@ -103,7 +105,7 @@ export class ReconciliationStoreRepository {
     await this.clickhouse.command(
       sql`INSERT INTO findings_history (run_id, ${FINDING_COLUMN_LIST}, found_at)
         SELECT ${runId}, ${FINDING_COLUMN_LIST}, toDateTime(${uint(seconds(foundAt))}) FROM (${findings})`,
-      { tag: 'reconciliation.findings.insert' },
+      { tag: 'reconciliation.findings.insert', settings: RULE_QUERY_SETTINGS },
     );
   }
 
@@ -129,6 +131,7 @@ export class ReconciliationStoreRepository {
   async previewFindings(findings: SqlFragment, limit: number): Promise<FindingRow[]> {
     return this.clickhouse.query<FindingRow>(sql`SELECT * FROM (${findings}) LIMIT ${uint(limit)}`, {
       tag: 'reconciliation.preview',
+      settings: RULE_QUERY_SETTINGS,
     });
   }
 
@@ -136,7 +139,7 @@ export class ReconciliationStoreRepository {
   async countFindings(findings: SqlFragment): Promise<Record<string, number>> {
     const rows = await this.clickhouse.query<{ kind: string; n: string }>(
       sql`SELECT kind, count() AS n FROM (${findings}) GROUP BY kind`,
-      { tag: 'reconciliation.count' },
+      { tag: 'reconciliation.count', settings: RULE_QUERY_SETTINGS },
     );
     return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
   }
