@@ -6,7 +6,7 @@
  */
 import { DEFAULT_MATCH_FIELD, type EntityKind } from '../model/entity-columns';
 import type { Ownership } from '../ownership/ownership';
-import { ident, list, sql, type SqlFragment } from '../sql/sql-fragment';
+import { ident, list, sql, SqlFragment } from '../sql/sql-fragment';
 
 export interface CompileContext {
   ownership: Ownership;
@@ -91,6 +91,20 @@ export function snapshotSources(
   return sources;
 }
 
+/**
+ * A source narrowed to some keys that remembers the whole relation: lookups of *other* records (a
+ * child's parent for orphans and hierarchy) must still see every record, or a targeted run would
+ * report every parent outside the key set as missing.
+ */
+export class RestrictedRelation extends SqlFragment {
+  constructor(
+    text: string,
+    readonly unrestricted: SqlFragment,
+  ) {
+    super(text);
+  }
+}
+
 /** Narrows every source to the given match keys (targeted runs after an event-triggered snapshot). */
 export function restrictToKeys(
   sources: CompileContext['sources'],
@@ -104,7 +118,11 @@ export function restrictToKeys(
     const key = matchKeys[entity] ?? ident(DEFAULT_MATCH_FIELD[entity]);
     const narrowed: Record<string, SqlFragment> = {};
     for (const [system, relation] of Object.entries(relations)) {
-      narrowed[system] = sql`(SELECT * FROM ${relation} WHERE ${key} IN ${list([...values])})`;
+      const whole = relation instanceof RestrictedRelation ? relation.unrestricted : relation;
+      narrowed[system] = new RestrictedRelation(
+        sql`(SELECT * FROM ${relation} WHERE ${key} IN ${list([...values])})`.text,
+        whole,
+      );
     }
     restricted[entity] = narrowed;
   }
@@ -134,6 +152,12 @@ export class ContextReader {
     if (!relation)
       throw new RuleCompileError(this.ruleId, `the context has no source for ${entity} in system ${system}`);
     return relation;
+  }
+
+  /** The whole relation even in a targeted run: for looking up parents of the records being checked. */
+  lookupSource(entity: EntityKind, system: string): SqlFragment {
+    const relation = this.source(entity, system);
+    return relation instanceof RestrictedRelation ? relation.unrestricted : relation;
   }
 
   /** The match key expression: the rule's own field, else the context's (crosswalk seam), else the default. */

@@ -15,6 +15,7 @@ function resolvedParents(reader: ContextReader, rule: HierarchyRule, system: str
   const { entity, match_key: matchField, parent_reference: reference } = rule.spec;
   const key = reader.matchKey(entity, matchField);
   const relation = reader.source(entity, system);
+  const parents = reader.lookupSource(entity, system);
   return sql`SELECT f_match_key, ${ident(`${prefix}_entity_key`)}, ${ident(`${prefix}_parent_reference`)},
       f_parent_match_key AS ${ident(`${prefix}_parent`)}
     FROM (
@@ -22,7 +23,7 @@ function resolvedParents(reader: ContextReader, rule: HierarchyRule, system: str
         ${ident(reference)} AS ${ident(`${prefix}_parent_reference`)}, ${ident(reference)} AS f_parent_reference
       FROM ${relation} WHERE ${key} != ''
     ) ALL LEFT JOIN (
-      SELECT entity_key AS f_parent_reference, ${key} AS f_parent_match_key FROM ${relation}
+      SELECT entity_key AS f_parent_reference, ${key} AS f_parent_match_key FROM ${parents}
     ) USING f_parent_reference`;
 }
 

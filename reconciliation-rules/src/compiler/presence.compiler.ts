@@ -56,7 +56,7 @@ export function compilePresence(rule: PresenceRule, reader: ContextReader): SqlF
   }
   const reference = ident(spec.reference);
   const parts = spec.systems.map((system) => {
-    const parents = sql`SELECT ${ident(spec.parent_field)} FROM ${reader.source(spec.parent_entity, system)} WHERE ${ident(spec.parent_field)} != ''`;
+    const parents = sql`SELECT ${ident(spec.parent_field)} FROM ${reader.lookupSource(spec.parent_entity, system)} WHERE ${ident(spec.parent_field)} != ''`;
     const emptyIsOrphan = spec.require_reference ? sql`${reference} = '' OR ` : sql``;
     const details = jsonObject({
       child_key: { text: sql`entity_key` },

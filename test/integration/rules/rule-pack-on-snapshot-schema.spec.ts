@@ -64,6 +64,21 @@ describe('default rule pack on the snapshot schema', () => {
         ])}`,
       { tag: 'test.seed' },
     );
+    // A small hierarchy: C11's parent is C10 in the ERP but C12 in the CRM.
+    const child = (system: string, key: string, number: string, parent: string) =>
+      sql`(${system}, ${key}, 'snap-1', now(), now(), ${number}, ${parent}, 1, 0)`;
+    await clickhouse.command(
+      sql`INSERT INTO current_customer (system, entity_key, snapshot_id, captured_at, source_updated_at, customer_number, parent_key, version, deleted)
+        VALUES ${join([
+          child('erp', 'E10', 'C10', ''),
+          child('erp', 'E11', 'C11', 'E10'),
+          child('erp', 'E12', 'C12', ''),
+          child('crm', 'S10', 'C10', ''),
+          child('crm', 'S11', 'C11', 'S12'),
+          child('crm', 'S12', 'C12', ''),
+        ])}`,
+      { tag: 'test.seed' },
+    );
   });
 
   afterAll(async () => {
@@ -92,6 +107,19 @@ describe('default rule pack on the snapshot schema', () => {
       tag: 'test.presence',
     });
     expect(missing.map((r) => [r.kind, r.match_key])).toEqual([]);
+  });
+
+  it('looks parents up in the whole relation during a targeted run', async () => {
+    const targeted = { ...context, sources: restrictToKeys(context.sources, { customer: ['C11'] }) };
+    const byId = (id: string) => {
+      const rule = rules.find((r) => r.rule.id === id)?.rule;
+      if (!rule) throw new Error(`rule ${id} missing`);
+      return compileRule(rule, targeted).findings;
+    };
+    const orphans = await clickhouse.query<FindingRow>(byId('customer.parent-orphans'), { tag: 'test.orphans' });
+    expect(orphans).toEqual([]);
+    const hierarchy = await clickhouse.query<FindingRow>(byId('customer.hierarchy'), { tag: 'test.hierarchy' });
+    expect(hierarchy.map((r) => [r.match_key, r.expected_value, r.actual_value])).toEqual([['C11', 'C10', 'C12']]);
   });
 
   it('runs the same rule against one snapshot and against a key subset', async () => {
