@@ -2,12 +2,12 @@
  * Demo estate CLI.
  *   estate [generate] --customers N [--seed S] [--epoch ISO] [--scenario file|default|none] --out DIR [--jsonl]
  *   estate serve [--customers N] [--seed S] [--scenario ...] [--data DIR [--fresh]] [--port-base P]
- *                [--continuous] [--webhook URL --webhook-secret S]
+ *                [--continuous] [--webhook URL --webhook-secret S] [--systems crm,erp,wms,support]
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveScenario, startEstate, SYSTEM_NAMES, type EstateManifest } from '../estate/estate';
+import { resolveScenario, startEstate, SYSTEM_NAMES, type EstateManifest, type SystemName } from '../estate/estate';
 import { exportEstate } from './estate-export';
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -29,6 +29,7 @@ function parse() {
       'port-base': { type: 'string' },
       host: { type: 'string' },
       continuous: { type: 'boolean', default: false },
+      systems: { type: 'string' },
       webhook: { type: 'string' },
       'webhook-secret': { type: 'string' },
     },
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     host: values.host,
     ports: portBase === null ? undefined : Object.fromEntries(SYSTEM_NAMES.map((s, i) => [s, portBase + i + 1])),
     continuous: values.continuous,
+    systems: values.systems ? (values.systems.split(',').map((x) => x.trim()) as SystemName[]) : undefined,
     wmsWebhooks: values.webhook
       ? [{ url: values.webhook, secret: values['webhook-secret'] ?? 'wms-demo-webhook-secret' }]
       : undefined,

@@ -167,4 +167,19 @@ describe('scenario files and persistence', () => {
       await second.stop();
     }
   });
+
+  it('serves a single system when asked, leaving the others unbuilt', async () => {
+    const crmOnly = await startEstate({ customers: 100, seed: 4, systems: ['crm'] });
+    try {
+      expect(crmOnly.crm.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(crmOnly.erp.baseUrl).toBe('');
+      expect(crmOnly.stores.crm.accounts.size).toBe(100);
+      expect(crmOnly.stores.erp.table('CustomersV3').size).toBe(0);
+    } finally {
+      await crmOnly.stop();
+    }
+    await expect(startEstate({ customers: 10, systems: ['crm'], continuous: true })).rejects.toThrow(
+      /continuous mode needs all four/,
+    );
+  });
 });

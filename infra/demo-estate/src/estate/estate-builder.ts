@@ -43,12 +43,14 @@ export function copiesOf(gen: GeneratorOptions, index: number): CustomerCopies {
   };
 }
 
+/** `only` limits which systems' stores are filled (a process serving one system needs only its own). */
 export function buildEstate(
   gen: GeneratorOptions,
   customers: number,
   scenario: DriftScenario,
   log: GroundTruthLog,
   stores: EstateStores,
+  only: ReadonlySet<keyof EstateStores> = new Set(['crm', 'erp', 'wms', 'support']),
 ): void {
   const injector = new DriftInjector(scenario, gen.epoch, log);
   const crm = { Account: [] as Staged<SfRecord>, Contact: [] as Staged<SfRecord>, Opportunity: [] as Staged<SfRecord> };
@@ -64,19 +66,19 @@ export function buildEstate(
   for (let i = 0; i < customers; i++) {
     const c = copiesOf(gen, i);
     injector.apply(c);
-    if (c.crm) {
+    if (c.crm && only.has('crm')) {
       crm.Account.push({ record: c.crm.account, modifiedAt: c.crm.accountModifiedAt });
       crm.Contact.push(...c.crm.contacts);
       crm.Opportunity.push(...c.crm.opportunities);
     }
-    crm.Account.push(...c.crmDuplicates);
-    if (c.erp) {
+    if (only.has('crm')) crm.Account.push(...c.crmDuplicates);
+    if (c.erp && only.has('erp')) {
       erp.CustomersV3.push({ record: c.erp.customer, modifiedAt: c.erp.modifiedAt });
       erp.CustomerCreditLimits.push({ record: c.erp.credit, modifiedAt: c.erp.modifiedAt });
       erp.SalesOrderHeadersV2.push(...c.erp.orders);
     }
-    wms.push(...c.wms);
-    if (c.support) {
+    if (only.has('wms')) wms.push(...c.wms);
+    if (c.support && only.has('support')) {
       orgs.push({ record: c.support.organization, modifiedAt: c.support.modifiedAt });
       tickets.push(...c.support.tickets);
     }

@@ -57,6 +57,11 @@ export interface EstateOptions {
   wmsWebhookRetry?: { attempts: number; baseDelayMs: number };
   /** ERP server page size (F&O default 10,000). */
   erpPageSize?: number;
+  /**
+   * Serve only these systems (default all), e.g. one system per process for a million customers.
+   * The others' stores stay empty and their endpoints have an empty `baseUrl`. Continuous mode needs all.
+   */
+  systems?: SystemName[];
 }
 
 export const DEFAULT_CREDENTIALS = {
@@ -138,7 +143,13 @@ export async function startEstate(options: EstateOptions = {}): Promise<RunningE
   const groundTruthPath = dataDir ? join(dataDir, 'ground-truth.jsonl') : null;
   const log = new GroundTruthLog(groundTruthPath);
   const gen: GeneratorOptions = { seed: manifest.seed, epoch: manifest.epoch };
-  buildEstate(gen, manifest.customers, manifest.scenario, log, stores);
+  const only = new Set<SystemName>(options.systems ?? SYSTEM_NAMES);
+  for (const s of only)
+    if (!SYSTEM_NAMES.includes(s))
+      throw new Error(`unknown system '${String(s)}' (expected ${SYSTEM_NAMES.join(', ')})`);
+  if (options.continuous && only.size !== SYSTEM_NAMES.length)
+    throw new Error('continuous mode needs all four systems in one estate');
+  buildEstate(gen, manifest.customers, manifest.scenario, log, stores, only);
   if (dataDir) await replayJournals(dataDir, stores);
 
   const seed = manifest.seed;
@@ -177,6 +188,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<RunningE
   const started: { close(): Promise<void> }[] = [];
   try {
     for (const name of SYSTEM_NAMES) {
+      if (!only.has(name)) continue;
       await servers[name].http.listen(options.ports?.[name] ?? 0, host);
       started.push(name === 'wms' ? servers.wms : servers[name].http);
     }
@@ -201,7 +213,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<RunningE
     },
     erp: {
       baseUrl: erpUrl,
-      tokenUrl: `${erpUrl}/${DEFAULT_CREDENTIALS.erp.tenantId}/oauth2/v2.0/token`,
+      tokenUrl: erpUrl && `${erpUrl}/${DEFAULT_CREDENTIALS.erp.tenantId}/oauth2/v2.0/token`,
       ...DEFAULT_CREDENTIALS.erp,
       scope: `${erpUrl}/.default`,
       defaultCompany: 'usmf',
