@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ConfigService } from '../../../backend/src/config/config.service';
 import {
   AlertDeliveryEntity,
@@ -38,7 +38,7 @@ describe('alerts from real reconciliation runs (ClickHouse + Postgres) to a Slac
     alertStore = new DataSource({
       ...fx.dataSource.options,
       entities: [AlertStateEntity, AlertDeliveryEntity, AlertSilenceEntity],
-    } as DataSourceOptions);
+    });
     await alertStore.initialize();
     const alerts = new AlertsService(
       new AlertsRepository(
