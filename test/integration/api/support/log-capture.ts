@@ -16,7 +16,8 @@ export function captureProcessOutput(): { text: () => string; stop: () => void }
     keep(fd, data);
     const callback = rest.find((r) => typeof r === 'function') as ((e: null, n: number) => void) | undefined;
     const length = typeof data === 'string' ? Buffer.byteLength(data) : Buffer.isBuffer(data) ? data.length : 0;
-    callback?.(null, length);
+    // Asynchronous like the real fs.write, so sonic-boom keeps its normal buffering.
+    if (callback) process.nextTick(callback, null, length);
   });
   const writeSync = jest.spyOn(fs, 'writeSync').mockImplementation((fd: number, data: unknown, ...rest: unknown[]) => {
     if (fd !== 1 && fd !== 2) return realWriteSync(fd, data, ...rest);
