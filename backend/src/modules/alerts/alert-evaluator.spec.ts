@@ -66,6 +66,12 @@ describe('evaluateAlerts', () => {
     ).toEqual([]);
   });
 
+  it('routes by the owning team of the reconciliation rule', () => {
+    const team = alertRuleSchema.parse({ ...rule, when: { ...rule.when, owners: ['credit-control'] } });
+    expect(evaluateAlerts([team], [group({ owner: 'sales-ops' })], new Map(), [], now)).toEqual([]);
+    expect(evaluateAlerts([team], [group({ owner: 'credit-control' })], new Map(), [], now)).toHaveLength(1);
+  });
+
   it('sends nothing on a rerun when nothing changed', () => {
     expect(evaluateAlerts([rule], [group()], firingState(group()), [], now)).toEqual([]);
   });

@@ -7,6 +7,8 @@ export interface FindingGroup {
   ruleId: string;
   title: string;
   domain: string;
+  /** The team owning the reconciliation rule. */
+  owner?: string;
   severity: Severity;
   counts: { new: number; open: number; resolved: number };
   /** Records the rule looked at, for a percentage. */
@@ -122,6 +124,7 @@ export function evaluateAlerts(
     for (const group of groups) {
       if (!matchesRuleId(rule.when.rules, group.ruleId)) continue;
       if (rule.when.domains.length > 0 && !rule.when.domains.includes(group.domain)) continue;
+      if (rule.when.owners.length > 0 && !rule.when.owners.includes(group.owner ?? '')) continue;
       const alertKey = alertKeyOf(rule, group.ruleId);
       seen.add(alertKey);
       const state = states.get(alertKey);

@@ -17,6 +17,8 @@ export const alertRuleSchema = z
         /** Reconciliation rule ids; `*` at the end matches a prefix. Empty = any rule. */
         rules: z.array(z.string().min(1)).default([]),
         domains: z.array(z.string().min(1)).default([]),
+        /** Owning teams of the reconciliation rules (their `owner`). Empty = any team. */
+        owners: z.array(z.string().min(1)).default([]),
         minSeverity: z.enum(SEVERITIES).default('low'),
         newAtLeast: z.number().int().min(0).default(0),
         openAtLeast: z.number().int().min(1).default(1),

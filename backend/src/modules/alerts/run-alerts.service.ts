@@ -28,6 +28,7 @@ export class RunAlertsService {
           ruleId: row.ruleId,
           title: firstSentence(rule.description),
           domain: rule.domain,
+          owner: rule.owner,
           severity: rule.severity,
           counts: { new: row.fresh, open: row.open, resolved: row.resolved },
           recordsChecked: row.checked,
