@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { snapshotColumns } from '../../../backend/src/modules/snapshots/snapshot-row.mapper';
 import type { BenchScenario } from '../bench-scenario';
 import {
   buildBackend,
@@ -25,7 +26,6 @@ const ACCOUNT_FIELDS = [
   'Name',
   'ERP_Customer_Number__c',
   'ParentId',
-  'Legal_Entity__c',
   'BillingStreet',
   'BillingCity',
   'BillingState',
@@ -139,7 +139,8 @@ async function baseline(estate: EstateProcess, ch: ClickHouseClient): Promise<{ 
   });
   const started = performance.now();
   const token = await salesforceToken(estate);
-  const soql = `SELECT ${ACCOUNT_FIELDS.join(', ')} FROM Account`;
+  // The same query the Salesforce connector sends for customers.
+  const soql = `SELECT ${ACCOUNT_FIELDS.join(', ')} FROM Account ORDER BY Id`;
   let url: string | null =
     `${estate.crm.baseUrl}/services/data/v${estate.crm.apiVersion}/query?q=${encodeURIComponent(soql)}`;
   let batch: unknown[] = [];
@@ -172,14 +173,7 @@ async function baseline(estate: EstateProcess, ch: ClickHouseClient): Promise<{ 
 
 /** The limit: the pipeline's own rows, already in memory, inserted with the plain client. */
 async function rawInsert(ch: ClickHouseClient, snapshotId: string): Promise<{ rows: number; rowsPerS: number }> {
-  const columns = (
-    await (
-      await ch.query({
-        query: `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'snapshot_customer' AND default_kind != 'MATERIALIZED' ORDER BY position`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ name: string }>()
-  ).map((c) => c.name);
+  const columns = snapshotColumns('customer');
   const rowsInMemory = await (
     await ch.query({
       query: `SELECT ${columns.join(', ')} FROM snapshot_customer WHERE snapshot_id = '${snapshotId.replace(/[^0-9a-f-]/g, '')}'`,

@@ -44,6 +44,7 @@ export function clickhouseClient(url: string, database?: string): ClickHouseClie
     keep_alive: { enabled: true, idle_socket_ttl: 1000 },
     request_timeout: 600_000,
     compression: { request: false, response: true },
+    clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
   });
 }
 

@@ -1,4 +1,10 @@
+import { loadConnectorsConfig, type ConnectorConfig } from '../../connectors/config/connectors-config';
 import type { Connector } from '../../connectors/connector';
+import { DynamicsConnector } from '../../connectors/dynamics/dynamics.connector';
+import { SalesforceConnector } from '../../connectors/salesforce/salesforce.connector';
+import { SqlDatabaseConnector } from '../../connectors/sql/sql-database.connector';
+import { TrytonConnector } from '../../connectors/tryton/tryton.connector';
+import { WmsConnector } from '../../connectors/wms/wms.connector';
 
 /**
  * How the snapshot pipeline finds a connector instance by id. The connectors package owns the
@@ -29,5 +35,55 @@ export class StaticConnectorResolver implements ConnectorResolver {
     const connector = this.byId.get(connectorId);
     if (!connector) throw new UnknownConnectorError(connectorId);
     return connector;
+  }
+}
+
+type ConnectorConstructor = new (config: ConnectorConfig) => Connector;
+
+/** The connector classes the snapshot pipeline can build from the connectors file, by kind. */
+const CONNECTOR_CLASSES: Partial<Record<ConnectorConfig['kind'], ConnectorConstructor>> = {
+  salesforce: SalesforceConnector,
+  dynamics: DynamicsConnector,
+  tryton: TrytonConnector,
+  wms: WmsConnector,
+  sql: SqlDatabaseConnector,
+};
+
+/**
+ * Connectors from `DRIFTWATCH_CONNECTORS_FILE`, built on first use and kept (they hold connection
+ * pools and tokens). Without the file no connector is known and requests fail with a clear error.
+ */
+export class ConfiguredConnectorResolver implements ConnectorResolver {
+  private configs: Map<string, ConnectorConfig> | undefined;
+  private readonly built = new Map<string, Connector>();
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {}
+
+  get(connectorId: string): Connector {
+    const existing = this.built.get(connectorId);
+    if (existing) return existing;
+    if (!this.file) throw new UnknownConnectorError(connectorId, 'DRIFTWATCH_CONNECTORS_FILE is not set');
+    this.configs ??= new Map(loadConnectorsConfig(this.file, this.env).map((c) => [c.id, c]));
+    const config = this.configs.get(connectorId);
+    if (!config) throw new UnknownConnectorError(connectorId, `it is not in ${this.file}`);
+    const Class = CONNECTOR_CLASSES[config.kind];
+    if (!Class)
+      throw new UnknownConnectorError(connectorId, `snapshots do not support connectors of kind ${config.kind}`);
+    const connector = new Class(config);
+    this.built.set(connectorId, connector);
+    return connector;
+  }
+
+  /** Nest calls this on shutdown (the resolver is a provider). */
+  onModuleDestroy(): Promise<void> {
+    return this.close();
+  }
+
+  async close(): Promise<void> {
+    for (const connector of this.built.values()) await connector.close?.();
+    this.built.clear();
   }
 }

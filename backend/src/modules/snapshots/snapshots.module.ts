@@ -2,7 +2,8 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ProcessRole } from '../../config/env.schema';
 import { runsApi, runsScheduler, runsWorker } from '../../config/process-role';
-import { CONNECTOR_RESOLVER, StaticConnectorResolver } from './snapshot-connectors';
+import { ConfigService } from '../../config/config.service';
+import { CONNECTOR_RESOLVER, ConfiguredConnectorResolver } from './snapshot-connectors';
 import { SnapshotRunEntity } from './snapshot-run.entity';
 import { SnapshotRunnerService } from './snapshot-runner.service';
 import { SnapshotRunsRepository } from './snapshot-runs.repository';
@@ -13,7 +14,7 @@ import { SnapshotsController } from './snapshots.controller';
 import { SnapshotsService } from './snapshots.service';
 
 export interface SnapshotsModuleOptions {
-  /** Provides CONNECTOR_RESOLVER; without it no connector is known and every request is refused. */
+  /** Provides CONNECTOR_RESOLVER; by default connectors come from DRIFTWATCH_CONNECTORS_FILE. */
   connectors?: Provider;
 }
 
@@ -26,7 +27,12 @@ export class SnapshotsModule {
       imports: [TypeOrmModule.forFeature([SnapshotRunEntity])],
       controllers: runsApi(role) ? [SnapshotsController] : [],
       providers: [
-        options.connectors ?? { provide: CONNECTOR_RESOLVER, useValue: new StaticConnectorResolver([]) },
+        options.connectors ?? {
+          provide: CONNECTOR_RESOLVER,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) =>
+            new ConfiguredConnectorResolver(config.get('DRIFTWATCH_CONNECTORS_FILE')),
+        },
         SnapshotRunsRepository,
         SnapshotStoreRepository,
         SnapshotRunnerService,
