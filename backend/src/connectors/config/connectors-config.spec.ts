@@ -75,3 +75,19 @@ describe('connectors config', () => {
     expect(() => parseConnectorsConfig('connectors: [{id: a, kind: sap}]', {})).toThrow(/kind/);
   });
 });
+
+describe('createConnector', () => {
+  it('builds each configured kind, and a connector never prints its secret', async () => {
+    const { createConnector } = await import('../connector-factory');
+    const [crm] = parseConnectorsConfig(yaml, {
+      CRM_HOST: '127.0.0.1:4010',
+      CRM_CLIENT_SECRET: 's3cr3t-value',
+      DW_DATABASE_URL: 'postgres://u:pw@127.0.0.1:1/db',
+    });
+    const connector = createConnector(crm);
+    expect(connector.kind).toBe('salesforce');
+    expect(connector.capabilities.entities).toContain('customer');
+    expect(JSON.stringify((connector as unknown as { config: unknown }).config)).not.toContain('s3cr3t-value');
+    expect(inspect(connector, { depth: 20 })).not.toContain('s3cr3t-value');
+  });
+});
