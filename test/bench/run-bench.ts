@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { BenchResult, BenchScenario } from './bench-scenario';
 import { snapshotScenario } from './scenarios/snapshot.scenario';
 import { reconcile1mScenario, reconcile5mScenario } from './scenarios/reconcile.scenario';
+import { connectorsScenario } from './scenarios/connectors.scenario';
 
-const SCENARIOS: BenchScenario[] = [snapshotScenario, reconcile1mScenario, reconcile5mScenario];
+const SCENARIOS: BenchScenario[] = [snapshotScenario, reconcile1mScenario, reconcile5mScenario, connectorsScenario];
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const seed = Number(process.argv[3] ?? '42');
   const started = Date.now();
   // A fixed epoch makes the estate byte-identical between runs.
-  const estate = await startEstate({ customers, seed, epoch: Date.UTC(2026, 0, 1) });
+  const estate = await startEstate({ customers, seed, epoch: Date.UTC(2026, 0, 1), systems: ['crm'] });
   process.stdout.write(`${JSON.stringify({ crm: estate.crm, startMs: Date.now() - started })}\n`);
   const stop = () => {
     estate.stop().then(
