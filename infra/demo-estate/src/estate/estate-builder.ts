@@ -87,7 +87,7 @@ export function buildEstate(
 
   for (const [object, rows] of Object.entries(crm)) {
     rows.sort(byTime);
-    for (const r of rows) stores.crm.put(object, r.record, r.modifiedAt, false);
+    for (const r of rows) stores.crm.put(object, r.record, r.modifiedAt, false, true);
     rows.length = 0;
   }
   for (const [entity, rows] of Object.entries(erp)) {

@@ -77,10 +77,11 @@ export class SalesforceStore {
   }
 
   /** Writes (journaled) and keeps the external id indexes current. */
-  put(objectName: string, record: SfRecord, modifiedAt: number, journaled = true): void {
+  /** `knownNew`: the initial build, where no earlier version can exist (skips a lookup per row). */
+  put(objectName: string, record: SfRecord, modifiedAt: number, journaled = true, knownNew = false): void {
     const table = this.table(objectName);
     if (!table) throw new Error(`unknown object ${objectName}`);
-    const previous = table.get(record.Id as string)?.record;
+    const previous = knownNew ? undefined : table.get(record.Id as string)?.record;
     if (table === this.accounts) {
       const before = previous?.ERP_Customer_Number__c;
       if (typeof before === 'string') this.byCustomerNumber.get(before.toLowerCase())?.delete(record.Id as string);
