@@ -56,7 +56,6 @@ describe('snapshots of the estate CRM through the Salesforce connector', () => {
 
   afterAll(async () => {
     await app?.close();
-    await connector?.close?.();
     await env?.cleanup();
     await estate?.stop();
   });
