@@ -23,8 +23,13 @@ interface CatalogRow {
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 const FINDING_COLUMN_LIST = join(FINDING_COLUMNS.map((c) => ident(c.name)));
-// A targeted run inlines its keys (up to 10,000) into every source of a rule: far past the 256 KiB default.
-const RULE_QUERY_SETTINGS = { max_query_size: String(16 * 1024 * 1024) };
+// A targeted run inlines its keys (up to 10,000) into every source of a rule: far past the 256 KiB
+// query and 50,000 AST-element defaults.
+const RULE_QUERY_SETTINGS = {
+  max_query_size: String(16 * 1024 * 1024),
+  max_ast_elements: String(2_000_000),
+  max_expanded_ast_elements: String(2_000_000),
+};
 
 function toSnapshot(row: CatalogRow): CatalogSnapshot {
   return {
