@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { raw, sql } from '../../../backend/src/clickhouse/sql';
+import { DataSource } from 'typeorm';
+import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
 import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/snapshot-runner.service';
 import { SnapshotsService } from '../../../backend/src/modules/snapshots/snapshots.service';
 import type { SnapshotProgress } from '../../../backend/src/modules/snapshots/snapshot-progress';
@@ -182,5 +184,23 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
       body: JSON.stringify({ connectorId: LEGACY, entity: 'planet', mode: 'full' }),
     });
     expect(invalid.status).toBe(400);
+  });
+  it('holds each connector to its concurrency limit and frees slots held by a dead worker', async () => {
+    const runs = app.get(SnapshotRunsRepository);
+    const req = { connectorId: 'limited', entity: 'order', mode: 'full', trigger: 'cli', attempt: 1 } as const;
+    const first = await runs.start(req, 1, 60_000);
+    expect(first?.status).toBe('running');
+    expect(await runs.start(req, 1, 60_000)).toBeNull();
+    // A worker that stopped sending heartbeats: its run is failed as stale and the slot is free again.
+    await app
+      .get(DataSource)
+      .query(`UPDATE snapshot_runs SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1`, [first!.id]);
+    const second = await runs.start(req, 1, 60_000);
+    expect(second?.status).toBe('running');
+    expect(await runs.findById(first!.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/heartbeat/),
+    });
+    await runs.finish(second!.id, { status: 'failed', error: 'test' });
   });
 });
