@@ -102,6 +102,8 @@ async function main(): Promise<void> {
     `[estate] serving ${estate.manifest.customers.toLocaleString('en')} customers${values.continuous ? ' with continuous change' : ''}; Ctrl-C to stop\n`,
   );
   const stop = () => {
+    // A process holding a million customers can take long to wind down; never outlive Ctrl-C by much.
+    setTimeout(() => process.exit(0), 5000).unref();
     void estate.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);

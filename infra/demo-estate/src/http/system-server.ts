@@ -133,7 +133,9 @@ export class SystemServer {
     if (!server) return;
     this.server = null;
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
