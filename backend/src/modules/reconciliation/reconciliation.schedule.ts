@@ -30,9 +30,11 @@ export class ReconciliationSchedule implements OnApplicationBootstrap, OnApplica
 
   onApplicationShutdown(): void {
     if (!this.started) return;
+    this.started = false;
+    // @nestjs/schedule may already have stopped and removed every job during its own shutdown.
+    if (!this.registry.doesExist('cron', NAME)) return;
     void this.registry.getCronJob(NAME).stop();
     this.registry.deleteCronJob(NAME);
-    this.started = false;
   }
 
   async tick(slot: Date = new Date()): Promise<void> {
