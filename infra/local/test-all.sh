@@ -26,7 +26,13 @@ if ! bash infra/local/services.sh up; then
 fi
 after=$(bash infra/local/services.sh started)
 started_now=$(comm -13 <(echo "$before" | sort) <(echo "$after" | sort) | tr '\n' ' ')
-cleanup() { [ -n "${started_now// /}" ] && bash infra/local/services.sh down $started_now; }
+tryton_before=$([ -f .local/run/tryton.started ] && echo yes || echo no)
+cleanup() {
+  # The connector tests start a real trytond; stop it if this run started it.
+  [ "$tryton_before" = no ] && bash infra/local/tryton.sh down
+  [ -n "${started_now// /}" ] && bash infra/local/services.sh down $started_now
+  return 0
+}
 trap cleanup EXIT
 
 set -a
