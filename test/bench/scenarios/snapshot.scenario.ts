@@ -157,9 +157,9 @@ async function baseline(estate: EstateProcess, ch: ClickHouseClient): Promise<{ 
     batch = [];
   };
   while (url) {
-    const response = await fetch(url, {
-      headers: { authorization: `Bearer ${token}`, 'sforce-query-options': `batchSize=${PAGE}` },
-    });
+    const init = { headers: { authorization: `Bearer ${token}`, 'sforce-query-options': `batchSize=${PAGE}` } };
+    // A kept-alive socket the server closed while we were inserting fails once; any client retries that.
+    const response = await fetch(url, init).catch(() => fetch(url!, init));
     if (!response.ok) throw new Error(`query page failed: ${response.status} ${await response.text()}`);
     const page = (await response.json()) as { records: unknown[]; done: boolean; nextRecordsUrl?: string };
     for (const record of page.records) batch.push(record);
