@@ -49,6 +49,20 @@ done
 export ESTATE_CRM_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 1))" ESTATE_ERP_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 2))"
 export ESTATE_WMS_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 3))" ESTATE_SUPPORT_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 4))"
 
+# The backend reads the estate through its connectors (demo credentials of the estate).
+export DRIFTWATCH_CONNECTORS_FILE="$ROOT/infra/local/demo-connectors.yaml"
+export CRM_CLIENT_SECRET=crm-demo-secret ERP_CLIENT_SECRET=erp-demo-secret
+export WMS_API_KEY=wms-demo-api-key SUPPORT_API_TOKEN=support-demo-token
+DEMO_SNAPSHOTS="crm:customer crm:credit_profile crm:contact crm:order erp:customer erp:credit_profile erp:order wms:shipment support:customer support:ticket"
+if [ -z "${SNAPSHOT_SCHEDULES:-}" ]; then
+  SNAPSHOT_SCHEDULES=""
+  for s in $DEMO_SNAPSHOTS; do
+    SNAPSHOT_SCHEDULES+="$s:incremental=*/5 * * * *;$s:full=0 */6 * * *;"
+  done
+  export SNAPSHOT_SCHEDULES="${SNAPSHOT_SCHEDULES%;}"
+fi
+export RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS=${RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS:-20000}
+
 DASHBOARD_DIR="$ROOT/frontend/dist" PORT=$PORT DRIFTWATCH_ROLE=all node backend/dist/main.js &
 backend_pid=$!
 pids+=("$backend_pid")
@@ -62,6 +76,14 @@ done
 # A first admin key so the API and dashboard can be used at once. Only its hash is stored: shown here once.
 ADMIN_KEY=$(RUN_MIGRATIONS=false node backend/dist/cli/create-admin-key.js --name "demo-admin-$(date +%Y%m%d-%H%M%S)" \
   2>"$ROOT/.local/create-admin-key.log") || { cat "$ROOT/.local/create-admin-key.log" >&2; exit 1; }
+
+# A first full snapshot of every system now, so findings appear within a minute or two.
+for s in $DEMO_SNAPSHOTS; do
+  curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/snapshots" -H "x-api-key: $ADMIN_KEY" \
+    -H 'content-type: application/json' \
+    -d "{\"connectorId\":\"${s%%:*}\",\"entity\":\"${s#*:}\",\"mode\":\"full\"}" >/dev/null ||
+    echo "[demo] could not enqueue the first $s snapshot" >&2
+done
 
 cat <<MSG
 

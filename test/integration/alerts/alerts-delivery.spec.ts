@@ -146,6 +146,22 @@ describe('alerts to a Slack-compatible receiver over HTTP, state in Postgres', (
     expect(receiver.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
   });
 
+  it('holds deliveries, visibly, when no Slack bot token is configured', async () => {
+    const unconfigured = new AlertsService(
+      repository,
+      new SlackTransport({ botToken: '', apiUrl: 'http://127.0.0.1:1/api/', retries: 0, timeoutMs: 1000 }),
+      { rulesFile: RULES_FILE, dashboardUrl: 'http://127.0.0.1:3000' },
+    );
+    await unconfigured.onModuleInit();
+    await expect(unconfigured.evaluateRun('run-1', [creditGroup(5)], T0)).resolves.toEqual({
+      sent: 0,
+      held: 1,
+      failed: 0,
+    });
+    const held = await dataSource.getRepository(AlertDeliveryEntity).findBy({ status: 'held' });
+    expect(held.map((d) => d.detail)).toEqual(['slack_not_configured']);
+  });
+
   it('redraws the message when someone acknowledges, and stops escalation', async () => {
     await service.evaluateRun('run-1', [creditGroup(5)], T0);
     await service.acknowledge('credit-ops:credit-hold-visible:#credit-ops', 'U123 (ana)', at(5));

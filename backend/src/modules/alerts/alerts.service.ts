@@ -52,8 +52,9 @@ export class AlertsService implements OnModuleInit {
     const outcome: RunAlertOutcome = { sent: 0, held: 0, failed: 0 };
     const errors: string[] = [];
     for (const decision of decisions) {
-      if (decision.heldBecause) {
-        await this.record(decision, runId, 'held', decision.heldBecause, null);
+      const heldBecause = decision.heldBecause ?? (this.slack.configured ? undefined : 'slack_not_configured');
+      if (heldBecause) {
+        await this.record(decision, runId, 'held', heldBecause, null);
         outcome.held += 1;
         continue;
       }

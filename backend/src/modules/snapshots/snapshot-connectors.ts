@@ -1,10 +1,6 @@
 import { loadConnectorsConfig, type ConnectorConfig } from '../../connectors/config/connectors-config';
+import { createConnector } from '../../connectors/connector-factory';
 import type { Connector } from '../../connectors/connector';
-import { DynamicsConnector } from '../../connectors/dynamics/dynamics.connector';
-import { SalesforceConnector } from '../../connectors/salesforce/salesforce.connector';
-import { SqlDatabaseConnector } from '../../connectors/sql/sql-database.connector';
-import { TrytonConnector } from '../../connectors/tryton/tryton.connector';
-import { WmsConnector } from '../../connectors/wms/wms.connector';
 
 /**
  * How the snapshot pipeline finds a connector instance by id. The connectors package owns the
@@ -38,17 +34,6 @@ export class StaticConnectorResolver implements ConnectorResolver {
   }
 }
 
-type ConnectorConstructor = new (config: ConnectorConfig) => Connector;
-
-/** The connector classes the snapshot pipeline can build from the connectors file, by kind. */
-const CONNECTOR_CLASSES: Partial<Record<ConnectorConfig['kind'], ConnectorConstructor>> = {
-  salesforce: SalesforceConnector,
-  dynamics: DynamicsConnector,
-  tryton: TrytonConnector,
-  wms: WmsConnector,
-  sql: SqlDatabaseConnector,
-};
-
 /**
  * Connectors from `DRIFTWATCH_CONNECTORS_FILE`, built on first use and kept (they hold connection
  * pools and tokens). Without the file no connector is known and requests fail with a clear error.
@@ -69,10 +54,7 @@ export class ConfiguredConnectorResolver implements ConnectorResolver {
     this.configs ??= new Map(loadConnectorsConfig(this.file, this.env).map((c) => [c.id, c]));
     const config = this.configs.get(connectorId);
     if (!config) throw new UnknownConnectorError(connectorId, `it is not in ${this.file}`);
-    const Class = CONNECTOR_CLASSES[config.kind];
-    if (!Class)
-      throw new UnknownConnectorError(connectorId, `snapshots do not support connectors of kind ${config.kind}`);
-    const connector = new Class(config);
+    const connector = createConnector(config);
     this.built.set(connectorId, connector);
     return connector;
   }

@@ -31,8 +31,11 @@ export class SlackDeliveryError extends Error {
  */
 export class SlackTransport {
   private readonly client: WebClient;
+  /** Without a bot token there is nowhere to deliver; alerts are evaluated and recorded as held. */
+  readonly configured: boolean;
 
   constructor(options: SlackTransportOptions) {
+    this.configured = options.botToken.length > 0;
     this.client = new WebClient(options.botToken, {
       slackApiUrl: options.apiUrl,
       retryConfig: { retries: options.retries, factor: 2, minTimeout: 200, maxTimeout: 5000 },
