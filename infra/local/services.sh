@@ -2,7 +2,7 @@
 # Installs (apt) and starts ClickHouse, PostgreSQL and Redis on loopback with data under .local/,
 # waits until each answers, and stops only what it started. A service whose *_URL variable is set
 # is used as it is and never started or stopped here.
-#   services.sh up | down [NAME...] | status | env | started
+#   services.sh up | down [NAME...] | status | env | started | apt PKG...
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -165,6 +165,8 @@ case "${1:-}" in
     redis_ping >/dev/null 2>&1 && echo "redis: up" || echo "redis: down"
     ;;
   env) print_env ;;
+  # Debian packages other parts need (chromium for browser tests), installed the same way.
+  apt) shift; apt_install "$@" ;;
   started) for t in clickhouse postgres redis; do started "$t" && echo "$t"; done; true ;;
   *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
 esac

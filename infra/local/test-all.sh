@@ -40,6 +40,9 @@ set -a
 . .local/services.env
 set +a
 
+# Browser tests drive Debian's chromium (playwright cannot download its own browser here).
+bash infra/local/services.sh apt chromium || { echo "0 passed, 1 failed"; exit 1; }
+
 check lint npm run -s lint
 check typecheck npm run -s typecheck
 check build npm run -s build
