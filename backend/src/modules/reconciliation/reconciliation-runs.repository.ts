@@ -82,10 +82,32 @@ const toView = (r: RunRecord): ReconciliationRunView => ({
   durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
 });
 
+// Distinct from the schema-migration lock key.
+const RUN_LOCK_KEY = 74_201_116;
+
 /** Postgres `reconciliation_runs`, plus the read of snapshot run outcomes the flood guard needs. */
 @Injectable()
 export class ReconciliationRunsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `work` holding a Postgres advisory lock, so reconciliation runs never overlap across worker
+   * processes: two overlapping runs would resolve each other's findings.
+   */
+  async withRunLock<T>(work: () => Promise<T>): Promise<T> {
+    const session = this.dataSource.createQueryRunner();
+    await session.connect();
+    try {
+      await session.query('SELECT pg_advisory_lock($1)', [RUN_LOCK_KEY]);
+      try {
+        return await work();
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1)', [RUN_LOCK_KEY]);
+      }
+    } finally {
+      await session.release();
+    }
+  }
 
   async start(run: { trigger: ReconciliationTrigger; scope: unknown; jobId?: string }): Promise<string> {
     const id = randomUUID();

@@ -73,7 +73,12 @@ export class ReconciliationService {
     private readonly config: ConfigService,
   ) {}
 
-  async run(request: RunRequest): Promise<RunSummary> {
+  /** One reconciliation run; runs are serialised across processes (see withRunLock). */
+  run(request: RunRequest): Promise<RunSummary> {
+    return this.runs.withRunLock(() => this.runLocked(request));
+  }
+
+  private async runLocked(request: RunRequest): Promise<RunSummary> {
     const set = this.catalog.load();
     const started = Date.now();
     const runId = await this.runs.start({
