@@ -65,12 +65,18 @@ describe('alerts from real reconciliation runs (ClickHouse + Postgres) to a Slac
   it('posts one message per rule with counts and masked examples, then resolves them in place once fixed', async () => {
     await fx.completeSnapshot('erp', erp);
     await fx.completeSnapshot('crm', crm(true));
+    // The fixture records snapshot runs without row counts; give them the counts the pipeline would.
+    await fx.dataSource.query(
+      `UPDATE snapshot_runs SET rows_written = CASE connector_id WHEN 'erp' THEN 200 ELSE 190 END`,
+    );
     const first = await fx.service.run({ trigger: 'api' });
     const outcome = await runAlerts.evaluate(first.runId);
     expect(outcome).toEqual({ sent: 2, held: 0, failed: 0 });
     const posts = receiver.calls.filter((c) => c.method === 'chat.postMessage');
     expect(posts).toHaveLength(2);
     expect(posts.every((c) => c.args.channel === '#integration-eng' && c.problems.length === 0)).toBe(true);
+    // 10 of 200 customers missing in the CRM: 5% of records affected.
+    expect(JSON.stringify(posts.map((c) => c.args.blocks))).toContain('*Records affected*\\n5.00%');
     expect(posts.map((c) => String(c.args.text)).sort()).toEqual(
       [expect.stringMatching(/: 10 open, 10 new$/), expect.stringMatching(/: 3 open, 3 new$/)].sort(),
     );

@@ -7,7 +7,6 @@ export interface FindingGroupRow {
   open: number;
   fresh: number;
   resolved: number;
-  checked: number;
 }
 
 export interface FindingExampleRow {
@@ -38,14 +37,11 @@ export class FindingGroupsRepository {
     );
     const run = runs[0];
     if (!run) return null;
-    const rows = await this.dataSource.query<
-      Array<{ rule_id: string; open: string; fresh: string; resolved: string; checked: string | null }>
-    >(
+    const rows = await this.dataSource.query<Array<{ rule_id: string; open: string; fresh: string; resolved: string }>>(
       `SELECT r.rule_id,
               count(f.id) FILTER (WHERE f.status IN ('new', 'open', 'reopened')) AS open,
               count(f.id) FILTER (WHERE f.status IN ('new', 'reopened') AND f.last_run_id = $1) AS fresh,
-              count(f.id) FILTER (WHERE f.status = 'resolved' AND f.resolved_at >= $2) AS resolved,
-              (SELECT (rule_counts -> r.rule_id ->> 'checked') FROM reconciliation_runs WHERE id = $1) AS checked
+              count(f.id) FILTER (WHERE f.status = 'resolved' AND f.resolved_at >= $2) AS resolved
          FROM unnest($3::text[]) AS r(rule_id)
          LEFT JOIN findings f ON f.rule_id = r.rule_id
         GROUP BY r.rule_id`,
@@ -56,8 +52,22 @@ export class FindingGroupsRepository {
       open: Number(r.open),
       fresh: Number(r.fresh),
       resolved: Number(r.resolved),
-      checked: Number(r.checked ?? 0),
     }));
+  }
+
+  /**
+   * Records per entity as of the latest complete full snapshots (the largest system's count): the
+   * denominator of "percentage of records affected".
+   */
+  async recordsByEntity(): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<Array<{ entity: string; records: string }>>(
+      `SELECT entity, max(rows_written) AS records FROM (
+         SELECT DISTINCT ON (connector_id, entity) entity, rows_written
+           FROM snapshot_runs WHERE status = 'complete' AND mode = 'full'
+          ORDER BY connector_id, entity, finished_at DESC
+       ) latest GROUP BY entity`,
+    );
+    return new Map(rows.map((r) => [r.entity, Number(r.records)]));
   }
 
   async examples(ruleIds: string[]): Promise<FindingExampleRow[]> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { ruleEntity } from '../reconciliation/rule-scope';
 import type { FindingGroup } from './alert-evaluator';
 import { AlertsService, type RunAlertOutcome } from './alerts.service';
 import { FindingGroupsRepository } from './finding-groups.repository';
@@ -20,6 +21,7 @@ export class RunAlertsService {
     if (!rows) return { skipped: `run ${runId} is not a complete reconciliation run` };
     const rules = new Map(this.catalog.load().rules.map((r) => [r.id, r]));
     const examples = await this.findings.examples(rows.filter((r) => r.open > 0).map((r) => r.ruleId));
+    const records = await this.findings.recordsByEntity();
     const groups: FindingGroup[] = rows.flatMap((row) => {
       const rule = rules.get(row.ruleId);
       if (!rule) return [];
@@ -31,7 +33,7 @@ export class RunAlertsService {
           owner: rule.owner,
           severity: rule.severity,
           counts: { new: row.fresh, open: row.open, resolved: row.resolved },
-          recordsChecked: row.checked,
+          recordsChecked: records.get(ruleEntity(rule) ?? '') ?? 0,
           examples: examples
             .filter((e) => e.ruleId === row.ruleId)
             .map((e) => ({
