@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { Secret } from './config/secret';
 import { ConnectorConfigError } from './connector.errors';
 import type { ConnectorConfig } from './config/connectors-config';
+import type { ConnectorDeps } from './connector-factory';
+import type { ConnectorMetrics } from './connector-metrics';
+import type { HttpClientOptions } from './http/http-client';
 
 export const secretSetting = z.custom<Secret>((v) => v instanceof Secret, {
   message: 'must be a reference like ${env:NAME}, not an inline value',
@@ -18,4 +21,22 @@ export function parseSettings<T extends z.ZodType>(config: ConnectorConfig, sche
 export function requireBaseUrl(config: ConnectorConfig): string {
   if (!config.baseUrl) throw new ConnectorConfigError(`connector ${config.id} (${config.kind}): baseUrl is required`);
   return config.baseUrl;
+}
+
+/** The HttpClient options every HTTP connector takes from its config; each adds its own auth. */
+export function connectorHttpOptions(
+  config: ConnectorConfig,
+  deps: ConnectorDeps,
+  metrics: ConnectorMetrics,
+): Omit<HttpClientOptions, 'auth'> {
+  return {
+    connectorId: config.id,
+    baseUrl: requireBaseUrl(config),
+    timeoutMs: config.timeoutMs,
+    retry: config.retry,
+    rateLimit: config.rateLimit,
+    breaker: config.breaker,
+    metrics,
+    fetch: deps.fetch,
+  };
 }

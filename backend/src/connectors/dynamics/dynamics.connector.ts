@@ -12,7 +12,7 @@ import type {
 } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
-import { parseSettings, requireBaseUrl } from '../connector-settings';
+import { connectorHttpOptions, parseSettings } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { OAuth2ClientCredentials } from '../http/auth';
 import { HttpClient } from '../http/http-client';
@@ -67,20 +67,13 @@ export class DynamicsConnector implements Connector {
     this.company = parseSettings(config, settingsSchema).company;
     this.metrics = deps.metrics ?? connectorMetrics();
     this.http = new HttpClient({
-      connectorId: config.id,
-      baseUrl: requireBaseUrl(config),
+      ...connectorHttpOptions(config, deps, this.metrics),
       auth: new OAuth2ClientCredentials({
         tokenUrl: config.auth.tokenUrl,
         clientId: config.auth.clientId,
         clientSecret: config.auth.clientSecret,
         scope: config.auth.scope,
       }),
-      timeoutMs: config.timeoutMs,
-      retry: config.retry,
-      rateLimit: config.rateLimit,
-      breaker: config.breaker,
-      metrics: this.metrics,
-      fetch: deps.fetch,
     });
     this.mapping = mergeMapping(DYNAMICS_MAPPING, config.mapping);
   }

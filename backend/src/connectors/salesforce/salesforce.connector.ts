@@ -11,7 +11,7 @@ import type {
 } from '../connector';
 import { ConnectorConfigError, ConnectorHttpError } from '../connector.errors';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
-import { requireBaseUrl } from '../connector-settings';
+import { connectorHttpOptions } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { OAuth2ClientCredentials } from '../http/auth';
 import { HttpClient, type HttpResponse } from '../http/http-client';
@@ -79,15 +79,8 @@ export class SalesforceConnector implements Connector {
     });
     this.metrics = deps.metrics ?? connectorMetrics();
     this.http = new HttpClient({
-      connectorId: config.id,
-      baseUrl: requireBaseUrl(config),
+      ...connectorHttpOptions(config, deps, this.metrics),
       auth,
-      timeoutMs: config.timeoutMs,
-      retry: config.retry,
-      rateLimit: config.rateLimit,
-      breaker: config.breaker,
-      metrics: this.metrics,
-      fetch: deps.fetch,
       isThrottled: (r) => r.status === 403 && r.text.includes('REQUEST_LIMIT_EXCEEDED'),
     });
     this.mapping = mergeMapping(SALESFORCE_MAPPING, config.mapping);

@@ -11,7 +11,7 @@ import type {
 } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
-import { requireBaseUrl } from '../connector-settings';
+import { connectorHttpOptions } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { StaticHeaderAuth } from '../http/auth';
 import { HttpClient } from '../http/http-client';
@@ -71,18 +71,11 @@ export class SupportDeskConnector implements Connector {
     }
     this.metrics = deps.metrics ?? connectorMetrics();
     this.http = new HttpClient({
-      connectorId: config.id,
-      baseUrl: requireBaseUrl(config),
+      ...connectorHttpOptions(config, deps, this.metrics),
       auth:
         credentials.type === 'basic'
           ? StaticHeaderAuth.basic(credentials.username, credentials.password)
           : StaticHeaderAuth.bearer(credentials.token),
-      timeoutMs: config.timeoutMs,
-      retry: config.retry,
-      rateLimit: config.rateLimit,
-      breaker: config.breaker,
-      metrics: this.metrics,
-      fetch: deps.fetch,
     });
     this.mapping = mergeMapping(SUPPORT_DESK_MAPPING, config.mapping);
   }

@@ -11,7 +11,7 @@ import type {
   RecordChange,
 } from '../connector';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
-import { parseSettings, requireBaseUrl, secretSetting } from '../connector-settings';
+import { connectorHttpOptions, parseSettings, requireBaseUrl, secretSetting } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { HttpClient } from '../http/http-client';
 import { planApply } from '../mapping/apply-plan';
@@ -96,16 +96,11 @@ export class TrytonConnector implements Connector {
     this.metrics = deps.metrics ?? connectorMetrics();
     const auth = new TrytonSessionAuth(baseUrl, this.settings.database, this.settings.username, this.settings.password);
     const http = new HttpClient({
-      connectorId: config.id,
+      ...connectorHttpOptions(config, deps, this.metrics),
       baseUrl,
       auth,
-      timeoutMs: config.timeoutMs,
-      retry: config.retry,
       // SQLite-backed Tryton takes one writer at a time: keep calls serial.
       rateLimit: { maxConcurrent: 1, ...config.rateLimit },
-      breaker: config.breaker,
-      metrics: this.metrics,
-      fetch: deps.fetch,
     });
     this.rpc = new TrytonRpcClient(http, this.settings.database);
     this.mapping = mergeMapping(TRYTON_MAPPING, config.mapping);

@@ -11,7 +11,7 @@ import type {
 } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
-import { requireBaseUrl } from '../connector-settings';
+import { connectorHttpOptions } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { StaticHeaderAuth } from '../http/auth';
 import { HttpClient } from '../http/http-client';
@@ -61,17 +61,7 @@ export class WmsConnector implements Connector {
         ? StaticHeaderAuth.bearer(credentials.token)
         : new StaticHeaderAuth(credentials.header, () => credentials.key.reveal());
     this.metrics = deps.metrics ?? connectorMetrics();
-    this.http = new HttpClient({
-      connectorId: config.id,
-      baseUrl: requireBaseUrl(config),
-      auth,
-      timeoutMs: config.timeoutMs,
-      retry: config.retry,
-      rateLimit: config.rateLimit,
-      breaker: config.breaker,
-      metrics: this.metrics,
-      fetch: deps.fetch,
-    });
+    this.http = new HttpClient({ ...connectorHttpOptions(config, deps, this.metrics), auth });
     this.mapping = mergeMapping(WMS_MAPPING, config.mapping);
   }
 
