@@ -23,4 +23,26 @@ describe('parseEnv', () => {
   it('refuses a database name that is not an identifier', () => {
     expect(() => parseEnv({ CLICKHOUSE_DATABASE: 'x; DROP TABLE y' })).toThrow(/CLICKHOUSE_DATABASE/);
   });
+
+  it('reads ClickHouse cluster settings and refuses inconsistent ones', () => {
+    const env = parseEnv({
+      CLICKHOUSE_CLUSTER: 'driftwatch',
+      CLICKHOUSE_SHARD_URLS: 'http://127.0.0.1:18123, http://127.0.0.1:18124',
+    });
+    expect(env.CLICKHOUSE_SHARD_URLS).toEqual(['http://127.0.0.1:18123', 'http://127.0.0.1:18124']);
+    expect(env.CLICKHOUSE_CLUSTER_DDL).toBe('per_shard');
+    expect(env.CLICKHOUSE_REPLICATED).toBe(false);
+    expect(parseEnv({}).CLICKHOUSE_CLUSTER).toBe('');
+    expect(() => parseEnv({ CLICKHOUSE_CLUSTER: 'driftwatch' })).toThrow(/CLICKHOUSE_SHARD_URLS/);
+    expect(() => parseEnv({ CLICKHOUSE_REPLICATED: 'true' })).toThrow(
+      /CLICKHOUSE_REPLICATED: needs CLICKHOUSE_CLUSTER/,
+    );
+    expect(() =>
+      parseEnv({ CLICKHOUSE_CLUSTER: 'c', CLICKHOUSE_SHARD_URLS: 'http://a:8123', CLICKHOUSE_REPLICATED: 'true' }),
+    ).toThrow(/CLICKHOUSE_CLUSTER_DDL/);
+    expect(() => parseEnv({ CLICKHOUSE_CLUSTER: 'c', CLICKHOUSE_SHARD_URLS: 'ftp://a' })).toThrow(
+      /CLICKHOUSE_SHARD_URLS/,
+    );
+    expect(() => parseEnv({ CLICKHOUSE_CLUSTER: "c'; DROP" })).toThrow(/CLICKHOUSE_CLUSTER/);
+  });
 });

@@ -29,6 +29,35 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
     .default('driftwatch'),
+  // ClickHouse cluster mode (docs/clickhouse-cluster.md). Empty CLICKHOUSE_CLUSTER: one server.
+  /** Cluster name from the servers' remote_servers; the schema becomes Distributed over `<table>_local`. */
+  CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^([A-Za-z_][A-Za-z0-9_]*)?$/, 'must be a plain identifier (the remote_servers cluster name)')
+    .default(''),
+  /** One HTTP URL per shard, in the cluster's shard order: per-shard DDL and shard-local reconciliation. */
+  CLICKHOUSE_SHARD_URLS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url(['http:', 'https:']))),
+  /** `per_shard`: the runner sends DDL to every shard URL (no keeper needed); `on_cluster`: ON CLUSTER (needs a keeper). */
+  CLICKHOUSE_CLUSTER_DDL: z.enum(['per_shard', 'on_cluster']).default('per_shard'),
+  /** Replicated* engines with {shard}/{replica} macros; needs a keeper and CLICKHOUSE_CLUSTER_DDL=on_cluster. */
+  CLICKHOUSE_REPLICATED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Keeper path of each replicated table; {database} and {table} are filled in by Driftwatch. */
+  CLICKHOUSE_REPLICATION_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_{}/.-]*$/, 'must be an absolute keeper path of letters, digits, _ . - / and {macros}')
+    .default('/clickhouse/tables/{shard}/{database}/{table}'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:15432/driftwatch'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:16379'),
   DASHBOARD_DIR: z.string().optional(),
@@ -108,9 +137,32 @@ export class InvalidConfigError extends Error {
   }
 }
 
+/** Rules that tie several variables together (kept out of envSchema so it stays a plain object). */
+function crossFieldProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.CLICKHOUSE_CLUSTER === '') {
+    if (env.CLICKHOUSE_REPLICATED) problems.push('CLICKHOUSE_REPLICATED: needs CLICKHOUSE_CLUSTER');
+    if (env.CLICKHOUSE_SHARD_URLS.length > 0) problems.push('CLICKHOUSE_SHARD_URLS: needs CLICKHOUSE_CLUSTER');
+    return problems;
+  }
+  if (env.CLICKHOUSE_SHARD_URLS.length === 0) {
+    problems.push('CLICKHOUSE_SHARD_URLS: required with CLICKHOUSE_CLUSTER (one HTTP URL per shard)');
+  }
+  if (env.CLICKHOUSE_REPLICATED && env.CLICKHOUSE_CLUSTER_DDL !== 'on_cluster') {
+    problems.push(
+      'CLICKHOUSE_CLUSTER_DDL: must be on_cluster when CLICKHOUSE_REPLICATED=true (replicas need a keeper)',
+    );
+  }
+  return problems;
+}
+
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(source);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = crossFieldProblems(result.data);
+    if (problems.length > 0) throw new InvalidConfigError(problems);
+    return result.data;
+  }
   throw new InvalidConfigError(
     result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
   );
