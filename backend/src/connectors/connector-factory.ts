@@ -1,3 +1,4 @@
+import type { ApplyLedger } from './apply-ledger';
 import type { ConnectorConfig, ConnectorKind } from './config/connectors-config';
 import type { Connector } from './connector';
 import type { ConnectorMetrics } from './connector-metrics';
@@ -12,6 +13,8 @@ import { WmsConnector } from './wms/wms.connector';
 export interface ConnectorDeps {
   fetch?: typeof fetch;
   metrics?: ConnectorMetrics;
+  /** Where applied idempotency keys are remembered (default: the process-memory ledger). */
+  applyLedger?: ApplyLedger;
 }
 
 const FACTORIES: { [K in ConnectorKind]: (config: ConnectorConfig, deps: ConnectorDeps) => Connector } = {

@@ -6,7 +6,7 @@ import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support
 
 const PAGE = 50;
 
-function dynamicsConnector(estate: RunningEstate) {
+function dynamicsConnector(estate: RunningEstate, settings: Record<string, unknown> = {}) {
   return new DynamicsConnector({
     id: 'erp',
     kind: 'dynamics',
@@ -21,16 +21,17 @@ function dynamicsConnector(estate: RunningEstate) {
     pageSize: PAGE,
     timeoutMs: 10_000,
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
-    settings: { company: estate.erp.defaultCompany },
+    settings,
   });
 }
 
-function customersOf(estate: RunningEstate): number {
-  let n = 0;
-  for (const row of estate.stores.erp.table('CustomersV3').rowsInOrder()) {
-    if (row.record.dataAreaId === estate.erp.defaultCompany) n++;
+/** The estate's admin key of a customer account: `<dataAreaId>|<account>`. */
+function erpKeyOf(estate: RunningEstate, entity: string, account: string): string {
+  for (const row of estate.stores.erp.table(entity).rowsInOrder()) {
+    const r = row.record;
+    if (r.CustomerAccount === account) return `${String(r.dataAreaId)}|${account}`;
   }
-  return n;
+  throw new Error(`no ${entity} ${account}`);
 }
 
 describeConnectorContract(
@@ -39,15 +40,15 @@ describeConnectorContract(
   async () => {
     const estate = await startSmallEstate(450);
     const connector = dynamicsConnector(estate);
-    const company = estate.erp.defaultCompany;
     return {
       connector,
       entity: 'customer',
-      seeded: customersOf(estate),
+      // Every legal entity: the connector reads cross-company.
+      seeded: estate.stores.erp.table('CustomersV3').size,
       pageSize: PAGE,
       async touch(key, field, value) {
         if (field !== 'legalName') throw new Error(`touch ${field}`);
-        await mutate(estate, 'erp', 'CustomersV3', `${company}|${key}`, { OrganizationName: value });
+        await mutate(estate, 'erp', 'CustomersV3', erpKeyOf(estate, 'CustomersV3', key), { OrganizationName: value });
       },
       writable: { field: 'legalName', value: (n) => `Renamed Customer ${n} Inc` },
       faults: {
@@ -97,9 +98,15 @@ describe('Dynamics connector specifics', () => {
     const racingFetch: typeof fetch = async (input, init) => {
       if (init?.method === 'PATCH' && !raced) {
         raced = true;
-        await mutate(estate, 'erp', 'CustomerCreditLimits', `${estate.erp.defaultCompany}|${target.sourceKey}`, {
-          CreditLimit: 1,
-        });
+        await mutate(
+          estate,
+          'erp',
+          'CustomerCreditLimits',
+          erpKeyOf(estate, 'CustomerCreditLimits', target.sourceKey),
+          {
+            CreditLimit: 1,
+          },
+        );
       }
       return fetch(input, init);
     };
@@ -134,9 +141,55 @@ describe('Dynamics connector specifics', () => {
     expect(result).toEqual({ outcome: 'applied' });
     const raw = (await (
       await fetch(
-        `${estate.erp.baseUrl}/__admin/record?entity=CustomerCreditLimits&key=${estate.erp.defaultCompany}|${target.sourceKey}`,
+        `${estate.erp.baseUrl}/__admin/record?entity=CustomerCreditLimits&key=${erpKeyOf(estate, 'CustomerCreditLimits', target.sourceKey)}`,
       )
     ).json()) as Record<string, unknown>;
     expect(JSON.stringify(raw)).toContain('"CreditHold":"Yes"');
+  });
+
+  it('extracts every legal entity by default, or only the configured companies', async () => {
+    const all = await collect(dynamicsConnector(estate).extract('customer', { mode: 'full' }));
+    const table = estate.stores.erp.table('CustomersV3');
+    expect(all.records).toHaveLength(table.size);
+    expect(all.batches[0].total).toBe(table.size);
+    const expected = (companies: string[]) =>
+      [...table.rowsInOrder()].filter((r) => companies.includes(String(r.record.dataAreaId))).length;
+    const two = await collect(
+      dynamicsConnector(estate, { companies: ['GBSI', 'demf'] }).extract('customer', { mode: 'full' }),
+    );
+    expect(two.records).toHaveLength(expected(['gbsi', 'demf']));
+    expect(two.batches[0].total).toBe(expected(['gbsi', 'demf']));
+    const legacy = await collect(dynamicsConnector(estate, { company: 'usmf' }).extract('customer', { mode: 'full' }));
+    expect(legacy.records).toHaveLength(expected(['usmf']));
+    expect(() => dynamicsConnector(estate, { company: 'usmf', companies: ['usmf'] })).toThrow(/companies or company/);
+  });
+
+  it('writes a customer of a non-default legal entity through its full key', async () => {
+    const connector = dynamicsConnector(estate);
+    const row = [...estate.stores.erp.table('CustomersV3').rowsInOrder()].find((r) => r.record.dataAreaId === 'frrt')!;
+    const account = String(row.record.CustomerAccount);
+    const result = await connector.apply(
+      {
+        entity: 'customer',
+        sourceKey: account,
+        changes: [{ field: 'legalName', expectedOld: row.record.OrganizationName, newValue: 'Cross Company SAS' }],
+      },
+      'cross-company-1',
+    );
+    expect(result).toEqual({ outcome: 'applied' });
+    expect(estate.stores.erp.table('CustomersV3').get(`frrt|${account.toLowerCase()}`)!.record.OrganizationName).toBe(
+      'Cross Company SAS',
+    );
+    // A connector limited to other companies does not see it, so cannot write it.
+    const limited = dynamicsConnector(estate, { companies: ['usmf'] });
+    const refused = await limited.apply(
+      {
+        entity: 'customer',
+        sourceKey: account,
+        changes: [{ field: 'legalName', expectedOld: 'Cross Company SAS', newValue: 'Elsewhere SAS' }],
+      },
+      'cross-company-2',
+    );
+    expect(refused.outcome).toBe('rejected');
   });
 });

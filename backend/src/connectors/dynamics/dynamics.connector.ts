@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
@@ -11,6 +12,7 @@ import type {
   RecordChange,
 } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
+import type { ConnectorDeps } from '../connector-factory';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
 import { connectorHttpOptions, parseSettings } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
@@ -20,7 +22,15 @@ import { planApply } from '../mapping/apply-plan';
 import { EntityMapper, mergeMapping, type ConnectorMapping } from '../mapping/entity-mapping';
 import { DYNAMICS_ENTITY_SET, DYNAMICS_MAPPING, canonicalOrderStatus } from './dynamics.mapping';
 
-const settingsSchema = z.object({ company: z.string().min(1).default('usmf') }).strict();
+const settingsSchema = z
+  .object({
+    /** Legal entities (dataAreaId) to read and write; absent: every company the app registration may access. */
+    companies: z.array(z.string().min(1).max(4)).min(1).optional(),
+    /** One legal entity (older configurations): the same as `companies: [company]`. */
+    company: z.string().min(1).max(4).optional(),
+  })
+  .strict()
+  .refine((s) => !(s.companies && s.company), { message: 'set companies or company, not both' });
 
 type DynEntity = keyof typeof DYNAMICS_ENTITY_SET;
 const isDynEntity = (e: EntityKind): e is DynEntity => e in DYNAMICS_ENTITY_SET;
@@ -32,17 +42,27 @@ interface ODataPage {
 }
 interface DynCursor extends Record<string, unknown> {
   lastKey: string | null;
+  lastCompany?: string | null;
   since: string | null;
 }
 
 const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const odataDateTime = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** F&O answers only the caller's default company unless a request says `cross-company=true`. */
+const CROSS_COMPANY = { 'cross-company': 'true' } as const;
 
 /**
  * Dynamics 365 Finance & Operations over OData v4: customers, credit limits, sales order headers of
- * one legal entity. Pages follow `@odata.nextLink`; the resume cursor is the last key (keyset), so it
- * survives server restarts and `$skip` shifts. Writes PATCH with `If-Match` on the ETag read just
- * before: a record edited in between answers 412, reported as a conflict.
+ * every legal entity (or the configured `companies`): every request says `cross-company=true`, as F&O
+ * otherwise answers only the app user's default company. Pages follow `@odata.nextLink`; the resume
+ * cursor is the last (key, dataAreaId) (keyset), so it survives server restarts and `$skip` shifts.
+ *
+ * Source keys stay the entity's own number (CustomerAccount, SalesOrderNumber): they are what the
+ * other systems hold, and F&O number sequences are usually shared across legal entities. A write
+ * first finds the record's company with a cross-company read, then PATCHes the full key
+ * `(dataAreaId=…,CustomerAccount=…)` with `If-Match` on that read's `@odata.etag`: an edit in between
+ * answers 412, reported as a conflict. A number present in two companies is refused as ambiguous
+ * rather than written to either.
  */
 export class DynamicsConnector implements Connector {
   readonly kind = 'dynamics';
@@ -55,16 +75,21 @@ export class DynamicsConnector implements Connector {
   private readonly http: HttpClient;
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
-  private readonly company: string;
+  /** Lower-case dataAreaIds to restrict to; null for every company. */
+  readonly companies: string[] | null;
+  private readonly idempotency: IdempotentApplier;
 
   constructor(
     readonly config: ConnectorConfig,
-    deps: { fetch?: typeof fetch; metrics?: ConnectorMetrics } = {},
+    deps: ConnectorDeps = {},
   ) {
     if (config.auth.type !== 'oauth2-client-credentials') {
       throw new ConnectorConfigError(`connector ${config.id} (dynamics): auth must be oauth2-client-credentials`);
     }
-    this.company = parseSettings(config, settingsSchema).company;
+    const settings = parseSettings(config, settingsSchema);
+    const companies = settings.companies ?? (settings.company ? [settings.company] : null);
+    this.companies = companies ? [...new Set(companies.map((c) => c.toLowerCase()))] : null;
+    this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
     this.metrics = deps.metrics ?? connectorMetrics();
     this.http = new HttpClient({
       ...connectorHttpOptions(config, deps, this.metrics),
@@ -89,9 +114,15 @@ export class DynamicsConnector implements Connector {
     return new EntityMapper(entity, this.id, mapping);
   }
 
-  private entityUrl(entity: DynEntity, key: string): string {
+  private entityUrl(entity: DynEntity, company: string, key: string): string {
     const keyField = this.mapping[entity]!.key;
-    return `/data/${DYNAMICS_ENTITY_SET[entity]}(dataAreaId=${odataString(this.company)},${keyField}=${odataString(key)})`;
+    return `/data/${DYNAMICS_ENTITY_SET[entity]}(dataAreaId=${odataString(company)},${keyField}=${odataString(key)})`;
+  }
+
+  /** `(dataAreaId eq 'a' or dataAreaId eq 'b')` for configured companies, null for all. */
+  private companyFilter(): string | null {
+    if (!this.companies) return null;
+    return `(${this.companies.map((c) => `dataAreaId eq ${odataString(c)}`).join(' or ')})`;
   }
 
   async *extract<E extends EntityKind>(entity: E, options: ExtractOptions): AsyncIterable<ExtractBatch<E>> {
@@ -103,14 +134,25 @@ export class DynamicsConnector implements Connector {
       ? decodeCursor<DynCursor>(this.id, entity, options.cursor)
       : { lastKey: null, since: options.mode === 'incremental' && options.since ? odataDateTime(options.since) : null };
     const filters: string[] = [];
+    const companies = this.companyFilter();
+    if (companies) filters.push(companies);
     if (state.since) filters.push(`${stamp} ge ${state.since}`);
     if (options.keys) {
       filters.push(`(${options.keys.map((k) => `${keyField} eq ${odataString(k)}`).join(' or ') || 'false'})`);
     }
-    if (state.lastKey !== null) filters.push(`${keyField} gt ${odataString(state.lastKey)}`);
+    if (state.lastKey !== null) {
+      const last = odataString(state.lastKey);
+      // Cursors from before cross-company reads carry no company: resume after the key.
+      filters.push(
+        typeof state.lastCompany === 'string'
+          ? `(${keyField} gt ${last} or (${keyField} eq ${last} and dataAreaId gt ${odataString(state.lastCompany)}))`
+          : `${keyField} gt ${last}`,
+      );
+    }
     let path: string | null = `/data/${DYNAMICS_ENTITY_SET[entity]}`;
     let query: Record<string, string> | undefined = {
-      $orderby: keyField,
+      ...CROSS_COMPANY,
+      $orderby: `${keyField},dataAreaId`,
       ...(filters.length ? { $filter: filters.join(' and ') } : {}),
       ...(options.cursor ? {} : { $count: 'true' }),
     };
@@ -125,9 +167,12 @@ export class DynamicsConnector implements Connector {
       });
       const page = response.body as ODataPage;
       total ??= page['@odata.count'];
-      const rows = (page.value ?? []).filter((r) => !r.dataAreaId || r.dataAreaId === this.company);
-      const last = rows.at(-1)?.[keyField];
-      if (typeof last === 'string') state.lastKey = last;
+      const rows = page.value ?? [];
+      const last = rows.at(-1);
+      if (typeof last?.[keyField] === 'string') {
+        state.lastKey = last[keyField];
+        state.lastCompany = typeof last.dataAreaId === 'string' ? last.dataAreaId.toLowerCase() : null;
+      }
       path = page['@odata.nextLink'] ?? null;
       query = undefined;
       const mapped = mapPage(mapper, entity === 'order' ? rows.map(withCanonicalStatus) : rows, this.metrics);
@@ -148,23 +193,49 @@ export class DynamicsConnector implements Connector {
     return records;
   }
 
-  async apply(change: RecordChange, _idempotencyKey: string): Promise<ApplyResult> {
+  apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
+    return this.idempotency.apply(change, idempotencyKey, () => this.applyConditionally(change));
+  }
+
+  /** The record's rows in every configured company (one, unless its number is reused across companies). */
+  private async locate(entity: DynEntity, key: string): Promise<Row[]> {
+    const keyField = this.mapping[entity]!.key;
+    const companies = this.companyFilter();
+    const response = await this.http.request({
+      method: 'GET',
+      path: `/data/${DYNAMICS_ENTITY_SET[entity]}`,
+      query: {
+        ...CROSS_COMPANY,
+        $filter: [`${keyField} eq ${odataString(key)}`, ...(companies ? [companies] : [])].join(' and '),
+      },
+    });
+    return (response.body as ODataPage).value ?? [];
+  }
+
+  private async applyConditionally(change: RecordChange): Promise<ApplyResult> {
     if (!isDynEntity(change.entity) || !this.capabilities.writableEntities.includes(change.entity)) {
       return { outcome: 'rejected', reason: `entity ${change.entity} is not writable in Dynamics` };
     }
     const mapper = this.mapper(change.entity);
-    const url = this.entityUrl(change.entity, change.sourceKey);
-    const current = await this.http.request({ method: 'GET', path: url, accept: [404] });
-    const mapped = current.status === 404 ? undefined : mapper.map(current.body);
+    const rows = await this.locate(change.entity, change.sourceKey);
+    if (rows.length > 1) {
+      const where = rows.map((r) => String(r.dataAreaId)).join(', ');
+      return { outcome: 'rejected', reason: `${change.sourceKey} exists in several legal entities (${where})` };
+    }
+    const row = rows[0];
+    const mapped = row ? mapper.map(row) : undefined;
     if (mapped && 'reject' in mapped)
       return { outcome: 'rejected', reason: `current record unreadable: ${mapped.reject.reason}` };
     const plan = planApply(mapper, change, mapped?.record);
     if (plan.kind === 'done') return plan.result;
-    const etag = current.headers.get('etag') ?? (current.body as Row)['@odata.etag'];
+    const etag = row['@odata.etag'];
+    const company = row.dataAreaId;
     if (typeof etag !== 'string') return { outcome: 'rejected', reason: 'Dynamics sent no ETag to write against' };
+    if (typeof company !== 'string') return { outcome: 'rejected', reason: 'Dynamics sent no dataAreaId' };
     const written = await this.http.request({
       method: 'PATCH',
-      path: url,
+      path: this.entityUrl(change.entity, company, change.sourceKey),
+      query: CROSS_COMPANY,
       json: plan.sourceValues,
       headers: { 'if-match': etag },
       // With If-Match, sending the same PATCH again cannot overwrite a newer edit: it answers 412.
@@ -187,7 +258,7 @@ export class DynamicsConnector implements Connector {
       await this.http.request({
         method: 'GET',
         path: '/data/CustomersV3',
-        query: { $top: '1', $select: 'CustomerAccount' },
+        query: { ...CROSS_COMPANY, $top: '1', $select: 'CustomerAccount' },
       });
       return { up: true, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {

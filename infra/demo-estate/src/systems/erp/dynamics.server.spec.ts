@@ -100,6 +100,37 @@ describe('ERP (Dynamics 365 F&O OData subset) over HTTP', () => {
     expect(body['@odata.nextLink']).toContain('%24skip=100');
   });
 
+  it('counts the whole filtered collection whatever $top says, per company or across companies', async () => {
+    const all = await (await get('/data/CustomersV3?cross-company=true&$count=true&$top=1')).json();
+    expect(all.value).toHaveLength(1);
+    expect(all['@odata.count']).toBe(estate.stores.erp.table('CustomersV3').size);
+    const usmf = await (await get('/data/CustomersV3?$count=true&$top=1')).json();
+    const gbsi = await (
+      await get("/data/CustomersV3?cross-company=true&$filter=dataAreaId eq 'gbsi'&$count=true&$top=1")
+    ).json();
+    expect(usmf['@odata.count']).toBeLessThan(all['@odata.count']);
+    expect(gbsi.value[0].dataAreaId).toBe('gbsi');
+    expect(usmf['@odata.count'] + gbsi['@odata.count']).toBeLessThanOrEqual(all['@odata.count']);
+  });
+
+  it('reads and writes a record of another legal entity by key only with cross-company=true', async () => {
+    const other = (await (await get("/data/CustomersV3?cross-company=true&$filter=dataAreaId eq 'demf'&$top=1")).json())
+      .value[0];
+    const path = `/data/CustomersV3(dataAreaId='demf',CustomerAccount='${other.CustomerAccount}')`;
+    expect((await get(path)).status).toBe(404);
+    const res = await get(`${path}?cross-company=true`);
+    expect(res.status).toBe(200);
+    const patch = (url: string) =>
+      fetch(`${estate.erp.baseUrl}${url}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'If-Match': '*' },
+        body: JSON.stringify({ NameAlias: 'DEMF' }),
+      });
+    expect((await patch(path)).status).toBe(404);
+    expect((await patch(`${path}?cross-company=true`)).status).toBe(204);
+    await fetch(`${estate.erp.baseUrl}/__admin/stats/reset`, { method: 'POST' });
+  });
+
   it('answers bad queries with OData error bodies', async () => {
     const res = await get("/data/CustomersV3?$filter=Nope eq 'x'");
     expect(res.status).toBe(400);

@@ -288,6 +288,8 @@ export class DynamicsServer {
         }
         return 0;
       });
+    // `$count` is the size of the whole filtered collection, whatever $top and $skip say.
+    const matched = rows.length;
     const total = top === null ? rows.length - skip : Math.min(top, rows.length - skip);
     const preferred = /odata\.maxpagesize=(\d+)/.exec(String(ctx.req.headers.prefer ?? ''));
     const pageSize = Math.min(
@@ -310,7 +312,7 @@ export class DynamicsServer {
     const body: Record<string, unknown> = {
       '@odata.context': `${this.http.baseUrl}/data/$metadata#${e.name}${select ? `(${select.join(',')})` : ''}`,
     };
-    if (q.get('$count') === 'true') body['@odata.count'] = Math.max(0, total);
+    if (q.get('$count') === 'true') body['@odata.count'] = matched;
     body.value = value;
     if (total > count) {
       const next = new URL(ctx.url.toString());
@@ -348,6 +350,26 @@ export class DynamicsServer {
     return e.keys.map((k) => parts.get(k)!.toLowerCase()).join('|');
   }
 
+  /**
+   * The row a key addresses. As in F&O, a record of another legal entity than the caller's default
+   * company is not found unless the request says `cross-company=true`.
+   */
+  private rowOf(ctx: RequestContext, e: ErpEntity): { key: string; row: Row<ErpRecord> } {
+    const key = this.keyOf(e, ctx.params.key);
+    const row = this.store.table(e.name).get(key);
+    const visible =
+      row &&
+      (ctx.url.searchParams.get('cross-company') === 'true' ||
+        String(row.record.dataAreaId).toLowerCase() === DEFAULT_COMPANY);
+    if (!visible)
+      throw odataError(
+        404,
+        '',
+        `No resources were found when selecting for update or for ${e.name}(${ctx.params.key}).`,
+      );
+    return { key, row };
+  }
+
   etag(row: Row<ErpRecord>): string {
     return `W/"${Buffer.from(`1,${row.version}${row.modifiedAt}`).toString('base64')}"`;
   }
@@ -362,13 +384,7 @@ export class DynamicsServer {
   private getOne(ctx: RequestContext): void {
     this.authorize(ctx);
     const e = this.entityOf(ctx.params.entity);
-    const row = this.store.table(e.name).get(this.keyOf(e, ctx.params.key));
-    if (!row)
-      throw odataError(
-        404,
-        '',
-        `No resources were found when selecting for update or for ${e.name}(${ctx.params.key}).`,
-      );
+    const { row } = this.rowOf(ctx, e);
     const select =
       ctx.url.searchParams
         .get('$select')
@@ -418,15 +434,8 @@ export class DynamicsServer {
   private async update(ctx: RequestContext): Promise<void> {
     this.authorize(ctx);
     const e = this.entityOf(ctx.params.entity);
-    const key = this.keyOf(e, ctx.params.key);
     const table = this.store.table(e.name);
-    const row = table.get(key);
-    if (!row)
-      throw odataError(
-        404,
-        '',
-        `No resources were found when selecting for update or for ${e.name}(${ctx.params.key}).`,
-      );
+    const { key, row } = this.rowOf(ctx, e);
     const ifMatch = ctx.req.headers['if-match'];
     if (ifMatch && ifMatch !== '*' && ifMatch !== this.etag(row))
       throw odataError(

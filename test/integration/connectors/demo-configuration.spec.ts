@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { startEstate, type GroundTruthEntry, type RunningEstate } from '@driftwatch/demo-estate';
+import { loadConnectorsConfig } from '../../../backend/src/connectors/config/connectors-config';
+import { createConnector } from '../../../backend/src/connectors/connector-factory';
+import { collect } from './support/connector-contract';
+
+const DEMO_CONFIG = join(__dirname, '../../../infra/local/demo-connectors.yaml');
+
+/**
+ * The connectors `npm run demo` uses (infra/local/demo-connectors.yaml) against a drifting estate:
+ * what they extract is the estate's content, so customer presence is off exactly where drift was
+ * injected — no "missing in ERP" for customers that live in another legal entity.
+ */
+describe('demo connector configuration against the estate', () => {
+  let estate: RunningEstate;
+  let truth: readonly GroundTruthEntry[];
+
+  beforeAll(async () => {
+    estate = await startEstate({ customers: 3000, seed: 42, scenario: 'default', systems: ['crm', 'erp'] });
+    truth = estate.groundTruth();
+  });
+  afterAll(async () => {
+    await estate?.stop();
+  });
+
+  it('reads every ERP legal entity, and presence differences are exactly the injected ones', async () => {
+    const env = {
+      ESTATE_CRM_URL: estate.crm.baseUrl,
+      ESTATE_ERP_URL: estate.erp.baseUrl,
+      ESTATE_WMS_URL: 'http://127.0.0.1:9',
+      ESTATE_SUPPORT_URL: 'http://127.0.0.1:9',
+      CRM_CLIENT_SECRET: estate.crm.clientSecret,
+      ERP_CLIENT_SECRET: estate.erp.clientSecret,
+      WMS_API_KEY: 'unused',
+      SUPPORT_API_TOKEN: 'unused',
+    };
+    const configs = loadConnectorsConfig(DEMO_CONFIG, env);
+    const erp = createConnector(configs.find((c) => c.id === 'erp')!);
+    const crm = createConnector(configs.find((c) => c.id === 'crm')!);
+
+    const erpCustomers = await collect(erp.extract('customer', { mode: 'full' }));
+    const table = estate.stores.erp.table('CustomersV3');
+    expect(erpCustomers.records.length + erpCustomers.rejects).toBe(table.size);
+    expect(new Set([...table.rowsInOrder()].map((r) => r.record.dataAreaId)).size).toBeGreaterThan(1);
+
+    const crmCustomers = await collect(crm.extract('customer', { mode: 'full' }));
+    const inErp = new Set(erpCustomers.records.map((r) => r.fields.customerNumber));
+    const inCrm = new Set(crmCustomers.records.map((r) => r.fields.customerNumber).filter(Boolean));
+    const missingInErp = [...inCrm].filter((n) => !inErp.has(n)).sort();
+    const missingInCrm = [...inErp].filter((n) => !inCrm.has(n)).sort();
+
+    // Customers the drift took out of the ERP (orphans left in the CRM) and out of the CRM.
+    const goneFromErp = truth
+      .filter((t) => t.kind === 'orphan' && t.entity === 'customer' && t.system === 'crm')
+      .map((t) => t.key)
+      .sort();
+    const goneFromCrm = truth
+      .filter((t) => t.kind === 'missing' && t.entity === 'customer' && t.system === 'crm')
+      .map((t) => t.key)
+      .sort();
+    expect(goneFromCrm.length).toBeGreaterThan(0);
+    expect(missingInErp).toEqual(goneFromErp);
+    expect(missingInCrm).toEqual(goneFromCrm);
+  });
+});
