@@ -12,6 +12,7 @@ import { loggerOptions } from './logging/logger-options';
 import { AuditModule } from './modules/audit/audit.module';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { FixupsModule } from './modules/fixups/fixups.module';
 import { HealthModule } from './modules/health/health.module';
 import { ReconciliationModule } from './modules/reconciliation/reconciliation.module';
 import { SnapshotsModule } from './modules/snapshots/snapshots.module';
@@ -42,6 +43,7 @@ export class AppModule {
         AuditModule.forRole(role),
         AuthModule.forRole(role),
         AlertsModule.forRole(role),
+        FixupsModule.forRole(role),
         ...(runsScheduler(role) ? [ScheduleModule.forRoot()] : []),
       ],
     };

@@ -115,6 +115,33 @@ export const envSchema = z.object({
   RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: z.coerce.number().int().min(0).default(30_000),
   /** Flood guard: presence rules are held when a system's rows dropped by more than this fraction. */
   RECONCILIATION_MAX_ROW_DROP: z.coerce.number().min(0).max(1).default(0.2),
+  // Fix-ups and corrective sync (modules/fixups). Policy overrides per rule/system: a YAML file
+  // (see modules/fixups/fixup-policy.ts). Rate limits: writes per second per target, e.g. `crm=50,erp=20`.
+  FIXUPS_POLICY_FILE: z.string().optional(),
+  FIXUPS_MAX_AUTO_PER_RUN: z.coerce.number().int().min(0).default(1000),
+  FIXUPS_MAX_AUTO_PER_SYSTEM_PER_HOUR: z.coerce.number().int().min(0).default(5000),
+  FIXUPS_SPIKE_FACTOR: z.coerce.number().min(1).default(5),
+  FIXUPS_SPIKE_MIN_FINDINGS: z.coerce.number().int().min(1).default(100),
+  FIXUPS_SPIKE_HISTORY_RUNS: z.coerce.number().int().min(1).max(100).default(5),
+  FIXUPS_RATE_LIMITS: z
+    .string()
+    .regex(/^([a-z0-9][a-z0-9_-]*=\d+)?(,[a-z0-9][a-z0-9_-]*=\d+)*$/, 'must look like crm=50,erp=20')
+    .default(''),
+  /** Writes per second for targets not in FIXUPS_RATE_LIMITS; 0 = no limit. */
+  FIXUPS_DEFAULT_RATE_PER_S: z.coerce.number().int().min(0).default(0),
+  FIXUPS_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  FIXUPS_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(2000),
+  FIXUPS_BACKOFF_MAX_MS: z.coerce.number().int().min(0).default(300_000),
+  /** How long a worker's claim on a task it is applying lasts; a dead worker's tasks are reclaimed after it. */
+  FIXUPS_LEASE_MS: z.coerce.number().int().min(100).default(120_000),
+  /** Bull lock of an active corrective-sync job; a job whose worker died is retried after it. */
+  FIXUPS_LOCK_MS: z.coerce.number().int().min(100).default(30_000),
+  FIXUPS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
+  /** Jobs taken within this window go to the target as one batch (e.g. one Salesforce composite call). */
+  FIXUPS_BATCH_WINDOW_MS: z.coerce.number().int().min(0).default(20),
+  FIXUPS_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(200),
+  /** How often a worker re-adds jobs for queued tasks that have none (lost enqueue, expired lease). */
+  FIXUPS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   /** Where links in alerts point: the dashboard as users reach it. */
   DASHBOARD_PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
 });

@@ -23,7 +23,28 @@ export const JOB_PAYLOADS = {
   [QUEUE.alerts]: z.object({
     reconciliationRunId: z.string().min(1),
   }),
+  [QUEUE.stewardship]: z.object({
+    reconciliationRunId: z.string().uuid(),
+  }),
+  [QUEUE.fixups]: z.object({
+    reconciliationRunId: z.string().uuid(),
+  }),
 } satisfies Record<StaticQueueName, z.ZodType>;
+
+/** The payload of every `corrective-sync:<connector>` queue: one fix-up task to apply. */
+export const CORRECTIVE_SYNC_PAYLOAD = z.object({ taskId: z.string().uuid() });
+export type CorrectiveSyncPayload = z.infer<typeof CORRECTIVE_SYNC_PAYLOAD>;
+
+export function parseCorrectiveSyncPayload(queue: string, data: unknown): CorrectiveSyncPayload {
+  const result = CORRECTIVE_SYNC_PAYLOAD.safeParse(data);
+  if (!result.success) {
+    throw new InvalidJobPayloadError(
+      queue,
+      result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  return result.data;
+}
 
 export type JobPayload<Q extends StaticQueueName> = z.infer<(typeof JOB_PAYLOADS)[Q]>;
 

@@ -3,6 +3,10 @@ export const QUEUE = {
   snapshot: 'snapshot',
   reconcile: 'reconcile',
   alerts: 'alerts',
+  /** Opens stewardship items from a completed reconciliation run's duplicate and presence findings. */
+  stewardship: 'stewardship',
+  /** Plans fix-up tasks from a completed reconciliation run's findings. */
+  fixups: 'fixups',
 } as const;
 
 export type StaticQueueName = (typeof QUEUE)[keyof typeof QUEUE];

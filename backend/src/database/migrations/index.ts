@@ -3,6 +3,7 @@ import { ApiKeys0000000000002 } from './0002-api-keys';
 import { SnapshotRuns0000000000003 } from './0003-snapshot-runs';
 import { Alerts0000000000004 } from './0004-alerts';
 import { Reconciliation0000000000005 } from './0005-reconciliation';
+import { Fixups0000000000006 } from './0006-fixups';
 import { Stewardship0000000000007 } from './0007-stewardship';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
@@ -12,5 +13,6 @@ export const POSTGRES_MIGRATIONS = [
   SnapshotRuns0000000000003,
   Alerts0000000000004,
   Reconciliation0000000000005,
+  Fixups0000000000006,
   Stewardship0000000000007,
 ];

@@ -1,0 +1,258 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { EntityKind } from '../../connectors/canonical-model';
+import type { ApplyResult, Connector, RecordChange } from '../../connectors/connector';
+import { getPath, sameValue } from '../../connectors/mapping/entity-mapping';
+import { classifyError, errorText } from './corrective-sync-errors';
+import { FIXUP_TARGETS, type FixupTargets } from './fixup-connectors';
+import type { FixupTaskView } from './fixup-task';
+import { FixupsRepository } from './fixups.repository';
+import { FIXUPS_SETTINGS, type FixupsSettings } from './fixups-settings';
+import { FixupsMetrics } from './fixups.metrics';
+
+export interface ApplyItem {
+  taskId: string;
+  /** Bull will not try this job again if it fails now. */
+  lastAttempt: boolean;
+}
+
+/** What the job of one task should do: complete, be retried later, or fail for good (dead-lettered). */
+export type ItemResult =
+  | { kind: 'finished'; state: string }
+  | { kind: 'retry'; error: string; retryAfterMs?: number }
+  | { kind: 'dead_lettered'; error: string };
+
+interface BatchApply {
+  applyMany(items: { change: RecordChange; idempotencyKey: string }[]): Promise<ApplyResult[]>;
+}
+const hasApplyMany = (c: Connector): c is Connector & BatchApply =>
+  typeof (c as Partial<BatchApply>).applyMany === 'function';
+
+/**
+ * Applies fix-up tasks through the target connector: claim (compare-and-set queued → applying with a
+ * lease), conditional write with the task's idempotency key (one composite call where the connector
+ * batches), then read-after-write verification. A value changed since the finding is a conflict for
+ * review, never overwritten; a write the target refuses goes to a person.
+ */
+@Injectable()
+export class CorrectiveSyncService {
+  private readonly logger = new Logger(CorrectiveSyncService.name);
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+  constructor(
+    private readonly tasks: FixupsRepository,
+    @Inject(FIXUP_TARGETS) private readonly targets: FixupTargets,
+    @Inject(FIXUPS_SETTINGS) private readonly settings: FixupsSettings,
+    private readonly metrics: FixupsMetrics,
+  ) {}
+
+  private get actor(): string {
+    return `worker:${this.workerId}`;
+  }
+
+  async applyBatch(connectorId: string, items: readonly ApplyItem[]): Promise<Map<string, ItemResult>> {
+    const results = new Map<string, ItemResult>();
+    const lastAttempt = new Map(items.map((i) => [i.taskId, i.lastAttempt]));
+    const claimed = await this.tasks.claim(
+      items.map((i) => i.taskId),
+      this.workerId,
+      this.settings.sync.leaseMs,
+    );
+    const claimedIds = new Set(claimed.map((c) => c.id));
+    const unclaimed = items.filter((i) => !claimedIds.has(i.taskId)).map((i) => i.taskId);
+    for (const task of await this.tasks.findMany(unclaimed)) {
+      // Another live worker holds it: come back after its lease; anything else is not ours to apply.
+      results.set(
+        task.id,
+        task.state === 'applying' || task.state === 'verifying'
+          ? { kind: 'retry', error: 'another worker is applying this task', retryAfterMs: this.settings.sync.leaseMs }
+          : { kind: 'finished', state: task.state },
+      );
+    }
+    for (const id of unclaimed) if (!results.has(id)) results.set(id, { kind: 'finished', state: 'missing' });
+    const tasks = await this.tasks.findMany([...claimedIds]);
+    if (tasks.length === 0) return results;
+
+    const connector = this.targets.get(connectorId);
+    const outcomes = await this.write(connector, tasks);
+    const toVerify: FixupTaskView[] = [];
+    for (const task of tasks) {
+      const outcome = outcomes.get(task.id)!;
+      if ('error' in outcome) {
+        results.set(task.id, await this.failed(connectorId, task, outcome.error, 'applying', lastAttempt.get(task.id)));
+        continue;
+      }
+      this.metrics.sync.inc({ connector: connectorId, outcome: outcome.result.outcome });
+      switch (outcome.result.outcome) {
+        case 'applied':
+        case 'already_applied':
+          toVerify.push(task);
+          break;
+        case 'conflict':
+          await this.move(task.id, 'conflict', outcome.result.reason ?? 'the target changed since the finding', {
+            currentValues: outcome.result.currentValues,
+          });
+          results.set(task.id, { kind: 'finished', state: 'conflict' });
+          break;
+        case 'rejected':
+          await this.move(task.id, 'needs_review', `the target refused the write: ${outcome.result.reason ?? ''}`, {
+            validationFailure: outcome.result.reason,
+          });
+          results.set(task.id, { kind: 'finished', state: 'needs_review' });
+          break;
+      }
+    }
+    if (toVerify.length > 0) {
+      await this.tasks.transition({
+        ids: toVerify.map((t) => t.id),
+        from: ['applying'],
+        to: 'verifying',
+        actor: this.actor,
+        patch: { appliedAt: true },
+      });
+      for (const [id, result] of await this.verify(connectorId, connector, toVerify, lastAttempt))
+        results.set(id, result);
+    }
+    return results;
+  }
+
+  private async write(
+    connector: Connector,
+    tasks: readonly FixupTaskView[],
+  ): Promise<Map<string, { result: ApplyResult } | { error: unknown }>> {
+    const out = new Map<string, { result: ApplyResult } | { error: unknown }>();
+    const requests = tasks.map((t) => ({ change: changeOf(t), idempotencyKey: t.idempotencyKey }));
+    if (hasApplyMany(connector)) {
+      try {
+        const results = await connector.applyMany(requests);
+        tasks.forEach((t, i) => out.set(t.id, { result: results[i] }));
+      } catch (error) {
+        for (const t of tasks) out.set(t.id, { error });
+      }
+      return out;
+    }
+    await Promise.all(
+      tasks.map(async (t, i) => {
+        try {
+          out.set(t.id, { result: await connector.apply(requests[i].change, requests[i].idempotencyKey) });
+        } catch (error) {
+          out.set(t.id, { error });
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Read-after-write: every written field must now read as the new value. */
+  private async verify(
+    connectorId: string,
+    connector: Connector,
+    tasks: readonly FixupTaskView[],
+    lastAttempt: ReadonlyMap<string, boolean>,
+  ): Promise<Map<string, ItemResult>> {
+    const results = new Map<string, ItemResult>();
+    const byEntity = new Map<string, FixupTaskView[]>();
+    for (const t of tasks) byEntity.set(t.entity, [...(byEntity.get(t.entity) ?? []), t]);
+    const done: string[] = [];
+    for (const [entity, group] of byEntity) {
+      let records;
+      try {
+        records = await connector.read(entity as EntityKind, [...new Set(group.map((t) => t.sourceKey))]);
+      } catch (error) {
+        for (const t of group) {
+          results.set(t.id, await this.failed(connectorId, t, error, 'verifying', lastAttempt.get(t.id)));
+        }
+        continue;
+      }
+      const byKey = new Map(records.map((r) => [r.sourceKey, r]));
+      for (const t of group) {
+        const record = byKey.get(t.sourceKey);
+        const wrong = t.changes.filter((c) => !record || !sameValue(getPath(record.fields, c.field), c.newValue));
+        if (wrong.length === 0) {
+          done.push(t.id);
+          continue;
+        }
+        const reason = record
+          ? `read-after-write: ${wrong.map((c) => `${c.field} reads ${JSON.stringify(getPath(record.fields, c.field))}`).join(', ')}`
+          : `read-after-write: record ${t.sourceKey} not found`;
+        this.metrics.sync.inc({ connector: connectorId, outcome: 'verify_failed' });
+        await this.move(t.id, 'failed', reason, undefined, 'verifying');
+        results.set(t.id, { kind: 'finished', state: 'failed' });
+      }
+    }
+    if (done.length > 0) {
+      await this.tasks.transition({
+        ids: done,
+        from: ['verifying'],
+        to: 'done',
+        actor: this.actor,
+        reason: 'verified by reading the target back',
+        patch: { finished: true, claim: null, lastError: null },
+      });
+      for (const id of done) results.set(id, { kind: 'finished', state: 'done' });
+    }
+    return results;
+  }
+
+  private async failed(
+    connectorId: string,
+    task: FixupTaskView,
+    error: unknown,
+    from: 'applying' | 'verifying',
+    lastAttempt = false,
+  ): Promise<ItemResult> {
+    const text = errorText(error);
+    const verdict = classifyError(error);
+    if (verdict.retryable && !lastAttempt) {
+      this.metrics.sync.inc({ connector: connectorId, outcome: 'retried' });
+      await this.tasks.transition({
+        ids: [task.id],
+        from: [from],
+        to: 'queued',
+        actor: this.actor,
+        reason: 'will retry',
+        patch: { lastError: text, claim: null },
+      });
+      return { kind: 'retry', error: text, retryAfterMs: verdict.retryable ? verdict.retryAfterMs : undefined };
+    }
+    const reason = verdict.retryable ? `retries exhausted: ${text}` : `not retryable: ${text}`;
+    this.metrics.sync.inc({ connector: connectorId, outcome: 'dead_lettered' });
+    this.logger.warn(`fix-up task ${task.id} dead-lettered: ${reason}`);
+    await this.tasks.transition({
+      ids: [task.id],
+      from: [from],
+      to: 'dead_lettered',
+      actor: this.actor,
+      reason,
+      patch: { lastError: text, claim: null, finished: true },
+    });
+    return { kind: 'dead_lettered', error: reason };
+  }
+
+  private async move(
+    id: string,
+    to: 'conflict' | 'needs_review' | 'failed',
+    reason: string,
+    details?: unknown,
+    from: 'applying' | 'verifying' = 'applying',
+  ): Promise<void> {
+    await this.tasks.transition({
+      ids: [id],
+      from: [from],
+      to,
+      actor: this.actor,
+      reason,
+      details,
+      patch: { claim: null, lastError: reason, finished: true },
+    });
+  }
+}
+
+function changeOf(task: FixupTaskView): RecordChange {
+  return {
+    entity: task.entity as EntityKind,
+    sourceKey: task.sourceKey,
+    changes: task.changes.map((c) => ({ field: c.field, expectedOld: c.expectedOld, newValue: c.newValue })),
+  };
+}

@@ -1,0 +1,262 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Rule } from '@driftwatch/reconciliation-rules';
+import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { StewardshipService } from '../stewardship/stewardship.service';
+import { CorrectiveSyncQueues } from './corrective-sync-queues';
+import { baseKeyOf, fieldWriteOf } from './fixup-changes';
+import { applyCaps, assessSpike } from './fixup-guards';
+import { FixupPlanningRepository, type PlannableFinding } from './fixup-planning.repository';
+import { loadPolicyFile, resolvePolicy } from './fixup-policy';
+import { FIXUP_STATES, type NewFixupTask } from './fixup-task';
+import { FixupsRepository } from './fixups.repository';
+import { FIXUPS_SETTINGS, type FixupsSettings } from './fixups-settings';
+import { FixupsMetrics } from './fixups.metrics';
+
+const PAGE = 2000;
+const PLANNER = 'fixups:planner';
+
+export class RunNotFinishedError extends Error {
+  constructor(runId: string, status: string) {
+    super(`reconciliation run ${runId} is ${status}; fix-ups are planned from finished runs`);
+    this.name = 'RunNotFinishedError';
+  }
+}
+
+export interface PlanSummary {
+  runId: string;
+  created: number;
+  queued: number;
+  proposed: number;
+  needsReview: number;
+  held: number;
+  toStewardship: number;
+  notWritable: number;
+  superseded: number;
+  resolvedLinked: number;
+  dismissedResolved: number;
+}
+
+/** Findings that are decisions for people, not field writes: duplicates and unmatched identities. */
+const stewardshipKind = (rule: Rule, findingKind: string): 'duplicate' | 'unmatched_identity' | null => {
+  if (rule.kind === 'duplicates') return 'duplicate';
+  if (rule.kind === 'presence' && (findingKind === 'missing' || findingKind === 'unexpected'))
+    return 'unmatched_identity';
+  return null;
+};
+
+/**
+ * Turns a finished reconciliation run's findings into fix-up tasks. Field mismatches become writes of
+ * the owner's value into the other system under the rule's fix policy (overridable per system);
+ * auto-fixes pass the blast-radius guards first. Duplicates and unmatched identities go to the
+ * stewardship queue. Tasks whose finding the run resolved are linked to it.
+ */
+@Injectable()
+export class FixupPlannerService {
+  private readonly logger = new Logger(FixupPlannerService.name);
+
+  constructor(
+    private readonly planning: FixupPlanningRepository,
+    private readonly tasks: FixupsRepository,
+    private readonly catalog: RuleCatalogService,
+    private readonly queues: CorrectiveSyncQueues,
+    private readonly metrics: FixupsMetrics,
+    private readonly moduleRef: ModuleRef,
+    @Inject(FIXUPS_SETTINGS) private readonly settings: FixupsSettings,
+  ) {}
+
+  private stewardship(): StewardshipService | null {
+    try {
+      return this.moduleRef.get(StewardshipService, { strict: false });
+    } catch {
+      return null;
+    }
+  }
+
+  async planRun(runId: string): Promise<PlanSummary> {
+    const run = await this.planning.run(runId);
+    if (!run) throw new Error(`no reconciliation run ${runId}`);
+    if (run.status === 'running') throw new RunNotFinishedError(runId, run.status);
+    const overrides = loadPolicyFile(this.settings.policyFile);
+    const guards = this.settings.guards;
+    const summary: PlanSummary = {
+      runId,
+      created: 0,
+      queued: 0,
+      proposed: 0,
+      needsReview: 0,
+      held: 0,
+      toStewardship: 0,
+      notWritable: 0,
+      superseded: 0,
+      resolvedLinked: 0,
+      dismissedResolved: 0,
+    };
+    const usedThisHour = new Map<string, number>();
+    let autoThisRun = 0;
+    const stewardship = this.stewardship();
+
+    for (const rule of this.catalog.load().rules) {
+      const outcome = run.ruleCounts[rule.id];
+      if (outcome?.status !== 'ran' || !['field_match', 'duplicates', 'presence'].includes(rule.kind)) continue;
+      const history = await this.planning.ruleHistory(rule.id, run.startedAt, guards.spikeHistoryRuns);
+      const spike = assessSpike(rule.id, outcome.findings ?? 0, history, guards);
+      if (spike.spiking) this.logger.warn(spike.reason);
+
+      let after = '';
+      for (;;) {
+        const findings = await this.planning.findingsOfRun(runId, rule.id, after, PAGE);
+        if (findings.length === 0) break;
+        after = findings[findings.length - 1].id;
+        const drafts: NewFixupTask[] = [];
+        for (const finding of findings) {
+          const kind = stewardshipKind(rule, finding.kind);
+          if (kind && stewardship) {
+            await stewardship.open(
+              {
+                kind,
+                sourceType: 'finding',
+                sourceId: finding.id,
+                ruleId: rule.id,
+                entity: finding.entity,
+                system: finding.actualSystem,
+                subjectKey: kind === 'duplicate' ? finding.expectedValue : finding.matchKey,
+                candidates:
+                  kind === 'duplicate'
+                    ? [finding.expectedValue, finding.actualValue].map((k) => ({
+                        system: finding.actualSystem,
+                        entityKey: k,
+                      }))
+                    : [],
+                details: { findingKind: finding.kind, ownerSystem: finding.ownerSystem, details: finding.details },
+              },
+              PLANNER,
+            );
+            summary.toStewardship += 1;
+            continue;
+          }
+          const draft = this.draft(rule, finding, runId, kind !== null, overrides);
+          if (draft) drafts.push(draft);
+          else summary.notWritable += 1;
+        }
+        const existing = await this.planning.openBaseKeys(drafts.map((d) => d.baseKey));
+        const fresh = drafts.filter((d) => !existing.has(d.baseKey));
+        const auto = fresh.filter((d) => d.state === 'approved');
+        if (spike.spiking) {
+          for (const d of auto) Object.assign(d, { state: 'needs_review', stateReason: spike.reason ?? null });
+          summary.held += auto.length;
+        } else {
+          for (const system of new Set(auto.map((d) => d.targetSystem))) {
+            if (!usedThisHour.has(system)) {
+              usedThisHour.set(system, await this.tasks.countAutoSince(system, new Date(Date.now() - 3_600_000)));
+            }
+          }
+          const { allowed, held } = applyCaps(auto, usedThisHour, {
+            ...guards,
+            maxAutoPerRun: Math.max(0, guards.maxAutoPerRun - autoThisRun),
+          });
+          autoThisRun += allowed.length;
+          for (const d of allowed) usedThisHour.set(d.targetSystem, (usedThisHour.get(d.targetSystem) ?? 0) + 1);
+          for (const { item, reason } of held) Object.assign(item, { state: 'needs_review', stateReason: reason });
+          summary.held += held.length;
+        }
+        summary.superseded += (
+          await this.tasks.transition({
+            ids: await this.tasks.superseded(fresh.map((d) => ({ findingId: d.findingId, baseKey: d.baseKey }))),
+            from: ['proposed', 'needs_review', 'approved'],
+            to: 'dismissed',
+            actor: PLANNER,
+            reason: `superseded: run ${runId} saw different values`,
+          })
+        ).length;
+        const created = await this.tasks.insertMany(fresh, PLANNER);
+        summary.created += created.length;
+        summary.proposed += created.filter((t) => t.state === 'proposed').length;
+        summary.needsReview += created.filter((t) => t.state === 'needs_review').length;
+        const approved = created.filter((t) => t.state === 'approved').map((t) => t.id);
+        summary.queued += await this.queue(approved, PLANNER, 'auto-fix policy');
+      }
+    }
+    await this.closeResolved(runId, summary);
+    this.metrics.setStates(await this.tasks.countByState(), FIXUP_STATES);
+    this.logger.log(
+      `run ${runId}: ${summary.created} fix-up tasks (${summary.queued} queued, ${summary.proposed} for approval, ` +
+        `${summary.needsReview} for review, ${summary.held} held by guards), ${summary.toStewardship} to stewardship`,
+    );
+    return summary;
+  }
+
+  /** approved → queued (compare-and-set), then one Bull job per task on its target's queue. */
+  async queue(ids: readonly string[], actor: string, reason: string): Promise<number> {
+    const moved = await this.tasks.transition({ ids, from: ['approved'], to: 'queued', actor, reason });
+    const tasks = await this.tasks.findMany(moved.map((m) => m.id));
+    await this.queues.enqueue(tasks);
+    return tasks.length;
+  }
+
+  private draft(
+    rule: Rule,
+    finding: PlannableFinding,
+    runId: string,
+    forPeople: boolean,
+    overrides: ReturnType<typeof loadPolicyFile>,
+  ): NewFixupTask | null {
+    const base = {
+      findingId: finding.id,
+      ruleId: rule.id,
+      ruleKind: rule.kind,
+      findingKind: finding.kind,
+      entity: finding.entity,
+      matchKey: finding.matchKey,
+      targetSystem: finding.actualSystem,
+      createdRunId: runId,
+    };
+    const { policy, source } = resolvePolicy(rule, finding.actualSystem, overrides);
+    if (forPeople) {
+      // No stewardship module in this process: the decision waits here for a person.
+      return {
+        ...base,
+        sourceKey: finding.matchKey,
+        changes: [],
+        policy,
+        state: 'needs_review',
+        stateReason: `${finding.kind}: a person decides (stewardship)`,
+        baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
+      };
+    }
+    if (rule.kind !== 'field_match' || finding.kind !== 'mismatch') return null;
+    const write = fieldWriteOf(finding);
+    if (!write.ok) return null;
+    const changes = [write.change];
+    return {
+      ...base,
+      sourceKey: write.sourceKey,
+      changes,
+      policy,
+      state: policy === 'auto' ? 'approved' : policy === 'approval' ? 'proposed' : 'needs_review',
+      stateReason:
+        policy === 'manual' ? `manual fix policy (${source}): fix it at the source or approve the write` : null,
+      baseKey: baseKeyOf(finding.id, finding.actualSystem, changes),
+    };
+  }
+
+  /** Links tasks whose finding a run resolved; tasks nobody acted on yet are dismissed with the reason. */
+  private async closeResolved(runId: string, summary: PlanSummary): Promise<void> {
+    const linked = await this.tasks.linkResolved(runId);
+    summary.resolvedLinked = linked.length;
+    const idle = linked
+      .filter((t) =>
+        ['proposed', 'approved', 'queued', 'needs_review', 'conflict', 'failed', 'dead_lettered'].includes(t.state),
+      )
+      .map((t) => t.id);
+    summary.dismissedResolved = (
+      await this.tasks.transition({
+        ids: idle,
+        from: ['proposed', 'approved', 'queued', 'needs_review', 'conflict', 'failed', 'dead_lettered'],
+        to: 'dismissed',
+        actor: 'reconciliation',
+        reason: `the finding was resolved (no longer seen by a reconciliation run)`,
+      })
+    ).length;
+  }
+}

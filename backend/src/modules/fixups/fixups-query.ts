@@ -1,0 +1,23 @@
+import { defineListQuery, type ListQuery } from '../../http/list-query';
+import { FIX_POLICIES, FIXUP_STATES } from './fixup-task';
+
+const name = /^[A-Za-z0-9_.:-]+$/;
+
+/** Filters and sort keys the fix-up task list accepts. */
+export const FIXUPS_LIST_QUERY = defineListQuery({
+  filters: {
+    state: { type: 'enum', values: FIXUP_STATES, description: 'Task state.' },
+    ruleId: { type: 'string', pattern: name, description: 'Rule id.' },
+    system: { type: 'string', pattern: name, description: 'Target system (connector id) the task writes to.' },
+    policy: { type: 'enum', values: FIX_POLICIES, description: 'Fix policy the task was created under.' },
+    findingId: { type: 'string', pattern: /^[0-9a-f]{32}$/, description: 'The finding the task fixes.' },
+    createdRunId: { type: 'string', pattern: /^[0-9a-f-]{36}$/, description: 'Reconciliation run that created it.' },
+  },
+  sortKeys: ['createdAt', 'updatedAt'],
+  defaultSort: '-createdAt',
+});
+
+export type FixupsListQuery = ListQuery<
+  (typeof FIXUPS_LIST_QUERY)['spec']['filters'],
+  (typeof FIXUPS_LIST_QUERY)['spec']['sortKeys'][number]
+>;

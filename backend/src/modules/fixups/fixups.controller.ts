@@ -1,0 +1,132 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
+import {
+  BulkOutcomeView,
+  FixupBulkDismissDto,
+  FixupDecisionDto,
+  FixupDismissDto,
+  FixupReasonDto,
+  FixupSelectionDto,
+} from './fixups.dto';
+import { FIXUPS_LIST_QUERY } from './fixups-query';
+import { FixupsService } from './fixups.service';
+
+@ApiTags('fixups')
+@Controller('api/v1/fixups')
+export class FixupsController {
+  constructor(private readonly fixups: FixupsService) {}
+
+  @Get()
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Fix-up tasks, newest first by default, cursor-paginated.' })
+  @FIXUPS_LIST_QUERY.apiQueries()
+  list(@Query() query: Record<string, unknown>) {
+    return this.fixups.list(FIXUPS_LIST_QUERY.parse(query));
+  }
+
+  @Get('review')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Fix-up tasks waiting for a person (needs_review, conflict).' })
+  @FIXUPS_LIST_QUERY.apiQueries()
+  review(@Query() query: Record<string, unknown>) {
+    return this.fixups.listNeedingReview(FIXUPS_LIST_QUERY.parse(query));
+  }
+
+  @Get(':id')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'One fix-up task with every transition (who or what, when, why, from → to).' })
+  detail(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.fixups.detail(id);
+  }
+
+  @Post('approve')
+  @Roles('steward')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve many tasks (proposed or needs_review); approved tasks are queued.' })
+  @ApiOkResponse({ type: BulkOutcomeView })
+  approveMany(@Body() body: FixupSelectionDto, @CurrentPrincipal() principal: Principal) {
+    return this.fixups.approve(body, principal.actor, body.reason);
+  }
+
+  @Post('replay')
+  @Roles('engineer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replay many dead-lettered tasks.' })
+  @ApiOkResponse({ type: BulkOutcomeView })
+  replayMany(@Body() body: FixupSelectionDto, @CurrentPrincipal() principal: Principal) {
+    return this.fixups.replay(body, principal.actor, body.reason);
+  }
+
+  @Post('dismiss')
+  @Roles('steward')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Dismiss many tasks that are not done.' })
+  @ApiOkResponse({ type: BulkOutcomeView })
+  dismissMany(@Body() body: FixupBulkDismissDto, @CurrentPrincipal() principal: Principal) {
+    return this.fixups.dismiss(body, principal.actor, body.reason);
+  }
+
+  @Post(':id/approve')
+  @Roles('steward')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BulkOutcomeView })
+  approve(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: FixupReasonDto,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.fixups.approve({ ids: [id] }, principal.actor, body.reason);
+  }
+
+  @Post(':id/retry')
+  @Roles('engineer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Retry a failed or conflicting task (the write stays conditional on the old value).' })
+  @ApiOkResponse({ type: BulkOutcomeView })
+  retry(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: FixupReasonDto,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.fixups.retry({ ids: [id] }, principal.actor, body.reason);
+  }
+
+  @Post(':id/replay')
+  @Roles('engineer')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BulkOutcomeView })
+  replay(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: FixupReasonDto,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.fixups.replay({ ids: [id] }, principal.actor, body.reason);
+  }
+
+  @Post(':id/dismiss')
+  @Roles('steward')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BulkOutcomeView })
+  dismiss(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: FixupDismissDto,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.fixups.dismiss({ ids: [id] }, principal.actor, body.reason);
+  }
+
+  @Post(':id/decision')
+  @Roles('steward')
+  @HttpCode(200)
+  @ApiOperation({ summary: "A steward's decision on a task waiting for review: approve, retry or dismiss." })
+  @ApiOkResponse({ type: BulkOutcomeView })
+  decide(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: FixupDecisionDto,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.fixups.decide(id, body.decision, principal.actor, body.reason);
+  }
+}

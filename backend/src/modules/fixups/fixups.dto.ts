@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { MAX_BULK, type ReviewDecision } from './fixups.service';
+
+const RULE_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+const SYSTEM = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** Bulk selection: explicit ids, or every task in the right state of a rule and/or target system. */
+export class FixupSelectionDto {
+  @ApiPropertyOptional({ type: [String], description: `Task ids (at most ${MAX_BULK}).` })
+  @IsOptional()
+  @IsUUID('all', { each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BULK)
+  ids?: string[];
+
+  @ApiPropertyOptional({ description: 'Every task of this rule in a state the action applies to.' })
+  @IsOptional()
+  @Matches(RULE_ID)
+  ruleId?: string;
+
+  @ApiPropertyOptional({ description: 'Every task writing to this system in a state the action applies to.' })
+  @IsOptional()
+  @Matches(SYSTEM)
+  system?: string;
+
+  @ApiPropertyOptional({ description: 'Why (kept in the task trail and the audit log).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
+export class FixupReasonDto {
+  @ApiPropertyOptional({ description: 'Why (kept in the task trail and the audit log).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
+export class FixupDismissDto {
+  @ApiProperty({ description: 'Why the task is dismissed.' })
+  @IsString()
+  @Length(3, 500)
+  reason!: string;
+}
+
+export class FixupBulkDismissDto extends FixupSelectionDto {
+  @ApiProperty({ description: 'Why the tasks are dismissed.' })
+  @IsString()
+  @Length(3, 500)
+  declare reason: string;
+}
+
+export class FixupDecisionDto extends FixupReasonDto {
+  @ApiProperty({ enum: ['approve', 'dismiss', 'retry'] })
+  @IsIn(['approve', 'dismiss', 'retry'])
+  decision!: ReviewDecision;
+}
+
+export class BulkOutcomeView {
+  @ApiProperty({ type: [String], description: 'Tasks the action moved.' }) changed!: string[];
+  @ApiProperty({ type: [String], description: 'Tasks not in a state the action applies to (or unknown).' })
+  skipped!: string[];
+}
