@@ -13,9 +13,12 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { FixupsModule } from './modules/fixups/fixups.module';
+import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
 import { ReconciliationModule } from './modules/reconciliation/reconciliation.module';
+import { SlaModule } from './modules/sla/sla.module';
 import { SnapshotsModule } from './modules/snapshots/snapshots.module';
+import { StewardshipModule } from './modules/stewardship/stewardship.module';
 import { QueuesModule } from './queues/queues.module';
 
 /**
@@ -43,7 +46,10 @@ export class AppModule {
         AuditModule.forRole(role),
         AuthModule.forRole(role),
         AlertsModule.forRole(role),
+        StewardshipModule.forRole(role),
         FixupsModule.forRole(role),
+        SlaModule.forRole(role),
+        DashboardModule.forRole(role),
         ...(runsScheduler(role) ? [ScheduleModule.forRoot()] : []),
       ],
     };

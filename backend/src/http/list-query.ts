@@ -164,7 +164,7 @@ export const defineListQuery = <F extends Record<string, FilterSpec>, K extends 
   spec: ListQuerySpec<F, K>,
 ): ListQueryDefinition<F, K> => new ListQueryDefinition(spec);
 
-function parseFilter(name: string, filter: FilterSpec, value: string): unknown {
+export function parseFilter(name: string, filter: FilterSpec, value: string): unknown {
   switch (filter.type) {
     case 'string': {
       const max = filter.maxLength ?? MAX_STRING;

@@ -5,6 +5,7 @@ import { Alerts0000000000004 } from './0004-alerts';
 import { Reconciliation0000000000005 } from './0005-reconciliation';
 import { Fixups0000000000006 } from './0006-fixups';
 import { Stewardship0000000000007 } from './0007-stewardship';
+import { DashboardRollups0000000000008 } from './0008-dashboard-rollups';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const POSTGRES_MIGRATIONS = [
   Reconciliation0000000000005,
   Fixups0000000000006,
   Stewardship0000000000007,
+  DashboardRollups0000000000008,
 ];

@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { ProcessRole } from '../../config/env.schema';
+import { runsApi } from '../../config/process-role';
+import { SlaModule } from '../sla/sla.module';
+import { DashboardController } from './dashboard.controller';
+import { DashboardRepository } from './dashboard.repository';
+import { DashboardService } from './dashboard.service';
+import { RecordCountsRepository } from './record-counts.repository';
+
+/** Dashboard aggregates (overview, trends) for the api role. */
+@Module({})
+export class DashboardModule {
+  static forRole(role: ProcessRole): DynamicModule {
+    return {
+      module: DashboardModule,
+      imports: [SlaModule.forRole(role)],
+      controllers: runsApi(role) ? [DashboardController] : [],
+      providers: [DashboardRepository, RecordCountsRepository, DashboardService],
+      exports: [DashboardRepository],
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { ProcessRole } from '../../config/env.schema';
+import { runsApi } from '../../config/process-role';
+import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { SlaController } from './sla.controller';
+import { SlaRepository } from './sla.repository';
+import { SlaService } from './sla.service';
+
+/** SLA metrics per route and freshness per system, read from the rules and what runs recorded. */
+@Module({})
+export class SlaModule {
+  static forRole(role: ProcessRole): DynamicModule {
+    return {
+      module: SlaModule,
+      controllers: runsApi(role) ? [SlaController] : [],
+      // The rule pack is read from disk per request (stateless), like the reconciliation module does.
+      providers: [RuleCatalogService, SlaRepository, SlaService],
+      exports: [SlaService],
+    };
+  }
+}
