@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join as joinPath } from 'node:path';
 import { ClickHouseService } from './clickhouse.service';
-import { ident, raw, sql } from './sql';
+import { clusterStatements, type ClusterStatement, type ClusterTopology } from './cluster-ddl';
+import { ident, raw, sql, uint } from './sql';
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 export const CLICKHOUSE_MIGRATIONS_DIR = joinPath(__dirname, 'migrations');
@@ -55,10 +56,22 @@ export async function loadMigrations(dir: string): Promise<ClickHouseMigration[]
   return migrations;
 }
 
+interface LedgerRow {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+const LEDGER_COLUMNS = 'version UInt32, name String, checksum String, applied_at DateTime';
+
 /**
  * Applies numbered ClickHouse migrations once each, recording them with a checksum.
  * Statements must be idempotent (`IF NOT EXISTS`), because ClickHouse has no transactional DDL:
  * a migration interrupted halfway is re-run from its start.
+ *
+ * On a cluster every statement is transformed by `clusterStatements` (shard tables + Distributed
+ * tables) and the ledger lives in each shard's own database: a migration counts as applied only when
+ * every shard recorded it, so a shard that missed one (down during a deploy) gets it on the next boot.
  */
 export class ClickHouseMigrator {
   private readonly logger = new Logger(ClickHouseMigrator.name);
@@ -69,6 +82,8 @@ export class ClickHouseMigrator {
   ) {}
 
   async migrate(): Promise<number[]> {
+    const cluster = this.clickhouse.cluster;
+    if (cluster) return this.migrateCluster(cluster);
     await this.clickhouse.ensureDatabase();
     await this.clickhouse.command(
       raw(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -86,12 +101,7 @@ export class ClickHouseMigrator {
     for (const migration of migrations) {
       const previous = appliedByVersion.get(migration.version);
       if (previous) {
-        if (previous.checksum !== migration.checksum) {
-          throw new MigrationError(
-            `ClickHouse migration ${String(migration.version).padStart(4, '0')}_${migration.name} was changed after it ` +
-              'was applied; migrations are immutable: add a new one instead',
-          );
-        }
+        assertUnchanged(migration, previous);
         continue;
       }
       for (const [index, statement] of migration.statements.entries()) {
@@ -105,5 +115,117 @@ export class ClickHouseMigrator {
       ran.push(migration.version);
     }
     return ran;
+  }
+
+  private async migrateCluster(cluster: ClusterTopology): Promise<number[]> {
+    await this.clickhouse.ensureDatabase();
+    await this.verifyTopology(cluster);
+    const shards = this.clickhouse.shards();
+    await this.createLedger(cluster);
+    const ledgers = await Promise.all(
+      shards.map(async (shard) => {
+        const rows = await shard.query<LedgerRow>(
+          raw('SELECT version, name, checksum FROM schema_migrations ORDER BY version'),
+          { tag: 'migrations.applied' },
+        );
+        return new Map(rows.map((row) => [Number(row.version), row]));
+      }),
+    );
+    const migrations = await loadMigrations(this.dir);
+    // Transform everything first: a statement cluster mode cannot apply stops boot before any DDL runs.
+    const plans = migrations.map((migration) =>
+      migration.statements.flatMap((statement) => clusterStatements(statement, cluster, this.clickhouse.database)),
+    );
+    const ran: number[] = [];
+    for (const [index, migration] of migrations.entries()) {
+      const missingOn: number[] = [];
+      for (const [shard, ledger] of ledgers.entries()) {
+        const previous = ledger.get(migration.version);
+        if (previous) assertUnchanged(migration, previous);
+        else missingOn.push(shard);
+      }
+      if (missingOn.length === 0) continue;
+      for (const [step, statement] of plans[index].entries()) {
+        await this.applyOnCluster(cluster, statement, `migrations.${migration.version}.${step + 1}`);
+      }
+      for (const shard of missingOn) {
+        await shards[shard].command(
+          sql`INSERT INTO ${ident('schema_migrations')} (version, name, checksum, applied_at) VALUES (${uint(migration.version)}, ${migration.name}, ${migration.checksum}, now())`,
+          { tag: 'migrations.record' },
+        );
+      }
+      this.logger.log(
+        `applied ClickHouse migration ${migration.version} ${migration.name} on cluster ${cluster.cluster}`,
+      );
+      ran.push(migration.version);
+    }
+    return ran;
+  }
+
+  private async applyOnCluster(cluster: ClusterTopology, statement: ClusterStatement, tag: string): Promise<void> {
+    const query = raw(statement.sql);
+    if (statement.placement === 'once' || cluster.ddl === 'on_cluster') {
+      await this.clickhouse.command(query, { tag });
+      return;
+    }
+    const nodes = statement.placement === 'shard' ? this.clickhouse.shards() : this.clickhouse.entryNodes();
+    for (const node of nodes) await node.command(query, { tag });
+  }
+
+  /** The ledger: a plain table per shard (replicated among a shard's replicas), never Distributed. */
+  private async createLedger(cluster: ClusterTopology): Promise<void> {
+    if (cluster.ddl === 'per_shard') {
+      for (const shard of this.clickhouse.shards()) {
+        await shard.command(
+          raw(`CREATE TABLE IF NOT EXISTS schema_migrations (${LEDGER_COLUMNS}) ENGINE = MergeTree ORDER BY version`),
+          { tag: 'migrations.init' },
+        );
+      }
+      return;
+    }
+    const [ledger] = clusterStatements(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (${LEDGER_COLUMNS}) ENGINE = MergeTree ORDER BY version`,
+      cluster,
+      this.clickhouse.database,
+    );
+    await this.clickhouse.command(raw(ledger.sql), { tag: 'migrations.init' });
+  }
+
+  /** The configured shard URLs must be the cluster's shards, in its order: a wrong URL would split data silently. */
+  private async verifyTopology(cluster: ClusterTopology): Promise<void> {
+    const known = await this.clickhouse.query<{ shards: string }>(
+      sql`SELECT uniqExact(shard_num) AS shards FROM system.clusters WHERE cluster = ${cluster.cluster}`,
+      { tag: 'migrations.cluster' },
+    );
+    const shards = Number(known[0]?.shards ?? 0);
+    if (shards !== cluster.shardUrls.length) {
+      throw new MigrationError(
+        shards === 0
+          ? `ClickHouse at ${this.clickhouse.url} has no cluster ${cluster.cluster} in its remote_servers (CLICKHOUSE_CLUSTER)`
+          : `cluster ${cluster.cluster} has ${shards} shards but CLICKHOUSE_SHARD_URLS lists ${cluster.shardUrls.length}`,
+      );
+    }
+    for (const [index, shard] of this.clickhouse.shards().entries()) {
+      const rows = await shard.query<{ shard_num: number }>(
+        sql`SELECT DISTINCT shard_num FROM system.clusters WHERE cluster = ${cluster.cluster} AND is_local = 1`,
+        { tag: 'migrations.cluster.shard' },
+      );
+      const seen = rows.map((r) => Number(r.shard_num));
+      if (seen.length !== 1 || seen[0] !== index + 1) {
+        throw new MigrationError(
+          `CLICKHOUSE_SHARD_URLS entry ${index + 1} (${shard.url}) is ${seen.length ? `shard ${seen.join(', ')}` : 'no shard'} ` +
+            `of cluster ${cluster.cluster}; list one URL per shard in the cluster's shard order`,
+        );
+      }
+    }
+  }
+}
+
+function assertUnchanged(migration: ClickHouseMigration, previous: LedgerRow): void {
+  if (previous.checksum !== migration.checksum) {
+    throw new MigrationError(
+      `ClickHouse migration ${String(migration.version).padStart(4, '0')}_${migration.name} was changed after it ` +
+        'was applied; migrations are immutable: add a new one instead',
+    );
   }
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ConfigService } from '../config/config.service';
 import { ClickHouseQueryError, ClickHouseUnavailableError } from './clickhouse.errors';
+import { shardDatabase, type ClusterTopology } from './cluster-ddl';
 import { ident, sql, SqlFragment } from './sql';
 
 export interface ClickHouseConnectionOptions {
@@ -11,6 +12,8 @@ export interface ClickHouseConnectionOptions {
   username: string;
   password: string;
   database: string;
+  /** Cluster mode (docs/clickhouse-cluster.md): the database holds Distributed tables over shard tables. */
+  cluster?: ClusterTopology;
 }
 
 export interface QueryOptions {
@@ -36,25 +39,45 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ClickHouseService.name);
   private readonly client: ClickHouseClient;
   private version: { text: string; major: number; minor: number } | undefined;
+  private shardServices: ClickHouseService[] | undefined;
+  private entryServices: ClickHouseService[] | undefined;
   readonly database: string;
   readonly url: string;
+  readonly cluster: ClusterTopology | undefined;
 
   constructor(private readonly options: ClickHouseConnectionOptions) {
     this.url = options.url;
     this.database = options.database;
+    this.cluster = options.cluster;
     this.client = ClickHouseService.createClient(options, options.database);
   }
 
   static fromConfig(config: ConfigService): ClickHouseService {
+    const cluster = config.get('CLICKHOUSE_CLUSTER');
     return new ClickHouseService({
       url: config.get('CLICKHOUSE_URL'),
       username: config.get('CLICKHOUSE_USER'),
       password: config.get('CLICKHOUSE_PASSWORD'),
       database: config.get('CLICKHOUSE_DATABASE'),
+      cluster: cluster
+        ? {
+            cluster,
+            shardUrls: config.get('CLICKHOUSE_SHARD_URLS'),
+            ddl: config.get('CLICKHOUSE_CLUSTER_DDL'),
+            replicated: config.get('CLICKHOUSE_REPLICATED'),
+            replicationPath: config.get('CLICKHOUSE_REPLICATION_PATH'),
+          }
+        : undefined,
     });
   }
 
   static createClient(options: ClickHouseConnectionOptions, database: string | undefined): ClickHouseClient {
+    // On a cluster: inserts through Distributed tables reach the shards before they return (findings
+    // written by one query are read by the next), and an IN/JOIN subquery over a Distributed table
+    // inside a query over another one runs once as GLOBAL instead of being refused.
+    const clusterSettings: ClickHouseSettings = options.cluster
+      ? { insert_distributed_sync: 1, distributed_product_mode: 'global' }
+      : {};
     return createClient({
       url: options.url,
       username: options.username,
@@ -70,6 +93,7 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
         date_time_input_format: 'best_effort',
         send_progress_in_http_headers: 1,
         http_headers_progress_interval_ms: '10000',
+        ...clusterSettings,
       },
     });
   }
@@ -79,7 +103,49 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.client.close();
+    const nodes = [...(this.shardServices ?? []), ...(this.entryServices ?? [])];
+    this.shardServices = undefined;
+    this.entryServices = undefined;
+    await Promise.all([this.client.close(), ...nodes.map((node) => node.onModuleDestroy())]);
+  }
+
+  /**
+   * Cluster mode: one plain wrapper per shard on its shard database (`<database>_local`), where the
+   * tables hold that shard's rows under their usual names. A query sent to every shard this way runs
+   * shard-locally, verbatim.
+   */
+  shards(): ClickHouseService[] {
+    const cluster = this.requireCluster();
+    this.shardServices ??= cluster.shardUrls.map(
+      (url) =>
+        new ClickHouseService({ ...this.options, url, database: shardDatabase(this.database), cluster: undefined }),
+    );
+    return this.shardServices;
+  }
+
+  /** Cluster mode: one plain wrapper per shard node on the application database (its Distributed tables). */
+  entryNodes(): ClickHouseService[] {
+    const cluster = this.requireCluster();
+    this.entryServices ??= cluster.shardUrls.map(
+      (url) => new ClickHouseService({ ...this.options, url, database: this.database, cluster: undefined }),
+    );
+    return this.entryServices;
+  }
+
+  /**
+   * Runs one statement on every shard's own rows (mutations, OPTIMIZE, shard-local INSERT … SELECT);
+   * on a single server it runs once on the database. Shards run in parallel; any failure throws.
+   */
+  async commandOnShards(query: SqlFragment, options: QueryOptions): Promise<void> {
+    if (!this.cluster) return this.command(query, options);
+    const outcomes = await Promise.allSettled(this.shards().map((shard) => shard.command(query, options)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private requireCluster(): ClusterTopology {
+    if (!this.cluster) throw new Error('ClickHouse is not in cluster mode (CLICKHOUSE_CLUSTER is empty)');
+    return this.cluster;
   }
 
   /** Server version, detected once; the place to branch SQL for modern servers. */
@@ -101,14 +167,34 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
     return this.version;
   }
 
-  /** Creates the configured database; the only call made without a database selected. */
+  /**
+   * Creates the configured database (and on a cluster the shard database, on every node); the only
+   * calls made without a database selected.
+   */
   async ensureDatabase(): Promise<void> {
-    const bootstrap = ClickHouseService.createClient(this.options, undefined);
-    const statement = sql`CREATE DATABASE IF NOT EXISTS ${ident(this.database)}`;
+    const cluster = this.cluster;
+    if (!cluster) return this.createDatabaseAt(this.url, sql`CREATE DATABASE IF NOT EXISTS ${ident(this.database)}`);
+    const names = [this.database, shardDatabase(this.database)];
+    if (cluster.ddl === 'on_cluster') {
+      for (const name of names) {
+        await this.createDatabaseAt(
+          this.url,
+          sql`CREATE DATABASE IF NOT EXISTS ${ident(name)} ON CLUSTER ${ident(cluster.cluster)}`,
+        );
+      }
+      return;
+    }
+    for (const url of cluster.shardUrls) {
+      for (const name of names) await this.createDatabaseAt(url, sql`CREATE DATABASE IF NOT EXISTS ${ident(name)}`);
+    }
+  }
+
+  private async createDatabaseAt(url: string, statement: SqlFragment): Promise<void> {
+    const bootstrap = ClickHouseService.createClient({ ...this.options, url }, undefined);
     try {
       await bootstrap.command({ query: statement.text, query_id: this.queryId('migrations.database') });
     } catch (error) {
-      if (isConnectionError(error)) throw new ClickHouseUnavailableError(this.url, error);
+      if (isConnectionError(error)) throw new ClickHouseUnavailableError(url, error);
       throw ClickHouseQueryError.from('migrations.database', '', error, statement.text);
     } finally {
       await bootstrap.close();

@@ -1,0 +1,105 @@
+import { ClickHouseMigrator, MigrationError } from '../../../backend/src/clickhouse/clickhouse-migrator';
+import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
+import { raw, sql } from '../../../backend/src/clickhouse/sql';
+import { migratedStores, startLocalCluster, type LocalCluster, type StoreEnv } from './support/local-cluster';
+
+interface TableRow {
+  name: string;
+  engine: string;
+}
+
+describe('ClickHouse migrations in cluster mode (two local 18.16 shards)', () => {
+  let cluster: LocalCluster;
+  let stores: StoreEnv;
+
+  beforeAll(async () => {
+    cluster = startLocalCluster();
+    stores = await migratedStores(cluster);
+  });
+
+  afterAll(async () => {
+    await stores?.cleanup();
+    cluster?.stop();
+  });
+
+  const tables = (node: ClickHouseService) =>
+    node.query<TableRow>(sql`SELECT name, engine FROM system.tables WHERE database = ${node.database} ORDER BY name`, {
+      tag: 'test.tables',
+    });
+
+  it('creates MergeTree tables in every shard database and Distributed tables over them on every node', async () => {
+    const { clickhouse } = stores;
+    for (const shard of clickhouse.shards()) {
+      const local = new Map((await tables(shard)).map((t) => [t.name, t.engine]));
+      expect(local.get('current_customer')).toBe('ReplacingMergeTree');
+      expect(local.get('snapshot_customer')).toBe('MergeTree');
+      expect(local.get('findings_daily')).toBe('SummingMergeTree');
+      expect(local.get('findings_daily_mv')).toBe('MaterializedView');
+      expect(local.get('schema_migrations')).toBe('MergeTree');
+    }
+    for (const entry of clickhouse.entryNodes()) {
+      const distributed = await tables(entry);
+      expect(distributed.length).toBeGreaterThanOrEqual(16);
+      expect(distributed.filter((t) => t.engine !== 'Distributed')).toEqual([]);
+    }
+  });
+
+  it('records every migration in every shard ledger and applies nothing twice', async () => {
+    const { clickhouse } = stores;
+    const ledgers = await Promise.all(
+      clickhouse.shards().map((s) =>
+        s.query<{ version: number }>(raw('SELECT version FROM schema_migrations ORDER BY version'), {
+          tag: 'test.ledger',
+        }),
+      ),
+    );
+    expect(ledgers[0].length).toBeGreaterThanOrEqual(2);
+    expect(ledgers[1]).toEqual(ledgers[0]);
+    expect(await new ClickHouseMigrator(clickhouse).migrate()).toEqual([]);
+  });
+
+  it('re-applies a migration to a shard whose ledger lacks it, and only records it there', async () => {
+    const { clickhouse } = stores;
+    const [first, second] = clickhouse.shards();
+    await second.command(raw('ALTER TABLE schema_migrations DELETE WHERE version = 2'), { tag: 'test.forget' });
+    await second.command(raw('DROP TABLE findings_daily_mv'), { tag: 'test.forget' });
+    for (let i = 0; i < 50; i += 1) {
+      const left = await second.query<{ n: string }>(
+        raw('SELECT count() AS n FROM schema_migrations WHERE version = 2'),
+        {
+          tag: 'test.forget.wait',
+        },
+      );
+      if (Number(left[0].n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await new ClickHouseMigrator(clickhouse).migrate()).toEqual([2]);
+    const count = (s: ClickHouseService) =>
+      s.query<{ n: string }>(raw('SELECT count() AS n FROM schema_migrations WHERE version = 2'), { tag: 'test.n' });
+    expect(Number((await count(first))[0].n)).toBe(1);
+    expect(Number((await count(second))[0].n)).toBe(1);
+    expect((await tables(second)).map((t) => t.name)).toContain('findings_daily_mv');
+  });
+
+  it('refuses shard URLs that are not the cluster shards in order', async () => {
+    const swapped = new ClickHouseService({
+      url: cluster.shardUrls[0],
+      username: 'default',
+      password: '',
+      database: stores.clickhouse.database,
+      cluster: {
+        cluster: cluster.env.CLICKHOUSE_CLUSTER,
+        shardUrls: [...cluster.shardUrls].reverse(),
+        ddl: 'per_shard',
+        replicated: false,
+        replicationPath: '/clickhouse/tables/{shard}/{database}/{table}',
+      },
+    });
+    try {
+      await expect(new ClickHouseMigrator(swapped).migrate()).rejects.toThrow(MigrationError);
+      await expect(new ClickHouseMigrator(swapped).migrate()).rejects.toThrow(/entry 1 .* is shard 2/);
+    } finally {
+      await swapped.onModuleDestroy();
+    }
+  });
+});
