@@ -16,6 +16,7 @@ import { ConfigService } from '../../config/config.service';
 import { ident } from '../../clickhouse/sql';
 import type { FindingObservation } from '../findings/finding';
 import { FindingsRepository } from '../findings/findings.repository';
+import { withCrosswalk } from './crosswalk-sources';
 import { assessSnapshots, SUSPICIOUS_SNAPSHOT_RULE, type SnapshotHealth, type SnapshotHold } from './flood-guard';
 import {
   ReconciliationRunsRepository,
@@ -24,6 +25,7 @@ import {
 } from './reconciliation-runs.repository';
 import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconciliation-store.repository';
 import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
+import { rulePlacement } from './rule-placement';
 import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
 
 const UPSERT_BATCH = 5000;
@@ -100,7 +102,7 @@ export class ReconciliationService {
       held = await this.floodGuard(latest);
       const heldPairs = new Set(held.map((h) => pairKey(h)));
       const target = await this.resolveTarget(request.target);
-      const context = this.currentContext(set, latest, target);
+      const context = this.currentContext(set, latest, target, await this.store.linkedEntities());
       const available = new Set(latest.map((s) => pairKey(s)));
       const foundAt = new Date();
       const resolvable: string[] = [];
@@ -127,7 +129,7 @@ export class ReconciliationService {
         const ruleStarted = Date.now();
         try {
           const compiled = compileRule(rule, context);
-          await this.store.insertFindings(runId, foundAt, compiled.findings);
+          await this.store.insertFindings(runId, foundAt, compiled.findings, rulePlacement(rule, context));
           const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
           ruleCounts[rule.id] = {
             version: rule.version,
@@ -208,7 +210,8 @@ export class ReconciliationService {
     const latest = await this.store.latestSnapshots();
     const entity = ruleEntity(rule);
     const target = input.keys && entity ? { entity, keys: input.keys } : undefined;
-    const compiled = compileRule(rule, this.currentContext(set, latest, target));
+    const linked = await this.store.linkedEntities();
+    const compiled = compileRule(rule, this.currentContext(set, latest, target, linked));
     const limit = Math.min(input.limit ?? 100, MAX_PREVIEW);
     const [byKind, findings] = await Promise.all([
       this.store.countFindings(compiled.findings),
@@ -324,18 +327,24 @@ export class ReconciliationService {
     set: RuleSet,
     latest: CatalogSnapshot[],
     target?: { entity: EntityKind; keys: string[] },
+    linked: readonly EntityKind[] = [],
   ): CompileContext {
     const systems = new Set(latest.map((s) => s.system));
     for (const rule of set.rules) for (const read of ruleReads(rule, set.ownership)) systems.add(read.system);
     const bySystem = Object.fromEntries(ENTITY_KINDS.map((e) => [e, [...systems]])) as Record<EntityKind, string[]>;
-    let sources = currentStateSources(bySystem);
-    if (target) sources = restrictToKeys(sources, { [target.entity]: target.keys.length ? target.keys : [''] });
+    // Confirmed identity links (stewardship) replace the default match key for the entities they cover.
+    const crosswalk = withCrosswalk(currentStateSources(bySystem), linked);
+    let sources = crosswalk.sources;
+    const matchKeys = crosswalk.matchKeys;
+    if (target) {
+      sources = restrictToKeys(sources, { [target.entity]: target.keys.length ? target.keys : [''] }, matchKeys);
+    }
     const lastComplete: Record<string, Date | null> = {};
     for (const s of latest) {
       const known = lastComplete[s.system];
       if (!known || known < s.completedAt) lastComplete[s.system] = s.completedAt;
     }
-    return { ownership: set.ownership, sources, events: ident('entity_events'), lastComplete };
+    return { ownership: set.ownership, sources, matchKeys, events: ident('entity_events'), lastComplete };
   }
 
   private async mergeFindings(

@@ -69,24 +69,20 @@ export class StewardshipItemsRepository {
   }
 
   /**
-   * Inserts the item unless one exists for the same source; an existing open item takes the fresh
-   * candidates, suggestion and score (decided and dismissed items are left exactly as they were).
+   * Inserts the item unless one exists for the same source. An existing open item takes the fresh
+   * candidates, suggestion and score; one the system dismissed (its finding had resolved) opens
+   * again; one a person decided or dismissed is left exactly as it was.
    */
   async upsert(input: OpenItemInput, actor: string): Promise<{ item: ItemView; created: boolean }> {
     return this.transaction(async (tx) => {
-      const id = randomUUID();
-      const rows: (ItemRecord & { inserted: boolean })[] = await tx.query(
-        `INSERT INTO stewardship_items AS s (id, kind, source_type, source_id, rule_id, entity, system, subject_key,
+      const inserted: { id: string }[] = await tx.query(
+        `INSERT INTO stewardship_items (id, kind, source_type, source_id, rule_id, entity, system, subject_key,
            candidates, suggestion, score, details, state)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12::jsonb, 'open')
-         ON CONFLICT (source_type, source_id) DO UPDATE SET
-           candidates = EXCLUDED.candidates, suggestion = EXCLUDED.suggestion, score = EXCLUDED.score,
-           details = EXCLUDED.details, updated_at = now()
-         WHERE s.state = 'open' AND (s.candidates, s.suggestion, s.score, s.details)
-           IS DISTINCT FROM (EXCLUDED.candidates, EXCLUDED.suggestion, EXCLUDED.score, EXCLUDED.details)
-         RETURNING id::text AS id, (xmax = 0) AS inserted`,
+         ON CONFLICT (source_type, source_id) DO NOTHING
+         RETURNING id::text AS id`,
         [
-          id,
+          randomUUID(),
           input.kind,
           input.sourceType,
           input.sourceId,
@@ -100,11 +96,42 @@ export class StewardshipItemsRepository {
           JSON.stringify(input.details ?? {}),
         ],
       );
-      const created = rows[0]?.inserted === true;
-      if (created) await this.addEvent(tx, id, { action: 'open', fromState: null, toState: 'open', actor });
-      const item = await this.findBySource(input.sourceType, input.sourceId, tx);
-      if (!item) throw new Error(`stewardship item for ${input.sourceType} ${input.sourceId} vanished`);
-      return { item, created };
+      const createdId = inserted[0]?.id;
+      if (createdId) await this.addEvent(tx, createdId, { action: 'open', fromState: null, toState: 'open', actor });
+      const existing: ItemRecord[] = await tx.query(`${SELECT} WHERE source_type = $1 AND source_id = $2 FOR UPDATE`, [
+        input.sourceType,
+        input.sourceId,
+      ]);
+      const row = existing[0];
+      if (!row) throw new Error(`stewardship item for ${input.sourceType} ${input.sourceId} vanished`);
+      const reopen = row.state === 'dismissed' && row.decided_by === 'system';
+      if (!createdId && (row.state === 'open' || reopen)) {
+        await tx.query(
+          `UPDATE stewardship_items SET candidates = $2::jsonb, suggestion = $3::jsonb, score = $4, details = $5::jsonb,
+             state = 'open', decision = NULL, decided_by = NULL, decided_at = NULL, reason = NULL, updated_at = now()
+           WHERE id = $1::uuid AND (state <> 'open' OR (candidates, suggestion, score, details)
+             IS DISTINCT FROM ($2::jsonb, $3::jsonb, $4::float8, $5::jsonb))`,
+          [
+            row.id,
+            JSON.stringify(input.candidates),
+            input.suggestion ? JSON.stringify(input.suggestion) : null,
+            input.score ?? 1,
+            JSON.stringify(input.details ?? {}),
+          ],
+        );
+        if (reopen) {
+          await this.addEvent(tx, row.id, {
+            action: 'reopen',
+            fromState: 'dismissed',
+            toState: 'open',
+            actor,
+            reason: `${input.sourceType} ${input.sourceId} seen again`,
+          });
+        }
+      }
+      const item = await this.findById(row.id, tx);
+      if (!item) throw new Error(`stewardship item ${row.id} vanished`);
+      return { item, created: createdId !== undefined };
     });
   }
 

@@ -1,16 +1,36 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
+import { runsApi, runsWorker } from '../../config/process-role';
+import { IdentityLinksRepository } from './identity-links.repository';
+import { LinkSuggestionService } from './link-suggestion.service';
+import { StewardshipFindingsRepository } from './stewardship-findings.repository';
+import { StewardshipIntakeService } from './stewardship-intake.service';
 import { StewardshipItemsRepository } from './stewardship-items.repository';
+import { StewardshipRecordsRepository } from './stewardship-records.repository';
+import { StewardshipController } from './stewardship.controller';
+import { StewardshipProcessor } from './stewardship.processor';
 import { StewardshipService } from './stewardship.service';
 
-/** The stewardship queue. Exports StewardshipService so other modules can raise items with `open`. */
+/**
+ * The stewardship queue: the API in the api role; in the worker role, items opened after each
+ * complete reconciliation run. Exports StewardshipService so other modules can raise items (`open`).
+ */
 @Module({})
 export class StewardshipModule {
   static forRole(role: ProcessRole): DynamicModule {
-    void role;
     return {
       module: StewardshipModule,
-      providers: [StewardshipItemsRepository, StewardshipService],
+      controllers: runsApi(role) ? [StewardshipController] : [],
+      providers: [
+        StewardshipItemsRepository,
+        StewardshipFindingsRepository,
+        StewardshipRecordsRepository,
+        IdentityLinksRepository,
+        LinkSuggestionService,
+        StewardshipIntakeService,
+        StewardshipService,
+        ...(runsWorker(role) ? [StewardshipProcessor] : []),
+      ],
       exports: [StewardshipService],
     };
   }

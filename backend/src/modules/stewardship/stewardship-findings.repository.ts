@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** Finding kinds that become stewardship items: duplicates, and records absent from another system. */
+export const DUPLICATE_KINDS = ['duplicate', 'duplicate_candidate'] as const;
+export const UNMATCHED_KINDS = ['missing', 'unexpected'] as const;
+
+export interface StewardshipFinding {
+  id: string;
+  ruleId: string;
+  entity: string;
+  matchKey: string;
+  field: string;
+  kind: string;
+  ownerSystem: string;
+  expectedValue: string;
+  actualSystem: string;
+  actualValue: string;
+  details: Record<string, unknown>;
+  score: number;
+}
+
+/**
+ * Reads (never writes) the findings a reconciliation run saw that need a person: the findings
+ * module owns the table and its lifecycle.
+ */
+@Injectable()
+export class StewardshipFindingsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The run's active duplicate and presence findings, a page at a time in id order. */
+  async seenByRun(runId: string, afterId: string, limit: number): Promise<StewardshipFinding[]> {
+    const rows: {
+      id: string;
+      rule_id: string;
+      entity: string;
+      match_key: string;
+      field: string;
+      kind: string;
+      owner_system: string;
+      expected_value: string;
+      actual_system: string;
+      actual_value: string;
+      details: Record<string, unknown> | null;
+      score: number;
+    }[] = await this.dataSource.query(
+      `SELECT id, rule_id, entity, match_key, field, kind, owner_system, expected_value, actual_system, actual_value,
+         details, score
+       FROM findings
+       WHERE last_run_id = $1::uuid AND status IN ('new', 'open', 'reopened') AND kind = ANY($2::text[]) AND id > $3
+       ORDER BY id LIMIT $4`,
+      [runId, [...DUPLICATE_KINDS, ...UNMATCHED_KINDS], afterId, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      ruleId: r.rule_id,
+      entity: r.entity,
+      matchKey: r.match_key,
+      field: r.field,
+      kind: r.kind,
+      ownerSystem: r.owner_system,
+      expectedValue: r.expected_value,
+      actualSystem: r.actual_system,
+      actualValue: r.actual_value,
+      details: r.details ?? {},
+      score: Number(r.score),
+    }));
+  }
+}
