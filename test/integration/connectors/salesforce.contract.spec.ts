@@ -6,22 +6,45 @@ import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support
 
 const PAGE = 200; // Salesforce's smallest query batch
 
-function salesforceConnector(estate: RunningEstate) {
-  return new SalesforceConnector({
-    id: 'crm',
-    kind: 'salesforce',
-    baseUrl: estate.crm.baseUrl,
-    auth: {
-      type: 'oauth2-client-credentials',
-      tokenUrl: estate.crm.tokenUrl,
-      clientId: estate.crm.clientId,
-      clientSecret: new Secret(estate.crm.clientSecret, 'test'),
+function salesforceConnector(estate: RunningEstate, fetchImpl?: typeof fetch) {
+  return new SalesforceConnector(
+    {
+      id: 'crm',
+      kind: 'salesforce',
+      baseUrl: estate.crm.baseUrl,
+      auth: {
+        type: 'oauth2-client-credentials',
+        tokenUrl: estate.crm.tokenUrl,
+        clientId: estate.crm.clientId,
+        clientSecret: new Secret(estate.crm.clientSecret, 'test'),
+      },
+      pageSize: PAGE,
+      timeoutMs: 10_000,
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      settings: {},
     },
-    pageSize: PAGE,
-    timeoutMs: 10_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-    settings: {},
-  });
+    { fetch: fetchImpl },
+  );
+}
+
+/** A fetch that runs `before` once, just before the first request matching `match` is sent. */
+function racingFetch(
+  match: (url: string, init?: RequestInit) => boolean,
+  before: () => Promise<unknown>,
+): typeof fetch {
+  let raced = false;
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!raced && match(url, init)) {
+      raced = true;
+      await before();
+    }
+    return fetch(input, init);
+  };
+}
+
+async function writesOf(estate: RunningEstate): Promise<number> {
+  return ((await (await fetch(`${estate.crm.baseUrl}/__admin/stats`)).json()) as { writes: number }).writes;
 }
 
 describeConnectorContract(
@@ -128,5 +151,84 @@ describe('Salesforce connector specifics', () => {
     await fetch(`${estate.crm.baseUrl}/__admin/expire-tokens`, { method: 'POST' });
     const { records } = await collect(connector.extract('customer', { mode: 'full' }));
     expect(records.length).toBeGreaterThan(0);
+  });
+
+  it('an Account edited between read and write answers 412 to If-Match and is reported as a conflict', async () => {
+    const { records } = await collect(salesforceConnector(estate).extract('customer', { mode: 'full' }));
+    const target = records[7];
+    const racing = salesforceConnector(
+      estate,
+      racingFetch(
+        (url, init) => init?.method === 'PATCH' && url.includes(`/sobjects/Account/${target.sourceKey}`),
+        () => mutate(estate, 'crm', 'Account', target.sourceKey, { Name: 'Edited Meanwhile Ltd' }),
+      ),
+    );
+    const result = await racing.apply(
+      {
+        entity: 'customer',
+        sourceKey: target.sourceKey,
+        changes: [{ field: 'legalName', expectedOld: target.fields.legalName, newValue: 'Fixed Name Ltd' }],
+      },
+      'race-account',
+    );
+    expect(result.outcome).toBe('conflict');
+    expect(result.currentValues).toEqual({ legalName: 'Edited Meanwhile Ltd' });
+    const [after] = await salesforceConnector(estate).read('customer', [target.sourceKey]);
+    expect(after.fields.legalName).toBe('Edited Meanwhile Ltd');
+  });
+
+  it('applyMany: a Contact edited between the bulk read and /composite fails its If-Unmodified-Since only', async () => {
+    const { records } = await collect(salesforceConnector(estate).extract('contact', { mode: 'full' }));
+    const [edited, untouched] = [records[3], records[4]];
+    const racing = salesforceConnector(
+      estate,
+      racingFetch(
+        (url, init) => init?.method === 'POST' && url.endsWith('/composite'),
+        () => mutate(estate, 'crm', 'Contact', edited.sourceKey, { Title: 'Changed Meanwhile' }),
+      ),
+    );
+    const change = (r: (typeof records)[number], title: string) => ({
+      entity: 'contact' as const,
+      sourceKey: r.sourceKey,
+      changes: [{ field: 'title', expectedOld: r.fields.title, newValue: title }],
+    });
+    await fetch(`${estate.crm.baseUrl}/__admin/stats/reset`, { method: 'POST' });
+    const results = await racing.applyMany([
+      { change: change(edited, 'Head of Purchasing'), idempotencyKey: 'race-c1' },
+      { change: change(untouched, 'Head of Purchasing'), idempotencyKey: 'race-c2' },
+    ]);
+    expect(results.map((r) => r.outcome)).toEqual(['conflict', 'applied']);
+    expect(await writesOf(estate)).toBe(1); // ours; admin edits are not counted
+    const after = await salesforceConnector(estate).read('contact', [edited.sourceKey, untouched.sourceKey]);
+    expect(Object.fromEntries(after.map((r) => [r.sourceKey, r.fields.title]))).toEqual({
+      [edited.sourceKey]: 'Changed Meanwhile',
+      [untouched.sourceKey]: 'Head of Purchasing',
+    });
+  });
+
+  it('a write whose answer was lost is retried, meets 412, and is recognised as already in', async () => {
+    const { records } = await collect(salesforceConnector(estate).extract('customer', { mode: 'full' }));
+    const target = records[9];
+    let lost = false;
+    const losingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!lost && init?.method === 'PATCH') {
+        lost = true;
+        throw new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } });
+      }
+      return response;
+    };
+    await fetch(`${estate.crm.baseUrl}/__admin/stats/reset`, { method: 'POST' });
+    const result = await salesforceConnector(estate, losingFetch).apply(
+      {
+        entity: 'customer',
+        sourceKey: target.sourceKey,
+        changes: [{ field: 'legalName', expectedOld: target.fields.legalName, newValue: 'Lost Answer Ltd' }],
+      },
+      'lost-answer',
+    );
+    expect(lost).toBe(true);
+    expect(result.outcome).toBe('already_applied');
+    expect(await writesOf(estate)).toBe(1);
   });
 });

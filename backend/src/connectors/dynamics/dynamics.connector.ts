@@ -19,7 +19,7 @@ import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { OAuth2ClientCredentials } from '../http/auth';
 import { HttpClient } from '../http/http-client';
 import { planApply } from '../mapping/apply-plan';
-import { EntityMapper, mergeMapping, type ConnectorMapping } from '../mapping/entity-mapping';
+import { EntityMapper, getPath, mergeMapping, sameValue, type ConnectorMapping } from '../mapping/entity-mapping';
 import { DYNAMICS_ENTITY_SET, DYNAMICS_MAPPING, canonicalOrderStatus } from './dynamics.mapping';
 
 const settingsSchema = z
@@ -61,7 +61,8 @@ const CROSS_COMPANY = { 'cross-company': 'true' } as const;
  * other systems hold, and F&O number sequences are usually shared across legal entities. A write
  * first finds the record's company with a cross-company read, then PATCHes the full key
  * `(dataAreaId=…,CustomerAccount=…)` with `If-Match` on that read's `@odata.etag`: an edit in between
- * answers 412, reported as a conflict. A number present in two companies is refused as ambiguous
+ * answers 412, reported as a conflict (unless the re-read record holds exactly the new values: then
+ * the 412 met our own earlier attempt, whose answer was lost). A number present in two companies is refused as ambiguous
  * rather than written to either.
  */
 export class DynamicsConnector implements Connector {
@@ -243,7 +244,20 @@ export class DynamicsConnector implements Connector {
       accept: [400, 404, 412],
     });
     if (written.status === 412) {
-      return { outcome: 'conflict', reason: 'the record changed since it was read (412 Precondition Failed)' };
+      // A re-sent PATCH whose first answer was lost meets its own write: the values say which it is.
+      const [now] = await this.locate(change.entity, change.sourceKey);
+      const record = now ? mapper.map(now) : undefined;
+      const currentValues =
+        record && 'record' in record
+          ? Object.fromEntries(change.changes.map((c) => [c.field, getPath(record.record.fields, c.field)]))
+          : undefined;
+      if (currentValues && change.changes.every((c) => sameValue(currentValues[c.field], c.newValue)))
+        return { outcome: 'already_applied', reason: 'the target holds the new values' };
+      return {
+        outcome: 'conflict',
+        reason: 'the record changed since it was read (412 Precondition Failed)',
+        ...(currentValues ? { currentValues } : {}),
+      };
     }
     if (written.status === 400 || written.status === 404) {
       const error = (written.body as { error?: { message?: string } } | undefined)?.error;

@@ -1,3 +1,4 @@
+import { changeFingerprint, IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
@@ -10,17 +11,21 @@ import type {
   RecordChange,
 } from '../connector';
 import { ConnectorConfigError, ConnectorHttpError } from '../connector.errors';
+import type { ConnectorDeps } from '../connector-factory';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
 import { connectorHttpOptions } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { OAuth2ClientCredentials } from '../http/auth';
-import { HttpClient, type HttpResponse } from '../http/http-client';
+import { HttpClient } from '../http/http-client';
 import { planApply } from '../mapping/apply-plan';
-import { EntityMapper, mergeMapping, type ConnectorMapping } from '../mapping/entity-mapping';
+import { EntityMapper, getPath, mergeMapping, sameValue, type ConnectorMapping } from '../mapping/entity-mapping';
 import { SALESFORCE_MAPPING, SALESFORCE_OBJECT } from './salesforce.mapping';
 
 const API = '/services/data/v60.0';
+/** Records per SOQL `Id IN (…)` read. */
 const COMPOSITE_LIMIT = 200;
+/** Subrequests per `/composite` call (Salesforce's limit). */
+const SUBREQUEST_LIMIT = 25;
 
 interface QueryPage {
   totalSize: number;
@@ -33,11 +38,26 @@ interface SfCursor extends Record<string, unknown> {
   lastId: string | null;
   since: string | null;
 }
-interface CompositeResult {
-  id?: string;
-  success: boolean;
-  errors: { statusCode: string; message: string; fields?: string[] }[];
+interface SubrequestResult {
+  body: unknown;
+  httpStatusCode: number;
+  referenceId: string;
 }
+type SfErrorBody = { errorCode?: string; message?: string }[];
+/** One record update: the fields of every change aimed at it, and the changes' positions. */
+interface RecordWrite {
+  object: string;
+  id: string;
+  values: Record<string, unknown>;
+  /** LastModifiedDate of the read the plan was made from. */
+  readAt: Date | null;
+  indexes: number[];
+}
+
+const PRECONDITION_FAILED = 'the record changed since it was read (412 Precondition Failed)';
+const errorText = (body: unknown, status: number) =>
+  (Array.isArray(body) ? (body as SfErrorBody) : []).map((e) => `${e.errorCode}: ${e.message}`).join('; ') ||
+  `HTTP ${status}`;
 
 type SfEntity = keyof typeof SALESFORCE_OBJECT;
 const isSfEntity = (e: EntityKind): e is SfEntity => e in SALESFORCE_OBJECT;
@@ -49,8 +69,19 @@ const soqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/
 /**
  * Salesforce over REST + SOQL: Accounts (customers, credit profiles), Contacts, Opportunities (orders).
  * Extracts order by Id and follow `nextRecordsUrl`; a cursor keeps both the locator and the last Id,
- * so a resume after the locator expired continues with `Id > last`. Writes go through the composite
- * sObject API (one call for up to 200 records) with per-record results.
+ * so a resume after the locator expired continues with `Id > last`.
+ *
+ * Corrective writes are conditional on the server, not only checked before writing:
+ * - `apply` of an Account change reads the record (sObject Rows GET, which carries the Account's
+ *   ETag) and PATCHes with `If-Match` (strong validation);
+ * - Contacts and Opportunities have no ETag, and `applyMany` reads in bulk with SOQL, which carries
+ *   none: those PATCH with `If-Unmodified-Since` set to the LastModifiedDate they were planned from
+ *   (weak validation, one-second precision: an edit landing within the same second as the read
+ *   record's last modification is not detected). `applyMany` sends them through `/composite` — the
+ *   `/composite/sobjects` collection has no per-record precondition — 25 subrequests per call (the
+ *   vendor's limit), several calls in flight, each subrequest with its own header and result.
+ * A 412 is re-read once: a target now holding exactly the new values is `already_applied` (our own
+ * earlier attempt whose answer was lost, or the same edit made elsewhere), anything else a conflict.
  */
 export class SalesforceConnector implements Connector {
   readonly kind = 'salesforce';
@@ -63,10 +94,11 @@ export class SalesforceConnector implements Connector {
   private readonly http: HttpClient;
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
+  private readonly idempotency: IdempotentApplier;
 
   constructor(
     readonly config: ConnectorConfig,
-    deps: { fetch?: typeof fetch; metrics?: ConnectorMetrics } = {},
+    deps: ConnectorDeps = {},
   ) {
     if (config.auth.type !== 'oauth2-client-credentials') {
       throw new ConnectorConfigError(`connector ${config.id} (salesforce): auth must be oauth2-client-credentials`);
@@ -84,6 +116,7 @@ export class SalesforceConnector implements Connector {
       isThrottled: (r) => r.status === 403 && r.text.includes('REQUEST_LIMIT_EXCEEDED'),
     });
     this.mapping = mergeMapping(SALESFORCE_MAPPING, config.mapping);
+    this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
   }
 
   get id(): string {
@@ -182,80 +215,196 @@ export class SalesforceConnector implements Connector {
   }
 
   apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
-    return this.applyMany([{ change, idempotencyKey }]).then((results) => results[0]);
+    return this.idempotency.apply(change, idempotencyKey, async () =>
+      isSfEntity(change.entity) && SALESFORCE_OBJECT[change.entity] === 'Account'
+        ? this.applyWithETag(change)
+        : (await this.writeMany([change]))[0],
+    );
+  }
+
+  /** One Account change: sObject Rows GET for values and ETag, PATCH with `If-Match`. */
+  private async applyWithETag(change: RecordChange): Promise<ApplyResult> {
+    const entity = change.entity as SfEntity;
+    const path = `${API}/sobjects/${SALESFORCE_OBJECT[entity]}/${encodeURIComponent(change.sourceKey)}`;
+    const response = await this.http.request({ method: 'GET', path, accept: [400, 404] });
+    const mapper = this.mapper(entity);
+    const mapped = response.status === 200 ? mapper.map(response.body) : undefined;
+    if (mapped && 'reject' in mapped)
+      return { outcome: 'rejected', reason: `current record unreadable: ${mapped.reject.reason}` };
+    const plan = planApply(mapper, change, mapped?.record);
+    if (plan.kind === 'done') return plan.result;
+    const etag = response.headers.get('etag');
+    const readAt = mapped?.record.sourceUpdatedAt ?? null;
+    const precondition: Record<string, string> = etag
+      ? { 'if-match': etag }
+      : readAt
+        ? { 'if-unmodified-since': readAt.toUTCString() }
+        : {};
+    const written = await this.http.request({
+      method: 'PATCH',
+      path,
+      json: plan.sourceValues,
+      headers: precondition,
+      // Conditional: a re-sent PATCH cannot overwrite a newer edit (412, then re-read below).
+      idempotent: true,
+      accept: [400, 404, 412],
+    });
+    if (written.status === 412) return (await this.afterPreconditionFailed([change]))[0];
+    if (written.status >= 400) return { outcome: 'rejected', reason: errorText(written.body, written.status) };
+    return { outcome: 'applied' };
   }
 
   /**
-   * Corrective writes in bulk: current values read with one SOQL query, then one composite call for
-   * every change that still needs writing; each change gets its own outcome.
+   * Corrective writes in bulk. Replays come from the idempotency ledger; the rest are read with one
+   * SOQL query per 200 records, planned, and written through `/composite` with a precondition per
+   * record; each change gets its own outcome. A key given twice in one call is applied once.
    */
   async applyMany(items: { change: RecordChange; idempotencyKey: string }[]): Promise<ApplyResult[]> {
     const results: ApplyResult[] = new Array<ApplyResult>(items.length);
-    for (let start = 0; start < items.length; start += COMPOSITE_LIMIT) {
-      const chunk = items.slice(start, start + COMPOSITE_LIMIT);
-      const writes: { index: number; object: string; id: string; values: Record<string, unknown> }[] = [];
-      const byEntity = new Map<EntityKind, Map<string, CanonicalRecord>>();
-      for (const entity of new Set(chunk.map((i) => i.change.entity))) {
-        if (!isSfEntity(entity)) continue;
-        const keys = chunk.filter((i) => i.change.entity === entity).map((i) => i.change.sourceKey);
-        byEntity.set(entity, new Map((await this.read(entity, keys)).map((r) => [r.sourceKey, r as CanonicalRecord])));
+    const pending: number[] = [];
+    const firstOfKey = new Map<string, number>();
+    const repeats: number[] = [];
+    for (const [index, { change, idempotencyKey }] of items.entries()) {
+      const replay = await this.idempotency.replayed(change, idempotencyKey);
+      if (replay) results[index] = replay;
+      else if (firstOfKey.has(idempotencyKey)) repeats.push(index);
+      else {
+        firstOfKey.set(idempotencyKey, index);
+        pending.push(index);
       }
-      chunk.forEach(({ change }, offset) => {
+    }
+    const written = await this.writeMany(pending.map((i) => items[i].change));
+    for (const [n, index] of pending.entries()) {
+      results[index] = written[n];
+      await this.idempotency.remember(items[index].change, items[index].idempotencyKey, written[n]);
+    }
+    for (const index of repeats) {
+      const { change, idempotencyKey } = items[index];
+      const first = firstOfKey.get(idempotencyKey)!;
+      if (changeFingerprint(items[first].change) !== changeFingerprint(change))
+        results[index] = {
+          outcome: 'rejected',
+          reason: `idempotency key ${idempotencyKey} was already used for a different change`,
+        };
+      else
+        results[index] = ['applied', 'already_applied'].includes(results[first].outcome)
+          ? { outcome: 'already_applied', reason: `idempotency key ${idempotencyKey} given twice` }
+          : results[first];
+    }
+    return results;
+  }
+
+  /** Current values of the records the changes aim at, by entity and source key. */
+  private async currentRecords(changes: RecordChange[]): Promise<Map<string, CanonicalRecord>> {
+    const current = new Map<string, CanonicalRecord>();
+    for (const entity of new Set(changes.map((c) => c.entity))) {
+      if (!isSfEntity(entity)) continue;
+      const keys = [...new Set(changes.filter((c) => c.entity === entity).map((c) => c.sourceKey))];
+      for (const record of await this.read(entity, keys)) current.set(`${entity}/${record.sourceKey}`, record);
+    }
+    return current;
+  }
+
+  /** Read, plan and write changes with `If-Unmodified-Since` through `/composite`; no ledger here. */
+  private async writeMany(changes: RecordChange[]): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = new Array<ApplyResult>(changes.length);
+    for (let start = 0; start < changes.length; start += COMPOSITE_LIMIT) {
+      const chunk = changes.slice(start, start + COMPOSITE_LIMIT);
+      const current = await this.currentRecords(chunk);
+      // Several changes to one record (e.g. customer and credit profile fields) become one update.
+      const writes = new Map<string, RecordWrite>();
+      chunk.forEach((change, offset) => {
         const index = start + offset;
         if (!isSfEntity(change.entity)) {
           results[index] = { outcome: 'rejected', reason: `entity ${change.entity} is not in Salesforce` };
           return;
         }
-        const mapper = this.mapper(change.entity);
-        const plan = planApply(mapper, change, byEntity.get(change.entity)?.get(change.sourceKey));
-        if (plan.kind === 'done') results[index] = plan.result;
-        else
-          writes.push({
-            index,
-            object: SALESFORCE_OBJECT[change.entity],
-            id: change.sourceKey,
-            values: plan.sourceValues,
+        const record = current.get(`${change.entity}/${change.sourceKey}`);
+        const plan = planApply(this.mapper(change.entity), change, record);
+        if (plan.kind === 'done') {
+          results[index] = plan.result;
+          return;
+        }
+        const object = SALESFORCE_OBJECT[change.entity];
+        const key = `${object}/${change.sourceKey}`;
+        const write = writes.get(key) ?? {
+          object,
+          id: change.sourceKey,
+          values: {},
+          readAt: record?.sourceUpdatedAt ?? null,
+          indexes: [],
+        };
+        Object.assign(write.values, plan.sourceValues);
+        write.indexes.push(index);
+        writes.set(key, write);
+      });
+      const batches: RecordWrite[][] = [];
+      const all = [...writes.values()];
+      for (let i = 0; i < all.length; i += SUBREQUEST_LIMIT) batches.push(all.slice(i, i + SUBREQUEST_LIMIT));
+      const stale: number[] = [];
+      await Promise.all(
+        batches.map(async (batch) => {
+          const answers = await this.composite(batch);
+          batch.forEach((write, i) => {
+            const answer = answers[i];
+            const status = answer?.httpStatusCode ?? 0;
+            for (const index of write.indexes) {
+              if (status >= 200 && status < 300) results[index] = { outcome: 'applied' };
+              else if (status === 412) stale.push(index);
+              else
+                results[index] = {
+                  outcome: 'rejected',
+                  reason: answer ? errorText(answer.body, status) : 'no result for record',
+                };
+            }
           });
-      });
-      if (writes.length === 0) continue;
-      // Several changes to one record (e.g. customer and credit profile fields) become one record update.
-      const merged = new Map<
-        string,
-        { object: string; id: string; values: Record<string, unknown>; indexes: number[] }
-      >();
-      for (const w of writes) {
-        const key = `${w.object}/${w.id}`;
-        const entry = merged.get(key) ?? { object: w.object, id: w.id, values: {}, indexes: [] };
-        Object.assign(entry.values, w.values);
-        entry.indexes.push(w.index);
-        merged.set(key, entry);
+        }),
+      );
+      if (stale.length > 0) {
+        const decided = await this.afterPreconditionFailed(stale.map((i) => changes[i]));
+        stale.forEach((index, n) => (results[index] = decided[n]));
       }
-      const records = [...merged.values()];
-      const response: HttpResponse = await this.http.request({
-        method: 'PATCH',
-        path: `${API}/composite/sobjects`,
-        json: {
-          allOrNone: false,
-          records: records.map((r) => ({ attributes: { type: r.object }, id: r.id, ...r.values })),
-        },
-        // Re-sending the same field values is harmless: the update sets, never increments.
-        idempotent: true,
-      });
-      const outcomes = response.body as CompositeResult[];
-      records.forEach((record, i) => {
-        const outcome = outcomes[i];
-        const result: ApplyResult = outcome?.success
-          ? { outcome: 'applied' }
-          : {
-              outcome: 'rejected',
-              reason:
-                (outcome?.errors ?? []).map((e) => `${e.statusCode}: ${e.message}`).join('; ') ||
-                'no result for record',
-            };
-        for (const index of record.indexes) results[index] = result;
-      });
     }
     return results;
+  }
+
+  /** One `/composite` call of PATCH subrequests, each conditional on its record's read time. */
+  private async composite(batch: RecordWrite[]): Promise<SubrequestResult[]> {
+    const response = await this.http.request({
+      method: 'POST',
+      path: `${API}/composite`,
+      json: {
+        allOrNone: false,
+        compositeRequest: batch.map((w, i) => ({
+          method: 'PATCH',
+          url: `${API}/sobjects/${w.object}/${encodeURIComponent(w.id)}`,
+          referenceId: `w${i}`,
+          body: w.values,
+          ...(w.readAt ? { httpHeaders: { 'If-Unmodified-Since': w.readAt.toUTCString() } } : {}),
+        })),
+      },
+      // Every subrequest is conditional: sending the call again cannot clobber a newer edit.
+      idempotent: true,
+    });
+    const answers = (response.body as { compositeResponse?: SubrequestResult[] } | undefined)?.compositeResponse ?? [];
+    const byReference = new Map(answers.map((a) => [a.referenceId, a]));
+    return batch.map((_, i) => byReference.get(`w${i}`)!);
+  }
+
+  /**
+   * After a 412: the target holding exactly the new values means the write is in (a retried request
+   * whose first answer was lost, or the same edit made elsewhere); anything else is a conflict.
+   */
+  private async afterPreconditionFailed(changes: RecordChange[]): Promise<ApplyResult[]> {
+    const current = await this.currentRecords(changes);
+    return changes.map((change) => {
+      const record = current.get(`${change.entity}/${change.sourceKey}`);
+      if (!record) return { outcome: 'conflict', reason: `${PRECONDITION_FAILED}; the record is gone` };
+      const currentValues = Object.fromEntries(change.changes.map((c) => [c.field, getPath(record.fields, c.field)]));
+      if (change.changes.every((c) => sameValue(currentValues[c.field], c.newValue)))
+        return { outcome: 'already_applied', reason: 'the target holds the new values' };
+      return { outcome: 'conflict', reason: PRECONDITION_FAILED, currentValues };
+    });
   }
 
   async health(): Promise<ConnectorHealth> {

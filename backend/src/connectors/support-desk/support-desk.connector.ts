@@ -1,3 +1,4 @@
+import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
@@ -10,6 +11,7 @@ import type {
   RecordChange,
 } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
+import type { ConnectorDeps } from '../connector-factory';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
 import { connectorHttpOptions } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
@@ -45,7 +47,10 @@ const isDeskEntity = (e: EntityKind): e is DeskEntity => e in EXPORT;
 /**
  * A Zendesk-style support desk: organizations (customers) and tickets through the incremental cursor
  * exports — a full extract is an export from time 0, an incremental one from `since`; the export
- * cursor is the resume token. Organization names are written back with a compare-before-write.
+ * cursor is the resume token. Organization names are written back with a compare-before-write:
+ * Zendesk has no precondition for organization updates (its `safe_update`/`updated_stamp` guard is
+ * for tickets only), so an edit landing between our read and our PUT (one round trip) is not
+ * detected. Idempotency keys are remembered by the apply ledger, as for every connector.
  */
 export class SupportDeskConnector implements Connector {
   readonly kind = 'support-desk';
@@ -58,10 +63,11 @@ export class SupportDeskConnector implements Connector {
   private readonly http: HttpClient;
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
+  private readonly idempotency: IdempotentApplier;
 
   constructor(
     readonly config: ConnectorConfig,
-    deps: { fetch?: typeof fetch; metrics?: ConnectorMetrics } = {},
+    deps: ConnectorDeps = {},
   ) {
     const credentials = config.auth;
     if (credentials.type !== 'basic' && credentials.type !== 'bearer') {
@@ -78,6 +84,7 @@ export class SupportDeskConnector implements Connector {
           : StaticHeaderAuth.bearer(credentials.token),
     });
     this.mapping = mergeMapping(SUPPORT_DESK_MAPPING, config.mapping);
+    this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
   }
 
   get id(): string {
@@ -136,7 +143,11 @@ export class SupportDeskConnector implements Connector {
     return records;
   }
 
-  async apply(change: RecordChange, _idempotencyKey: string): Promise<ApplyResult> {
+  apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
+    return this.idempotency.apply(change, idempotencyKey, () => this.applyConditionally(change));
+  }
+
+  private async applyConditionally(change: RecordChange): Promise<ApplyResult> {
     if (change.entity !== 'customer')
       return { outcome: 'rejected', reason: `entity ${change.entity} is not writable in the support desk` };
     const [current] = await this.read('customer', [change.sourceKey]);

@@ -217,6 +217,88 @@ describe('CRM (Salesforce REST subset) over HTTP', () => {
     expect((await tooMany.json())[0].errorCode).toBe('EXCEEDED_ID_LIMIT');
   });
 
+  it('honours If-Match on Account ETags and If-Unmodified-Since on any object, 412 when stale', async () => {
+    const [account] = (await (await query('SELECT Id FROM Account ORDER BY Id LIMIT 1 OFFSET 40')).json()).records;
+    const url = api(`/sobjects/Account/${account.Id}`);
+    const read = await fetch(url, { headers: auth() });
+    const etag = read.headers.get('etag')!;
+    expect(etag).toMatch(/^".+--gzip"$/);
+    const lastModified = Date.parse(String((await read.json()).LastModifiedDate).replace('+0000', 'Z'));
+    const patch = (headers: Record<string, string>, body: unknown, target = url) =>
+      fetch(target, {
+        method: 'PATCH',
+        headers: { ...auth(), 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const ok = await patch({ 'If-Match': etag }, { Industry: 'Retail' });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('etag')).not.toBe(etag);
+    const stale = await patch({ 'If-Match': etag }, { Industry: 'Energy' });
+    expect(stale.status).toBe(412);
+    expect((await stale.json())[0].errorCode).toBe('PRECONDITION_FAILED');
+    expect((await patch({ 'If-Match': 'garbage' }, { Industry: 'Energy' })).status).toBe(400);
+    // The record was just written: a date before that write is stale, one after it passes.
+    const before = new Date(lastModified).toUTCString();
+    expect((await patch({ 'If-Unmodified-Since': before }, { Industry: 'Energy' })).status).toBe(412);
+    expect((await patch({ 'If-Unmodified-Since': 'yesterday' }, { Industry: 'Energy' })).status).toBe(400);
+    const later = new Date(Date.now() + 2000).toUTCString();
+    expect((await patch({ 'If-Unmodified-Since': later }, { Industry: 'Energy' })).status).toBe(204);
+    const [contact] = (await (await query('SELECT Id, LastModifiedDate FROM Contact LIMIT 1')).json()).records;
+    const contactUrl = api(`/sobjects/Contact/${contact.Id}`);
+    expect((await fetch(contactUrl, { headers: auth() })).headers.get('etag')).toBeNull();
+    const since = new Date(Date.parse(contact.LastModifiedDate.replace('+0000', 'Z'))).toUTCString();
+    expect((await patch({ 'If-Unmodified-Since': since }, { Title: 'Buyer' }, contactUrl)).status).toBe(204);
+    expect((await patch({ 'If-Unmodified-Since': since }, { Title: 'Owner' }, contactUrl)).status).toBe(412);
+  });
+
+  it('runs /composite subrequests with their own conditional headers, and rolls back allOrNone', async () => {
+    const { records } = await (
+      await query('SELECT Id, LastModifiedDate FROM Account ORDER BY Id LIMIT 3 OFFSET 60')
+    ).json();
+    const sinceOf = (r: { LastModifiedDate: string }) =>
+      new Date(Date.parse(r.LastModifiedDate.replace('+0000', 'Z'))).toUTCString();
+    const composite = (allOrNone: boolean, subrequests: unknown[]) =>
+      fetch(api('/composite'), {
+        method: 'POST',
+        headers: { ...auth(), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ allOrNone, compositeRequest: subrequests }),
+      });
+    const sub = (i: number, name: string, since: string) => ({
+      method: 'PATCH',
+      url: `/services/data/v60.0/sobjects/Account/${records[i].Id}`,
+      referenceId: `r${i}`,
+      body: { Name: name },
+      httpHeaders: { 'If-Unmodified-Since': since },
+    });
+    const stale = new Date(Date.parse(records[2].LastModifiedDate.replace('+0000', 'Z')) - 86_400_000).toUTCString();
+    await fetch(`${estate.crm.baseUrl}/__admin/stats/reset`, { method: 'POST' });
+    const rolledBack = await composite(true, [
+      sub(0, 'All Or None 0', sinceOf(records[0])),
+      sub(2, 'All Or None 2', stale),
+    ]);
+    const rb = (await rolledBack.json()).compositeResponse;
+    expect(rb.map((r: { httpStatusCode: number }) => r.httpStatusCode)).toEqual([400, 412]);
+    expect(rb[0].body[0].errorCode).toBe('PROCESSING_HALTED');
+    expect((await (await fetch(`${estate.crm.baseUrl}/__admin/stats`)).json()).writes).toBe(0);
+    const res = await composite(false, [
+      sub(0, 'Composite 0', sinceOf(records[0])),
+      sub(1, 'Composite 1', sinceOf(records[1])),
+      sub(2, 'Composite 2', stale),
+      { method: 'GET', url: `/services/data/v60.0/sobjects/Account/${records[1].Id}`, referenceId: 'read1' },
+    ]);
+    expect(res.status).toBe(200);
+    const answers = (await res.json()).compositeResponse;
+    expect(answers.map((r: { httpStatusCode: number }) => r.httpStatusCode)).toEqual([204, 204, 412, 200]);
+    expect(answers[3].body.Name).toBe('Composite 1');
+    expect(answers[3].httpHeaders.ETag).toMatch(/--gzip"$/);
+    expect((await (await fetch(`${estate.crm.baseUrl}/__admin/stats`)).json()).writes).toBe(2);
+    const tooMany = await composite(
+      false,
+      Array.from({ length: 26 }, (_, i) => ({ ...sub(0, 'x', stale), referenceId: `t${i}` })),
+    );
+    expect(tooMany.status).toBe(400);
+  });
+
   it('throttles with REQUEST_LIMIT_EXCEEDED and fails with 503 when told to', async () => {
     await fetch(`${estate.crm.baseUrl}/__admin/faults`, {
       method: 'POST',

@@ -1,9 +1,11 @@
 /**
  * CRM: the Salesforce REST API subset a connector uses (OAuth2 client credentials, SOQL query with
- * query-locator paging, sObject read/update/upsert-by-external-id/create, composite sObject updates),
- * with Salesforce's own status codes and error bodies.
+ * query-locator paging, sObject read/update/upsert-by-external-id/create, composite sObject updates,
+ * the `/composite` resource with per-subrequest headers), conditional request headers on sObject
+ * Rows (`If-Match`/`If-None-Match` with Account ETags, `If-Unmodified-Since` on every object; 412 when
+ * the precondition fails), with Salesforce's own status codes and error bodies.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   HttpError,
   malformRecord,
@@ -23,6 +25,8 @@ import type { SalesforceStore } from './salesforce.store';
 export const SF_API_VERSION = '60.0';
 const PAGE_SIZE = 2000;
 const COMPOSITE_LIMIT = 200;
+/** Subrequests per `/composite` call. */
+const COMPOSITE_SUBREQUEST_LIMIT = 25;
 const LOCATOR_TTL_MS = 15 * 60_000;
 const MAX_OPEN_LOCATORS = 500;
 const EXTERNAL_ID_FIELDS: Record<string, string> = {
@@ -106,6 +110,7 @@ export class SalesforceServer {
         list: true,
       })
       .route('PATCH', new RegExp(`^${v}/composite/sobjects/?$`), (ctx) => this.composite(ctx))
+      .route('POST', new RegExp(`^${v}/composite/?$`), (ctx) => this.compositeRequest(ctx))
       .route('GET', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<id>\\w+)$`), (ctx) => this.getRecord(ctx))
       .route('PATCH', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<id>\\w+)$`), (ctx) => this.updateRecord(ctx))
       .route('POST', new RegExp(`^${v}/sobjects/(?<object>\\w+)/?$`), (ctx) => this.createRecord(ctx))
@@ -467,7 +472,102 @@ export class SalesforceServer {
       ctx,
       200,
       this.present(object, row, fields ? fields.split(',').map((x) => this.canonicalPath(object, x.trim())) : null),
+      this.etagHeader(object, row),
     );
+  }
+
+  /** Salesforce sends ETags for Account records only. */
+  etag(row: Row<SfRecord>): string {
+    const hash = createHash('sha256').update(`${row.record.Id as string}:${row.version}:${row.modifiedAt}`);
+    return `"${hash.digest('base64')}--gzip"`;
+  }
+
+  private etagHeader(object: SfObject, row: Row<SfRecord>): Record<string, string> {
+    return object.name === 'Account' ? { ETag: this.etag(row) } : {};
+  }
+
+  /**
+   * Conditional request headers of an sObject Rows PATCH. If-Match / If-None-Match compare ETags
+   * (Account records only; other objects ignore them, as Salesforce does); If-Unmodified-Since compares
+   * the HTTP date with LastModifiedDate at second precision. An unparsable value is a 400.
+   */
+  private preconditionFailure(
+    object: SfObject,
+    row: Row<SfRecord>,
+    headers: Record<string, string | string[] | undefined>,
+  ): { status: number; errors: SfError[] } | null {
+    const header = (name: string) => {
+      const value = headers[name] ?? headers[Object.keys(headers).find((k) => k.toLowerCase() === name) ?? ''];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+    const failed = (message: string) => ({ status: 412, errors: [{ message, errorCode: 'PRECONDITION_FAILED' }] });
+    const invalid = (name: string, value: string) => ({
+      status: 400,
+      errors: [{ message: `Invalid ${name} header value: ${value}`, errorCode: 'INVALID_HEADER_VALUE' }],
+    });
+    if (object.name === 'Account') {
+      const current = this.etag(row);
+      const tags = (value: string) => value.split(/,(?=\s*(?:W\/)?")/).map((t) => t.trim());
+      const ifMatch = header('if-match');
+      if (ifMatch !== undefined) {
+        if (!/^\s*(\*|(W\/)?".*")\s*$/.test(ifMatch)) return invalid('If-Match', ifMatch);
+        if (ifMatch.trim() !== '*' && !tags(ifMatch).includes(current))
+          return failed('The ETag of the record does not match any ETag in the If-Match header.');
+      }
+      const ifNoneMatch = header('if-none-match');
+      if (ifNoneMatch !== undefined) {
+        if (!/^\s*(\*|(W\/)?".*")\s*$/.test(ifNoneMatch)) return invalid('If-None-Match', ifNoneMatch);
+        if (ifNoneMatch.trim() === '*' || tags(ifNoneMatch).includes(current))
+          return failed('The ETag of the record matches an ETag in the If-None-Match header.');
+      }
+    }
+    const since = header('if-unmodified-since');
+    if (since !== undefined) {
+      const at = Date.parse(since);
+      if (Number.isNaN(at)) return invalid('If-Unmodified-Since', since);
+      if (Math.floor(row.modifiedAt / 1000) * 1000 > at)
+        return failed(`The record was modified after ${new Date(at).toUTCString()}.`);
+    }
+    return null;
+  }
+
+  /**
+   * One sObject Rows PATCH, shared by the resource and `/composite` subrequests. `defer` collects the
+   * write instead of doing it (all-or-none composites write only when every subrequest succeeded).
+   */
+  private patchRow(
+    object: SfObject,
+    id: string,
+    body: unknown,
+    headers: Record<string, string | string[] | undefined>,
+    defer?: (write: () => void) => void,
+  ): { status: number; body: unknown; headers: Record<string, string> } {
+    const row = this.findById(object, id);
+    if (!row)
+      return {
+        status: 404,
+        body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND', fields: [] }],
+        headers: {},
+      };
+    const failure = this.preconditionFailure(object, row, headers);
+    if (failure)
+      return { status: failure.status, body: failure.errors.map((e) => ({ ...e, fields: [] })), headers: {} };
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return {
+        status: 400,
+        body: [{ message: 'The request body must be a JSON object', errorCode: 'JSON_PARSER_ERROR', fields: [] }],
+        headers: {},
+      };
+    const { errors, values } = this.validate(object, body as Record<string, unknown>, false, row.record);
+    if (errors.length > 0)
+      return { status: 400, body: errors.map((e) => ({ ...e, fields: e.fields ?? [] })), headers: {} };
+    const write = () => this.write(object, { ...row.record, ...values });
+    if (defer) {
+      defer(write);
+      return { status: 204, body: null, headers: {} };
+    }
+    write();
+    return { status: 204, body: null, headers: this.etagHeader(object, this.findById(object, id)!) };
   }
 
   private findById(object: SfObject, id: string): Row<SfRecord> | undefined {
@@ -539,13 +639,102 @@ export class SalesforceServer {
   private async updateRecord(ctx: RequestContext): Promise<void> {
     this.authorize(ctx);
     const object = this.objectOf(ctx.params.object);
-    const row = this.findById(object, ctx.params.id);
-    if (!row) throw SALESFORCE_ERRORS.notFound('');
+    if (!this.findById(object, ctx.params.id)) throw SALESFORCE_ERRORS.notFound('');
     const body = await this.jsonObject(ctx);
-    const { errors, values } = this.validate(object, body, false, row.record);
-    if (errors.length > 0) throw sfError(400, errors);
-    this.write(object, { ...row.record, ...values });
-    sendEmpty(ctx, 204);
+    const result = this.patchRow(object, ctx.params.id, body, ctx.req.headers);
+    if (result.status !== 204) throw new HttpError(result.status, result.body);
+    sendEmpty(ctx, 204, result.headers);
+  }
+
+  /**
+   * `POST /composite`: up to 25 subrequests, each `{method, url, referenceId, body?, httpHeaders?}`,
+   * run in order; answers 200 with `{compositeResponse:[{body, httpHeaders, httpStatusCode,
+   * referenceId}]}`. The estate serves GET and PATCH of sObject Rows (no `@{ref}` references).
+   * With `allOrNone`, one failure rolls every subrequest back (`PROCESSING_HALTED`); writes are done
+   * after the last subrequest, so a subrequest does not see an earlier one's write.
+   */
+  private async compositeRequest(ctx: RequestContext): Promise<void> {
+    this.authorize(ctx);
+    const body = (await this.jsonObject(ctx)) as { allOrNone?: unknown; compositeRequest?: unknown };
+    if (!Array.isArray(body.compositeRequest) || body.compositeRequest.length === 0)
+      throw sfError(400, [{ message: 'compositeRequest is required', errorCode: 'INVALID_FIELD' }]);
+    if (body.compositeRequest.length > COMPOSITE_SUBREQUEST_LIMIT)
+      throw sfError(400, [
+        {
+          message: `Composite request may contain at most ${COMPOSITE_SUBREQUEST_LIMIT} subrequests`,
+          errorCode: 'INVALID_FIELD',
+        },
+      ]);
+    const allOrNone = body.allOrNone === true;
+    const deferred: (() => void)[] = [];
+    const responses: {
+      body: unknown;
+      httpHeaders: Record<string, string>;
+      httpStatusCode: number;
+      referenceId: string;
+    }[] = [];
+    const referenceIds = new Set<string>();
+    for (const raw of body.compositeRequest as Record<string, unknown>[]) {
+      const sub = (typeof raw === 'object' && raw !== null ? raw : {}) as {
+        method?: unknown;
+        url?: unknown;
+        referenceId?: unknown;
+        body?: unknown;
+        httpHeaders?: unknown;
+      };
+      const referenceId = typeof sub.referenceId === 'string' ? sub.referenceId : '';
+      const answer = (status: number, b: unknown, headers: Record<string, string> = {}) =>
+        responses.push({ body: b, httpHeaders: headers, httpStatusCode: status, referenceId });
+      const error = (status: number, errorCode: string, message: string) =>
+        answer(status, [{ message, errorCode, fields: [] }]);
+      if (!/^[A-Za-z0-9_]+$/.test(referenceId) || referenceIds.has(referenceId)) {
+        error(400, 'INVALID_FIELD', `Invalid or duplicate referenceId: ${referenceId}`);
+        continue;
+      }
+      referenceIds.add(referenceId);
+      const url = typeof sub.url === 'string' ? sub.url : '';
+      const m = new RegExp(String.raw`^/services/data/v\d+\.\d/sobjects/(\w+)/(\w+)/?$`).exec(url);
+      const object = m ? SF_OBJECTS.get(m[1].toLowerCase()) : undefined;
+      if (!m || !object || url.includes('@{')) {
+        error(400, 'NOT_FOUND', `The estate serves sObject Rows subrequests only: ${url}`);
+        continue;
+      }
+      const headers = (
+        typeof sub.httpHeaders === 'object' && sub.httpHeaders !== null ? sub.httpHeaders : {}
+      ) as Record<string, string>;
+      if (Object.keys(headers).some((h) => ['accept', 'authorization', 'content-type'].includes(h.toLowerCase()))) {
+        throw sfError(400, [
+          {
+            message: 'Subrequests inherit Accept, Authorization and Content-Type from the top-level request',
+            errorCode: 'INVALID_FIELD',
+          },
+        ]);
+      }
+      if (sub.method === 'GET') {
+        const row = this.findById(object, m[2]);
+        if (!row) error(404, 'NOT_FOUND', 'The requested resource does not exist');
+        else answer(200, this.present(object, row, null), this.etagHeader(object, row));
+      } else if (sub.method === 'PATCH') {
+        const result = this.patchRow(object, m[2], sub.body, headers, allOrNone ? (w) => deferred.push(w) : undefined);
+        answer(result.status, result.body, result.headers);
+      } else error(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${String(sub.method)}' not allowed here`);
+    }
+    const failed = responses.some((r) => r.httpStatusCode >= 400);
+    if (allOrNone && failed) {
+      for (const r of responses)
+        if (r.httpStatusCode < 400) {
+          r.httpStatusCode = 400;
+          r.httpHeaders = {};
+          r.body = [
+            {
+              errorCode: 'PROCESSING_HALTED',
+              message: 'The transaction was rolled back since another operation in the same transaction failed.',
+              fields: [],
+            },
+          ];
+        }
+    } else for (const write of deferred) write();
+    sendJson(ctx, 200, { compositeResponse: responses });
   }
 
   private async createRecord(ctx: RequestContext): Promise<void> {
