@@ -239,7 +239,7 @@ export class FixupsRepository {
       at: string;
     }[] = await this.dataSource.query(
       `SELECT id::text AS id, from_state, to_state, actor, reason, details, ${ts('at')} AS at
-       FROM fix_task_events WHERE task_id = $1 ORDER BY id`,
+       FROM fix_task_events e WHERE task_id = $1 ORDER BY e.id`,
       [taskId],
     );
     return rows.map((r) => ({
@@ -274,7 +274,7 @@ export class FixupsRepository {
     }
     const rows: TaskRecord[] = await this.dataSource.query(
       `SELECT ${TASK_COLUMNS} FROM fix_tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY ${column} ${direction}, id ${direction} LIMIT ${bind(limit)}`,
+       ORDER BY ${column} ${direction}, fix_tasks.id ${direction} LIMIT ${bind(limit)}`,
       params,
     );
     return rows.map(toView);
