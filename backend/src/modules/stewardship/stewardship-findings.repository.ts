@@ -29,8 +29,21 @@ export interface StewardshipFinding {
 export class StewardshipFindingsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  async byId(id: string): Promise<StewardshipFinding | null> {
+    const rows = await this.select('WHERE id = $1', [id]);
+    return rows[0] ?? null;
+  }
+
   /** The run's active duplicate and presence findings, a page at a time in id order. */
   async seenByRun(runId: string, afterId: string, limit: number): Promise<StewardshipFinding[]> {
+    return this.select(
+      `WHERE last_run_id = $1::uuid AND status IN ('new', 'open', 'reopened') AND kind = ANY($2::text[]) AND id > $3
+       ORDER BY id LIMIT $4`,
+      [runId, [...DUPLICATE_KINDS, ...UNMATCHED_KINDS], afterId, limit],
+    );
+  }
+
+  private async select(where: string, params: unknown[]): Promise<StewardshipFinding[]> {
     const rows: {
       id: string;
       rule_id: string;
@@ -47,10 +60,8 @@ export class StewardshipFindingsRepository {
     }[] = await this.dataSource.query(
       `SELECT id, rule_id, entity, match_key, field, kind, owner_system, expected_value, actual_system, actual_value,
          details, score
-       FROM findings
-       WHERE last_run_id = $1::uuid AND status IN ('new', 'open', 'reopened') AND kind = ANY($2::text[]) AND id > $3
-       ORDER BY id LIMIT $4`,
-      [runId, [...DUPLICATE_KINDS, ...UNMATCHED_KINDS], afterId, limit],
+       FROM findings ${where}`,
+      params,
     );
     return rows.map((r) => ({
       id: r.id,

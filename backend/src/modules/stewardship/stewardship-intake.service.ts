@@ -4,9 +4,10 @@ import { LinkSuggestionService } from './link-suggestion.service';
 import {
   DUPLICATE_KINDS,
   StewardshipFindingsRepository,
+  UNMATCHED_KINDS,
   type StewardshipFinding,
 } from './stewardship-findings.repository';
-import type { OpenItemInput } from './stewardship-item';
+import type { LinkSuggestion, OpenItemInput } from './stewardship-item';
 import { StewardshipItemsRepository } from './stewardship-items.repository';
 
 const PAGE = 1000;
@@ -40,7 +41,7 @@ export class StewardshipIntakeService {
     for (;;) {
       const page = await this.findings.seenByRun(runId, after, PAGE);
       for (const input of await this.itemsOf(page)) {
-        const { created } = await this.items.upsert(input, 'system');
+        const { created } = await this.items.upsert(input, 'system', { refresh: true });
         if (created) outcome.opened += 1;
         else outcome.refreshed += 1;
       }
@@ -55,42 +56,26 @@ export class StewardshipIntakeService {
 
   private async itemsOf(findings: readonly StewardshipFinding[]): Promise<OpenItemInput[]> {
     const inputs: OpenItemInput[] = [];
-    const unmatched = new Map<
-      string,
-      { entity: EntityKind; from: string; to: string; findings: StewardshipFinding[] }
-    >();
+    const unmatched = new Map<string, { entity: EntityKind; from: string; to: string; items: OpenItemInput[] }>();
     for (const f of findings) {
-      if ((DUPLICATE_KINDS as readonly string[]).includes(f.kind)) {
-        inputs.push(duplicateItem(f));
+      const input = itemOfFinding(f);
+      if (!input) continue;
+      const absentFrom = text(input.details?.absentFrom);
+      if (input.kind !== 'unmatched_identity' || !isEntity(f.entity)) {
+        inputs.push(input);
         continue;
       }
-      const presentIn = text(f.details.present_in);
-      const absentFrom = text(f.details.absent_from);
-      if (!isEntity(f.entity) || !presentIn || !absentFrom) continue;
-      const group = `${f.entity}\u0000${presentIn}\u0000${absentFrom}`;
-      const entry = unmatched.get(group) ?? { entity: f.entity, from: presentIn, to: absentFrom, findings: [] };
-      entry.findings.push(f);
+      const group = `${f.entity}\u0000${input.system}\u0000${absentFrom}`;
+      const entry = unmatched.get(group) ?? { entity: f.entity, from: input.system, to: absentFrom, items: [] };
+      entry.items.push(input);
       unmatched.set(group, entry);
     }
     for (const group of unmatched.values()) {
-      const keys = group.findings.map(subjectKeyOf);
+      const keys = group.items.map((i) => i.subjectKey);
       const suggestions = await this.suggestions.suggest(group.entity, group.from, keys, group.to);
-      for (const f of group.findings) {
-        const subjectKey = subjectKeyOf(f);
-        const suggestion = suggestions.get(subjectKey) ?? null;
-        inputs.push({
-          kind: 'unmatched_identity',
-          sourceType: 'finding',
-          sourceId: f.id,
-          ruleId: f.ruleId,
-          entity: f.entity,
-          system: group.from,
-          subjectKey,
-          candidates: [{ system: group.from, entityKey: subjectKey }],
-          suggestion,
-          score: suggestion?.score ?? 0,
-          details: { findingKind: f.kind, matchKey: f.matchKey, absentFrom: group.to },
-        });
+      for (const input of group.items) {
+        const suggestion = suggestions.get(input.subjectKey) ?? null;
+        inputs.push({ ...input, suggestion, score: suggestion?.score ?? 0 });
       }
     }
     return inputs;
@@ -142,5 +127,31 @@ function duplicateItem(f: StewardshipFinding): OpenItemInput {
     candidates: keys.map((entityKey) => ({ system: f.actualSystem, entityKey })),
     score: f.score,
     details: { findingKind: f.kind, field: f.field, matchKey: f.matchKey, ...f.details },
+  };
+}
+
+/**
+ * The item a finding raises, without a link suggestion: one shape whoever opens it (the intake after
+ * a run, or the fix-up planner handing a finding over). Null for findings that need no steward.
+ */
+export function itemOfFinding(f: StewardshipFinding, suggestion: LinkSuggestion | null = null): OpenItemInput | null {
+  if ((DUPLICATE_KINDS as readonly string[]).includes(f.kind)) return duplicateItem(f);
+  if (!(UNMATCHED_KINDS as readonly string[]).includes(f.kind)) return null;
+  const presentIn = text(f.details.present_in);
+  const absentFrom = text(f.details.absent_from);
+  if (!presentIn || !absentFrom) return null;
+  const subjectKey = subjectKeyOf(f);
+  return {
+    kind: 'unmatched_identity',
+    sourceType: 'finding',
+    sourceId: f.id,
+    ruleId: f.ruleId,
+    entity: f.entity,
+    system: presentIn,
+    subjectKey,
+    candidates: [{ system: presentIn, entityKey: subjectKey }],
+    suggestion,
+    score: suggestion?.score ?? 0,
+    details: { findingKind: f.kind, matchKey: f.matchKey, absentFrom },
   };
 }

@@ -69,11 +69,15 @@ export class StewardshipItemsRepository {
   }
 
   /**
-   * Inserts the item unless one exists for the same source. An existing open item takes the fresh
-   * candidates, suggestion and score; one the system dismissed (its finding had resolved) opens
+   * Inserts the item unless one exists for the same source. With `refresh`, an existing open item takes
+   * the fresh candidates, suggestion and score; one the system dismissed (its finding had resolved) opens
    * again; one a person decided or dismissed is left exactly as it was.
    */
-  async upsert(input: OpenItemInput, actor: string): Promise<{ item: ItemView; created: boolean }> {
+  async upsert(
+    input: OpenItemInput,
+    actor: string,
+    options: { refresh: boolean },
+  ): Promise<{ item: ItemView; created: boolean }> {
     return this.transaction(async (tx) => {
       const inserted: { id: string }[] = await tx.query(
         `INSERT INTO stewardship_items (id, kind, source_type, source_id, rule_id, entity, system, subject_key,
@@ -105,7 +109,7 @@ export class StewardshipItemsRepository {
       const row = existing[0];
       if (!row) throw new Error(`stewardship item for ${input.sourceType} ${input.sourceId} vanished`);
       const reopen = row.state === 'dismissed' && row.decided_by === 'system';
-      if (!createdId && (row.state === 'open' || reopen)) {
+      if (!createdId && ((options.refresh && row.state === 'open') || reopen)) {
         await tx.query(
           `UPDATE stewardship_items SET candidates = $2::jsonb, suggestion = $3::jsonb, score = $4, details = $5::jsonb,
              state = 'open', decision = NULL, decided_by = NULL, decided_at = NULL, reason = NULL, updated_at = now()

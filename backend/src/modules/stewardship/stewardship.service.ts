@@ -12,6 +12,8 @@ import type { Page } from '../../http/list-query';
 import { AuditService } from '../audit/audit.service';
 import { IdentityLinksRepository, type IdentityLink } from './identity-links.repository';
 import { survivorChanges, validateMerge } from './merge-decision';
+import { StewardshipFindingsRepository } from './stewardship-findings.repository';
+import { itemOfFinding } from './stewardship-intake.service';
 import type { Decision, ItemEventView, ItemView, OpenItemInput, RecordRef } from './stewardship-item';
 import { StewardshipItemsRepository, type Tx } from './stewardship-items.repository';
 import { STEWARDSHIP_LIST_QUERY, type StewardshipListQuery } from './stewardship-query';
@@ -56,14 +58,19 @@ export class StewardshipService {
     private readonly links: IdentityLinksRepository,
     private readonly audit: AuditService,
     private readonly config: ConfigService,
+    private readonly findings: StewardshipFindingsRepository,
   ) {}
 
   /**
-   * Raises an item, idempotently: the same source (type, id) always maps to the same item. An open
-   * item is refreshed with the given candidates and suggestion; a decided or dismissed one is kept.
+   * Raises an item, idempotently: the same source (type, id) always maps to the same item, and an
+   * existing item is returned as it is. An item for a duplicate or presence finding takes its shape
+   * from the finding itself (whoever opens it), so the intake after each run and the fix-up planner
+   * raise the same item; the intake adds the link suggestion.
    */
   async open(input: OpenItemInput, actor = 'system'): Promise<{ item: ItemView; created: boolean }> {
-    return this.items.upsert(input, actor);
+    const finding = input.sourceType === 'finding' ? await this.findings.byId(input.sourceId) : null;
+    const fromFinding = finding ? itemOfFinding(finding) : null;
+    return this.items.upsert(fromFinding ?? input, actor, { refresh: false });
   }
 
   async list(query: StewardshipListQuery): Promise<Page<ItemView>> {

@@ -7,6 +7,7 @@ import { ident, sql } from '../../../../backend/src/clickhouse/sql';
 import { FindingsRepository } from '../../../../backend/src/modules/findings/findings.repository';
 import { ReconciliationService } from '../../../../backend/src/modules/reconciliation/reconciliation.service';
 import { StewardshipIntakeService } from '../../../../backend/src/modules/stewardship/stewardship-intake.service';
+import { StewardshipService } from '../../../../backend/src/modules/stewardship/stewardship.service';
 import { startApiApp, type ApiTestApp } from '../../api/support/api-app';
 import { ReconciliationFixture, type Customer } from '../../reconciliation/support/reconciliation-fixture';
 
@@ -66,6 +67,10 @@ export class StewardshipApp {
 
   post(path: string, body: object, key = this.keys.steward) {
     return request(this.api.server).post(path).set('X-API-Key', key).send(body);
+  }
+
+  get stewardship(): StewardshipService {
+    return this.api.app.get(StewardshipService, { strict: false });
   }
 
   async close(): Promise<void> {
