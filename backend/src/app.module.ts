@@ -12,6 +12,7 @@ import { loggerOptions } from './logging/logger-options';
 import { AuditModule } from './modules/audit/audit.module';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ConnectorsStatusModule } from './modules/connectors-status/connectors-status.module';
 import { FixupsModule } from './modules/fixups/fixups.module';
 import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
@@ -50,6 +51,7 @@ export class AppModule {
         FixupsModule.forRole(role),
         SlaModule.forRole(role),
         DashboardModule.forRole(role),
+        ConnectorsStatusModule.forRole(role),
         ...(runsScheduler(role) ? [ScheduleModule.forRoot()] : []),
       ],
     };

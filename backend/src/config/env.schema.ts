@@ -99,6 +99,8 @@ export const envSchema = z.object({
   SNAPSHOT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** Rows per ClickHouse insert (each insert is one streamed request). */
   SNAPSHOT_INSERT_ROWS: z.coerce.number().int().min(1).default(100_000),
+  /** Connectors status page: how long a connector's health() answer is reused before asking the source again. */
+  CONNECTOR_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   // Alerts (modules/alerts): Slack bot token for chat.postMessage/chat.update; the signing secret
   // verifies button clicks. Without a token, alerts are evaluated and recorded as failed deliveries.
   SLACK_BOT_TOKEN: z.string().default(''),

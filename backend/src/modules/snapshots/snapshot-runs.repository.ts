@@ -78,6 +78,15 @@ export class SnapshotRunsRepository {
     });
   }
 
+  /** Runs queued or running now, oldest first (the live progress stream). */
+  active(connectorId?: string): Promise<SnapshotRunEntity[]> {
+    return this.runs.find({
+      where: { status: In(['queued', 'running']), ...(connectorId ? { connectorId } : {}) },
+      order: { queuedAt: 'ASC' },
+      take: 500,
+    });
+  }
+
   /**
    * Starts a run if the connector has a free slot. Under a per-connector advisory lock: runs whose
    * worker stopped sending heartbeats are failed first (so a crashed worker never holds a slot or

@@ -40,6 +40,14 @@ export class ListSnapshotsQuery {
   limit?: number;
 }
 
+export class RunningProgressQuery {
+  @ApiPropertyOptional({ description: 'Only this connector’s runs.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9_-]*$/)
+  connectorId?: string;
+}
+
 export class EnqueuedSnapshotDto {
   @ApiProperty() runId!: string;
   @ApiProperty() jobId!: string;

@@ -12,13 +12,16 @@ import {
   Query,
   Sse,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { map, Observable } from 'rxjs';
 import { Roles } from '../auth/access.decorators';
 import { UnknownConnectorError } from './snapshot-connectors';
-import { CreateSnapshotDto, EnqueuedSnapshotDto, ListSnapshotsQuery } from './snapshot.dto';
+import { CreateSnapshotDto, EnqueuedSnapshotDto, ListSnapshotsQuery, RunningProgressQuery } from './snapshot.dto';
 import { progressOf } from './snapshot-progress';
 import { InvalidSnapshotRequestError, SnapshotsService } from './snapshots.service';
+
+/** SSE clients wait this long before reconnecting after a stream ends. */
+const RECONNECT_MS = 5000;
 
 @ApiTags('snapshots')
 @Controller('api/v1/snapshots')
@@ -48,6 +51,25 @@ export class SnapshotsController {
       query.limit ?? 50,
     );
     return runs.map((run) => ({ ...run, progress: progressOf(run) }));
+  }
+
+  // Declared before ':id' so that Express matches it first.
+  @Sse('progress')
+  @Roles('viewer')
+  @ApiOperation({
+    summary: 'Server-sent events: progress of every queued and running snapshot (live progress bars).',
+    description:
+      'Each `progress` event carries `{ runs: SnapshotProgress[], active }` (rows so far, total when the source ' +
+      'knows it, percent, rows/s, ETA); a run that ends is sent once more with its final status. The stream ends ' +
+      'after an event with `active: 0` (at once when nothing runs) and after 10 minutes at the latest; reconnect ' +
+      'after `retry` ms. Authenticate like any route: a fetch-based SSE client (e.g. @microsoft/fetch-event-source) ' +
+      'sends `X-API-Key: dwk_…` or `Authorization: Bearer …`; the browser EventSource cannot set headers.',
+  })
+  @ApiProduces('text/event-stream')
+  running(@Query() query: RunningProgressQuery): Observable<MessageEvent> {
+    return this.snapshots
+      .running$(query.connectorId)
+      .pipe(map((data) => ({ type: 'progress', data, retry: RECONNECT_MS })));
   }
 
   @Get(':id')

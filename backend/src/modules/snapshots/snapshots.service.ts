@@ -1,6 +1,18 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { distinctUntilChanged, from, interval, map, Observable, startWith, switchMap, takeWhile } from 'rxjs';
+import {
+  concatMap,
+  distinctUntilChanged,
+  from,
+  interval,
+  map,
+  Observable,
+  startWith,
+  switchMap,
+  takeUntil,
+  takeWhile,
+  timer,
+} from 'rxjs';
 import type { EntityKind } from '../../connectors/canonical-model';
 import { JobEnqueuer } from '../../queues/job-enqueuer';
 import { InvalidJobPayloadError, parseJobPayload, type JobPayload } from '../../queues/job-payloads';
@@ -33,6 +45,16 @@ export class InvalidSnapshotRequestError extends Error {
 
 export const MAX_TARGETED_KEYS = 10_000;
 const PROGRESS_POLL_MS = 500;
+/** A stream of all running snapshots ends after this; clients reconnect (SSE `retry`). */
+export const RUNNING_STREAM_MAX_MS = 10 * 60_000;
+
+/** What the all-runs progress stream sends at each change. */
+export interface RunningProgress {
+  /** Queued and running runs, plus runs that ended since the previous event (with their final status). */
+  runs: SnapshotProgress[];
+  /** How many of `runs` are still queued or running; the stream ends after an event with 0. */
+  active: number;
+}
 
 /** Snapshot requests (API, CLI, events, schedules) and the read side of snapshot runs. */
 @Injectable()
@@ -101,6 +123,34 @@ export class SnapshotsService {
 
   list(filter: { connectorId?: string; entity?: string; status?: RunStatus }, limit: number) {
     return this.runs.list(filter, limit);
+  }
+
+  /**
+   * Live progress of every queued and running snapshot (optionally one connector's), polled from
+   * Postgres so it works across processes. A run that ends is sent once more with its final status.
+   * The stream ends when nothing is queued or running (at once when idle), and after
+   * RUNNING_STREAM_MAX_MS at the latest; the dashboard reconnects to watch for new runs.
+   */
+  running$(connectorId?: string): Observable<RunningProgress> {
+    const seen = new Set<string>();
+    const poll = async (): Promise<RunningProgress> => {
+      const active = await this.runs.active(connectorId);
+      const activeIds = new Set(active.map((r) => r.id));
+      const ended = await Promise.all([...seen].filter((id) => !activeIds.has(id)).map((id) => this.runs.findById(id)));
+      for (const run of ended) if (run) seen.delete(run.id);
+      for (const run of active) seen.add(run.id);
+      const runs = [...active, ...ended.filter((r): r is SnapshotRunEntity => r !== null)].map((r) => progressOf(r));
+      return { runs, active: active.length };
+    };
+    const fingerprint = (p: RunningProgress) =>
+      p.runs.map((r) => `${r.runId}:${r.status}:${r.rowsRead}:${r.rowsWritten}:${r.rejects}:${r.total}`).join('|');
+    return interval(PROGRESS_POLL_MS).pipe(
+      startWith(0),
+      takeUntil(timer(RUNNING_STREAM_MAX_MS)),
+      concatMap(() => from(poll())),
+      distinctUntilChanged((a, b) => fingerprint(a) === fingerprint(b)),
+      takeWhile((p) => p.active > 0, true),
+    );
   }
 
   /** Live progress of a run until it ends (polled from Postgres, so it works across processes). */

@@ -1,0 +1,84 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class SnapshotRunSummaryDto {
+  @ApiProperty() runId!: string;
+  @ApiProperty() connectorId!: string;
+  @ApiProperty() entity!: string;
+  @ApiProperty({ enum: ['full', 'incremental'] }) mode!: string;
+  @ApiProperty({ enum: ['complete', 'partial', 'failed'] }) status!: string;
+  @ApiProperty() rowsWritten!: number;
+  @ApiProperty({ type: Number, nullable: true }) rowsPerS!: number | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) startedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) finishedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+}
+
+export class SnapshotScheduleDto {
+  @ApiProperty({ enum: ['full', 'incremental'] }) mode!: string;
+  @ApiProperty({ example: '*/5 * * * *' }) cron!: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'Shortest gap between firings.' })
+  intervalSeconds!: number | null;
+}
+
+export class EntitySnapshotStatusDto {
+  @ApiProperty({ example: 'customer' }) entity!: string;
+  @ApiProperty({ type: [SnapshotScheduleDto] }) schedules!: SnapshotScheduleDto[];
+  @ApiProperty({ type: SnapshotRunSummaryDto, nullable: true, description: 'Latest complete run, any mode.' })
+  lastComplete!: SnapshotRunSummaryDto | null;
+  @ApiProperty({ type: SnapshotRunSummaryDto, nullable: true }) lastCompleteFull!: SnapshotRunSummaryDto | null;
+  @ApiProperty({ type: SnapshotRunSummaryDto, nullable: true, description: 'Latest finished run, any outcome.' })
+  lastFinished!: SnapshotRunSummaryDto | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds since lastComplete finished.' })
+  ageSeconds!: number | null;
+  @ApiProperty({
+    enum: ['fresh', 'stale', 'never', 'unscheduled'],
+    description: 'fresh: age within two intervals of the shortest schedule; unscheduled: no schedule to judge by.',
+  })
+  freshness!: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'Rows read per second over the last 5 complete runs.' })
+  throughputRowsPerS!: number | null;
+  @ApiProperty() throughputRuns!: number;
+}
+
+export class ConnectorHealthDto {
+  @ApiProperty() up!: boolean;
+  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ required: false, description: 'Why it is down (secrets redacted).' }) detail?: string;
+  @ApiProperty({ format: 'date-time' }) checkedAt!: string;
+  @ApiProperty({ description: 'True when this answer comes from the short health cache.' }) cached!: boolean;
+}
+
+export class SnapshotProgressDto {
+  @ApiProperty() runId!: string;
+  @ApiProperty() connectorId!: string;
+  @ApiProperty() entity!: string;
+  @ApiProperty() mode!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'complete', 'partial', 'failed'] }) status!: string;
+  @ApiProperty() rowsRead!: number;
+  @ApiProperty() rowsWritten!: number;
+  @ApiProperty() rejects!: number;
+  @ApiProperty() elapsedMs!: number;
+  @ApiProperty() rowsPerS!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Known only when the source reports a total.' })
+  total!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) percent!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) etaS!: number | null;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+}
+
+export class ConnectorStatusDto {
+  @ApiProperty({ example: 'crm' }) id!: string;
+  @ApiProperty({ example: 'salesforce' }) kind!: string;
+  @ApiProperty({ type: [String] }) entities!: string[];
+  @ApiProperty({ type: [String] }) writableEntities!: string[];
+  @ApiProperty() incremental!: boolean;
+  @ApiProperty() changeEvents!: boolean;
+  @ApiProperty({ type: ConnectorHealthDto }) health!: ConnectorHealthDto;
+  @ApiProperty({ type: [EntitySnapshotStatusDto] }) snapshots!: EntitySnapshotStatusDto[];
+  @ApiProperty({ type: [SnapshotProgressDto], description: 'Queued and running snapshot runs.' })
+  running!: SnapshotProgressDto[];
+}
+
+export class ConnectorStatusListDto {
+  @ApiProperty({ type: [ConnectorStatusDto] }) items!: ConnectorStatusDto[];
+}
