@@ -9,8 +9,15 @@ import type { BenchResult, BenchScenario } from './bench-scenario';
 import { snapshotScenario } from './scenarios/snapshot.scenario';
 import { reconcile1mScenario, reconcile5mScenario } from './scenarios/reconcile.scenario';
 import { connectorsScenario } from './scenarios/connectors.scenario';
+import { fixupsScenario } from './scenarios/fixups.scenario';
 
-const SCENARIOS: BenchScenario[] = [snapshotScenario, reconcile1mScenario, reconcile5mScenario, connectorsScenario];
+const SCENARIOS: BenchScenario[] = [
+  snapshotScenario,
+  reconcile1mScenario,
+  reconcile5mScenario,
+  connectorsScenario,
+  fixupsScenario,
+];
 
 const ROOT = join(__dirname, '..', '..');
 
