@@ -3,7 +3,7 @@
  * each injected drift to the ground-truth log. At most one kind per customer, drawn from the
  * scenario's rates with the scenario's own seed, so the same scenario always drifts the same records.
  */
-import { type CustomerTruth, type OrderTruth } from '../generator/estate-generator';
+import { customerNumberOf, type CustomerTruth, type OrderTruth } from '../generator/estate-generator';
 import { mixSeed, Prng } from '../generator/prng';
 import { COUNTRIES, PAYMENT_TERMS, type PaymentTermsCode } from '../generator/reference-data';
 import { accountIdOf, CRM_ORDER_STATUS, crmPhone, type CrmCopy } from '../systems/crm/salesforce.store';
@@ -17,6 +17,8 @@ import type { GroundTruthEntry, GroundTruthLog } from './ground-truth-log';
 const HOUR = 3_600_000;
 /** Duplicate accounts get Salesforce Ids in their own range. */
 const DUPLICATE_ID_BASE = 3_000_000_000;
+/** Ids of parent accounts deleted from the CRM (dangling ParentIds point there). */
+const DELETED_PARENT_ID_BASE = 3_500_000_000;
 
 export interface CustomerCopies {
   truth: CustomerTruth;
@@ -76,12 +78,60 @@ export class DriftInjector {
     private readonly log: GroundTruthLog,
   ) {}
 
+  /**
+   * Customers taken out of the CRM / the ERP so far. Parents always have smaller indexes than their
+   * children, so when a child is drifted its parent's fate is known.
+   */
+  private readonly goneFromCrm = new Set<number>();
+  private readonly goneFromErp = new Set<number>();
+
   apply(c: CustomerCopies): DriftKind | null {
     const rng = new Prng(mixSeed(this.scenario.seed, c.truth.index, 99));
     const kind = drawKind(rng, this.scenario);
-    if (!kind || !c.crm || !c.erp) return null;
-    const applied = this.applyKind(kind, c, rng);
+    const applied = kind && c.crm && c.erp ? this.applyKind(kind, c, rng) : false;
+    if (!c.crm) this.goneFromCrm.add(c.truth.index);
+    if (!c.erp) this.goneFromErp.add(c.truth.index);
+    this.logOrphanedChildren(c);
     return applied ? kind : null;
+  }
+
+  /**
+   * A parent taken out of a system leaves its children there pointing at nothing: those children are
+   * parent orphans in that system too (variation `parent_removed`), logged so the hierarchy and
+   * parent-orphan rules can be scored.
+   */
+  private logOrphanedChildren(c: CustomerCopies): void {
+    const t = c.truth;
+    if (t.parentIndex < 0) return;
+    if (c.crm && this.goneFromCrm.has(t.parentIndex) && c.crm.account.ParentId === accountIdOf(t.parentIndex))
+      this.entry({
+        system: 'crm',
+        entity: 'customer',
+        key: t.customerNumber,
+        sourceKey: c.crm.account.Id as string,
+        field: 'parent_key',
+        sourceField: 'ParentId',
+        kind: 'orphan_parent',
+        variation: 'parent_removed',
+        at: c.crm.accountModifiedAt,
+        expected: null,
+        actual: c.crm.account.ParentId,
+      });
+    const parentNumber = customerNumberOf(t.parentIndex);
+    if (c.erp && this.goneFromErp.has(t.parentIndex) && c.erp.customer.InvoiceAccount === parentNumber)
+      this.entry({
+        system: 'erp',
+        entity: 'customer',
+        key: t.customerNumber,
+        sourceKey: t.customerNumber,
+        field: 'parent_key',
+        sourceField: 'InvoiceAccount',
+        kind: 'orphan_parent',
+        variation: 'parent_removed',
+        at: c.erp.modifiedAt,
+        expected: null,
+        actual: parentNumber,
+      });
   }
 
   private entry(e: Omit<GroundTruthEntry, 'time'> & { at: number }): void {
@@ -404,6 +454,27 @@ export class DriftInjector {
           expected: true,
           actual: false,
         });
+        return true;
+      }
+      case 'orphan_parent': {
+        // The parent account was deleted in the CRM but the child still points at it.
+        const dangling = salesforceId('001', DELETED_PARENT_ID_BASE + t.index);
+        const at = this.later(rng, crm.accountModifiedAt);
+        this.entry({
+          system: 'crm',
+          entity: 'customer',
+          key: t.customerNumber,
+          sourceKey: accountId,
+          field: 'parent_key',
+          sourceField: 'ParentId',
+          kind,
+          variation: 'dangling_reference',
+          at,
+          expected: account.ParentId,
+          actual: dangling,
+        });
+        account.ParentId = dangling;
+        crm.accountModifiedAt = at;
         return true;
       }
       case 'order_status_stuck': {

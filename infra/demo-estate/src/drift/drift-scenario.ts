@@ -16,6 +16,8 @@ export const DRIFT_KINDS = [
   'hierarchy_change',
   'credit_hold_not_in_crm',
   'order_status_stuck',
+  /** A customer whose parent does not exist in the same system (ParentId / InvoiceAccount dangling). */
+  'orphan_parent',
 ] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
@@ -77,6 +79,7 @@ export const DEFAULT_SCENARIO: DriftScenario = driftScenarioSchema.parse({
     hierarchy_change: 0.003,
     credit_hold_not_in_crm: 0.004,
     order_status_stuck: 0.01,
+    orphan_parent: 0.002,
   },
 });
 

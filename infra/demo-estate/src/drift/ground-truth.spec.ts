@@ -227,6 +227,19 @@ describe('drift injection and its ground truth', () => {
             expect([where, orgsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, true, false]);
           else expect([where, accountsById.has(e.sourceKey), customers.has(e.key)]).toEqual([where, true, false]);
           break;
+        case 'orphan_parent': {
+          expect(e.field).toBe('parent_key');
+          if (e.system === 'crm') {
+            const child = accountsById.get(e.sourceKey)!;
+            expect([where, child.ParentId]).toEqual([where, e.actual]);
+            expect([where, accountsById.has(child.ParentId)]).toEqual([where, false]);
+          } else {
+            const child = customers.get(e.key)!;
+            expect([where, child.InvoiceAccount]).toEqual([where, e.actual]);
+            expect([where, customers.has(child.InvoiceAccount)]).toEqual([where, false]);
+          }
+          break;
+        }
         case 'duplicate': {
           const dup = accountsById.get(e.sourceKey)!;
           const original = customers.get(e.key)!;
@@ -239,6 +252,27 @@ describe('drift injection and its ground truth', () => {
         }
       }
     }
+  });
+
+  it('logs every dangling parent reference, injected or left behind by a removed parent', () => {
+    const accountIds = new Set(data.accounts.map((a): string => a.Id as string));
+    const danglingInCrm = data.accounts
+      .filter((a) => a.ParentId && !accountIds.has(a.ParentId as string))
+      .map((a): string => a.Id as string);
+    const customerNumbers = new Set(data.customers.map((c): string => c.CustomerAccount as string));
+    const danglingInErp = data.customers
+      .filter((c) => c.InvoiceAccount && !customerNumbers.has(c.InvoiceAccount as string))
+      .map((c): string => c.CustomerAccount as string);
+    const logged = (system: string) =>
+      log.filter((e) => e.kind === 'orphan_parent' && e.system === system).map((e) => e.sourceKey);
+    expect(danglingInCrm.length).toBeGreaterThan(20);
+    // Duplicates copy the original's ParentId: they are logged as duplicates, not again as orphans.
+    const duplicateIds = new Set(log.filter((e) => e.kind === 'duplicate').map((e) => e.sourceKey));
+    expect(danglingInCrm.filter((id) => !duplicateIds.has(id)).sort()).toEqual([...logged('crm')].sort());
+    expect(danglingInErp.sort()).toEqual([...logged('erp')].sort());
+    expect(new Set(log.filter((e) => e.kind === 'orphan_parent').map((e) => e.variation))).toEqual(
+      new Set(['dangling_reference', 'parent_removed']),
+    );
   });
 
   it('leaves no unlogged drift between the ERP and the CRM', () => {
@@ -261,7 +295,6 @@ describe('drift injection and its ground truth', () => {
         continue;
       }
       compared++;
-      const parentLogged = c.InvoiceAccount && logged.has(c.InvoiceAccount);
       const checks: [string, unknown, unknown][] = [
         ['name', a.Name, c.OrganizationName],
         ['terms', a.Payment_Terms__c, CRM_TERMS.get(c.PaymentTerms)],
@@ -272,11 +305,8 @@ describe('drift injection and its ground truth', () => {
         ['postal', a.BillingPostalCode, c.AddressZipCode],
         ['tax', a.Tax_Id__c, c.TaxExemptNumber],
         ['phone', digits(a.Phone).slice(-7), digits(c.PrimaryContactPhone).slice(-7)],
-        [
-          'parent',
-          parentLogged ? 'skip' : (numberById.get(a.ParentId) ?? ''),
-          parentLogged ? 'skip' : c.InvoiceAccount,
-        ],
+        // A parent with drift of its own leaves its children's hierarchy intact unless logged for them.
+        ['parent', numberById.get(a.ParentId) ?? '', c.InvoiceAccount],
       ];
       for (const [name, crm, erp] of checks)
         if (crm !== erp) mismatches.push(`${c.CustomerAccount} ${name}: CRM ${String(crm)} vs ERP ${String(erp)}`);
