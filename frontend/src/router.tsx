@@ -1,17 +1,22 @@
+import type { ReactNode } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { AppShell } from './app/app-shell';
 import { NAVIGATION } from './app/navigation';
 import { NotBuiltPage } from './app/not-built-page';
+import { ExceptionsPage } from './features/exceptions/components/exceptions-page';
+
+const PAGES: Record<string, ReactNode> = {
+  '/exceptions': <ExceptionsPage />,
+};
 
 export const routes: RouteObject[] = [
   {
     path: '/',
     element: <AppShell />,
-    children: NAVIGATION.map((item) =>
-      item.path === '/'
-        ? { index: true, element: <NotBuiltPage title={item.label} /> }
-        : { path: item.path.slice(1), element: <NotBuiltPage title={item.label} /> },
-    ),
+    children: NAVIGATION.map((item) => {
+      const element = PAGES[item.path] ?? <NotBuiltPage title={item.label} />;
+      return item.path === '/' ? { index: true, element } : { path: item.path.slice(1), element };
+    }),
   },
 ];
 

@@ -1,22 +1,73 @@
-/** The dashboard's only way to the backend: JSON over fetch with errors that say what failed. */
+/** The dashboard's only way to the backend: JSON over fetch, the signed-in credential attached, errors that say what failed. */
+import { credentialStore } from './credential-store';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly path: string,
     message: string,
+    /** The parameter or field the API named as the problem, when it named one. */
+    readonly field?: string,
+    readonly requestId?: string,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+
+  /** The route does not exist on this backend (an endpoint that has not been built yet). */
+  get notAvailable(): boolean {
+    return this.status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE) /.test(this.message);
+  }
+}
+
+function headers(init?: RequestInit, json = false): Record<string, string> {
+  const result: Record<string, string> = { accept: 'application/json' };
+  if (json) result['content-type'] = 'application/json';
+  const credential = credentialStore.get();
+  if (credential) result.authorization = `Bearer ${credential}`;
+  return { ...result, ...(init?.headers as Record<string, string> | undefined) };
+}
+
+async function errorOf(res: Response, path: string): Promise<ApiError> {
+  const body: unknown = await res.json().catch(() => undefined);
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const message = typeof record.message === 'string' ? record.message : res.statusText || `HTTP ${res.status}`;
+  const field = typeof record.field === 'string' ? record.field : undefined;
+  const requestId = typeof record.requestId === 'string' ? record.requestId : undefined;
+  if (res.status === 401) credentialStore.rejected();
+  return new ApiError(res.status, path, message, field, requestId);
 }
 
 export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init?.headers } });
-  const body: unknown = await res.json().catch(() => undefined);
-  if (!res.ok && !(res.status === 503 && path.startsWith('/health'))) {
-    const message =
-      typeof body === 'object' && body !== null && 'message' in body ? String(body.message) : res.statusText;
-    throw new ApiError(res.status, path, `${path}: ${res.status} ${message}`);
+  const res = await fetch(path, { ...init, headers: headers(init) });
+  // Readiness answers 503 with the same body shape as 200: the badge shows which store is down.
+  if (!res.ok && !(res.status === 503 && path.startsWith('/health'))) throw await errorOf(res, path);
+  return (await res.json()) as T;
+}
+
+/** POST/PUT/PATCH/DELETE with a JSON body; resolves to the parsed answer, or undefined for 204. */
+export async function sendJson<T>(
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: headers(undefined, body !== undefined),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw await errorOf(res, path);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Builds `path?query` from defined, non-empty values only. */
+export function withQuery(path: string, query: Record<string, string | number | undefined | null>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
   }
-  return body as T;
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
 }

@@ -12,4 +12,5 @@ export const NAVIGATION: NavigationItem[] = [
   { path: '/rules', label: 'Rules' },
   { path: '/connectors', label: 'Connectors' },
   { path: '/alerts', label: 'Alerts' },
+  { path: '/audit', label: 'Audit log' },
 ];

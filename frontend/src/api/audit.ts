@@ -1,0 +1,50 @@
+/** The audit log (GET /api/v1/audit, steward and above). */
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { getJson, withQuery } from './http-client';
+import type { Page } from './findings';
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  subjectType: string;
+  subjectId: string | null;
+  before: unknown;
+  after: unknown;
+  requestId: string | null;
+}
+
+export interface AuditFilters {
+  actor?: string;
+  action?: string;
+  subjectType?: string;
+  subjectId?: string;
+  requestId?: string;
+  from?: string;
+  to?: string;
+}
+
+export const AUDIT_FILTER_NAMES: (keyof AuditFilters)[] = [
+  'actor',
+  'action',
+  'subjectType',
+  'subjectId',
+  'requestId',
+  'from',
+  'to',
+];
+
+export function useAuditLog(filters: AuditFilters, sort = '-at', enabled = true, pageSize = 50) {
+  return useInfiniteQuery({
+    queryKey: ['audit', filters, sort, pageSize],
+    queryFn: ({ pageParam }) =>
+      getJson<Page<AuditEntry>>(
+        withQuery('/api/v1/audit', { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}

@@ -1,0 +1,97 @@
+/** Findings as the API returns them (GET /api/v1/findings, /findings/:id); shared by exceptions and customer 360. */
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { getJson, withQuery } from './http-client';
+
+export const FINDING_STATUSES = ['new', 'open', 'reopened', 'resolved', 'suppressed'] as const;
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export const DOMAINS = ['customer', 'credit', 'order', 'contact'] as const;
+export const FINDING_SORT_KEYS = ['lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'] as const;
+export type FindingSortKey = (typeof FINDING_SORT_KEYS)[number];
+
+export interface Finding {
+  id: string;
+  ruleId: string;
+  ruleVersion: number;
+  entity: string;
+  matchKey: string;
+  field: string;
+  kind: string;
+  ownerSystem: string;
+  expectedValue: string;
+  actualSystem: string;
+  actualValue: string;
+  details: unknown;
+  score: number;
+  severity: string;
+  domain: string;
+  status: (typeof FINDING_STATUSES)[number];
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  firstRunId: string;
+  lastRunId: string;
+}
+
+export interface FindingDetail {
+  finding: Finding;
+  sideBySide: {
+    ownerSystem: string;
+    expectedValue: string;
+    systems: { system: string; value: string; status: Finding['status']; findingId: string }[];
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The list filters the API accepts (see FINDINGS_LIST_QUERY in the backend). */
+export interface FindingFilters {
+  status?: string;
+  severity?: string;
+  domain?: string;
+  entity?: string;
+  kind?: string;
+  ruleId?: string;
+  actualSystem?: string;
+  matchKey?: string;
+  lastRunId?: string;
+}
+
+export const FINDING_FILTER_NAMES: (keyof FindingFilters)[] = [
+  'status',
+  'severity',
+  'domain',
+  'entity',
+  'kind',
+  'ruleId',
+  'actualSystem',
+  'matchKey',
+  'lastRunId',
+];
+
+export function useFindings(filters: FindingFilters, sort: string, pageSize = 50) {
+  return useInfiniteQuery({
+    queryKey: ['findings', filters, sort, pageSize],
+    queryFn: ({ pageParam }) =>
+      getJson<Page<Finding>>(
+        withQuery('/api/v1/findings', { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useFindingDetail(id: string | null) {
+  return useQuery({
+    queryKey: ['finding', id],
+    queryFn: () => getJson<FindingDetail>(`/api/v1/findings/${encodeURIComponent(id ?? '')}`),
+    enabled: id !== null,
+  });
+}
+
+export const findingsExportUrl = (filters: FindingFilters, sort: string) =>
+  withQuery('/api/v1/findings/export', { ...filters, sort });

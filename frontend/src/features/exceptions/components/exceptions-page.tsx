@@ -1,0 +1,64 @@
+import { useFindings } from '../../../api/findings';
+import { formatCount } from '../../../ui/formatting';
+import { Page } from '../../../ui/page';
+import { ErrorState, LoadingState } from '../../../ui/query-state';
+import { useExceptionFilters } from '../hooks/use-exception-filters';
+import { FindingDetailPanel } from './finding-detail-panel';
+import { FindingsFilters } from './findings-filters';
+import { FindingsTable } from './findings-table';
+
+/** The integration engineers' queue: filter, sort and open findings; filters live in the URL. */
+export function ExceptionsPage() {
+  const { view, setFilter, clearFilters, sortBy, select } = useExceptionFilters();
+  const query = useFindings(view.filters, view.sort.text);
+  const findings = query.data?.pages.flatMap((p) => p.items) ?? [];
+  const filtered = Object.keys(view.filters).length > 0;
+
+  return (
+    <Page title="Exceptions">
+      <FindingsFilters filters={view.filters} onChange={setFilter} onClear={clearFilters} />
+      <div className={view.selected ? 'split split-open' : 'split'}>
+        <div className="split-main">
+          {query.isPending ? (
+            <LoadingState label="findings" />
+          ) : query.isError ? (
+            <ErrorState label="findings" error={query.error} onRetry={() => void query.refetch()} />
+          ) : findings.length === 0 ? (
+            <p className="empty">
+              {filtered
+                ? 'No findings match these filters.'
+                : 'No findings yet: they appear after the first reconciliation run.'}
+            </p>
+          ) : (
+            <>
+              <p className="muted" aria-live="polite">
+                Showing {formatCount(findings.length)} finding{findings.length === 1 ? '' : 's'}
+                {query.hasNextPage ? ' (more available)' : ''}
+                {query.isFetching && !query.isFetchingNextPage ? ' · refreshing…' : ''}
+              </p>
+              <FindingsTable
+                findings={findings}
+                sort={view.sort}
+                onSort={sortBy}
+                selected={view.selected}
+                onSelect={select}
+                compact={view.selected !== null}
+              />
+              {query.hasNextPage && (
+                <button
+                  type="button"
+                  className="button"
+                  disabled={query.isFetchingNextPage}
+                  onClick={() => void query.fetchNextPage()}
+                >
+                  {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+                </button>
+              )}
+            </>
+          )}
+        </div>
+        {view.selected && <FindingDetailPanel id={view.selected} onClose={() => select(null)} />}
+      </div>
+    </Page>
+  );
+}

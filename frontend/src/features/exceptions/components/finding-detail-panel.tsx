@@ -1,0 +1,85 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useFindingDetail } from '../../../api/findings';
+import { formatCount, formatDateTime } from '../../../ui/formatting';
+import { QueryState } from '../../../ui/query-state';
+import { StatusBadge } from '../../../ui/status-badge';
+import { FieldDiff } from './field-diff';
+import { FindingHistory } from './finding-history';
+
+/** Side panel for one finding: values across systems, its lifecycle, audit trail and fix-up task. */
+export function FindingDetailPanel({
+  id,
+  onClose,
+  actions,
+}: {
+  id: string;
+  onClose: () => void;
+  actions?: (findingId: string) => ReactNode;
+}) {
+  const query = useFindingDetail(id);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [id]);
+
+  return (
+    <aside className="detail-panel" aria-labelledby="finding-detail-title">
+      <div className="detail-head">
+        <h2 id="finding-detail-title" ref={heading} tabIndex={-1}>
+          Finding
+        </h2>
+        <button type="button" className="button" onClick={onClose} aria-label="Close finding detail">
+          Close
+        </button>
+      </div>
+      <QueryState query={query} label="finding">
+        {(detail) => {
+          const f = detail.finding;
+          return (
+            <>
+              <p className="detail-title">
+                <StatusBadge value={f.severity} /> <StatusBadge value={f.status} />{' '}
+                <span className="mono">{f.ruleId}</span> v{f.ruleVersion}
+              </p>
+              <dl className="facts">
+                <dt>Record</dt>
+                <dd>
+                  {f.entity} <span className="mono">{f.matchKey}</span>
+                </dd>
+                <dt>Kind</dt>
+                <dd>{f.kind}</dd>
+                <dt>Domain</dt>
+                <dd>{f.domain}</dd>
+                <dt>Seen</dt>
+                <dd>{formatCount(f.occurrences)} runs</dd>
+              </dl>
+              {actions?.(f.id)}
+              <FieldDiff detail={detail} />
+              <h3>History</h3>
+              <ol className="timeline">
+                <li>
+                  <time dateTime={f.firstSeenAt}>{formatDateTime(f.firstSeenAt)}</time> first seen by run{' '}
+                  <span className="mono">{f.firstRunId.slice(0, 8)}</span>
+                </li>
+                <li>
+                  <time dateTime={f.lastSeenAt}>{formatDateTime(f.lastSeenAt)}</time> last seen by run{' '}
+                  <span className="mono">{f.lastRunId.slice(0, 8)}</span>
+                </li>
+                {f.resolvedAt && (
+                  <li>
+                    <time dateTime={f.resolvedAt}>{formatDateTime(f.resolvedAt)}</time> resolved
+                  </li>
+                )}
+              </ol>
+              <FindingHistory findingId={f.id} />
+              {f.details !== null && f.details !== undefined && f.details !== '' && (
+                <details>
+                  <summary>Rule details</summary>
+                  <pre className="code-block">{JSON.stringify(f.details, null, 2)}</pre>
+                </details>
+              )}
+            </>
+          );
+        }}
+      </QueryState>
+    </aside>
+  );
+}

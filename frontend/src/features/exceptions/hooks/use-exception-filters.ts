@@ -1,0 +1,66 @@
+import { useCallback, useMemo } from 'react';
+import { useSearchParams } from 'react-router';
+import {
+  FINDING_FILTER_NAMES,
+  FINDING_SORT_KEYS,
+  type FindingFilters,
+  type FindingSortKey,
+} from '../../../api/findings';
+
+export const DEFAULT_SORT = '-lastSeenAt';
+
+export interface ExceptionView {
+  filters: FindingFilters;
+  sort: { key: FindingSortKey; direction: 'asc' | 'desc'; text: string };
+  /** The finding open in the detail panel. */
+  selected: string | null;
+}
+
+function parseSort(text: string | null): ExceptionView['sort'] {
+  const raw = text ?? DEFAULT_SORT;
+  const key = raw.replace(/^-/, '') as FindingSortKey;
+  if (!FINDING_SORT_KEYS.includes(key)) return parseSort(DEFAULT_SORT);
+  return { key, direction: raw.startsWith('-') ? 'desc' : 'asc', text: raw };
+}
+
+/** The queue's filters, sort and open finding live in the URL, so a view can be shared or bookmarked. */
+export function useExceptionFilters() {
+  const [params, setParams] = useSearchParams();
+
+  const view = useMemo<ExceptionView>(() => {
+    const filters: FindingFilters = {};
+    for (const name of FINDING_FILTER_NAMES) {
+      const value = params.get(name);
+      if (value) filters[name] = value;
+    }
+    return { filters, sort: parseSort(params.get('sort')), selected: params.get('finding') };
+  }, [params]);
+
+  const update = useCallback(
+    (changes: Record<string, string | null>) =>
+      setParams(
+        (current) => {
+          const next = new URLSearchParams(current);
+          for (const [name, value] of Object.entries(changes)) {
+            if (value === null || value === '') next.delete(name);
+            else next.set(name, value);
+          }
+          return next;
+        },
+        { replace: false },
+      ),
+    [setParams],
+  );
+
+  return {
+    view,
+    setFilter: (name: keyof FindingFilters, value: string | null) => update({ [name]: value }),
+    clearFilters: () => update(Object.fromEntries(FINDING_FILTER_NAMES.map((n) => [n, null]))),
+    /** Clicking the current sort column flips its direction; another column starts descending. */
+    sortBy: (key: FindingSortKey) => {
+      const next = view.sort.key === key && view.sort.direction === 'desc' ? key : `-${key}`;
+      update({ sort: next === DEFAULT_SORT ? null : next });
+    },
+    select: (id: string | null) => update({ finding: id }),
+  };
+}

@@ -1,0 +1,77 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import { MemoryRouter, useLocation, useRoutes, type Location } from 'react-router';
+import { credentialStore } from '../api/credential-store';
+import type { Role } from '../api/current-role';
+import { routes } from '../router';
+
+export interface FakeCall {
+  method: string;
+  url: URL;
+  body: unknown;
+}
+
+/** Answers keyed by "METHOD /path"; a function gets the call. Unknown routes answer 404 like Nest does. */
+export type Answers = Record<string, unknown>;
+
+class Failure {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+/** An error answer in the API's error shape. */
+export const failing = (status: number, message: string, requestId = 'req-1') =>
+  new Failure(status, { statusCode: status, message, requestId });
+
+/**
+ * Renders the app at `path`, signed in with `role`, with `fetch` answering from `answers`. jsdom has
+ * no fetch or Response, so the stand-in returns the few members the http client reads.
+ */
+export function renderApp(path: string, answers: Answers, role: Role = 'admin') {
+  const calls: FakeCall[] = [];
+  globalThis.fetch = jest.fn((input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(
+      input instanceof URL ? input.href : typeof input === 'string' ? input : input.url,
+      'http://dashboard.test',
+    );
+    const method = init?.method ?? 'GET';
+    const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    calls.push({ method, url, body });
+    const key = `${method} ${url.pathname}`;
+    const found = key in answers;
+    let value = found ? answers[key] : { statusCode: 404, message: `Cannot ${method} ${url.pathname}` };
+    if (typeof value === 'function') value = (value as (c: FakeCall) => unknown)({ method, url, body });
+    let status = !found ? 404 : value === undefined ? 204 : 200;
+    if (value instanceof Failure) {
+      status = value.status;
+      value = value.body;
+    }
+    const text = value === undefined ? '' : JSON.stringify(value);
+    return Promise.resolve({
+      ok: status < 400,
+      status,
+      statusText: String(status),
+      json: () => Promise.resolve(JSON.parse(text) as unknown),
+      text: () => Promise.resolve(text),
+    } as Response);
+  }) as typeof fetch;
+  credentialStore.set('dwk_test_credential');
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  client.setQueryData(['session', 'role'], role);
+  const location: { current?: Location } = {};
+  render(
+    <QueryClientProvider client={client}>
+      <MemoryRouter initialEntries={[path]}>
+        <App location={location} />
+      </MemoryRouter>
+    </QueryClientProvider>,
+  );
+  return { calls, location };
+}
+
+// A data router builds fetch Requests on navigation, which jsdom lacks; the route table is the same.
+function App({ location }: { location: { current?: Location } }) {
+  location.current = useLocation();
+  return useRoutes(routes);
+}

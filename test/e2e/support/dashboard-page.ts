@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { SCREENSHOT_DIR } from './browser';
+
+/** Opens the dashboard at `path` and signs in with `key` through the sign-in form, as a person would. */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  key: string,
+  path = '/',
+  width = 1280,
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  await page.goto(`${baseUrl}${path}`);
+  await page.getByLabel('API key or OIDC token').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 15_000 });
+  return page;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}

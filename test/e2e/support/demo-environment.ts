@@ -1,0 +1,196 @@
+/**
+ * The demo loop for browser tests: a small drifting demo estate, the built backend (all roles) reading
+ * it through the demo connectors, API keys of every role, a full snapshot of every system and
+ * reconciliation runs, so every dashboard page has real data to show. Started once per test file.
+ */
+import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
+import { clickhouseUrl, isolatedPostgres, redisUrl, uniqueName } from '../../integration/support/test-services';
+import { ROOT, startBackend, type RunningBackend } from './backend-process';
+
+/** Every (connector, entity) the demo snapshots, as in infra/local/demo.sh. */
+export const DEMO_SNAPSHOTS = [
+  ['crm', 'customer'],
+  ['crm', 'credit_profile'],
+  ['crm', 'contact'],
+  ['crm', 'order'],
+  ['erp', 'customer'],
+  ['erp', 'credit_profile'],
+  ['erp', 'order'],
+  ['wms', 'shipment'],
+  ['support', 'customer'],
+  ['support', 'ticket'],
+] as const;
+
+export type RoleName = 'viewer' | 'engineer' | 'steward' | 'admin';
+
+export interface DemoEnvironment {
+  backend: RunningBackend;
+  estate: RunningEstate;
+  keys: Record<RoleName, string>;
+  /** JSON call to the backend with a key of the given role; throws on a non-2xx answer. */
+  api<T>(method: string, path: string, body?: unknown, role?: RoleName): Promise<T>;
+  snapshotAll(): Promise<string[]>;
+  reconcile(): Promise<{ id: string; findingsTotal: number }>;
+  stop(): Promise<void>;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/** A Redis database number (1-15) that holds no keys right now, picked at random among those. */
+async function unusedRedisDatabase(url: URL): Promise<number> {
+  const info = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(url.port || 6379), url.hostname, () => socket.write('INFO keyspace\r\n'));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      // A bulk string: "$<length>\r\n<body>\r\n".
+      const length = Number(/^\$(\d+)\r\n/.exec(text)?.[1] ?? NaN);
+      if (text.length >= String(length).length + 3 + length) {
+        socket.end();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+  });
+  const used = new Set([...info.matchAll(/^db(\d+):/gm)].map((m) => Number(m[1])));
+  const free = Array.from({ length: 15 }, (_, i) => i + 1).filter((n) => !used.has(n));
+  return free.length ? free[randomInt(free.length)] : randomInt(1, 16);
+}
+
+async function createAdminKey(env: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, [join(ROOT, 'backend/dist/cli/create-admin-key.js'), '--name', 'e2e-admin'], {
+    env: { ...process.env, LOG_LEVEL: 'warn', RUN_MIGRATIONS: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`create-admin-key exited with ${code}: ${err}`);
+  return out.trim();
+}
+
+export async function startDemoEnvironment(options: { customers?: number } = {}): Promise<DemoEnvironment> {
+  const postgres = await isolatedPostgres();
+  const clickhouseDatabase = uniqueName('dw_e2e');
+  // A Redis database of its own: no other process's worker takes this backend's jobs.
+  const redis = new URL(redisUrl());
+  redis.pathname = `/${await unusedRedisDatabase(redis)}`;
+  const estate = await startEstate({ customers: options.customers ?? 400, seed: 7, scenario: 'default' });
+  const env: Record<string, string> = {
+    DATABASE_URL: postgres.url,
+    CLICKHOUSE_DATABASE: clickhouseDatabase,
+    REDIS_URL: redis.toString(),
+    DRIFTWATCH_ROLE: 'all',
+    DASHBOARD_DIR: join(ROOT, 'frontend/dist'),
+    DRIFTWATCH_CONNECTORS_FILE: join(ROOT, 'infra/local/demo-connectors.yaml'),
+    ESTATE_CRM_URL: estate.crm.baseUrl,
+    ESTATE_ERP_URL: estate.erp.baseUrl,
+    ESTATE_WMS_URL: estate.wms.baseUrl,
+    ESTATE_SUPPORT_URL: estate.support.baseUrl,
+    CRM_CLIENT_SECRET: estate.crm.clientSecret,
+    ERP_CLIENT_SECRET: estate.erp.clientSecret,
+    WMS_API_KEY: estate.wms.apiKey,
+    SUPPORT_API_TOKEN: estate.support.apiToken,
+    SNAPSHOT_SCHEDULES: '',
+    // Runs are started by the tests; a snapshot's own delayed run would race them for the run lock.
+    RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: String(24 * 3600_000),
+    RATE_LIMIT_PER_MINUTE: '100000',
+  };
+  let backend: RunningBackend | undefined;
+  try {
+    backend = await startBackend(env);
+  } catch (error) {
+    await estate.stop();
+    await postgres.drop();
+    throw error;
+  }
+  const url = backend.url;
+  const adminKey = await createAdminKey(env);
+
+  async function call<T>(method: string, path: string, body: unknown, key: string): Promise<T> {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  const keys: Record<RoleName, string> = { admin: adminKey, viewer: '', engineer: '', steward: '' };
+  for (const role of ['viewer', 'engineer', 'steward'] as const) {
+    const created = await call<{ key: string }>(
+      'POST',
+      '/api/v1/api-keys',
+      { name: `e2e-${role}`, roles: [role] },
+      adminKey,
+    );
+    keys[role] = created.key;
+  }
+
+  const demo: DemoEnvironment = {
+    backend,
+    estate,
+    keys,
+    api: (method, path, body, role = 'admin') => call(method, path, body, keys[role]),
+    async snapshotAll() {
+      const runIds: string[] = [];
+      for (const [connectorId, entity] of DEMO_SNAPSHOTS) {
+        const { runId } = await demo.api<{ runId: string }>('POST', '/api/v1/snapshots', {
+          connectorId,
+          entity,
+          mode: 'full',
+        });
+        runIds.push(runId);
+      }
+      for (const id of runIds) {
+        let last: unknown;
+        const run = await until(`snapshot ${id}`, 120_000, async () => {
+          const r = await demo.api<{ status: string; error: string | null }>('GET', `/api/v1/snapshots/${id}`);
+          last = r;
+          return ['complete', 'partial', 'failed'].includes(r.status) ? r : undefined;
+        }).catch((error: Error) => {
+          throw new Error(`${error.message}; last seen ${JSON.stringify(last)}; backend said:\n${backend?.output()}`);
+        });
+        if (run.status !== 'complete') throw new Error(`snapshot ${id} ended ${run.status}: ${run.error}`);
+      }
+      return runIds;
+    },
+    async reconcile() {
+      const { jobId } = await demo.api<{ jobId: string }>('POST', '/api/v1/reconciliation/runs', {});
+      return until(`reconciliation job ${jobId}`, 180_000, async () => {
+        const runs = await demo.api<{ id: string; status: string; findingsTotal: number; error: string | null }[]>(
+          'GET',
+          `/api/v1/reconciliation/runs?jobId=${encodeURIComponent(jobId)}`,
+        );
+        const run = runs.find((r) => r.status !== 'running');
+        if (run && run.status !== 'complete') throw new Error(`reconciliation run ${run.id} failed: ${run.error}`);
+        return run;
+      });
+    },
+    async stop() {
+      await backend?.stop();
+      await estate.stop();
+      await postgres.drop();
+      await fetch(clickhouseUrl(), { method: 'POST', body: `DROP DATABASE IF EXISTS ${clickhouseDatabase}` }).catch(
+        () => undefined,
+      );
+    },
+  };
+  return demo;
+}
