@@ -1,3 +1,4 @@
+import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { LinkSuggestionService } from '../../../backend/src/modules/stewardship/link-suggestion.service';
 import type { ItemView } from '../../../backend/src/modules/stewardship/stewardship-item';
 import { StewardshipApp, type CustomerRow } from './support/stewardship-app';
@@ -169,6 +170,28 @@ describe('stewardship queue over real reconciliation runs (Postgres, ClickHouse,
     expect(await findings('customer.steward-legal-name')).toEqual([
       { match_key: 'C0004', status: 'new', actual_value: 'Acme 4 (CRM)' },
     ]);
+  });
+
+  it('shows fix-up tasks waiting for a person and decides them through the fix-up module', async () => {
+    const [latest] = await t.api.sql<{ id: string }>(
+      "SELECT id::text AS id FROM reconciliation_runs WHERE status = 'complete' ORDER BY started_at DESC LIMIT 1",
+    );
+    // The legal-name rule has the manual fix policy: its mismatch on the linked pair waits for review.
+    await t.api.app.get(FixupPlannerService, { strict: false }).planRun(latest?.id ?? '');
+    const reviews = await t.get('/api/v1/stewardship/reviews').expect(200);
+    expect(reviews.body.items).toEqual([
+      expect.objectContaining({
+        kind: 'validation_failure',
+        task: expect.objectContaining({ matchKey: 'C0004', targetSystem: 'crm', state: 'needs_review' }),
+      }),
+    ]);
+    const taskId = reviews.body.items[0].task.id as string;
+    await t.post(`/api/v1/stewardship/reviews/${taskId}/decide`, { decision: 'dismiss' }, t.keys.viewer).expect(403);
+    await t
+      .post(`/api/v1/stewardship/reviews/${taskId}/decide`, { decision: 'dismiss', reason: 'CRM name is right' })
+      .expect(200);
+    await t.post(`/api/v1/stewardship/reviews/${taskId}/decide`, { decision: 'approve' }).expect(409);
+    expect((await t.get('/api/v1/stewardship/reviews').expect(200)).body.items).toEqual([]);
   });
 
   it('a rejected link is remembered and never suggested again', async () => {

@@ -1,12 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { runsApi, runsWorker } from '../../config/process-role';
+import { FixupReviewsService } from './fixup-reviews.service';
 import { IdentityLinksRepository } from './identity-links.repository';
 import { LinkSuggestionService } from './link-suggestion.service';
 import { StewardshipFindingsRepository } from './stewardship-findings.repository';
 import { StewardshipIntakeService } from './stewardship-intake.service';
 import { StewardshipItemsRepository } from './stewardship-items.repository';
 import { StewardshipRecordsRepository } from './stewardship-records.repository';
+import { StewardshipReviewsController } from './stewardship-reviews.controller';
 import { StewardshipController } from './stewardship.controller';
 import { StewardshipProcessor } from './stewardship.processor';
 import { StewardshipService } from './stewardship.service';
@@ -20,7 +22,7 @@ export class StewardshipModule {
   static forRole(role: ProcessRole): DynamicModule {
     return {
       module: StewardshipModule,
-      controllers: runsApi(role) ? [StewardshipController] : [],
+      controllers: runsApi(role) ? [StewardshipController, StewardshipReviewsController] : [],
       providers: [
         StewardshipItemsRepository,
         StewardshipFindingsRepository,
@@ -29,6 +31,7 @@ export class StewardshipModule {
         LinkSuggestionService,
         StewardshipIntakeService,
         StewardshipService,
+        FixupReviewsService,
         ...(runsWorker(role) ? [StewardshipProcessor] : []),
       ],
       exports: [StewardshipService],

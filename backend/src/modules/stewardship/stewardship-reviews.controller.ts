@@ -1,0 +1,36 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
+import { FixupDecisionDto } from '../fixups/fixups.dto';
+import { FIXUPS_LIST_QUERY } from '../fixups/fixups-query';
+import { FixupReviewsService } from './fixup-reviews.service';
+
+/** The stewardship queue's view of fix-up tasks waiting for a person (validation failures, conflicts). */
+@ApiTags('stewardship')
+@Controller('api/v1/stewardship/reviews')
+export class StewardshipReviewsController {
+  constructor(private readonly reviews: FixupReviewsService) {}
+
+  @Get()
+  @Roles('viewer')
+  @ApiOperation({
+    summary: 'Fix-up tasks needing review (needs_review → validation_failure, conflict), cursor-paginated.',
+  })
+  @FIXUPS_LIST_QUERY.apiQueries()
+  list(@Query() query: Record<string, unknown>) {
+    return this.reviews.list(FIXUPS_LIST_QUERY.parse(query));
+  }
+
+  @Post(':taskId/decide')
+  @Roles('steward')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve, retry or dismiss a fix-up task waiting for review (through the fix-up module).' })
+  decide(
+    @Param('taskId', new ParseUUIDPipe()) taskId: string,
+    @Body() body: FixupDecisionDto,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.reviews.decide(taskId, body.decision, principal.actor, body.reason);
+  }
+}
