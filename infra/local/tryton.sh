@@ -65,6 +65,11 @@ init_db() {
 
 up() {
   if ping; then log "already answering on 127.0.0.1:$PORT"; return 0; fi
+  # Several test workers may ask at once: one installs/initialises/starts, the others wait for it.
+  mkdir -p "$RUN"
+  exec 9>"$RUN/tryton.lock"
+  flock 9
+  if ping; then log "already answering on 127.0.0.1:$PORT"; return 0; fi
   install_packages
   write_config
   init_db

@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
+import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import { ENTITY_KINDS } from '../canonical-model';
 import type { ConnectorConfig } from '../config/connectors-config';
@@ -14,6 +15,7 @@ import type {
   RecordChange,
 } from '../connector';
 import { ConnectorUnavailableError } from '../connector.errors';
+import type { ConnectorDeps } from '../connector-factory';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
 import { parseSettings } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
@@ -85,10 +87,11 @@ export class SqlDatabaseConnector implements Connector {
   private readonly entities: Partial<Record<EntityKind, EntitySettings>>;
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
+  private readonly idempotency: IdempotentApplier;
 
   constructor(
     readonly config: ConnectorConfig,
-    deps: { metrics?: ConnectorMetrics } = {},
+    deps: ConnectorDeps = {},
   ) {
     const settings = parseSettings(config, settingsSchema);
     this.entities = settings.entities;
@@ -97,6 +100,7 @@ export class SqlDatabaseConnector implements Connector {
       base[entity as EntityKind] = { key: e.key, updatedAt: e.watermark, fields: e.fields };
     }
     this.mapping = mergeMapping(base, config.mapping);
+    this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
     const kinds = Object.keys(settings.entities) as EntityKind[];
     this.capabilities = {
       entities: kinds,
@@ -203,7 +207,11 @@ export class SqlDatabaseConnector implements Connector {
     return records;
   }
 
-  async apply(change: RecordChange, _idempotencyKey: string): Promise<ApplyResult> {
+  apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
+    return this.idempotency.apply(change, idempotencyKey, () => this.applyConditionally(change));
+  }
+
+  private async applyConditionally(change: RecordChange): Promise<ApplyResult> {
     const e = this.entities[change.entity];
     if (!e?.table)
       return { outcome: 'rejected', reason: `entity ${change.entity} is not writable here (no table configured)` };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
@@ -10,6 +11,7 @@ import type {
   ExtractOptions,
   RecordChange,
 } from '../connector';
+import type { ConnectorDeps } from '../connector-factory';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
 import { connectorHttpOptions, parseSettings, requireBaseUrl, secretSetting } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
@@ -86,10 +88,11 @@ export class TrytonConnector implements Connector {
   private readonly pageSize: number;
   private readonly settings: z.infer<typeof settingsSchema>;
   private readonly metrics: ConnectorMetrics;
+  private readonly idempotency: IdempotentApplier;
 
   constructor(
     readonly config: ConnectorConfig,
-    deps: { fetch?: typeof fetch; metrics?: ConnectorMetrics } = {},
+    deps: ConnectorDeps = {},
   ) {
     const baseUrl = requireBaseUrl(config).replace(/\/+$/, '');
     this.settings = parseSettings(config, settingsSchema);
@@ -104,6 +107,7 @@ export class TrytonConnector implements Connector {
     });
     this.rpc = new TrytonRpcClient(http, this.settings.database);
     this.mapping = mergeMapping(TRYTON_MAPPING, config.mapping);
+    this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
     this.pageSize = config.pageSize;
   }
 
@@ -169,7 +173,11 @@ export class TrytonConnector implements Connector {
     return rows[0];
   }
 
-  async apply(change: RecordChange, _idempotencyKey: string): Promise<ApplyResult> {
+  apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
+    return this.idempotency.apply(change, idempotencyKey, () => this.applyConditionally(change));
+  }
+
+  private async applyConditionally(change: RecordChange): Promise<ApplyResult> {
     if (!this.capabilities.writableEntities.includes(change.entity)) {
       return { outcome: 'rejected', reason: `entity ${change.entity} is not writable in Tryton` };
     }

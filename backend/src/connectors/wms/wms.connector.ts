@@ -1,3 +1,4 @@
+import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
@@ -10,6 +11,7 @@ import type {
   RecordChange,
 } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
+import type { ConnectorDeps } from '../connector-factory';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
 import { connectorHttpOptions } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
@@ -47,10 +49,11 @@ export class WmsConnector implements Connector {
   private readonly http: HttpClient;
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
+  private readonly idempotency: IdempotentApplier;
 
   constructor(
     readonly config: ConnectorConfig,
-    deps: { fetch?: typeof fetch; metrics?: ConnectorMetrics } = {},
+    deps: ConnectorDeps = {},
   ) {
     if (config.auth.type !== 'api-key' && config.auth.type !== 'bearer') {
       throw new ConnectorConfigError(`connector ${config.id} (wms): auth must be api-key or bearer`);
@@ -63,6 +66,7 @@ export class WmsConnector implements Connector {
     this.metrics = deps.metrics ?? connectorMetrics();
     this.http = new HttpClient({ ...connectorHttpOptions(config, deps, this.metrics), auth });
     this.mapping = mergeMapping(WMS_MAPPING, config.mapping);
+    this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
   }
 
   get id(): string {
@@ -122,7 +126,11 @@ export class WmsConnector implements Connector {
     return records;
   }
 
-  async apply(change: RecordChange, _idempotencyKey: string): Promise<ApplyResult> {
+  apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
+    return this.idempotency.apply(change, idempotencyKey, () => this.applyConditionally(change));
+  }
+
+  private async applyConditionally(change: RecordChange): Promise<ApplyResult> {
     if (change.entity !== 'shipment')
       return { outcome: 'rejected', reason: `entity ${change.entity} is not in the WMS` };
     const [current] = await this.read('shipment', [change.sourceKey]);

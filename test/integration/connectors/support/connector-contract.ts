@@ -45,7 +45,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The one contract every connector meets, over real HTTP/SQL/files: full and incremental extract,
- * paging, resume from a cursor, faults, conditional writes with conflicts, idempotent replay, rejects.
+ * paging, resume from a cursor, faults, conditional writes with conflicts, idempotent replay (remembered
+ * keys: a replay is a no-op however the target changed since), rejects.
  * Tests run in order and share the harness; each leaves the data as the next expects.
  */
 export interface ContractTraits {
@@ -178,6 +179,45 @@ export function describeConnectorContract(
         expect(result.outcome).toBe('conflict');
         const [after] = await h.connector.read(h.entity, [key]);
         expect(getPath(after.fields, h.writable.field)).toEqual(h.writable.value(2));
+      });
+
+      it('a replay stays a no-op after the target was edited again, even back to the old value', async () => {
+        if (!h.writable) throw new Error('harness declares writes but no writable field');
+        const writable = h.writable;
+        const replay = () =>
+          h.connector.apply(
+            {
+              entity: h.entity,
+              sourceKey: key,
+              changes: [{ field: writable.field, expectedOld: original, newValue: writable.value(1) }],
+            },
+            `contract-${key}-1`,
+          );
+        // The target holds value 2 (someone else's edit): the replay neither writes nor conflicts.
+        expect((await replay()).outcome).toBe('already_applied');
+        let [after] = await h.connector.read(h.entity, [key]);
+        expect(getPath(after.fields, writable.field)).toEqual(writable.value(2));
+        // Set back to the old value: comparing values alone would write again; the key says it is done.
+        await h.touch(key, writable.field, original);
+        expect((await replay()).outcome).toBe('already_applied');
+        [after] = await h.connector.read(h.entity, [key]);
+        expect(getPath(after.fields, writable.field)).toEqual(original);
+      });
+
+      it('refuses an idempotency key reused for a different change, writing nothing', async () => {
+        if (!h.writable) throw new Error('harness declares writes but no writable field');
+        const result = await h.connector.apply(
+          {
+            entity: h.entity,
+            sourceKey: key,
+            changes: [{ field: h.writable.field, expectedOld: original, newValue: h.writable.value(3) }],
+          },
+          `contract-${key}-1`,
+        );
+        expect(result.outcome).toBe('rejected');
+        expect(result.reason).toContain('different change');
+        const [after] = await h.connector.read(h.entity, [key]);
+        expect(getPath(after.fields, h.writable.field)).toEqual(original);
       });
 
       it('rejects a change to a record that does not exist, with a reason', async () => {

@@ -19,7 +19,8 @@ let started: TrytonServer | undefined;
 export function ensureTryton(): TrytonServer {
   if (started) return started;
   const script = join(ROOT, 'infra/local/tryton.sh');
-  execFileSync('bash', [script, 'up'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  // First use installs the Debian packages and initialises the database: minutes on a busy machine.
+  execFileSync('bash', [script, 'up'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
   const env = Object.fromEntries(
     execFileSync('bash', [script, 'env'], { encoding: 'utf8' })
       .trim()
