@@ -3,12 +3,85 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExtractBatch } from '../../../backend/src/connectors/connector';
 import { FileDropConnector } from '../../../backend/src/connectors/file-drop/file-drop.connector';
-import { collect } from './support/connector-contract';
+import { collect, describeConnectorContract } from './support/connector-contract';
 
 /**
- * The file drop consumes its inbox exactly once, so the shared contract's repeated full extracts do
- * not apply; these scenarios cover the same ground for files: paging, resume, rejects, never twice.
+ * The shared contract, for a source consumed by reading: each fresh full extract reads a newly filled
+ * inbox (same rows, a new folder and connector instance, as a fresh installation would); incremental
+ * means "files dropped since the last extract". Cases that do not apply, and why:
+ * - 429 / 5xx / dropped connection: there is no server or connection, only a local folder (an
+ *   unreadable file or folder is a thrown error, as any I/O failure);
+ * - conditional writes, conflicts and idempotent replays: the source is read-only (`apply` rejects).
  */
+let dropCount = 0;
+const contractCsv = (from: number, count: number, rename = new Map<number, string>()) =>
+  `customer_no,name,country,phone\n${Array.from({ length: count }, (_, i) => {
+    const n = from + i;
+    return `C${n},"${rename.get(n) ?? `Partner ${n} Ltd`}",Germany,030 555${String(n).padStart(4, '0')}`;
+  }).join('\n')}\n`;
+
+describeConnectorContract('file drop (real files)', { faults: [], writes: false }, async () => {
+  const folders: string[] = [];
+  let current: FileDropConnector;
+  const SEEDED = 230;
+  const fresh = async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dw-drop-contract-'));
+    folders.push(folder);
+    current = new FileDropConnector({
+      id: 'partner-drop',
+      kind: 'file-drop',
+      auth: { type: 'none' },
+      pageSize: 40,
+      timeoutMs: 10_000,
+      settings: {
+        folder,
+        entity: 'customer',
+        columns: ['customer_no', 'name', 'country'],
+        key: 'customer_no',
+        fields: {
+          customerNumber: { from: 'customer_no' },
+          legalName: { from: 'name', required: true },
+          country: { from: 'country', normalize: 'country' },
+          phone: { from: 'phone', normalize: 'phone' },
+        },
+      },
+    });
+    await writeFile(join(folder, '2024-01-01-a.csv'), contractCsv(1, 100));
+    await writeFile(join(folder, '2024-01-02-b.csv'), contractCsv(101, SEEDED - 100));
+    return folder;
+  };
+  let folder = await fresh();
+  return {
+    get connector() {
+      return current;
+    },
+    entity: 'customer',
+    seeded: SEEDED,
+    pageSize: 40,
+    async refill() {
+      folder = await fresh();
+    },
+    // Another system's edit arrives as a new file carrying the changed rows.
+    async touch(key, field, value) {
+      if (field !== 'legalName') throw new Error(`touch ${field}`);
+      const n = Number(key.slice(1));
+      await writeFile(
+        join(folder, `2024-02-${String(++dropCount).padStart(2, '0')}-edit.csv`),
+        contractCsv(n, 1, new Map([[n, String(value)]])),
+      );
+    },
+    faults: {},
+    async malform() {
+      folder = await fresh();
+      await writeFile(join(folder, '2024-01-03-bad.csv'), 'customer_no,name,country,phone\nC900,,Germany,\n');
+    },
+    async close() {
+      await Promise.all(folders.map((f) => rm(f, { recursive: true, force: true })));
+    },
+  };
+});
+
+/** File-specific scenarios beyond the contract: paging across files, header schema, never twice. */
 describe('file drop connector (real files)', () => {
   let folder: string;
   const connector = () =>

@@ -22,6 +22,11 @@ export interface ContractHarness {
   faults: Partial<Record<ContractFault, () => Promise<void>>>;
   /** Puts one malformed record into the source; the next full extract must reject it. */
   malform(): Promise<void>;
+  /**
+   * Sources consumed by reading (a file inbox) are refilled with the same records before each fresh
+   * full extract; `connector` may then be a getter for the instance reading the refilled source.
+   */
+  refill?(): Promise<void>;
   /** Requests the system has answered so far, to prove faults were really hit. */
   faultsHit?(): Promise<number>;
   close(): Promise<void>;
@@ -73,6 +78,7 @@ export function describeConnectorContract(
     });
 
     it('full extract yields every record once, across many pages, with a total when known', async () => {
+      await h.refill?.();
       baseline = await collect(h.connector.extract(h.entity, { mode: 'full' }));
       expect(baseline.records.length + baseline.rejects).toBe(h.seeded);
       expect(new Set(baseline.keys).size).toBe(baseline.keys.length);
@@ -90,6 +96,7 @@ export function describeConnectorContract(
     });
 
     it('resumes from a cursor: the rest of the extract, nothing skipped, nothing repeated', async () => {
+      await h.refill?.();
       const first: ExtractBatch[] = [];
       for await (const batch of h.connector.extract(h.entity, { mode: 'full' })) {
         first.push(batch);
@@ -119,6 +126,7 @@ export function describeConnectorContract(
         const inject = h.faults[kind];
         if (!inject) throw new Error(`harness declares fault ${kind} but cannot inject it`);
         const hitBefore = (await h.faultsHit?.()) ?? 0;
+        await h.refill?.();
         await inject();
         const again = await collect(h.connector.extract(h.entity, { mode: 'full' }));
         expect([...again.keys].sort()).toEqual([...baseline.keys].sort());
