@@ -13,6 +13,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectorsStatusModule } from './modules/connectors-status/connectors-status.module';
+import { CustomersModule } from './modules/customers/customers.module';
 import { FixupsModule } from './modules/fixups/fixups.module';
 import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
@@ -52,6 +53,7 @@ export class AppModule {
         SlaModule.forRole(role),
         DashboardModule.forRole(role),
         ConnectorsStatusModule.forRole(role),
+        CustomersModule.forRole(role),
         ...(runsScheduler(role) ? [ScheduleModule.forRoot()] : []),
       ],
     };

@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { ProcessRole } from '../../config/env.schema';
+import { runsApi } from '../../config/process-role';
+import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { CustomersController } from './customers.controller';
+import { CustomersRepository } from './customers.repository';
+import { CustomersService } from './customers.service';
+
+/** Customer 360 for the dashboard (api role). */
+@Module({})
+export class CustomersModule {
+  static forRole(role: ProcessRole): DynamicModule {
+    if (!runsApi(role)) return { module: CustomersModule };
+    return {
+      module: CustomersModule,
+      controllers: [CustomersController],
+      providers: [RuleCatalogService, CustomersRepository, CustomersService],
+    };
+  }
+}

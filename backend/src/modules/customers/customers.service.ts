@@ -1,0 +1,207 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { ownerOf, type EntityKind, type Ownership } from '@driftwatch/reconciliation-rules';
+import { InvalidQueryParameterError, type Page } from '../../http/list-query';
+import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { CUSTOMER_SEARCH_QUERY, type CustomerSearchQuery } from './customers-query';
+import {
+  CustomersRepository,
+  type CrosswalkLink,
+  type CustomerFinding,
+  type CustomerFixTask,
+  type CustomerMatch,
+  type SystemRecord,
+} from './customers.repository';
+
+const VERSIONS_PER_RECORD = 30;
+const TIMELINE_LIMIT = 300;
+const ACTIVE = ['new', 'open', 'reopened'];
+
+export interface FieldComparison {
+  field: string;
+  /** The system of record for the field (ownership policy). */
+  ownerSystem: string;
+  /** One value per record, in the order of `records`. */
+  values: string[];
+  /** True when the records hold more than one distinct value. */
+  differs: boolean;
+}
+
+export interface EntitySideBySide {
+  entity: string;
+  records: SystemRecord[];
+  fields: FieldComparison[];
+}
+
+export type TimelineEvent =
+  | { at: string; type: 'snapshot'; system: string; entityKey: string; snapshotId: string }
+  | {
+      at: string;
+      type: 'change';
+      system: string;
+      entityKey: string;
+      snapshotId: string;
+      changes: { field: string; from: string; to: string }[];
+    }
+  | { at: string; type: 'status'; system: string; entity: string; field: string; value: string }
+  | {
+      at: string;
+      type: 'finding_opened' | 'finding_resolved';
+      findingId: string;
+      ruleId: string;
+      field: string;
+      system: string;
+      severity: string;
+    }
+  | { at: string; type: 'fixup'; taskId: string; findingId: string; system: string; state: string };
+
+export interface Customer360 {
+  customerNumber: string;
+  customer: EntitySideBySide;
+  creditProfile: EntitySideBySide;
+  contacts: SystemRecord[];
+  crosswalk: CrosswalkLink[];
+  openFindings: CustomerFinding[];
+  fixTasks: CustomerFixTask[];
+  timeline: TimelineEvent[];
+}
+
+/** Customer 360: search across systems, and one customer's records side by side with findings and history. */
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly repository: CustomersRepository,
+    private readonly catalog: RuleCatalogService,
+  ) {}
+
+  async search(query: CustomerSearchQuery): Promise<Page<CustomerMatch>> {
+    const text = query.filters.q;
+    if (text === undefined) throw new InvalidQueryParameterError('q', 'is required');
+    if (text.trim().length < 2) throw new InvalidQueryParameterError('q', 'must be at least 2 characters');
+    const rows = await this.repository.search(text.trim(), {
+      systems: query.filters.system ? [query.filters.system] : undefined,
+      limit: query.limit + 1,
+      after: query.after?.value,
+      descending: query.sort.direction === 'desc',
+    });
+    return CUSTOMER_SEARCH_QUERY.page(rows, query, (row) => ({ value: row.customerNumber, id: row.customerNumber }));
+  }
+
+  async detail(customerNumber: string): Promise<Customer360> {
+    const direct = await this.repository.records('customer', { customerNumber });
+    const crosswalk = await this.repository.crosswalk(
+      direct.map((r) => ({ system: r.system, entityKey: r.entityKey })),
+    );
+    // Records a steward linked to this customer although they carry another (or no) customer number.
+    const linked = crosswalk.filter((l) => !direct.some((r) => r.system === l.system && r.entityKey === l.entityKey));
+    const customers = linked.length
+      ? await this.repository.records('customer', { customerNumber, keys: linked })
+      : direct;
+    if (customers.length === 0) throw new NotFoundException(`no system holds customer ${customerNumber}`);
+    const keys = customers.map((r) => ({ system: r.system, entityKey: r.entityKey }));
+    const [credit, contacts, findings, versions, events] = await Promise.all([
+      this.repository.records('credit_profile', { customerNumber }),
+      this.repository.records('contact', { customerNumber }, 100),
+      this.repository.findings(customerNumber, 500),
+      this.repository.versions(keys, VERSIONS_PER_RECORD),
+      this.repository.statusEvents(customerNumber, 100),
+    ]);
+    const fixTasks = await this.repository.fixTasks(findings.map((f) => f.id));
+    const { ownership } = this.catalog.load();
+    return {
+      customerNumber,
+      customer: sideBySide('customer', customers, ownership),
+      creditProfile: sideBySide('credit_profile', credit, ownership),
+      contacts,
+      crosswalk,
+      openFindings: findings.filter((f) => ACTIVE.includes(f.status)),
+      fixTasks,
+      timeline: timeline(versions, events, findings, fixTasks),
+    };
+  }
+}
+
+/** The ownership file names field groups (`billing_address`) and `parent`; snapshot columns are flattened. */
+function ownerOfColumn(ownership: Ownership, entity: EntityKind, column: string): string {
+  const field =
+    column === 'parent_key'
+      ? 'parent'
+      : /^(billing|shipping)_address_/.test(column)
+        ? column.replace(/_(line1|line2|city|postal_code|region|country)$/, '')
+        : column;
+  try {
+    return ownerOf(ownership, entity, field);
+  } catch {
+    return '';
+  }
+}
+
+function sideBySide(entity: EntityKind, records: SystemRecord[], ownership: Ownership): EntitySideBySide {
+  const columns = Object.keys(records[0]?.fields ?? {});
+  return {
+    entity,
+    records,
+    fields: columns.map((field) => {
+      const values = records.map((r) => r.fields[field] ?? '');
+      return {
+        field,
+        ownerSystem: ownerOfColumn(ownership, entity, field),
+        values,
+        differs: new Set(values).size > 1,
+      };
+    }),
+  };
+}
+
+function timeline(
+  versions: Awaited<ReturnType<CustomersRepository['versions']>>,
+  events: Awaited<ReturnType<CustomersRepository['statusEvents']>>,
+  findings: CustomerFinding[],
+  tasks: CustomerFixTask[],
+): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  // Versions come newest first per record: compare each with the one captured before it.
+  for (let i = 0; i < versions.length; i += 1) {
+    const v = versions[i];
+    if (!v) continue;
+    const previous = versions[i + 1];
+    const sameRecord = previous && previous.system === v.system && previous.entityKey === v.entityKey;
+    if (sameRecord && previous.fieldHash !== v.fieldHash) {
+      const changes = Object.keys(v.fields)
+        .filter((f) => v.fields[f] !== previous.fields[f])
+        .map((f) => ({ field: f, from: previous.fields[f] ?? '', to: v.fields[f] ?? '' }));
+      out.push({
+        at: v.capturedAt,
+        type: 'change',
+        system: v.system,
+        entityKey: v.entityKey,
+        snapshotId: v.snapshotId,
+        changes,
+      });
+    } else {
+      out.push({
+        at: v.capturedAt,
+        type: 'snapshot',
+        system: v.system,
+        entityKey: v.entityKey,
+        snapshotId: v.snapshotId,
+      });
+    }
+  }
+  for (const e of events)
+    out.push({ at: e.occurredAt, type: 'status', system: e.system, entity: e.entity, field: e.field, value: e.value });
+  for (const f of findings) {
+    const base = { findingId: f.id, ruleId: f.ruleId, field: f.field, system: f.actualSystem, severity: f.severity };
+    out.push({ at: f.firstSeenAt, type: 'finding_opened', ...base });
+    if (f.resolvedAt) out.push({ at: f.resolvedAt, type: 'finding_resolved', ...base });
+  }
+  for (const t of tasks)
+    out.push({
+      at: t.updatedAt,
+      type: 'fixup',
+      taskId: t.id,
+      findingId: t.findingId,
+      system: t.targetSystem,
+      state: t.state,
+    });
+  return out.sort((a, b) => b.at.localeCompare(a.at)).slice(0, TIMELINE_LIMIT);
+}
