@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FINDING_COLUMNS, type EntityKind, type FindingRow } from '@driftwatch/reconciliation-rules';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
+import type { RulePlacement } from './rule-placement';
 
 export interface CatalogSnapshot {
   snapshotId: string;
@@ -114,13 +115,22 @@ export class ReconciliationStoreRepository {
     return rows.map((r) => r.k);
   }
 
-  /** Runs a compiled rule inside ClickHouse, writing its findings under the run's id. */
-  async insertFindings(runId: string, foundAt: Date, findings: SqlFragment): Promise<void> {
-    await this.clickhouse.command(
-      sql`INSERT INTO findings_history (run_id, ${FINDING_COLUMN_LIST}, found_at)
-        SELECT ${runId}, ${FINDING_COLUMN_LIST}, toDateTime(${uint(seconds(foundAt))}) FROM (${findings})`,
-      { tag: 'reconciliation.findings.insert', settings: RULE_QUERY_SETTINGS },
-    );
+  /**
+   * Runs a compiled rule inside ClickHouse, writing its findings under the run's id. On a cluster a
+   * `shard_local` rule runs verbatim on every shard over the shard's own tables (see rule-placement.ts);
+   * a `global` one runs once over the Distributed tables.
+   */
+  async insertFindings(
+    runId: string,
+    foundAt: Date,
+    findings: SqlFragment,
+    placement: RulePlacement = 'global',
+  ): Promise<void> {
+    const statement = sql`INSERT INTO findings_history (run_id, ${FINDING_COLUMN_LIST}, found_at)
+        SELECT ${runId}, ${FINDING_COLUMN_LIST}, toDateTime(${uint(seconds(foundAt))}) FROM (${findings})`;
+    const options = { tag: 'reconciliation.findings.insert', settings: RULE_QUERY_SETTINGS };
+    if (placement === 'shard_local') await this.clickhouse.commandOnShards(statement, options);
+    else await this.clickhouse.command(statement, options);
   }
 
   /** Findings produced in Node (suspicious snapshots) into the same history. */

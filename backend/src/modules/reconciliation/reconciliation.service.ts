@@ -25,6 +25,7 @@ import {
 } from './reconciliation-runs.repository';
 import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconciliation-store.repository';
 import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
+import { rulePlacement } from './rule-placement';
 import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
 
 const UPSERT_BATCH = 5000;
@@ -128,7 +129,7 @@ export class ReconciliationService {
         const ruleStarted = Date.now();
         try {
           const compiled = compileRule(rule, context);
-          await this.store.insertFindings(runId, foundAt, compiled.findings);
+          await this.store.insertFindings(runId, foundAt, compiled.findings, rulePlacement(rule, context));
           const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
           ruleCounts[rule.id] = {
             version: rule.version,
