@@ -3,10 +3,14 @@ import { createBrowserRouter, type RouteObject } from 'react-router';
 import { AppShell } from './app/app-shell';
 import { NAVIGATION } from './app/navigation';
 import { NotBuiltPage } from './app/not-built-page';
+import { ConnectorsPage } from './features/connectors/components/connectors-page';
 import { ExceptionsPage } from './features/exceptions/components/exceptions-page';
+import { OverviewPage } from './features/overview/components/overview-page';
 
 const PAGES: Record<string, ReactNode> = {
+  '/': <OverviewPage />,
   '/exceptions': <ExceptionsPage />,
+  '/connectors': <ConnectorsPage />,
 };
 
 export const routes: RouteObject[] = [

@@ -105,7 +105,8 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
     ERP_CLIENT_SECRET: estate.erp.clientSecret,
     WMS_API_KEY: estate.wms.apiKey,
     SUPPORT_API_TOKEN: estate.support.apiToken,
-    SNAPSHOT_SCHEDULES: '',
+    // Full snapshots every 6 hours (as in the demo), so freshness is judged against a schedule.
+    SNAPSHOT_SCHEDULES: DEMO_SNAPSHOTS.map(([c, e]) => `${c}:${e}:full=0 */6 * * *`).join(';'),
     // Runs are started by the tests; a snapshot's own delayed run would race them for the run lock.
     RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: String(24 * 3600_000),
     RATE_LIMIT_PER_MINUTE: '100000',

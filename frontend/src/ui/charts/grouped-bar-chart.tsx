@@ -1,0 +1,39 @@
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+
+export const SERIES_COLORS = ['#1f5fbf', '#cf222e', '#1a7f37', '#bf8700', '#8250df', '#0a7d8c', '#6e7781'];
+
+/** Rows keyed by `category`, one bar per series name (e.g. drift rate per domain, one bar per system). */
+export function GroupedBarChart({
+  rows,
+  series,
+  label,
+  unit,
+}: {
+  rows: Record<string, string | number | null>[];
+  series: string[];
+  label: string;
+  unit?: string;
+}) {
+  return (
+    <div className="chart" role="img" aria-label={label}>
+      <ResponsiveContainer>
+        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="category" interval={0} tick={{ fontSize: 12 }} />
+          <YAxis unit={unit} />
+          <Tooltip />
+          <Legend />
+          {series.map((name, i) => (
+            <Bar
+              key={name}
+              dataKey={name}
+              name={name}
+              fill={SERIES_COLORS[i % SERIES_COLORS.length]}
+              isAnimationActive={false}
+            />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
