@@ -15,7 +15,7 @@ import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/
 import { buildEstate, loadEstate } from './support/cluster-estate';
 import { migratedStores, startLocalCluster, type LocalCluster, type StoreEnv } from './support/local-cluster';
 
-const CUSTOMERS = 300;
+const CUSTOMERS = 200;
 const NOW = Math.floor(Date.now() / 1000);
 
 interface Side {
@@ -79,8 +79,7 @@ describe('two-shard equivalence: one estate reconciled on one server and on two 
 
   beforeAll(async () => {
     cluster = startLocalCluster();
-    single = await side(await migratedStores());
-    sharded = await side(await migratedStores(cluster));
+    [single, sharded] = await Promise.all([migratedStores().then(side), migratedStores(cluster).then(side)]);
     const estate = buildEstate(CUSTOMERS, NOW);
     await Promise.all([
       loadEstate(single.snapshots, estate, NOW - 3600, 1),
