@@ -14,7 +14,9 @@ DB=${DRIFTWATCH_TRYTON_DB:-ci}
 PASSWORD=admin
 PACKAGES=(tryton-server tryton-modules-party tryton-modules-company tryton-modules-currency
   tryton-modules-country tryton-modules-product tryton-modules-account tryton-modules-sale
-  tryton-modules-sale-opportunity tryton-modules-stock)
+  tryton-modules-sale-opportunity tryton-modules-stock tryton-modules-account-credit-limit)
+# Modules activated in the database; adding one here activates it on an existing database too.
+MODULES="party sale account stock sale_opportunity account_credit_limit"
 
 log() { printf '[tryton] %s\n' "$*" >&2; }
 die() { printf '[tryton] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -53,14 +55,22 @@ EOF
 }
 
 init_db() {
-  [ -f "$DIR/db/$DB.initialised" ] && return 0
+  local marker="$DIR/db/$DB.initialised"
+  if [ -f "$marker" ]; then
+    [ "$(cat "$marker")" = "$MODULES" ] && return 0
+    log "activating modules $MODULES in the existing database $DB"
+    TRYTONPASSFILE="$DIR/pass" trytond-admin -c "$DIR/trytond.conf" -d "$DB" -u $MODULES --activate-dependencies \
+      >"$DIR/admin.log" 2>&1 || die "trytond-admin failed (see $DIR/admin.log)"
+    printf '%s' "$MODULES" >"$marker"
+    return 0
+  fi
   log "initialising database $DB (once; reused afterwards)"
   rm -f "$DIR/db/$DB.sqlite"
   touch "$DIR/db/$DB.sqlite" # the sqlite backend won't create the file itself
   TRYTONPASSFILE="$DIR/pass" trytond-admin -c "$DIR/trytond.conf" -d "$DB" \
-    -u party sale account stock sale_opportunity --activate-dependencies --email admin@example.com \
+    -u $MODULES --activate-dependencies --email admin@example.com \
     >"$DIR/admin.log" 2>&1 || die "trytond-admin failed (see $DIR/admin.log)"
-  touch "$DIR/db/$DB.initialised"
+  printf '%s' "$MODULES" >"$marker"
 }
 
 up() {

@@ -3,7 +3,7 @@ import { Secret } from '../../../backend/src/connectors/config/secret';
 import { TrytonConnector } from '../../../backend/src/connectors/tryton/tryton.connector';
 import { collect, describeConnectorContract } from './support/connector-contract';
 import { FaultProxy } from './support/fault-proxy';
-import { ensureCountry, ensureTryton, trytonCall } from './support/tryton-server';
+import { ensureCompany, ensureCountry, ensureTryton, trytonCall } from './support/tryton-server';
 
 const SEEDED = 120;
 const PAGE = 25;
@@ -160,5 +160,126 @@ describe('Tryton connector specifics', () => {
       'specifics-2',
     );
     expect(result).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('not writable') });
+  });
+
+  it('extracts and writes credit limits (account_credit_limit), a concurrent edit refused by Tryton', async () => {
+    const server = ensureTryton();
+    // Credit limits are per company in Tryton (a MultiValue): every call works in the company.
+    const { company } = await ensureCompany(server);
+    const code = `${run}-credit-1`;
+    const [id] = (await trytonCall(server, 'model.party.party.create', [
+      [{ code, name: 'Credit Check KG', credit_limit_amount: { __class__: 'Decimal', decimal: '15000.00' } }],
+      { company },
+    ])) as number[];
+    const connector = trytonConnector(server.url, server.password, server.database);
+    const [credit] = await connector.read('credit_profile', [String(id)]);
+    expect(credit.fields).toMatchObject({ customerNumber: code, creditLimit: 15000 });
+    const raise = (from: number, to: number) =>
+      connector.apply(
+        {
+          entity: 'credit_profile',
+          sourceKey: String(id),
+          changes: [{ field: 'creditLimit', expectedOld: from, newValue: to }],
+        },
+        `${run}-credit-${from}-${to}`,
+      );
+    expect(await raise(15000, 25000)).toEqual({ outcome: 'applied' });
+    const raw = (await trytonCall(server, 'model.party.party.read', [[id], ['credit_limit_amount'], { company }])) as {
+      credit_limit_amount: { decimal: string };
+    }[];
+    expect(Number(raw[0].credit_limit_amount.decimal)).toBe(25000);
+    // Someone in Tryton lowers it between our read and our write: Tryton's _timestamp check refuses ours.
+    const racing = trytonConnector(server.url, server.password, server.database);
+    const original = (racing as unknown as { rpc: { model: (...a: unknown[]) => Promise<unknown> } }).rpc;
+    const model = original.model.bind(original);
+    let raced = false;
+    original.model = async (...args: unknown[]) => {
+      if (!raced && args[0] === 'party.party' && args[1] === 'write') {
+        raced = true;
+        await trytonCall(server, 'model.party.party.write', [
+          [id],
+          { credit_limit_amount: { __class__: 'Decimal', decimal: '5000.00' } },
+          { company },
+        ]);
+      }
+      return model(...args);
+    };
+    const result = await racing.apply(
+      {
+        entity: 'credit_profile',
+        sourceKey: String(id),
+        changes: [{ field: 'creditLimit', expectedOld: 25000, newValue: 40000 }],
+      },
+      `${run}-credit-race`,
+    );
+    expect(result.outcome).toBe('conflict');
+    const [after] = await connector.read('credit_profile', [String(id)]);
+    expect(after.fields.creditLimit).toBe(5000);
+  });
+
+  it('extracts sales and moves their status through the workflow, refusing impossible moves', async () => {
+    const server = ensureTryton();
+    const { company, currency } = await ensureCompany(server);
+    const de = await ensureCountry(server, 'DE', 'Germany');
+    const code = `${run}-buyer-1`;
+    const [party] = (await trytonCall(server, 'model.party.party.create', [
+      [
+        {
+          code,
+          name: 'Sales Buyer AG',
+          addresses: [['create', [{ street: 'Markt 1', postal_code: '04109', city: 'Leipzig', country: de }]]],
+        },
+      ],
+      {},
+    ])) as number[];
+    const [{ addresses }] = (await trytonCall(server, 'model.party.party.read', [[party], ['addresses'], {}])) as {
+      addresses: number[];
+    }[];
+    const sale = (description: string) => ({
+      party,
+      company,
+      currency,
+      invoice_address: addresses[0],
+      shipment_address: addresses[0],
+      description,
+    });
+    const ids = (await trytonCall(server, 'model.sale.sale.create', [
+      [sale(`${run} one`), sale(`${run} two`), sale(`${run} three`)],
+      { company },
+    ])) as number[];
+    const connector = trytonConnector(server.url, server.password, server.database);
+    const orders = await connector.read('order', ids.map(String));
+    expect(orders).toHaveLength(3);
+    expect(orders[0].fields).toMatchObject({
+      customerKey: String(party),
+      customerNumber: code,
+      status: 'draft',
+      total: 0,
+    });
+    expect(orders[0].fields.currency).toBe('EUR');
+
+    const since = new Date(Date.now() - 1000);
+    const move = (id: number, from: string, to: string, key: string) =>
+      connector.apply(
+        { entity: 'order', sourceKey: String(id), changes: [{ field: 'status', expectedOld: from, newValue: to }] },
+        `${run}-${key}`,
+      );
+    // draft → confirmed runs quote, then confirm (a sale without lines is then processed at once).
+    expect(await move(ids[0], 'draft', 'confirmed', 'sale-1')).toEqual({ outcome: 'applied' });
+    const [confirmed] = await connector.read('order', [String(ids[0])]);
+    expect(['confirmed', 'processing', 'delivered']).toContain(confirmed.fields.status);
+    expect(confirmed.fields.orderNumber).not.toBe('');
+    expect(await move(ids[1], 'draft', 'cancelled', 'sale-2')).toEqual({ outcome: 'applied' });
+    // Someone confirmed the third sale meanwhile: it no longer holds the expected draft.
+    await trytonCall(server, 'model.sale.sale.quote', [[ids[2]], { company }]);
+    await trytonCall(server, 'model.sale.sale.confirm', [[ids[2]], { company }]);
+    expect((await move(ids[2], 'draft', 'cancelled', 'sale-3')).outcome).toBe('conflict');
+    // No workflow step leads from a cancelled sale to a confirmed one, nor to "done" (Tryton's own).
+    expect(await move(ids[1], 'cancelled', 'confirmed', 'sale-4')).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringContaining('no workflow step'),
+    });
+    const delta = await collect(connector.extract('order', { mode: 'incremental', since }));
+    expect(delta.keys).toEqual(expect.arrayContaining(ids.map(String)));
   });
 });

@@ -28,6 +28,8 @@ const settingsSchema = z
     password: secretSetting,
     /** Extra search domain per entity, e.g. only parties of a category: `{ customer: [["categories.name","=","Customer"]] }`. */
     domains: z.record(z.string(), z.array(z.unknown())).default({}),
+    /** Read and write `party.credit_limit_amount` (module account_credit_limit); false where it is not activated. */
+    creditLimit: z.boolean().default(true),
   })
   .strict();
 
@@ -53,6 +55,7 @@ const PARTY_FIELDS = [
   'addresses.country.code',
   'customer_payment_term.name',
 ];
+const CREDIT_LIMIT_FIELD = 'credit_limit_amount';
 const SALE_FIELDS = [
   'number',
   'state',
@@ -62,7 +65,21 @@ const SALE_FIELDS = [
   'currency.code',
   'write_date',
   'create_date',
+  '_timestamp',
 ];
+
+/**
+ * Sale workflow buttons by the state they lead to. `done` is reached by Tryton itself (shipments and
+ * invoices), so it cannot be written.
+ */
+const SALE_FORWARD = ['draft', 'quotation', 'confirmed', 'processing'] as const;
+const SALE_BUTTON: Record<string, string> = {
+  quotation: 'quote',
+  confirmed: 'confirm',
+  processing: 'process',
+  cancelled: 'cancel',
+  draft: 'draft',
+};
 
 const MODEL: Partial<Record<EntityKind, { model: string; fields: string[] }>> = {
   customer: { model: 'party.party', fields: PARTY_FIELDS },
@@ -71,15 +88,18 @@ const MODEL: Partial<Record<EntityKind, { model: string; fields: string[] }>> = 
 };
 
 /**
- * Tryton ERP over JSON-RPC: parties (customers, their payment terms) and sales. Extracts page by id
- * (keyset, so a resumed extract neither skips nor repeats); incremental by write/create date; writes
- * compare current values and also pass Tryton's `_timestamp` so a concurrent edit is refused by Tryton.
+ * Tryton ERP over JSON-RPC: parties (customers; credit profiles: payment terms and the credit limit
+ * of account_credit_limit) and sales. Extracts page by id (keyset, so a resumed extract neither skips
+ * nor repeats); incremental by write/create date. Writes compare current values and pass Tryton's
+ * `_timestamp` so a concurrent edit is refused by Tryton (ConcurrencyException → conflict): party
+ * fields and the credit limit with `write`, a sale's status by running its workflow buttons (quote,
+ * confirm, process, cancel, draft) one step at a time, each guarded by the timestamp it was read at.
  */
 export class TrytonConnector implements Connector {
   readonly kind = 'tryton';
   readonly capabilities: ConnectorCapabilities = {
     entities: ['customer', 'credit_profile', 'order'],
-    writableEntities: ['customer'],
+    writableEntities: ['customer', 'credit_profile', 'order'],
     incremental: true,
     changeEvents: false,
   };
@@ -115,6 +135,12 @@ export class TrytonConnector implements Connector {
     return this.config.id;
   }
 
+  /** The fields read for an entity (the credit limit only where its module is activated). */
+  private fieldsOf(entity: EntityKind): string[] {
+    const { fields } = MODEL[entity]!;
+    return fields === PARTY_FIELDS && this.settings.creditLimit ? [...fields, CREDIT_LIMIT_FIELD] : fields;
+  }
+
   private mapper<E extends EntityKind>(entity: E): EntityMapper<E> {
     const mapping = this.mapping[entity];
     const source = MODEL[entity];
@@ -124,7 +150,8 @@ export class TrytonConnector implements Connector {
 
   async *extract<E extends EntityKind>(entity: E, options: ExtractOptions): AsyncIterable<ExtractBatch<E>> {
     const mapper = this.mapper(entity);
-    const { model, fields } = MODEL[entity]!;
+    const { model } = MODEL[entity]!;
+    const fields = this.fieldsOf(entity);
     const state: TrytonCursor = options.cursor
       ? decodeCursor<TrytonCursor>(this.id, entity, options.cursor)
       : { afterId: 0, since: options.mode === 'incremental' && options.since ? options.since.toISOString() : null };
@@ -168,7 +195,8 @@ export class TrytonConnector implements Connector {
   }
 
   private async sourceRow(entity: EntityKind, id: number): Promise<Row | undefined> {
-    const { model, fields } = MODEL[entity]!;
+    const { model } = MODEL[entity]!;
+    const fields = this.fieldsOf(entity);
     const rows = (await this.rpc.model(model, 'search_read', [[['id', '=', id]], 0, 1, null, fields])) as Row[];
     return rows[0];
   }
@@ -192,7 +220,11 @@ export class TrytonConnector implements Connector {
     const plan = planApply(mapper, change, mapped?.record);
     if (plan.kind === 'done') return plan.result;
     try {
-      await this.writeParty(id, row!, plan.sourceValues);
+      if (change.entity === 'order') {
+        const target = plan.sourceValues.state;
+        const refused = await this.moveSale(id, row!, typeof target === 'string' ? target : '');
+        if (refused) return { outcome: 'rejected', reason: refused };
+      } else await this.writeParty(id, row!, plan.sourceValues);
     } catch (error) {
       if (error instanceof TrytonRpcError && error.isConcurrency) {
         return { outcome: 'conflict', reason: 'Tryton refused the write: the record changed since it was read' };
@@ -209,6 +241,8 @@ export class TrytonConnector implements Connector {
     const address: Row = {};
     for (const [field, value] of Object.entries(values)) {
       if (field.startsWith('address.')) address[field.slice('address.'.length)] = value;
+      else if (field === 'creditLimit')
+        party[CREDIT_LIMIT_FIELD] = value === null ? null : { __class__: 'Decimal', decimal: Number(value).toFixed(2) };
       else if (field !== 'email' && field !== 'phone') party[field] = value;
     }
     // Tryton checks `_timestamp` and raises ConcurrencyException if the party changed since we read it.
@@ -242,6 +276,31 @@ export class TrytonConnector implements Connector {
     }
   }
 
+  /**
+   * Moves a sale to `target` through its workflow buttons, one step at a time, each call guarded by
+   * the `_timestamp` the sale had when read (the first by the caller's read). Returns why a move is
+   * impossible, or null when done.
+   */
+  private async moveSale(id: number, row: Row, target: string): Promise<string | null> {
+    const from = String(row.state);
+    let steps: string[];
+    const fromIndex = SALE_FORWARD.indexOf(from as (typeof SALE_FORWARD)[number]);
+    const toIndex = SALE_FORWARD.indexOf(target as (typeof SALE_FORWARD)[number]);
+    if (target === 'cancelled' && (from === 'draft' || from === 'quotation')) steps = ['cancelled'];
+    else if (target === 'draft' && (from === 'quotation' || from === 'cancelled')) steps = ['draft'];
+    else if (fromIndex >= 0 && toIndex > fromIndex) steps = SALE_FORWARD.slice(fromIndex + 1, toIndex + 1);
+    else return `Tryton has no workflow step from ${from} to ${target || 'that status'}`;
+    let timestamp = row._timestamp;
+    for (const step of steps) {
+      await this.rpc.model('sale.sale', SALE_BUTTON[step], [[id]], {
+        _timestamp: { [`sale.sale,${id}`]: timestamp },
+      });
+      const [now] = (await this.rpc.model('sale.sale', 'read', [[id], ['state', '_timestamp']])) as Row[];
+      timestamp = now._timestamp;
+    }
+    return null;
+  }
+
   async health(): Promise<ConnectorHealth> {
     const started = performance.now();
     try {
@@ -264,7 +323,7 @@ function flatten(entity: EntityKind, row: Row): Row {
       state: row.state,
       partyId: row.party,
       partyCode: (row['party.'] as Row | null)?.code ?? '',
-      total: row.total_amount,
+      total: decimalOf(row.total_amount),
       currency: (row['currency.'] as Row | null)?.code ?? '',
       updated,
     };
@@ -279,6 +338,7 @@ function flatten(entity: EntityKind, row: Row): Row {
     phone: row.phone,
     updated,
     paymentTerm: (row['customer_payment_term.'] as Row | null)?.name ?? '',
+    creditLimit: decimalOf(row[CREDIT_LIMIT_FIELD]),
     address: address
       ? {
           street: address.street,
@@ -289,4 +349,11 @@ function flatten(entity: EntityKind, row: Row): Row {
         }
       : {},
   };
+}
+
+/** Tryton sends Decimals as `{"__class__":"Decimal","decimal":"15000.00"}`. */
+function decimalOf(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && (value as Row).__class__ === 'Decimal')
+    return Number((value as Row).decimal);
+  return value;
 }

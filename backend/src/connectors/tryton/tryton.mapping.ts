@@ -34,15 +34,17 @@ export const TRYTON_MAPPING: ConnectorMapping = {
       customerKey: { from: 'id', normalize: 'string', writable: false },
       customerNumber: { from: 'code', writable: false },
       paymentTerms: { from: 'paymentTerm', normalize: 'paymentTerms', writable: false },
+      // party.credit_limit_amount (module account_credit_limit), in the company currency.
+      creditLimit: { from: 'creditLimit', normalize: 'number' },
     },
   },
   order: {
     key: 'id',
     updatedAt: 'updated',
     fields: {
-      orderNumber: { from: 'number', normalize: 'string' },
-      customerKey: { from: 'partyId', normalize: 'string', required: true },
-      customerNumber: { from: 'partyCode', normalize: 'string' },
+      orderNumber: { from: 'number', normalize: 'string', writable: false },
+      customerKey: { from: 'partyId', normalize: 'string', required: true, writable: false },
+      customerNumber: { from: 'partyCode', normalize: 'string', writable: false },
       status: {
         from: 'state',
         valueMap: {
@@ -54,9 +56,9 @@ export const TRYTON_MAPPING: ConnectorMapping = {
           cancelled: 'cancelled',
         },
       },
-      statusChangedAt: { from: 'updated', normalize: 'date' },
-      total: { from: 'total', normalize: 'number' },
-      currency: { from: 'currency', normalize: 'upper' },
+      statusChangedAt: { from: 'updated', normalize: 'date', writable: false },
+      total: { from: 'total', normalize: 'number', writable: false },
+      currency: { from: 'currency', normalize: 'upper', writable: false },
     },
   },
 };

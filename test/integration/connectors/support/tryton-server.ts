@@ -58,3 +58,30 @@ export async function ensureCountry(server: TrytonServer, code: string, name: st
   const [id] = (await trytonCall(server, 'model.country.country.create', [[{ code, name }], {}])) as number[];
   return id;
 }
+
+/**
+ * What sales need in a fresh Tryton database (see TRYTON.md): a currency, a company, and the admin
+ * user working in that company. Idempotent: the database is reused across runs.
+ */
+export async function ensureCompany(server: TrytonServer): Promise<{ company: number; currency: number }> {
+  const search = async (model: string, domain: unknown[]) =>
+    (await trytonCall(server, `model.${model}.search`, [domain, 0, 1, null, {}])) as number[];
+  let [currency] = await search('currency.currency', [['code', '=', 'EUR']]);
+  currency ??= (
+    (await trytonCall(server, 'model.currency.currency.create', [
+      [{ name: 'Euro', code: 'EUR', symbol: '€' }],
+      {},
+    ])) as number[]
+  )[0];
+  let [company] = await search('company.company', []);
+  if (company === undefined) {
+    const [party] = (await trytonCall(server, 'model.party.party.create', [
+      [{ name: 'Driftwatch Distribution GmbH' }],
+      {},
+    ])) as number[];
+    [company] = (await trytonCall(server, 'model.company.company.create', [[{ party, currency }], {}])) as number[];
+  }
+  const [admin] = await search('res.user', [['login', '=', server.username]]);
+  await trytonCall(server, 'model.res.user.write', [[admin], { companies: [['add', [company]]], company }, {}]);
+  return { company, currency };
+}
