@@ -4,6 +4,7 @@ import { AppShell } from './app/app-shell';
 import { NAVIGATION } from './app/navigation';
 import { NotBuiltPage } from './app/not-built-page';
 import { ConnectorsPage } from './features/connectors/components/connectors-page';
+import { FixUpsPage } from './features/fix-ups/components/fix-ups-page';
 import { ExceptionsPage } from './features/exceptions/components/exceptions-page';
 import { OverviewPage } from './features/overview/components/overview-page';
 
@@ -11,6 +12,7 @@ const PAGES: Record<string, ReactNode> = {
   '/': <OverviewPage />,
   '/exceptions': <ExceptionsPage />,
   '/connectors': <ConnectorsPage />,
+  '/fix-ups': <FixUpsPage />,
 };
 
 export const routes: RouteObject[] = [

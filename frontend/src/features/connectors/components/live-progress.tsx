@@ -33,7 +33,7 @@ export function LiveProgress() {
                 {formatCount(run.rowsRead)}
                 {run.total !== null ? ` of ${formatCount(run.total)}` : ''} rows · {formatCount(run.rowsPerS)} rows/s ·{' '}
                 {formatDuration(run.elapsedMs)}
-                {run.etaS !== null && run.status === 'running'
+                {run.etaS !== null && run.etaS > 0 && run.status === 'running'
                   ? ` · about ${formatDuration(run.etaS * 1000)} left`
                   : ''}
                 {run.rejects > 0 ? ` · ${formatCount(run.rejects)} rejected` : ''}

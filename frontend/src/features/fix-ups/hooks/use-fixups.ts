@@ -1,0 +1,118 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { getJson, sendJson, withQuery } from '../../../api/http-client';
+import type { Page } from '../../../api/findings';
+
+export const FIXUP_STATES = [
+  'proposed',
+  'approved',
+  'queued',
+  'applying',
+  'verifying',
+  'done',
+  'conflict',
+  'failed',
+  'dead_lettered',
+  'needs_review',
+  'dismissed',
+] as const;
+export type FixupState = (typeof FIXUP_STATES)[number];
+
+export interface FixupTask {
+  id: string;
+  findingId: string;
+  ruleId: string;
+  ruleKind: string;
+  findingKind: string;
+  entity: string;
+  matchKey: string;
+  targetSystem: string;
+  sourceKey: string;
+  changes: { field: string; column: string; expectedOld: unknown; newValue: unknown }[];
+  policy: 'auto' | 'approval' | 'manual';
+  state: FixupState;
+  stateReason: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdRunId: string;
+  resolvedRunId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  appliedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface FixupTransition {
+  id: string;
+  fromState: FixupState | null;
+  toState: FixupState;
+  actor: string;
+  reason: string | null;
+  details: unknown;
+  at: string;
+}
+
+export interface FixupFilters {
+  state?: string;
+  ruleId?: string;
+  system?: string;
+  findingId?: string;
+}
+
+export function useFixups(filters: FixupFilters, limit = 50) {
+  return useQuery({
+    queryKey: ['fixups', filters, limit],
+    queryFn: () => getJson<Page<FixupTask>>(withQuery('/api/v1/fixups', { ...filters, limit })),
+    placeholderData: keepPreviousData,
+    refetchInterval: 10_000,
+  });
+}
+
+export function useFixupDetail(id: string | null) {
+  return useQuery({
+    queryKey: ['fixup', id],
+    queryFn: () => getJson<{ task: FixupTask; transitions: FixupTransition[] }>(`/api/v1/fixups/${id ?? ''}`),
+    enabled: id !== null,
+  });
+}
+
+export type FixupAction = 'approve' | 'dismiss' | 'retry' | 'replay';
+
+/** Which action applies to a task in a state, and the lowest role that may take it (as the API enforces). */
+export const ACTIONS: Record<FixupAction, { states: FixupState[]; role: 'engineer' | 'steward'; label: string }> = {
+  approve: { states: ['proposed', 'needs_review'], role: 'steward', label: 'Approve' },
+  retry: { states: ['failed', 'conflict'], role: 'engineer', label: 'Retry' },
+  replay: { states: ['dead_lettered'], role: 'engineer', label: 'Replay' },
+  dismiss: {
+    states: ['proposed', 'approved', 'queued', 'conflict', 'failed', 'dead_lettered', 'needs_review'],
+    role: 'steward',
+    label: 'Dismiss',
+  },
+};
+
+/** One action on one or many tasks; bulk approve, replay and dismiss go through the bulk routes. */
+export function useFixupAction() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ action, ids, reason }: { action: FixupAction; ids: string[]; reason?: string }) => {
+      if (ids.length === 1 || action === 'retry') {
+        const outcomes = await Promise.all(
+          ids.map((id) =>
+            sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/fixups/${id}/${action}`, {
+              reason,
+            }),
+          ),
+        );
+        return {
+          changed: outcomes.flatMap((o) => o.changed),
+          skipped: outcomes.flatMap((o) => o.skipped),
+        };
+      }
+      return sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/fixups/${action}`, { ids, reason });
+    },
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: ['fixups'] });
+      void client.invalidateQueries({ queryKey: ['fixup'] });
+      void client.invalidateQueries({ queryKey: ['findings'] });
+    },
+  });
+}
