@@ -9,6 +9,7 @@ import type { BenchResult, BenchScenario } from './bench-scenario';
 import { snapshotScenario } from './scenarios/snapshot.scenario';
 import { reconcile1mScenario, reconcile5mScenario } from './scenarios/reconcile.scenario';
 import { connectorsScenario } from './scenarios/connectors.scenario';
+import { apiScenario } from './scenarios/api.scenario';
 import { fixupsScenario } from './scenarios/fixups.scenario';
 
 const SCENARIOS: BenchScenario[] = [
@@ -17,6 +18,7 @@ const SCENARIOS: BenchScenario[] = [
   reconcile5mScenario,
   connectorsScenario,
   fixupsScenario,
+  apiScenario,
 ];
 
 const ROOT = join(__dirname, '..', '..');

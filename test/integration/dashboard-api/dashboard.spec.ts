@@ -6,6 +6,7 @@ import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.se
 import { raw } from '../../../backend/src/clickhouse/sql';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { DashboardRepository } from '../../../backend/src/modules/dashboard/dashboard.repository';
 import type { Overview, Trends } from '../../../backend/src/modules/dashboard/dashboard.service';
 import type { SlaReport } from '../../../backend/src/modules/sla/sla.service';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
@@ -214,6 +215,17 @@ describe('dashboard overview, trends and SLA over HTTP (real app, reconciliation
     ]);
     const wms = (await get('/api/v1/sla?system=wms').expect(200)).body as { routes: unknown[]; freshness: unknown[] };
     expect(wms).toMatchObject({ routes: [], freshness: [] });
+  });
+
+  it('rebuilds the rollups from findings to the same figures the triggers kept', async () => {
+    const before = (await get('/api/v1/dashboard/overview').expect(200)).body as Overview;
+    const counts = await t.sql('SELECT * FROM findings_open_counts WHERE open <> 0 ORDER BY rule_id, actual_system');
+    await t.app.get(DashboardRepository).rebuildRollups();
+    const after = (await get('/api/v1/dashboard/overview').expect(200)).body as Overview;
+    expect(await t.sql('SELECT * FROM findings_open_counts WHERE open <> 0 ORDER BY rule_id, actual_system')).toEqual(
+      counts,
+    );
+    expect({ ...after, to: before.to, from: before.from }).toEqual(before);
   });
 
   it('answers 400 naming the bad parameter, 401 without credentials', async () => {

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { runsApi } from '../../config/process-role';
-import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { SlaModule } from '../sla/sla.module';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
@@ -13,8 +13,9 @@ export class CustomersModule {
     if (!runsApi(role)) return { module: CustomersModule };
     return {
       module: CustomersModule,
+      imports: [SlaModule.forRole(role)],
       controllers: [CustomersController],
-      providers: [RuleCatalogService, CustomersRepository, CustomersService],
+      providers: [CustomersRepository, CustomersService],
     };
   }
 }

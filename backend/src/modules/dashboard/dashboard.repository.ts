@@ -180,6 +180,37 @@ export class DashboardRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /**
+   * Recomputes both rollups from `findings` in one transaction (after a bulk load with the rollup
+   * triggers disabled, or to repair them). Same definitions as the triggers of migration 0008;
+   * suppressed and deleted history before the rebuild is not known, so it counts as nothing.
+   */
+  async rebuildRollups(): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('LOCK TABLE findings IN SHARE MODE');
+      await manager.query('TRUNCATE findings_open_counts, findings_daily_flow');
+      await manager.query(`
+        INSERT INTO findings_open_counts (rule_id, entity, actual_system, kind, severity, domain, open)
+        SELECT rule_id, entity, actual_system, kind, severity, domain, count(*) FROM findings
+        WHERE status IN ('new','open','reopened') GROUP BY 1, 2, 3, 4, 5, 6`);
+      await manager.query(`
+        INSERT INTO findings_daily_flow (day, rule_id, entity, actual_system, kind, severity, domain, opened, resolved,
+          resolve_seconds, exited)
+        SELECT day, rule_id, entity, actual_system, kind, severity, domain, sum(opened), sum(resolved), sum(secs), sum(exited)
+        FROM (
+          SELECT (first_seen_at AT TIME ZONE 'UTC')::date AS day, rule_id, entity, actual_system, kind, severity, domain,
+            1 AS opened, 0 AS resolved, 0::double precision AS secs, 0 AS exited FROM findings
+          UNION ALL
+          SELECT (coalesce(resolved_at, updated_at) AT TIME ZONE 'UTC')::date, rule_id, entity, actual_system, kind, severity,
+            domain, 0, 1, greatest(0, extract(epoch FROM coalesce(resolved_at, updated_at) - first_seen_at)), 0
+          FROM findings WHERE status = 'resolved'
+          UNION ALL
+          SELECT (updated_at AT TIME ZONE 'UTC')::date, rule_id, entity, actual_system, kind, severity, domain, 0, 0, 0, 1
+          FROM findings WHERE status = 'suppressed'
+        ) e GROUP BY 1, 2, 3, 4, 5, 6, 7`);
+    });
+  }
+
   private async fixTasksExist(): Promise<boolean> {
     const now = Date.now();
     if (this.fixTasksKnown && now - this.fixTasksKnown.at < 60_000) return this.fixTasksKnown.exists;

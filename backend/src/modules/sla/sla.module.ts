@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { runsApi } from '../../config/process-role';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { RulePackCache } from './rule-pack.cache';
 import { SlaController } from './sla.controller';
 import { SlaRepository } from './sla.repository';
 import { SlaService } from './sla.service';
@@ -13,9 +14,8 @@ export class SlaModule {
     return {
       module: SlaModule,
       controllers: runsApi(role) ? [SlaController] : [],
-      // The rule pack is read from disk per request (stateless), like the reconciliation module does.
-      providers: [RuleCatalogService, SlaRepository, SlaService],
-      exports: [SlaService],
+      providers: [RuleCatalogService, RulePackCache, SlaRepository, SlaService],
+      exports: [SlaService, RulePackCache],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { compileRule, durationSeconds, type Rule, type RuleOfKind } from '@driftwatch/reconciliation-rules';
 import { ident } from '../../clickhouse/sql';
-import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { RulePackCache } from './rule-pack.cache';
 import { SlaRepository } from './sla.repository';
 
 export interface SlaRange {
@@ -54,6 +54,10 @@ export interface SlaReport {
 }
 
 type SlaRule = RuleOfKind<'propagation_sla'>;
+
+/** Reports are reused this long for the same window (to the minute) and systems: the dashboard polls. */
+const REPORT_TTL_MS = 30_000;
+const MAX_CACHED_REPORTS = 100;
 const isSla = (rule: Rule): rule is SlaRule => rule.kind === 'propagation_sla';
 
 /**
@@ -63,13 +67,34 @@ const isSla = (rule: Rule): rule is SlaRule => rule.kind === 'propagation_sla';
  */
 @Injectable()
 export class SlaService {
+  private readonly reports = new Map<string, { at: number; report: Promise<SlaReport> }>();
+
   constructor(
-    private readonly catalog: RuleCatalogService,
+    private readonly rules: RulePackCache,
     private readonly repository: SlaRepository,
   ) {}
 
-  async report(range: SlaRange): Promise<SlaReport> {
-    const set = this.catalog.load();
+  /**
+   * The SLA report for a window; the same window (to the minute) and systems within REPORT_TTL_MS
+   * get the same report, so a dashboard polling every few seconds does not rerun the route queries.
+   */
+  report(range: SlaRange): Promise<SlaReport> {
+    const minute = (d: Date) => Math.floor(d.getTime() / 60_000);
+    const key = `${minute(range.from)}:${minute(range.to)}:${range.systems?.join(',') ?? '*'}`;
+    const now = Date.now();
+    const cached = this.reports.get(key);
+    if (cached && now - cached.at < REPORT_TTL_MS) return cached.report;
+    for (const [k, v] of this.reports) if (now - v.at >= REPORT_TTL_MS) this.reports.delete(k);
+    if (this.reports.size >= MAX_CACHED_REPORTS) this.reports.clear();
+    const report = this.compute(range);
+    this.reports.set(key, { at: now, report });
+    // A failed computation is not kept.
+    report.catch(() => this.reports.delete(key));
+    return report;
+  }
+
+  private async compute(range: SlaRange): Promise<SlaReport> {
+    const set = this.rules.get();
     const enabled = set.rules.filter((r) => r.enabled);
     const inScope = (systems: readonly string[]) => !range.systems || systems.some((s) => range.systems?.includes(s));
     const slaRules = enabled.filter(isSla).filter((r) => inScope([r.spec.from, r.spec.to]));
