@@ -10,7 +10,10 @@ export class ConnectorError extends Error {
   }
 }
 
-/** The system answered with a status the caller did not expect (after retries where retrying made sense). */
+/**
+ * The system answered with a status the caller did not expect (after retries where retrying made sense).
+ * `retryAfterMs`: the wait the system asked for in `Retry-After` on its last answer (429/503), if any.
+ */
 export class ConnectorHttpError extends ConnectorError {
   constructor(
     connectorId: string,
@@ -18,6 +21,7 @@ export class ConnectorHttpError extends ConnectorError {
     readonly url: string,
     readonly status: number,
     readonly bodyExcerpt: string,
+    readonly retryAfterMs?: number,
   ) {
     super(connectorId, `${method} ${url} answered ${status}: ${bodyExcerpt}`);
   }

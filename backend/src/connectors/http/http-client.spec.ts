@@ -62,6 +62,17 @@ describe('HttpClient', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
+  it('hands the last Retry-After to the caller when it gives up on a 429', async () => {
+    const { client, hits } = await setup([json(429, {}, { 'retry-after': '7' })], {
+      retry: { maxAttempts: 2, maxRetryAfterMs: 1000 },
+    });
+    await expect(client.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      status: 429,
+      retryAfterMs: 7000,
+    });
+    expect(hits).toHaveLength(1);
+  });
+
   it('retries 5xx and a connection dropped mid-body on reads', async () => {
     const { client, hits, metrics } = await setup([json(503, {}), drop, json(200, { ok: 1 })]);
     await expect(client.request({ method: 'GET', path: '/x' })).resolves.toMatchObject({ status: 200 });

@@ -199,6 +199,7 @@ export class HttpClient {
         request.path,
         failure.response.status,
         failure.response.text.slice(0, 300),
+        failure.retryAfterMs,
       );
     }
     return new ConnectorUnavailableError(this.connectorId, `${request.method} ${request.path}: ${failure.message}`, {
