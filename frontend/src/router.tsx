@@ -5,6 +5,9 @@ import { NAVIGATION } from './app/navigation';
 import { NotBuiltPage } from './app/not-built-page';
 import { ConnectorsPage } from './features/connectors/components/connectors-page';
 import { FixUpsPage } from './features/fix-ups/components/fix-ups-page';
+import { RulesPage } from './features/rules/components/rules-page';
+import { AlertsPage } from './features/alerts/components/alerts-page';
+import { AuditPage } from './features/audit/components/audit-page';
 import { ExceptionsPage } from './features/exceptions/components/exceptions-page';
 import { OverviewPage } from './features/overview/components/overview-page';
 
@@ -13,6 +16,9 @@ const PAGES: Record<string, ReactNode> = {
   '/exceptions': <ExceptionsPage />,
   '/connectors': <ConnectorsPage />,
   '/fix-ups': <FixUpsPage />,
+  '/rules': <RulesPage />,
+  '/alerts': <AlertsPage />,
+  '/audit': <AuditPage />,
 };
 
 export const routes: RouteObject[] = [

@@ -8,11 +8,14 @@ export function GroupedBarChart({
   series,
   label,
   unit,
+  colors,
 }: {
   rows: Record<string, string | number | null>[];
   series: string[];
   label: string;
   unit?: string;
+  /** Fixed colours per series (e.g. a status), otherwise the palette in order. */
+  colors?: Record<string, string>;
 }) {
   return (
     <div className="chart" role="img" aria-label={label}>
@@ -28,7 +31,7 @@ export function GroupedBarChart({
               key={name}
               dataKey={name}
               name={name}
-              fill={SERIES_COLORS[i % SERIES_COLORS.length]}
+              fill={colors?.[name] ?? SERIES_COLORS[i % SERIES_COLORS.length]}
               isAnimationActive={false}
             />
           ))}

@@ -1,0 +1,103 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { getJson, sendJson, withQuery } from '../../../api/http-client';
+
+export interface RuleOutcome {
+  version: number;
+  status: 'ran' | 'held' | 'skipped' | 'failed';
+  findings?: number;
+  new?: number;
+  reopened?: number;
+  durationMs?: number;
+  reason?: string;
+}
+
+export interface ReconciliationRun {
+  id: string;
+  trigger: string;
+  status: 'running' | 'complete' | 'failed';
+  ruleVersions: Record<string, number>;
+  ruleCounts: Record<string, RuleOutcome>;
+  findingsTotal: number;
+  resolvedTotal: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface RuleSummary {
+  ruleId: string;
+  version: number;
+  latest: RuleOutcome & { runId: string; at: string };
+  runs: number;
+}
+
+export interface DryRunResult {
+  ruleId: string;
+  ruleVersion: number;
+  total: number;
+  byKind: Record<string, number>;
+  truncated: boolean;
+  findings: Record<string, string | number>[];
+}
+
+export interface BacktestResult {
+  ruleId: string;
+  ruleVersion: number;
+  points: { at: string; snapshots: Record<string, string>; total: number; byKind: Record<string, number> }[];
+}
+
+/** The latest reconciliation runs: the only place the API lists the rules that ran and their hit counts. */
+export function useRuns(limit = 100) {
+  return useQuery({
+    queryKey: ['reconciliation-runs', limit],
+    queryFn: () => getJson<ReconciliationRun[]>(withQuery('/api/v1/reconciliation/runs', { limit })),
+    refetchInterval: 30_000,
+  });
+}
+
+/** Every rule seen in the runs, with its latest outcome. */
+export function rulesOf(runs: ReconciliationRun[]): RuleSummary[] {
+  const byRule = new Map<string, RuleSummary>();
+  // Runs come newest first: the first sighting of a rule is its latest outcome.
+  for (const run of runs) {
+    for (const [ruleId, outcome] of Object.entries(run.ruleCounts ?? {})) {
+      const seen = byRule.get(ruleId);
+      if (seen) seen.runs += 1;
+      else
+        byRule.set(ruleId, {
+          ruleId,
+          version: outcome.version,
+          latest: { ...outcome, runId: run.id, at: run.startedAt },
+          runs: 1,
+        });
+    }
+  }
+  return [...byRule.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+}
+
+/** Findings per run of one rule, oldest first, for the hit-count chart. */
+export function hitsOverTime(runs: ReconciliationRun[], ruleId: string) {
+  return runs
+    .filter((r) => r.ruleCounts?.[ruleId]?.status === 'ran')
+    .map((r) => ({
+      bucket: new Date(r.startedAt).toISOString().slice(0, 16).replace('T', ' '),
+      findings: r.ruleCounts[ruleId]?.findings ?? 0,
+      new: r.ruleCounts[ruleId]?.new ?? 0,
+    }))
+    .reverse();
+}
+
+export function useDryRun() {
+  return useMutation({
+    mutationFn: (ruleId: string) =>
+      sendJson<DryRunResult>('POST', '/api/v1/reconciliation/dry-run', { ruleId, limit: 50 }),
+  });
+}
+
+export function useBacktest() {
+  return useMutation({
+    mutationFn: (ruleId: string) =>
+      sendJson<BacktestResult>('POST', '/api/v1/reconciliation/backtest', { ruleId, maxPoints: 50 }),
+  });
+}
