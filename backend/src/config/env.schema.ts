@@ -86,6 +86,11 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/, 'must be a size such as 512kb or 1mb')
     .default('1mb'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Prefix of the rate-limit counters in Redis (shared by every API process using it). */
+  RATE_LIMIT_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - (at most 64)')
+    .default('driftwatch:rate-limit:'),
   METRICS_PUBLIC_ON_LOOPBACK: z
     .enum(['true', 'false'])
     .default('true')

@@ -6,6 +6,7 @@ import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
 import { runsApi } from '../../config/process-role';
 import { KeyedThrottlerGuard } from '../../http/keyed-throttler.guard';
+import { RedisThrottlerStorage } from '../../http/redis-throttler.storage';
 import { AccessGuard } from './access.guard';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyRepository } from './api-key.repository';
@@ -30,6 +31,8 @@ export class AuthModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({
             throttlers: [{ name: 'default', ttl: 60_000, limit: config.get('RATE_LIMIT_PER_MINUTE') }],
+            // Shared by every process: two API processes count one credential's requests together.
+            storage: new RedisThrottlerStorage(config.get('REDIS_URL'), config.get('RATE_LIMIT_REDIS_PREFIX')),
           }),
         }),
       ],

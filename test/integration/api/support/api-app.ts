@@ -44,6 +44,8 @@ export async function startApiApp(
     CLICKHOUSE_DATABASE: uniqueName('dw_test'),
     REDIS_URL: redisUrl(),
     LOG_LEVEL: 'silent',
+    // Rate-limit counters live in Redis: a prefix per app keeps tests (and reruns) from sharing budgets.
+    RATE_LIMIT_REDIS_PREFIX: `${uniqueName('dw_test_rl')}:`,
     ...env,
   });
   let app: NestExpressApplication | undefined;
