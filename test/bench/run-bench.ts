@@ -11,6 +11,7 @@ import { reconcile1mScenario, reconcile5mScenario } from './scenarios/reconcile.
 import { connectorsScenario } from './scenarios/connectors.scenario';
 import { apiScenario } from './scenarios/api.scenario';
 import { fixupsScenario } from './scenarios/fixups.scenario';
+import { estateScenario } from './scenarios/estate.scenario';
 
 const SCENARIOS: BenchScenario[] = [
   snapshotScenario,
@@ -19,6 +20,7 @@ const SCENARIOS: BenchScenario[] = [
   connectorsScenario,
   fixupsScenario,
   apiScenario,
+  estateScenario,
 ];
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,0 +1,79 @@
+/**
+ * Measures where an estate's start goes, in a process of its own (so memory figures are this
+ * estate's only): generating the customers and their drift alone, building every system's store
+ * (`startEstate`), and reopening the data dir (rebuild + journal replay of `--writes` journaled
+ * writes). Prints one JSON line. Used by `npm run bench -- estate`.
+ *   node --expose-gc --import tsx src/cli/estate-measure.ts --customers 100000 [--writes 50000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DriftInjector } from '../drift/drift-injector';
+import { DEFAULT_SCENARIO } from '../drift/drift-scenario';
+import { GroundTruthLog } from '../drift/ground-truth-log';
+import { copiesOf } from '../estate/estate-builder';
+import { startEstate } from '../estate/estate';
+
+const { values } = parseArgs({
+  options: { customers: { type: 'string', default: '100000' }, writes: { type: 'string', default: '50000' } },
+});
+const customers = Number(values.customers);
+const writes = Number(values.writes);
+const epoch = Date.UTC(2026, 10, 1);
+
+function memory(): { heapMb: number; rssMb: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { heapMb: Math.round(m.heapUsed / 1e6), rssMb: Math.round(m.rss / 1e6) };
+}
+
+async function main(): Promise<void> {
+  let started = performance.now();
+  const injector = new DriftInjector(DEFAULT_SCENARIO, epoch, new GroundTruthLog(null));
+  for (let i = 0; i < customers; i++) injector.apply(copiesOf({ seed: 42, epoch }, i));
+  const generateMs = performance.now() - started;
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'estate-measure-'));
+  try {
+    started = performance.now();
+    const estate = await startEstate({ customers, seed: 42, epoch, scenario: 'default', dataDir });
+    const startMs = performance.now() - started;
+    const { heapMb, rssMb } = memory();
+    // Journaled writes, as continuous mode and corrective writes make them.
+    const accounts = estate.stores.crm.accounts;
+    let n = 0;
+    for (const row of accounts.rowsInOrder()) {
+      if (n >= writes) break;
+      estate.stores.crm.put('Account', { ...row.record, Name: `${String(row.record.Name)} (edited)` }, Date.now());
+      n++;
+    }
+    await estate.stop();
+    started = performance.now();
+    const reopened = await startEstate({ dataDir });
+    const reopenMs = performance.now() - started;
+    await reopened.stop();
+    process.stdout.write(
+      `${JSON.stringify({
+        customers,
+        generateMs: Math.round(generateMs),
+        startMs: Math.round(startMs),
+        reopenMs: Math.round(reopenMs),
+        replayMs: Math.round(Math.max(0, reopenMs - startMs)),
+        journaledWrites: n,
+        heapMb,
+        rssMb,
+      })}\n`,
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
