@@ -17,6 +17,7 @@ import { CustomersModule } from './modules/customers/customers.module';
 import { FixupsModule } from './modules/fixups/fixups.module';
 import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { ReconciliationModule } from './modules/reconciliation/reconciliation.module';
 import { SlaModule } from './modules/sla/sla.module';
 import { SnapshotsModule } from './modules/snapshots/snapshots.module';
@@ -41,6 +42,7 @@ export class AppModule {
         DatabaseModule,
         QueuesModule,
         HealthModule,
+        MetricsModule,
         SnapshotsModule.forRole(role),
         ReconciliationModule.forRole(role),
         // Every route sits behind these: rate limits, authentication, roles, audit of mutations.

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** What the store-derived Prometheus metrics show, read in one go per scrape. */
+export interface StoreFigures {
+  open: { rule: string; severity: string; domain: string; system: string; kind: string; n: number }[];
+  flow: { rule: string; opened: number; resolved: number }[];
+  snapshotRuns: { system: string; entity: string; status: string; runs: number; rows: number }[];
+  snapshotLatest: { system: string; entity: string; ageSeconds: number; durationSeconds: number | null }[];
+  reconciliationRuns: { status: string; runs: number }[];
+  ruleDurations: { rule: string; seconds: number }[];
+}
+
+/** Postgres reads for /metrics: the findings rollups (0008), snapshot runs and reconciliation runs. */
+@Injectable()
+export class MetricsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async figures(): Promise<StoreFigures> {
+    const [open, flow, runs, latest, reconciliation, rules] = await Promise.all([
+      this.dataSource.query<
+        { rule_id: string; severity: string; domain: string; actual_system: string; kind: string; open: string }[]
+      >(`SELECT rule_id, severity, domain, actual_system, kind, open FROM findings_open_counts WHERE open <> 0`),
+      this.dataSource.query<{ rule_id: string; opened: string; resolved: string }[]>(
+        `SELECT rule_id, sum(opened + reopened)::bigint AS opened, sum(resolved)::bigint AS resolved
+         FROM findings_daily_flow GROUP BY rule_id`,
+      ),
+      this.dataSource.query<{ connector_id: string; entity: string; status: string; runs: string; rows: string }[]>(
+        `SELECT connector_id, entity, status, count(*) AS runs,
+           coalesce(sum(rows_written) FILTER (WHERE status = 'complete'), 0)::bigint AS rows
+         FROM snapshot_runs WHERE status IN ('complete', 'partial', 'failed') GROUP BY 1, 2, 3`,
+      ),
+      this.dataSource.query<{ connector_id: string; entity: string; age: number; duration: number | null }[]>(
+        `SELECT DISTINCT ON (connector_id, entity) connector_id, entity,
+           extract(epoch FROM now() - finished_at)::float8 AS age,
+           extract(epoch FROM finished_at - started_at)::float8 AS duration
+         FROM snapshot_runs WHERE status = 'complete' AND finished_at IS NOT NULL
+         ORDER BY connector_id, entity, finished_at DESC`,
+      ),
+      this.dataSource.query<{ status: string; runs: string }[]>(
+        `SELECT status, count(*) AS runs FROM reconciliation_runs GROUP BY status`,
+      ),
+      this.dataSource.query<{ rule: string; seconds: number }[]>(
+        `SELECT r.key AS rule, ((r.value ->> 'durationMs')::float8 / 1000) AS seconds
+         FROM (SELECT rule_counts FROM reconciliation_runs WHERE status = 'complete' AND scope -> 'target' = 'null'::jsonb
+               ORDER BY started_at DESC LIMIT 1) latest, jsonb_each(latest.rule_counts) r
+         WHERE r.value ? 'durationMs'`,
+      ),
+    ]);
+    return {
+      open: open.map((r) => ({
+        rule: r.rule_id,
+        severity: r.severity,
+        domain: r.domain,
+        system: r.actual_system,
+        kind: r.kind,
+        n: Number(r.open),
+      })),
+      flow: flow.map((r) => ({ rule: r.rule_id, opened: Number(r.opened), resolved: Number(r.resolved) })),
+      snapshotRuns: runs.map((r) => ({
+        system: r.connector_id,
+        entity: r.entity,
+        status: r.status,
+        runs: Number(r.runs),
+        rows: Number(r.rows),
+      })),
+      snapshotLatest: latest.map((r) => ({
+        system: r.connector_id,
+        entity: r.entity,
+        ageSeconds: Math.max(0, Number(r.age)),
+        durationSeconds: r.duration === null ? null : Number(r.duration),
+      })),
+      reconciliationRuns: reconciliation.map((r) => ({ status: r.status, runs: Number(r.runs) })),
+      ruleDurations: rules.map((r) => ({ rule: r.rule, seconds: Number(r.seconds) })),
+    };
+  }
+}

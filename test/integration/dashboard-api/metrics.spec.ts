@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
+import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
+import { SnapshotsService } from '../../../backend/src/modules/snapshots/snapshots.service';
+import { startApiApp, type ApiTestApp } from '../api/support/api-app';
+import { redisUrl } from '../support/test-services';
+
+const finding = (i: number, over: Partial<FindingObservation> = {}): FindingObservation => ({
+  ruleId: 'customer.metrics-test',
+  ruleVersion: 1,
+  entity: 'customer',
+  matchKey: `M${i}`,
+  field: 'legal_name',
+  kind: 'mismatch',
+  ownerSystem: 'erp',
+  expectedValue: 'a',
+  actualSystem: 'crm',
+  actualValue: 'b',
+  details: '{}',
+  score: 1,
+  severity: 'high',
+  domain: 'customer',
+  ...over,
+});
+
+/** The value of one sample line of the exposition text, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const body = line.slice(name.length + 1, line.lastIndexOf('}'));
+    if (Object.entries(labels).every(([k, v]) => body.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+  }
+  return undefined;
+}
+
+describe('Prometheus metrics read from the stores (findings, SLA, snapshots, queues)', () => {
+  let t: ApiTestApp;
+
+  beforeAll(async () => {
+    // A Redis database of its own, so the queue depths are this test's.
+    const redis = new URL(redisUrl());
+    redis.pathname = `/${1 + Math.floor(Math.random() * 15)}`;
+    t = await startApiApp({ REDIS_URL: redis.toString() });
+    const findings = t.app.get(FindingsRepository);
+    const run = randomUUID();
+    await findings.upsertBatch(run, new Date(), [
+      finding(1),
+      finding(2),
+      finding(3, { severity: 'low' }),
+      finding(4, {
+        ruleId: 'order.metrics-sla',
+        kind: 'sla_breach',
+        domain: 'order',
+        entity: 'order',
+        severity: 'medium',
+      }),
+    ]);
+    const second = randomUUID();
+    await findings.upsertBatch(second, new Date(), [finding(1), finding(3, { severity: 'low' })]);
+    // M2 was not seen again by the second run of the rule: resolved.
+    await findings.resolveUnseen(second, new Date(), { ruleIds: ['customer.metrics-test'] });
+    const runs = t.app.get(SnapshotRunsRepository);
+    const queued = await runs.createQueued({ connectorId: 'crm', entity: 'customer', mode: 'full', trigger: 'api' });
+    const started = await runs.start(
+      { connectorId: 'crm', entity: 'customer', mode: 'full', trigger: 'api', queuedRunId: queued.id, attempt: 1 },
+      2,
+      60_000,
+    );
+    if (!started) throw new Error('no slot');
+    await runs.finish(started.id, { status: 'complete', rowsWritten: 1234 });
+    await t.app
+      .get(SnapshotsService)
+      .enqueueScheduled({ connectorId: 'crm', entity: 'customer', mode: 'full', cron: '0 2 * * *' }, new Date());
+  }, 90_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('exports open findings by rule and severity, opened/resolved totals, SLA breaches, snapshot and queue figures', async () => {
+    const text = (await request(t.server).get('/metrics').expect(200)).text;
+    expect(sample(text, 'driftwatch_findings_open', { rule: 'customer.metrics-test', severity: 'high' })).toBe(1);
+    expect(sample(text, 'driftwatch_findings_open', { rule: 'customer.metrics-test', severity: 'low' })).toBe(1);
+    expect(sample(text, 'driftwatch_findings_opened_total', { rule: 'customer.metrics-test' })).toBe(3);
+    expect(sample(text, 'driftwatch_findings_resolved_total', { rule: 'customer.metrics-test' })).toBe(1);
+    expect(sample(text, 'driftwatch_sla_breached_findings', { rule: 'order.metrics-sla', system: 'crm' })).toBe(1);
+    expect(
+      sample(text, 'driftwatch_snapshot_runs_total', { system: 'crm', entity: 'customer', status: 'complete' }),
+    ).toBe(1);
+    expect(sample(text, 'driftwatch_snapshot_rows_total', { system: 'crm', entity: 'customer' })).toBe(1234);
+    expect(sample(text, 'driftwatch_snapshot_age_seconds', { system: 'crm', entity: 'customer' })).toBeLessThan(60);
+    expect(sample(text, 'driftwatch_queue_jobs_waiting', { queue: 'snapshot' })).toBe(1);
+    expect(sample(text, 'driftwatch_queue_jobs_failed', { queue: 'reconcile' })).toBe(0);
+    expect(text).toMatch(/^# TYPE driftwatch_findings_opened_total counter$/m);
+  });
+});
