@@ -22,8 +22,8 @@ export function correctiveSyncBackoff(
 }
 
 /**
- * One Bull queue per target connector (`corrective-sync:<id>`), each with the target's write rate as
- * Bull's limiter (shared by every worker through Redis), attempts and jittered exponential backoff.
+ * One Bull queue per target connector (`corrective-sync:<id>`), each with attempts and jittered
+ * exponential backoff (never earlier than the target's Retry-After).
  * Exhausted jobs stay in the failed set; their tasks are dead-lettered with the reason.
  */
 @Injectable()
@@ -36,10 +36,10 @@ export class CorrectiveSyncQueues implements OnModuleDestroy {
     let queue = this.queues.get(connectorId);
     if (queue) return queue;
     const sync = this.settings.sync;
-    const rate = sync.ratePerSecond(connectorId);
+    // No Bull `limiter`: it limits job starts, not writes. The target's rate is enforced at the write
+    // (WriteRateLimiter), counting records, shared by every worker.
     queue = new Bull<CorrectiveSyncPayload>(correctiveSyncQueue(connectorId), this.settings.redisUrl, {
       prefix: 'driftwatch',
-      ...(rate > 0 ? { limiter: { max: rate, duration: 1000 } } : {}),
       settings: {
         lockDuration: sync.lockMs,
         stalledInterval: Math.max(1000, Math.floor(sync.lockMs / 2)),

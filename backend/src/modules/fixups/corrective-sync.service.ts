@@ -10,6 +10,7 @@ import type { FixupTaskView } from './fixup-task';
 import { FixupsRepository } from './fixups.repository';
 import { FIXUPS_SETTINGS, type FixupsSettings } from './fixups-settings';
 import { FixupsMetrics } from './fixups.metrics';
+import { WriteRateLimiter, type WriteSlot } from './write-rate-limiter';
 
 export interface ApplyItem {
   taskId: string;
@@ -45,6 +46,7 @@ export class CorrectiveSyncService {
     @Inject(FIXUP_TARGETS) private readonly targets: FixupTargets,
     @Inject(FIXUPS_SETTINGS) private readonly settings: FixupsSettings,
     private readonly metrics: FixupsMetrics,
+    private readonly limiter: WriteRateLimiter,
   ) {}
 
   private get actor(): string {
@@ -54,12 +56,12 @@ export class CorrectiveSyncService {
   async applyBatch(connectorId: string, items: readonly ApplyItem[]): Promise<Map<string, ItemResult>> {
     const results = new Map<string, ItemResult>();
     const lastAttempt = new Map(items.map((i) => [i.taskId, i.lastAttempt]));
-    const claimed = await this.tasks.claim(
+    const tasks = await this.tasks.claim(
       items.map((i) => i.taskId),
       this.workerId,
       this.settings.sync.leaseMs,
     );
-    const claimedIds = new Set(claimed.map((c) => c.id));
+    const claimedIds = new Set(tasks.map((c) => c.id));
     const unclaimed = items.filter((i) => !claimedIds.has(i.taskId)).map((i) => i.taskId);
     for (const task of await this.tasks.findMany(unclaimed)) {
       // Another live worker holds it: come back after its lease; anything else is not ours to apply.
@@ -71,11 +73,10 @@ export class CorrectiveSyncService {
       );
     }
     for (const id of unclaimed) if (!results.has(id)) results.set(id, { kind: 'finished', state: 'missing' });
-    const tasks = await this.tasks.findMany([...claimedIds]);
     if (tasks.length === 0) return results;
 
     const connector = this.targets.get(connectorId);
-    const outcomes = await this.write(connector, tasks);
+    const outcomes = await this.write(connectorId, connector, tasks);
     const toVerify: FixupTaskView[] = [];
     for (const task of tasks) {
       const outcome = outcomes.get(task.id)!;
@@ -117,27 +118,39 @@ export class CorrectiveSyncService {
     return results;
   }
 
+  /**
+   * The writes, one connector call per chunk. With a rate limit for the target, each chunk first takes
+   * as many write slots as it has records from the shared limiter (every worker process counts against
+   * the same window) and gives them back when the call returns; chunks are small enough for several to
+   * share one second.
+   */
   private async write(
+    connectorId: string,
     connector: Connector,
     tasks: readonly FixupTaskView[],
   ): Promise<Map<string, { result: ApplyResult } | { error: unknown }>> {
     const out = new Map<string, { result: ApplyResult } | { error: unknown }>();
-    const requests = tasks.map((t) => ({ change: changeOf(t), idempotencyKey: t.idempotencyKey }));
-    if (hasApplyMany(connector)) {
-      try {
-        const results = await connector.applyMany(requests);
-        tasks.forEach((t, i) => out.set(t.id, { result: results[i] }));
-      } catch (error) {
-        for (const t of tasks) out.set(t.id, { error });
-      }
-      return out;
-    }
+    const rate = this.settings.sync.ratePerSecond(connectorId);
+    const chunkSize = hasApplyMany(connector) ? (rate > 0 ? writeChunkSize(rate) : tasks.length) : 1;
+    const chunks: FixupTaskView[][] = [];
+    for (let i = 0; i < tasks.length; i += chunkSize) chunks.push(tasks.slice(i, i + chunkSize));
     await Promise.all(
-      tasks.map(async (t, i) => {
+      chunks.map(async (chunk) => {
+        let slot: WriteSlot | undefined;
         try {
-          out.set(t.id, { result: await connector.apply(requests[i].change, requests[i].idempotencyKey) });
+          if (rate > 0) slot = await this.limiter.acquire(connectorId, chunk.length, rate);
+          const requests = chunk.map((t) => ({ change: changeOf(t), idempotencyKey: t.idempotencyKey }));
+          const results = hasApplyMany(connector)
+            ? await connector.applyMany(requests)
+            : [await connector.apply(requests[0].change, requests[0].idempotencyKey)];
+          chunk.forEach((t, i) => out.set(t.id, { result: results[i] }));
         } catch (error) {
-          out.set(t.id, { error });
+          for (const t of chunk) out.set(t.id, { error });
+        } finally {
+          // A slot that cannot be given back (Redis gone) still runs out after its hold time.
+          await slot
+            ?.release()
+            .catch((error: unknown) => this.logger.warn(`write slot not released: ${String(error)}`));
         }
       }),
     );
@@ -247,6 +260,14 @@ export class CorrectiveSyncService {
       patch: { claim: null, lastError: reason, finished: true },
     });
   }
+}
+
+/**
+ * Records per rate-limited write call: about a fifth of the per-second limit, so that a few calls share
+ * each second (a call holds its slots until a second after it returns).
+ */
+export function writeChunkSize(ratePerSecond: number): number {
+  return Math.max(1, Math.floor(ratePerSecond / 5));
 }
 
 function changeOf(task: FixupTaskView): RecordChange {

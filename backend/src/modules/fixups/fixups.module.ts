@@ -16,8 +16,9 @@ import { FixupsController } from './fixups.controller';
 import { FixupsMetrics } from './fixups.metrics';
 import { FixupsRepository } from './fixups.repository';
 import { FixupsService } from './fixups.service';
-import { FIXUPS_SETTINGS, fixupsSettingsFrom } from './fixups-settings';
+import { FIXUPS_SETTINGS, fixupsSettingsFrom, type FixupsSettings } from './fixups-settings';
 import { FixupsSweeper } from './fixups-sweeper';
+import { WriteRateLimiter } from './write-rate-limiter';
 
 export interface FixupsModuleOptions {
   /** Provides FIXUP_TARGETS; by default the connectors of DRIFTWATCH_CONNECTORS_FILE. */
@@ -50,6 +51,11 @@ export class FixupsModule {
         CorrectiveSyncQueues,
         FixupPlannerService,
         FixupsService,
+        {
+          provide: WriteRateLimiter,
+          inject: [FIXUPS_SETTINGS],
+          useFactory: (settings: FixupsSettings) => new WriteRateLimiter(settings),
+        },
         CorrectiveSyncService,
         FixupsSweeper,
         ...(runsWorker(role) ? [FixupPlanningProcessor, CorrectiveSyncProcessor] : []),

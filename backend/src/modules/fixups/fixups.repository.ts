@@ -186,11 +186,12 @@ export class FixupsRepository {
 
   /**
    * Claims tasks for applying: queued ones, and applying ones whose worker's lease ran out (it died
-   * mid-apply). A live worker's claim is never taken over.
+   * mid-apply). A live worker's claim is never taken over. Returns the claimed tasks as they are now
+   * (one statement: lock, move, record the event, read back).
    */
-  async claim(ids: readonly string[], worker: string, leaseMs: number): Promise<Moved[]> {
+  async claim(ids: readonly string[], worker: string, leaseMs: number): Promise<FixupTaskView[]> {
     if (ids.length === 0) return [];
-    const rows: { id: string; prev: FixupState }[] = await this.dataSource.query(
+    const rows: TaskRecord[] = await this.dataSource.query(
       `WITH locked AS (
          SELECT id, state FROM fix_tasks
          WHERE id = ANY($1::uuid[])
@@ -202,17 +203,17 @@ export class FixupsRepository {
          UPDATE fix_tasks t SET state = 'applying', state_reason = NULL, claimed_by = $2,
            claim_expires_at = now() + $3 * interval '1 millisecond', attempts = t.attempts + 1, updated_at = now()
          FROM locked WHERE t.id = locked.id
-         RETURNING t.id, locked.state AS prev
+         RETURNING t.*, locked.state AS prev
        ),
        ev AS (
          INSERT INTO fix_task_events (task_id, from_state, to_state, actor, reason)
          SELECT id, prev, 'applying', $4,
            CASE WHEN prev <> 'queued' THEN 'reclaimed: the previous worker''s lease expired' END FROM moved
        )
-       SELECT id::text AS id, prev FROM moved`,
+       SELECT ${TASK_COLUMNS} FROM moved`,
       [[...ids], worker, leaseMs, `worker:${worker}`],
     );
-    return rows.map((r) => ({ id: r.id, from: r.prev }));
+    return rows.map(toView);
   }
 
   async findMany(ids: readonly string[]): Promise<FixupTaskView[]> {
