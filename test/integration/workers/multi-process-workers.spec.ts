@@ -9,16 +9,28 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Bull from 'bull';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { ident, sql } from '../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../backend/src/config/config.service';
+import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { ROOT, startBackend, type RunningBackend } from '../../e2e/support/backend-process';
+import {
+  crmCityFindings,
+  crmConnector,
+  seedRun,
+  setFaults,
+  taskStates,
+  writesByKey,
+} from '../fixups/support/fixups-harness';
 import { clickhouseUrl, isolatedPostgres, uniqueName } from '../support/test-services';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis';
 
 const CUSTOMERS = 120;
 const SLOTS_WANTED = 4;
+const FIXES = 24;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function poll<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, ms = 90_000): Promise<T> {
@@ -98,6 +110,9 @@ describe('api, two schedulers and two workers as separate processes', () => {
       RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: '0',
       SNAPSHOT_DEFAULT_CONNECTOR_CONCURRENCY: '4',
       SNAPSHOT_WORKER_CONCURRENCY: '1',
+      // Small corrective-sync batches, so that both workers take fix-up jobs.
+      FIXUPS_CONCURRENCY: '2',
+      FIXUPS_BATCH_MAX: '2',
       LOG_LEVEL: 'info',
     };
     // Started together: each migrates at boot, serialised by the advisory lock, so the schema is built once.
@@ -238,6 +253,53 @@ describe('api, two schedulers and two workers as separate processes', () => {
     expect(byWorker[0].filter((id) => byWorker[1].includes(id))).toEqual([]);
     expect([...byWorker[0], ...byWorker[1]].sort()).toEqual(runs.map((r) => r.id).sort());
     expect(byWorker.map((ids) => ids.length > 0)).toEqual([true, true]);
+  });
+
+  it('fix-ups planned and applied by two workers write each fix once to the target system', async () => {
+    const dataSource = new DataSource(dataSourceOptions(postgres.url));
+    await dataSource.initialize();
+    const connector = crmConnector(estate);
+    const planning = new Bull('fixups', redis.url, { prefix: 'driftwatch' });
+    try {
+      const findings = await crmCityFindings(connector, FIXES);
+      const { runId } = await seedRun(dataSource, findings);
+      const writesBefore = await writesByKey(estate.crm.baseUrl);
+      // Every CRM call takes a while, so jobs are in flight on both workers at once.
+      await setFaults(estate.crm.baseUrl, { slowRate: 1, slowMs: 150 });
+      // What the worker that finished a reconciliation run enqueues (FixupPlanningProcessor).
+      await planning.add({ reconciliationRunId: runId }, { jobId: `fixups:${runId}` });
+      await poll(
+        'every fix-up task done',
+        () => taskStates(dataSource, runId),
+        (states) => states.done === FIXES,
+      );
+      await setFaults(estate.crm.baseUrl, {});
+      expect(await taskStates(dataSource, runId)).toEqual({ done: FIXES });
+
+      // The estate counts every write it received: one per fixed record, none anywhere else.
+      const writes = await writesByKey(estate.crm.baseUrl);
+      const added = Object.fromEntries(
+        Object.entries(writes)
+          .map(([key, n]) => [key, n - (writesBefore[key] ?? 0)] as const)
+          .filter(([, n]) => n > 0),
+      );
+      expect(added).toEqual(Object.fromEntries(findings.map((f) => [`Account/${f.actualKey}`, 1])));
+
+      // Each task was claimed by one worker; the two workers shared the tasks.
+      const claims: { task_id: string; actors: string[] }[] = await dataSource.query(
+        `SELECT e.task_id, array_agg(DISTINCT e.actor) AS actors FROM fix_task_events e
+           JOIN fix_tasks t ON t.id = e.task_id
+          WHERE t.created_run_id = $1 AND e.to_state = 'applying' GROUP BY e.task_id`,
+        [runId],
+      );
+      expect(claims).toHaveLength(FIXES);
+      expect(claims.filter((c) => c.actors.length !== 1)).toEqual([]);
+      expect(new Set(claims.map((c) => c.actors[0])).size).toBe(2);
+    } finally {
+      await setFaults(estate.crm.baseUrl, {});
+      await planning.close();
+      await dataSource.destroy();
+    }
   });
 });
 
