@@ -168,6 +168,27 @@ describe('scenario files and persistence', () => {
     }
   });
 
+  it('replays a journaled delete once: not journaled again, external-id index updated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'estate-'));
+    const first = await startEstate({ customers: 50, seed: 4, dataDir: dir });
+    const [id] = first.stores.crm.accountIdsByCustomerNumber('C000007');
+    expect(first.stores.crm.delete('Account', id)).toBe(true);
+    await first.stop();
+    const journal = join(dir, 'crm', 'journal.jsonl');
+    const lines = () => readFileSync(journal, 'utf8').trim().split('\n').length;
+    expect(lines()).toBe(1);
+    for (let reopen = 0; reopen < 2; reopen++) {
+      const again = await startEstate({ dataDir: dir });
+      try {
+        expect(again.stores.crm.accounts.get(id)).toBeUndefined();
+        expect(again.stores.crm.accountIdsByCustomerNumber('C000007')).toEqual([]);
+      } finally {
+        await again.stop();
+      }
+    }
+    expect(lines()).toBe(1);
+  });
+
   it('serves a single system when asked, leaving the others unbuilt', async () => {
     const crmOnly = await startEstate({ customers: 100, seed: 4, systems: ['crm'] });
     try {

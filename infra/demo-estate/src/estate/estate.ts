@@ -239,7 +239,8 @@ async function replayJournals(dataDir: string, stores: EstateStores): Promise<vo
     for await (const e of readJsonLines<JournalEntry>(join(dataDir, system, 'journal.jsonl'))) {
       switch (system) {
         case 'crm':
-          if (e.op === 'delete') stores.crm.table(e.entity)?.delete(e.key);
+          // Through the store (its external-id indexes follow), without journaling the delete again.
+          if (e.op === 'delete') stores.crm.delete(e.entity, e.key, false);
           else stores.crm.put(e.entity, e.record as SfRecord, e.modifiedAt, false);
           break;
         case 'erp':

@@ -64,9 +64,10 @@ export class RecordTable<R extends object> {
     return row;
   }
 
-  delete(key: string): boolean {
+  /** Removes a record; `journaled: false` when replaying a journal (the entry is already there). */
+  delete(key: string, journaled = true): boolean {
     const existed = this.rows.delete(key);
-    if (existed) this.journal.append({ entity: this.entity, op: 'delete', key, modifiedAt: Date.now() });
+    if (existed && journaled) this.journal.append({ entity: this.entity, op: 'delete', key, modifiedAt: Date.now() });
     return existed;
   }
 

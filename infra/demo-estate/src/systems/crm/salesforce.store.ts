@@ -100,14 +100,14 @@ export class SalesforceStore {
     else table.load(record, modifiedAt);
   }
 
-  delete(objectName: string, id: string): boolean {
+  delete(objectName: string, id: string, journaled = true): boolean {
     const table = this.table(objectName);
     const record = table?.get(id)?.record;
     if (!table || !record) return false;
     if (typeof record.ERP_Customer_Number__c === 'string')
       this.byCustomerNumber.get(record.ERP_Customer_Number__c.toLowerCase())?.delete(id);
     if (typeof record.ERP_Order_Number__c === 'string') this.byOrderNumber.delete(record.ERP_Order_Number__c);
-    return table.delete(id);
+    return table.delete(id, journaled);
   }
 }
 
