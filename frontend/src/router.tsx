@@ -8,6 +8,7 @@ import { FixUpsPage } from './features/fix-ups/components/fix-ups-page';
 import { RulesPage } from './features/rules/components/rules-page';
 import { AlertsPage } from './features/alerts/components/alerts-page';
 import { AuditPage } from './features/audit/components/audit-page';
+import { Customer360Page } from './features/customer-360/components/customer-360-page';
 import { ExceptionsPage } from './features/exceptions/components/exceptions-page';
 import { OverviewPage } from './features/overview/components/overview-page';
 
@@ -15,6 +16,7 @@ const PAGES: Record<string, ReactNode> = {
   '/': <OverviewPage />,
   '/exceptions': <ExceptionsPage />,
   '/connectors': <ConnectorsPage />,
+  '/customers': <Customer360Page />,
   '/fix-ups': <FixUpsPage />,
   '/rules': <RulesPage />,
   '/alerts': <AlertsPage />,

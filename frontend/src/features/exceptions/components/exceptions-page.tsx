@@ -1,9 +1,12 @@
+import { useState } from 'react';
+import { roleAllows, useCurrentRole } from '../../../api/current-role';
 import { useFindings } from '../../../api/findings';
 import { formatCount } from '../../../ui/formatting';
 import { Page } from '../../../ui/page';
 import { ErrorState, LoadingState } from '../../../ui/query-state';
 import { useExceptionFilters } from '../hooks/use-exception-filters';
 import { FindingDetailPanel } from './finding-detail-panel';
+import { FindingsBulkActions } from './findings-bulk-actions';
 import { FindingsFilters } from './findings-filters';
 import { FindingsTable } from './findings-table';
 
@@ -13,6 +16,17 @@ export function ExceptionsPage() {
   const query = useFindings(view.filters, view.sort.text);
   const findings = query.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = Object.keys(view.filters).length > 0;
+  const canAct = roleAllows(useCurrentRole(), 'engineer');
+  const [checked, setChecked] = useState<Set<string>>(new Set());
+  const onCheck = (ids: string[], on: boolean) =>
+    setChecked((current) => {
+      const next = new Set(current);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
 
   return (
     <Page title="Exceptions">
@@ -36,7 +50,12 @@ export function ExceptionsPage() {
                 {query.hasNextPage ? ' (more available)' : ''}
                 {query.isFetching && !query.isFetchingNextPage ? ' · refreshing…' : ''}
               </p>
+              {canAct && checked.size > 0 && (
+                <FindingsBulkActions findingIds={[...checked]} onDone={() => setChecked(new Set())} />
+              )}
               <FindingsTable
+                checked={canAct ? checked : undefined}
+                onCheck={canAct ? onCheck : undefined}
                 findings={findings}
                 sort={view.sort}
                 onSort={sortBy}

@@ -4,6 +4,7 @@ import { formatCount, formatDateTime } from '../../../ui/formatting';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
 import { FieldDiff } from './field-diff';
+import { FindingFixup } from './finding-fixup';
 import { FindingHistory } from './finding-history';
 
 /** Side panel for one finding: values across systems, its lifecycle, audit trail and fix-up task. */
@@ -70,6 +71,8 @@ export function FindingDetailPanel({
                 )}
               </ol>
               <FindingHistory findingId={f.id} />
+              <h3>Fix-up task</h3>
+              <FindingFixup findingId={f.id} />
               {f.details !== null && f.details !== undefined && f.details !== '' && (
                 <details>
                   <summary>Rule details</summary>

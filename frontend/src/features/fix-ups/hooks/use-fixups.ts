@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, sendJson, withQuery } from '../../../api/http-client';
 import type { Page } from '../../../api/findings';
 
@@ -114,5 +114,20 @@ export function useFixupAction() {
       void client.invalidateQueries({ queryKey: ['fixup'] });
       void client.invalidateQueries({ queryKey: ['findings'] });
     },
+  });
+}
+
+/** The fix-up tasks of the given findings (one request per finding, cached per finding). */
+export function useTasksOfFindings(findingIds: string[]) {
+  return useQueries({
+    queries: findingIds.map((findingId) => ({
+      queryKey: ['fixups', { findingId }, 20],
+      queryFn: () => getJson<Page<FixupTask>>(withQuery('/api/v1/fixups', { findingId, limit: 20 })),
+    })),
+    combine: (results) => ({
+      tasks: results.flatMap((r) => r.data?.items ?? []),
+      pending: results.some((r) => r.isPending),
+      error: results.find((r) => r.isError)?.error ?? null,
+    }),
   });
 }
