@@ -77,7 +77,7 @@ export class FixupsController {
     @Body() body: FixupReasonDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    return this.fixups.approve({ ids: [id] }, principal.actor, body.reason);
+    return this.fixups.one(id, 'approve', principal.actor, body.reason);
   }
 
   @Post(':id/retry')
@@ -90,7 +90,7 @@ export class FixupsController {
     @Body() body: FixupReasonDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    return this.fixups.retry({ ids: [id] }, principal.actor, body.reason);
+    return this.fixups.one(id, 'retry', principal.actor, body.reason);
   }
 
   @Post(':id/replay')
@@ -102,7 +102,7 @@ export class FixupsController {
     @Body() body: FixupReasonDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    return this.fixups.replay({ ids: [id] }, principal.actor, body.reason);
+    return this.fixups.one(id, 'replay', principal.actor, body.reason);
   }
 
   @Post(':id/dismiss')
@@ -114,7 +114,7 @@ export class FixupsController {
     @Body() body: FixupDismissDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    return this.fixups.dismiss({ ids: [id] }, principal.actor, body.reason);
+    return this.fixups.one(id, 'dismiss', principal.actor, body.reason);
   }
 
   @Post(':id/decision')

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Page } from '../../http/list-query';
 import { AuditService } from '../audit/audit.service';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
@@ -25,6 +25,15 @@ export interface BulkOutcome {
 }
 
 export type ReviewDecision = 'approve' | 'dismiss' | 'retry';
+export type SingleAction = ReviewDecision | 'replay';
+
+/** The states each action moves a task out of. */
+export const ACTION_STATES: Readonly<Record<SingleAction, readonly FixupState[]>> = {
+  approve: ['proposed', 'needs_review'],
+  retry: ['failed', 'conflict'],
+  replay: ['dead_lettered'],
+  dismiss: ['proposed', 'approved', 'queued', 'needs_review', 'conflict', 'failed', 'dead_lettered'],
+};
 
 export interface FixupDetail {
   task: FixupTaskView;
@@ -64,12 +73,35 @@ export class FixupsService {
     return { task, transitions: await this.tasks.events(id) };
   }
 
+  /**
+   * One task by id (the `/:id/<action>` routes): 404 when it does not exist, 409 naming its state when
+   * the action does not apply to that state (checked before and, for a concurrent change, after the
+   * compare-and-set), else the action's outcome.
+   */
+  async one(id: string, action: SingleAction, actor: string, reason?: string): Promise<BulkOutcome> {
+    const task = await this.tasks.findById(id);
+    if (!task) throw new NotFoundException(`fix-up task ${id} not found`);
+    const from = ACTION_STATES[action];
+    const refuse = (state: FixupState) =>
+      new ConflictException({
+        message: `fix-up task ${id} is ${state}; ${action} applies to tasks that are ${from.join(', ')}`,
+        field: 'state',
+      });
+    if (!from.includes(task.state)) throw refuse(task.state);
+    const outcome =
+      action === 'dismiss'
+        ? await this.dismiss({ ids: [id] }, actor, reason ?? 'dismissed')
+        : await this[action]({ ids: [id] }, actor, reason);
+    if (outcome.changed.length === 0) throw refuse((await this.tasks.findById(id))?.state ?? task.state);
+    return outcome;
+  }
+
   /** proposed / needs_review → approved → queued: the write goes ahead. */
   async approve(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
-    const ids = await this.select(selection, ['proposed', 'needs_review']);
+    const ids = await this.select(selection, ACTION_STATES.approve);
     const approved = await this.tasks.transition({
       ids,
-      from: ['proposed', 'needs_review'],
+      from: ACTION_STATES.approve,
       to: 'approved',
       actor,
       reason,
@@ -84,45 +116,30 @@ export class FixupsService {
 
   /** failed / conflict → queued under a new job: applied again, still conditional on the old value. */
   retry(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
-    return this.requeue('fixup.retry', selection, ['failed', 'conflict'], actor, reason);
+    return this.requeue('fixup.retry', selection, ACTION_STATES.retry, actor, reason);
   }
 
   /** dead_lettered → queued under a new job. */
   replay(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
-    return this.requeue('fixup.replay', selection, ['dead_lettered'], actor, reason);
+    return this.requeue('fixup.replay', selection, ACTION_STATES.replay, actor, reason);
   }
 
   async dismiss(selection: Selection, actor: string, reason: string): Promise<BulkOutcome> {
-    const from: FixupState[] = [
-      'proposed',
-      'approved',
-      'queued',
-      'needs_review',
-      'conflict',
-      'failed',
-      'dead_lettered',
-    ];
+    const from = ACTION_STATES.dismiss;
     const ids = await this.select(selection, from);
     const moved = await this.tasks.transition({ ids, from, to: 'dismissed', actor, reason, patch: { finished: true } });
     return this.outcome('fixup.dismiss', ids, moved, actor, reason);
   }
 
   /** The stewardship queue's decision on a task waiting for a person. */
-  async decide(id: string, decision: ReviewDecision, actor: string, reason?: string): Promise<BulkOutcome> {
-    switch (decision) {
-      case 'approve':
-        return this.approve({ ids: [id] }, actor, reason);
-      case 'retry':
-        return this.retry({ ids: [id] }, actor, reason);
-      case 'dismiss':
-        return this.dismiss({ ids: [id] }, actor, reason ?? 'dismissed by a steward');
-    }
+  decide(id: string, decision: ReviewDecision, actor: string, reason?: string): Promise<BulkOutcome> {
+    return this.one(id, decision, actor, decision === 'dismiss' ? (reason ?? 'dismissed by a steward') : reason);
   }
 
   private async requeue(
     action: string,
     selection: Selection,
-    from: FixupState[],
+    from: readonly FixupState[],
     actor: string,
     reason?: string,
   ): Promise<BulkOutcome> {
@@ -139,7 +156,7 @@ export class FixupsService {
     return this.outcome(action, ids, moved, actor, reason);
   }
 
-  private async select(selection: Selection, states: FixupState[]): Promise<string[]> {
+  private async select(selection: Selection, states: readonly FixupState[]): Promise<string[]> {
     if (selection.ids?.length) {
       if (selection.ids.length > MAX_BULK) {
         throw new BadRequestException({ message: `at most ${MAX_BULK} ids at once`, field: 'ids' });

@@ -1,0 +1,209 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { baseKeyOf } from '../../../backend/src/modules/fixups/fixup-changes';
+import type { FixupState } from '../../../backend/src/modules/fixups/fixup-task';
+import { FixupsRepository } from '../../../backend/src/modules/fixups/fixups.repository';
+import { startApiApp, type ApiTestApp } from '../api/support/api-app';
+import { seedRun } from './support/fixups-harness';
+
+const ROOT = join(__dirname, '../../..');
+// The built CLI, as operators run it (decorator metadata needs the tsc build; `npm test` builds first).
+const CLI = join(ROOT, 'backend/dist/cli/fixups.cli.js');
+const run = promisify(execFile);
+
+describe('fix-up task API and CLI: approve, retry, replay, dismiss with audit and clear refusals', () => {
+  let t: ApiTestApp;
+  let keys: { viewer: string; engineer: string; steward: string };
+  let stewardKeyId: string;
+  // A target no worker anywhere serves: queued jobs stay in Redis and no estate is written.
+  const target = `api-test-${randomBytes(3).toString('hex')}`;
+  let runId: string;
+
+  beforeAll(async () => {
+    t = await startApiApp();
+    const steward = await t.key(['steward']);
+    stewardKeyId = steward.keyId;
+    keys = {
+      viewer: (await t.key(['viewer'])).key,
+      engineer: (await t.key(['engineer'])).key,
+      steward: steward.key,
+    };
+    runId = (
+      await seedRun(t.app.get(DataSource), [
+        {
+          ruleId: 'customer.billing-address-match',
+          entity: 'customer',
+          field: 'billing_address_city',
+          ownerSystem: 'erp',
+          expectedValue: 'x',
+          actualSystem: target,
+          actualValue: 'y',
+          matchKey: 'C-SEED',
+          actualKey: 'seed',
+        },
+      ])
+    ).runId;
+  }, 90_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A task of the seeded run in `state` (set directly: the states' own paths are tested elsewhere). */
+  async function task(state: FixupState): Promise<string> {
+    const [{ id: findingId }] = await t.sql<{ id: string }>(`SELECT id FROM findings LIMIT 1`);
+    const changes = [
+      { field: 'billingAddress.city', column: 'billing_address_city', expectedOld: 'y', newValue: randomUUID() },
+    ];
+    const [created] = await t.app.get(FixupsRepository).insertMany(
+      [
+        {
+          findingId,
+          ruleId: 'customer.billing-address-match',
+          ruleKind: 'field_match',
+          findingKind: 'mismatch',
+          entity: 'customer',
+          matchKey: 'C-SEED',
+          targetSystem: target,
+          sourceKey: 'seed',
+          changes,
+          policy: 'approval',
+          state: 'proposed',
+          stateReason: null,
+          baseKey: baseKeyOf(`${findingId}:${randomUUID()}`, target, changes),
+          createdRunId: runId,
+        },
+      ],
+      'test:setup',
+    );
+    if (state !== 'proposed') await t.sql(`UPDATE fix_tasks SET state = $1 WHERE id = $2`, [state, created.id]);
+    return created.id;
+  }
+
+  const post = (path: string, key: string, body: object = {}) =>
+    request(t.server).post(`/api/v1/fixups${path}`).set('X-API-Key', key).send(body);
+  const stateOf = async (id: string) =>
+    (
+      await t.sql<{ state: string; job_generation: number }>(
+        `SELECT state, job_generation FROM fix_tasks WHERE id = $1`,
+        [id],
+      )
+    )[0];
+  const audits = (action: string) =>
+    t.sql<{ actor: string; subject_id: string | null; after: { changed: string[]; skipped: string[] } }>(
+      `SELECT actor, subject_id, after FROM audit_log WHERE action = $1 ORDER BY at`,
+      [action],
+    );
+
+  it('approves one task: queued, its trail shows who, and one audit entry', async () => {
+    const id = await task('proposed');
+    const res = await post(`/${id}/approve`, keys.steward, { reason: 'owner value is right' }).expect(200);
+    expect(res.body).toEqual({ changed: [id], skipped: [] });
+    expect((await stateOf(id)).state).toBe('queued');
+    const detail = await request(t.server).get(`/api/v1/fixups/${id}`).set('X-API-Key', keys.viewer).expect(200);
+    expect(detail.body.transitions.map((e: { toState: string }) => e.toState)).toEqual([
+      'proposed',
+      'approved',
+      'queued',
+    ]);
+    expect(detail.body.transitions[1]).toMatchObject({
+      reason: 'owner value is right',
+      actor: `api-key:${stewardKeyId}`,
+    });
+    const [entry] = (await audits('fixup.approve')).filter((a) => a.subject_id === id);
+    expect(entry.after.changed).toEqual([id]);
+  });
+
+  it('refuses to approve a done task with 409 naming its state, an unknown one with 404, a bad id with 400, a viewer with 403', async () => {
+    const done = await task('done');
+    const res = await post(`/${done}/approve`, keys.steward).expect(409);
+    expect(res.body.message).toMatch(
+      new RegExp(`fix-up task ${done} is done; approve applies to tasks that are proposed, needs_review`),
+    );
+    expect((await stateOf(done)).state).toBe('done');
+    await post(`/${randomUUID()}/approve`, keys.steward).expect(404);
+    await post(`/not-a-uuid/approve`, keys.steward).expect(400);
+    await post(`/${await task('proposed')}/approve`, keys.viewer).expect(403);
+  });
+
+  it('approves many: moves the proposed ones, lists the rest as skipped, and audits both', async () => {
+    const a = await task('proposed');
+    const b = await task('needs_review');
+    const c = await task('done');
+    const res = await post('/approve', keys.steward, { ids: [a, b, c], reason: 'batch' }).expect(200);
+    expect(res.body.changed.sort()).toEqual([a, b].sort());
+    expect(res.body.skipped).toEqual([c]);
+    const entry = (await audits('fixup.approve')).find((e) => e.after.skipped.includes(c))!;
+    expect(entry.after.changed.sort()).toEqual([a, b].sort());
+    const bad = await post('/approve', keys.steward, {}).expect(400);
+    expect(bad.body).toMatchObject({ field: 'ids' });
+    await post('/approve', keys.steward, { ids: ['nope'] }).expect(400);
+  });
+
+  it('retries a failed task under a new job; a proposed one is a 409; engineers only', async () => {
+    const failed = await task('failed');
+    const before = await stateOf(failed);
+    await post(`/${failed}/retry`, keys.viewer).expect(403);
+    await post(`/${failed}/retry`, keys.engineer, { reason: 'target fixed' }).expect(200);
+    const after = await stateOf(failed);
+    expect(after).toEqual({ state: 'queued', job_generation: before.job_generation + 1 });
+    expect((await audits('fixup.retry')).some((e) => e.subject_id === failed)).toBe(true);
+    const res = await post(`/${await task('proposed')}/retry`, keys.engineer).expect(409);
+    expect(res.body.message).toMatch(/is proposed; retry applies to tasks that are failed, conflict/);
+  });
+
+  it('replays one dead letter, and in bulk every dead letter of the target system', async () => {
+    const one = await task('dead_lettered');
+    await post(`/${one}/replay`, keys.engineer).expect(200);
+    expect((await stateOf(one)).state).toBe('queued');
+    await post(`/${one}/replay`, keys.engineer).expect(409);
+    const bulk = [await task('dead_lettered'), await task('dead_lettered')];
+    const res = await post('/replay', keys.engineer, { system: target, reason: 'CRM is back' }).expect(200);
+    expect(res.body.changed.sort()).toEqual(bulk.sort());
+    for (const id of bulk) expect((await stateOf(id)).state).toBe('queued');
+    const entry = (await audits('fixup.replay')).at(-1)!;
+    expect(entry.after.changed.sort()).toEqual(bulk.sort());
+  });
+
+  it('dismisses with a reason (required), never a done task', async () => {
+    const id = await task('conflict');
+    const missing = await post(`/${id}/dismiss`, keys.steward, {}).expect(400);
+    expect(missing.body).toMatchObject({ field: 'reason' });
+    await post(`/${id}/dismiss`, keys.steward, { reason: 'the CRM value is right' }).expect(200);
+    expect((await stateOf(id)).state).toBe('dismissed');
+    const res = await post(`/${await task('done')}/dismiss`, keys.steward, { reason: 'too late' }).expect(409);
+    expect(res.body.message).toMatch(/is done/);
+    expect((await audits('fixup.dismiss')).some((e) => e.subject_id === id)).toBe(true);
+  });
+
+  it('the CLI, run as a process, lists and approves through the same service and audits as cli:fixups', async () => {
+    if (!existsSync(CLI)) throw new Error('backend is not built: run `npm run build` (npm test does)');
+    const id = await task('proposed');
+    const env = { ...process.env, DATABASE_URL: t.postgresUrl, LOG_LEVEL: 'silent', USER: 'tester' };
+    const cli = (args: string[]) =>
+      run(process.execPath, [CLI, ...args], {
+        cwd: ROOT,
+        env,
+        timeout: 60_000,
+      });
+    const listed = await cli(['list', '--state', 'proposed', '--system', target]);
+    const ids = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids).toContain(id);
+    const approved = await cli(['approve', '--id', id, '--reason', 'from the terminal']);
+    expect(JSON.parse(approved.stdout)).toEqual({ changed: [id], skipped: [] });
+    expect((await stateOf(id)).state).toBe('queued');
+    expect((await audits('fixup.approve')).find((e) => e.subject_id === id)?.actor).toBe('cli:fixups(tester)');
+    await expect(cli(['dismiss', '--id', id])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/dismiss needs --reason/),
+    });
+  }, 120_000);
+});
