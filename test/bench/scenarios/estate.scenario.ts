@@ -6,9 +6,8 @@ import type { BenchScenario } from '../bench-scenario';
 const ROOT = join(__dirname, '..', '..', '..');
 const run = promisify(execFile);
 
-/** Node flags of the estate CLI (infra/demo-estate/package.json `estate`), and the defaults they replace. */
-const CLI_FLAGS = ['--max-old-space-size=16384', '--max-semi-space-size=64'];
-const DEFAULT_FLAGS = ['--max-old-space-size=16384'];
+/** Node flags of the estate CLI (infra/demo-estate/package.json `estate`). */
+const CLI_FLAGS = ['--max-old-space-size=16384'];
 
 interface Measured {
   customers: number;
@@ -42,8 +41,8 @@ async function measure(customers: number, writes: number, flags: string[]): Prom
 /**
  * Where an estate's start goes, each size in a process of its own: generation + drift alone, the
  * whole start (generation + every system's store), reopening a data dir with journaled writes
- * (rebuild + replay), and heap/RSS after the start. Baseline: 100k customers with node's default
- * young generation; ratios of larger estates are against it, measured in the same run.
+ * (rebuild + replay), and heap/RSS after the start. Baseline: 100k customers; ratios of the other
+ * sizes are against it, measured in the same run.
  *   npm run bench -- estate [--customers 100000,300000] [--writes 50000]
  */
 export const estateScenario: BenchScenario = {
@@ -60,7 +59,7 @@ export const estateScenario: BenchScenario = {
     const writes = Number(values.writes);
     const sizes = values.customers.split(',').map(Number);
     const figures: Record<string, number> = {};
-    const baseline = await measure(100_000, writes, DEFAULT_FLAGS);
+    const baseline = await measure(100_000, writes, CLI_FLAGS);
     const put = (prefix: string, m: Measured) => {
       figures[`${prefix}_generate_s`] = m.generateMs / 1000;
       figures[`${prefix}_start_s`] = m.startMs / 1000;
@@ -69,10 +68,10 @@ export const estateScenario: BenchScenario = {
       figures[`${prefix}_heap_mb`] = m.heapMb;
       figures[`${prefix}_rss_mb`] = m.rssMb;
     };
-    put('baseline_100k_default_gc', baseline);
+    put('baseline_100k', baseline);
     for (const customers of sizes) {
       const m = await measure(customers, writes, CLI_FLAGS);
-      const prefix = `${customers / 1000}k_cli_flags`;
+      const prefix = `${customers / 1000}k`;
       put(prefix, m);
       figures[`${prefix}_start_ratio`] = m.startMs / baseline.startMs;
       figures[`${prefix}_heap_ratio`] = m.heapMb / baseline.heapMb;
