@@ -6,7 +6,7 @@
  */
 import { DEFAULT_MATCH_FIELD, type EntityKind } from '../model/entity-columns';
 import type { Ownership } from '../ownership/ownership';
-import { ident, list, sql, SqlFragment } from '../sql/sql-fragment';
+import { ident, join, list, sql, SqlFragment } from '../sql/sql-fragment';
 
 export interface CompileContext {
   ownership: Ownership;
@@ -58,13 +58,99 @@ export interface SourceOptions {
   materializedHashes?: boolean;
 }
 
+/**
+ * A source that is one system's rows of a snapshot-schema table. It remembers the table and options,
+ * so a compiler can read a few keys of several systems of the same table in one pass (`keyedRows`).
+ */
+export class TableRelation extends SqlFragment {
+  constructor(
+    text: string,
+    readonly table: SqlFragment,
+    readonly system: string,
+    readonly options: SourceOptions,
+  ) {
+    super(text);
+  }
+
+  /** Same table and options, so one read can serve both (systems aside). */
+  sharesTableWith(other: TableRelation): boolean {
+    const a = this.options;
+    const b = other.options;
+    return (
+      this.table.text === other.table.text &&
+      !!a.final === !!b.final &&
+      !!a.liveOnly === !!b.liveOnly &&
+      a.snapshotId === b.snapshotId &&
+      (a.materializedHashes !== false) === (b.materializedHashes !== false)
+    );
+  }
+}
+
 /** `(SELECT *, key_hash, field_hash FROM <table> [FINAL] WHERE system = '<system>' […])`. */
-export function tableSource(table: SqlFragment, system: string, options: SourceOptions = {}): SqlFragment {
+export function tableSource(table: SqlFragment, system: string, options: SourceOptions = {}): TableRelation {
   const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
   const final = options.final ? sql` FINAL` : sql``;
   const live = options.liveOnly ? sql` AND deleted = 0` : sql``;
   const snapshot = options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`;
-  return sql`(SELECT *${hashes} FROM ${table}${final} WHERE system = ${system}${live}${snapshot})`;
+  return new TableRelation(
+    sql`(SELECT *${hashes} FROM ${table}${final} WHERE system = ${system}${live}${snapshot})`.text,
+    table,
+    system,
+    options,
+  );
+}
+
+/**
+ * Settings every compiled rule must run with. ClickHouse 18.16 executes an `IN (subquery)` on a
+ * primary-key column (or a function of one) once more for index analysis at every level of query
+ * nesting (`use_index_for_in_with_subqueries`): a field_match's candidate subquery ran five times.
+ * Our key sets are hashes spread over every granule, so the index would not skip anything anyway.
+ */
+export const COMPILED_RULE_SETTINGS: Readonly<Record<string, string>> = { use_index_for_in_with_subqueries: '0' };
+
+/**
+ * The rows of some systems' records whose `key_hash` (the entity-key hash every snapshot-schema
+ * relation carries) is in `keyHashes`, as one relation with `f_system` and the given columns. When all
+ * sources are the same table, one read with `PREWHERE key_hash IN (…)` serves every system: the key
+ * set is built once and no wide column is merged (FINAL) or read for other keys. Filtering on
+ * key_hash before FINAL is sound because every version of a record shares it. Otherwise each source
+ * is read and filtered on its own. Run with COMPILED_RULE_SETTINGS.
+ */
+function keyedRowsOf(
+  relations: readonly { system: string; relation: SqlFragment }[],
+  columns: readonly SqlFragment[],
+  keyHashes: SqlFragment,
+): SqlFragment {
+  const tables = relations.map((r) => baseTable(r.relation));
+  const first = tables[0];
+  if (first && tables.every((t) => t !== undefined && t.sharesTableWith(first))) {
+    const { options } = first;
+    const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
+    const final = options.final ? sql` FINAL` : sql``;
+    const snapshot = options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`;
+    const live = options.liveOnly ? sql` WHERE deleted = 0` : sql``;
+    return sql`SELECT system AS f_system, ${join(columns)}
+      FROM (SELECT *${hashes} FROM ${first.table}${final}
+        PREWHERE key_hash IN (${keyHashes})
+        WHERE system IN ${list(relations.map((r) => r.system))}${snapshot})${live}`;
+  }
+  return join(
+    relations.map(
+      (r) =>
+        sql`SELECT ${r.system} AS f_system, ${join(columns)} FROM ${whole(r.relation)} WHERE key_hash IN (${keyHashes})`,
+    ),
+    '\nUNION ALL\n',
+  );
+}
+
+/** The relation without a targeted run's key restriction (key hashes already name the records). */
+function whole(relation: SqlFragment): SqlFragment {
+  return relation instanceof RestrictedRelation ? relation.unrestricted : relation;
+}
+
+function baseTable(relation: SqlFragment): TableRelation | undefined {
+  const base = whole(relation);
+  return base instanceof TableRelation ? base : undefined;
 }
 
 /** Sources for the current state: live rows of `current_<entity>` FINAL per system. */
@@ -164,6 +250,20 @@ export class ContextReader {
   matchKey(entity: EntityKind, ruleField?: string): SqlFragment {
     if (ruleField !== undefined) return ident(ruleField);
     return this.context.matchKeys?.[entity] ?? ident(DEFAULT_MATCH_FIELD[entity]);
+  }
+
+  /**
+   * Rows of `systems` whose key_hash is in `keyHashes` (a subquery), as one relation with `f_system`
+   * and `columns` (expressions over the snapshot columns, aliased by the caller).
+   */
+  keyedRows(
+    entity: EntityKind,
+    systems: readonly string[],
+    columns: readonly SqlFragment[],
+    keyHashes: SqlFragment,
+  ): SqlFragment {
+    const relations = systems.map((system) => ({ system, relation: this.source(entity, system) }));
+    return keyedRowsOf(relations, columns, keyHashes);
   }
 
   matchKeyHash(entity: EntityKind, ruleField?: string): SqlFragment {

@@ -1,12 +1,14 @@
 /**
  * field_match: each compared field's system of record against every other system of the rule.
- * Fast path: when the context allows it, a narrow join on (match-key hash, field_hash) finds the keys
- * whose records differ at all, and only those keys' compared columns are read and normalised.
+ * The records of two systems are paired once per pair of systems, and every field either of them
+ * owns is compared on that pairing (both directions in one pass). Fast path: when the context
+ * allows it, a narrow join on (match-key hash, field_hash) finds the records that differ at all, and
+ * only those records' compared columns are read, paired and normalised.
  */
 import { expandField, findColumn, type EntityKind } from '../model/entity-columns';
 import { ownerOf } from '../ownership/ownership';
 import type { RuleOfKind } from '../rules/rule.schema';
-import { ident, join, sql, type SqlFragment } from '../sql/sql-fragment';
+import { ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
 import { RuleCompileError, type ContextReader } from './compile-context';
 import { jsonObject, unionAll } from './finding-row';
 import { mapValues, normalize } from './normalizers';
@@ -46,10 +48,15 @@ function display(entity: EntityKind, column: string, x: SqlFragment): SqlFragmen
   return type === 'datetime' ? sql`toString(${x}, 'UTC')` : sql`toString(${x})`;
 }
 
-/** tuple(field, expected, actual, differs, score) for one compared column. */
-function comparison(entity: EntityKind, c: ComparedColumn): SqlFragment {
-  const o = ident(`o_${c.column}`);
-  const x = ident(`x_${c.column}`);
+/**
+ * tuple(field, expected, actual, differs, score, owner system, actual system, owner key, actual key)
+ * for one compared column of a pairing whose `o_` columns are `first`'s and `x_` columns `second`'s.
+ */
+function comparison(entity: EntityKind, c: ComparedColumn, first: string, second: string): SqlFragment {
+  const ownerIsFirst = c.owner === first;
+  const [ownerPrefix, actualPrefix] = ownerIsFirst ? ['o', 'x'] : ['x', 'o'];
+  const o = ident(`${ownerPrefix}_${c.column}`);
+  const x = ident(`${actualPrefix}_${c.column}`);
   const type = findColumn(entity, c.column)?.type;
   let differs: SqlFragment;
   let score: SqlFragment = sql`1`;
@@ -64,51 +71,105 @@ function comparison(entity: EntityKind, c: ComparedColumn): SqlFragment {
   } else {
     differs = sql`${comparable(entity, c, o)} != ${comparable(entity, c, x)}`;
   }
-  return sql`tuple(${c.column}, ${display(entity, c.column, o)}, ${display(entity, c.column, x)}, toUInt8(${differs}), toFloat64(${score}))`;
+  const actualSystem = ownerIsFirst ? second : first;
+  const ownerKey = ident(`${ownerPrefix}_entity_key`);
+  const actualKey = ident(`${actualPrefix}_entity_key`);
+  return sql`tuple(${c.column}, ${display(entity, c.column, o)}, ${display(entity, c.column, x)}, toUInt8(${differs}), toFloat64(${score}), ${c.owner}, ${actualSystem}, ${ownerKey}, ${actualKey})`;
 }
+
+/** The distinct compared columns, in rule order. */
+const distinctColumns = (columns: readonly ComparedColumn[]): string[] => [...new Set(columns.map((c) => c.column))];
 
 function side(
   reader: ContextReader,
   rule: FieldMatchRule,
   system: string,
   prefix: 'o' | 'x',
-  columns: readonly ComparedColumn[],
-  candidates: SqlFragment | undefined,
-): SqlFragment {
+  columns: readonly string[],
+) {
   const { entity, match_key: matchField } = rule.spec;
   const key = reader.matchKey(entity, matchField);
-  const picked = columns.map((c) => sql`${ident(c.column)} AS ${ident(`${prefix}_${c.column}`)}`);
-  const restrict = candidates ? sql` AND ${reader.matchKeyHash(entity, matchField)} IN (${candidates})` : sql``;
+  const picked = columns.map((c) => sql`${ident(c)} AS ${ident(`${prefix}_${c}`)}`);
   return sql`SELECT ${key} AS f_match_key, entity_key AS ${ident(`${prefix}_entity_key`)}, ${join(picked)}
     FROM ${reader.source(entity, system)}
-    WHERE ${key} != ''${restrict}`;
+    WHERE ${key} != ''`;
+}
+
+/** Every record of `first` joined with every record of `second` of the same match key (no prefilter). */
+function joinedPairs(reader: ContextReader, rule: FieldMatchRule, first: string, second: string, columns: string[]) {
+  return sql`SELECT * FROM (${side(reader, rule, second, 'x', columns)})
+    ALL INNER JOIN (${side(reader, rule, first, 'o', columns)})
+    USING f_match_key`;
 }
 
 /**
- * The owner's side, restricted to the candidate keys, is the right-hand (hashed) side of the join, so
- * the candidate join runs once and the other system's compared columns are only streamed past it.
+ * The fast path. (1) A narrow join of both systems on (match-key hash, field_hash) — hashes only, no
+ * compared column — yields the entity-key hashes of the records that differ at all. (2) Only those
+ * records are read with their compared columns, both systems in one pass (the key set is built once),
+ * and (3) paired by match key: each record of `first` with each record of `second` of its key, as the
+ * join without prefilter pairs them. Records whose field_hash agrees hold equal values in every
+ * compared column, so they cannot yield a finding.
  */
-function pair(reader: ContextReader, rule: FieldMatchRule, owner: string, other: string, columns: ComparedColumn[]) {
+function prefilteredPairs(
+  reader: ContextReader,
+  rule: FieldMatchRule,
+  first: string,
+  second: string,
+  columns: string[],
+): SqlFragment {
   const { entity, match_key: matchField } = rule.spec;
-  let candidates: SqlFragment | undefined;
-  if (reader.prefilter) {
-    const hash = reader.matchKeyHash(entity, matchField);
-    const key = reader.matchKey(entity, matchField);
-    const narrow = (system: string, alias: string): SqlFragment =>
-      sql`SELECT ${hash} AS f_key_hash, field_hash AS ${ident(alias)} FROM ${reader.source(entity, system)} WHERE ${key} != ''`;
-    candidates = sql`SELECT f_key_hash FROM (${narrow(owner, 'o_field_hash')}) ALL INNER JOIN (${narrow(other, 'x_field_hash')}) USING f_key_hash WHERE o_field_hash != x_field_hash`;
-  }
-  const details = jsonObject({
-    owner_key: { text: sql`o_entity_key` },
-    actual_key: { text: sql`x_entity_key` },
-  });
-  return sql`SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, ${owner} AS f_owner_system, c.2 AS f_expected_value,
-    ${other} AS f_actual_system, c.3 AS f_actual_value, ${details} AS f_details, c.5 AS f_score
+  const hash = reader.matchKeyHash(entity, matchField);
+  const key = reader.matchKey(entity, matchField);
+  const narrow = (system: string, prefix: 'o' | 'x'): SqlFragment =>
+    sql`SELECT ${hash} AS f_key_hash, key_hash AS ${ident(`${prefix}_key_hash`)}, field_hash AS ${ident(`${prefix}_field_hash`)}
+      FROM ${reader.source(entity, system)} WHERE ${key} != ''`;
+  const differing = sql`SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (${narrow(first, 'o')})
+      ALL INNER JOIN (${narrow(second, 'x')}) USING f_key_hash WHERE o_field_hash != x_field_hash`;
+  const rows = reader.keyedRows(
+    entity,
+    [first, second],
+    [sql`${key} AS f_match_key`, sql`entity_key AS f_entity_key`, ...columns.map((c) => ident(c))],
+    differing,
+  );
+  const record = sql`tuple(f_entity_key, ${join(columns.map((c) => ident(c)))})`;
+  const unpack = (prefix: 'o' | 'x'): SqlFragment =>
+    join([
+      sql`${raw(`${prefix}.1`)} AS ${ident(`${prefix}_entity_key`)}`,
+      ...columns.map((c, i) => sql`${raw(`${prefix}.${i + 2}`)} AS ${ident(`${prefix}_${c}`)}`),
+    ]);
+  return sql`SELECT f_match_key, ${unpack('o')}, ${unpack('x')}
+    FROM (
+      SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
+      FROM (
+        SELECT f_match_key, groupArrayIf(${record}, f_system = ${first}) AS f_first_records,
+          groupArrayIf(${record}, f_system = ${second}) AS f_second_records
+        FROM (${rows})
+        WHERE f_match_key != ''
+        GROUP BY f_match_key
+      )
+    )
+    ARRAY JOIN f_second_records AS x`;
+}
+
+/** Findings of one pairing of two systems: one row per compared field that differs, in either direction. */
+function pairFindings(
+  reader: ContextReader,
+  rule: FieldMatchRule,
+  first: string,
+  second: string,
+  compared: readonly ComparedColumn[],
+): SqlFragment {
+  const { entity } = rule.spec;
+  const columns = distinctColumns(compared);
+  const pairs = reader.prefilter
+    ? prefilteredPairs(reader, rule, first, second, columns)
+    : joinedPairs(reader, rule, first, second, columns);
+  const details = jsonObject({ owner_key: { text: sql`c.8` }, actual_key: { text: sql`c.9` } });
+  return sql`SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
+    c.7 AS f_actual_system, c.3 AS f_actual_value, ${details} AS f_details, c.5 AS f_score
   FROM (
-    SELECT f_match_key, o_entity_key, x_entity_key, [${join(columns.map((c) => comparison(entity, c)))}] AS f_comparisons
-    FROM (${side(reader, rule, other, 'x', columns, undefined)})
-    ALL INNER JOIN (${side(reader, rule, owner, 'o', columns, candidates)})
-    USING f_match_key
+    SELECT f_match_key, [${join(compared.map((c) => comparison(entity, c, first, second)))}] AS f_comparisons
+    FROM (${pairs})
   )
   ARRAY JOIN f_comparisons AS c
   WHERE c.4 = 1`;
@@ -116,19 +177,14 @@ function pair(reader: ContextReader, rule: FieldMatchRule, owner: string, other:
 
 export function compileFieldMatch(rule: FieldMatchRule, reader: ContextReader): SqlFragment {
   const columns = comparedColumns(rule, reader);
-  const owners = [...new Set(columns.map((c) => c.owner))];
-  const parts = owners.flatMap((owner) =>
-    rule.spec.systems
-      .filter((system) => system !== owner)
-      .map((other) =>
-        pair(
-          reader,
-          rule,
-          owner,
-          other,
-          columns.filter((c) => c.owner === owner),
-        ),
-      ),
-  );
+  const { systems } = rule.spec;
+  const parts: SqlFragment[] = [];
+  systems.forEach((first, i) => {
+    for (const second of systems.slice(i + 1)) {
+      // A field is compared between its owner and each other system: this pairing covers the fields either owns.
+      const compared = columns.filter((c) => c.owner === first || c.owner === second);
+      if (compared.length > 0) parts.push(pairFindings(reader, rule, first, second, compared));
+    }
+  });
   return unionAll(parts);
 }

@@ -2,6 +2,7 @@
  * hierarchy: a child's parent must be the same customer in every system. Each system's parent
  * reference is a key local to that system, so it is first resolved to the parent's match key (one
  * self-join per system), then the owner's resolved parent is compared with each other system's.
+ * Only match keys with a parent reference in one of the two systems are read beyond their hashes.
  */
 import { ownerOf } from '../ownership/ownership';
 import type { RuleOfKind } from '../rules/rule.schema';
@@ -11,24 +12,38 @@ import { jsonObject, unionAll } from './finding-row';
 
 type HierarchyRule = RuleOfKind<'hierarchy'>;
 
-function resolvedParents(reader: ContextReader, rule: HierarchyRule, system: string, prefix: 'o' | 'x'): SqlFragment {
+/**
+ * One system's records of the candidate keys with their parent reference resolved to the parent's
+ * match key. Only parents that some candidate references are looked up (by key_hash, the hash of
+ * the entity key a reference names).
+ */
+function resolvedParents(
+  reader: ContextReader,
+  rule: HierarchyRule,
+  system: string,
+  prefix: 'o' | 'x',
+  candidates: SqlFragment,
+): SqlFragment {
   const { entity, match_key: matchField, parent_reference: reference } = rule.spec;
   const key = reader.matchKey(entity, matchField);
+  const hash = reader.matchKeyHash(entity, matchField);
   const relation = reader.source(entity, system);
   const parents = reader.lookupSource(entity, system);
+  const ref = ident(reference);
   return sql`SELECT f_match_key, ${ident(`${prefix}_entity_key`)}, ${ident(`${prefix}_parent_reference`)},
       f_parent_match_key AS ${ident(`${prefix}_parent`)}
     FROM (
       SELECT ${key} AS f_match_key, entity_key AS ${ident(`${prefix}_entity_key`)},
-        ${ident(reference)} AS ${ident(`${prefix}_parent_reference`)}, ${ident(reference)} AS f_parent_reference
-      FROM ${relation} WHERE ${key} != ''
+        ${ref} AS ${ident(`${prefix}_parent_reference`)}, ${ref} AS f_parent_reference
+      FROM ${relation} WHERE ${key} != '' AND ${hash} IN (${candidates})
     ) ALL LEFT JOIN (
       SELECT entity_key AS f_parent_reference, ${key} AS f_parent_match_key FROM ${parents}
+      WHERE key_hash IN (SELECT cityHash64(${ref}) FROM ${relation} WHERE ${ref} != '')
     ) USING f_parent_reference`;
 }
 
 export function compileHierarchy(rule: HierarchyRule, reader: ContextReader): SqlFragment {
-  const { entity, systems } = rule.spec;
+  const { entity, systems, match_key: matchField, parent_reference: reference } = rule.spec;
   const owner = rule.spec.owner ?? ownerOf(reader.context.ownership, entity, 'parent');
   if (!systems.includes(owner)) throw new RuleCompileError(rule.id, `parent owner ${owner} is not in spec.systems`);
   const details = jsonObject({
@@ -37,6 +52,12 @@ export function compileHierarchy(rule: HierarchyRule, reader: ContextReader): Sq
     actual_key: { text: sql`x_entity_key` },
     actual_parent_reference: { text: sql`x_parent_reference` },
   });
+  const key = reader.matchKey(entity, matchField);
+  const hash = reader.matchKeyHash(entity, matchField);
+  // A record without a parent reference in either system resolves to '' on both sides: it cannot
+  // disagree, so only keys that have a reference somewhere are resolved and compared.
+  const referencing = (system: string): SqlFragment =>
+    sql`SELECT ${hash} FROM ${reader.source(entity, system)} WHERE ${key} != '' AND ${ident(reference)} != ''`;
   const parts = systems
     .filter((system) => system !== owner)
     .map(
@@ -44,8 +65,8 @@ export function compileHierarchy(rule: HierarchyRule, reader: ContextReader): Sq
         other,
       ) => sql`SELECT f_match_key, 'parent' AS f_field, 'hierarchy_mismatch' AS f_kind, ${owner} AS f_owner_system,
     o_parent AS f_expected_value, ${other} AS f_actual_system, x_parent AS f_actual_value, ${details} AS f_details, 1 AS f_score
-  FROM (${resolvedParents(reader, rule, owner, 'o')})
-  ALL INNER JOIN (${resolvedParents(reader, rule, other, 'x')})
+  FROM (${resolvedParents(reader, rule, owner, 'o', sql`${referencing(owner)} UNION ALL ${referencing(other)}`)})
+  ALL INNER JOIN (${resolvedParents(reader, rule, other, 'x', sql`${referencing(owner)} UNION ALL ${referencing(other)}`)})
   USING f_match_key
   WHERE o_parent != x_parent`,
     );

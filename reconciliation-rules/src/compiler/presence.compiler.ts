@@ -56,7 +56,12 @@ export function compilePresence(rule: PresenceRule, reader: ContextReader): SqlF
   }
   const reference = ident(spec.reference);
   const parts = spec.systems.map((system) => {
-    const parents = sql`SELECT ${ident(spec.parent_field)} FROM ${reader.lookupSource(spec.parent_entity, system)} WHERE ${ident(spec.parent_field)} != ''`;
+    // Hashes, and only of the parents some child references: the set stays as small as the children.
+    const parentHash =
+      spec.parent_field === 'entity_key' ? sql`key_hash` : sql`cityHash64(${ident(spec.parent_field)})`;
+    const referenced = sql`SELECT cityHash64(${reference}) FROM ${reader.source(spec.entity, system)} WHERE ${reference} != ''`;
+    const parents = sql`SELECT ${parentHash} FROM ${reader.lookupSource(spec.parent_entity, system)}
+      WHERE ${ident(spec.parent_field)} != '' AND ${parentHash} IN (${referenced})`;
     const emptyIsOrphan = spec.require_reference ? sql`${reference} = '' OR ` : sql``;
     const details = jsonObject({
       child_key: { text: sql`entity_key` },
@@ -66,7 +71,7 @@ export function compilePresence(rule: PresenceRule, reader: ContextReader): SqlF
     return sql`SELECT entity_key AS f_match_key, ${spec.reference} AS f_field, 'orphan' AS f_kind, ${system} AS f_owner_system,
       '' AS f_expected_value, ${system} AS f_actual_system, ${reference} AS f_actual_value, ${details} AS f_details, 1 AS f_score
     FROM ${reader.source(spec.entity, system)}
-    WHERE ${emptyIsOrphan}(${reference} != '' AND ${reference} NOT IN (${parents}))`;
+    WHERE ${emptyIsOrphan}(${reference} != '' AND cityHash64(${reference}) NOT IN (${parents}))`;
   });
   return unionAll(parts);
 }

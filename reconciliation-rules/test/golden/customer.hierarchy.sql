@@ -19,18 +19,20 @@ SELECT f_match_key, 'parent' AS f_field, 'hierarchy_mismatch' AS f_kind, 'erp' A
     FROM (
       SELECT `customer_number` AS f_match_key, entity_key AS `o_entity_key`,
         `parent_key` AS `o_parent_reference`, `parent_key` AS f_parent_reference
-      FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != ''
+      FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != '' AND `parent_key` != '' UNION ALL SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != '' AND `parent_key` != '')
     ) ALL LEFT JOIN (
       SELECT entity_key AS f_parent_reference, `customer_number` AS f_parent_match_key FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+      WHERE key_hash IN (SELECT cityHash64(`parent_key`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `parent_key` != '')
     ) USING f_parent_reference)
   ALL INNER JOIN (SELECT f_match_key, `x_entity_key`, `x_parent_reference`,
       f_parent_match_key AS `x_parent`
     FROM (
       SELECT `customer_number` AS f_match_key, entity_key AS `x_entity_key`,
         `parent_key` AS `x_parent_reference`, `parent_key` AS f_parent_reference
-      FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != ''
+      FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != '' AND `parent_key` != '' UNION ALL SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != '' AND `parent_key` != '')
     ) ALL LEFT JOIN (
       SELECT entity_key AS f_parent_reference, `customer_number` AS f_parent_match_key FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+      WHERE key_hash IN (SELECT cityHash64(`parent_key`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `parent_key` != '')
     ) USING f_parent_reference)
   USING f_match_key
   WHERE o_parent != x_parent

@@ -16,11 +16,13 @@ SELECT * FROM (
 SELECT entity_key AS f_match_key, 'parent_key' AS f_field, 'orphan' AS f_kind, 'erp' AS f_owner_system,
       '' AS f_expected_value, 'erp' AS f_actual_system, `parent_key` AS f_actual_value, concat('{"child_key":', concat('"', replaceRegexpAll(replaceRegexpAll(entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_entity":', concat('"', replaceRegexpAll(replaceRegexpAll('customer', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_field":', concat('"', replaceRegexpAll(replaceRegexpAll('entity_key', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
     FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
-    WHERE (`parent_key` != '' AND `parent_key` NOT IN (SELECT `entity_key` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `entity_key` != ''))
+    WHERE (`parent_key` != '' AND cityHash64(`parent_key`) NOT IN (SELECT key_hash FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+      WHERE `entity_key` != '' AND key_hash IN (SELECT cityHash64(`parent_key`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `parent_key` != '')))
 UNION ALL
 SELECT entity_key AS f_match_key, 'parent_key' AS f_field, 'orphan' AS f_kind, 'crm' AS f_owner_system,
       '' AS f_expected_value, 'crm' AS f_actual_system, `parent_key` AS f_actual_value, concat('{"child_key":', concat('"', replaceRegexpAll(replaceRegexpAll(entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_entity":', concat('"', replaceRegexpAll(replaceRegexpAll('customer', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_field":', concat('"', replaceRegexpAll(replaceRegexpAll('entity_key', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
     FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
-    WHERE (`parent_key` != '' AND `parent_key` NOT IN (SELECT `entity_key` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `entity_key` != ''))
+    WHERE (`parent_key` != '' AND cityHash64(`parent_key`) NOT IN (SELECT key_hash FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+      WHERE `entity_key` != '' AND key_hash IN (SELECT cityHash64(`parent_key`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `parent_key` != '')))
 )
 )

@@ -12,21 +12,36 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, 'erp' AS f_owner_system, c.2 AS f_expected_value,
-    'crm' AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(o_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(x_entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
+SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
+    c.7 AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.8, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.9, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
   FROM (
-    SELECT f_match_key, o_entity_key, x_entity_key, [tuple('legal_name', toString(`o_legal_name`), toString(`x_legal_name`), toUInt8(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(`o_legal_name`), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '') != replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(`x_legal_name`), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '')), toFloat64(1)), tuple('tax_id', toString(`o_tax_id`), toString(`x_tax_id`), toUInt8(replaceRegexpAll(replaceRegexpAll(upperUTF8(`o_tax_id`), '[[:punct:]]+', ''), '\\s+', '') != replaceRegexpAll(replaceRegexpAll(upperUTF8(`x_tax_id`), '[[:punct:]]+', ''), '\\s+', '')), toFloat64(1))] AS f_comparisons
-    FROM (SELECT `global_id` AS f_match_key, entity_key AS `x_entity_key`, `legal_name` AS `x_legal_name`, `tax_id` AS `x_tax_id`
-    FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
-        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key)
-    WHERE `global_id` != '')
-    ALL INNER JOIN (SELECT `global_id` AS f_match_key, entity_key AS `o_entity_key`, `legal_name` AS `o_legal_name`, `tax_id` AS `o_tax_id`
-    FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
-        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key)
-    WHERE `global_id` != '' AND cityHash64(`global_id`) IN (SELECT f_key_hash FROM (SELECT cityHash64(`global_id`) AS f_key_hash, field_hash AS `o_field_hash` FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
-        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE `global_id` != '') ALL INNER JOIN (SELECT cityHash64(`global_id`) AS f_key_hash, field_hash AS `x_field_hash` FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    SELECT f_match_key, [tuple('legal_name', toString(`o_legal_name`), toString(`x_legal_name`), toUInt8(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(`o_legal_name`), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '') != replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(`x_legal_name`), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '')), toFloat64(1), 'erp', 'crm', `o_entity_key`, `x_entity_key`), tuple('tax_id', toString(`o_tax_id`), toString(`x_tax_id`), toUInt8(replaceRegexpAll(replaceRegexpAll(upperUTF8(`o_tax_id`), '[[:punct:]]+', ''), '\\s+', '') != replaceRegexpAll(replaceRegexpAll(upperUTF8(`x_tax_id`), '[[:punct:]]+', ''), '\\s+', '')), toFloat64(1), 'erp', 'crm', `o_entity_key`, `x_entity_key`)] AS f_comparisons
+    FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_legal_name`, o.3 AS `o_tax_id`, x.1 AS `x_entity_key`, x.2 AS `x_legal_name`, x.3 AS `x_tax_id`
+    FROM (
+      SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
+      FROM (
+        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `legal_name`, `tax_id`), f_system = 'erp') AS f_first_records,
+          groupArrayIf(tuple(f_entity_key, `legal_name`, `tax_id`), f_system = 'crm') AS f_second_records
+        FROM (SELECT 'erp' AS f_system, `global_id` AS f_match_key, entity_key AS f_entity_key, `legal_name`, `tax_id` FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE `global_id` != '')
+      ALL INNER JOIN (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `x_key_hash`, field_hash AS `x_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key) WHERE `global_id` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
+UNION ALL
+SELECT 'crm' AS f_system, `global_id` AS f_match_key, entity_key AS f_entity_key, `legal_name`, `tax_id` FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key) WHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE `global_id` != '')
+      ALL INNER JOIN (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `x_key_hash`, field_hash AS `x_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
         ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key) WHERE `global_id` != '') USING f_key_hash WHERE o_field_hash != x_field_hash))
-    USING f_match_key
+        WHERE f_match_key != ''
+        GROUP BY f_match_key
+      )
+    )
+    ARRAY JOIN f_second_records AS x)
   )
   ARRAY JOIN f_comparisons AS c
   WHERE c.4 = 1

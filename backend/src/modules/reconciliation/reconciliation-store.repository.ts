@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { FINDING_COLUMNS, type EntityKind, type FindingRow } from '@driftwatch/reconciliation-rules';
+import {
+  COMPILED_RULE_SETTINGS,
+  FINDING_COLUMNS,
+  type EntityKind,
+  type FindingRow,
+} from '@driftwatch/reconciliation-rules';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
 import type { RulePlacement } from './rule-placement';
@@ -26,7 +31,9 @@ const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 const FINDING_COLUMN_LIST = join(FINDING_COLUMNS.map((c) => ident(c.name)));
 // A targeted run inlines its keys (up to 10,000) into every source of a rule: far past the 256 KiB
 // query and 50,000 AST-element defaults.
+// COMPILED_RULE_SETTINGS: what the rules package requires of every compiled rule (see compile-context.ts).
 const RULE_QUERY_SETTINGS = {
+  ...COMPILED_RULE_SETTINGS,
   max_query_size: String(16 * 1024 * 1024),
   max_ast_elements: String(2_000_000),
   max_expanded_ast_elements: String(2_000_000),
