@@ -1,0 +1,117 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
+import { snapshotTestEnv, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
+import { seedRun, startFixupsApp, type SeededFinding } from './support/fixups-harness';
+
+const RULE = 'customer.billing-address-match';
+
+/** `n` billing-city mismatches whose non-owner copy lives in `target` (no worker serves it). */
+function findings(target: string, n: number, from = 0): SeededFinding[] {
+  return Array.from({ length: n }, (_, i) => ({
+    ruleId: RULE,
+    entity: 'customer',
+    field: 'billing_address_city',
+    ownerSystem: 'erp',
+    expectedValue: `Owner City ${from + i}`,
+    actualSystem: target,
+    actualValue: `Other City ${from + i}`,
+    matchKey: `C${String(from + i).padStart(6, '0')}`,
+    actualKey: `${target}-${from + i}`,
+  }));
+}
+
+/** The planner in an API-role app (no corrective-sync worker) on its own databases, with these settings. */
+async function plannerApp(extra: Record<string, string>) {
+  const env = await snapshotTestEnv({ FIXUPS_SWEEP_INTERVAL_MS: '0', ...extra });
+  const app = await startFixupsApp('api', env.env, []);
+  return { env, app, planner: app.get(FixupPlannerService), db: app.get(DataSource) };
+}
+
+async function states(db: DataSource, runId: string) {
+  return db.query<{ state: string; state_reason: string | null; target_system: string }[]>(
+    `SELECT state, state_reason, target_system FROM fix_tasks WHERE created_run_id = $1 ORDER BY match_key`,
+    [runId],
+  );
+}
+
+describe('blast-radius guards and the policy file, through the planner on real Postgres', () => {
+  const open: { env: SnapshotTestEnv; app: INestApplication }[] = [];
+  afterAll(async () => {
+    for (const { app, env } of open) {
+      await app.close();
+      await env.cleanup();
+    }
+  });
+
+  it('caps auto-fixes per run and per system per hour; the rest wait for a person with the reason', async () => {
+    const p = await plannerApp({ FIXUPS_MAX_AUTO_PER_RUN: '3', FIXUPS_MAX_AUTO_PER_SYSTEM_PER_HOUR: '5' });
+    open.push(p);
+    const first = await seedRun(p.db, findings('crm', 5));
+    expect(await p.planner.planRun(first.runId)).toMatchObject({ created: 5, queued: 3, held: 2 });
+    const held = (await states(p.db, first.runId)).filter((t) => t.state === 'needs_review');
+    expect(held).toHaveLength(2);
+    for (const t of held) expect(t.state_reason).toBe('auto-fix held: more than 3 auto-fixes in one run');
+
+    // 3 of crm's 5 per hour are used: the next run gets 2 more for crm; another system is not held back.
+    const second = await seedRun(p.db, findings('crm', 3, 100));
+    expect(await p.planner.planRun(second.runId)).toMatchObject({ created: 3, queued: 2, held: 1 });
+    expect(
+      (await states(p.db, second.runId)).filter((t) => t.state === 'needs_review').map((t) => t.state_reason),
+    ).toEqual(['auto-fix held: crm already had 5 auto-fixes this hour']);
+    const third = await seedRun(p.db, findings('wms', 2, 200));
+    expect(await p.planner.planRun(third.runId)).toMatchObject({ created: 2, queued: 2, held: 0 });
+  }, 90_000);
+
+  it("holds a rule's auto-fixes when its findings spike far above its usual runs", async () => {
+    const p = await plannerApp({
+      FIXUPS_SPIKE_FACTOR: '3',
+      FIXUPS_SPIKE_MIN_FINDINGS: '5',
+      FIXUPS_SPIKE_HISTORY_RUNS: '3',
+    });
+    open.push(p);
+    // Three earlier runs of the rule saw 2 findings each.
+    for (const hoursAgo of [3, 2, 1]) {
+      await p.db.query(
+        `INSERT INTO reconciliation_runs (id, trigger, status, scope, rule_counts, findings_total, started_at, finished_at)
+         VALUES (gen_random_uuid(), 'api', 'complete', '{}'::jsonb, $1::jsonb, 2, now() - $2 * interval '1 hour', now() - $2 * interval '1 hour')`,
+        [JSON.stringify({ [RULE]: { version: 1, status: 'ran', findings: 2 } }), hoursAgo],
+      );
+    }
+    const spike = await seedRun(p.db, findings('crm', 8));
+    expect(await p.planner.planRun(spike.runId)).toMatchObject({ created: 8, queued: 0, held: 8 });
+    const tasks = await states(p.db, spike.runId);
+    expect(new Set(tasks.map((t) => t.state))).toEqual(new Set(['needs_review']));
+    expect(tasks[0].state_reason).toMatch(/found 8 this run, more than 3× its usual 2 \(median of 3 runs\)/);
+  }, 90_000);
+
+  it('the policy file overrides the rule per system: approval → proposed, manual → needs_review', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-policy-'));
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'systems:',
+        '  crm:',
+        '    default: approval',
+        '  wms:',
+        '    rules:',
+        `      ${RULE}: manual`,
+        '',
+      ].join('\n'),
+    );
+    const p = await plannerApp({ FIXUPS_POLICY_FILE: file });
+    open.push(p);
+    const run = await seedRun(p.db, [...findings('crm', 1), ...findings('wms', 1, 10), ...findings('tryton', 1, 20)]);
+    await p.planner.planRun(run.runId);
+    const bySystem = Object.fromEntries((await states(p.db, run.runId)).map((t) => [t.target_system, t]));
+    expect(bySystem.crm.state).toBe('proposed');
+    expect(bySystem.wms.state).toBe('needs_review');
+    expect(bySystem.wms.state_reason).toMatch(/manual fix policy/);
+    expect(bySystem.tryton.state).toBe('queued');
+  }, 90_000);
+});
