@@ -94,6 +94,75 @@ describe('Slack interactivity endpoint (signature, replay, actions, audit)', () 
     expect(state.snoozed_until.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
   });
 
+  it("approves the rule's proposed fix-up tasks with the Slack user as actor in the task trail and the audit log", async () => {
+    const runId = '00000000-0000-4000-8000-000000000001';
+    const finding = (id: string, ruleId: string) =>
+      api.sql(
+        `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
+           expected_value, actual_system, actual_value, severity, domain, status, first_seen_at, last_seen_at,
+           first_run_id, last_run_id)
+         VALUES ($1, $2, 1, 'credit', 'C1', 'credit_hold', 'mismatch', 'erp', 'true', 'crm', 'false', 'high',
+           'credit', 'open', now(), now(), $3, $3)`,
+        [id, ruleId, runId],
+      );
+    await finding('f'.repeat(32), 'credit-hold-visible');
+    await finding('e'.repeat(32), 'credit-terms-match');
+    const task = async (ruleId: string, findingId: string, state: string, n: number) => {
+      const [row] = await api.sql<{ id: string }>(
+        `INSERT INTO fix_tasks (finding_id, rule_id, rule_kind, finding_kind, entity, match_key, target_system,
+           source_key, changes, policy, state, base_key, idempotency_key, created_run_id)
+         VALUES ($1, $2, 'field_match', 'mismatch', 'credit', 'C1', 'crm', 'C1',
+           '[{"path":"creditHold","from":false,"to":true}]', 'approval', $3, $4, $4, $5) RETURNING id`,
+        [findingId, ruleId, state, `key-${n}`, runId],
+      );
+      return row.id;
+    };
+    const proposed = [
+      await task('credit-hold-visible', 'f'.repeat(32), 'proposed', 1),
+      await task('credit-hold-visible', 'f'.repeat(32), 'proposed', 2),
+    ];
+    const heldForReview = await task('credit-hold-visible', 'f'.repeat(32), 'needs_review', 3);
+    const otherRule = await task('credit-terms-match', 'e'.repeat(32), 'proposed', 4);
+
+    const body = clickBody('alert.approve_fixes');
+    const ts = String(Math.floor(Date.now() / 1000));
+    const res = await post(body, ts, signSlackRequest(SECRET, ts, body)).expect(200);
+    expect(res.body.text).toBe('Approved 2 fix-ups of rule credit-hold-visible by slack:U42 (ana)');
+
+    const states = await api.sql<{ id: string; state: string }>(`SELECT id, state FROM fix_tasks`);
+    const stateOf = new Map(states.map((r) => [r.id, r.state]));
+    for (const id of proposed) expect(stateOf.get(id)).toBe('queued');
+    expect(stateOf.get(heldForReview)).toBe('needs_review');
+    expect(stateOf.get(otherRule)).toBe('proposed');
+    const trail = await api.sql<{ task_id: string; from_state: string; to_state: string; actor: string }>(
+      `SELECT task_id, from_state, to_state, actor FROM fix_task_events WHERE task_id = ANY($1::uuid[]) ORDER BY id`,
+      [proposed],
+    );
+    expect(trail).toEqual(
+      expect.arrayContaining(
+        proposed.flatMap((id) => [
+          { task_id: id, from_state: 'proposed', to_state: 'approved', actor: 'slack:U42 (ana)' },
+          { task_id: id, from_state: 'approved', to_state: 'queued', actor: 'slack:U42 (ana)' },
+        ]),
+      ),
+    );
+    const audit = await api.sql<{ actor: string; action: string }>(
+      `SELECT actor, action FROM audit_log WHERE action IN ('fixup.approve', 'alert.approve_fixes')`,
+    );
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        { actor: 'slack:U42 (ana)', action: 'fixup.approve' },
+        { actor: 'slack:U42 (ana)', action: 'alert.approve_fixes' },
+      ]),
+    );
+
+    // A second click finds nothing left to approve.
+    const again = clickBody('alert.approve_fixes');
+    const ts2 = String(Math.floor(Date.now() / 1000));
+    const res2 = await post(again, ts2, signSlackRequest(SECRET, ts2, again)).expect(200);
+    expect(res2.body.text).toBe('No fix-ups of rule credit-hold-visible are waiting for approval.');
+  });
+
   it('answers 400 to a signed but malformed payload', async () => {
     const body = 'payload=%7Bnot-json';
     const ts = String(Math.floor(Date.now() / 1000));

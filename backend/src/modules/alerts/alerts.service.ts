@@ -89,6 +89,10 @@ export class AlertsService implements OnModuleInit {
     await this.refreshMessage({ ...state, snoozedUntil: until });
   }
 
+  findState(alertKey: string): Promise<AlertStateEntity | null> {
+    return this.repository.findState(alertKey);
+  }
+
   private async requireState(alertKey: string) {
     const state = await this.repository.findState(alertKey);
     if (!state) throw new AlertNotFoundError(alertKey);

@@ -1,10 +1,13 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bull';
 import { z } from 'zod';
 import { ConfigService } from '../../config/config.service';
 import { QUEUE } from '../../queues/queue-names';
 import { AuditService } from '../audit/audit.service';
+import { FIXUPS_LIST_QUERY } from '../fixups/fixups-query';
+import { FixupsService, MAX_BULK } from '../fixups/fixups.service';
 import { AlertNotFoundError, AlertsService } from './alerts.service';
 import { ALERT_ACTIONS } from './slack/slack-message.builder';
 import { SLACK_REPLAY_WINDOW_SECONDS, SlackSignatureError, verifySlackSignature } from './slack/slack-signature';
@@ -35,6 +38,7 @@ export class SlackInteractivityService {
     private readonly alerts: AlertsService,
     private readonly audit: AuditService,
     @InjectQueue(QUEUE.alerts) private readonly queue: Queue,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   async handle(
@@ -103,20 +107,78 @@ export class SlackInteractivityService {
         });
         return `Snoozed for ${hours}h by ${actor}`;
       }
-      if (actionId === ALERT_ACTIONS.approveFixes) {
-        await this.audit.record({
-          actor,
-          action: 'alert.approve_fixes.requested',
-          subjectType: 'alert',
-          subjectId: alertKey,
-        });
-        // Fix-up approval lands with the fix-up tasks; until then the click is recorded, not acted on.
-        return 'Fix approval from Slack is not available yet; approve in the dashboard.';
-      }
+      if (actionId === ALERT_ACTIONS.approveFixes) return await this.approveFixes(alertKey, actor);
     } catch (error) {
       if (error instanceof AlertNotFoundError) return `No such alert: ${alertKey}`;
+      if (error instanceof FixupsUnavailableError) return 'Fix-ups are not available here; approve in the dashboard.';
       throw error;
     }
     throw new SlackPayloadError(`unknown action ${actionId}`);
+  }
+
+  /**
+   * Approves the fix-up tasks waiting for approval (`proposed`) of the alert's reconciliation rule,
+   * through FixupsService, so each move is a compare-and-set recorded in the task's trail and the
+   * audit log with the Slack user as actor. Tasks held for review (needs_review, conflict) are left to
+   * a person looking at them one by one.
+   */
+  private async approveFixes(alertKey: string, actor: string): Promise<string> {
+    const state = await this.alerts.findState(alertKey);
+    if (!state) throw new AlertNotFoundError(alertKey);
+    const fixups = this.fixups();
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await fixups.list(
+        FIXUPS_LIST_QUERY.parse({
+          state: 'proposed',
+          ruleId: state.ruleId,
+          limit: '500',
+          sort: 'createdAt',
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      ids.push(...page.items.map((t) => t.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && ids.length < MAX_BULK);
+    if (ids.length === 0) {
+      await this.audit.record({
+        actor,
+        action: 'alert.approve_fixes',
+        subjectType: 'alert',
+        subjectId: alertKey,
+        after: { ruleId: state.ruleId, approved: 0 },
+      });
+      return `No fix-ups of rule ${state.ruleId} are waiting for approval.`;
+    }
+    const outcome = await fixups.approve(
+      { ids: ids.slice(0, MAX_BULK) },
+      actor,
+      `approved in Slack (alert ${alertKey})`,
+    );
+    await this.audit.record({
+      actor,
+      action: 'alert.approve_fixes',
+      subjectType: 'alert',
+      subjectId: alertKey,
+      after: { ruleId: state.ruleId, approved: outcome.changed.length, skipped: outcome.skipped.length },
+    });
+    const skipped = outcome.skipped.length > 0 ? ` (${outcome.skipped.length} had moved on and were skipped)` : '';
+    return `Approved ${outcome.changed.length} fix-ups of rule ${state.ruleId} by ${actor}${skipped}`;
+  }
+
+  private fixups(): FixupsService {
+    try {
+      return this.moduleRef.get(FixupsService, { strict: false });
+    } catch {
+      throw new FixupsUnavailableError();
+    }
+  }
+}
+
+export class FixupsUnavailableError extends Error {
+  constructor() {
+    super('the fix-up module is not loaded in this process');
+    this.name = 'FixupsUnavailableError';
   }
 }
