@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser';
-import { screenshot, signedInPage } from './support/dashboard-page';
+import { screenshot, SignedInTabs } from './support/dashboard-page';
 import { startDemoEnvironment, type DemoEnvironment } from './support/demo-environment';
 
 /**
@@ -11,6 +11,7 @@ import { startDemoEnvironment, type DemoEnvironment } from './support/demo-envir
 describe('dashboard pages on real data', () => {
   let demo: DemoEnvironment;
   let browser: Browser;
+  let tabs: SignedInTabs;
 
   beforeAll(async () => {
     demo = await startDemoEnvironment({ customers: 400 });
@@ -18,6 +19,7 @@ describe('dashboard pages on real data', () => {
     await demo.reconcile();
     await demo.reconcile();
     browser = await launchBrowser();
+    tabs = new SignedInTabs(browser, demo.backend.url);
   }, 300_000);
 
   afterAll(async () => {
@@ -34,7 +36,25 @@ describe('dashboard pages on real data', () => {
     await page.getByLabel('API key or OIDC token').fill(demo.keys.viewer);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('Signed-in role').getByText('viewer').waitFor();
-    await page.close();
+  });
+
+  it('overview: headline figures and charts from the real aggregates', async () => {
+    const page = await tabs.open(demo.keys.viewer, '/');
+    await page.getByText('Open findings', { exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Drift rate per 1,000 records' }).waitFor();
+    // recharts draws bars as SVG paths once the data is there.
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await page.getByRole('heading', { name: 'Top rules' }).waitFor();
+    const overview = await demo.api<{ openTotal: number }>('GET', '/api/v1/dashboard/overview');
+    const openText = await page
+      .locator('.stat')
+      .filter({ hasText: 'Open findings' })
+      .locator('.stat-value')
+      .innerText();
+    expect(Number(openText.replace(/\D/g, ''))).toBe(overview.openTotal);
+    await page.getByLabel('Time range').selectOption('7');
+    await page.waitForURL((url) => url.searchParams.get('days') === '7');
+    await screenshot(page, 'overview');
   });
 
   it('exceptions: filters in the URL, sorting, and a finding with values side by side', async () => {
@@ -44,13 +64,17 @@ describe('dashboard pages on real data', () => {
     );
     const [mismatch] = api.items;
     if (!mismatch) throw new Error('the demo estate produced no mismatch finding');
-    const page = await signedInPage(browser, demo.backend.url, demo.keys.engineer, '/exceptions');
+    const page = await tabs.open(demo.keys.engineer, '/exceptions');
     await page.getByRole('table').waitFor();
     await page.getByLabel('Rule').fill(mismatch.ruleId);
     await page.getByLabel('Rule').press('Enter');
     await page.waitForURL((url) => url.searchParams.get('ruleId') === mismatch.ruleId);
     await page.getByRole('button', { name: /Last seen/ }).click();
     await page.waitForURL((url) => url.searchParams.get('sort') === 'lastSeenAt');
+    await page
+      .getByRole('columnheader', { name: /Last seen/ })
+      .and(page.locator('[aria-sort="ascending"]'))
+      .waitFor();
     const rules = await page
       .locator('tbody tr')
       .evaluateAll((rows) => rows.map((row) => row.querySelector('td.mono')?.textContent));
@@ -66,7 +90,175 @@ describe('dashboard pages on real data', () => {
     const panel = page.getByRole('complementary', { name: 'Finding' });
     await panel.getByText('owner', { exact: true }).waitFor();
     await panel.getByText('differs').first().waitFor();
+    await panel.getByRole('heading', { name: 'Fix-up task' }).waitFor();
     await screenshot(page, 'exceptions');
-    await page.close();
+  });
+
+  it('customer 360: search, then every system side by side with the owner marked and a timeline', async () => {
+    const page = await tabs.open(demo.keys.viewer, '/customers');
+    await page.getByLabel('Customer number, name or email').fill('C00001');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'C000010' }).click();
+    await page.getByRole('heading', { name: 'Customer C000010' }).waitFor();
+    await page.getByText('Customer record in every system').waitFor();
+    expect(await page.locator('.owner-mark').count()).toBeGreaterThan(0);
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('customer')).toBe('C000010');
+    await screenshot(page, 'customer-360');
+  });
+
+  it('fix-ups & stewardship: task states with their trail, and the survivorship picker of a duplicate', async () => {
+    const page = await tabs.open(demo.keys.steward, '/fix-ups');
+    await page.getByRole('table').waitFor();
+    await page.locator('tbody tr').first().getByRole('button').first().click();
+    await page
+      .getByRole('complementary', { name: 'Fix-up task' })
+      .getByRole('heading', { name: 'Transitions' })
+      .waitFor();
+    await screenshot(page, 'fix-ups');
+
+    const duplicates = await demo.api<{ items: { id: string }[] }>(
+      'GET',
+      '/api/v1/stewardship/items?kind=duplicate&state=open&limit=1',
+    );
+    const [duplicate] = duplicates.items;
+    if (!duplicate) throw new Error('the demo estate produced no duplicate to steward');
+    await page.goto(`${demo.backend.url}/fix-ups?view=stewardship&kind=duplicate&item=${duplicate.id}`);
+    const form = page.getByRole('form', { name: 'Merge duplicates' });
+    await form.getByRole('radio', { name: 'survivor' }).first().waitFor();
+    await form.getByRole('button', { name: /^Merge into/ }).waitFor();
+    await screenshot(page, 'stewardship');
+
+    // A viewer sees the same records without the buttons it cannot use.
+    const viewer = await tabs.open(demo.keys.viewer, `/fix-ups?view=stewardship&kind=duplicate&item=${duplicate.id}`);
+    await viewer.getByText('Records side by side').waitFor();
+    expect(await viewer.getByRole('button', { name: /^Merge into/ }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'Dismiss' }).count()).toBe(0);
+  });
+
+  it('rules: hit counts over runs, dry-run and backtest charts', async () => {
+    const page = await tabs.open(demo.keys.engineer, '/rules?rule=customer.duplicates');
+    await page.getByRole('heading', { name: 'Hit counts over the last 2 runs' }).waitFor();
+    await page.getByRole('button', { name: 'Dry-run now' }).click();
+    await page.getByText(/findings \(v\d+\); nothing was saved/).waitFor();
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    await page.getByText(/points in time; nothing was saved/).waitFor();
+    expect(await page.locator('.recharts-line').count()).toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'rules');
+  });
+
+  it('connectors & snapshots: health, freshness, throughput and a live progress bar', async () => {
+    const page = await tabs.open(demo.keys.engineer, '/connectors');
+    await page.getByRole('heading', { name: /crm salesforce/ }).waitFor();
+    await page.getByText('fresh').first().waitFor();
+    await page.getByRole('combobox', { name: 'Connector' }).selectOption('erp');
+    await page.getByRole('combobox', { name: 'Entity' }).selectOption('order');
+    await page.getByRole('button', { name: 'Start snapshot' }).click();
+    await page.getByRole('progressbar', { name: 'erp order snapshot' }).waitFor({ timeout: 20_000 });
+    await screenshot(page, 'connectors');
+  });
+
+  it('alerts: history, and a silence created then expired (not offered to a viewer)', async () => {
+    const page = await tabs.open(demo.keys.engineer, '/alerts');
+    await page.getByRole('heading', { name: 'Alert history' }).waitFor();
+    await page.getByLabel('Rule id').fill('customer.duplicates');
+    await page.getByLabel('Reason').fill('merging duplicates this week');
+    await page.getByRole('button', { name: 'Create silence' }).click();
+    await page.getByText('merging duplicates this week').waitFor();
+    await screenshot(page, 'alerts');
+    await page.getByRole('button', { name: 'Expire silence of customer.duplicates' }).click();
+    await page.getByText('No active silences.').waitFor();
+
+    const viewer = await tabs.open(demo.keys.viewer, '/alerts');
+    await viewer.getByRole('heading', { name: 'Alert history' }).waitFor();
+    expect(await viewer.getByRole('button', { name: 'Create silence' }).count()).toBe(0);
+  });
+
+  it('audit log: the mutations of this run, for stewards only', async () => {
+    const page = await tabs.open(demo.keys.admin, '/audit?action=alert.silence.create');
+    await page.getByRole('table').waitFor();
+    await page.getByText('alert.silence.create').first().waitFor();
+    await screenshot(page, 'audit');
+  });
+
+  it('core flow: drift injected in the CRM becomes a finding, is approved in the UI, fixed in the CRM and resolves', async () => {
+    // A customer in both the CRM and the ERP that the legal-identity rule finds nothing wrong with.
+    const seen = await demo.api<{ items: { matchKey: string }[] }>(
+      'GET',
+      '/api/v1/findings?ruleId=customer.legal-identity-match&limit=500',
+    );
+    const taken = new Set(seen.items.map((f) => f.matchKey));
+    let target: { customerNumber: string; crmKey: string } | undefined;
+    for (let n = 30; n < 60 && !target; n += 1) {
+      const customerNumber = `C${String(n).padStart(6, '0')}`;
+      if (taken.has(customerNumber)) continue;
+      const c = await demo.api<{ customer: { records: { system: string; entityKey: string }[] } }>(
+        'GET',
+        `/api/v1/customers/${customerNumber}`,
+      );
+      const crm = c.customer.records.find((r) => r.system === 'crm');
+      if (crm && c.customer.records.some((r) => r.system === 'erp')) target = { customerNumber, crmKey: crm.entityKey };
+    }
+    if (!target) throw new Error('no customer in both the CRM and the ERP among C000030..C000059');
+
+    // Someone renames the account in the CRM behind the integration's back.
+    const res = await fetch(`${demo.estate.crm.baseUrl}/__admin/mutate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entity: 'Account', key: target.crmKey, fields: { Name: 'Zebra Quantum Holdings' } }),
+    });
+    expect(res.status).toBe(200);
+    await demo.snapshotAll(['crm:customer']);
+    await demo.reconcile();
+
+    const finding = await demo.until('the legal-name finding and its proposed fix-up task', 60_000, async () => {
+      const found = await demo.api<{ items: { id: string; status: string; expectedValue: string }[] }>(
+        'GET',
+        `/api/v1/findings?ruleId=customer.legal-identity-match&matchKey=${target.customerNumber}&actualSystem=crm`,
+      );
+      const f = found.items[0] as { id: string; status: string; expectedValue: string } | undefined;
+      if (!f) return undefined;
+      const tasks = await demo.api<{ items: { state: string }[] }>('GET', `/api/v1/fixups?findingId=${f.id}`);
+      return tasks.items.some((t) => t.state === 'proposed') ? f : undefined;
+    });
+
+    // A steward approves the fix from the exceptions queue.
+    const page = await tabs.open(
+      demo.keys.steward,
+      `/exceptions?ruleId=customer.legal-identity-match&matchKey=${target.customerNumber}&finding=${finding.id}`,
+    );
+    const panel = page.getByRole('complementary', { name: 'Finding' });
+    await panel.getByText('Zebra Quantum Holdings').first().waitFor();
+    await panel.getByText('proposed').waitFor();
+    await screenshot(page, 'core-flow-finding');
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    // Approved tasks leave the approvable states at once: the button goes.
+    await panel.getByRole('button', { name: 'Approve' }).waitFor({ state: 'detached' });
+
+    // The corrective sync writes the ERP's name into the CRM.
+    await demo.until('the fix-up task done', 60_000, async () => {
+      const tasks = await demo.api<{ items: { state: string }[] }>('GET', `/api/v1/fixups?findingId=${finding.id}`);
+      return tasks.items.some((t) => t.state === 'done') ? true : undefined;
+    });
+    const record = (await (
+      await fetch(`${demo.estate.crm.baseUrl}/__admin/record?entity=Account&key=${target.crmKey}`)
+    ).json()) as { Name: string };
+    expect(record.Name).toBe(finding.expectedValue);
+
+    // The next snapshot and run no longer see the drift: the finding resolves, and the UI says so.
+    await demo.snapshotAll(['crm:customer']);
+    await demo.reconcile();
+    await page.reload();
+    await panel.getByText('resolved').first().waitFor();
+    await panel.getByText('done').first().waitFor();
+    await screenshot(page, 'core-flow-resolved');
+  }, 240_000);
+
+  it('works on a laptop screen: the exceptions queue and its panel at 1024 px', async () => {
+    const page = await tabs.open(demo.keys.viewer, '/exceptions', 1024);
+    await page.getByRole('table').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, 'exceptions-laptop');
   });
 });

@@ -4,11 +4,10 @@
  * reconciliation runs, so every dashboard page has real data to show. Started once per test file.
  */
 import { spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
-import { clickhouseUrl, isolatedPostgres, redisUrl, uniqueName } from '../../integration/support/test-services';
+import { clickhouseUrl, isolatedPostgres, uniqueName } from '../../integration/support/test-services';
+import { startPrivateRedis } from '../../integration/workers/support/private-redis';
 import { ROOT, startBackend, type RunningBackend } from './backend-process';
 
 /** Every (connector, entity) the demo snapshots, as in infra/local/demo.sh. */
@@ -33,7 +32,9 @@ export interface DemoEnvironment {
   keys: Record<RoleName, string>;
   /** JSON call to the backend with a key of the given role; throws on a non-2xx answer. */
   api<T>(method: string, path: string, body?: unknown, role?: RoleName): Promise<T>;
-  snapshotAll(): Promise<string[]>;
+  /** Full snapshots of the given `connector:entity` pairs (default every demo pair), waited for. */
+  snapshotAll(only?: string[]): Promise<string[]>;
+  until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T>;
   reconcile(): Promise<{ id: string; findingsTotal: number }>;
   stop(): Promise<void>;
 }
@@ -46,27 +47,6 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-}
-
-/** A Redis database number (1-15) that holds no keys right now, picked at random among those. */
-async function unusedRedisDatabase(url: URL): Promise<number> {
-  const info = await new Promise<string>((resolve, reject) => {
-    const socket = connect(Number(url.port || 6379), url.hostname, () => socket.write('INFO keyspace\r\n'));
-    let text = '';
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      // A bulk string: "$<length>\r\n<body>\r\n".
-      const length = Number(/^\$(\d+)\r\n/.exec(text)?.[1] ?? NaN);
-      if (text.length >= String(length).length + 3 + length) {
-        socket.end();
-        resolve(text);
-      }
-    });
-    socket.on('error', reject);
-  });
-  const used = new Set([...info.matchAll(/^db(\d+):/gm)].map((m) => Number(m[1])));
-  const free = Array.from({ length: 15 }, (_, i) => i + 1).filter((n) => !used.has(n));
-  return free.length ? free[randomInt(free.length)] : randomInt(1, 16);
 }
 
 async function createAdminKey(env: Record<string, string>): Promise<string> {
@@ -86,14 +66,14 @@ async function createAdminKey(env: Record<string, string>): Promise<string> {
 export async function startDemoEnvironment(options: { customers?: number } = {}): Promise<DemoEnvironment> {
   const postgres = await isolatedPostgres();
   const clickhouseDatabase = uniqueName('dw_e2e');
-  // A Redis database of its own: no other process's worker takes this backend's jobs.
-  const redis = new URL(redisUrl());
-  redis.pathname = `/${await unusedRedisDatabase(redis)}`;
+  // A Redis server of its own: Bull's prefix is fixed, so on the shared Redis another test's worker
+  // could take this backend's jobs.
+  const redis = await startPrivateRedis();
   const estate = await startEstate({ customers: options.customers ?? 400, seed: 7, scenario: 'default' });
   const env: Record<string, string> = {
     DATABASE_URL: postgres.url,
     CLICKHOUSE_DATABASE: clickhouseDatabase,
-    REDIS_URL: redis.toString(),
+    REDIS_URL: redis.url,
     DRIFTWATCH_ROLE: 'all',
     DASHBOARD_DIR: join(ROOT, 'frontend/dist'),
     DRIFTWATCH_CONNECTORS_FILE: join(ROOT, 'infra/local/demo-connectors.yaml'),
@@ -117,6 +97,7 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
   } catch (error) {
     await estate.stop();
     await postgres.drop();
+    await redis.stop();
     throw error;
   }
   const url = backend.url;
@@ -149,9 +130,11 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
     estate,
     keys,
     api: (method, path, body, role = 'admin') => call(method, path, body, keys[role]),
-    async snapshotAll() {
+    until,
+    async snapshotAll(only) {
       const runIds: string[] = [];
       for (const [connectorId, entity] of DEMO_SNAPSHOTS) {
+        if (only && !only.includes(`${connectorId}:${entity}`)) continue;
         const { runId } = await demo.api<{ runId: string }>('POST', '/api/v1/snapshots', {
           connectorId,
           entity,
@@ -188,6 +171,7 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
       await backend?.stop();
       await estate.stop();
       await postgres.drop();
+      await redis.stop();
       await fetch(clickhouseUrl(), { method: 'POST', body: `DROP DATABASE IF EXISTS ${clickhouseDatabase}` }).catch(
         () => undefined,
       );
