@@ -95,6 +95,52 @@ describe('CRM (Salesforce REST subset) over HTTP', () => {
     expect((await quoted.json())[0].errorCode).toBe('INVALID_FIELD');
   });
 
+  it('answers Id and external-id filters through the index exactly as a table scan does', async () => {
+    // The same condition OR-ed with a never-true Id test has no indexed path: the estate scans.
+    const both = async (select: string, condition: string, tail = 'ORDER BY Id') => {
+      const indexed = await (await query(`${select} WHERE ${condition} ${tail}`)).json();
+      const scanned = await (await query(`${select} WHERE (${condition}) OR Id = '001000000000000' ${tail}`)).json();
+      expect(indexed).toEqual(scanned);
+      return indexed.records as { Id: string; ERP_Customer_Number__c: string }[];
+    };
+    const some = (await (await query('SELECT Id, ERP_Customer_Number__c FROM Account ORDER BY Id LIMIT 4')).json())
+      .records as { Id: string; ERP_Customer_Number__c: string }[];
+    const [a, b, c] = some;
+    // 15- and 18-character Ids, a repeated Id, an unknown one and a malformed one.
+    const ids = [a.Id.slice(0, 15), b.Id, b.Id.slice(0, 15), '001000000000000AAA', 'nope'].map((v) => `'${v}'`);
+    expect((await both('SELECT Id, Name FROM Account', `Id IN (${ids.join(', ')})`)).map((r) => r.Id)).toEqual([
+      a.Id,
+      b.Id,
+    ]);
+    expect(await both('SELECT Id FROM Account', `Id = '${c.Id}' AND Name != 'nobody'`)).toEqual([
+      { Id: c.Id, attributes: expect.anything() },
+    ]);
+    expect(await both('SELECT Id FROM Account', `Id = '${c.Id}' AND Name = 'nobody'`)).toEqual([]);
+    // External ids compare case-insensitively and may be held by several accounts (duplicates).
+    const numbers = [a, b].map((r) => `'${r.ERP_Customer_Number__c.toLowerCase()}'`).join(', ');
+    const byNumber = await both(
+      'SELECT Id, ERP_Customer_Number__c FROM Account',
+      `ERP_Customer_Number__c IN (${numbers})`,
+    );
+    expect(byNumber.map((r) => r.Id)).toEqual(expect.arrayContaining([a.Id, b.Id]));
+    // The index follows writes: after a renumbering the old number finds nothing, the new one the account.
+    const renumbered = await fetch(api(`/sobjects/Account/${c.Id}`), {
+      method: 'PATCH',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ERP_Customer_Number__c: 'RENUMBERED-1' }),
+    });
+    expect(renumbered.status).toBe(204);
+    expect(await both('SELECT Id FROM Account', `ERP_Customer_Number__c = '${c.ERP_Customer_Number__c}'`)).toEqual(
+      await both(
+        'SELECT Id FROM Account',
+        `ERP_Customer_Number__c = '${c.ERP_Customer_Number__c}' AND Id != '${c.Id}'`,
+      ),
+    );
+    expect((await both('SELECT Id FROM Account', "ERP_Customer_Number__c = 'renumbered-1'")).map((r) => r.Id)).toEqual([
+      c.Id,
+    ]);
+  });
+
   it('reports unknown fields, objects and malformed SOQL in Salesforce error bodies', async () => {
     const field = await query('SELECT Id, Nope__c FROM Account');
     expect(field.status).toBe(400);

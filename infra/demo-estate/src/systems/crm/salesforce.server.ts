@@ -397,8 +397,11 @@ export class SalesforceServer {
   private execute(object: SfObject, q: SoqlQuery): Row<SfRecord>[] {
     const table = this.store.table(object.name)!;
     const where = q.where ? this.compile(object, q.where) : null;
+    // Like Salesforce, Id and the Account external id are indexed: such a filter looks its rows up
+    // instead of scanning the table. The candidates still pass the whole WHERE clause.
+    const candidates = q.where ? this.indexedRows(object, q.where) : null;
     let rows: Row<SfRecord>[] = [];
-    for (const row of table.rowsInOrder()) if (!where || where(row)) rows.push(row);
+    for (const row of candidates ?? table.rowsInOrder()) if (!where || where(row)) rows.push(row);
     if (q.orderBy.length > 0) {
       const keys = q.orderBy.map((o) => ({ ...o, get: this.getter(object, o.field) }));
       rows.sort((a, b) => {
@@ -418,6 +421,48 @@ export class SalesforceServer {
     if (q.offset > 0 || q.limit !== null)
       rows = rows.slice(q.offset, q.limit === null ? undefined : q.offset + q.limit);
     return rows;
+  }
+
+  /**
+   * The rows an indexed condition can match: `Id = …` / `Id IN (…)` (15- or 18-character Ids) and, on
+   * Account, `ERP_Customer_Number__c = …` / `IN (…)` (case-insensitive, as SOQL compares text). Of an
+   * AND the smaller indexed side; null when the condition has no indexed path (OR, NOT, ranges,
+   * relationship fields, NOT IN, empty or null external ids): the caller scans then. Rows come in the
+   * order of the values asked (SOQL guarantees no order without ORDER BY).
+   */
+  private indexedRows(object: SfObject, c: Condition): Row<SfRecord>[] | null {
+    if (c.kind === 'and') {
+      const left = this.indexedRows(object, c.left);
+      const right = this.indexedRows(object, c.right);
+      if (!left || !right) return left ?? right;
+      return left.length <= right.length ? left : right;
+    }
+    let values: SoqlValue[];
+    if (c.kind === 'cmp' && c.op === '=') values = [c.value];
+    else if (c.kind === 'in' && !c.negated) values = c.values;
+    else return null;
+    if (c.field.includes('.')) return null;
+    const field = this.canonicalPath(object, c.field);
+    const table = this.store.table(object.name)!;
+    const out = new Map<string, Row<SfRecord>>();
+    if (field === 'Id') {
+      for (const v of values) {
+        if (typeof v !== 'string' || !/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(v)) continue;
+        const row = table.get(toId18(v.slice(0, 15))) ?? table.get(v);
+        if (row) out.set(row.record.Id as string, row);
+      }
+      return [...out.values()];
+    }
+    if (object.name === 'Account' && field === EXTERNAL_ID_FIELDS.account) {
+      if (values.some((v) => typeof v !== 'string' || v === '')) return null;
+      for (const v of values)
+        for (const id of this.store.accountIdsByCustomerNumber(v as string)) {
+          const row = table.get(id);
+          if (row) out.set(id, row);
+        }
+      return [...out.values()];
+    }
+    return null;
   }
 
   /** A record as Salesforce returns it: `attributes` first, then the selected fields (all when null). */
