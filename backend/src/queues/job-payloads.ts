@@ -20,9 +20,11 @@ export const JOB_PAYLOADS = {
     entity: z.enum(['customer', 'contact', 'credit_profile', 'order', 'shipment', 'ticket']).optional(),
     snapshotRunId: z.string().uuid().optional(),
   }),
-  [QUEUE.alerts]: z.object({
-    reconciliationRunId: z.string().min(1),
-  }),
+  [QUEUE.alerts]: z.union([
+    z.object({ reconciliationRunId: z.string().min(1) }),
+    /** The scheduled check of SLA and connector alert rules (slot time, ISO). */
+    z.object({ statusCheckAt: z.string().datetime() }),
+  ]),
   [QUEUE.stewardship]: z.object({
     reconciliationRunId: z.string().uuid(),
   }),

@@ -7,10 +7,10 @@ import { SlackReceiver } from './support/slack-receiver';
 const SECRET = 'slack-signing-secret-for-tests';
 const ALERT_KEY = 'credit-ops:credit-hold-visible:#credit-ops';
 
-function clickBody(actionId: string, value = ALERT_KEY): string {
+function clickBody(actionId: string, value = ALERT_KEY, userId = 'U42'): string {
   const payload = {
     type: 'block_actions',
-    user: { id: 'U42', username: 'ana' },
+    user: { id: userId, username: 'ana' },
     actions: [{ action_id: actionId, value }],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -156,8 +156,8 @@ describe('Slack interactivity endpoint (signature, replay, actions, audit)', () 
       ]),
     );
 
-    // A second click finds nothing left to approve.
-    const again = clickBody('alert.approve_fixes');
+    // A second click (another user: the same signed body within one second would be a replay) finds nothing left.
+    const again = clickBody('alert.approve_fixes', ALERT_KEY, 'U43');
     const ts2 = String(Math.floor(Date.now() / 1000));
     const res2 = await post(again, ts2, signSlackRequest(SECRET, ts2, again)).expect(200);
     expect(res2.body.text).toBe('No fix-ups of rule credit-hold-visible are waiting for approval.');

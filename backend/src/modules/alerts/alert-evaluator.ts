@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { AlertExample } from './slack/slack-message.builder';
-import { AlertRule, Severity, severityRank } from './alert-rule.schema';
+import { AlertRule, Severity, severityRank, type SlaCondition } from './alert-rule.schema';
+
+/** One line of a message's fields (SLA and connector alerts show these instead of finding counts). */
+export interface AlertFact {
+  label: string;
+  value: string;
+}
 
 /** The findings of one reconciliation rule after a run, as alerting sees them. */
 export interface FindingGroup {
@@ -14,6 +20,48 @@ export interface FindingGroup {
   /** Records the rule looked at, for a percentage. */
   recordsChecked: number;
   examples: AlertExample[];
+  /** Shown instead of the new/open/resolved counts. */
+  facts?: AlertFact[];
+  /** Dashboard path the message links to; default the exceptions view filtered to the rule. */
+  dashboardPath?: string;
+  /** What must change for the message to be updated; default the counts. */
+  fingerprintBasis?: string;
+}
+
+/** One route's SLA over a window (structurally SlaService's RouteSla). */
+export interface SlaRouteView {
+  ruleId: string;
+  route: string;
+  fromSystem: string;
+  toSystem: string;
+  withinSeconds: number;
+  severity: string;
+  domain: string;
+  events: number;
+  delivered: number;
+  breaches: number;
+  pending: number;
+  p50Seconds: number | null;
+  p95Seconds: number | null;
+  maxSeconds: number | null;
+}
+
+/** One connector's status (structurally ConnectorsStatusService's ConnectorStatus). */
+export interface ConnectorView {
+  id: string;
+  health: { up: boolean; detail?: string };
+  snapshots: { entity: string; schedules: unknown[]; lastComplete: unknown; ageSeconds: number | null }[];
+}
+
+/**
+ * What one evaluation looks at. Alert rules whose kind of input is absent are not evaluated at all
+ * (in particular not resolved): findings come after each run, SLA and connector status on a schedule.
+ */
+export interface AlertInputs {
+  findings?: FindingGroup[];
+  /** SLA routes per window length in minutes (each sla rule names its window). */
+  slaByWindow?: Map<number, SlaRouteView[]>;
+  connectors?: ConnectorView[];
 }
 
 /** What is remembered of an alert (alert rule × reconciliation rule × channel) between runs. */
@@ -54,7 +102,7 @@ export const alertKeyOf = (rule: AlertRule, ruleId: string): string => `${rule.i
 
 const fingerprintOf = (group: FindingGroup): string =>
   createHash('sha256')
-    .update(`${group.counts.new}/${group.counts.open}/${group.counts.resolved}`)
+    .update(group.fingerprintBasis ?? `${group.counts.new}/${group.counts.open}/${group.counts.resolved}`)
     .digest('hex')
     .slice(0, 16);
 
@@ -66,6 +114,7 @@ function matchesRuleId(patterns: string[], ruleId: string): boolean {
 /** `newAtLeast` only starts an alert; once firing it stays up while enough findings are open. */
 export function fires(rule: AlertRule, group: FindingGroup, alreadyFiring = false): boolean {
   const { when } = rule;
+  if (!when) return false;
   const percent = group.recordsChecked > 0 ? (group.counts.open / group.recordsChecked) * 100 : 0;
   return (
     matchesRuleId(when.rules, group.ruleId) &&
@@ -107,10 +156,166 @@ const silenced = (silences: SilenceView[], group: FindingGroup, now: Date): bool
       (s.domain === null || s.domain === group.domain),
   );
 
-/**
- * Decides, for one run, what each alert should do: one decision per alert rule × reconciliation
- * rule × channel, never one per record. Pure: the service carries the decisions out.
- */
+interface Candidate {
+  group: FindingGroup;
+  fires: (alreadyFiring: boolean) => boolean;
+}
+
+const METRIC_LABEL: Record<SlaCondition['metric'], string> = {
+  p50_latency: 'p50 latency',
+  p95_latency: 'p95 latency',
+  max_latency: 'max latency',
+  breach_rate: 'breach rate',
+};
+
+const asSeverity = (value: string): Severity =>
+  (['info', 'low', 'medium', 'high', 'critical'] as const).find((s) => s === value) ?? 'medium';
+
+export function formatSeconds(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** The metric an sla condition looks at, and whether enough events stand behind it; null without data. */
+export function slaMetric(condition: SlaCondition, route: SlaRouteView): { value: number; enough: boolean } | null {
+  if (condition.metric === 'breach_rate') {
+    const judged = route.events - route.pending;
+    if (judged <= 0) return null;
+    return { value: (route.breaches / judged) * 100, enough: judged >= condition.minEvents };
+  }
+  const value =
+    condition.metric === 'p50_latency'
+      ? route.p50Seconds
+      : condition.metric === 'p95_latency'
+        ? route.p95Seconds
+        : route.maxSeconds;
+  if (value === null) return null;
+  return { value, enough: route.delivered >= condition.minEvents };
+}
+
+function slaCandidates(rule: AlertRule, condition: SlaCondition, routes: SlaRouteView[]): Candidate[] {
+  return routes
+    .filter(
+      (r) =>
+        condition.routes.length === 0 ||
+        matchesRuleId(condition.routes, r.route) ||
+        matchesRuleId(condition.routes, r.ruleId),
+    )
+    .map((route) => {
+      const metric = slaMetric(condition, route);
+      const percent = condition.metric === 'breach_rate';
+      const threshold = percent ? (condition.abovePercent ?? 0) : (condition.aboveSeconds ?? 0);
+      const firing = metric !== null && metric.enough && metric.value > threshold;
+      const shown = metric === null ? 'no data' : percent ? `${metric.value.toFixed(1)}%` : formatSeconds(metric.value);
+      const limit = percent ? `${threshold}%` : formatSeconds(threshold);
+      const judged = route.events - route.pending;
+      return {
+        group: {
+          ruleId: route.ruleId,
+          title: `SLA ${METRIC_LABEL[condition.metric]} ${route.fromSystem} → ${route.toSystem} (${route.route})`,
+          domain: route.domain,
+          severity: condition.severity ?? asSeverity(route.severity),
+          counts: { new: 0, open: route.breaches, resolved: 0 },
+          recordsChecked: 0,
+          examples: [],
+          facts: [
+            { label: `${METRIC_LABEL[condition.metric]} (${condition.windowMinutes} min)`, value: shown },
+            { label: 'Threshold', value: `above ${limit}` },
+            { label: 'Route limit', value: formatSeconds(route.withinSeconds) },
+            { label: 'Breaches', value: `${route.breaches} of ${judged} judged` },
+          ],
+          dashboardPath: `/sla?route=${encodeURIComponent(route.route)}`,
+          // Rounded so jitter in the metric does not redraw the message on every check.
+          fingerprintBasis: `${firing}|${metric === null ? '-' : percent ? metric.value.toFixed(1) : Math.round(metric.value)}`,
+        },
+        fires: () => firing,
+      };
+    });
+}
+
+function connectorCandidates(rule: AlertRule, connectors: ConnectorView[]): Candidate[] {
+  const condition = rule.connector;
+  if (!condition) return [];
+  return connectors
+    .filter((c) => condition.connectors.length === 0 || matchesRuleId(condition.connectors, c.id))
+    .map((connector) => {
+      const down = condition.down && !connector.health.up;
+      const limit = condition.staleAfterMinutes;
+      const stale =
+        limit === undefined
+          ? []
+          : connector.snapshots
+              .filter((s) => condition.entities.length === 0 || condition.entities.includes(s.entity))
+              // Entities nobody schedules and nobody ever snapshotted are not expected to be fresh.
+              .filter((s) => s.schedules.length > 0 || s.lastComplete !== null)
+              .filter((s) => s.ageSeconds === null || s.ageSeconds > limit * 60);
+      const problems = [
+        ...(down ? ['health check failing'] : []),
+        ...(stale.length > 0 ? [`stale snapshots (${stale.map((s) => s.entity).join(', ')})`] : []),
+      ];
+      const facts = [
+        {
+          label: 'Health',
+          value: connector.health.up ? 'up' : `down${connector.health.detail ? `: ${connector.health.detail}` : ''}`,
+        },
+        ...(limit === undefined
+          ? []
+          : [
+              {
+                label: `Last complete snapshot (limit ${formatSeconds(limit * 60)})`,
+                value:
+                  stale.length === 0
+                    ? 'all within the limit'
+                    : stale
+                        .map(
+                          (s) =>
+                            `${s.entity}: ${s.ageSeconds === null ? 'never' : `${formatSeconds(s.ageSeconds)} ago`}`,
+                        )
+                        .join(', '),
+              },
+            ]),
+      ];
+      return {
+        group: {
+          ruleId: `connector:${connector.id}`,
+          title: `Connector ${connector.id}: ${problems.length > 0 ? problems.join('; ') : 'healthy and fresh'}`,
+          domain: 'connectors',
+          severity: condition.severity,
+          counts: { new: 0, open: problems.length, resolved: 0 },
+          recordsChecked: 0,
+          examples: [],
+          facts,
+          dashboardPath: `/connectors?connector=${encodeURIComponent(connector.id)}`,
+          fingerprintBasis: `${down}|${stale.map((s) => s.entity).join(',')}`,
+        },
+        fires: () => problems.length > 0,
+      };
+    });
+}
+
+function candidatesOf(rule: AlertRule, inputs: AlertInputs): Candidate[] | null {
+  if (rule.when) {
+    if (!inputs.findings) return null;
+    const when = rule.when;
+    return inputs.findings
+      .filter(
+        (group) =>
+          matchesRuleId(when.rules, group.ruleId) &&
+          (when.domains.length === 0 || when.domains.includes(group.domain)) &&
+          (when.owners.length === 0 || when.owners.includes(group.owner ?? '')),
+      )
+      .map((group) => ({ group, fires: (alreadyFiring: boolean) => fires(rule, group, alreadyFiring) }));
+  }
+  if (rule.sla) {
+    const routes = inputs.slaByWindow?.get(rule.sla.windowMinutes);
+    return routes ? slaCandidates(rule, rule.sla, routes) : null;
+  }
+  if (rule.connector) return inputs.connectors ? connectorCandidates(rule, inputs.connectors) : null;
+  return null;
+}
+
+/** Findings only: what each alert should do after one reconciliation run. */
 export function evaluateAlerts(
   rules: AlertRule[],
   groups: FindingGroup[],
@@ -118,20 +323,33 @@ export function evaluateAlerts(
   silences: SilenceView[],
   now: Date,
 ): AlertDecision[] {
+  return evaluateAlertInputs(rules, { findings: groups }, states, silences, now);
+}
+
+/**
+ * Decides what each alert should do: one decision per alert rule × routing key (reconciliation rule,
+ * SLA route or connector) × channel, never one per record. Pure: the service carries the decisions out.
+ */
+export function evaluateAlertInputs(
+  rules: AlertRule[],
+  inputs: AlertInputs,
+  states: Map<string, AlertStateView>,
+  silences: SilenceView[],
+  now: Date,
+): AlertDecision[] {
   const decisions: AlertDecision[] = [];
   for (const rule of rules) {
+    const candidates = candidatesOf(rule, inputs);
+    if (candidates === null) continue;
     const seen = new Set<string>();
-    for (const group of groups) {
-      if (!matchesRuleId(rule.when.rules, group.ruleId)) continue;
-      if (rule.when.domains.length > 0 && !rule.when.domains.includes(group.domain)) continue;
-      if (rule.when.owners.length > 0 && !rule.when.owners.includes(group.owner ?? '')) continue;
+    for (const { group, fires: firesNow } of candidates) {
       const alertKey = alertKeyOf(rule, group.ruleId);
       seen.add(alertKey);
       const state = states.get(alertKey);
       const fingerprint = fingerprintOf(group);
       const base = { alertKey, alertRuleId: rule.id, channel: rule.route.channel, group, fingerprint };
       const isFiring = state?.status === 'firing';
-      const firing = fires(rule, group, isFiring);
+      const firing = firesNow(isFiring);
       if (!firing) {
         if (isFiring) decisions.push({ ...base, action: 'resolve' });
         continue;

@@ -20,11 +20,20 @@ export async function loadAlertRules(file: string): Promise<AlertRule[]> {
   if (!result.success) {
     throw new AlertRulesFileError(
       file,
-      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      result.error.issues.map((i) => `${where(document, i.path)}: ${i.message}`),
     );
   }
   const ids = result.data.alerts.map((a) => a.id);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   if (duplicate) throw new AlertRulesFileError(file, [`alert id ${duplicate} is used twice`]);
   return result.data.alerts;
+}
+
+/** `alerts[2] (order-latency).sla.aboveSeconds`: the rule's id beside its index, so the YAML is easy to find. */
+function where(document: unknown, path: PropertyKey[]): string {
+  if (path[0] !== 'alerts' || typeof path[1] !== 'number') return path.map(String).join('.') || '(root)';
+  const alerts = (document as { alerts?: unknown[] }).alerts;
+  const id = (alerts?.[path[1]] as { id?: unknown } | undefined)?.id;
+  const rule = `alerts[${path[1]}]${typeof id === 'string' ? ` (${id})` : ''}`;
+  return [rule, ...path.slice(2).map(String)].join('.');
 }

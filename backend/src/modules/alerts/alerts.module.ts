@@ -3,16 +3,20 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi, runsWorker } from '../../config/process-role';
-import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
+import { runsApi, runsScheduler, runsWorker } from '../../config/process-role';
+import { ConnectorsStatusModule } from '../connectors-status/connectors-status.module';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
+import { SlaModule } from '../sla/sla.module';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
 import { AlertsController } from './alerts.controller';
 import { AlertsProcessor } from './alerts.processor';
+import { AlertsStatusSchedule } from './alerts-status.schedule';
 import { AlertsRepository } from './alerts.repository';
 import { ALERTS_SETTINGS, AlertsService, type AlertsSettings } from './alerts.service';
 import { FindingGroupsRepository } from './finding-groups.repository';
 import { RunAlertsService } from './run-alerts.service';
 import { SlackInteractivityService } from './slack-interactivity.service';
+import { StatusAlertsService } from './status-alerts.service';
 import { SlackTransport } from './slack/slack-transport';
 
 // From backend/{src,dist}/modules/alerts to the repository's reconciliation-rules/alerts.
@@ -23,7 +27,14 @@ export class AlertsModule {
   static forRole(role: ProcessRole): DynamicModule {
     return {
       module: AlertsModule,
-      imports: [TypeOrmModule.forFeature([AlertStateEntity, AlertDeliveryEntity, AlertSilenceEntity])],
+      imports: [
+        TypeOrmModule.forFeature([AlertStateEntity, AlertDeliveryEntity, AlertSilenceEntity]),
+        // The same dynamic modules AppModule imports (Nest dedupes them): the rule catalog, SLA
+        // metrics and connector status are read through their owners' exported services.
+        ReconciliationModule.forRole(role),
+        SlaModule.forRole(role),
+        ConnectorsStatusModule.forRole(role),
+      ],
       controllers: runsApi(role) ? [AlertsController] : [],
       providers: [
         AlertsRepository,
@@ -31,8 +42,9 @@ export class AlertsModule {
         SlackInteractivityService,
         FindingGroupsRepository,
         RunAlertsService,
-        RuleCatalogService,
+        StatusAlertsService,
         ...(runsWorker(role) ? [AlertsProcessor] : []),
+        ...(runsScheduler(role) ? [AlertsStatusSchedule] : []),
         {
           provide: ALERTS_SETTINGS,
           inject: [ConfigService],

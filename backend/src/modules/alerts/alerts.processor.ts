@@ -6,6 +6,7 @@ import { parseJobPayload } from '../../queues/job-payloads';
 import { QUEUE } from '../../queues/queue-names';
 import type { RunAlertOutcome } from './alerts.service';
 import { RunAlertsService } from './run-alerts.service';
+import { StatusAlertsService } from './status-alerts.service';
 
 /**
  * Worker side of the `alerts` queue: after each complete reconciliation run, evaluates the alert
@@ -22,6 +23,7 @@ export class AlertsProcessor implements OnApplicationBootstrap, OnApplicationShu
     @InjectQueue(QUEUE.reconcile) private readonly reconcile: Queue,
     private readonly jobs: JobEnqueuer,
     private readonly runs: RunAlertsService,
+    private readonly status: StatusAlertsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -50,8 +52,9 @@ export class AlertsProcessor implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async handle(job: Job<unknown>): Promise<RunAlertOutcome | { skipped: string }> {
-    const { reconciliationRunId } = parseJobPayload(QUEUE.alerts, job.data);
-    return this.evaluate(reconciliationRunId);
+    const payload = parseJobPayload(QUEUE.alerts, job.data);
+    if ('statusCheckAt' in payload) return this.status.evaluate(new Date(payload.statusCheckAt));
+    return this.evaluate(payload.reconciliationRunId);
   }
 
   evaluate(runId: string): Promise<RunAlertOutcome | { skipped: string }> {

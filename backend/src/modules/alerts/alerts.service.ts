@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { AlertDecision, evaluateAlerts, FindingGroup } from './alert-evaluator';
+import { AlertDecision, AlertInputs, evaluateAlertInputs, FindingGroup } from './alert-evaluator';
 import type { AlertRule } from './alert-rule.schema';
 import { loadAlertRules } from './alert-rules.loader';
 import type { AlertStateEntity } from './alert-state.entity';
@@ -45,10 +45,19 @@ export class AlertsService implements OnModuleInit {
    * Evaluates one reconciliation run's finding groups. Each decision is recorded as it is carried
    * out, so a retried job does not repeat what already went out; failures are recorded and thrown.
    */
-  async evaluateRun(runId: string, groups: FindingGroup[], now = new Date()): Promise<RunAlertOutcome> {
+  evaluateRun(runId: string, groups: FindingGroup[], now = new Date()): Promise<RunAlertOutcome> {
+    return this.evaluate(runId, { findings: groups }, now);
+  }
+
+  /**
+   * Evaluates the alert rules whose inputs are given (findings, SLA routes per window, connector
+   * status); `source` names what triggered it in the delivery history (a run id, `status:<time>`).
+   */
+  async evaluate(source: string, inputs: AlertInputs, now = new Date()): Promise<RunAlertOutcome> {
+    const runId = source;
     const states = await this.repository.loadStates();
     const silences = await this.repository.activeSilences(now);
-    const decisions = evaluateAlerts(this.rules, groups, states, silences, now);
+    const decisions = evaluateAlertInputs(this.rules, inputs, states, silences, now);
     const outcome: RunAlertOutcome = { sent: 0, held: 0, failed: 0 };
     const errors: string[] = [];
     for (const decision of decisions) {
@@ -134,7 +143,10 @@ export class AlertsService implements OnModuleInit {
             : undefined,
       },
       examples: decision.group.examples,
-      dashboardUrl: `${this.settings.dashboardUrl}/exceptions?rule=${encodeURIComponent(decision.group.ruleId)}`,
+      ...(decision.group.facts ? { facts: decision.group.facts } : {}),
+      dashboardUrl: `${this.settings.dashboardUrl}${
+        decision.group.dashboardPath ?? `/exceptions?rule=${encodeURIComponent(decision.group.ruleId)}`
+      }`,
       updatedAt: now,
     };
     const message = buildAlertMessage(input);

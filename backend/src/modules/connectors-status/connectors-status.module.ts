@@ -14,15 +14,17 @@ export interface ConnectorsStatusModuleOptions {
   connectors?: Provider;
 }
 
-/** Connector health, freshness, throughput and running snapshots for the dashboard (api role). */
+/**
+ * Connector health, freshness, throughput and running snapshots: the dashboard API in the api role;
+ * ConnectorsStatusService in every role (the alerts worker checks connector health and freshness).
+ */
 @Module({})
 export class ConnectorsStatusModule {
   static forRole(role: ProcessRole, options: ConnectorsStatusModuleOptions = {}): DynamicModule {
-    if (!runsApi(role)) return { module: ConnectorsStatusModule };
     return {
       module: ConnectorsStatusModule,
       imports: [TypeOrmModule.forFeature([SnapshotRunEntity])],
-      controllers: [ConnectorsStatusController],
+      controllers: runsApi(role) ? [ConnectorsStatusController] : [],
       providers: [
         options.connectors ?? {
           provide: CONNECTOR_CATALOG,
@@ -33,6 +35,7 @@ export class ConnectorsStatusModule {
         ConnectorsStatusRepository,
         ConnectorsStatusService,
       ],
+      exports: [ConnectorsStatusService],
     };
   }
 }

@@ -32,7 +32,7 @@ export class ReconciliationModule {
         ...(runsWorker(role) ? [ReconciliationProcessor, SnapshotCompletionListener] : []),
         ...(runsScheduler(role) ? [ReconciliationSchedule] : []),
       ],
-      exports: [ReconciliationService],
+      exports: [ReconciliationService, RuleCatalogService],
     };
   }
 }

@@ -21,6 +21,8 @@ export interface AlertMessageInput {
   state: 'firing' | 'resolved';
   counts: { new: number; open: number; resolved: number; affectedPercent?: number };
   examples: AlertExample[];
+  /** Shown instead of the finding counts (SLA and connector alerts). */
+  facts?: { label: string; value: string }[];
   dashboardUrl: string;
   updatedAt: Date;
   acknowledgedBy?: string;
@@ -79,12 +81,18 @@ export function buildAlertMessage(input: AlertMessageInput): SlackMessage {
     `Rule \`${escapeMrkdwn(input.ruleId)}\` · ${input.severity} · ${escapeMrkdwn(input.domain)}` +
     (input.acknowledgedBy ? `\nAcknowledged by ${escapeMrkdwn(input.acknowledgedBy)}` : '') +
     (input.snoozedUntil ? `\nSnoozed until ${input.snoozedUntil.toISOString()}` : '');
-  const fields: SectionBlock['fields'] = [
-    { type: 'mrkdwn', text: `*New*\n${input.counts.new}` },
-    { type: 'mrkdwn', text: `*Open*\n${input.counts.open}` },
-    { type: 'mrkdwn', text: `*Resolved*\n${input.counts.resolved}` },
-  ];
-  if (input.counts.affectedPercent !== undefined) {
+  const facts = input.facts?.slice(0, BLOCK_KIT_LIMITS.fields);
+  const fields: SectionBlock['fields'] = facts
+    ? facts.map((f) => ({
+        type: 'mrkdwn' as const,
+        text: truncate(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, BLOCK_KIT_LIMITS.fieldText),
+      }))
+    : [
+        { type: 'mrkdwn', text: `*New*\n${input.counts.new}` },
+        { type: 'mrkdwn', text: `*Open*\n${input.counts.open}` },
+        { type: 'mrkdwn', text: `*Resolved*\n${input.counts.resolved}` },
+      ];
+  if (!facts && input.counts.affectedPercent !== undefined) {
     fields.push({ type: 'mrkdwn', text: `*Records affected*\n${input.counts.affectedPercent.toFixed(2)}%` });
   }
   const blocks: KnownBlock[] = [
@@ -108,7 +116,12 @@ export function buildAlertMessage(input: AlertMessageInput): SlackMessage {
     ],
   });
   return {
-    text: truncate(`${headline}: ${input.counts.open} open, ${input.counts.new} new`, BLOCK_KIT_LIMITS.fallbackText),
+    text: truncate(
+      facts
+        ? `${headline}: ${facts.map((f) => `${f.label} ${f.value}`).join(', ')}`
+        : `${headline}: ${input.counts.open} open, ${input.counts.new} new`,
+      BLOCK_KIT_LIMITS.fallbackText,
+    ),
     blocks,
   };
 }
