@@ -209,7 +209,7 @@ describe('api, two schedulers and two workers as separate processes', () => {
       });
       expect(Number(run.rows_written)).toBeGreaterThanOrEqual(CUSTOMERS * 0.9);
     }
-  });
+  }, 240_000);
 
   it('reconciliation runs queued together run on both workers and never overlap', async () => {
     const key = await createAdminKey(env);
@@ -253,7 +253,7 @@ describe('api, two schedulers and two workers as separate processes', () => {
     expect(byWorker[0].filter((id) => byWorker[1].includes(id))).toEqual([]);
     expect([...byWorker[0], ...byWorker[1]].sort()).toEqual(runs.map((r) => r.id).sort());
     expect(byWorker.map((ids) => ids.length > 0)).toEqual([true, true]);
-  });
+  }, 240_000);
 
   it('fix-ups planned and applied by two workers write each fix once to the target system', async () => {
     const dataSource = new DataSource(dataSourceOptions(postgres.url));
@@ -300,7 +300,7 @@ describe('api, two schedulers and two workers as separate processes', () => {
       await planning.close();
       await dataSource.destroy();
     }
-  });
+  }, 240_000);
 });
 
 async function createAdminKey(env: Record<string, string>): Promise<string> {
