@@ -22,6 +22,16 @@ const TONES: Record<string, 'good' | 'bad' | 'warn' | 'muted' | 'info'> = {
   low: 'info',
   info: 'muted',
   firing: 'bad',
+  done: 'good',
+  decided: 'good',
+  approved: 'info',
+  applying: 'info',
+  verifying: 'info',
+  proposed: 'warn',
+  needs_review: 'warn',
+  conflict: 'bad',
+  dead_lettered: 'bad',
+  dismissed: 'muted',
 };
 
 export function StatusBadge({ value }: { value: string }) {

@@ -12,7 +12,8 @@ export function FindingHistory({ findingId }: { findingId: string }) {
   if (query.isPending) return <LoadingState label="audit trail" />;
   if (query.isError) return <ErrorState label="audit trail" error={query.error} />;
   const entries = query.data.pages.flatMap((p) => p.items);
-  if (entries.length === 0) return <p className="muted">No one has acted on this finding yet.</p>;
+  if (entries.length === 0)
+    return <p className="muted">No audit entries for this finding (fix-up actions are in the task's trail below).</p>;
   return (
     <ol className="timeline" aria-label="Actions on this finding">
       {entries.map((e) => (
