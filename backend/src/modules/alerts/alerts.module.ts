@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi, runsScheduler, runsWorker } from '../../config/process-role';
+import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { ConnectorsStatusModule } from '../connectors-status/connectors-status.module';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { SlaModule } from '../sla/sla.module';
@@ -24,7 +24,9 @@ const DEFAULT_ALERT_RULES = join(__dirname, '..', '..', '..', '..', 'reconciliat
 
 @Module({})
 export class AlertsModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => AlertsModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: AlertsModule,
       imports: [

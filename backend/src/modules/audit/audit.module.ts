@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { onePerRole, runsApi } from '../../config/process-role';
 import { AuditController } from './audit.controller';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditRepository } from './audit.repository';
@@ -11,7 +11,9 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({})
 export class AuditModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => AuditModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: AuditModule,
       controllers: runsApi(role) ? [AuditController] : [],

@@ -4,7 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { onePerRole, runsApi } from '../../config/process-role';
 import { KeyedThrottlerGuard } from '../../http/keyed-throttler.guard';
 import { RedisThrottlerStorage } from '../../http/redis-throttler.storage';
 import { AccessGuard } from './access.guard';
@@ -22,7 +22,9 @@ import { OidcTokenVerifier } from './oidc-token.verifier';
  */
 @Module({})
 export class AuthModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => AuthModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: AuthModule,
       imports: [

@@ -2,7 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { onePerRole, runsApi } from '../../config/process-role';
 import { SnapshotRunEntity } from '../snapshots/snapshot-run.entity';
 import { CONNECTOR_CATALOG, ConfiguredConnectorCatalog } from './connector-catalog';
 import { ConnectorsStatusController } from './connectors-status.controller';
@@ -20,7 +20,14 @@ export interface ConnectorsStatusModuleOptions {
  */
 @Module({})
 export class ConnectorsStatusModule {
-  static forRole(role: ProcessRole, options: ConnectorsStatusModuleOptions = {}): DynamicModule {
+  /** Without options, one module object per role (see onePerRole); tests pass their own options. */
+  static forRole(role: ProcessRole, options?: ConnectorsStatusModuleOptions): DynamicModule {
+    return options === undefined ? ConnectorsStatusModule.byRole(role) : ConnectorsStatusModule.build(role, options);
+  }
+
+  private static readonly byRole = onePerRole((role: ProcessRole) => ConnectorsStatusModule.build(role, {}));
+
+  private static build(role: ProcessRole, options: ConnectorsStatusModuleOptions): DynamicModule {
     return {
       module: ConnectorsStatusModule,
       imports: [TypeOrmModule.forFeature([SnapshotRunEntity])],

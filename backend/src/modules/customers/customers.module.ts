@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { onePerRole, runsApi } from '../../config/process-role';
 import { SlaModule } from '../sla/sla.module';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
@@ -9,7 +9,9 @@ import { CustomersService } from './customers.service';
 /** Customer 360 for the dashboard (api role). */
 @Module({})
 export class CustomersModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => CustomersModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     if (!runsApi(role)) return { module: CustomersModule };
     return {
       module: CustomersModule,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { onePerRole, runsApi } from '../../config/process-role';
 import { SlaModule } from '../sla/sla.module';
 import { DashboardController } from './dashboard.controller';
 import { DashboardRepository } from './dashboard.repository';
@@ -10,7 +10,9 @@ import { RecordCountsRepository } from './record-counts.repository';
 /** Dashboard aggregates (overview, trends) for the api role. */
 @Module({})
 export class DashboardModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => DashboardModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: DashboardModule,
       imports: [SlaModule.forRole(role)],

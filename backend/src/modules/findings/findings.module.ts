@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { onePerRole, runsApi } from '../../config/process-role';
 import { FindingsController } from './findings.controller';
 import { FindingsRepository } from './findings.repository';
 import { FindingsService } from './findings.service';
@@ -8,7 +8,9 @@ import { FindingsService } from './findings.service';
 /** Findings' current state: the API in the api role; the repository for the reconciliation worker. */
 @Module({})
 export class FindingsModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => FindingsModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: FindingsModule,
       controllers: runsApi(role) ? [FindingsController] : [],

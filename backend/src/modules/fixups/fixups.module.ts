@@ -2,7 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi, runsWorker } from '../../config/process-role';
+import { onePerRole, runsApi, runsWorker } from '../../config/process-role';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { CorrectiveSyncProcessor } from './corrective-sync.processor';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
@@ -32,7 +32,14 @@ export interface FixupsModuleOptions {
  */
 @Module({})
 export class FixupsModule {
-  static forRole(role: ProcessRole, options: FixupsModuleOptions = {}): DynamicModule {
+  /** Without options, one module object per role (see onePerRole); tests pass their own options. */
+  static forRole(role: ProcessRole, options?: FixupsModuleOptions): DynamicModule {
+    return options === undefined ? FixupsModule.byRole(role) : FixupsModule.build(role, options);
+  }
+
+  private static readonly byRole = onePerRole((role: ProcessRole) => FixupsModule.build(role, {}));
+
+  private static build(role: ProcessRole, options: FixupsModuleOptions): DynamicModule {
     return {
       module: FixupsModule,
       imports: [TypeOrmModule.forFeature([FixupTaskEntity, FixupTaskEventEntity])],

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi, runsScheduler, runsWorker } from '../../config/process-role';
+import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { FindingsModule } from '../findings/findings.module';
 import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from './reconciliation-store.repository';
@@ -18,7 +18,9 @@ import { SnapshotCompletionListener } from './snapshot-completion.listener';
  */
 @Module({})
 export class ReconciliationModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => ReconciliationModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: ReconciliationModule,
       imports: [FindingsModule.forRole(role)],

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi } from '../../config/process-role';
+import { onePerRole, runsApi } from '../../config/process-role';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { RulePackCache } from './rule-pack.cache';
 import { SlaController } from './sla.controller';
@@ -10,7 +10,9 @@ import { SlaService } from './sla.service';
 /** SLA metrics per route and freshness per system, read from the rules and what runs recorded. */
 @Module({})
 export class SlaModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => SlaModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: SlaModule,
       controllers: runsApi(role) ? [SlaController] : [],

@@ -1,7 +1,7 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi, runsScheduler, runsWorker } from '../../config/process-role';
+import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { ConfigService } from '../../config/config.service';
 import { CONNECTOR_RESOLVER, ConfiguredConnectorResolver } from './snapshot-connectors';
 import { SnapshotRunEntity } from './snapshot-run.entity';
@@ -21,7 +21,14 @@ export interface SnapshotsModuleOptions {
 /** Snapshots: API in the api role, the queue processor in the worker role, cron schedules in the scheduler role. */
 @Module({})
 export class SnapshotsModule {
-  static forRole(role: ProcessRole, options: SnapshotsModuleOptions = {}): DynamicModule {
+  /** Without options, one module object per role (see onePerRole); tests pass their own options. */
+  static forRole(role: ProcessRole, options?: SnapshotsModuleOptions): DynamicModule {
+    return options === undefined ? SnapshotsModule.byRole(role) : SnapshotsModule.build(role, options);
+  }
+
+  private static readonly byRole = onePerRole((role: ProcessRole) => SnapshotsModule.build(role, {}));
+
+  private static build(role: ProcessRole, options: SnapshotsModuleOptions): DynamicModule {
     return {
       module: SnapshotsModule,
       imports: [TypeOrmModule.forFeature([SnapshotRunEntity])],

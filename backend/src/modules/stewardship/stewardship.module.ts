@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
-import { runsApi, runsWorker } from '../../config/process-role';
+import { onePerRole, runsApi, runsWorker } from '../../config/process-role';
 import { FixupReviewsService } from './fixup-reviews.service';
 import { IdentityLinksRepository } from './identity-links.repository';
 import { LinkSuggestionService } from './link-suggestion.service';
@@ -19,7 +19,9 @@ import { StewardshipService } from './stewardship.service';
  */
 @Module({})
 export class StewardshipModule {
-  static forRole(role: ProcessRole): DynamicModule {
+  static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => StewardshipModule.build(role));
+
+  private static build(role: ProcessRole): DynamicModule {
     return {
       module: StewardshipModule,
       controllers: runsApi(role) ? [StewardshipController, StewardshipReviewsController] : [],
