@@ -13,6 +13,8 @@ import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { ApiKeysController } from './api-keys.controller';
 import { CredentialsService } from './credentials.service';
+import { CurrentCredentialController } from './current-credential.controller';
+import { CurrentCredentialService } from './current-credential.service';
 import './foreign-routes.access';
 import { OidcTokenVerifier } from './oidc-token.verifier';
 
@@ -38,12 +40,13 @@ export class AuthModule {
           }),
         }),
       ],
-      controllers: runsApi(role) ? [ApiKeysController] : [],
+      controllers: runsApi(role) ? [ApiKeysController, CurrentCredentialController] : [],
       providers: [
         ApiKeyRepository,
         ApiKeyService,
         OidcTokenVerifier,
         CredentialsService,
+        CurrentCredentialService,
         { provide: APP_GUARD, useClass: KeyedThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
