@@ -1,6 +1,7 @@
 import { ClickHouseMigrator, MigrationError } from '../../../backend/src/clickhouse/clickhouse-migrator';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { raw, sql } from '../../../backend/src/clickhouse/sql';
+import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/snapshot-store.repository';
 import { migratedStores, startLocalCluster, type LocalCluster, type StoreEnv } from './support/local-cluster';
 
 interface TableRow {
@@ -101,5 +102,31 @@ describe('ClickHouse migrations in cluster mode (two local 18.16 shards)', () =>
     } finally {
       await swapped.onModuleDestroy();
     }
+  });
+  it('purges a failed snapshot on every shard (a Distributed table refuses mutations)', async () => {
+    const { clickhouse } = stores;
+    const snapshotId = 'purge-me';
+    for (let i = 0; i < 20; i += 1) {
+      await clickhouse.command(
+        sql`INSERT INTO rejected_records (system, entity, entity_key, snapshot_id, reason, raw_excerpt, rejected_at)
+            VALUES ('crm', 'customer', ${`K${i}`}, ${snapshotId}, 'bad', '{}', now())`,
+        { tag: 'test.reject' },
+      );
+    }
+    const left = async () =>
+      Number(
+        (
+          await clickhouse.query<{ n: string }>(
+            sql`SELECT count() AS n FROM rejected_records WHERE snapshot_id = ${snapshotId}`,
+            { tag: 'test.left' },
+          )
+        )[0].n,
+      );
+    expect(await left()).toBe(20);
+    await new SnapshotStoreRepository(clickhouse).purge('customer', snapshotId);
+    // Mutations are asynchronous on 18.16 (no mutations_sync): wait for them to finish.
+    const deadline = Date.now() + 30_000;
+    while ((await left()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(await left()).toBe(0);
   });
 });

@@ -155,16 +155,17 @@ export class SnapshotStoreRepository {
   }
 
   /** Removes what a run that did not complete wrote (mutations run asynchronously in ClickHouse). */
+  /** Mutations run on every shard's own tables in cluster mode (a Distributed table refuses them). */
   async purge(entity: EntityKind, snapshotId: string): Promise<void> {
-    await this.clickhouse.command(
+    await this.clickhouse.commandOnShards(
       sql`ALTER TABLE ${ident(`snapshot_${entity}`)} DELETE WHERE snapshot_id = ${snapshotId}`,
       { tag: 'snapshots.purge' },
     );
-    await this.clickhouse.command(sql`ALTER TABLE rejected_records DELETE WHERE snapshot_id = ${snapshotId}`, {
+    await this.clickhouse.commandOnShards(sql`ALTER TABLE rejected_records DELETE WHERE snapshot_id = ${snapshotId}`, {
       tag: 'snapshots.purge.rejects',
     });
     // A run can fail after its catalog entry was written (Postgres down at the very end).
-    await this.clickhouse.command(sql`ALTER TABLE snapshot_catalog DELETE WHERE snapshot_id = ${snapshotId}`, {
+    await this.clickhouse.commandOnShards(sql`ALTER TABLE snapshot_catalog DELETE WHERE snapshot_id = ${snapshotId}`, {
       tag: 'snapshots.purge.catalog',
     });
   }
