@@ -10,6 +10,8 @@ import { ReconciliationProcessor } from './reconciliation.processor';
 import { ReconciliationSchedule } from './reconciliation.schedule';
 import { ReconciliationService } from './reconciliation.service';
 import { RuleCatalogService } from './rule-catalog.service';
+import { RulesController } from './rules.controller';
+import { RulesService } from './rules.service';
 import { SnapshotCompletionListener } from './snapshot-completion.listener';
 
 /**
@@ -24,13 +26,14 @@ export class ReconciliationModule {
     return {
       module: ReconciliationModule,
       imports: [FindingsModule.forRole(role)],
-      controllers: runsApi(role) ? [ReconciliationController] : [],
+      controllers: runsApi(role) ? [ReconciliationController, RulesController] : [],
       providers: [
         RuleCatalogService,
         ReconciliationStoreRepository,
         ReconciliationRunsRepository,
         ReconciliationService,
         ReconciliationTriggerService,
+        ...(runsApi(role) ? [RulesService] : []),
         ...(runsWorker(role) ? [ReconciliationProcessor, SnapshotCompletionListener] : []),
         ...(runsScheduler(role) ? [ReconciliationSchedule] : []),
       ],

@@ -8,6 +8,7 @@ import {
   RuleCompileError,
   snapshotSources,
   type CompileContext,
+  type CompiledRule,
   type EntityKind,
   type FindingRow,
   type Rule,
@@ -201,6 +202,15 @@ export class ReconciliationService {
       });
       throw error;
     }
+  }
+
+  /**
+   * The SQL a run would execute for this rule now (current-state sources, confirmed crosswalk links,
+   * last complete snapshots); reads the snapshot catalog, runs nothing. Throws RuleCompileError.
+   */
+  async compileForCurrentState(set: RuleSet, rule: Rule): Promise<CompiledRule> {
+    const [latest, linked] = await Promise.all([this.store.latestSnapshots(), this.store.linkedEntities()]);
+    return compileRule(rule, this.currentContext(set, latest, undefined, linked));
   }
 
   /** Compiles and runs one rule now against the current state; writes nothing. */
