@@ -65,7 +65,7 @@ export class ConnectorsStatusRepository {
       this.dataSource.query<RunRecord[]>(
         `SELECT DISTINCT ON (connector_id, entity) ${RUN_COLUMNS} FROM snapshot_runs
          WHERE connector_id = ANY($1::text[]) AND status = 'complete' ${full ? "AND mode = 'full'" : ''}
-         ORDER BY connector_id, entity, finished_at DESC NULLS LAST, id`,
+         ORDER BY connector_id, entity, snapshot_runs.finished_at DESC NULLS LAST, snapshot_runs.id`,
         [[...connectorIds]],
       );
     const [any, full] = await Promise.all([query(false), query(true)]);
@@ -77,7 +77,7 @@ export class ConnectorsStatusRepository {
     const rows = await this.dataSource.query<RunRecord[]>(
       `SELECT DISTINCT ON (connector_id, entity) ${RUN_COLUMNS} FROM snapshot_runs
        WHERE connector_id = ANY($1::text[]) AND status IN ('complete', 'partial', 'failed')
-       ORDER BY connector_id, entity, finished_at DESC NULLS LAST, id`,
+       ORDER BY connector_id, entity, snapshot_runs.finished_at DESC NULLS LAST, snapshot_runs.id`,
       [[...connectorIds]],
     );
     return rows.map(toSummary);

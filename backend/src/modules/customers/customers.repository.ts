@@ -289,7 +289,7 @@ export class CustomersRepository {
       `SELECT id, rule_id, entity, field, kind, severity, status, owner_system, expected_value, actual_system, actual_value,
          ${ts('first_seen_at')}, ${ts('last_seen_at')}, ${ts('resolved_at')}
        FROM findings WHERE entity = ANY($1::text[]) AND match_key = $2
-       ORDER BY last_seen_at DESC, id LIMIT $3`,
+       ORDER BY findings.last_seen_at DESC, findings.id LIMIT $3`,
       [['customer', 'credit_profile', 'ticket'], customerNumber, limit],
     );
     return rows.map((r) => ({
@@ -316,7 +316,7 @@ export class CustomersRepository {
     const ts = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}`;
     const rows: Record<string, string>[] = await this.dataSource.query(
       `SELECT id::text AS id, finding_id, target_system, state, ${ts('created_at')}, ${ts('updated_at')}
-       FROM fix_tasks WHERE finding_id = ANY($1::text[]) ORDER BY updated_at DESC LIMIT 200`,
+       FROM fix_tasks WHERE finding_id = ANY($1::text[]) ORDER BY fix_tasks.updated_at DESC LIMIT 200`,
       [[...findingIds]],
     );
     return rows.map((r) => ({

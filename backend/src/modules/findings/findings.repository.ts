@@ -179,8 +179,10 @@ export class FindingsRepository {
         `(${sort.column}, id) ${op} (${bind(query.after.value)}::${sort.cast}, ${bind(query.after.id)}::text)`,
       );
     }
+    // Qualified: SELECT names its to_char() text columns like the timestamps, and an unqualified ORDER BY
+    // would sort by that text (no index, a full sort of every match).
     const text = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${sort.column} ${direction}, id ${direction} LIMIT ${bind(limit)}`;
+      ORDER BY findings.${sort.column} ${direction}, findings.id ${direction} LIMIT ${bind(limit)}`;
     const rows: FindingRecord[] = await this.dataSource.query(text, params);
     return rows.map(toView);
   }
