@@ -1,10 +1,6 @@
 /**
- * The role of the signed-in credential, so pages show only the buttons it can use.
- *
- * The API has no "who am I" endpoint yet. Until it has one, the role is read from the guard's own
- * answers to calls that change nothing: the guard decides (401/403) before any handler or validation
- * runs, so an admin-only list, a steward-only list and an engineer-only POST with an empty body (400
- * from validation for an engineer, 403 from the guard for a viewer) tell the highest role held.
+ * The role of the signed-in credential, so pages show only the buttons it can use. The API says who
+ * the caller is (`GET /api/v1/auth/me`: kind, name, roles); the highest role held decides.
  */
 import { useQuery } from '@tanstack/react-query';
 import { credentialStore } from './credential-store';
@@ -16,18 +12,11 @@ export type Role = (typeof ROLES)[number];
 export const roleAllows = (held: Role | undefined, needed: Role): boolean =>
   held !== undefined && ROLES.indexOf(held) >= ROLES.indexOf(needed);
 
-async function guardAllows(method: 'GET' | 'POST', path: string, credential: string): Promise<boolean> {
-  const res = await fetch(path, {
-    method,
-    headers: {
-      accept: 'application/json',
-      authorization: `Bearer ${credential}`,
-      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-    },
-    body: method === 'POST' ? '{}' : undefined,
-  });
-  if (res.status === 401) throw new CredentialRejectedError();
-  return res.status !== 403;
+/** What `GET /api/v1/auth/me` answers: never a secret. */
+export interface CurrentCredential {
+  kind: 'api_key' | 'oidc';
+  name: string;
+  roles: Role[];
 }
 
 export class CredentialRejectedError extends Error {
@@ -37,15 +26,37 @@ export class CredentialRejectedError extends Error {
   }
 }
 
+/**
+ * Asks the API about a credential. It runs before sign-in completes (the credential is not stored
+ * yet), so it sends the credential itself instead of going through the http client.
+ */
+export async function fetchCurrentCredential(credential: string): Promise<CurrentCredential> {
+  const res = await fetch('/api/v1/auth/me', {
+    headers: { accept: 'application/json', authorization: `Bearer ${credential}` },
+  });
+  if (res.status === 401) throw new CredentialRejectedError();
+  if (res.status === 403) throw new Error('This credential holds no dashboard role.');
+  if (!res.ok) {
+    const body: unknown = await res.json().catch(() => undefined);
+    const message = (body as { message?: unknown } | undefined)?.message;
+    throw new Error(
+      `Could not read this credential's roles: ${typeof message === 'string' ? message : `HTTP ${res.status}`}`,
+    );
+  }
+  return (await res.json()) as CurrentCredential;
+}
+
+/** The highest known role in `roles`, or undefined when it holds none the dashboard knows. */
+export function highestRole(roles: readonly string[]): Role | undefined {
+  const known = ROLES.filter((role) => roles.includes(role));
+  return known[known.length - 1];
+}
+
 /** Resolves the highest role of a credential; throws CredentialRejectedError on a 401. */
 export async function resolveRole(credential: string): Promise<Role> {
-  if (!(await guardAllows('GET', '/api/v1/findings?limit=1', credential))) {
-    throw new Error('This credential may not read findings: it holds no dashboard role.');
-  }
-  if (await guardAllows('GET', '/api/v1/api-keys', credential)) return 'admin';
-  if (await guardAllows('GET', '/api/v1/audit?limit=1', credential)) return 'steward';
-  if (await guardAllows('POST', '/api/v1/alerts/silences', credential)) return 'engineer';
-  return 'viewer';
+  const role = highestRole((await fetchCurrentCredential(credential)).roles);
+  if (!role) throw new Error('This credential holds no dashboard role.');
+  return role;
 }
 
 /** The signed-in credential's role; the query cache is cleared on sign-in and sign-out (see SessionGate). */

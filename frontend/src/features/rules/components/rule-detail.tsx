@@ -4,8 +4,15 @@ import { GroupedBarChart } from '../../../ui/charts/grouped-bar-chart';
 import { TrendLineChart } from '../../../ui/charts/trend-line-chart';
 import { formatCount, formatDateTime } from '../../../ui/formatting';
 import { Panel } from '../../../ui/page';
-import { ErrorState, LoadingState, NotAvailable } from '../../../ui/query-state';
-import { hitsOverTime, useBacktest, useDryRun, type ReconciliationRun } from '../hooks/use-rules';
+import { ErrorState, LoadingState, QueryState } from '../../../ui/query-state';
+import {
+  hitsOverTime,
+  useBacktest,
+  useDryRun,
+  useRuleDefinition,
+  type ReconciliationRun,
+  type RuleDefinition,
+} from '../hooks/use-rules';
 
 const byKindRows = (byKind: Record<string, number>) =>
   Object.entries(byKind).map(([kind, n]) => ({ category: kind, findings: n }));
@@ -24,7 +31,7 @@ export function RuleDetail({ ruleId, runs }: { ruleId: string; runs: Reconciliat
         <p>
           <Link to={`/exceptions?ruleId=${encodeURIComponent(ruleId)}`}>Open findings of this rule</Link>
         </p>
-        <NotAvailable what="rule definitions (the rule's YAML)" endpoint="GET /api/v1/rules" />
+        <RuleDefinitionView ruleId={ruleId} />
         <h3>Hit counts over the last {hits.length} runs</h3>
         {hits.length === 0 ? (
           <p className="empty">This rule has not run yet.</p>
@@ -94,6 +101,69 @@ export function RuleDetail({ ruleId, runs }: { ruleId: string; runs: Reconciliat
         </div>
       )}
     </div>
+  );
+}
+
+/** The rule as loaded from its YAML file, and the ClickHouse SQL a run would execute for it now. */
+function RuleDefinitionView({ ruleId }: { ruleId: string }) {
+  const definition = useRuleDefinition(ruleId);
+  return (
+    <QueryState query={definition} label={`the definition of ${ruleId}`}>
+      {(rule) => <RuleDefinitionBody rule={rule} />}
+    </QueryState>
+  );
+}
+
+function RuleDefinitionBody({ rule }: { rule: RuleDefinition }) {
+  return (
+    <>
+      <p>{rule.description}</p>
+      <dl className="facts">
+        <dt>Kind</dt>
+        <dd className="mono">{rule.kind}</dd>
+        <dt>Version</dt>
+        <dd>v{rule.version}</dd>
+        <dt>Owner</dt>
+        <dd>{rule.owner}</dd>
+        <dt>Severity</dt>
+        <dd>{rule.severity}</dd>
+        <dt>Domain</dt>
+        <dd>{rule.domain}</dd>
+        <dt>Fix policy</dt>
+        <dd>{rule.fix_policy}</dd>
+        <dt>Systems</dt>
+        <dd>{rule.systems.join(', ') || 'named in its SQL'}</dd>
+        {!rule.enabled && (
+          <>
+            <dt>Enabled</dt>
+            <dd>no: runs skip it</dd>
+          </>
+        )}
+      </dl>
+      <details>
+        <summary>Definition</summary>
+        <pre className="code-block" aria-label={`Definition of ${rule.id}`}>
+          {JSON.stringify(rule.definition, null, 2)}
+        </pre>
+      </details>
+      {rule.compiled.error ? (
+        <p className="error-box" role="alert">
+          Does not compile against the current state: {rule.compiled.error}
+        </p>
+      ) : (
+        <details>
+          <summary>Compiled ClickHouse SQL</summary>
+          <pre className="code-block" aria-label={`Compiled SQL of ${rule.id}`}>
+            {rule.compiled.findingsSql}
+          </pre>
+          {rule.compiled.latencySql && (
+            <pre className="code-block" aria-label={`Latency SQL of ${rule.id}`}>
+              {rule.compiled.latencySql}
+            </pre>
+          )}
+        </details>
+      )}
+    </>
   );
 }
 

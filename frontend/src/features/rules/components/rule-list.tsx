@@ -2,7 +2,7 @@ import { formatCount, formatDateTime } from '../../../ui/formatting';
 import { StatusBadge } from '../../../ui/status-badge';
 import type { RuleSummary } from '../hooks/use-rules';
 
-/** Rules with their latest run outcome; a rule id opens its detail. */
+/** The rule pack with each rule's latest run outcome; a rule id opens its detail. */
 export function RuleList({
   rules,
   selected,
@@ -18,6 +18,12 @@ export function RuleList({
         <thead>
           <tr>
             <th scope="col">Rule</th>
+            <th scope="col" className="optional">
+              Kind
+            </th>
+            <th scope="col" className="optional">
+              Severity
+            </th>
             <th scope="col">Latest run</th>
             <th scope="col" className="num">
               Findings
@@ -38,14 +44,30 @@ export function RuleList({
                   {r.ruleId}
                 </button>{' '}
                 <span className="muted">v{r.version}</span>
+                {r.rule ? (
+                  <div className="muted small">
+                    {r.rule.owner} · {r.rule.systems.join(', ') || 'systems named in its SQL'}
+                    {!r.rule.enabled && ' · disabled'}
+                  </div>
+                ) : (
+                  <div className="muted small">not in the rule pack now</div>
+                )}
               </td>
+              <td className="optional mono">{r.rule?.kind ?? '—'}</td>
+              <td className="optional">{r.rule ? <StatusBadge value={r.rule.severity} /> : '—'}</td>
               <td>
-                <StatusBadge value={r.latest.status} />
-                {r.latest.reason && <div className="muted small">{r.latest.reason}</div>}
+                {r.latest ? (
+                  <>
+                    <StatusBadge value={r.latest.status} />
+                    {r.latest.reason && <div className="muted small">{r.latest.reason}</div>}
+                  </>
+                ) : (
+                  <span className="muted">not run yet</span>
+                )}
               </td>
-              <td className="num">{formatCount(r.latest.findings)}</td>
-              <td className="num optional">{formatCount(r.latest.new)}</td>
-              <td className="optional">{formatDateTime(r.latest.at)}</td>
+              <td className="num">{r.latest ? formatCount(r.latest.findings) : '—'}</td>
+              <td className="num optional">{r.latest ? formatCount(r.latest.new) : '—'}</td>
+              <td className="optional">{r.latest ? formatDateTime(r.latest.at) : '—'}</td>
             </tr>
           ))}
         </tbody>

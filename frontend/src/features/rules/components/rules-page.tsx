@@ -1,30 +1,55 @@
 import { useSearchParams } from 'react-router';
-import { Page } from '../../../ui/page';
-import { QueryState } from '../../../ui/query-state';
-import { rulesOf, useRuns } from '../hooks/use-rules';
+import { Page, Panel } from '../../../ui/page';
+import { ErrorState, QueryState } from '../../../ui/query-state';
+import { rulesOf, useRuleCatalog, useRuns } from '../hooks/use-rules';
 import { RuleDetail } from './rule-detail';
 import { RuleList } from './rule-list';
 
-/** Every rule that ran, its hit counts over time, and dry-run / backtest for engineers. */
+/** The rule pack, each rule's hit counts over time and definition, and dry-run / backtest for engineers. */
 export function RulesPage() {
   const [params, setParams] = useSearchParams();
   const selected = params.get('rule');
+  const catalog = useRuleCatalog();
   const runs = useRuns();
+  const runList = runs.data ?? [];
   return (
     <Page title="Rules">
+      {runs.isError && (
+        <ErrorState label="reconciliation runs" error={runs.error} onRetry={() => void runs.refetch()} />
+      )}
       <QueryState
-        query={runs}
-        label="reconciliation runs"
-        isEmpty={(r) => r.length === 0}
-        emptyText="No reconciliation run yet: rules appear here once they have run."
+        query={catalog}
+        label="rules"
+        isEmpty={(c) => c.items.length === 0 && c.errors.length === 0 && runList.length === 0}
+        emptyText="The rule pack is empty: no rule files were found."
       >
-        {(list) => (
-          <div className={selected ? 'split split-open detail-wide' : 'split'}>
-            <div className="split-main">
-              <RuleList rules={rulesOf(list)} selected={selected} onSelect={(id) => setParams({ rule: id })} />
+        {(pack) => (
+          <>
+            {pack.errors.length > 0 && (
+              <Panel title={`${pack.errors.length} rule file problem${pack.errors.length === 1 ? '' : 's'}`}>
+                <p className="muted">
+                  These files did not load; their rules do not run. The other rules are unaffected.
+                </p>
+                <ul className="error-box" aria-label="Rule files that failed to load">
+                  {pack.errors.map((error) => (
+                    <li key={error} className="mono">
+                      {error}
+                    </li>
+                  ))}
+                </ul>
+              </Panel>
+            )}
+            <div className={selected ? 'split split-open detail-wide' : 'split'}>
+              <div className="split-main">
+                <RuleList
+                  rules={rulesOf(pack.items, runList)}
+                  selected={selected}
+                  onSelect={(id) => setParams({ rule: id })}
+                />
+              </div>
+              {selected && <RuleDetail ruleId={selected} runs={runList} />}
             </div>
-            {selected && <RuleDetail ruleId={selected} runs={list} />}
-          </div>
+          </>
         )}
       </QueryState>
     </Page>

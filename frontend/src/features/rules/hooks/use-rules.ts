@@ -25,10 +25,38 @@ export interface ReconciliationRun {
   durationMs: number | null;
 }
 
+/** A rule as the rule pack has it (`GET /api/v1/rules`). */
+export interface RuleCatalogItem {
+  id: string;
+  version: number;
+  description: string;
+  owner: string;
+  severity: string;
+  domain: string;
+  kind: string;
+  fix_policy: string;
+  enabled: boolean;
+  systems: string[];
+}
+
+export interface RuleCatalog {
+  items: RuleCatalogItem[];
+  /** Rule files that failed to load, one readable problem each. */
+  errors: string[];
+}
+
+/** One rule's full definition and the ClickHouse SQL a run would execute now (`GET /api/v1/rules/:id`). */
+export interface RuleDefinition extends RuleCatalogItem {
+  definition: Record<string, unknown>;
+  compiled: { findingsSql: string | null; latencySql: string | null; error: string | null };
+}
+
 export interface RuleSummary {
   ruleId: string;
+  /** The pack's entry; absent for a rule that ran once but is no longer in the pack. */
+  rule?: RuleCatalogItem;
   version: number;
-  latest: RuleOutcome & { runId: string; at: string };
+  latest?: RuleOutcome & { runId: string; at: string };
   runs: number;
 }
 
@@ -47,7 +75,23 @@ export interface BacktestResult {
   points: { at: string; snapshots: Record<string, string>; total: number; byKind: Record<string, number> }[];
 }
 
-/** The latest reconciliation runs: the only place the API lists the rules that ran and their hit counts. */
+/** The rule pack: every loaded rule and the files that failed to load. */
+export function useRuleCatalog() {
+  return useQuery({
+    queryKey: ['rules'],
+    queryFn: () => getJson<RuleCatalog>('/api/v1/rules'),
+    refetchInterval: 60_000,
+  });
+}
+
+export function useRuleDefinition(ruleId: string) {
+  return useQuery({
+    queryKey: ['rules', ruleId],
+    queryFn: () => getJson<RuleDefinition>(`/api/v1/rules/${encodeURIComponent(ruleId)}`),
+  });
+}
+
+/** The latest reconciliation runs: where the rules' outcomes and hit counts come from. */
 export function useRuns(limit = 100) {
   return useQuery({
     queryKey: ['reconciliation-runs', limit],
@@ -56,15 +100,19 @@ export function useRuns(limit = 100) {
   });
 }
 
-/** Every rule seen in the runs, with its latest outcome. */
-export function rulesOf(runs: ReconciliationRun[]): RuleSummary[] {
-  const byRule = new Map<string, RuleSummary>();
+/** Every rule of the pack and every rule seen in the runs, with its latest outcome when it ran. */
+export function rulesOf(catalog: RuleCatalogItem[], runs: ReconciliationRun[]): RuleSummary[] {
+  const byRule = new Map<string, RuleSummary>(
+    catalog.map((rule) => [rule.id, { ruleId: rule.id, rule, version: rule.version, runs: 0 }]),
+  );
   // Runs come newest first: the first sighting of a rule is its latest outcome.
   for (const run of runs) {
     for (const [ruleId, outcome] of Object.entries(run.ruleCounts ?? {})) {
       const seen = byRule.get(ruleId);
-      if (seen) seen.runs += 1;
-      else
+      if (seen) {
+        seen.runs += 1;
+        seen.latest ??= { ...outcome, runId: run.id, at: run.startedAt };
+      } else
         byRule.set(ruleId, {
           ruleId,
           version: outcome.version,
