@@ -229,7 +229,7 @@ describe('dashboard pages on real data', () => {
     );
     const panel = page.getByRole('complementary', { name: 'Finding' });
     await panel.getByText('Zebra Quantum Holdings').first().waitFor();
-    await panel.getByText('proposed').waitFor();
+    await panel.getByText('proposed', { exact: true }).first().waitFor();
     await screenshot(page, 'core-flow-finding');
     await panel.getByRole('button', { name: 'Approve' }).click();
     // Approved tasks leave the approvable states at once: the button goes.
