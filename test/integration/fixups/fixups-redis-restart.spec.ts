@@ -90,13 +90,13 @@ describe('corrective sync when Redis restarts mid-run (AOF on)', () => {
     const findings = await crmCityFindings(crmConnector(estate), 25);
     const { runId } = await seedRun(dataSource, findings);
     await app.get(FixupPlannerService).planRun(runId);
-    // At 5 writes per second the run takes about five seconds: restart Redis once some are done.
-    await waitFor(
-      () => taskStates(dataSource, runId),
-      (s) => (s.done ?? 0) >= 5,
-      20_000,
-      'the first tasks to be done',
-    );
+    // At 5 writes per second the run takes about five seconds. A batch is marked done only after all of
+    // its writes are verified, so watch the writes at the estate: restart Redis once some have landed.
+    const written = async () => {
+      const writes = await writesByKey(estate.crm.baseUrl);
+      return findings.filter((f) => (writes[`Account/${f.actualKey}`] ?? 0) > 0).length;
+    };
+    await waitFor(written, (n) => n >= 5, 20_000, 'the first writes at the estate');
     redis.kill('SIGKILL');
     await new Promise((resolve) => redis.once('exit', resolve));
     const duringOutage = await taskStates(dataSource, runId);
