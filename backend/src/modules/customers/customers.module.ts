@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi } from '../../config/process-role';
-import { SlaModule } from '../sla/sla.module';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
@@ -15,7 +15,7 @@ export class CustomersModule {
     if (!runsApi(role)) return { module: CustomersModule };
     return {
       module: CustomersModule,
-      imports: [SlaModule.forRole(role)],
+      imports: [ReconciliationModule.forRole(role)],
       controllers: [CustomersController],
       providers: [CustomersRepository, CustomersService],
     };

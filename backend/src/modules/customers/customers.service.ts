@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ownerOf, type EntityKind, type Ownership } from '@driftwatch/reconciliation-rules';
 import { InvalidQueryParameterError, type Page } from '../../http/list-query';
-import { RulePackCache } from '../sla/rule-pack.cache';
+import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { CUSTOMER_SEARCH_QUERY, type CustomerSearchQuery } from './customers-query';
 import {
   CustomersRepository,
@@ -70,7 +70,7 @@ export interface Customer360 {
 export class CustomersService {
   constructor(
     private readonly repository: CustomersRepository,
-    private readonly rules: RulePackCache,
+    private readonly rules: RuleCatalogService,
   ) {}
 
   async search(query: CustomerSearchQuery): Promise<Page<CustomerMatch>> {
@@ -106,7 +106,7 @@ export class CustomersService {
       this.repository.statusEvents(customerNumber, 100),
     ]);
     const fixTasks = await this.repository.fixTasks(findings.map((f) => f.id));
-    const { ownership } = this.rules.get();
+    const { ownership } = this.rules.current();
     return {
       customerNumber,
       customer: sideBySide('customer', customers, ownership),

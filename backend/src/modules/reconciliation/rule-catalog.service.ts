@@ -25,10 +25,14 @@ export class UnknownRuleError extends Error {
   }
 }
 
+/** Read endpoints take the pack at most this stale (parsing and validating every YAML file takes ~80 ms). */
+const READ_TTL_MS = 15_000;
+
 /** The rule pack and ownership policy, read from disk at each run so edited rules apply without a restart. */
 @Injectable()
 export class RuleCatalogService {
   private readonly logger = new Logger(RuleCatalogService.name);
+  private cached: { at: number; set: RuleSet } | undefined;
 
   constructor(private readonly config: ConfigService) {}
 
@@ -38,6 +42,13 @@ export class RuleCatalogService {
     const errors = loaded.errors.flatMap((e) => e.problems.map((p) => formatProblem(p)));
     for (const error of errors) this.logger.warn(`rule not loaded: ${error}`);
     return { rules: loaded.rules.map((r) => r.rule), ownership, errors };
+  }
+
+  /** The pack for read endpoints: re-read from disk at most every 15 s, so edits still apply without a restart. */
+  current(): RuleSet {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > READ_TTL_MS) this.cached = { at: now, set: this.load() };
+    return this.cached.set;
   }
 
   find(set: RuleSet, ruleId: string): Rule {

@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi } from '../../config/process-role';
-import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
-import { RulePackCache } from './rule-pack.cache';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { SlaController } from './sla.controller';
 import { SlaRepository } from './sla.repository';
 import { SlaService } from './sla.service';
@@ -15,9 +14,10 @@ export class SlaModule {
   private static build(role: ProcessRole): DynamicModule {
     return {
       module: SlaModule,
+      imports: [ReconciliationModule.forRole(role)],
       controllers: runsApi(role) ? [SlaController] : [],
-      providers: [RuleCatalogService, RulePackCache, SlaRepository, SlaService],
-      exports: [SlaService, RulePackCache],
+      providers: [SlaRepository, SlaService],
+      exports: [SlaService],
     };
   }
 }

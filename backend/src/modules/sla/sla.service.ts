@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { compileRule, durationSeconds, type Rule, type RuleOfKind } from '@driftwatch/reconciliation-rules';
 import { ident } from '../../clickhouse/sql';
-import { RulePackCache } from './rule-pack.cache';
+import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { SlaRepository } from './sla.repository';
 
 export interface SlaRange {
@@ -70,7 +70,7 @@ export class SlaService {
   private readonly reports = new Map<string, { at: number; report: Promise<SlaReport> }>();
 
   constructor(
-    private readonly rules: RulePackCache,
+    private readonly rules: RuleCatalogService,
     private readonly repository: SlaRepository,
   ) {}
 
@@ -94,7 +94,7 @@ export class SlaService {
   }
 
   private async compute(range: SlaRange): Promise<SlaReport> {
-    const set = this.rules.get();
+    const set = this.rules.current();
     const enabled = set.rules.filter((r) => r.enabled);
     const inScope = (systems: readonly string[]) => !range.systems || systems.some((s) => range.systems?.includes(s));
     const slaRules = enabled.filter(isSla).filter((r) => inScope([r.spec.from, r.spec.to]));
