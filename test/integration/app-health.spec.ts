@@ -18,6 +18,7 @@ describe('application boot, health, metrics and OpenAPI against real services', 
       CLICKHOUSE_URL: clickhouseUrl(),
       CLICKHOUSE_DATABASE: uniqueName('dw_test'),
       REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: uniqueName('dwq'),
       LOG_LEVEL: 'silent',
     });
     await runSchemaMigrations(new ConfigService());

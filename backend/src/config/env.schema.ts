@@ -60,6 +60,11 @@ export const envSchema = z.object({
     .default('/clickhouse/tables/{shard}/{database}/{table}'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:15432/driftwatch'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:16379'),
+  /** Key prefix of every Bull queue: installations (or test apps) sharing one Redis keep their jobs apart. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . -')
+    .default('driftwatch'),
   DASHBOARD_DIR: z.string().optional(),
   /** YAML file listing connector instances; secrets in it are `${env:NAME}` references. */
   DRIFTWATCH_CONNECTORS_FILE: z.string().optional(),

@@ -14,7 +14,7 @@ const staticQueues = Object.values(QUEUE).map((name) => ({ name }));
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
         url: config.get('REDIS_URL'),
-        prefix: 'driftwatch',
+        prefix: config.get('QUEUE_PREFIX'),
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),

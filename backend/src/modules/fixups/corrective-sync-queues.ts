@@ -39,7 +39,7 @@ export class CorrectiveSyncQueues implements OnModuleDestroy {
     // No Bull `limiter`: it limits job starts, not writes. The target's rate is enforced at the write
     // (WriteRateLimiter), counting records, shared by every worker.
     queue = new Bull<CorrectiveSyncPayload>(correctiveSyncQueue(connectorId), this.settings.redisUrl, {
-      prefix: 'driftwatch',
+      prefix: this.settings.queuePrefix,
       settings: {
         lockDuration: sync.lockMs,
         stalledInterval: Math.max(1000, Math.floor(sync.lockMs / 2)),

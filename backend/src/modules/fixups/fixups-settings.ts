@@ -22,6 +22,7 @@ export interface FixupsSettings {
   guards: GuardSettings;
   sync: CorrectiveSyncSettings;
   redisUrl: string;
+  queuePrefix: string;
 }
 
 export function parseRateLimits(text: string): Map<string, number> {
@@ -39,6 +40,7 @@ export function fixupsSettingsFrom(config: ConfigService): FixupsSettings {
   return {
     policyFile: config.get('FIXUPS_POLICY_FILE'),
     redisUrl: config.get('REDIS_URL'),
+    queuePrefix: config.get('QUEUE_PREFIX'),
     guards: {
       maxAutoPerRun: config.get('FIXUPS_MAX_AUTO_PER_RUN'),
       maxAutoPerSystemPerHour: config.get('FIXUPS_MAX_AUTO_PER_SYSTEM_PER_HOUR'),

@@ -43,6 +43,7 @@ export async function startApiApp(
     CLICKHOUSE_URL: clickhouseUrl(),
     CLICKHOUSE_DATABASE: uniqueName('dw_test'),
     REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: uniqueName('dwq'),
     LOG_LEVEL: 'silent',
     // Rate-limit counters live in Redis: a prefix per app keeps tests (and reruns) from sharing budgets.
     RATE_LIMIT_REDIS_PREFIX: `${uniqueName('dw_test_rl')}:`,

@@ -60,6 +60,7 @@ export async function migratedStores(cluster?: LocalCluster): Promise<StoreEnv> 
     CLICKHOUSE_URL: clickhouseUrl(),
     CLICKHOUSE_DATABASE: database,
     REDIS_URL: redis.toString(),
+    QUEUE_PREFIX: uniqueName('dwq'),
     LOG_LEVEL: 'silent',
     ...(cluster?.env ?? {}),
   };

@@ -36,6 +36,8 @@ export async function snapshotTestEnv(extra: Record<string, string> = {}): Promi
     CLICKHOUSE_URL: clickhouseUrl(),
     CLICKHOUSE_DATABASE: database,
     REDIS_URL: redis.toString(),
+    // A prefix of its own: a scheduler some earlier suite left running can't feed this test's queues.
+    QUEUE_PREFIX: uniqueName('dwq'),
     LOG_LEVEL: 'silent',
     ...extra,
   };
