@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import { z } from 'zod';
 
 export const PROCESS_ROLES = ['api', 'worker', 'scheduler', 'all'] as const;
@@ -14,6 +15,18 @@ const url = (protocols: string[]) =>
     },
     { message: `must be a URL with protocol ${protocols.join(' or ')}` },
   );
+
+/** A cron expression (5 fields, or 6 with seconds), checked at boot rather than when the scheduler starts. */
+const cron = (options: { allowEmpty: boolean }) =>
+  z
+    .string()
+    .transform((value) => value.trim())
+    .superRefine((value, ctx) => {
+      if (value === '' && options.allowEmpty) return;
+      const check = validateCronExpression(value);
+      if (!check.valid)
+        ctx.addIssue({ code: 'custom', message: `not a cron expression: ${String(check.error?.message)}` });
+    });
 
 /** Every variable the process reads. Defaults match `infra/local/services.sh`. */
 export const envSchema = z.object({
@@ -118,11 +131,13 @@ export const envSchema = z.object({
   SLACK_API_URL: url(['http:', 'https:']).default('https://slack.com/api/'),
   SLACK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   ALERT_RULES_FILE: z.string().optional(),
+  /** When SLA and connector alert rules are checked (UTC); empty: never (run-triggered rules still fire). */
+  ALERTS_STATUS_SCHEDULE: cron({ allowEmpty: true }).default('*/5 * * * *'),
   // Reconciliation (modules/reconciliation). Rules and ownership default to the rules package's pack.
   RECONCILIATION_RULES_DIR: z.string().optional(),
   RECONCILIATION_OWNERSHIP_FILE: z.string().optional(),
   /** Cron (UTC) of the full scheduled run; empty disables the schedule. */
-  RECONCILIATION_SCHEDULE: z.string().default('0 * * * *'),
+  RECONCILIATION_SCHEDULE: cron({ allowEmpty: true }).default('0 * * * *'),
   /** A full run waits this long after a complete snapshot so that a set finishing together runs once. */
   RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: z.coerce.number().int().min(0).default(30_000),
   /** Flood guard: presence rules are held when a system's rows dropped by more than this fraction. */

@@ -1,0 +1,149 @@
+/**
+ * The SLA / connector alert check as it runs in production: two scheduler processes and a worker process
+ * of the built backend, a cron (ALERTS_STATUS_SCHEDULE) that only enqueues one job per slot, and the
+ * worker evaluating the connector-health rule of the default alert rules against the demo estate's CRM,
+ * posting to a Slack-compatible receiver.
+ */
+import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Bull from 'bull';
+import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
+import { ident, sql } from '../../../backend/src/clickhouse/sql';
+import { ConfigService } from '../../../backend/src/config/config.service';
+import { startBackend, type RunningBackend } from '../../e2e/support/backend-process';
+import { setFaults } from '../fixups/support/fixups-harness';
+import { clickhouseUrl, isolatedPostgres, uniqueName } from '../support/test-services';
+import { startPrivateRedis, type PrivateRedis } from '../workers/support/private-redis';
+import { SlackReceiver, type ReceivedSlackCall } from './support/slack-receiver';
+
+const EVERY_SECONDS = 2;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, read: () => T | undefined, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${ms} ms`);
+    await sleep(200);
+  }
+}
+
+describe('alert status check in separate scheduler and worker processes', () => {
+  let redis: PrivateRedis;
+  let postgres: { url: string; drop(): Promise<void> };
+  let estate: RunningEstate;
+  let receiver: SlackReceiver;
+  let configDir: string;
+  const running: RunningBackend[] = [];
+  const database = uniqueName('dw_test');
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    postgres = await isolatedPostgres();
+    estate = await startEstate({ customers: 20, seed: 5, systems: ['crm'] });
+    // The CRM answers every API call with a 503 from the start: its health check fails.
+    await setFaults(estate.crm.baseUrl, { outageRate: 1, outageStatus: 503 });
+    receiver = new SlackReceiver();
+    const slackApi = await receiver.start();
+    configDir = mkdtempSync(join(tmpdir(), 'dw-alert-status-'));
+    const connectors = join(configDir, 'connectors.yaml');
+    writeFileSync(
+      connectors,
+      [
+        'connectors:',
+        '  - id: crm',
+        '    kind: salesforce',
+        `    baseUrl: ${estate.crm.baseUrl}`,
+        '    auth:',
+        '      type: oauth2-client-credentials',
+        `      tokenUrl: ${estate.crm.tokenUrl}`,
+        `      clientId: ${estate.crm.clientId}`,
+        '      clientSecret: ${env:CRM_CLIENT_SECRET}',
+        '',
+      ].join('\n'),
+    );
+    env = {
+      DATABASE_URL: postgres.url,
+      CLICKHOUSE_URL: clickhouseUrl(),
+      CLICKHOUSE_DATABASE: database,
+      REDIS_URL: redis.url,
+      DRIFTWATCH_CONNECTORS_FILE: connectors,
+      CRM_CLIENT_SECRET: estate.crm.clientSecret,
+      SNAPSHOT_SCHEDULES: '',
+      RECONCILIATION_SCHEDULE: '',
+      ALERTS_STATUS_SCHEDULE: `*/${EVERY_SECONDS} * * * * *`,
+      CONNECTOR_HEALTH_CACHE_MS: '0',
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_API_URL: slackApi,
+      SLACK_RETRIES: '1',
+      LOG_LEVEL: 'info',
+    };
+    // The worker boots first and migrates; the schedulers find the schema in place.
+    running.push(await startBackend({ ...env, DRIFTWATCH_ROLE: 'worker' }));
+    running.push(
+      ...(await Promise.all([
+        startBackend({ ...env, DRIFTWATCH_ROLE: 'scheduler' }),
+        startBackend({ ...env, DRIFTWATCH_ROLE: 'scheduler' }),
+      ])),
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const process of running.reverse()) await process.stop();
+    await receiver?.stop();
+    await estate?.stop();
+    const clickhouse = ClickHouseService.fromConfig(new ConfigService({ ...process.env, ...env }));
+    await clickhouse.command(sql`DROP DATABASE IF EXISTS ${ident(database)}`, { tag: 'test.drop' });
+    await clickhouse.onModuleDestroy();
+    await postgres?.drop();
+    await redis?.stop();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  });
+
+  const connectorMessages = (method: string): ReceivedSlackCall[] =>
+    receiver.calls.filter((c) => c.method === method && String(c.args.text).includes('Connector crm'));
+
+  it('posts once while the CRM is down, enqueues each slot once across two schedulers, and resolves in place', async () => {
+    const posted = await waitFor('the connector-down message', () => connectorMessages('chat.postMessage')[0]);
+    expect(posted.problems).toEqual([]);
+    expect(posted.args.channel).toBe('#integration-eng');
+    expect(String(posted.args.text)).toContain('health check failing');
+
+    // Several more checks while nothing changes: no second message.
+    const startedAt = Date.now();
+    await sleep(4 * EVERY_SECONDS * 1000);
+    expect(connectorMessages('chat.postMessage')).toHaveLength(1);
+
+    await setFaults(estate.crm.baseUrl, {});
+    const resolved = await waitFor('the resolved update', () =>
+      connectorMessages('chat.update').find((c) => String(c.args.text).startsWith('Resolved: ')),
+    );
+    expect(resolved.problems).toEqual([]);
+    // Updated in place: the same channel, and a message ts the receiver handed out for a post.
+    expect(resolved.args.channel).toBe('#integration-eng');
+    expect(String(resolved.args.ts)).toMatch(/^1700000000\.\d{6}$/);
+    expect(connectorMessages('chat.postMessage')).toHaveLength(1);
+
+    // Two schedulers fired every slot; each slot became one job, which the worker ran once.
+    const queue = new Bull('alerts', redis.url, { prefix: 'driftwatch' });
+    try {
+      const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']);
+      const slots = jobs.map((job) => String(job.id)).filter((id) => id.startsWith('alerts:status:'));
+      expect(new Set(slots).size).toBe(slots.length);
+      // Both schedulers name a slot alike: every job sits on the cron's grid, none a second off it.
+      const offGrid = slots.filter((id) => new Date(id.slice('alerts:status:'.length)).getUTCSeconds() % EVERY_SECONDS);
+      expect(offGrid).toEqual([]);
+      const elapsedSlots = Math.floor((Date.now() - startedAt) / (EVERY_SECONDS * 1000));
+      expect(slots.length).toBeGreaterThanOrEqual(elapsedSlots);
+      expect(jobs.filter((job) => job.failedReason).map((job) => job.failedReason)).toEqual([]);
+    } finally {
+      await queue.close();
+    }
+    const schedulerLogs = running.slice(1).map((p) => p.output());
+    for (const log of schedulerLogs) expect(log).toContain('alert status check scheduled');
+  }, 180_000);
+});
