@@ -229,7 +229,19 @@ describe('stewardship queue over real reconciliation runs (Postgres, ClickHouse,
         { field: 'legal_name', from: 'Acme Five', to: 'Acme 5', sourceKey: 'crm-X-0006' },
         { field: 'email', from: 'billing@five.test', to: 'ap5@acme.test', sourceKey: 'crm-X-0006' },
       ],
+      duplicates: [{ entityKey: 'crm-X-0006', status: '' }],
+      fixupTaskIds: [expect.any(String), expect.any(String)],
     });
+    // This app has no connectors file: no target to write through, so both tasks wait for a person.
+    const tasks = await t.api.sql<{ finding_kind: string; source_key: string; state: string; state_reason: string }>(
+      'SELECT finding_kind, source_key, state, state_reason FROM fix_tasks WHERE id = ANY($1::uuid[]) ORDER BY finding_kind',
+      [res.body.decision.fixupTaskIds],
+    );
+    expect(tasks.map((r) => [r.finding_kind, r.source_key, r.state])).toEqual([
+      ['merge_duplicate', 'crm-X-0006', 'needs_review'],
+      ['merge_survivor', 'crm-X-0005', 'needs_review'],
+    ]);
+    expect(tasks[0].state_reason).toContain('DRIFTWATCH_CONNECTORS_FILE is not set');
   });
 
   it('refuses bad decisions with a 400 naming the field, and changes nothing', async () => {

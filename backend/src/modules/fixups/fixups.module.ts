@@ -18,6 +18,7 @@ import { FixupsRepository } from './fixups.repository';
 import { FixupsService } from './fixups.service';
 import { FIXUPS_SETTINGS, fixupsSettingsFrom, type FixupsSettings } from './fixups-settings';
 import { FixupsSweeper } from './fixups-sweeper';
+import { MergeFixupPlanner } from './merge-fixup-planner';
 import { WriteRateLimiter } from './write-rate-limiter';
 
 export interface FixupsModuleOptions {
@@ -28,7 +29,8 @@ export interface FixupsModuleOptions {
 /**
  * Fix-up tasks and corrective sync: the API in the api role; planning after each reconciliation run,
  * the `corrective-sync:<connector>` processors and the sweep in the worker role. Exports FixupsService
- * (the stewardship queue lists and decides tasks waiting for a person through it).
+ * (the stewardship queue lists and decides tasks waiting for a person through it) and MergeFixupPlanner
+ * (a steward's merge decision becomes tasks).
  */
 @Module({})
 export class FixupsModule {
@@ -58,6 +60,7 @@ export class FixupsModule {
         CorrectiveSyncQueues,
         FixupPlannerService,
         FixupsService,
+        MergeFixupPlanner,
         {
           provide: WriteRateLimiter,
           inject: [FIXUPS_SETTINGS],
@@ -67,7 +70,7 @@ export class FixupsModule {
         FixupsSweeper,
         ...(runsWorker(role) ? [FixupPlanningProcessor, CorrectiveSyncProcessor] : []),
       ],
-      exports: [FixupsService, FixupPlannerService, FixupsSweeper],
+      exports: [FixupsService, FixupPlannerService, FixupsSweeper, MergeFixupPlanner],
     };
   }
 }

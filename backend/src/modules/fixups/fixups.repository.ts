@@ -229,6 +229,16 @@ export class FixupsRepository {
     return (await this.findMany([id]))[0] ?? null;
   }
 
+  /** Every task with one of these base keys, whatever its state (a merge decision's tasks, planned once). */
+  async findByBaseKeys(baseKeys: readonly string[]): Promise<{ baseKey: string; task: FixupTaskView }[]> {
+    if (baseKeys.length === 0) return [];
+    const rows: (TaskRecord & { base_key: string })[] = await this.dataSource.query(
+      `SELECT ${TASK_COLUMNS}, base_key FROM fix_tasks WHERE base_key = ANY($1::text[]) ORDER BY created_at, id`,
+      [[...baseKeys]],
+    );
+    return rows.map((r) => ({ baseKey: r.base_key, task: toView(r) }));
+  }
+
   async events(taskId: string): Promise<FixupEventView[]> {
     const rows: {
       id: string;
@@ -344,13 +354,17 @@ export class FixupsRepository {
     );
   }
 
-  /** Open tasks (not yet acted on) of these findings whose base key differs: their values changed. */
+  /**
+   * Open tasks (not yet acted on) of these findings whose base key differs: their values changed. A
+   * steward's merge tasks hang off a duplicate finding too, but come from a decision, not the values.
+   */
   async superseded(pairs: readonly { findingId: string; baseKey: string }[]): Promise<string[]> {
     if (pairs.length === 0) return [];
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT t.id::text AS id FROM fix_tasks t
        JOIN unnest($1::text[], $2::text[]) AS u(finding_id, base_key) ON u.finding_id = t.finding_id
-       WHERE t.base_key <> u.base_key AND t.state IN ('proposed', 'needs_review', 'approved')`,
+       WHERE t.base_key <> u.base_key AND t.state IN ('proposed', 'needs_review', 'approved')
+         AND t.finding_kind NOT IN ('merge_survivor', 'merge_duplicate')`,
       [pairs.map((p) => p.findingId), pairs.map((p) => p.baseKey)],
     );
     return rows.map((r) => r.id);

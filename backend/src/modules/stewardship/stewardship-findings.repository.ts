@@ -19,6 +19,8 @@ export interface StewardshipFinding {
   actualValue: string;
   details: Record<string, unknown>;
   score: number;
+  /** The reconciliation run that last saw the finding. */
+  lastRunId: string;
 }
 
 /**
@@ -57,9 +59,10 @@ export class StewardshipFindingsRepository {
       actual_value: string;
       details: Record<string, unknown> | null;
       score: number;
+      last_run_id: string;
     }[] = await this.dataSource.query(
       `SELECT id, rule_id, entity, match_key, field, kind, owner_system, expected_value, actual_system, actual_value,
-         details, score
+         details, score, last_run_id::text AS last_run_id
        FROM findings ${where}`,
       params,
     );
@@ -76,6 +79,7 @@ export class StewardshipFindingsRepository {
       actualValue: r.actual_value,
       details: r.details ?? {},
       score: Number(r.score),
+      lastRunId: r.last_run_id,
     }));
   }
 }

@@ -55,7 +55,9 @@ export type Decision =
       fields: Record<string, string>;
       /** What has to change on the survivor for the chosen values to hold. */
       changes: FieldChange[];
-      /** Fix-up task ids created from the changes, when the fix-up module offers that. */
+      /** The losing duplicates with their status as the steward saw it (retired by fix-up tasks). */
+      duplicates?: { entityKey: string; status: string }[];
+      /** The fix-up tasks the decision made: the survivor's field writes and one per losing duplicate. */
       fixupTaskIds?: string[];
     }
   | { action: 'confirm_link'; link: { a: RecordRef; b: RecordRef; globalId: string } }

@@ -177,6 +177,14 @@ export class StewardshipItemsRepository {
     );
   }
 
+  /** Replaces a decided item's decision payload (a merge's fix-up task ids are added after planning). */
+  async setDecision(tx: Tx, id: string, decision: Decision): Promise<void> {
+    await tx.query(
+      `UPDATE stewardship_items SET decision = $2::jsonb, updated_at = now() WHERE id = $1::uuid AND state = 'decided'`,
+      [id, JSON.stringify(decision)],
+    );
+  }
+
   async addEvent(
     tx: Tx,
     itemId: string,

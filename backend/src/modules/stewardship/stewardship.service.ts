@@ -1,4 +1,5 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import {
   DEFAULT_MATCH_FIELD,
   DEFAULT_OWNERSHIP_FILE,
@@ -10,9 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { ConfigService } from '../../config/config.service';
 import type { Page } from '../../http/list-query';
 import { AuditService } from '../audit/audit.service';
+import { MergeFixupPlanner } from '../fixups/merge-fixup-planner';
 import { IdentityLinksRepository, type IdentityLink } from './identity-links.repository';
-import { survivorChanges, validateMerge } from './merge-decision';
-import { StewardshipFindingsRepository } from './stewardship-findings.repository';
+import { survivorChanges, validateMerge, type ValidMerge } from './merge-decision';
+import { StewardshipFindingsRepository, type StewardshipFinding } from './stewardship-findings.repository';
 import { itemOfFinding } from './stewardship-intake.service';
 import type { Decision, ItemEventView, ItemView, OpenItemInput, RecordRef } from './stewardship-item';
 import { StewardshipItemsRepository, type Tx } from './stewardship-items.repository';
@@ -59,6 +61,7 @@ export class StewardshipService {
     private readonly audit: AuditService,
     private readonly config: ConfigService,
     private readonly findings: StewardshipFindingsRepository,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   /**
@@ -139,14 +142,110 @@ export class StewardshipService {
     }
   }
 
+  /**
+   * Records the merge, then has the fix-up module turn it into tasks: the survivor's field writes and
+   * one task per losing duplicate. The same decision sent again (a retry whose answer was lost, or a
+   * crash between recording and planning) plans only what is missing; a different one gets 409.
+   */
   private async merge(item: ItemView, entity: EntityKind, request: DecisionRequest, actor: string): Promise<ItemView> {
     if (item.kind !== 'duplicate') {
       throw new InvalidDecisionError('action', `merge applies to duplicate items, not ${item.kind}`);
     }
     const merge = validateMerge(entity, item.candidates, request);
-    const changes = survivorChanges(merge, await this.records.records(entity, item.candidates));
-    const decision: Decision = { action: 'merge', survivor: merge.survivor, fields: merge.fields, changes };
-    return this.close(item.id, decision, request.reason ?? null, actor, 'merge');
+    const planner = this.mergePlanner();
+    if (item.state !== 'open') return this.mergeAgain(item, merge, planner, actor);
+    const finding = await this.findingOf(item);
+    const records = await this.records.records(entity, item.candidates);
+    const changes = survivorChanges(merge, records);
+    // A losing record no longer in any snapshot is gone already: nothing to retire.
+    const duplicates = records
+      .filter((r) => r.entityKey !== merge.survivor)
+      .map((r) => ({ entityKey: r.entityKey, status: r.fields.status ?? '' }));
+    const decision: Decision = { action: 'merge', survivor: merge.survivor, fields: merge.fields, changes, duplicates };
+    let decided: ItemView;
+    try {
+      decided = await this.close(item.id, decision, request.reason ?? null, actor, 'merge');
+    } catch (error) {
+      if (error instanceof ItemNotOpenError) return this.mergeAgain(await this.get(item.id), merge, planner, actor);
+      throw error;
+    }
+    return this.planMerge(decided, entity, finding, planner, actor);
+  }
+
+  private async mergeAgain(
+    item: ItemView,
+    merge: ValidMerge,
+    planner: MergeFixupPlanner,
+    actor: string,
+  ): Promise<ItemView> {
+    const d = item.decision;
+    const same =
+      item.state === 'decided' &&
+      d?.action === 'merge' &&
+      d.survivor === merge.survivor &&
+      JSON.stringify(Object.entries(d.fields).sort()) === JSON.stringify(Object.entries(merge.fields).sort());
+    if (!same) throw new ItemNotOpenError(item.id, item.state);
+    return this.planMerge(item, entityOf(item), await this.findingOf(item), planner, actor);
+  }
+
+  /** Plans the decided merge's tasks (idempotent) and records their ids in the decision. */
+  private async planMerge(
+    item: ItemView,
+    entity: EntityKind,
+    finding: StewardshipFinding,
+    planner: MergeFixupPlanner,
+    actor: string,
+  ): Promise<ItemView> {
+    const decision = item.decision;
+    if (decision?.action !== 'merge') throw new Error(`stewardship item ${item.id} has no merge decision`);
+    const outcome = await planner.plan({
+      itemId: item.id,
+      findingId: finding.id,
+      runId: finding.lastRunId,
+      ruleId: finding.ruleId,
+      entity,
+      system: item.system,
+      matchKey: finding.matchKey,
+      survivor: decision.survivor,
+      changes: decision.changes,
+      duplicates: decision.duplicates ?? [],
+      actor,
+    });
+    const ids = outcome.tasks.map((t) => t.id);
+    if (JSON.stringify(decision.fixupTaskIds ?? []) === JSON.stringify(ids)) return item;
+    return this.items.transaction(async (tx) => {
+      await this.items.setDecision(tx, item.id, { ...decision, fixupTaskIds: ids });
+      await this.items.addEvent(tx, item.id, {
+        action: 'fixups_planned',
+        fromState: 'decided',
+        toState: 'decided',
+        actor,
+        payload: { fixupTaskIds: ids, created: outcome.created, queued: outcome.queued },
+      });
+      return this.mustFind(item.id, tx);
+    });
+  }
+
+  /** Fix-up tasks belong to a finding: a merge needs the duplicate finding the item came from. */
+  private async findingOf(item: ItemView): Promise<StewardshipFinding> {
+    const finding = item.sourceType === 'finding' ? await this.findings.byId(item.sourceId) : null;
+    if (!finding) {
+      throw new InvalidDecisionError(
+        'action',
+        `merge needs the duplicate finding behind the item (this one's source is ${item.sourceType} ${item.sourceId})`,
+      );
+    }
+    return finding;
+  }
+
+  private mergePlanner(): MergeFixupPlanner {
+    try {
+      return this.moduleRef.get(MergeFixupPlanner, { strict: false });
+    } catch {
+      throw new ServiceUnavailableException(
+        'the fix-up module is not loaded in this process: merges make fix-up tasks',
+      );
+    }
   }
 
   private async link(item: ItemView, entity: EntityKind, request: DecisionRequest, actor: string): Promise<ItemView> {
