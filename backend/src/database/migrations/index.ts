@@ -6,6 +6,7 @@ import { Reconciliation0000000000005 } from './0005-reconciliation';
 import { Fixups0000000000006 } from './0006-fixups';
 import { Stewardship0000000000007 } from './0007-stewardship';
 import { DashboardRollups0000000000008 } from './0008-dashboard-rollups';
+import { FindingAssignment0000000000009 } from './0009-finding-assignment';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const POSTGRES_MIGRATIONS = [
   Fixups0000000000006,
   Stewardship0000000000007,
   DashboardRollups0000000000008,
+  FindingAssignment0000000000009,
 ];

@@ -3,6 +3,11 @@ import { createHash } from 'node:crypto';
 
 export const FINDING_STATUSES = ['new', 'open', 'resolved', 'reopened', 'suppressed'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
+/** Assignee words with a meaning of their own: the caller, and nobody (a filter value, never a name). */
+export const ASSIGNEE_ME = 'me';
+export const UNASSIGNED = 'unassigned';
+export const ASSIGNEE_MAX_LENGTH = 120;
+
 /** Statuses of a finding that a run still sees as a live problem. */
 export const ACTIVE_STATUSES: readonly FindingStatus[] = ['new', 'open', 'reopened'];
 
@@ -29,6 +34,9 @@ export interface FindingView {
   resolvedAt: string | null;
   firstRunId: string;
   lastRunId: string;
+  /** Who works on it (a person's name), or null when nobody does. */
+  assignee: string | null;
+  assignedAt: string | null;
 }
 
 /** One observation of a finding by a run, before it is merged into the current state. */

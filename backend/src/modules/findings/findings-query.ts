@@ -1,5 +1,5 @@
 import { defineListQuery, type ListQuery } from '../../http/list-query';
-import { FINDING_STATUSES } from './finding';
+import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_STATUSES, UNASSIGNED } from './finding';
 
 const name = /^[A-Za-z0-9_.:-]+$/;
 
@@ -14,7 +14,16 @@ export const FINDINGS_LIST_QUERY = defineListQuery({
     domain: { type: 'enum', values: ['customer', 'credit', 'order', 'contact'] },
     actualSystem: { type: 'string', pattern: name, description: 'The system holding the actual value.' },
     matchKey: { type: 'string', description: 'The cross-system key of the record.' },
-    lastRunId: { type: 'string', pattern: /^[0-9a-f-]{36}$/, description: 'Findings last seen by this run.' },
+    lastRunId: {
+      type: 'string',
+      pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      description: 'Findings last seen by this run.',
+    },
+    assignee: {
+      type: 'string',
+      maxLength: ASSIGNEE_MAX_LENGTH,
+      description: `Who works on the finding: a name, \`${ASSIGNEE_ME}\` (the caller) or \`${UNASSIGNED}\`.`,
+    },
   },
   sortKeys: ['lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'],
   defaultSort: '-lastSeenAt',

@@ -1,8 +1,10 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../auth/access.decorators';
+import { CurrentPrincipal, Roles } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
 import { findingCsvLine, FINDINGS_CSV_HEADER } from './findings-csv';
+import { AssignFindingsDto, AssignFindingsOutcome } from './findings.dto';
 import { FINDINGS_LIST_QUERY } from './findings-query';
 import { EXPORT_MAX_ROWS, FindingsService } from './findings.service';
 
@@ -15,8 +17,8 @@ export class FindingsController {
   @Roles('viewer')
   @ApiOperation({ summary: 'Findings (current state), most recently seen first by default, cursor-paginated.' })
   @FINDINGS_LIST_QUERY.apiQueries()
-  async list(@Query() query: Record<string, unknown>) {
-    return this.findings.list(FINDINGS_LIST_QUERY.parse(query));
+  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() caller: Principal) {
+    return this.findings.list(FINDINGS_LIST_QUERY.parse(query), caller);
   }
 
   @Get('export')
@@ -24,16 +26,32 @@ export class FindingsController {
   @ApiOperation({ summary: `Findings as CSV (same filters and sort; at most ${EXPORT_MAX_ROWS} rows).` })
   @FINDINGS_LIST_QUERY.apiQueries()
   @ApiProduces('text/csv')
-  async export(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+  async export(
+    @Query() query: Record<string, unknown>,
+    @CurrentPrincipal() caller: Principal,
+    @Res() res: Response,
+  ): Promise<void> {
     const parsed = FINDINGS_LIST_QUERY.parse(query);
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="driftwatch-findings.csv"');
     res.write(FINDINGS_CSV_HEADER);
-    for await (const row of this.findings.exportRows(parsed)) {
+    for await (const row of this.findings.exportRows(parsed, caller)) {
       if (!res.write(findingCsvLine(row))) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();
+  }
+
+  @Post('assign')
+  @Roles('engineer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Assign many findings to a person (`me`: the caller) or unassign them (null); all or nothing.',
+  })
+  @ApiOkResponse({ type: AssignFindingsOutcome })
+  @ApiNotFoundResponse({ description: 'An id is not a known finding; nothing was assigned.' })
+  assign(@Body() body: AssignFindingsDto, @CurrentPrincipal() caller: Principal): Promise<AssignFindingsOutcome> {
+    return this.findings.assign(body.ids, body.assignee, caller);
   }
 
   @Get(':id')

@@ -1,9 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { FindingObservation, FindingView } from './finding';
 import { findingId } from './finding';
 import type { FindingsListQuery } from './findings-query';
+
+/** The assignee filter once `me` is resolved: nobody, or one name. */
+export type AssigneeFilter = { unassigned: true } | { name: string };
+
+/** One finding whose assignee an assignment changed, with the assignee it had before. */
+export interface AssignmentChange {
+  id: string;
+  before: string | null;
+}
+
+export interface AssignmentOutcome {
+  /** Ids that do not exist: when any, nothing was changed. */
+  unknown: string[];
+  changed: AssignmentChange[];
+  /** Findings that already had this assignee. */
+  unchanged: string[];
+}
 
 interface FindingRecord {
   id: string;
@@ -28,6 +45,8 @@ interface FindingRecord {
   resolved_at: string | null;
   first_run_id: string;
   last_run_id: string;
+  assignee: string | null;
+  assigned_at: string | null;
 }
 
 export interface UpsertOutcome {
@@ -53,7 +72,7 @@ const FILTER_COLUMNS = {
   domain: 'domain',
   actualSystem: 'actual_system',
   matchKey: 'match_key',
-  lastRunId: 'last_run_id::text',
+  lastRunId: 'last_run_id',
 } as const;
 const SORT_COLUMNS = {
   lastSeenAt: { column: 'last_seen_at', cast: 'timestamptz' },
@@ -65,7 +84,8 @@ const SORT_COLUMNS = {
 const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${column}`;
 const SELECT = `SELECT id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
   actual_system, actual_value, details, score, severity, domain, status, occurrences, ${ts('first_seen_at')},
-  ${ts('last_seen_at')}, ${ts('resolved_at')}, first_run_id::text AS first_run_id, last_run_id::text AS last_run_id
+  ${ts('last_seen_at')}, ${ts('resolved_at')}, first_run_id::text AS first_run_id, last_run_id::text AS last_run_id,
+  assignee, ${ts('assigned_at')}
   FROM findings`;
 
 function parseDetails(text: string): string {
@@ -159,8 +179,11 @@ export class FindingsRepository {
     return affected;
   }
 
-  /** One page (`limit` + 1 rows, so the caller knows whether more exist). */
-  async find(query: FindingsListQuery, limit: number): Promise<FindingView[]> {
+  /**
+   * One page (`limit` + 1 rows, so the caller knows whether more exist). `assignee` is the resolved
+   * form of the query's assignee filter (the service knows who `me` is).
+   */
+  async find(query: FindingsListQuery, limit: number, assignee?: AssigneeFilter): Promise<FindingView[]> {
     const params: unknown[] = [];
     const bind = (value: unknown): string => {
       params.push(value);
@@ -169,8 +192,10 @@ export class FindingsRepository {
     const where: string[] = [];
     for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
       const value = query.filters[name as keyof typeof FILTER_COLUMNS];
-      if (value !== undefined) where.push(`${column} = ${bind(value)}`);
+      // lastRunId is bound as uuid (the filter's pattern is a UUID) so its index applies.
+      if (value !== undefined) where.push(`${column} = ${bind(value)}${name === 'lastRunId' ? '::uuid' : ''}`);
     }
+    if (assignee) where.push('unassigned' in assignee ? 'assignee IS NULL' : `assignee = ${bind(assignee.name)}`);
     const sort = SORT_COLUMNS[query.sort.key];
     const direction = query.sort.direction === 'desc' ? 'DESC' : 'ASC';
     if (query.after) {
@@ -199,6 +224,41 @@ export class FindingsRepository {
       [f.ruleId, f.entity, f.matchKey, f.field],
     );
     return rows.map(toView);
+  }
+
+  /**
+   * Sets the assignee of `ids` (null: unassigns) in one transaction: the rows are locked, and when any
+   * id is unknown nothing changes. `record` runs in the same transaction with the findings whose
+   * assignee changed, so the change and its audit entries commit together.
+   */
+  async assign(
+    ids: readonly string[],
+    assignee: string | null,
+    at: Date,
+    record: (changes: AssignmentChange[], tx: EntityManager) => Promise<void>,
+  ): Promise<AssignmentOutcome> {
+    return this.dataSource.transaction(async (tx) => {
+      // Locked in id order so two overlapping bulk assignments cannot deadlock.
+      const rows: { id: string; assignee: string | null }[] = await tx.query(
+        `SELECT id, assignee FROM findings WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+        [[...ids]],
+      );
+      const found = new Map(rows.map((r) => [r.id, r.assignee]));
+      const unknown = ids.filter((id) => !found.has(id));
+      if (unknown.length) return { unknown, changed: [], unchanged: [] };
+      const changed = rows.filter((r) => r.assignee !== assignee).map((r) => ({ id: r.id, before: r.assignee }));
+      const unchanged = rows.filter((r) => r.assignee === assignee).map((r) => r.id);
+      if (changed.length) {
+        await tx.query(
+          `UPDATE findings SET assignee = $2, assigned_at = CASE WHEN $2::text IS NULL THEN NULL ELSE $3::timestamptz END,
+             updated_at = now()
+           WHERE id = ANY($1::text[])`,
+          [changed.map((c) => c.id), assignee, at],
+        );
+        await record(changed, tx);
+      }
+      return { unknown: [], changed, unchanged };
+    });
   }
 
   /** Count per status of a set of rules (run summaries, tests). */
@@ -235,5 +295,7 @@ function toView(row: FindingRecord): FindingView {
     resolvedAt: row.resolved_at,
     firstRunId: row.first_run_id,
     lastRunId: row.last_run_id,
+    assignee: row.assignee,
+    assignedAt: row.assigned_at,
   };
 }
