@@ -30,13 +30,25 @@ function exactPairs(
   );
   const keyText = fields.length === 1 ? aliases[0] : sql`concat(${join(aliases, ", ' | ', ")})`;
   const details = jsonObject({ key: { text: sql`f_key` }, group_size: { number: sql`f_group_size` } });
+  const relation = reader.source(rule.spec.entity, system);
+  const keyHash = sql`cityHash64(${join(aliases)})`;
+  // Almost every key is unique. Grouping every record by its string key and collecting its entity
+  // keys costs a hash table of strings and an array per record; instead, first find the 64-bit hashes
+  // of keys seen more than once (a narrow UInt64 aggregation), then group by the exact keys only the
+  // records whose hash is among them. A hash collision only lets a few extra records into the exact
+  // grouping, whose HAVING drops them again, so the result is the same.
   return sql`SELECT concat(f_keys[1], ' | ', f_other) AS f_match_key, ${fields.join('+')} AS f_field, 'duplicate' AS f_kind,
     ${system} AS f_owner_system, f_keys[1] AS f_expected_value, ${system} AS f_actual_system, f_other AS f_actual_value,
     ${details} AS f_details, 1 AS f_score
   FROM (
     SELECT any(${keyText}) AS f_key, arraySort(groupArray(entity_key)) AS f_keys, count() AS f_group_size
-    FROM (SELECT entity_key, ${join(picked)} FROM ${reader.source(rule.spec.entity, system)})
-    WHERE ${nonEmpty}
+    FROM (SELECT entity_key, ${join(picked)} FROM ${relation})
+    WHERE ${nonEmpty} AND ${keyHash} IN (
+      SELECT ${keyHash} AS f_key_hash FROM (SELECT ${join(picked)} FROM ${relation})
+      WHERE ${nonEmpty}
+      GROUP BY f_key_hash
+      HAVING count() > 1
+    )
     GROUP BY ${join(aliases)}
     HAVING f_group_size > 1
   )

@@ -19,7 +19,12 @@ SELECT concat(f_keys[1], ' | ', f_other) AS f_match_key, 'tax_id' AS f_field, 'd
   FROM (
     SELECT any(`f_key_0`) AS f_key, arraySort(groupArray(entity_key)) AS f_keys, count() AS f_group_size
     FROM (SELECT entity_key, replaceRegexpAll(replaceRegexpAll(upperUTF8(`tax_id`), '[[:punct:]]+', ''), '\\s+', '') AS `f_key_0` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0))
-    WHERE `f_key_0` != ''
+    WHERE `f_key_0` != '' AND cityHash64(`f_key_0`) IN (
+      SELECT cityHash64(`f_key_0`) AS f_key_hash FROM (SELECT replaceRegexpAll(replaceRegexpAll(upperUTF8(`tax_id`), '[[:punct:]]+', ''), '\\s+', '') AS `f_key_0` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0))
+      WHERE `f_key_0` != ''
+      GROUP BY f_key_hash
+      HAVING count() > 1
+    )
     GROUP BY `f_key_0`
     HAVING f_group_size > 1
   )
@@ -82,7 +87,12 @@ SELECT concat(f_keys[1], ' | ', f_other) AS f_match_key, 'tax_id' AS f_field, 'd
   FROM (
     SELECT any(`f_key_0`) AS f_key, arraySort(groupArray(entity_key)) AS f_keys, count() AS f_group_size
     FROM (SELECT entity_key, replaceRegexpAll(replaceRegexpAll(upperUTF8(`tax_id`), '[[:punct:]]+', ''), '\\s+', '') AS `f_key_0` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0))
-    WHERE `f_key_0` != ''
+    WHERE `f_key_0` != '' AND cityHash64(`f_key_0`) IN (
+      SELECT cityHash64(`f_key_0`) AS f_key_hash FROM (SELECT replaceRegexpAll(replaceRegexpAll(upperUTF8(`tax_id`), '[[:punct:]]+', ''), '\\s+', '') AS `f_key_0` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0))
+      WHERE `f_key_0` != ''
+      GROUP BY f_key_hash
+      HAVING count() > 1
+    )
     GROUP BY `f_key_0`
     HAVING f_group_size > 1
   )
