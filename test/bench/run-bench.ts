@@ -12,6 +12,7 @@ import { connectorsScenario } from './scenarios/connectors.scenario';
 import { apiScenario } from './scenarios/api.scenario';
 import { fixupsScenario } from './scenarios/fixups.scenario';
 import { estateScenario } from './scenarios/estate.scenario';
+import { latencyScenario } from './scenarios/latency.scenario';
 
 const SCENARIOS: BenchScenario[] = [
   snapshotScenario,
@@ -21,6 +22,7 @@ const SCENARIOS: BenchScenario[] = [
   fixupsScenario,
   apiScenario,
   estateScenario,
+  latencyScenario,
 ];
 
 const ROOT = join(__dirname, '..', '..');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from 'pg';
+import type { EstateEndpoints } from '../../../infra/demo-estate/src';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
@@ -53,15 +54,20 @@ export function buildBackend(): void {
   execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-export interface EstateProcess {
-  crm: { baseUrl: string; tokenUrl: string; clientId: string; clientSecret: string; apiVersion: string };
+export interface EstateProcess extends EstateEndpoints {
   startMs: number;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** The demo estate in a child process, so its CPU and memory are not the worker's. */
-export async function startEstateProcess(customers: number): Promise<EstateProcess> {
+/**
+ * The demo estate in a child process, so its CPU and memory are not the worker's. Serves the CRM only
+ * unless `systems` names others (the endpoints of systems not served have an empty `baseUrl`).
+ */
+export async function startEstateProcess(
+  customers: number,
+  systems: readonly string[] = ['crm'],
+): Promise<EstateProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -69,6 +75,8 @@ export async function startEstateProcess(customers: number): Promise<EstateProce
       join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
       join(__dirname, 'estate-server.ts'),
       String(customers),
+      '42',
+      systems.join(','),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
