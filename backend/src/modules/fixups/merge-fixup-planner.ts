@@ -116,8 +116,13 @@ export class MergeFixupPlanner {
     const created = await this.tasks.insertMany(fresh, decision.actor);
     const approved = created.filter((t) => t.state === 'approved').map((t) => t.id);
     const queued = await this.queue(approved, decision.actor, `merge decision, ${policy} policy (${source})`);
-    const all = await this.tasks.findByBaseKeys(drafts.map((d) => d.baseKey));
-    return { tasks: all.map((t) => t.task), created: created.length, queued };
+    // Survivor first, then the duplicates in the decision's order; the first task of each base key.
+    const byBaseKey = new Map<string, FixupTaskView>();
+    for (const { baseKey, task } of await this.tasks.findByBaseKeys(drafts.map((d) => d.baseKey))) {
+      if (!byBaseKey.has(baseKey)) byBaseKey.set(baseKey, task);
+    }
+    const tasks = drafts.map((d) => byBaseKey.get(d.baseKey)).filter((t): t is FixupTaskView => t !== undefined);
+    return { tasks, created: created.length, queued };
   }
 
   /**

@@ -212,6 +212,7 @@ export class StewardshipItemsRepository {
     );
   }
 
+  /** In the order they happened (by the bigserial, not by its text alias: '10' sorts before '9'). */
   async events(itemId: string): Promise<ItemEventView[]> {
     const rows: {
       id: string;
@@ -224,7 +225,7 @@ export class StewardshipItemsRepository {
       at: string;
     }[] = await this.dataSource.query(
       `SELECT id::text AS id, action, from_state, to_state, actor, reason, payload, ${ts('at')}
-       FROM stewardship_item_events WHERE item_id = $1::uuid ORDER BY id`,
+       FROM stewardship_item_events e WHERE item_id = $1::uuid ORDER BY e.id`,
       [itemId],
     );
     return rows.map((r) => ({
