@@ -1,6 +1,6 @@
 /**
  * Builds every system's store from the generator: maps each customer into each system's vocabulary,
- * lets the drift injector spoil some copies (logging ground truth), and loads each table in
+ * lets the drift injector spoil some copies (logging ground truth), and puts each table in
  * modification order (incremental exports rely on that order).
  */
 import { generateCustomer, type GeneratorOptions } from '../generator/estate-generator';
@@ -8,15 +8,10 @@ import { DriftInjector, type CustomerCopies } from '../drift/drift-injector';
 import type { DriftScenario } from '../drift/drift-scenario';
 import type { GroundTruthLog } from '../drift/ground-truth-log';
 import { crmCopyOf, type SalesforceStore } from '../systems/crm/salesforce.store';
-import type { SfRecord } from '../systems/crm/salesforce-schema';
-import { erpCopyOf, type DynamicsStore, type ErpRecord } from '../systems/erp/dynamics.store';
-import {
-  supportCopyOf,
-  type ZendeskOrganization,
-  type ZendeskStore,
-  type ZendeskTicket,
-} from '../systems/support/zendesk.store';
-import { wmsShipmentOf, type WmsShipment, type WmsStore } from '../systems/wms/wms.store';
+import type { RecordTable } from '../store/record-table';
+import { erpCopyOf, type DynamicsStore } from '../systems/erp/dynamics.store';
+import { supportCopyOf, type ZendeskStore } from '../systems/support/zendesk.store';
+import { wmsShipmentOf, type WmsStore } from '../systems/wms/wms.store';
 
 export interface EstateStores {
   crm: SalesforceStore;
@@ -24,11 +19,6 @@ export interface EstateStores {
   wms: WmsStore;
   support: ZendeskStore;
 }
-
-type Staged<R> = { record: R; modifiedAt: number }[];
-
-const byTime = <R>(a: { modifiedAt: number; record: R }, b: { modifiedAt: number; record: R }) =>
-  a.modifiedAt - b.modifiedAt;
 
 /** Copies of one customer in every system before drift. */
 export function copiesOf(gen: GeneratorOptions, index: number): CustomerCopies {
@@ -53,52 +43,47 @@ export function buildEstate(
   only: ReadonlySet<keyof EstateStores> = new Set(['crm', 'erp', 'wms', 'support']),
 ): void {
   const injector = new DriftInjector(scenario, gen.epoch, log);
-  const crm = { Account: [] as Staged<SfRecord>, Contact: [] as Staged<SfRecord>, Opportunity: [] as Staged<SfRecord> };
-  const erp = {
-    CustomersV3: [] as Staged<ErpRecord>,
-    CustomerCreditLimits: [] as Staged<ErpRecord>,
-    SalesOrderHeadersV2: [] as Staged<ErpRecord>,
-  };
-  const wms: Staged<WmsShipment> = [];
-  const orgs: Staged<ZendeskOrganization> = [];
-  const tickets: Staged<ZendeskTicket> = [];
-
+  const crm = only.has('crm') ? stores.crm : null;
+  const erp = only.has('erp') ? stores.erp : null;
+  const wms = only.has('wms') ? stores.wms : null;
+  const support = only.has('support') ? stores.support : null;
+  // Each record goes straight into its table in generation order (encoded, off the heap); every
+  // table is put in modification order once at the end, so nothing is staged as live objects.
   for (let i = 0; i < customers; i++) {
     const c = copiesOf(gen, i);
     injector.apply(c);
-    if (c.crm && only.has('crm')) {
-      crm.Account.push({ record: c.crm.account, modifiedAt: c.crm.accountModifiedAt });
-      crm.Contact.push(...c.crm.contacts);
-      crm.Opportunity.push(...c.crm.opportunities);
+    if (crm) {
+      if (c.crm) {
+        crm.put('Account', c.crm.account, c.crm.accountModifiedAt, false, true);
+        for (const r of c.crm.contacts) crm.put('Contact', r.record, r.modifiedAt, false, true);
+        for (const r of c.crm.opportunities) crm.put('Opportunity', r.record, r.modifiedAt, false, true);
+      }
+      for (const r of c.crmDuplicates) crm.put('Account', r.record, r.modifiedAt, false, true);
     }
-    if (only.has('crm')) crm.Account.push(...c.crmDuplicates);
-    if (c.erp && only.has('erp')) {
-      erp.CustomersV3.push({ record: c.erp.customer, modifiedAt: c.erp.modifiedAt });
-      erp.CustomerCreditLimits.push({ record: c.erp.credit, modifiedAt: c.erp.modifiedAt });
-      erp.SalesOrderHeadersV2.push(...c.erp.orders);
+    if (erp && c.erp) {
+      erp.put('CustomersV3', c.erp.customer, c.erp.modifiedAt, false);
+      erp.put('CustomerCreditLimits', c.erp.credit, c.erp.modifiedAt, false);
+      for (const r of c.erp.orders) erp.put('SalesOrderHeadersV2', r.record, r.modifiedAt, false);
     }
-    if (only.has('wms')) wms.push(...c.wms);
-    if (c.support && only.has('support')) {
-      orgs.push({ record: c.support.organization, modifiedAt: c.support.modifiedAt });
-      tickets.push(...c.support.tickets);
+    if (wms) for (const r of c.wms) wms.put(r.record, r.modifiedAt, false);
+    if (support && c.support) {
+      support.putOrganization(c.support.organization, c.support.modifiedAt, false);
+      for (const r of c.support.tickets) support.putTicket(r.record, r.modifiedAt, false);
     }
   }
   log.flush();
+  for (const table of tablesOf(stores)) table.sortByModification();
+}
 
-  for (const [object, rows] of Object.entries(crm)) {
-    rows.sort(byTime);
-    for (const r of rows) stores.crm.put(object, r.record, r.modifiedAt, false, true);
-    rows.length = 0;
-  }
-  for (const [entity, rows] of Object.entries(erp)) {
-    rows.sort(byTime);
-    for (const r of rows) stores.erp.put(entity, r.record, r.modifiedAt, false);
-    rows.length = 0;
-  }
-  wms.sort(byTime);
-  for (const r of wms) stores.wms.put(r.record, r.modifiedAt, false);
-  orgs.sort(byTime);
-  for (const r of orgs) stores.support.putOrganization(r.record, r.modifiedAt, false);
-  tickets.sort(byTime);
-  for (const r of tickets) stores.support.putTicket(r.record, r.modifiedAt, false);
+/** Every table of every system. */
+export function tablesOf(stores: EstateStores): RecordTable<object>[] {
+  return [
+    stores.crm.accounts,
+    stores.crm.contacts,
+    stores.crm.opportunities,
+    ...stores.erp.tables.values(),
+    stores.wms.shipments,
+    stores.support.organizations,
+    stores.support.tickets,
+  ] as unknown as RecordTable<object>[];
 }

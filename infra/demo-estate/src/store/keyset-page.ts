@@ -1,7 +1,8 @@
 /**
  * Keyset pages over a table in (modifiedAt, key) order, for incremental exports and cursor paging.
- * Tables are loaded in modification order and every later write goes to the end of the map, so a scan
- * can stop as soon as it has a full page and has passed the page's last timestamp.
+ * Tables are loaded in modification order and every later write goes to the end, so a scan starts at
+ * the cursor's stamp (binary search) and stops as soon as it has a full page and has passed the page's
+ * last timestamp: a page costs about its own size, not the table's.
  */
 import type { RecordTable, Row } from './record-table';
 
@@ -20,9 +21,6 @@ export function decodeCursor(text: string): KeysetCursor | null {
   return m ? { modifiedAt: Number(m[1]), key: m[2] } : null;
 }
 
-const after = (row: { modifiedAt: number; key: string }, c: KeysetCursor) =>
-  row.modifiedAt > c.modifiedAt || (row.modifiedAt === c.modifiedAt && row.key > c.key);
-
 export function keysetPage<R extends object>(
   table: RecordTable<R>,
   keyOf: (r: R) => string,
@@ -37,18 +35,29 @@ export function keysetPage<R extends object>(
   const picked: { row: Row<R>; key: string; modifiedAt: number }[] = [];
   let maxPicked = -Infinity;
   let hasMore = false;
-  for (const row of table.rowsInOrder()) {
-    if (options.from !== undefined && row.modifiedAt < options.from) continue;
-    if (options.until !== undefined && row.modifiedAt > options.until) continue;
-    const item = { row, key: keyOf(row.record), modifiedAt: row.modifiedAt };
-    if (options.after && !after(item, options.after)) continue;
+  const { after, from, until } = options;
+  // Rows stamped before the cursor (or `from`) can never be on this page: start past them. Stamps
+  // are tested before keys and filters so skipped rows are never decoded.
+  const start = Math.max(after?.modifiedAt ?? -Infinity, from ?? -Infinity);
+  const ordered = table.inModificationOrder;
+  for (const row of table.rowsInOrder(Number.isFinite(start) ? start : undefined)) {
+    const modifiedAt = row.modifiedAt;
+    if (from !== undefined && modifiedAt < from) continue;
+    if (until !== undefined && modifiedAt > until) {
+      if (ordered) break;
+      continue;
+    }
+    if (after && modifiedAt < after.modifiedAt) continue;
+    let key: string | null = null;
+    if (after && modifiedAt === after.modifiedAt && !((key = keyOf(row.record)) > after.key)) continue;
     if (options.where && !options.where(row)) continue;
-    if (picked.length > options.limit && row.modifiedAt > maxPicked) {
+    // Stop early only when no later row can be stamped earlier (a backdated write breaks the order).
+    if (ordered && picked.length > options.limit && modifiedAt > maxPicked) {
       hasMore = true;
       break;
     }
-    picked.push(item);
-    if (row.modifiedAt > maxPicked) maxPicked = row.modifiedAt;
+    picked.push({ row, key: key ?? keyOf(row.record), modifiedAt });
+    if (modifiedAt > maxPicked) maxPicked = modifiedAt;
   }
   picked.sort((a, b) => a.modifiedAt - b.modifiedAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (picked.length > options.limit) {

@@ -5,6 +5,7 @@
  */
 import type { CustomerTruth, OrderStatus, OrderTruth, PhoneTruth } from '../../generator/estate-generator';
 import { COUNTRIES, PAYMENT_TERMS } from '../../generator/reference-data';
+import { MultiIndex } from '../../store/multi-index';
 import { Journal, RecordTable } from '../../store/record-table';
 import { ACCOUNT, CONTACT, OPPORTUNITY, salesforceId, sfDateTime, type SfRecord } from './salesforce-schema';
 
@@ -40,7 +41,7 @@ export class SalesforceStore {
   readonly contacts: RecordTable<SfRecord>;
   readonly opportunities: RecordTable<SfRecord>;
   /** ERP_Customer_Number__c → Account Ids (more than one when the CRM holds duplicates). */
-  private readonly byCustomerNumber = new Map<string, Set<string>>();
+  private readonly byCustomerNumber = new MultiIndex<string>();
   private readonly byOrderNumber = new Map<string, string>();
   private nextNew = NEW_RECORD_BASE;
 
@@ -69,7 +70,7 @@ export class SalesforceStore {
   }
 
   accountIdsByCustomerNumber(customerNumber: string): string[] {
-    return [...(this.byCustomerNumber.get(customerNumber.toLowerCase()) ?? [])];
+    return this.byCustomerNumber.get(customerNumber.toLowerCase());
   }
 
   opportunityIdByOrderNumber(orderNumber: string): string | undefined {
@@ -84,14 +85,9 @@ export class SalesforceStore {
     const previous = knownNew ? undefined : table.get(record.Id as string)?.record;
     if (table === this.accounts) {
       const before = previous?.ERP_Customer_Number__c;
-      if (typeof before === 'string') this.byCustomerNumber.get(before.toLowerCase())?.delete(record.Id as string);
+      if (typeof before === 'string') this.byCustomerNumber.remove(before.toLowerCase(), record.Id as string);
       const after = record.ERP_Customer_Number__c;
-      if (typeof after === 'string' && after) {
-        const k = after.toLowerCase();
-        let set = this.byCustomerNumber.get(k);
-        if (!set) this.byCustomerNumber.set(k, (set = new Set()));
-        set.add(record.Id as string);
-      }
+      if (typeof after === 'string' && after) this.byCustomerNumber.add(after.toLowerCase(), record.Id as string);
     }
     if (table === this.opportunities && typeof record.ERP_Order_Number__c === 'string') {
       this.byOrderNumber.set(record.ERP_Order_Number__c, record.Id as string);
@@ -105,7 +101,7 @@ export class SalesforceStore {
     const record = table?.get(id)?.record;
     if (!table || !record) return false;
     if (typeof record.ERP_Customer_Number__c === 'string')
-      this.byCustomerNumber.get(record.ERP_Customer_Number__c.toLowerCase())?.delete(id);
+      this.byCustomerNumber.remove(record.ERP_Customer_Number__c.toLowerCase(), id);
     if (typeof record.ERP_Order_Number__c === 'string') this.byOrderNumber.delete(record.ERP_Order_Number__c);
     return table.delete(id, journaled);
   }

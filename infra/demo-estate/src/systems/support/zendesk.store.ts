@@ -4,6 +4,7 @@
  */
 import type { CustomerTruth } from '../../generator/estate-generator';
 import { COUNTRIES } from '../../generator/reference-data';
+import { MultiIndex } from '../../store/multi-index';
 import { Journal, RecordTable } from '../../store/record-table';
 
 export const ORGANIZATION_ID_BASE = 360_000_000_000;
@@ -41,7 +42,7 @@ export interface ZendeskTicket {
 export class ZendeskStore {
   readonly organizations: RecordTable<ZendeskOrganization>;
   readonly tickets: RecordTable<ZendeskTicket>;
-  private readonly byExternalId = new Map<string, Set<number>>();
+  private readonly byExternalId = new MultiIndex<number>();
   nextOrganizationId = ORGANIZATION_ID_BASE + 900_000_000;
   nextTicketId = 900_000_000;
 
@@ -52,13 +53,8 @@ export class ZendeskStore {
 
   putOrganization(org: ZendeskOrganization, modifiedAt: number, journaled = true): void {
     const previous = this.organizations.get(String(org.id))?.record;
-    if (previous?.external_id) this.byExternalId.get(previous.external_id.toLowerCase())?.delete(org.id);
-    if (org.external_id) {
-      const k = org.external_id.toLowerCase();
-      let set = this.byExternalId.get(k);
-      if (!set) this.byExternalId.set(k, (set = new Set()));
-      set.add(org.id);
-    }
+    if (previous?.external_id) this.byExternalId.remove(previous.external_id.toLowerCase(), org.id);
+    if (org.external_id) this.byExternalId.add(org.external_id.toLowerCase(), org.id);
     if (journaled) this.organizations.put(org, modifiedAt);
     else this.organizations.load(org, modifiedAt);
   }
@@ -69,7 +65,7 @@ export class ZendeskStore {
   }
 
   organizationIdsByExternalId(externalId: string): number[] {
-    return [...(this.byExternalId.get(externalId.toLowerCase()) ?? [])];
+    return this.byExternalId.get(externalId.toLowerCase());
   }
 }
 
