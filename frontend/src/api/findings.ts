@@ -1,6 +1,6 @@
 /** Findings as the API returns them (GET /api/v1/findings, /findings/:id); shared by exceptions and customer 360. */
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { getJson, withQuery } from './http-client';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { getJson, getText, sendJson, withQuery } from './http-client';
 
 export const FINDING_STATUSES = ['new', 'open', 'reopened', 'resolved', 'suppressed'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -31,6 +31,9 @@ export interface Finding {
   resolvedAt: string | null;
   firstRunId: string;
   lastRunId: string;
+  /** Who works on it, or null. */
+  assignee: string | null;
+  assignedAt: string | null;
 }
 
 export interface FindingDetail {
@@ -58,6 +61,8 @@ export interface FindingFilters {
   actualSystem?: string;
   matchKey?: string;
   lastRunId?: string;
+  /** A name, `me` (the signed-in credential) or `unassigned`. */
+  assignee?: string;
 }
 
 export const FINDING_FILTER_NAMES: (keyof FindingFilters)[] = [
@@ -70,6 +75,7 @@ export const FINDING_FILTER_NAMES: (keyof FindingFilters)[] = [
   'actualSystem',
   'matchKey',
   'lastRunId',
+  'assignee',
 ];
 
 export function useFindings(filters: FindingFilters, sort: string, pageSize = 50) {
@@ -95,3 +101,28 @@ export function useFindingDetail(id: string | null) {
 
 export const findingsExportUrl = (filters: FindingFilters, sort: string) =>
   withQuery('/api/v1/findings/export', { ...filters, sort });
+
+/** The CSV of every finding matching the filters (the API caps it at 100,000 rows). */
+export const fetchFindingsCsv = (filters: FindingFilters, sort: string): Promise<string> =>
+  getText(findingsExportUrl(filters, sort), 'text/csv');
+
+/** What POST /api/v1/findings/assign answers. */
+export interface AssignOutcome {
+  assignee: string | null;
+  changed: string[];
+  unchanged: string[];
+}
+
+/** Sets who works on findings: a name, `me` (the signed-in credential's name) or null to unassign. */
+export function useAssignFindings() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ ids, assignee }: { ids: string[]; assignee: string | null }) =>
+      sendJson<AssignOutcome>('POST', '/api/v1/findings/assign', { ids, assignee }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['findings'] });
+      await client.invalidateQueries({ queryKey: ['finding'] });
+      await client.invalidateQueries({ queryKey: ['audit'] });
+    },
+  });
+}

@@ -45,6 +45,13 @@ export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** A text download (e.g. CSV) with the signed-in credential attached; errors as for JSON. */
+export async function getText(path: string, accept: string): Promise<string> {
+  const res = await fetch(path, { headers: headers({ headers: { accept } }) });
+  if (!res.ok) throw await errorOf(res, path);
+  return res.text();
+}
+
 /** POST/PUT/PATCH/DELETE with a JSON body; resolves to the parsed answer, or undefined for 204. */
 export async function sendJson<T>(
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',

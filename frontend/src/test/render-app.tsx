@@ -20,6 +20,12 @@ class Failure {
     readonly body: unknown,
   ) {}
 }
+class PlainText {
+  constructor(readonly text: string) {}
+}
+/** A non-JSON answer (e.g. a CSV export), sent as is. */
+export const plainText = (text: string) => new PlainText(text);
+
 /** An error answer in the API's error shape. */
 export const failing = (status: number, message: string, requestId = 'req-1') =>
   new Failure(status, { statusCode: status, message, requestId });
@@ -47,7 +53,7 @@ export function renderApp(path: string, answers: Answers, role: Role = 'admin') 
       status = value.status;
       value = value.body;
     }
-    const text = value === undefined ? '' : JSON.stringify(value);
+    const text = value instanceof PlainText ? value.text : value === undefined ? '' : JSON.stringify(value);
     return Promise.resolve({
       ok: status < 400,
       status,

@@ -1,6 +1,6 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { Finding } from '../../../api/findings';
-import { failing, renderApp } from '../../../test/render-app';
+import { failing, plainText, renderApp } from '../../../test/render-app';
 
 const finding = (over: Partial<Finding>): Finding => ({
   id: 'f1',
@@ -25,6 +25,8 @@ const finding = (over: Partial<Finding>): Finding => ({
   resolvedAt: null,
   firstRunId: 'a1b2c3d4-0000-4000-8000-000000000001',
   lastRunId: 'a1b2c3d4-0000-4000-8000-000000000002',
+  assignee: null,
+  assignedAt: null,
   ...over,
 });
 
@@ -94,6 +96,163 @@ describe('exceptions page', () => {
     });
     expect(await screen.findByRole('alert')).toHaveTextContent(
       "Could not load findings: query parameter 'matchKey' must be 1 to 200 characters (request req-42)",
+    );
+  });
+});
+
+describe('exceptions page: assignment and CSV export', () => {
+  const assigned = {
+    ...answers,
+    'GET /api/v1/findings': {
+      items: [
+        finding({ assignee: 'Alex Moreau', assignedAt: '2026-11-03T09:00:00Z' }),
+        finding({ id: 'f2', matchKey: 'C000018' }),
+      ],
+      nextCursor: null,
+    },
+  };
+
+  it('shows who works on each finding', async () => {
+    renderApp('/exceptions', assigned);
+    await screen.findByRole('button', { name: 'customer C000017' });
+    const header = screen.getAllByRole('columnheader').map((h) => h.textContent);
+    const column = header.indexOf('Assignee');
+    expect(column).toBeGreaterThan(0);
+    const rows = screen.getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[column].textContent)).toEqual(['Alex Moreau', 'unassigned']);
+  });
+
+  it('sends the assignee filter from the URL and keeps a typed one in the URL', async () => {
+    const { calls, location } = renderApp('/exceptions?assignee=me', assigned);
+    await screen.findByRole('button', { name: 'customer C000017' });
+    const list = calls.find((c) => c.url.pathname === '/api/v1/findings');
+    expect(list!.url.searchParams.get('assignee')).toBe('me');
+    expect(screen.getByLabelText('Assignee')).toHaveValue('me');
+    fireEvent.change(screen.getByLabelText('Assignee'), { target: { value: 'unassigned' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    expect(location.current?.search).toBe('?assignee=unassigned');
+  });
+
+  it('assigns the ticked findings to me, to a typed name, and unassigns them', async () => {
+    const bodies: unknown[] = [];
+    const { calls } = renderApp(
+      '/exceptions',
+      {
+        ...assigned,
+        'GET /api/v1/fixups': { items: [], nextCursor: null },
+        'POST /api/v1/findings/assign': (call: { body: { ids: string[]; assignee: string | null } }) => {
+          bodies.push(call.body);
+          return {
+            assignee: call.body.assignee === 'me' ? 'dana' : call.body.assignee,
+            changed: call.body.ids,
+            unchanged: [],
+          };
+        },
+      },
+      'engineer',
+    );
+    await screen.findByRole('button', { name: 'customer C000017' });
+    const tick = () => fireEvent.click(screen.getByLabelText('Select all findings on this page'));
+
+    tick();
+    fireEvent.click(await screen.findByRole('button', { name: 'Assign to me (2)' }));
+    await waitFor(() => expect(bodies).toHaveLength(1));
+    // The selection is cleared and the list asked again, showing the new assignees.
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Bulk actions' })).not.toBeInTheDocument());
+    await waitFor(() => expect(calls.filter((c) => c.url.pathname === '/api/v1/findings').length).toBeGreaterThan(1));
+
+    tick();
+    fireEvent.click(await screen.findByRole('button', { name: 'Assign to…' }));
+    fireEvent.change(screen.getByLabelText('Assign to (name)'), { target: { value: '  Sam Okafor ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Assign (2)' }));
+    await waitFor(() => expect(bodies).toHaveLength(2));
+
+    tick();
+    fireEvent.click(await screen.findByRole('button', { name: 'Unassign (2)' }));
+    await waitFor(() => expect(bodies).toHaveLength(3));
+    expect(bodies).toEqual([
+      { ids: ['f1', 'f2'], assignee: 'me' },
+      { ids: ['f1', 'f2'], assignee: 'Sam Okafor' },
+      { ids: ['f1', 'f2'], assignee: null },
+    ]);
+  });
+
+  it('says why an assignment failed and keeps the selection', async () => {
+    renderApp(
+      '/exceptions',
+      {
+        ...assigned,
+        'GET /api/v1/fixups': { items: [], nextCursor: null },
+        'POST /api/v1/findings/assign': failing(404, 'unknown finding id(s): f2; nothing was assigned'),
+      },
+      'engineer',
+    );
+    fireEvent.click(await screen.findByLabelText('Select finding customer.legal-name C000018 crm'));
+    fireEvent.click(await screen.findByRole('button', { name: 'Assign to me' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Could not assign: unknown finding id(s): f2; nothing was assigned',
+    );
+    expect(screen.getByRole('region', { name: 'Bulk actions' })).toBeInTheDocument();
+  });
+
+  it('shows viewers neither the selection nor the assign buttons', async () => {
+    renderApp('/exceptions', assigned, 'viewer');
+    await screen.findByRole('button', { name: 'customer C000017' });
+    expect(screen.queryByRole('checkbox')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Assign/ })).not.toBeInTheDocument();
+    // Exporting is reading: viewers may.
+    expect(screen.getByRole('button', { name: 'Export CSV' })).toBeInTheDocument();
+  });
+
+  it('downloads the CSV of the current filters and sort', async () => {
+    const csv = 'id,status,severity\r\nf1,open,high\r\n';
+    const saved: Blob[] = [];
+    URL.createObjectURL = jest.fn((blob: Blob) => {
+      saved.push(blob);
+      return 'blob:findings';
+    });
+    URL.revokeObjectURL = jest.fn();
+    const clicked: { href: string; download: string }[] = [];
+    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
+      this: HTMLAnchorElement,
+    ) {
+      clicked.push({ href: this.href, download: this.download });
+    });
+    const { calls } = renderApp('/exceptions?severity=high&assignee=me&sort=occurrences', {
+      ...assigned,
+      'GET /api/v1/findings/export': plainText(csv),
+    });
+    await screen.findByRole('button', { name: 'customer C000017' });
+    fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    await waitFor(() => expect(clicked).toHaveLength(1));
+    const exported = calls.find((c) => c.url.pathname === '/api/v1/findings/export');
+    expect(Object.fromEntries(exported!.url.searchParams)).toEqual({
+      severity: 'high',
+      assignee: 'me',
+      sort: 'occurrences',
+    });
+    expect(clicked[0]).toEqual({ href: 'blob:findings', download: 'driftwatch-findings.csv' });
+    expect(saved[0].type).toBe('text/csv;charset=utf-8');
+    // jsdom's Blob has no text(); FileReader reads it.
+    const content = await new Promise<unknown>((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.readAsText(saved[0]);
+    });
+    expect(content).toBe(csv);
+    expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:findings');
+    click.mockRestore();
+  });
+
+  it('says why an export failed', async () => {
+    renderApp('/exceptions', {
+      ...assigned,
+      'GET /api/v1/findings/export': failing(400, "query parameter 'assignee' must be 1 to 120 characters"),
+    });
+    await screen.findByRole('button', { name: 'customer C000017' });
+    fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      "Could not export findings: query parameter 'assignee' must be 1 to 120 characters",
     );
   });
 });

@@ -7,6 +7,7 @@ import { ErrorState, LoadingState } from '../../../ui/query-state';
 import { useExceptionFilters } from '../hooks/use-exception-filters';
 import { FindingDetailPanel } from './finding-detail-panel';
 import { FindingsBulkActions } from './findings-bulk-actions';
+import { FindingsExportButton } from './findings-export-button';
 import { FindingsFilters } from './findings-filters';
 import { FindingsTable } from './findings-table';
 
@@ -29,7 +30,7 @@ export function ExceptionsPage() {
     });
 
   return (
-    <Page title="Exceptions">
+    <Page title="Exceptions" actions={<FindingsExportButton filters={view.filters} sort={view.sort.text} />}>
       <FindingsFilters filters={view.filters} onChange={setFilter} onClear={clearFilters} />
       <div className={view.selected ? 'split split-open' : 'split'}>
         <div className="split-main">

@@ -1,10 +1,11 @@
 import { ErrorState } from '../../../ui/query-state';
 import { FixupActions } from '../../fix-ups/components/fixup-actions';
 import { useTasksOfFindings } from '../../fix-ups/hooks/use-fixups';
+import { FindingsAssign } from './findings-assign';
 
 /**
- * Bulk actions on the ticked findings act on their fix-up tasks (approve, dismiss, retry, replay),
- * as far as the signed-in role may. Assigning findings has no API yet.
+ * Bulk actions on the ticked findings: assign them, and act on their fix-up tasks (approve, dismiss,
+ * retry, replay), as far as the signed-in role may.
  */
 export function FindingsBulkActions({ findingIds, onDone }: { findingIds: string[]; onDone: () => void }) {
   const { tasks, pending, error } = useTasksOfFindings(findingIds);
@@ -19,7 +20,7 @@ export function FindingsBulkActions({ findingIds, onDone }: { findingIds: string
       {error && <ErrorState label="fix-up tasks" error={error} />}
       {!pending && tasks.length === 0 && <span className="muted">No fix-up task to act on.</span>}
       {!pending && tasks.length > 0 && <FixupActions tasks={tasks} onDone={onDone} />}
-      <span className="muted small">Assign: not available (the API cannot assign findings yet).</span>
+      <FindingsAssign findingIds={findingIds} onDone={onDone} />
     </div>
   );
 }

@@ -7,6 +7,7 @@ const TEXT_FILTERS: { name: keyof FindingFilters; label: string; placeholder: st
   { name: 'kind', label: 'Kind', placeholder: 'mismatch' },
   { name: 'actualSystem', label: 'System', placeholder: 'crm' },
   { name: 'matchKey', label: 'Record key', placeholder: 'C000123' },
+  { name: 'assignee', label: 'Assignee', placeholder: 'me, unassigned or a name' },
 ];
 
 const SELECT_FILTERS: { name: keyof FindingFilters; label: string; values: readonly string[] }[] = [

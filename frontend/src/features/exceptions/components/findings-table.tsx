@@ -90,6 +90,9 @@ export function FindingsTable({
             <th scope="col">Field</th>
             <th scope="col">Owner value</th>
             <th scope="col">Actual value</th>
+            <th scope="col" className="optional">
+              Assignee
+            </th>
             <SortHeader column={SEEN} sort={sort} onSort={onSort} optional />
             <SortHeader column={FIRST_SEEN} sort={sort} onSort={onSort} optional />
             <SortHeader column={LAST_SEEN} sort={sort} onSort={onSort} />
@@ -129,6 +132,7 @@ export function FindingsTable({
                 <span className="system-tag">{f.actualSystem}</span>{' '}
                 <span className="value">{f.actualValue || '∅'}</span>
               </td>
+              <td className="optional">{f.assignee ?? <span className="muted">unassigned</span>}</td>
               <td className="num optional">{formatCount(f.occurrences)}</td>
               <td className="optional">{formatDateTime(f.firstSeenAt)}</td>
               <td>{formatDateTime(f.lastSeenAt)}</td>
