@@ -1,7 +1,7 @@
 import { parseScenario, type GroundTruthEntry } from '@driftwatch/demo-estate';
 import type { FixupTaskView } from '../../../backend/src/modules/fixups/fixup-task';
 import type { ItemView } from '../../../backend/src/modules/stewardship/stewardship-item';
-import { waitFor, writesByKey } from '../fixups/support/fixups-harness';
+import { erpConnector, waitFor, writesByKey } from '../fixups/support/fixups-harness';
 import { MergeEstateApp, supportConnector } from './support/merge-estate-app';
 
 const ITEMS = '/api/v1/stewardship/items';
@@ -31,6 +31,7 @@ describe('stewardship merge decisions become fix-up tasks applied at the estate'
   let duplicates: { sourceKey: string; variation?: string }[];
   let supportPair: { survivor: string; loser: string; name: string };
   let longTeamLoser = '';
+  let erpPair: { survivor: string; loser: string };
   let items: ItemView[];
 
   const crmItems = () => items.filter((i) => i.kind === 'duplicate' && i.system === 'crm');
@@ -96,6 +97,26 @@ describe('stewardship merge decisions become fix-up tasks applied at the estate'
           }),
         }).then((r) => expect(r.status).toBe(200));
         supportPair = { survivor: first.sourceKey, loser: second.sourceKey, name };
+        // Two active ERP customers of the US company (usmf) under one tax id.
+        const us: { sourceKey: string; taxId: string }[] = [];
+        for await (const batch of erpConnector(estate).extract('customer', { mode: 'full' })) {
+          for (const r of batch.records) {
+            if (r.fields.country === 'US' && r.fields.status === 'active' && r.fields.taxId) {
+              us.push({ sourceKey: r.sourceKey, taxId: r.fields.taxId });
+            }
+          }
+        }
+        expect(us.length).toBeGreaterThanOrEqual(2);
+        await fetch(`${estate.erp.baseUrl}/__admin/mutate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            entity: 'CustomersV3',
+            key: `usmf|${us[1].sourceKey.toLowerCase()}`,
+            fields: { TaxExemptNumber: us[0].taxId },
+          }),
+        }).then((r) => expect(r.status).toBe(200));
+        erpPair = { survivor: us[0].sourceKey, loser: us[1].sourceKey };
       },
     });
     duplicates = crmDuplicates(t.estate.groundTruth());
@@ -297,5 +318,33 @@ describe('stewardship merge decisions become fix-up tasks applied at the estate'
     const writes = await writesByKey(t.estate.support.baseUrl);
     const written = Object.keys(writes).filter((k) => writes[k] !== writesBefore[k]);
     expect(written).toEqual([`organizations/${supportPair.loser}`]);
+  }, 90_000);
+  it('an ERP duplicate is retired by putting it on hold for all transactions (Dynamics OnHoldStatus All)', async () => {
+    const item = items.find((i) => i.kind === 'duplicate' && i.system === 'erp');
+    expect(item?.candidates.map((c) => c.entityKey).sort()).toEqual([erpPair.survivor, erpPair.loser].sort());
+    const res = await t
+      .post(`${ITEMS}/${item!.id}/decide`, { action: 'merge', survivor: erpPair.survivor, fields: {} })
+      .expect(200);
+    const tasks = await tasksOf(res.body.decision.fixupTaskIds as string[]);
+    expect(tasks).toEqual([
+      expect.objectContaining({
+        targetSystem: 'erp',
+        sourceKey: erpPair.loser,
+        findingKind: 'merge_duplicate',
+        state: 'proposed',
+        changes: [{ field: 'status', column: 'status', expectedOld: 'active', newValue: 'blocked' }],
+      }),
+    ]);
+    await t.post(`/api/v1/fixups/${tasks[0].id}/approve`, {}).expect(200);
+    await waitFor(
+      () => tasksOf([tasks[0].id]),
+      (ts) => ts[0].state === 'done',
+      60_000,
+      'the ERP task to be done',
+    );
+    const key = `usmf|${erpPair.loser.toLowerCase()}`;
+    expect((await t.record('erp', 'CustomersV3', key)).OnHoldStatus).toBe('All');
+    expect((await t.record('erp', 'CustomersV3', `usmf|${erpPair.survivor.toLowerCase()}`)).OnHoldStatus).toBe('No');
+    expect(await writesByKey(t.estate.erp.baseUrl)).toEqual({ [`CustomersV3/${key}`]: 1 });
   }, 90_000);
 });

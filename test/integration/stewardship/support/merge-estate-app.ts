@@ -12,7 +12,7 @@ import { ReconciliationService } from '../../../../backend/src/modules/reconcili
 import { SnapshotRunnerService } from '../../../../backend/src/modules/snapshots/snapshot-runner.service';
 import { StewardshipIntakeService } from '../../../../backend/src/modules/stewardship/stewardship-intake.service';
 import { startApiApp, type ApiTestApp } from '../../api/support/api-app';
-import { crmConnector, startFixupsApp } from '../../fixups/support/fixups-harness';
+import { crmConnector, erpConnector, startFixupsApp } from '../../fixups/support/fixups-harness';
 import { snapshotTestEnv, type SnapshotTestEnv } from '../../snapshots/support/snapshot-app';
 
 export const MERGE_RULES_DIR = join(__dirname, '../merge-rules');
@@ -35,7 +35,7 @@ export function supportConnector(estate: RunningEstate): SupportDeskConnector {
 }
 
 /**
- * The demo estate's CRM and support desk, the real application (API role) reaching them through a
+ * The demo estate's CRM, ERP and support desk, the real application (API role) reaching them through a
  * connectors file exactly as deployed, and a corrective-sync worker writing to them: snapshots,
  * reconciliation and the stewardship intake run in the API app, tasks are applied by the worker.
  */
@@ -61,7 +61,7 @@ export class MergeEstateApp {
     const estate = await startEstate({
       customers: options.customers,
       seed: options.seed,
-      systems: ['crm', 'support'],
+      systems: ['crm', 'erp', 'support'],
       scenario: options.scenario,
     });
     await options.prepare?.(estate);
@@ -78,6 +78,15 @@ export class MergeEstateApp {
       tokenUrl: ${estate.crm.tokenUrl}
       clientId: ${estate.crm.clientId}
       clientSecret: \${env:MERGE_TEST_CRM_SECRET}
+  - id: erp
+    kind: dynamics
+    baseUrl: ${estate.erp.baseUrl}
+    auth:
+      type: oauth2-client-credentials
+      tokenUrl: ${estate.erp.tokenUrl}
+      clientId: ${estate.erp.clientId}
+      clientSecret: \${env:MERGE_TEST_ERP_SECRET}
+      scope: ${estate.erp.scope}
   - id: support
     kind: support-desk
     baseUrl: ${estate.support.baseUrl}
@@ -103,9 +112,14 @@ export class MergeEstateApp {
       ...env.env,
       DRIFTWATCH_CONNECTORS_FILE: connectorsFile,
       MERGE_TEST_CRM_SECRET: estate.crm.clientSecret,
+      MERGE_TEST_ERP_SECRET: estate.erp.clientSecret,
       MERGE_TEST_SUPPORT_TOKEN: estate.support.apiToken,
     });
-    const worker = await startFixupsApp('worker', env.env, [crmConnector(estate), supportConnector(estate)]);
+    const worker = await startFixupsApp('worker', env.env, [
+      crmConnector(estate),
+      erpConnector(estate),
+      supportConnector(estate),
+    ]);
     const [viewer, steward] = await Promise.all([api.key(['viewer']), api.key(['steward'])]);
     return new MergeEstateApp(estate, env, api, worker, { viewer: viewer.key, steward: steward.key }, dir);
   }
@@ -113,7 +127,7 @@ export class MergeEstateApp {
   /** Full customer snapshots of both systems, a reconciliation run, and the intake the worker runs after it. */
   async snapshotAndReconcile() {
     const runner = this.api.app.get(SnapshotRunnerService, { strict: false });
-    for (const connectorId of ['crm', 'support']) {
+    for (const connectorId of ['crm', 'erp', 'support']) {
       const run = await runner.execute({ connectorId, entity: 'customer', mode: 'full', trigger: 'cli' });
       if (run.status !== 'complete') throw new Error(`snapshot of ${connectorId} is ${run.status}`);
     }
@@ -135,8 +149,8 @@ export class MergeEstateApp {
   }
 
   /** A record as the estate system stores it (`__admin/record`). */
-  async record(system: 'crm' | 'support', entity: string, key: string): Promise<Record<string, unknown>> {
-    const base = system === 'crm' ? this.estate.crm.baseUrl : this.estate.support.baseUrl;
+  async record(system: 'crm' | 'erp' | 'support', entity: string, key: string): Promise<Record<string, unknown>> {
+    const base = this.estate[system].baseUrl;
     const response = await fetch(
       `${base}/__admin/record?entity=${encodeURIComponent(entity)}&key=${encodeURIComponent(key)}`,
     );
