@@ -207,18 +207,36 @@ export function restrictToKeys(
     const relations = sources[entity];
     if (!relations || values.length === 0) continue;
     const key = matchKeys[entity] ?? ident(DEFAULT_MATCH_FIELD[entity]);
+    const keySet = sql`(SELECT arrayJoin([${join(values.map((v) => sql`${v}`))}]))`;
     const narrowed: Record<string, SqlFragment> = {};
     for (const [system, relation] of Object.entries(relations)) {
       const whole = relation instanceof RestrictedRelation ? relation.unrestricted : relation;
-      narrowed[system] = new RestrictedRelation(
-        sql`(SELECT * FROM ${relation} WHERE ${key} IN (SELECT arrayJoin([${join(values.map((v) => sql`${v}`))}])))`
-          .text,
-        whole,
-      );
+      const text =
+        whole instanceof TableRelation && whole.options.final && matchKeys[entity] === undefined
+          ? keyedFinalRows(whole, key, keySet)
+          : sql`(SELECT * FROM ${relation} WHERE ${key} IN ${keySet})`;
+      narrowed[system] = new RestrictedRelation(text.text, whole);
     }
     restricted[entity] = narrowed;
   }
   return restricted;
+}
+
+/**
+ * A FINAL table source narrowed to some match keys without merging the whole table: first the
+ * key_hash of every version (no FINAL, one column read) whose key is in the set, then FINAL over only
+ * those records (`PREWHERE key_hash IN`, sound because all versions of a record share key_hash), and
+ * the key filter again on the merged row (its latest version may have moved to another key). A
+ * targeted run then costs one narrow scan plus the touched records, not a merge of every record.
+ */
+function keyedFinalRows(relation: TableRelation, key: SqlFragment, keySet: SqlFragment): SqlFragment {
+  const { table, system, options } = relation;
+  const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
+  const live = options.liveOnly ? sql` AND deleted = 0` : sql``;
+  const snapshot = options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`;
+  return sql`(SELECT *${hashes} FROM ${table} FINAL
+    PREWHERE key_hash IN (SELECT key_hash FROM ${table} WHERE system = ${system}${snapshot} AND ${key} IN ${keySet})
+    WHERE system = ${system}${live}${snapshot} AND ${key} IN ${keySet})`;
 }
 
 function mapSources(

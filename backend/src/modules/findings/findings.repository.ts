@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type QueryResult } from 'typeorm';
 import type { FindingObservation, FindingView } from './finding';
 import { findingId } from './finding';
 import type { FindingsListQuery } from './findings-query';
@@ -98,68 +98,145 @@ function parseDetails(text: string): string {
   return JSON.stringify({ raw: text });
 }
 
+/** Observations staged per multi-row statement when a run's findings are merged. */
+const STAGE_BATCH = 10_000;
+
 /** The current state and lifecycle of findings (Postgres `findings`). */
 @Injectable()
 export class FindingsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Merges one batch of a run's observations: new findings are inserted as `new`; a known one gets
-   * occurrences + 1 and becomes `open` (or `reopened` when it had been resolved; suppressed stays
-   * suppressed). A finding already merged for this run is left alone, so a retried batch or the same
-   * finding twice in one run counts once.
+   * Merges one batch of a run's observations (see mergeRun); kept for callers that hold an array.
    */
-  async upsertBatch(runId: string, seenAt: Date, batch: readonly FindingObservation[]): Promise<UpsertOutcome> {
-    const unique = new Map<string, FindingObservation>();
-    for (const f of batch) unique.set(findingId(f), f);
-    if (unique.size === 0) return { inserted: 0, reopened: 0, seen: 0 };
-    const rows = [...unique.entries()];
-    const column = <T>(pick: (f: FindingObservation) => T): T[] => rows.map(([, f]) => pick(f));
-    const result: { inserted: boolean; status: string }[] = await this.dataSource.query(
-      `INSERT INTO findings AS f (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
-         expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,
-         first_seen_at, last_seen_at, first_run_id, last_run_id)
-       SELECT u.id, u.rule_id, u.rule_version, u.entity, u.match_key, u.field, u.kind, u.owner_system,
-         u.expected_value, u.actual_system, u.actual_value, u.details::jsonb, u.score, u.severity, u.domain,
-         'new', 1, $16, $16, $17::uuid, $17::uuid
-       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::text[], $15::text[])
-         AS u(id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
-              actual_system, actual_value, details, score, severity, domain)
-       ON CONFLICT (id) DO UPDATE SET
-         rule_version = EXCLUDED.rule_version, kind = EXCLUDED.kind, owner_system = EXCLUDED.owner_system,
-         expected_value = EXCLUDED.expected_value, actual_value = EXCLUDED.actual_value,
-         details = EXCLUDED.details, score = EXCLUDED.score, severity = EXCLUDED.severity, domain = EXCLUDED.domain,
-         status = CASE f.status WHEN 'suppressed' THEN 'suppressed' WHEN 'resolved' THEN 'reopened' ELSE 'open' END,
-         occurrences = f.occurrences + 1, last_seen_at = EXCLUDED.last_seen_at, last_run_id = EXCLUDED.last_run_id,
-         resolved_at = NULL, updated_at = now()
-       WHERE f.last_run_id <> EXCLUDED.last_run_id
-       RETURNING (xmax = 0) AS inserted, status`,
-      [
-        rows.map(([id]) => id),
-        column((f) => f.ruleId),
-        column((f) => f.ruleVersion),
-        column((f) => f.entity),
-        column((f) => f.matchKey),
-        column((f) => f.field),
-        column((f) => f.kind),
-        column((f) => f.ownerSystem),
-        column((f) => f.expectedValue),
-        column((f) => f.actualSystem),
-        column((f) => f.actualValue),
-        column((f) => parseDetails(f.details)),
-        column((f) => f.score),
-        column((f) => f.severity),
-        column((f) => f.domain),
-        seenAt,
-        runId,
-      ],
-    );
-    return {
-      inserted: result.filter((r) => r.inserted).length,
-      reopened: result.filter((r) => !r.inserted && r.status === 'reopened').length,
-      seen: rows.length,
-    };
+  upsertBatch(runId: string, seenAt: Date, batch: readonly FindingObservation[]): Promise<UpsertOutcome> {
+    return this.mergeRun(runId, seenAt, batch);
+  }
+
+  /**
+   * Merges a run's observations into the current state, writing only what changed: new findings are
+   * inserted as `new`; a known one whose state or values changed gets them, occurrences + 1, and becomes
+   * `open` (`reopened` when it had been resolved; suppressed stays suppressed); an `open` finding seen
+   * again unchanged only gets its sighting (last seen, last run, occurrences + 1) in one narrow
+   * UPDATE, which changes nothing the dashboard rollups count. A finding already merged for this run
+   * is left alone, so a retried merge or the same finding twice in one run counts once.
+   *
+   * The observations are staged in a temporary table (multi-row statements of STAGE_BATCH rows) and
+   * merged by three set-based statements in one transaction, whatever their number.
+   */
+  async mergeRun(
+    runId: string,
+    seenAt: Date,
+    observations: AsyncIterable<FindingObservation> | Iterable<FindingObservation>,
+  ): Promise<UpsertOutcome> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(
+        `CREATE TEMP TABLE finding_observations (seq integer, id text, rule_id text, rule_version integer,
+           entity text, match_key text, field text, kind text, owner_system text, expected_value text,
+           actual_system text, actual_value text, details jsonb, score double precision, severity text, domain text)
+         ON COMMIT DROP`,
+      );
+      let staged = 0;
+      let batch: FindingObservation[] = [];
+      const stage = async () => {
+        await runner.query(
+          `INSERT INTO finding_observations
+           SELECT $16::integer + u.n - 1, u.id, u.rule_id, u.rule_version, u.entity, u.match_key, u.field, u.kind,
+             u.owner_system, u.expected_value, u.actual_system, u.actual_value, u.details::jsonb, u.score,
+             u.severity, u.domain
+           FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+             $9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::text[], $15::text[])
+             WITH ORDINALITY AS u(id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
+               expected_value, actual_system, actual_value, details, score, severity, domain, n)`,
+          [
+            batch.map((f) => findingId(f)),
+            batch.map((f) => f.ruleId),
+            batch.map((f) => f.ruleVersion),
+            batch.map((f) => f.entity),
+            batch.map((f) => f.matchKey),
+            batch.map((f) => f.field),
+            batch.map((f) => f.kind),
+            batch.map((f) => f.ownerSystem),
+            batch.map((f) => f.expectedValue),
+            batch.map((f) => f.actualSystem),
+            batch.map((f) => f.actualValue),
+            batch.map((f) => parseDetails(f.details)),
+            batch.map((f) => f.score),
+            batch.map((f) => f.severity),
+            batch.map((f) => f.domain),
+            staged,
+          ],
+        );
+        staged += batch.length;
+        batch = [];
+      };
+      for await (const observation of observations) {
+        batch.push(observation);
+        if (batch.length >= STAGE_BATCH) await stage();
+      }
+      if (batch.length > 0) await stage();
+      if (staged === 0) {
+        await runner.commitTransaction();
+        return { inserted: 0, reopened: 0, seen: 0 };
+      }
+      // The same finding twice in one run: its last observation counts, once.
+      const observed = `(SELECT DISTINCT ON (id) * FROM finding_observations ORDER BY id, seq DESC)`;
+      const insert: QueryResult = await runner.query(
+        `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
+           expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,
+           first_seen_at, last_seen_at, first_run_id, last_run_id)
+         SELECT o.id, o.rule_id, o.rule_version, o.entity, o.match_key, o.field, o.kind, o.owner_system,
+           o.expected_value, o.actual_system, o.actual_value, o.details, o.score, o.severity, o.domain,
+           'new', 1, $1, $1, $2::uuid, $2::uuid
+         FROM ${observed} o
+         WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.id = o.id)
+         ON CONFLICT (id) DO NOTHING`,
+        [seenAt, runId],
+        true,
+      );
+      // Known findings whose lifecycle moves (new -> open, resolved -> reopened, reopened -> open) or whose values changed.
+      const [changed] = (await runner.query(
+        `UPDATE findings AS f SET
+           rule_version = o.rule_version, kind = o.kind, owner_system = o.owner_system,
+           expected_value = o.expected_value, actual_value = o.actual_value, details = o.details, score = o.score,
+           severity = o.severity, domain = o.domain,
+           status = CASE f.status WHEN 'suppressed' THEN 'suppressed' WHEN 'resolved' THEN 'reopened' ELSE 'open' END,
+           occurrences = f.occurrences + 1, last_seen_at = $1, last_run_id = $2::uuid, resolved_at = NULL,
+           updated_at = now()
+         FROM ${observed} o
+         WHERE f.id = o.id AND f.last_run_id <> $2::uuid
+           AND (f.status <> 'open' OR (f.rule_version, f.kind, f.owner_system, f.expected_value, f.actual_value,
+             f.details, f.score, f.severity, f.domain) IS DISTINCT FROM (o.rule_version, o.kind, o.owner_system,
+             o.expected_value, o.actual_value, o.details, o.score, o.severity, o.domain))
+         RETURNING f.status`,
+        [seenAt, runId],
+      )) as [{ status: string }[], number];
+      // The rest are open findings seen again unchanged: only the sighting moves.
+      await runner.query(
+        `UPDATE findings AS f SET occurrences = f.occurrences + 1, last_seen_at = $1, last_run_id = $2::uuid,
+           updated_at = now()
+         FROM (SELECT DISTINCT id FROM finding_observations) o
+         WHERE f.id = o.id AND f.last_run_id <> $2::uuid AND f.status = 'open'`,
+        [seenAt, runId],
+      );
+      const [{ seen }] = (await runner.query(`SELECT count(DISTINCT id) AS seen FROM finding_observations`)) as {
+        seen: string;
+      }[];
+      await runner.commitTransaction();
+      return {
+        inserted: insert.affected ?? 0,
+        reopened: changed.filter((r) => r.status === 'reopened').length,
+        seen: Number(seen),
+      };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Resolves the active findings in scope that this run did not see; returns how many. */

@@ -14,6 +14,8 @@ export interface RuleOutcome {
   new?: number;
   reopened?: number;
   durationMs?: number;
+  /** Of durationMs, the time ClickHouse took to evaluate the rule (the rest merges the lifecycle in Postgres). */
+  queryMs?: number;
   reason?: string;
 }
 

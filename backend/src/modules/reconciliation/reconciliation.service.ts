@@ -29,7 +29,6 @@ import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
 import { rulePlacement } from './rule-placement';
 import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
 
-const UPSERT_BATCH = 5000;
 export const MAX_TARGET_KEYS = 10_000;
 export const MAX_PREVIEW = 5000;
 export const MAX_BACKTEST_POINTS = 100;
@@ -131,6 +130,7 @@ export class ReconciliationService {
         try {
           const compiled = compileRule(rule, context);
           await this.store.insertFindings(runId, foundAt, compiled.findings, rulePlacement(rule, context));
+          const queryMs = Date.now() - ruleStarted;
           const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
           ruleCounts[rule.id] = {
             version: rule.version,
@@ -139,6 +139,7 @@ export class ReconciliationService {
             new: merged.inserted,
             reopened: merged.reopened,
             durationMs: Date.now() - ruleStarted,
+            queryMs,
           };
           findingsTotal += merged.seen;
           resolvable.push(rule.id);
@@ -363,22 +364,12 @@ export class ReconciliationService {
     rule: Rule | null,
     rows: AsyncIterable<FindingRow>,
   ): Promise<{ seen: number; inserted: number; reopened: number }> {
-    const total = { seen: 0, inserted: 0, reopened: 0 };
-    let batch: FindingObservation[] = [];
-    const flush = async () => {
-      const outcome = await this.findings.upsertBatch(runId, foundAt, batch);
-      total.seen += outcome.seen;
-      total.inserted += outcome.inserted;
-      total.reopened += outcome.reopened;
-      batch = [];
-    };
-    for await (const row of rows) {
-      batch.push(observationOf(row, rule));
-      if (batch.length >= UPSERT_BATCH) await flush();
-    }
-    if (batch.length > 0) await flush();
-    return total;
+    return this.findings.mergeRun(runId, foundAt, observations(rows, rule));
   }
+}
+
+async function* observations(rows: AsyncIterable<FindingRow>, rule: Rule | null): AsyncGenerator<FindingObservation> {
+  for await (const row of rows) yield observationOf(row, rule);
 }
 
 function observationOf(row: FindingRow, rule: Rule | null): FindingObservation {

@@ -1,0 +1,162 @@
+/**
+ * The delta merge of a run's findings into Postgres (FindingsRepository.mergeRun): every lifecycle
+ * move, the narrow sighting of unchanged open findings, and the dashboard rollups (migration 0008
+ * triggers) equal to a recount from `findings` after each step.
+ */
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
+import { findingId } from '../../../backend/src/modules/findings/finding';
+import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { isolatedPostgres } from '../support/test-services';
+
+const RULE = 'customer.merge-test';
+const observation = (i: number, over: Partial<FindingObservation> = {}): FindingObservation => ({
+  ruleId: RULE,
+  ruleVersion: 1,
+  entity: 'customer',
+  matchKey: `K${i}`,
+  field: 'legal_name',
+  kind: 'mismatch',
+  ownerSystem: 'erp',
+  expectedValue: `Company ${i}`,
+  actualSystem: 'crm',
+  actualValue: `Company ${i} X`,
+  details: JSON.stringify({ owner_key: `erp-${i}`, actual_key: `crm-${i}` }),
+  score: 1,
+  severity: 'high',
+  domain: 'customer',
+  ...over,
+});
+
+async function* streamed<T>(items: readonly T[]): AsyncGenerator<T> {
+  for (const item of items) yield await Promise.resolve(item);
+}
+
+interface Row {
+  status: string;
+  occurrences: number;
+  last_run_id: string;
+  first_run_id: string;
+  last_seen_at: Date;
+  actual_value: string;
+  severity: string;
+  resolved_at: Date | null;
+}
+
+describe('findings merge (delta only)', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let dataSource: DataSource;
+  let findings: FindingsRepository;
+
+  beforeAll(async () => {
+    db = await isolatedPostgres();
+    dataSource = new DataSource(dataSourceOptions(db.url));
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    findings = new FindingsRepository(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  const row = async (i: number): Promise<Row> => {
+    const rows: Row[] = await dataSource.query(
+      `SELECT status, occurrences, last_run_id::text AS last_run_id, first_run_id::text AS first_run_id, last_seen_at,
+         actual_value, severity, resolved_at FROM findings WHERE id = $1`,
+      [findingId(observation(i))],
+    );
+    return rows[0];
+  };
+
+  /** The rollup tables must equal a recount from findings (open counts; opened per first-seen day). */
+  const expectRollupsExact = async () => {
+    const drift: unknown[] = await dataSource.query(
+      `SELECT * FROM (
+         SELECT rule_id, severity, count(*) AS n FROM findings WHERE status IN ('new','open','reopened') GROUP BY 1, 2
+       ) f FULL JOIN (
+         SELECT rule_id, severity, sum(open) AS n FROM findings_open_counts GROUP BY 1, 2 HAVING sum(open) <> 0
+       ) c USING (rule_id, severity) WHERE f.n IS DISTINCT FROM c.n`,
+    );
+    expect(drift).toEqual([]);
+    const [{ opened }]: { opened: string }[] = await dataSource.query(
+      `SELECT coalesce(sum(opened), 0) AS opened FROM findings_daily_flow WHERE rule_id = $1`,
+      [RULE],
+    );
+    const [{ total }]: { total: string }[] = await dataSource.query(
+      `SELECT count(*) AS total FROM findings WHERE rule_id = $1`,
+      [RULE],
+    );
+    expect(Number(opened)).toBe(Number(total));
+  };
+
+  it('moves every finding through its lifecycle and rewrites only what changed', async () => {
+    const first = randomUUID();
+    const t1 = new Date('2026-01-01T10:00:00Z');
+    // The same finding twice in one run counts once (its last observation wins).
+    const outcome1 = await findings.mergeRun(
+      first,
+      t1,
+      streamed([1, 2, 3, 4, 5].map((i) => observation(i)).concat(observation(5, { actualValue: 'last' }))),
+    );
+    expect(outcome1).toEqual({ inserted: 5, reopened: 0, seen: 5 });
+    expect(await row(5)).toMatchObject({ status: 'new', occurrences: 1, actual_value: 'last', last_run_id: first });
+    await expectRollupsExact();
+
+    // Retrying the same run's merge changes nothing.
+    expect(await findings.mergeRun(first, t1, [observation(1)])).toEqual({ inserted: 0, reopened: 0, seen: 1 });
+    expect((await row(1)).occurrences).toBe(1);
+
+    // Second run: 1 unchanged, 2 with a new value, 3 not seen (resolved), 4 suppressed by a steward, 5 unchanged.
+    await dataSource.query(`UPDATE findings SET status = 'suppressed' WHERE id = $1`, [findingId(observation(4))]);
+    const second = randomUUID();
+    const t2 = new Date('2026-01-02T10:00:00Z');
+    const outcome2 = await findings.mergeRun(second, t2, [
+      observation(1),
+      observation(2, { actualValue: 'changed' }),
+      observation(4),
+      observation(5, { actualValue: 'last' }),
+      observation(6),
+    ]);
+    expect(outcome2).toEqual({ inserted: 1, reopened: 0, seen: 5 });
+    expect(await findings.resolveUnseen(second, t2, { ruleIds: [RULE] })).toBe(1);
+    expect(await row(1)).toMatchObject({ status: 'open', occurrences: 2, last_run_id: second, first_run_id: first });
+    expect((await row(1)).last_seen_at.toISOString()).toBe(t2.toISOString());
+    expect(await row(2)).toMatchObject({ status: 'open', occurrences: 2, actual_value: 'changed' });
+    expect(await row(3)).toMatchObject({ status: 'resolved', occurrences: 1, last_run_id: first });
+    expect(await row(4)).toMatchObject({ status: 'suppressed', occurrences: 2, last_run_id: second });
+    expect(await row(6)).toMatchObject({ status: 'new', occurrences: 1 });
+    await expectRollupsExact();
+
+    // Third run: 1 unchanged open (sighting only), 2 with a new severity, 3 back (reopened), 6 new -> open.
+    const third = randomUUID();
+    const t3 = new Date('2026-01-03T10:00:00Z');
+    const outcome3 = await findings.mergeRun(
+      third,
+      t3,
+      streamed([
+        observation(1),
+        observation(2, { actualValue: 'changed', severity: 'low' }),
+        observation(3),
+        observation(6),
+      ]),
+    );
+    expect(outcome3).toEqual({ inserted: 0, reopened: 1, seen: 4 });
+    expect(await findings.resolveUnseen(third, t3, { ruleIds: [RULE] })).toBe(1);
+    expect(await row(1)).toMatchObject({ status: 'open', occurrences: 3, last_run_id: third });
+    expect((await row(1)).last_seen_at.toISOString()).toBe(t3.toISOString());
+    expect(await row(2)).toMatchObject({ status: 'open', occurrences: 3, severity: 'low' });
+    expect(await row(3)).toMatchObject({ status: 'reopened', occurrences: 2, last_run_id: third, resolved_at: null });
+    expect(await row(5)).toMatchObject({ status: 'resolved' });
+    expect(await row(6)).toMatchObject({ status: 'open', occurrences: 2 });
+    // Suppressed stays suppressed while unseen: resolution only closes active findings.
+    expect(await row(4)).toMatchObject({ status: 'suppressed' });
+    await expectRollupsExact();
+
+    // An empty run merges nothing.
+    expect(await findings.mergeRun(randomUUID(), t3, streamed([]))).toEqual({ inserted: 0, reopened: 0, seen: 0 });
+  });
+});
