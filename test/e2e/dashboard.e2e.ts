@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser';
 import { screenshot, SignedInTabs } from './support/dashboard-page';
@@ -92,6 +93,32 @@ describe('dashboard pages on real data', () => {
     await panel.getByText('differs').first().waitFor();
     await panel.getByRole('heading', { name: 'Fix-up task' }).waitFor();
     await screenshot(page, 'exceptions');
+  });
+
+  it('exceptions: ticked findings assigned to me, the assignee filter, and that view exported as CSV', async () => {
+    const page = await tabs.open(demo.keys.engineer, '/exceptions?kind=mismatch&sort=matchKey');
+    await page.getByRole('table').waitFor();
+    const boxes = page.getByRole('checkbox', { name: /^Select finding / });
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.getByRole('button', { name: 'Assign to me (2)' }).click();
+    await page.getByRole('region', { name: 'Bulk actions' }).waitFor({ state: 'detached' });
+    // `me` is the engineer key's name.
+    await page.getByRole('cell', { name: 'e2e-engineer', exact: true }).first().waitFor();
+
+    await page.goto(`${demo.backend.url}/exceptions?assignee=me`);
+    await page.getByRole('table').waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('driftwatch-findings.csv');
+    const lines = (await readFile(await download.path(), 'utf8')).trim().split('\r\n');
+    expect(lines[0]).toContain(',assignee,assigned_at,');
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).every((line) => line.includes(',e2e-engineer,'))).toBe(true);
+    await screenshot(page, 'exceptions-assigned');
   });
 
   it('customer 360: search, then every system side by side with the owner marked and a timeline', async () => {
