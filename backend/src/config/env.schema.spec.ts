@@ -20,6 +20,26 @@ describe('parseEnv', () => {
     }
   });
 
+  it('checks cron schedules at boot (empty disables them)', () => {
+    expect(parseEnv({ ALERTS_STATUS_SCHEDULE: ' */2 * * * * * ' }).ALERTS_STATUS_SCHEDULE).toBe('*/2 * * * * *');
+    expect(parseEnv({ RECONCILIATION_SCHEDULE: '' }).RECONCILIATION_SCHEDULE).toBe('');
+    expect(() => parseEnv({ RECONCILIATION_SCHEDULE: 'every hour' })).toThrow(/RECONCILIATION_SCHEDULE.*cron/);
+    expect(() => parseEnv({ ALERTS_STATUS_SCHEDULE: '61 * * * *' })).toThrow(/ALERTS_STATUS_SCHEDULE/);
+  });
+
+  it('reads Slack incoming webhooks per channel and never echoes a bad one', () => {
+    const hook = 'https://hooks.slack.com/services/T0/B0/secretpart';
+    expect(parseEnv({ SLACK_WEBHOOK_URLS: ` #ops=${hook} , *=${hook}2` }).SLACK_WEBHOOK_URLS).toEqual({
+      '#ops': hook,
+      '*': `${hook}2`,
+    });
+    expect(parseEnv({}).SLACK_WEBHOOK_URLS).toEqual({});
+    expect(() => parseEnv({ SLACK_WEBHOOK_URLS: `#ops=${hook},#x=notaurl-secretpart` })).toThrow(
+      /SLACK_WEBHOOK_URLS.*entry 2 is not/,
+    );
+    expect(() => parseEnv({ SLACK_WEBHOOK_URLS: `#x=notaurl-secretpart` })).not.toThrow(/secretpart/);
+  });
+
   it('refuses a database name that is not an identifier', () => {
     expect(() => parseEnv({ CLICKHOUSE_DATABASE: 'x; DROP TABLE y' })).toThrow(/CLICKHOUSE_DATABASE/);
   });

@@ -128,6 +128,35 @@ export const envSchema = z.object({
   // verifies button clicks. Without a token, alerts are evaluated and recorded as failed deliveries.
   SLACK_BOT_TOKEN: z.string().default(''),
   SLACK_SIGNING_SECRET: z.string().default(''),
+  /** Incoming webhooks, `#channel=https://hooks.slack.com/services/…` pairs separated by commas; used without a bot token. */
+  SLACK_WEBHOOK_URLS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const hooks: Record<string, string> = {};
+      for (const pair of value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const at = pair.indexOf('=');
+        const channel = pair.slice(0, at).trim();
+        const hook = pair.slice(at + 1).trim();
+        let valid = at > 0 && channel.length > 0;
+        try {
+          valid &&= ['https:', 'http:'].includes(new URL(hook).protocol);
+        } catch {
+          valid = false;
+        }
+        // Never echo the pair: the URL is the secret.
+        if (!valid)
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry ${Object.keys(hooks).length + 1} is not #channel=<webhook URL>`,
+          });
+        else hooks[channel] = hook;
+      }
+      return hooks;
+    }),
   SLACK_API_URL: url(['http:', 'https:']).default('https://slack.com/api/'),
   SLACK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   ALERT_RULES_FILE: z.string().optional(),
@@ -163,7 +192,7 @@ export const envSchema = z.object({
   FIXUPS_LEASE_MS: z.coerce.number().int().min(100).default(120_000),
   /** Bull lock of an active corrective-sync job; a job whose worker died is retried after it. */
   FIXUPS_LOCK_MS: z.coerce.number().int().min(100).default(30_000),
-  FIXUPS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
+  FIXUPS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(600),
   /** Jobs taken within this window go to the target as one batch (e.g. one Salesforce composite call). */
   FIXUPS_BATCH_WINDOW_MS: z.coerce.number().int().min(0).default(20),
   FIXUPS_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(200),
@@ -182,6 +211,7 @@ export const SECRET_ENV_KEYS = [
   'REDIS_URL',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
+  'SLACK_WEBHOOK_URLS',
 ] as const;
 
 export class InvalidConfigError extends Error {

@@ -27,6 +27,11 @@ export class SecretRedactor {
     for (const key of SECRET_ENV_KEYS) {
       const value = config.get(key);
       if (!value) continue;
+      if (typeof value === 'object') {
+        // Webhook URLs: the path is the credential.
+        for (const hook of Object.values(value)) literals.push(hook, new URL(hook).pathname);
+        continue;
+      }
       try {
         const url = new URL(value);
         if (url.password) literals.push(url.password, decodeURIComponent(url.password));

@@ -64,6 +64,7 @@ export class AlertsModule {
               apiUrl: config.get('SLACK_API_URL'),
               retries: config.get('SLACK_RETRIES'),
               timeoutMs: 10_000,
+              webhooks: config.get('SLACK_WEBHOOK_URLS'),
             }),
         },
       ],

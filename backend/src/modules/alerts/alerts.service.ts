@@ -61,7 +61,13 @@ export class AlertsService implements OnModuleInit {
     const outcome: RunAlertOutcome = { sent: 0, held: 0, failed: 0 };
     const errors: string[] = [];
     for (const decision of decisions) {
-      const heldBecause = decision.heldBecause ?? (this.slack.configured ? undefined : 'slack_not_configured');
+      const heldBecause =
+        decision.heldBecause ??
+        (!this.slack.configured
+          ? 'slack_not_configured'
+          : this.slack.canDeliverTo(decision.channel)
+            ? undefined
+            : 'no_webhook_for_channel');
       if (heldBecause) {
         await this.record(decision, runId, 'held', heldBecause, null);
         outcome.held += 1;

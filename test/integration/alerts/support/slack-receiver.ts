@@ -15,23 +15,36 @@ interface ScriptedFailure {
 
 /**
  * A Slack-compatible Web API on loopback: answers chat.postMessage and chat.update like Slack,
- * records every call, validates Block Kit payloads, and can be told to fail (429, 5xx).
+ * records every call, validates Block Kit payloads, and can be told to fail (429, 5xx). Incoming
+ * webhooks live under `/services/…` (see `webhookUrl`) and answer as Slack's do: `ok` as text/plain,
+ * `invalid_blocks` with a 400, `no_service` with a 404 for a hook that does not exist.
  */
 export class SlackReceiver {
   readonly calls: ReceivedSlackCall[] = [];
   private readonly failures: ScriptedFailure[] = [];
   private server: Server | undefined;
   private counter = 0;
+  private base = '';
+  /** Hooks that exist, by the name given to `webhookUrl`. */
+  private readonly hooks = new Set<string>();
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(({ status, headers, body }) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(body));
+        const text = typeof body === 'string';
+        res.writeHead(status, { 'content-type': text ? 'text/plain' : 'application/json', ...headers });
+        res.end(text ? body : JSON.stringify(body));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.base}/api/`;
+  }
+
+  /** An incoming webhook URL; calls to it are recorded with method `webhook:<name>`. */
+  webhookUrl(name: string): string {
+    this.hooks.add(name);
+    return `${this.base}/services/T0000TEST/B0000TEST/${name}`;
   }
 
   async stop(): Promise<void> {
@@ -51,6 +64,7 @@ export class SlackReceiver {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString();
+    if (req.url?.startsWith('/services/')) return this.webhook(req.url.split('/').pop() ?? '', raw);
     const method = (req.url ?? '').replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'] ?? '', raw);
     const problems = method.startsWith('chat.') ? blockKitProblems(args) : [];
@@ -83,6 +97,22 @@ export class SlackReceiver {
       default:
         return { status: 200, headers: {}, body: { ok: false, error: 'unknown_method' } };
     }
+  }
+
+  private webhook(name: string, raw: string): { status: number; headers: Record<string, string>; body: string } {
+    const args = JSON.parse(raw) as Record<string, unknown>;
+    const problems = blockKitProblems(args);
+    this.calls.push({ method: `webhook:${name}`, args, problems });
+    const failure = this.failures.shift();
+    if (failure) {
+      const headers: Record<string, string> = failure.retryAfterSeconds
+        ? { 'retry-after': String(failure.retryAfterSeconds) }
+        : {};
+      return { status: failure.status, headers, body: failure.status === 429 ? 'rate_limited' : 'rollup_error' };
+    }
+    if (!this.hooks.has(name)) return { status: 404, headers: {}, body: 'no_service' };
+    if (problems.length > 0) return { status: 400, headers: {}, body: 'invalid_blocks' };
+    return { status: 200, headers: {}, body: 'ok' };
   }
 }
 

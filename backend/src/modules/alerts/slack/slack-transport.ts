@@ -1,4 +1,7 @@
 import { ErrorCode, WebClient, type WebAPICallError } from '@slack/web-api';
+import { IncomingWebhook, IncomingWebhookHTTPError, type IncomingWebhookDefaultArguments } from '@slack/webhook';
+
+type FetchResponse = Awaited<ReturnType<NonNullable<IncomingWebhookDefaultArguments['fetch']>>>;
 import type { SlackMessage } from './slack-message.builder';
 
 export interface SlackTransportOptions {
@@ -6,6 +9,8 @@ export interface SlackTransportOptions {
   apiUrl: string;
   retries: number;
   timeoutMs: number;
+  /** Incoming webhook URL per channel (`*` for any other); used when there is no bot token. */
+  webhooks?: Record<string, string>;
 }
 
 export class SlackDeliveryError extends Error {
@@ -15,11 +20,13 @@ export class SlackDeliveryError extends Error {
     cause: unknown,
   ) {
     const reason =
-      cause instanceof Error && 'code' in cause && (cause as WebAPICallError).code === ErrorCode.PlatformError
-        ? `Slack said ${String((cause as { data?: { error?: string } }).data?.error)}`
-        : cause instanceof Error
-          ? cause.message
-          : String(cause);
+      cause instanceof IncomingWebhookHTTPError
+        ? `webhook answered ${cause.statusCode} ${cause.body.slice(0, 100)}`
+        : cause instanceof Error && 'code' in cause && (cause as WebAPICallError).code === ErrorCode.PlatformError
+          ? `Slack said ${String((cause as { data?: { error?: string } }).data?.error)}`
+          : cause instanceof Error
+            ? cause.message
+            : String(cause);
     super(`Slack ${action} to ${channel} failed: ${reason}`, { cause });
     this.name = 'SlackDeliveryError';
   }
@@ -28,14 +35,41 @@ export class SlackDeliveryError extends Error {
 /**
  * chat.postMessage / chat.update through Slack's official client, which waits out 429 `Retry-After`
  * and retries 5xx with backoff; what still fails is thrown so the delivery is recorded as failed.
+ * Without a bot token, incoming webhooks (per channel) post instead: they can neither update a message
+ * nor reply in a thread, so posts return no `ts` and later changes arrive as new messages.
  */
 export class SlackTransport {
   private readonly client: WebClient;
-  /** Without a bot token there is nowhere to deliver; alerts are evaluated and recorded as held. */
+  private readonly botToken: boolean;
+  private readonly webhooks = new Map<string, IncomingWebhook>();
+  /** Retry-After (ms) of the last 429 per webhook; @slack/webhook does not expose the header itself. */
+  private readonly retryAfter = new Map<string, number>();
+  /** Neither a bot token nor a webhook: there is nowhere to deliver; alerts are evaluated and held. */
   readonly configured: boolean;
 
-  constructor(options: SlackTransportOptions) {
-    this.configured = options.botToken.length > 0;
+  constructor(private readonly options: SlackTransportOptions) {
+    this.botToken = options.botToken.length > 0;
+    for (const [channel, url] of Object.entries(options.webhooks ?? {})) {
+      this.webhooks.set(
+        channel,
+        new IncomingWebhook(url, {
+          timeout: options.timeoutMs,
+          // 5xx and network errors: the library's own retries; 429 is retried below, after Retry-After.
+          retryConfig: { retries: options.retries, factor: 2, minTimeout: 200, maxTimeout: 5000 },
+          fetch: async (input, init) => {
+            const response = await fetch(input, init);
+            if (response.status === 429) {
+              const seconds = Number(response.headers.get('retry-after'));
+              this.retryAfter.set(channel, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000);
+            }
+            // Unnecessary under Node's fetch typings, needed where the DOM lib types fetch (the test project).
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+            return response as unknown as FetchResponse;
+          },
+        }),
+      );
+    }
+    this.configured = this.botToken || this.webhooks.size > 0;
     this.client = new WebClient(options.botToken, {
       slackApiUrl: options.apiUrl,
       retryConfig: { retries: options.retries, factor: 2, minTimeout: 200, maxTimeout: 5000 },
@@ -44,7 +78,17 @@ export class SlackTransport {
     });
   }
 
-  async post(channel: string, message: SlackMessage, threadTs?: string): Promise<{ channel: string; ts: string }> {
+  /** Whether a message for `channel` has a way out (the bot token, or a webhook for it or for `*`). */
+  canDeliverTo(channel: string): boolean {
+    return this.botToken || this.webhookFor(channel) !== undefined;
+  }
+
+  async post(
+    channel: string,
+    message: SlackMessage,
+    threadTs?: string,
+  ): Promise<{ channel: string; ts: string | null }> {
+    if (!this.botToken) return this.postByWebhook(channel, message);
     try {
       const res = await this.client.chat.postMessage({
         channel,
@@ -56,6 +100,26 @@ export class SlackTransport {
       return { channel: res.channel ?? channel, ts: String(res.ts) };
     } catch (error) {
       throw new SlackDeliveryError(threadTs ? 'thread reply' : 'post', channel, error);
+    }
+  }
+
+  private webhookFor(channel: string): IncomingWebhook | undefined {
+    return this.webhooks.get(channel) ?? this.webhooks.get('*');
+  }
+
+  private async postByWebhook(channel: string, message: SlackMessage): Promise<{ channel: string; ts: null }> {
+    const webhook = this.webhookFor(channel);
+    if (!webhook) throw new SlackDeliveryError('post', channel, new Error('no incoming webhook for this channel'));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await webhook.send({ text: message.text, blocks: message.blocks, unfurl_links: false });
+        return { channel, ts: null };
+      } catch (error) {
+        const throttled = error instanceof IncomingWebhookHTTPError && error.statusCode === 429;
+        if (!throttled || attempt >= this.options.retries) throw new SlackDeliveryError('post', channel, error);
+        const waitMs = this.retryAfter.get(this.webhooks.has(channel) ? channel : '*') ?? 1000;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, 60_000)));
+      }
     }
   }
 
