@@ -244,6 +244,29 @@ describe('exceptions page: assignment and CSV export', () => {
     click.mockRestore();
   });
 
+  it('shows the assignee in the finding panel and assigns that one finding from it', async () => {
+    const bodies: unknown[] = [];
+    renderApp(
+      '/exceptions?finding=f1',
+      {
+        ...assigned,
+        'GET /api/v1/findings/f1': {
+          ...(answers['GET /api/v1/findings/f1'] as object),
+          finding: finding({ assignee: 'Alex Moreau', assignedAt: '2026-11-03T09:00:00Z' }),
+        },
+        'POST /api/v1/findings/assign': (call: { body: { ids: string[]; assignee: string | null } }) => {
+          bodies.push(call.body);
+          return { assignee: null, changed: call.body.ids, unchanged: [] };
+        },
+      },
+      'engineer',
+    );
+    const panel = await screen.findByRole('complementary', { name: 'Finding' });
+    expect(await within(panel).findByText('Alex Moreau')).toBeInTheDocument();
+    fireEvent.click(within(panel).getByRole('button', { name: 'Unassign' }));
+    await waitFor(() => expect(bodies).toEqual([{ ids: ['f1'], assignee: null }]));
+  });
+
   it('says why an export failed', async () => {
     renderApp('/exceptions', {
       ...assigned,

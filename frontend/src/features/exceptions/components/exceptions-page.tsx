@@ -6,6 +6,7 @@ import { Page } from '../../../ui/page';
 import { ErrorState, LoadingState } from '../../../ui/query-state';
 import { useExceptionFilters } from '../hooks/use-exception-filters';
 import { FindingDetailPanel } from './finding-detail-panel';
+import { FindingsAssign } from './findings-assign';
 import { FindingsBulkActions } from './findings-bulk-actions';
 import { FindingsExportButton } from './findings-export-button';
 import { FindingsFilters } from './findings-filters';
@@ -77,7 +78,13 @@ export function ExceptionsPage() {
             </>
           )}
         </div>
-        {view.selected && <FindingDetailPanel id={view.selected} onClose={() => select(null)} />}
+        {view.selected && (
+          <FindingDetailPanel
+            id={view.selected}
+            onClose={() => select(null)}
+            actions={(id) => <FindingsAssign findingIds={[id]} />}
+          />
+        )}
       </div>
     </Page>
   );

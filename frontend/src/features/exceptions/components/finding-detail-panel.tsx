@@ -51,6 +51,17 @@ export function FindingDetailPanel({
                 <dd>{f.domain}</dd>
                 <dt>Seen</dt>
                 <dd>{formatCount(f.occurrences)} runs</dd>
+                <dt>Assignee</dt>
+                <dd>
+                  {f.assignee ? (
+                    <>
+                      {f.assignee}
+                      {f.assignedAt && <span className="muted"> since {formatDateTime(f.assignedAt)}</span>}
+                    </>
+                  ) : (
+                    <span className="muted">unassigned</span>
+                  )}
+                </dd>
               </dl>
               {actions?.(f.id)}
               <FieldDiff detail={detail} />
