@@ -71,7 +71,11 @@ export class CorrectiveSyncQueues implements OnModuleDestroy {
   /** Adds one job per task; a job id that exists already (any state) is left as it is. */
   async enqueue(tasks: readonly { id: string; targetSystem: string; jobGeneration: number }[]): Promise<void> {
     const byTarget = new Map<string, { id: string; jobGeneration: number }[]>();
-    for (const t of tasks) byTarget.set(t.targetSystem, [...(byTarget.get(t.targetSystem) ?? []), t]);
+    for (const t of tasks) {
+      const group = byTarget.get(t.targetSystem);
+      if (group) group.push(t);
+      else byTarget.set(t.targetSystem, [t]);
+    }
     for (const [target, items] of byTarget) {
       const queue = this.queue(target);
       for (let i = 0; i < items.length; i += 1000) {

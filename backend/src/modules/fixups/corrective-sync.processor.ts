@@ -28,7 +28,7 @@ export class CorrectiveSyncProcessor implements OnApplicationBootstrap, OnApplic
   ) {}
 
   onApplicationBootstrap(): void {
-    const { concurrency, batchWindowMs, batchMax, sweepIntervalMs } = this.settings.sync;
+    const { batchWindowMs, batchMax, sweepIntervalMs } = this.settings.sync;
     for (const id of this.targets.ids()) {
       const batcher = new ApplyBatcher<ApplyItem, ItemResult>(
         async (items) => {
@@ -40,7 +40,9 @@ export class CorrectiveSyncProcessor implements OnApplicationBootstrap, OnApplic
       );
       const queue = this.queues.queue(id);
       queue
-        .process(concurrency, (job: Job<CorrectiveSyncPayload>) => this.handle(queue.name, job, batcher))
+        .process(jobConcurrency(this.settings.sync, id), (job: Job<CorrectiveSyncPayload>) =>
+          this.handle(queue.name, job, batcher),
+        )
         .catch((error: unknown) => this.logger.error(`${queue.name} processing stopped: ${String(error)}`));
     }
     if (sweepIntervalMs > 0) {
@@ -78,4 +80,19 @@ export class CorrectiveSyncProcessor implements OnApplicationBootstrap, OnApplic
       this.logger.error(`fix-up sweep failed: ${String(error)}`);
     }
   }
+}
+
+/**
+ * Jobs one worker runs at once for a target: `FIXUPS_CONCURRENCY` (several full batches in flight), but
+ * for a rate-limited target no more than it may write in a quarter of the lease. Tasks are claimed when
+ * their batch starts and then wait for write slots; a claim must not run out while it waits (another
+ * worker would take the task over).
+ */
+export function jobConcurrency(
+  sync: Pick<FixupsSettings['sync'], 'concurrency' | 'leaseMs' | 'ratePerSecond'>,
+  connectorId: string,
+): number {
+  const rate = sync.ratePerSecond(connectorId);
+  if (rate <= 0) return sync.concurrency;
+  return Math.max(1, Math.min(sync.concurrency, Math.floor((rate * sync.leaseMs) / 4000)));
 }

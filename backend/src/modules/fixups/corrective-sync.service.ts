@@ -166,7 +166,11 @@ export class CorrectiveSyncService {
   ): Promise<Map<string, ItemResult>> {
     const results = new Map<string, ItemResult>();
     const byEntity = new Map<string, FixupTaskView[]>();
-    for (const t of tasks) byEntity.set(t.entity, [...(byEntity.get(t.entity) ?? []), t]);
+    for (const t of tasks) {
+      const group = byEntity.get(t.entity);
+      if (group) group.push(t);
+      else byEntity.set(t.entity, [t]);
+    }
     const done: string[] = [];
     for (const [entity, group] of byEntity) {
       let records;
