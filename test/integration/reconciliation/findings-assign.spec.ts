@@ -204,6 +204,22 @@ describe('assigning findings over HTTP (real app, Postgres)', () => {
     expect(entries[0].n).toBe('0');
   });
 
+  it(`assigns the most findings one request may name (${MAX_ASSIGN}), each with its audit entry`, async () => {
+    const batch = Array.from({ length: MAX_ASSIGN }, (_, i) => ({ ...observation(1000 + i), ruleId: 'customer.bulk' }));
+    await t.app.get(FindingsRepository).upsertBatch(randomUUID(), new Date(), batch);
+    const many = batch.map((f) => findingId(f));
+    const res = await assign({ ids: many, assignee: 'Bulk Owner' }).expect(200);
+    expect((res.body as { changed: string[] }).changed).toHaveLength(MAX_ASSIGN);
+    const [counted] = await t.sql<{ findings: string; entries: string }>(
+      `SELECT (SELECT count(*) FROM findings WHERE assignee = 'Bulk Owner') AS findings,
+              (SELECT count(DISTINCT subject_id) FROM audit_log WHERE request_id = $1 AND action = 'finding.assign') AS entries`,
+      [res.headers['x-request-id']],
+    );
+    expect(counted).toEqual({ findings: String(MAX_ASSIGN), entries: String(MAX_ASSIGN) });
+    const page = await list(`assignee=${encodeURIComponent('Bulk Owner')}&limit=500`);
+    expect(page).toHaveLength(500);
+  });
+
   it('rejects an empty or over-long assignee filter', async () => {
     await request(t.server).get('/api/v1/findings?assignee=').set('X-API-Key', viewer).expect(400);
     await request(t.server)
