@@ -1,7 +1,8 @@
 /**
  * Measures where an estate's start goes, in a process of its own (so memory figures are this
  * estate's only): generating the customers and their drift alone, building every system's store
- * (`startEstate`), and reopening the data dir (rebuild + journal replay of `--writes` journaled
+ * (`startEstate`), with wall and CPU time (on a shared machine CPU time is the steadier figure) and
+ * peak RSS, and reopening the data dir (rebuild + journal replay of `--writes` journaled
  * writes). Prints one JSON line. Used by `npm run bench -- estate`.
  *   node --expose-gc --import tsx src/cli/estate-measure.ts --customers 100000 [--writes 50000]
  */
@@ -29,14 +30,21 @@ function memory(): { heapMb: number; rssMb: number } {
 }
 
 async function main(): Promise<void> {
+  const cpuSeconds = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   let started = performance.now();
+  let cpu = cpuSeconds();
   const injector = new DriftInjector(DEFAULT_SCENARIO, epoch, new GroundTruthLog(null));
   for (let i = 0; i < customers; i++) injector.apply(copiesOf({ seed: 42, epoch }, i));
   const generateMs = performance.now() - started;
+  const generateCpuMs = (cpuSeconds() - cpu) * 1000;
 
   const dataDir = mkdtempSync(join(tmpdir(), 'estate-measure-'));
   try {
     started = performance.now();
+    cpu = cpuSeconds();
     let estate: Awaited<ReturnType<typeof startEstate>> | null = await startEstate({
       customers,
       seed: 42,
@@ -45,6 +53,8 @@ async function main(): Promise<void> {
       dataDir,
     });
     const startMs = performance.now() - started;
+    const startCpuMs = (cpuSeconds() - cpu) * 1000;
+    const startPeakRssMb = Math.round((process.resourceUsage().maxRSS * 1024) / 1e6);
     const { heapMb, rssMb } = memory();
     // Journaled writes, as continuous mode and corrective writes make them (ids first: a write moves
     // its row to the end of the table, so writing while iterating would visit rows again).
@@ -70,7 +80,10 @@ async function main(): Promise<void> {
       `${JSON.stringify({
         customers,
         generateMs: Math.round(generateMs),
+        generateCpuMs: Math.round(generateCpuMs),
         startMs: Math.round(startMs),
+        startCpuMs: Math.round(startCpuMs),
+        startPeakRssMb,
         reopenMs: Math.round(reopenMs),
         replayMs: Math.round(Math.max(0, reopenMs - startMs)),
         journaledWrites: n,

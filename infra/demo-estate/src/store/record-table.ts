@@ -10,6 +10,8 @@ import { appendFileSync, createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface Row<R> {
+  /** The record's key in its table (for Salesforce tables its Id), known without decoding the record. */
+  readonly key: string;
   /** The record as stored (decoded on first access; a fresh object each time a row is read). */
   readonly record: R;
   /** Last modification (ms since epoch), what incremental queries filter on. */
@@ -45,6 +47,7 @@ class StoredRow<R extends object> implements Row<R> {
 
   constructor(
     private readonly table: RecordTable<R>,
+    readonly key: string,
     readonly slot: number,
     readonly modifiedAt: number,
     readonly version: number,
@@ -66,6 +69,8 @@ export class RecordTable<R extends object> {
   private offsetOf = new Uint32Array(1024);
   private lengthOf = new Uint32Array(1024);
   private slotCount = 0;
+  /** Per slot: its key (the same strings as the key map's, so this costs a pointer per slot). */
+  private readonly keyAt: string[] = [];
   /** Scan order (slots, oldest write first); dead slots stay in it and are skipped. */
   private order = new Uint32Array(1024);
   private orderLength = 0;
@@ -149,7 +154,7 @@ export class RecordTable<R extends object> {
     let i = fromModifiedAt === undefined || !this.ordered ? 0 : this.firstPositionAtOrAfter(fromModifiedAt);
     for (; i < this.orderLength; i++) {
       const slot = this.order[i];
-      if (this.versions[slot] !== DEAD) yield new StoredRow(this, slot, this.modified[slot], this.versions[slot]);
+      if (this.versions[slot] !== DEAD) yield this.rowOf(slot);
     }
   }
 
@@ -171,7 +176,7 @@ export class RecordTable<R extends object> {
   }
 
   private rowOf(slot: number): StoredRow<R> {
-    return new StoredRow(this, slot, this.modified[slot], this.versions[slot]);
+    return new StoredRow(this, this.keyAt[slot], slot, this.modified[slot], this.versions[slot]);
   }
 
   private firstPositionAtOrAfter(modifiedAt: number): number {
@@ -198,6 +203,7 @@ export class RecordTable<R extends object> {
     this.modified[slot] = modifiedAt;
     this.versions[slot] = version;
     this.slots.set(key, slot);
+    this.keyAt.push(key);
     if (this.orderLength === this.order.length) {
       const grown = new Uint32Array(this.order.length * 2);
       grown.set(this.order);

@@ -187,7 +187,7 @@ export class SalesforceServer {
       ctx,
       object,
       fields,
-      rows.map((r) => r.record.Id as string),
+      rows.map((r) => r.key),
       0,
       this.batchSize(ctx),
     );
@@ -302,22 +302,24 @@ export class SalesforceServer {
     const canonical = this.canonicalPath(object, path);
     const parts = canonical.split('.');
     const field = this.fieldOf(object, path);
-    const value = (record: SfRecord, row: Row<SfRecord> | undefined, name: string): unknown => {
-      if (name === 'SystemModstamp' || name === 'LastModifiedDate') return row?.modifiedAt ?? null;
+    // Stamps and Id come from the row itself: sorting or filtering on them decodes no record.
+    const value = (row: Row<SfRecord>, name: string): unknown => {
+      if (name === 'SystemModstamp' || name === 'LastModifiedDate') return row.modifiedAt;
       if (name === 'IsDeleted') return false;
-      const v = record[name];
+      if (name === 'Id') return row.key;
+      const v = row.record[name];
       if (v === undefined || v === null) return null;
       if (field.type === 'datetime') return Date.parse(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
       if (typeof v === 'string' && field.type !== 'id' && field.type !== 'reference') return v.toLowerCase();
       return v;
     };
-    if (parts.length === 1) return (row) => value(row.record, row, canonical);
+    if (parts.length === 1) return (row) => value(row, canonical);
     const ref = [...object.fields.values()].find((x) => x.relationshipName === parts[0])!;
     const target = this.store.table(ref.referenceTo!)!;
     return (row) => {
       const id = row.record[ref.name];
       const targetRow = typeof id === 'string' ? target.get(id) : undefined;
-      return targetRow ? value(targetRow.record, targetRow, parts[1]) : null;
+      return targetRow ? value(targetRow, parts[1]) : null;
     };
   }
 

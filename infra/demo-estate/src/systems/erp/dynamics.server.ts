@@ -180,6 +180,10 @@ export class DynamicsServer {
 
   private value(e: ErpEntity, row: Row<ErpRecord>, name: string): unknown {
     if (name === 'ModifiedDateTime') return row.modifiedAt;
+    // Key fields are the lower-cased parts of the row key: filtering and sorting on them (what a
+    // connector's keyset paging does) decodes no record.
+    const keyIndex = e.keys.indexOf(name);
+    if (keyIndex >= 0) return row.key.split('|')[keyIndex];
     const v = row.record[name];
     if (v === null || v === undefined) return null;
     if (e.fields.get(name)?.type === 'datetime') return Date.parse(String(v));
@@ -273,7 +277,7 @@ export class DynamicsServer {
 
     let rows: Row<ErpRecord>[] = [];
     for (const row of this.store.table(e.name).rowsInOrder()) {
-      if (!crossCompany && String(row.record.dataAreaId).toLowerCase() !== DEFAULT_COMPANY) continue;
+      if (!crossCompany && this.value(e, row, 'dataAreaId') !== DEFAULT_COMPANY) continue;
       if (filter && !filter(row)) continue;
       rows.push(row);
     }
