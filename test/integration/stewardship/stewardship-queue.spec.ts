@@ -176,12 +176,12 @@ describe('stewardship queue over real reconciliation runs (Postgres, ClickHouse,
     const [latest] = await t.api.sql<{ id: string }>(
       "SELECT id::text AS id FROM reconciliation_runs WHERE status = 'complete' ORDER BY started_at DESC LIMIT 1",
     );
-    // The legal-name rule has the manual fix policy: its mismatch on the linked pair waits for review.
+    // The legal-name rule has the manual fix policy: its mismatch on the linked pair waits for a decision.
     await t.api.app.get(FixupPlannerService, { strict: false }).planRun(latest?.id ?? '');
     const reviews = await t.get('/api/v1/stewardship/reviews').expect(200);
     expect(reviews.body.items).toEqual([
       expect.objectContaining({
-        kind: 'validation_failure',
+        kind: 'needs_decision',
         task: expect.objectContaining({ matchKey: 'C0004', targetSystem: 'crm', state: 'needs_review' }),
       }),
     ]);

@@ -7,14 +7,29 @@ import { FixupsService, type BulkOutcome, type ReviewDecision } from '../fixups/
 import type { ItemKind } from './stewardship-item';
 import { ItemNotOpenError } from './stewardship.errors';
 
+/**
+ * Why a task waits: the target refused the write (`validation_failure`), the value changed since the
+ * finding or decision (`conflict`), or a person has to decide before anything is written
+ * (`needs_decision`: manual policy, held by a blast-radius guard, or no connector write for it).
+ */
+export type ReviewKind = Extract<ItemKind, 'validation_failure' | 'conflict'> | 'needs_decision';
+
 export interface ReviewItemView {
-  kind: Extract<ItemKind, 'validation_failure' | 'conflict'>;
+  kind: ReviewKind;
   task: FixupTaskView;
 }
 
+/** CorrectiveSyncService's reason (and last error) when the target answers `rejected`. */
+const REFUSED_BY_TARGET = 'the target refused the write';
+
+export function reviewKindOf(task: Pick<FixupTaskView, 'state' | 'lastError'>): ReviewKind {
+  if (task.state === 'conflict') return 'conflict';
+  return task.lastError?.startsWith(REFUSED_BY_TARGET) ? 'validation_failure' : 'needs_decision';
+}
+
 /**
- * Fix-up tasks waiting for a person (the target refused the write, or someone changed the value
- * since the finding), shown in the stewardship queue. Read and decided only through FixupsService:
+ * Fix-up tasks waiting for a person (the target refused the write, someone changed the value since
+ * the finding, or the write needs a decision first), shown in the stewardship queue. Read and decided only through FixupsService:
  * the fix-up module owns those tasks and their states.
  */
 @Injectable()
@@ -24,7 +39,7 @@ export class FixupReviewsService {
   async list(query: FixupsListQuery): Promise<Page<ReviewItemView>> {
     const page = await this.fixups().listNeedingReview(query);
     return {
-      items: page.items.map((task) => ({ kind: task.state === 'conflict' ? 'conflict' : 'validation_failure', task })),
+      items: page.items.map((task) => ({ kind: reviewKindOf(task), task })),
       nextCursor: page.nextCursor,
     };
   }

@@ -15,7 +15,7 @@ export class StewardshipReviewsController {
   @Get()
   @Roles('viewer')
   @ApiOperation({
-    summary: 'Fix-up tasks needing review (needs_review → validation_failure, conflict), cursor-paginated.',
+    summary: 'Fix-up tasks needing review (kind validation_failure, conflict or needs_decision), cursor-paginated.',
   })
   @FIXUPS_LIST_QUERY.apiQueries()
   list(@Query() query: Record<string, unknown>) {
