@@ -278,6 +278,29 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * Inserts a byte stream already encoded as RowBinary (the same on 18.16 and modern servers) into a
+   * validated `table (columns)`; the column list says what the bytes hold, in order.
+   */
+  async insertRowBinary(table: SqlFragment, body: Readable, options: QueryOptions): Promise<void> {
+    const queryId = this.queryId(options.tag);
+    try {
+      const result = await this.client.exec({
+        query: `INSERT INTO ${table.text} FORMAT RowBinary`,
+        values: body,
+        query_id: queryId,
+        clickhouse_settings: options.settings,
+        abort_signal: options.signal,
+      });
+      // An insert answers with an empty body; an exception raised after the headers went out lands here.
+      let answer = '';
+      for await (const chunk of result.stream) answer += String(chunk);
+      if (answer.includes('DB::Exception')) throw new Error(answer.trim().slice(0, 1000));
+    } catch (error) {
+      throw ClickHouseQueryError.from(options.tag, queryId, error, `INSERT INTO ${table.text} FORMAT RowBinary`);
+    }
+  }
+
   private queryId(tag: string): string {
     return `${tag}:${randomUUID()}`;
   }

@@ -112,8 +112,13 @@ export function mergeMapping(base: ConnectorMapping, override: MappingOverride |
 }
 
 export function getPath(source: unknown, path: string): unknown {
+  return getParts(source, path.split('.'));
+}
+
+/** getPath over a path already split at its dots (mappers split each path once, not per record). */
+function getParts(source: unknown, parts: readonly string[]): unknown {
   let value: unknown = source;
-  for (const part of path.split('.')) {
+  for (const part of parts) {
     if (value === null || value === undefined) return undefined;
     if (typeof value !== 'object') return undefined;
     value = (value as Record<string, unknown>)[part];
@@ -121,14 +126,25 @@ export function getPath(source: unknown, path: string): unknown {
   return value;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
+function setParts(target: Record<string, unknown>, parts: readonly string[], value: unknown): void {
   let node = target;
-  for (const part of parts.slice(0, -1)) {
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i];
     if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
     node = node[part] as Record<string, unknown>;
   }
   node[parts[parts.length - 1]] = value;
+}
+
+/** One field rule with its paths split and its empty value looked up, once per mapper. */
+interface CompiledRule {
+  field: string;
+  rule: FieldRule;
+  fieldParts: readonly string[];
+  fromParts: readonly string[] | undefined;
+  countryFromParts: readonly string[] | undefined;
+  /** The canonical empty value of the field (shared between records when it is a primitive). */
+  empty: unknown;
 }
 
 /** Longer text is a corrupt feed, not a name or an address: the record is rejected. */
@@ -138,14 +154,33 @@ export type MapResult<E extends EntityKind> = { record: CanonicalRecord<E> } | {
 
 /** Maps source records of one entity; never throws for bad data (that becomes a reject). */
 export class EntityMapper<E extends EntityKind> {
+  /** Country fields first: phone numbers are read in the record's country. */
+  private readonly rules: readonly CompiledRule[];
+  private readonly keyParts: readonly string[];
+  private readonly updatedAtParts: readonly string[] | undefined;
+
   constructor(
     readonly entity: E,
     readonly system: string,
     readonly mapping: EntityMapping,
-  ) {}
+  ) {
+    const empty = CANONICAL_DEFAULTS[entity]();
+    this.rules = Object.entries(mapping.fields)
+      .sort(([a], [b]) => Number(b === 'country') - Number(a === 'country'))
+      .map(([field, rule]) => ({
+        field,
+        rule,
+        fieldParts: field.split('.'),
+        fromParts: rule.from ? rule.from.split('.') : undefined,
+        countryFromParts: rule.countryFrom ? rule.countryFrom.split('.') : undefined,
+        empty: getPath(empty, field),
+      }));
+    this.keyParts = mapping.key.split('.');
+    this.updatedAtParts = mapping.updatedAt ? mapping.updatedAt.split('.') : undefined;
+  }
 
   sourceKeyOf(source: unknown): string {
-    return toText(getPath(source, this.mapping.key));
+    return toText(getParts(source, this.keyParts));
   }
 
   map(source: unknown): MapResult<E> {
@@ -156,21 +191,17 @@ export class EntityMapper<E extends EntityKind> {
       sourceKey = this.sourceKeyOf(source);
       if (sourceKey === '') throw new MappingError(`missing key ${this.mapping.key}`);
       const fields = CANONICAL_DEFAULTS[this.entity]() as unknown as Record<string, unknown>;
-      // Country fields first: phone numbers are read in the record's country.
-      const ordered = Object.entries(this.mapping.fields).sort(
-        ([a], [b]) => Number(b === 'country') - Number(a === 'country'),
-      );
-      const problems: string[] = [];
-      for (const [field, rule] of ordered) {
+      let problems: string[] | undefined;
+      for (const compiled of this.rules) {
         try {
-          setPath(fields, field, this.value(source, field, rule, fields));
+          setParts(fields, compiled.fieldParts, this.value(source, compiled, fields));
         } catch (error) {
           if (!(error instanceof MappingError)) throw error;
-          problems.push(`${field}: ${error.message}`);
+          (problems ??= []).push(`${compiled.field}: ${error.message}`);
         }
       }
-      if (problems.length > 0) throw new MappingError(problems.join('; '));
-      const updated = this.mapping.updatedAt ? toDate(getPath(source, this.mapping.updatedAt)) : null;
+      if (problems) throw new MappingError(problems.join('; '));
+      const updated = this.updatedAtParts ? toDate(getParts(source, this.updatedAtParts)) : null;
       return {
         record: {
           entity: this.entity,
@@ -187,14 +218,19 @@ export class EntityMapper<E extends EntityKind> {
     }
   }
 
-  private value(source: unknown, field: string, rule: FieldRule, fields: Record<string, unknown>): unknown {
+  private value(source: unknown, compiled: CompiledRule, fields: Record<string, unknown>): unknown {
+    const { rule, field } = compiled;
     if (rule.constant !== undefined) return rule.constant;
-    let value = rule.from ? getPath(source, rule.from) : undefined;
+    let value = compiled.fromParts ? getParts(source, compiled.fromParts) : undefined;
     const missing = value === undefined || value === null || value === '' || value === false;
     if (missing) {
       if (rule.required) throw new MappingError(`missing ${rule.from ?? field}`);
-      if (rule.normalize !== 'boolean' && rule.normalize !== 'number')
-        return getPath(CANONICAL_DEFAULTS[this.entity](), field);
+      if (rule.normalize !== 'boolean' && rule.normalize !== 'number') {
+        // A whole sub-object (e.g. an address) must not be shared between records.
+        return typeof compiled.empty === 'object' && compiled.empty !== null
+          ? getPath(CANONICAL_DEFAULTS[this.entity](), field)
+          : compiled.empty;
+      }
     }
     if (rule.valueMap && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
       const key = String(value).trim();
@@ -206,8 +242,8 @@ export class EntityMapper<E extends EntityKind> {
     }
     if (!rule.normalize) return value;
     let country = typeof fields.country === 'string' ? fields.country : undefined;
-    if (rule.countryFrom) {
-      const raw = toText(getPath(source, rule.countryFrom));
+    if (compiled.countryFromParts) {
+      const raw = toText(getParts(source, compiled.countryFromParts));
       country = raw ? normalizeCountry(raw) : undefined;
     }
     return normalize(rule.normalize, value, { country });

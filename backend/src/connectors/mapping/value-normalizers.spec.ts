@@ -51,6 +51,15 @@ describe('value normalizers', () => {
     expect(() => normalizePhone('12', 'DE')).toThrow(MappingError);
   });
 
+  it('answers a phone seen before the same way, per country, and still rejects an unreadable one each time', () => {
+    expect(normalizePhone('030 1234567', 'DE')).toBe('+49301234567');
+    expect(normalizePhone(' 030 1234567 ', 'DE')).toBe('+49301234567');
+    expect(normalizePhone('030 1234567', 'AT')).toBe('+43301234567');
+    for (const value of ['12', ' 12']) {
+      expect(() => normalizePhone(value, 'DE')).toThrow(`unreadable phone number "${value}"`);
+    }
+  });
+
   it('reads Tryton decimals and datetimes', () => {
     expect(toNumber({ __class__: 'Decimal', decimal: '15000.50' })).toBe(15000.5);
     expect(

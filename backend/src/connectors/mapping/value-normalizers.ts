@@ -111,13 +111,28 @@ export function normalizeCountry(value: string): string {
   return code;
 }
 
+/**
+ * Parsed phones by country and text ('' = unreadable). Parsing is the costliest step of mapping a record
+ * (tens of µs, most of it picking the country among those sharing a calling code), and extracts meet
+ * the same numbers again (switchboards, shared lines, every later snapshot). Cleared when full.
+ */
+const phoneMemo = new Map<string, string>();
+const PHONE_MEMO_SIZE = 50_000;
+
 /** E.164 when the number can be read (national numbers with the record's country); otherwise an error. */
 export function normalizePhone(value: string, country?: string): string {
   const trimmed = value.trim();
   if (trimmed === '') return '';
-  const parsed = parsePhoneNumberFromString(trimmed, (country || undefined) as CountryCode | undefined);
-  if (!parsed?.isPossible()) throw new MappingError(`unreadable phone number "${value}"`);
-  return parsed.number;
+  const key = `${country ?? ''}|${trimmed}`;
+  let e164 = phoneMemo.get(key);
+  if (e164 === undefined) {
+    const parsed = parsePhoneNumberFromString(trimmed, (country || undefined) as CountryCode | undefined);
+    e164 = parsed?.isPossible() ? parsed.number : '';
+    if (phoneMemo.size >= PHONE_MEMO_SIZE) phoneMemo.clear();
+    phoneMemo.set(key, e164);
+  }
+  if (e164 === '') throw new MappingError(`unreadable phone number "${value}"`);
+  return e164;
 }
 
 /** `N30`, `Net 30`, `NET30`, `30 days net` → `NET30`; `Cash on Delivery` → `COD`; `Prepay` → `PREPAID`. */

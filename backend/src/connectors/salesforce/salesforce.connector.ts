@@ -197,11 +197,15 @@ export class SalesforceConnector implements Connector {
       const last = records.at(-1)?.Id;
       if (typeof last === 'string') state.lastId = last;
       state.next = page.done ? null : (page.nextRecordsUrl ?? null);
+      // The next page is requested before this one is mapped, so the source serves it meanwhile
+      // (one request in flight at a time; a failure surfaces when the next page is due).
+      const following = state.next ? this.page(state.next, undefined, options.signal) : null;
+      following?.catch(() => undefined);
       const mapped = mapPage(mapper, records, this.metrics);
       const cursor = state.next ? encodeCursor(this.id, entity, state) : null;
       yield { ...mapped, cursor, ...(total !== undefined ? { total } : {}) };
-      if (!state.next) return;
-      page = await this.page(state.next, undefined, options.signal);
+      if (!following) return;
+      page = await following;
     }
   }
 

@@ -67,13 +67,21 @@ interface ColumnSpec {
   field: string;
   part?: string;
   kind: Exclude<FieldKind, 'address'>;
+  /** How errors name the value: `field` or `field.part`. */
+  what: string;
 }
 
 function columnSpecs(entity: EntityKind): ColumnSpec[] {
   return ENTITY_FIELDS[entity].flatMap(([field, kind]): ColumnSpec[] =>
     kind === 'address'
-      ? ADDRESS_PARTS.map((part) => ({ column: `${snake(field)}_${snake(part)}`, field, part, kind: 'text' }))
-      : [{ column: snake(field), field, kind }],
+      ? ADDRESS_PARTS.map((part) => ({
+          column: `${snake(field)}_${snake(part)}`,
+          field,
+          part,
+          kind: 'text',
+          what: `${field}.${part}`,
+        }))
+      : [{ column: snake(field), field, kind, what: field }],
   );
 }
 
@@ -92,6 +100,28 @@ export const snapshotColumns = (entity: EntityKind): string[] => [
   ...COMMON_COLUMNS,
   ...canonicalColumns(entity),
   'raw_excerpt',
+];
+
+export type ColumnType = 'string' | 'datetime' | 'decimal' | 'uint8';
+const COLUMN_TYPE: Record<ColumnSpec['kind'], ColumnType> = {
+  text: 'string',
+  date: 'datetime',
+  money: 'decimal',
+  bool: 'uint8',
+};
+
+/**
+ * The insertable columns of `snapshot_<entity>` with their storage class (String, DateTime,
+ * Decimal(18, 2), UInt8; see migrations/0001_snapshots.sql), in `snapshotColumns` order.
+ */
+export const snapshotColumnTypes = (entity: EntityKind): Array<[string, ColumnType]> => [
+  ['system', 'string'],
+  ['entity_key', 'string'],
+  ['snapshot_id', 'string'],
+  ['captured_at', 'datetime'],
+  ['source_updated_at', 'datetime'],
+  ...SPECS[entity].map((spec): [string, ColumnType] => [spec.column, COLUMN_TYPE[spec.kind]]),
+  ['raw_excerpt', 'string'],
 ];
 
 /** Which (field, timestamp column) pair of an entity is a status whose transitions feed SLA rules. */
@@ -194,15 +224,13 @@ export function mapRecord(entity: EntityKind, record: CanonicalRecord, context: 
     row.source_updated_at = sourceUpdatedAt;
     for (const spec of SPECS[entity]) {
       let value: unknown = fields[spec.field];
-      let what = spec.field;
       if (spec.part !== undefined) {
         if (value !== null && value !== undefined && typeof value !== 'object') {
           throw new FieldError(`${spec.field} must be an address`);
         }
         value = (value as Record<string, unknown> | null | undefined)?.[spec.part];
-        what = `${spec.field}.${spec.part}`;
       }
-      row[spec.column] = convert(value, spec, what);
+      row[spec.column] = convert(value, spec, spec.what);
     }
   } catch (error) {
     if (error instanceof FieldError) return reject(error.message);
@@ -210,4 +238,30 @@ export function mapRecord(entity: EntityKind, record: CanonicalRecord, context: 
   }
   row.raw_excerpt = excerpt(record.rawExcerpt ?? '');
   return { ok: true, row, sourceUpdatedAt };
+}
+
+/**
+ * Maps a batch of records, handing each valid row to `write` and appending rejects to `rejects`, and
+ * returns the newest source update time seen, starting from `watermark`.
+ */
+export function batchMapper(
+  entity: EntityKind,
+  context: MapContext,
+): (
+  records: readonly CanonicalRecord[],
+  write: (row: SnapshotRow) => void,
+  rejects: RejectedRecord[],
+  watermark: number,
+) => number {
+  return (records, write, rejects, watermark) => {
+    let newest = watermark;
+    for (const record of records) {
+      const mapped = mapRecord(entity, record, context);
+      if (mapped.ok) {
+        write(mapped.row);
+        if (mapped.sourceUpdatedAt > newest) newest = mapped.sourceUpdatedAt;
+      } else rejects.push(mapped.reject);
+    }
+    return newest;
+  };
 }

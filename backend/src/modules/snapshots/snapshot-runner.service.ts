@@ -6,7 +6,8 @@ import type { ExtractBatch } from '../../connectors/connector';
 import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
 import { parseConcurrency } from './snapshot-config';
 import { progressOf, type SnapshotProgress } from './snapshot-progress';
-import { mapRecord, type SnapshotRow } from './snapshot-row.mapper';
+import { RowBinaryEncoder } from './snapshot-row.encoder';
+import { batchMapper, type SnapshotRow } from './snapshot-row.mapper';
 import type { SnapshotRunEntity } from './snapshot-run.entity';
 import { RunRequest, SnapshotRunsRepository } from './snapshot-runs.repository';
 import { SnapshotStoreRepository } from './snapshot-store.repository';
@@ -93,6 +94,7 @@ export class SnapshotRunnerService {
         options.onProgress(progressOf(run));
       }
     };
+    let closeSource = (): void => undefined;
     try {
       await this.purgeUnfinished(request.connectorId, request.entity);
       const connector = await this.connectors.get(request.connectorId);
@@ -110,58 +112,84 @@ export class SnapshotRunnerService {
           signal: options.signal,
         })
         [Symbol.asyncIterator]();
+      closeSource = () => void batches.return?.()?.catch(() => undefined);
       const context = {
         system: request.connectorId,
         snapshotId: run.id,
         capturedAt: Math.floor(startedAt.getTime() / 1000),
       };
+      const mapBatch = batchMapper(request.entity, context);
       let exhausted = false;
       let lastReport = 0;
-      let pending: SnapshotRow[] = [];
+      // Valid rows are encoded for ClickHouse as they are mapped; `encoder.rows` of them wait to be sent.
+      const encoder = new RowBinaryEncoder(request.entity);
+      const encode = (row: SnapshotRow): void => encoder.write(row);
       let rejects: RejectedRecord[] = [];
+      // Read-ahead: the next page is requested (and mapped by the connector) while this one is
+      // validated and inserted; the sequential fetch-then-insert loop left the source and ClickHouse
+      // idle in turn.
+      let ahead: Promise<IteratorResult<ExtractBatch>> | null = null;
+      const requestNext = (): Promise<IteratorResult<ExtractBatch>> => {
+        const next = batches.next();
+        next.catch(() => undefined); // awaited (and thrown) by pull; never unhandled if the run ends first
+        return next;
+      };
+      // Progress writes go to Postgres beside the stream, one at a time; a failed write fails the run.
+      let reporting: Promise<void> | null = null;
+      let reportError: Error | null = null;
+      const reportBeside = (): void => {
+        if (reporting) return;
+        lastReport = Date.now();
+        reporting = report()
+          .catch((error: unknown) => {
+            reportError ??= error instanceof Error ? error : new Error(messageOf(error));
+          })
+          .finally(() => {
+            reporting = null;
+          });
+      };
+      const settleReport = async (): Promise<void> => {
+        if (reporting) await reporting;
+        if (reportError !== null) throw reportError;
+      };
 
-      // Pulls one batch from the source, mapping it into `pending` and `rejects`.
+      // Pulls one batch from the source, encoding its valid rows and collecting its rejects.
       const pull = async (): Promise<void> => {
-        const next = await batches.next();
+        const next = await (ahead ?? requestNext());
+        ahead = null;
         if (next.done) {
           exhausted = true;
           return;
         }
         const batch: ExtractBatch = next.value;
-        for (const record of batch.records) {
-          const mapped = mapRecord(request.entity, record, context);
-          if (mapped.ok) {
-            pending.push(mapped.row);
-            if (mapped.sourceUpdatedAt > state.watermark) state.watermark = mapped.sourceUpdatedAt;
-          } else rejects.push(mapped.reject);
-        }
+        if (batch.cursor !== null) ahead = requestNext();
+        state.watermark = mapBatch(batch.records, encode, rejects, state.watermark);
         for (const reject of batch.rejects) rejects.push(reject);
         state.rowsRead += batch.records.length + batch.rejects.length;
         state.cursor = batch.cursor;
         if (typeof batch.total === 'number') state.total = batch.total;
         if (batch.cursor === null) exhausted = true;
+        if (reportError !== null) throw reportError;
       };
 
       while (!exhausted) {
-        while (!exhausted && pending.length === 0) await pull();
-        if (pending.length > 0) {
+        while (!exhausted && encoder.rows === 0) await pull();
+        if (encoder.rows > 0) {
+          // One insert request streams pages of encoded rows until it holds SNAPSHOT_INSERT_ROWS.
           let chunkRows = 0;
           const limitRows = this.insertRows;
-          const rows = async function* (this: void): AsyncGenerator<SnapshotRow> {
+          const pages = async function* (this: void): AsyncGenerator<Buffer> {
             while (true) {
-              const ready = pending;
-              pending = [];
-              for (const row of ready) yield row;
-              chunkRows += ready.length;
+              if (encoder.rows > 0) {
+                chunkRows += encoder.rows;
+                yield encoder.take();
+              }
               if (exhausted || chunkRows >= limitRows) return;
               await pull();
-              if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
-                lastReport = Date.now();
-                await report();
-              }
+              if (Date.now() - lastReport >= PROGRESS_EVERY_MS) reportBeside();
             }
           };
-          await this.store.insertRows(request.entity, Readable.from(rows()), options.signal);
+          await this.store.insertRows(request.entity, Readable.from(pages(), { objectMode: false }), options.signal);
           state.rowsWritten += chunkRows;
         }
         if (rejects.length > 0) {
@@ -169,6 +197,7 @@ export class SnapshotRunnerService {
           state.rejects += rejects.length;
           rejects = [];
         }
+        await settleReport();
         lastReport = Date.now();
         await report();
       }
@@ -217,6 +246,7 @@ export class SnapshotRunnerService {
       throw error;
     } finally {
       clearInterval(heartbeat);
+      closeSource();
       if (options.onProgress) {
         const final = await this.runs.findById(run.id).catch(() => null);
         if (final) options.onProgress(progressOf(final));

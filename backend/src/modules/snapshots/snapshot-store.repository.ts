@@ -24,11 +24,13 @@ const columnList = (columns: readonly string[]): SqlFragment => join(columns.map
 export class SnapshotStoreRepository {
   constructor(private readonly clickhouse: ClickHouseService) {}
 
-  /** Streams rows into `snapshot_<entity>` as one insert request; resolves once ClickHouse has them. */
-  async insertRows(entity: EntityKind, rows: Readable, signal?: AbortSignal): Promise<void> {
-    // An explicit column list: older servers do not evaluate defaults for fields missing from a row.
+  /**
+   * Streams rows, encoded by RowBinaryEncoder in `snapshotColumns` order, into `snapshot_<entity>` as
+   * one insert request; resolves once ClickHouse has them.
+   */
+  async insertRows(entity: EntityKind, rowBinary: Readable, signal?: AbortSignal): Promise<void> {
     const table = sql`${ident(`snapshot_${entity}`)} (${columnList(snapshotColumns(entity))})`;
-    await this.clickhouse.insert(table, rows, { tag: 'snapshots.insert', signal });
+    await this.clickhouse.insertRowBinary(table, rowBinary, { tag: 'snapshots.insert', signal });
   }
 
   async insertRejects(snapshotId: string, rejects: readonly RejectedRecord[], at: Date): Promise<void> {
