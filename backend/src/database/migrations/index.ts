@@ -7,6 +7,7 @@ import { Fixups0000000000006 } from './0006-fixups';
 import { Stewardship0000000000007 } from './0007-stewardship';
 import { DashboardRollups0000000000008 } from './0008-dashboard-rollups';
 import { FindingAssignment0000000000009 } from './0009-finding-assignment';
+import { FindingsRollupNeutralUpdates0000000000010 } from './0010-findings-rollup-neutral-updates';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const POSTGRES_MIGRATIONS = [
   Stewardship0000000000007,
   DashboardRollups0000000000008,
   FindingAssignment0000000000009,
+  FindingsRollupNeutralUpdates0000000000010,
 ];

@@ -114,12 +114,14 @@ export class FindingsRepository {
   }
 
   /**
-   * Merges a run's observations into the current state, writing only what changed: new findings are
-   * inserted as `new`; a known one whose state or values changed gets them, occurrences + 1, and becomes
-   * `open` (`reopened` when it had been resolved; suppressed stays suppressed); an `open` finding seen
-   * again unchanged only gets its sighting (last seen, last run, occurrences + 1) in one narrow
-   * UPDATE, which changes nothing the dashboard rollups count. A finding already merged for this run
-   * is left alone, so a retried merge or the same finding twice in one run counts once.
+   * Merges a run's observations into the current state, writing only what moved: new findings are
+   * inserted as `new`; a known one gets this sighting (last seen, last run, occurrences + 1) and its
+   * current values, and becomes `open` (`reopened` when it had been resolved; suppressed stays
+   * suppressed). Active findings seen again — nearly all of them, run after run — are updated by one
+   * statement that the dashboard rollups' trigger skips (it changes nothing they count; migration
+   * 0010); only inserts, reopenings and changes of kind, severity or domain go through the rollups.
+   * A finding already merged for this run is left alone, so a retried merge or the same finding
+   * twice in one run counts once.
    *
    * The observations are staged in a temporary table (multi-row statements of STAGE_BATCH rows) and
    * merged by three set-based statements in one transaction, whatever their number.
@@ -182,6 +184,8 @@ export class FindingsRepository {
         await runner.commitTransaction();
         return { inserted: 0, reopened: 0, seen: 0 };
       }
+      // Statistics, so the merge joins below hash the staged rows instead of looping over them.
+      await runner.query(`ANALYZE finding_observations`);
       // The same finding twice in one run: its last observation counts, once.
       const observed = `(SELECT DISTINCT ON (id) * FROM finding_observations ORDER BY id, seq DESC)`;
       const insert: QueryResult = await runner.query(
@@ -197,8 +201,9 @@ export class FindingsRepository {
         [seenAt, runId],
         true,
       );
-      // Known findings whose lifecycle moves (new -> open, resolved -> reopened, reopened -> open) or whose values changed.
-      const [changed] = (await runner.query(
+      // Known findings whose move the dashboard rollups count: resolved -> reopened, a suppressed one seen
+      // again, or a new kind, severity or domain (rule, entity and system are part of the id).
+      const [moved] = (await runner.query(
         `UPDATE findings AS f SET
            rule_version = o.rule_version, kind = o.kind, owner_system = o.owner_system,
            expected_value = o.expected_value, actual_value = o.actual_value, details = o.details, score = o.score,
@@ -208,27 +213,32 @@ export class FindingsRepository {
            updated_at = now()
          FROM ${observed} o
          WHERE f.id = o.id AND f.last_run_id <> $2::uuid
-           AND (f.status <> 'open' OR (f.rule_version, f.kind, f.owner_system, f.expected_value, f.actual_value,
-             f.details, f.score, f.severity, f.domain) IS DISTINCT FROM (o.rule_version, o.kind, o.owner_system,
-             o.expected_value, o.actual_value, o.details, o.score, o.severity, o.domain))
+           AND (f.status NOT IN ('new', 'open', 'reopened')
+             OR (f.kind, f.severity, f.domain) IS DISTINCT FROM (o.kind, o.severity, o.domain))
          RETURNING f.status`,
         [seenAt, runId],
       )) as [{ status: string }[], number];
-      // The rest are open findings seen again unchanged: only the sighting moves.
+      // The rest are active findings seen again (new/reopened become open, values may change): nothing the
+      // rollups count changes, so their trigger skips these rows (migration 0010).
+      await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'on'`);
       await runner.query(
-        `UPDATE findings AS f SET occurrences = f.occurrences + 1, last_seen_at = $1, last_run_id = $2::uuid,
-           updated_at = now()
-         FROM (SELECT DISTINCT id FROM finding_observations) o
-         WHERE f.id = o.id AND f.last_run_id <> $2::uuid AND f.status = 'open'`,
+        `UPDATE findings AS f SET
+           rule_version = o.rule_version, owner_system = o.owner_system, expected_value = o.expected_value,
+           actual_value = o.actual_value, details = o.details, score = o.score, status = 'open',
+           occurrences = f.occurrences + 1, last_seen_at = $1, last_run_id = $2::uuid, updated_at = now()
+         FROM ${observed} o
+         WHERE f.id = o.id AND f.last_run_id <> $2::uuid AND f.status IN ('new', 'open', 'reopened')
+           AND (f.kind, f.severity, f.domain) IS NOT DISTINCT FROM (o.kind, o.severity, o.domain)`,
         [seenAt, runId],
       );
+      await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'off'`);
       const [{ seen }] = (await runner.query(`SELECT count(DISTINCT id) AS seen FROM finding_observations`)) as {
         seen: string;
       }[];
       await runner.commitTransaction();
       return {
         inserted: insert.affected ?? 0,
-        reopened: changed.filter((r) => r.status === 'reopened').length,
+        reopened: moved.filter((r) => r.status === 'reopened').length,
         seen: Number(seen),
       };
     } catch (error) {
