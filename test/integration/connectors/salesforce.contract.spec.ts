@@ -231,4 +231,29 @@ describe('Salesforce connector specifics', () => {
     expect(result.outcome).toBe('already_applied');
     expect(await writesOf(estate)).toBe(1);
   });
+  it('readFields selects only the asked fields (and a phone its country) and maps them as read does', async () => {
+    const connector = salesforceConnector(estate);
+    const { records } = await collect(connector.extract('customer', { mode: 'full' }));
+    const keys = records.slice(0, 5).map((r) => r.sourceKey);
+    const soql: string[] = [];
+    const watching = salesforceConnector(estate, async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname.endsWith('/query')) soql.push(url.searchParams.get('q') ?? '');
+      return fetch(input, init);
+    });
+    const full = await connector.read('customer', keys);
+    const some = await watching.readFields('customer', keys, ['billingAddress.city', 'phone']);
+    expect(soql).toHaveLength(1);
+    expect(soql[0]).toMatch(
+      /^SELECT Id, LastModifiedDate, BillingCountry, BillingCity, Phone FROM Account WHERE Id IN/,
+    );
+    expect(some.map((r) => r.sourceKey)).toEqual(full.map((r) => r.sourceKey));
+    some.forEach((record, i) => {
+      expect(record.fields.billingAddress.city).toBe(full[i].fields.billingAddress.city);
+      expect(record.fields.phone).toBe(full[i].fields.phone);
+      expect(record.fields.phone).toMatch(/^\+\d+$/); // read in the record's country
+      expect(record.sourceUpdatedAt).toEqual(full[i].sourceUpdatedAt);
+      expect(record.fields.legalName).toBe(''); // not asked for
+    });
+  });
 });

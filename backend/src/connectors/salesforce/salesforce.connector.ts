@@ -18,7 +18,14 @@ import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { OAuth2ClientCredentials } from '../http/auth';
 import { HttpClient } from '../http/http-client';
 import { planApply } from '../mapping/apply-plan';
-import { EntityMapper, getPath, mergeMapping, sameValue, type ConnectorMapping } from '../mapping/entity-mapping';
+import {
+  EntityMapper,
+  getPath,
+  mergeMapping,
+  sameValue,
+  type ConnectorMapping,
+  type EntityMapping,
+} from '../mapping/entity-mapping';
 import { SALESFORCE_MAPPING, SALESFORCE_OBJECT } from './salesforce.mapping';
 
 const API = '/services/data/v60.0';
@@ -95,6 +102,7 @@ export class SalesforceConnector implements Connector {
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
   private readonly idempotency: IdempotentApplier;
+  private readonly fieldMappers = new Map<string, EntityMapper<EntityKind>>();
 
   constructor(
     readonly config: ConnectorConfig,
@@ -131,8 +139,7 @@ export class SalesforceConnector implements Connector {
   }
 
   /** The SOQL fields a mapping reads: key, stamp and every `from` path. */
-  private fields(entity: EntityKind): string[] {
-    const m = this.mapping[entity]!;
+  private fields(entity: EntityKind, m: EntityMapping = this.mapping[entity]!): string[] {
     const paths = new Set<string>([m.key, m.updatedAt ?? 'LastModifiedDate']);
     for (const rule of Object.values(m.fields)) {
       if (rule.from) paths.add(rule.from);
@@ -141,9 +148,34 @@ export class SalesforceConnector implements Connector {
     return [...paths];
   }
 
-  private soql(entity: SfEntity, where: string[]): string {
+  private soql(entity: SfEntity, where: string[], mapping?: EntityMapping): string {
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    return `SELECT ${this.fields(entity).join(', ')} FROM ${SALESFORCE_OBJECT[entity]}${clause} ORDER BY Id`;
+    return `SELECT ${this.fields(entity, mapping).join(', ')} FROM ${SALESFORCE_OBJECT[entity]}${clause} ORDER BY Id`;
+  }
+
+  /**
+   * A mapper of some canonical fields only (with the record's country when a phone among them is read
+   * in it), cached per field set: corrective writes read what they change, not whole records.
+   */
+  private fieldMapper<E extends EntityKind>(entity: E, fields: readonly string[]): EntityMapper<E> {
+    const full = this.mapping[entity];
+    if (!full || !isSfEntity(entity)) throw new ConnectorConfigError(`salesforce connector does not extract ${entity}`);
+    const id = `${entity}\u0000${[...new Set(fields)].sort().join('\u0000')}`;
+    const cached = this.fieldMappers.get(id);
+    if (cached) return cached as EntityMapper<E>;
+    const wanted = new Set(fields);
+    for (const field of fields) {
+      const rule = full.fields[field];
+      if (rule?.normalize === 'phone' && !rule.countryFrom && full.fields.country) wanted.add('country');
+    }
+    const mapping: EntityMapping = {
+      ...full,
+      fields: Object.fromEntries(Object.entries(full.fields).filter(([field]) => wanted.has(field))),
+    };
+    const mapper = new EntityMapper(entity, this.id, mapping);
+    if (this.fieldMappers.size >= 100) this.fieldMappers.clear();
+    this.fieldMappers.set(id, mapper);
+    return mapper;
   }
 
   private async page(
@@ -207,6 +239,38 @@ export class SalesforceConnector implements Connector {
       if (!following) return;
       page = await following;
     }
+  }
+
+  /**
+   * The records of these keys with the given canonical fields only (plus key and LastModifiedDate):
+   * what a corrective write is planned from and verified against. SOQL selects just their source
+   * fields, 200 Ids per query; every other field of the records returned holds its empty value.
+   * Records the mapping rejects are left out, as `read` leaves them out.
+   */
+  async readFields<E extends EntityKind>(
+    entity: E,
+    keys: string[],
+    fields: readonly string[],
+  ): Promise<CanonicalRecord<E>[]> {
+    const mapper = this.fieldMapper(entity, fields);
+    const records: CanonicalRecord<E>[] = [];
+    for (let i = 0; i < keys.length; i += COMPOSITE_LIMIT) {
+      const where = [
+        `Id IN (${
+          keys
+            .slice(i, i + COMPOSITE_LIMIT)
+            .map(soqlString)
+            .join(', ') || "''"
+        })`,
+      ];
+      let page = await this.page(`${API}/query`, { q: this.soql(entity as SfEntity, where, mapper.mapping) });
+      for (;;) {
+        records.push(...mapPage(mapper, Array.isArray(page.records) ? page.records : [], this.metrics).records);
+        if (page.done || !page.nextRecordsUrl) break;
+        page = await this.page(page.nextRecordsUrl, undefined);
+      }
+    }
+    return records;
   }
 
   async read<E extends EntityKind>(entity: E, keys: string[]): Promise<CanonicalRecord<E>[]> {
@@ -298,13 +362,16 @@ export class SalesforceConnector implements Connector {
     return results;
   }
 
-  /** Current values of the records the changes aim at, by entity and source key. */
+  /** Current values of the fields the changes aim at, by entity and source key. */
   private async currentRecords(changes: RecordChange[]): Promise<Map<string, CanonicalRecord>> {
     const current = new Map<string, CanonicalRecord>();
     for (const entity of new Set(changes.map((c) => c.entity))) {
       if (!isSfEntity(entity)) continue;
-      const keys = [...new Set(changes.filter((c) => c.entity === entity).map((c) => c.sourceKey))];
-      for (const record of await this.read(entity, keys)) current.set(`${entity}/${record.sourceKey}`, record);
+      const aimed = changes.filter((c) => c.entity === entity);
+      const keys = [...new Set(aimed.map((c) => c.sourceKey))];
+      const fields = [...new Set(aimed.flatMap((c) => c.changes.map((f) => f.field)))];
+      for (const record of await this.readFields(entity, keys, fields))
+        current.set(`${entity}/${record.sourceKey}`, record);
     }
     return current;
   }

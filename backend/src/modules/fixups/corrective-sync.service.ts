@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { EntityKind } from '../../connectors/canonical-model';
+import type { CanonicalRecord, EntityKind } from '../../connectors/canonical-model';
 import type { ApplyResult, Connector, RecordChange } from '../../connectors/connector';
 import { getPath, sameValue } from '../../connectors/mapping/entity-mapping';
 import { classifyError, errorText } from './corrective-sync-errors';
@@ -29,6 +29,13 @@ interface BatchApply {
 }
 const hasApplyMany = (c: Connector): c is Connector & BatchApply =>
   typeof (c as Partial<BatchApply>).applyMany === 'function';
+
+/** A connector that can read some fields of records (Salesforce: SOQL of just those fields). */
+interface FieldRead {
+  readFields<E extends EntityKind>(entity: E, keys: string[], fields: readonly string[]): Promise<CanonicalRecord<E>[]>;
+}
+const hasReadFields = (c: Connector): c is Connector & FieldRead =>
+  typeof (c as Partial<FieldRead>).readFields === 'function';
 
 /**
  * Applies fix-up tasks through the target connector: claim (compare-and-set queued → applying with a
@@ -175,7 +182,11 @@ export class CorrectiveSyncService {
     for (const [entity, group] of byEntity) {
       let records;
       try {
-        records = await connector.read(entity as EntityKind, [...new Set(group.map((t) => t.sourceKey))]);
+        const keys = [...new Set(group.map((t) => t.sourceKey))];
+        const fields = [...new Set(group.flatMap((t) => t.changes.map((c) => c.field)))];
+        records = hasReadFields(connector)
+          ? await connector.readFields(entity as EntityKind, keys, fields)
+          : await connector.read(entity as EntityKind, keys);
       } catch (error) {
         for (const t of group) {
           results.set(t.id, await this.failed(connectorId, t, error, 'verifying', lastAttempt.get(t.id)));
