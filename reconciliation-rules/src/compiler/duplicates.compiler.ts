@@ -67,18 +67,30 @@ function blockKey(blocking: Blocking, name: SqlFragment): { key: SqlFragment; no
   };
 }
 
-function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string, fuzzy: FuzzySpec, blocking: Blocking) {
+/**
+ * Candidate pairs of one system, all blocking passes in one self-join. Each record is read and
+ * normalised once per side and put in one block per pass (the pass number and a colon prefix the
+ * block key, so passes never mix), instead of once per pass and side. Blocks outside
+ * 2..max_block_size are skipped. Trigram signatures are computed per record before the join, never
+ * per pair. Both sides stream from the table scan, so the join emits pairs chunk by chunk (unnesting
+ * grouped blocks instead would put a whole system in one chunk and its pairs in memory at once).
+ */
+function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string, fuzzy: FuzzySpec): SqlFragment {
   const relation = reader.source(rule.spec.entity, system);
   const value = normalize(ident(fuzzy.field), fuzzy.normalize);
   // The first token comes from the company-name-style normalisation of the fuzzy field.
-  const block = blockKey(blocking, sql`f_value`);
-  const records = sql`SELECT entity_key, ${value} AS f_value, ${block.key} AS f_block
+  const passes = fuzzy.blocking.map((blocking, pass) => {
+    const block = blockKey(blocking, sql`f_value`);
+    return sql`if(${block.nonEmpty}, concat(${`${pass}:`}, ${block.key}), '')`;
+  });
+  const records = sql`SELECT entity_key, ${value} AS f_value, arrayFilter(b -> b != '', [${join(passes)}]) AS f_blocks
     FROM ${relation}
-    WHERE f_value != '' AND ${block.nonEmpty}`;
-  const sized = sql`SELECT f_block FROM (${records}) GROUP BY f_block HAVING count() BETWEEN 2 AND ${uint(fuzzy.max_block_size)}`;
+    WHERE f_value != ''`;
+  const sized = sql`SELECT f_block FROM (${records}) ARRAY JOIN f_blocks AS f_block
+    GROUP BY f_block HAVING count() BETWEEN 2 AND ${uint(fuzzy.max_block_size)}`;
   const sideOf = (n: 1 | 2): SqlFragment =>
     sql`SELECT f_block, entity_key AS ${ident(`f_key_${n}`)}, f_value AS ${ident(`f_value_${n}`)}, ${trigrams(sql`f_value`)} AS ${ident(`f_grams_${n}`)}
-      FROM (${records}) WHERE f_block IN (${sized})`;
+      FROM (${records}) ARRAY JOIN f_blocks AS f_block WHERE f_block IN (${sized})`;
   // Pairs are ordered and pruned by length first (Jaccard >= t needs |A| >= t * |B|), so the
   // intersection is computed only for pairs that can still reach the threshold.
   return sql`SELECT f_key_1, f_key_2, f_value_1, f_value_2,
@@ -94,14 +106,13 @@ function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string,
 }
 
 function fuzzyFindings(reader: ContextReader, rule: DuplicatesRule, system: string, fuzzy: FuzzySpec): SqlFragment {
-  const passes = fuzzy.blocking.map((blocking) => fuzzyPairs(reader, rule, system, fuzzy, blocking));
   const details = jsonObject({ value_1: { text: sql`f_value_1` }, value_2: { text: sql`f_value_2` } });
   return sql`SELECT concat(f_key_1, ' | ', f_key_2) AS f_match_key, ${fuzzy.field} AS f_field, 'duplicate_candidate' AS f_kind,
     ${system} AS f_owner_system, f_key_1 AS f_expected_value, ${system} AS f_actual_system, f_key_2 AS f_actual_value,
     ${details} AS f_details, f_score
   FROM (
     SELECT f_key_1, f_key_2, any(f_value_1) AS f_value_1, any(f_value_2) AS f_value_2, max(f_similarity) AS f_score
-    FROM (${unionAll(passes)})
+    FROM (${fuzzyPairs(reader, rule, system, fuzzy)})
     GROUP BY f_key_1, f_key_2
   )`;
 }
