@@ -2,16 +2,22 @@ import { useSearchParams } from 'react-router';
 import { Page } from '../../../ui/page';
 import { FixupTasks } from './fixup-tasks';
 import { StewardshipQueue } from './stewardship-queue';
+import { StewardshipReviews } from './stewardship-reviews';
 
 const VIEWS = [
   { id: 'tasks', label: 'Fix-up tasks' },
   { id: 'stewardship', label: 'Stewardship' },
+  { id: 'reviews', label: 'Fix-ups to review' },
 ] as const;
+type ViewId = (typeof VIEWS)[number]['id'];
 
-/** Fix-up tasks (states, retries, dead letters with replay) and the stewardship queue (merges, links). */
+/**
+ * Fix-up tasks (states, retries, dead letters with replay), the stewardship queue (merges, links) and
+ * the fix-up tasks waiting for a person (refused by the target, conflicts, decisions first).
+ */
 export function FixUpsPage() {
   const [params, setParams] = useSearchParams();
-  const view = params.get('view') === 'stewardship' ? 'stewardship' : 'tasks';
+  const view: ViewId = VIEWS.find((v) => v.id === params.get('view'))?.id ?? 'tasks';
   return (
     <Page title="Fix-ups & stewardship">
       <div className="tabs" role="tablist" aria-label="Fix-ups views">
@@ -31,7 +37,7 @@ export function FixUpsPage() {
         ))}
       </div>
       <div role="tabpanel" id={`panel-${view}`} aria-labelledby={`tab-${view}`}>
-        {view === 'tasks' ? <FixupTasks /> : <StewardshipQueue />}
+        {view === 'tasks' ? <FixupTasks /> : view === 'stewardship' ? <StewardshipQueue /> : <StewardshipReviews />}
       </div>
     </Page>
   );

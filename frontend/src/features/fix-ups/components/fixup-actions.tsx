@@ -1,23 +1,35 @@
 import { useState } from 'react';
 import { roleAllows, useCurrentRole } from '../../../api/current-role';
-import { ACTIONS, useFixupAction, type FixupAction, type FixupTask } from '../hooks/use-fixups';
+import { ACTIONS, actionApplies, useFixupAction, type FixupAction, type FixupTask } from '../hooks/use-fixups';
 
 /**
  * The actions the signed-in role may take on the given tasks (none are shown to a viewer). Dismiss
  * asks for a reason, which the API keeps in the task trail and the audit log.
  */
-export function FixupActions({ tasks, onDone }: { tasks: FixupTask[]; onDone?: () => void }) {
+export function FixupActions({
+  tasks,
+  onDone,
+  only,
+  label = 'Fix-up actions',
+}: {
+  tasks: FixupTask[];
+  onDone?: () => void;
+  /** Offer only these actions (e.g. a plan's "approve all"). */
+  only?: FixupAction[];
+  /** Accessible name of the group, when several are on one screen. */
+  label?: string;
+}) {
   const role = useCurrentRole();
   const action = useFixupAction();
   const [dismissing, setDismissing] = useState(false);
   const [reason, setReason] = useState('');
-  const available = (Object.keys(ACTIONS) as FixupAction[]).filter(
-    (a) => roleAllows(role, ACTIONS[a].role) && tasks.some((t) => ACTIONS[a].states.includes(t.state)),
+  const available = (only ?? (Object.keys(ACTIONS) as FixupAction[])).filter(
+    (a) => roleAllows(role, ACTIONS[a].role) && tasks.some((t) => actionApplies(a, t)),
   );
   if (available.length === 0) return null;
 
   const run = (a: FixupAction, why?: string) => {
-    const ids = tasks.filter((t) => ACTIONS[a].states.includes(t.state)).map((t) => t.id);
+    const ids = tasks.filter((t) => actionApplies(a, t)).map((t) => t.id);
     action.mutate(
       { action: a, ids, reason: why },
       {
@@ -32,7 +44,7 @@ export function FixupActions({ tasks, onDone }: { tasks: FixupTask[]; onDone?: (
   const suffix = tasks.length > 1 ? ` (${tasks.length})` : '';
 
   return (
-    <div className="toolbar" role="group" aria-label="Fix-up actions">
+    <div className="toolbar" role="group" aria-label={label}>
       {available
         .filter((a) => a !== 'dismiss')
         .map((a) => (

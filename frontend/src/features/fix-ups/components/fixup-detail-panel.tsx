@@ -46,6 +46,11 @@ export function FixupDetailPanel({ id, onClose }: { id: string; onClose: () => v
                 <Link to={`/exceptions?finding=${task.findingId}`}>open finding</Link>
               </dd>
             </dl>
+            {task.stateReason && task.stateReason !== task.lastError && (
+              <p className="small">
+                Why {task.state}: {task.stateReason}
+              </p>
+            )}
             {task.lastError && <p className="error-text">Last error: {task.lastError}</p>}
             <FixupChanges changes={task.changes} />
             <FixupActions tasks={[task]} />

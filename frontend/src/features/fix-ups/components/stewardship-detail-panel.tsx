@@ -7,8 +7,11 @@ import {
   fieldNames,
   useStewardshipActions,
   useStewardshipDetail,
+  type MergeDecision,
   type StewardshipDetail,
+  type StewardshipItem,
 } from '../hooks/use-stewardship';
+import { MergePlan } from './merge-plan';
 import { SurvivorshipPicker } from './survivorship-picker';
 
 /** One stewardship item: the records side by side and the decision only a person can make. */
@@ -55,6 +58,23 @@ function ItemBody({ detail }: { detail: StewardshipDetail }) {
           No longer in any snapshot: {missingRecords.map((r) => `${r.system} ${r.entityKey}`).join(', ')}
         </p>
       )}
+      {item.decision?.action === 'merge' && (
+        <MergePlan
+          item={item}
+          decision={item.decision}
+          focusOnMount={actions.decide.isSuccess}
+          planning={actions.decide.isPending}
+          onPlanAgain={
+            roleAllows(role, 'steward')
+              ? () => {
+                  const d = item.decision as MergeDecision;
+                  actions.decide.mutate({ action: 'merge', survivor: d.survivor, fields: d.fields });
+                }
+              : undefined
+          }
+        />
+      )}
+      {item.decision && item.decision.action !== 'merge' && <DecisionSummary item={item} />}
       {item.kind === 'duplicate' && records.length > 1 ? (
         <SurvivorshipPicker
           records={records}
@@ -118,11 +138,9 @@ function ItemBody({ detail }: { detail: StewardshipDetail }) {
           {error.message}
         </p>
       )}
-      {(actions.decide.isSuccess || actions.dismiss.isSuccess) && (
-        <p role="status" className="muted">
-          Decision recorded.
-        </p>
-      )}
+      <p role="status" className="muted">
+        {actions.decide.isSuccess || actions.dismiss.isSuccess ? decidedText(actions.decide.data) : ''}
+      </p>
       <h3>History</h3>
       <ol className="timeline">
         <li>
@@ -136,6 +154,26 @@ function ItemBody({ detail }: { detail: StewardshipDetail }) {
         ))}
       </ol>
     </>
+  );
+}
+
+/** What the live region says once a decision is in. */
+function decidedText(item: StewardshipItem | undefined): string {
+  if (item?.decision?.action !== 'merge') return 'Decision recorded.';
+  const n = item.decision.fixupTaskIds?.length ?? 0;
+  return `Merge recorded: ${n} fix-up task${n === 1 ? '' : 's'} planned.`;
+}
+
+function DecisionSummary({ item }: { item: StewardshipItem }) {
+  const d = item.decision;
+  if (!d || d.action === 'merge') return null;
+  const pair = 'link' in d ? `${d.link.a.system} ${d.link.a.entityKey} ↔ ${d.link.b.system} ${d.link.b.entityKey}` : '';
+  return (
+    <p>
+      Decision: <strong>{d.action.replace('_', ' ')}</strong> {pair && <span className="mono">{pair}</span>} by{' '}
+      {item.decidedBy ?? '—'} · {formatDateTime(item.decidedAt)}
+      {item.reason ? ` · ${item.reason}` : ''}
+    </p>
   );
 }
 

@@ -5,7 +5,8 @@ import { StatusBadge } from '../../../ui/status-badge';
 import { useStewardshipItems } from '../hooks/use-stewardship';
 import { StewardshipDetailPanel } from './stewardship-detail-panel';
 
-const KINDS = ['duplicate', 'unmatched_identity', 'validation_failure', 'conflict'];
+// Fix-up tasks waiting for review (validation failures, conflicts) have their own view: "Fix-ups to review".
+const KINDS = ['duplicate', 'unmatched_identity'];
 
 /** Decisions waiting for a person: duplicates to merge, identities to link, refused fix-ups. */
 export function StewardshipQueue() {

@@ -113,8 +113,18 @@ export function useFixupAction() {
       void client.invalidateQueries({ queryKey: ['fixups'] });
       void client.invalidateQueries({ queryKey: ['fixup'] });
       void client.invalidateQueries({ queryKey: ['findings'] });
+      void client.invalidateQueries({ queryKey: ['stewardship-reviews'] });
     },
   });
+}
+
+/**
+ * Whether an action makes sense for a task beyond its state: approving a task that writes nothing (a
+ * merge loser its connector cannot retire, to be handled by hand) would only mark it done.
+ */
+export function actionApplies(action: FixupAction, task: Pick<FixupTask, 'state' | 'changes'>): boolean {
+  if (!ACTIONS[action].states.includes(task.state)) return false;
+  return action !== 'approve' || task.changes.length > 0;
 }
 
 /** The fix-up tasks of the given findings (one request per finding, cached per finding). */

@@ -1,6 +1,14 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQueries,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { getJson, sendJson, withQuery } from '../../../api/http-client';
 import type { Page } from '../../../api/findings';
+import type { FixupState, FixupTask, FixupTransition } from './use-fixups';
 
 export interface RecordRef {
   system: string;
@@ -22,13 +30,38 @@ export interface StewardshipItem {
   details: Record<string, unknown>;
   state: 'open' | 'decided' | 'dismissed';
   assignee: string | null;
-  decision: unknown;
+  decision: StewardshipDecision | null;
   decidedBy: string | null;
   decidedAt: string | null;
   reason: string | null;
   createdAt: string;
   updatedAt: string;
 }
+
+/** A field the survivor takes from another candidate, as the steward saw both at decision time. */
+export interface SurvivorChange {
+  field: string;
+  from: string;
+  to: string;
+  sourceKey: string;
+}
+
+/** What a decided item recorded (`Decision` in backend stewardship-item.ts). */
+export type StewardshipDecision =
+  | {
+      action: 'merge';
+      survivor: string;
+      fields: Record<string, string>;
+      changes: SurvivorChange[];
+      duplicates?: { entityKey: string; status: string }[];
+      /** The fix-up tasks the decision planned: survivor writes first, then one per losing duplicate. */
+      fixupTaskIds?: string[];
+    }
+  | { action: 'confirm_link'; link: { a: RecordRef; b: RecordRef; globalId: string } }
+  | { action: 'reject_link'; link: { a: RecordRef; b: RecordRef } }
+  | { action: 'delegated'; outcome: unknown };
+
+export type MergeDecision = Extract<StewardshipDecision, { action: 'merge' }>;
 
 export interface RecordState extends RecordRef {
   snapshotId: string;
@@ -81,8 +114,16 @@ export function useStewardshipActions(id: string) {
   };
   return {
     decide: useMutation({
-      mutationFn: (decision: ItemDecision) => sendJson('POST', `/api/v1/stewardship/items/${id}/decide`, decision),
-      onSettled: done,
+      mutationFn: (decision: ItemDecision) =>
+        sendJson<StewardshipItem>('POST', `/api/v1/stewardship/items/${id}/decide`, decision),
+      // The answer is the decided item with the planned task ids: show them before the refetch lands.
+      onSuccess: (item) =>
+        client.setQueryData<StewardshipDetail>(['stewardship-item', id], (old) => (old ? { ...old, item } : old)),
+      onSettled: () => {
+        done();
+        void client.invalidateQueries({ queryKey: ['fixups'] });
+        void client.invalidateQueries({ queryKey: ['stewardship-reviews'] });
+      },
     }),
     assign: useMutation({
       mutationFn: (assignee: string | null) => sendJson('POST', `/api/v1/stewardship/items/${id}/assign`, { assignee }),
@@ -98,4 +139,97 @@ export function useStewardshipActions(id: string) {
 /** Every field any candidate record holds, in a stable order, for the side-by-side view. */
 export function fieldNames(records: RecordState[]): string[] {
   return [...new Set(records.flatMap((r) => Object.keys(r.fields)))].sort();
+}
+
+/** States a task does not leave by itself: no need to keep polling it. */
+const SETTLED: readonly FixupState[] = ['done', 'dismissed', 'needs_review', 'conflict', 'dead_lettered', 'failed'];
+
+/**
+ * The fix-up tasks a merge decision planned, each with its current state (one request per task,
+ * shared with the fix-up detail panel's cache); polled while any of them is still moving.
+ */
+export function useDecisionTasks(ids: readonly string[]) {
+  return useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ['fixup', id],
+      queryFn: () => getJson<{ task: FixupTask; transitions: FixupTransition[] }>(`/api/v1/fixups/${id}`),
+      refetchInterval: (q: { state: { data?: { task: FixupTask } } }) =>
+        q.state.data && SETTLED.includes(q.state.data.task.state) ? false : 5_000,
+    })),
+    combine: (results) => ({
+      tasks: results.map((r) => r.data?.task).filter((t): t is FixupTask => t !== undefined),
+      pending: results.some((r) => r.isPending),
+      error: results.find((r) => r.isError)?.error ?? null,
+      refetch: () => results.forEach((r) => void r.refetch()),
+    }),
+  });
+}
+
+/** Why a fix-up task waits for a person (backend `reviewKindOf`). */
+export const REVIEW_KINDS = ['validation_failure', 'conflict', 'needs_decision'] as const;
+export type ReviewKind = (typeof REVIEW_KINDS)[number];
+
+export interface ReviewItem {
+  kind: ReviewKind;
+  task: FixupTask;
+}
+
+/**
+ * Fix-up tasks waiting for review. The API filters by task state, not by reason: a conflict is the
+ * `conflict` state, the other two reasons are both `needs_review`, told apart here by the kind the API
+ * gives each task.
+ */
+export function useStewardshipReviews(reason: ReviewKind | null, pageSize = 100) {
+  const state = reason === null ? undefined : reason === 'conflict' ? 'conflict' : 'needs_review';
+  return useInfiniteQuery({
+    queryKey: ['stewardship-reviews', state ?? null, pageSize],
+    queryFn: ({ pageParam }) =>
+      getJson<Page<ReviewItem>>(
+        withQuery('/api/v1/stewardship/reviews', { state, limit: pageSize, cursor: pageParam ?? undefined }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    placeholderData: keepPreviousData,
+    refetchInterval: 15_000,
+    select: (data) => {
+      const items = data.pages.flatMap((p) => p.items);
+      return { items: reason === null ? items : items.filter((i) => i.kind === reason), fetched: items.length };
+    },
+  });
+}
+
+export type ReviewDecision = 'approve' | 'retry' | 'dismiss';
+
+/**
+ * A decision on a task waiting for review. Stewards decide through the stewardship route; an engineer
+ * may only retry (a conflict), which the fix-up route allows them.
+ */
+export function useReviewDecision() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({
+      taskId,
+      decision,
+      reason,
+      asSteward,
+    }: {
+      taskId: string;
+      decision: ReviewDecision;
+      reason?: string;
+      asSteward: boolean;
+    }) =>
+      asSteward
+        ? sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/stewardship/reviews/${taskId}/decide`, {
+            decision,
+            reason,
+          })
+        : sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/fixups/${taskId}/${decision}`, {
+            reason,
+          }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: ['stewardship-reviews'] });
+      void client.invalidateQueries({ queryKey: ['fixups'] });
+      void client.invalidateQueries({ queryKey: ['fixup'] });
+    },
+  });
 }

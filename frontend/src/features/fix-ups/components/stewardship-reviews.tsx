@@ -1,0 +1,339 @@
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { roleAllows, useCurrentRole } from '../../../api/current-role';
+import { formatDateTime } from '../../../ui/formatting';
+import { QueryState } from '../../../ui/query-state';
+import { StatusBadge } from '../../../ui/status-badge';
+import { actionApplies, useFixupDetail, type FixupTask } from '../hooks/use-fixups';
+import {
+  REVIEW_KINDS,
+  useReviewDecision,
+  useStewardshipReviews,
+  type ReviewDecision,
+  type ReviewItem,
+  type ReviewKind,
+} from '../hooks/use-stewardship';
+import { FixupChanges } from './fixup-changes';
+
+export const REVIEW_LABELS: Record<ReviewKind, string> = {
+  validation_failure: 'validation failure',
+  conflict: 'conflict',
+  needs_decision: 'needs decision',
+};
+
+/** CorrectiveSyncService's prefix of the last error when the target answers `rejected`. */
+const REFUSED = 'the target refused the write: ';
+
+const text = (v: unknown) =>
+  v === null || v === undefined || v === '' ? '∅' : typeof v === 'string' ? v : JSON.stringify(v);
+
+/** Fix-up tasks waiting for a person, with why each waits (refused by the target, conflict, a decision first). */
+export function StewardshipReviews() {
+  const [params, setParams] = useSearchParams();
+  const raw = params.get('reason');
+  const reason = REVIEW_KINDS.find((k) => k === raw) ?? null;
+  const query = useStewardshipReviews(reason);
+
+  return (
+    <>
+      <div className="filter-bar" role="group" aria-label="Filter reviews">
+        <label className="field">
+          <span>Reason</span>
+          <select
+            value={reason ?? ''}
+            onChange={(e) =>
+              setParams((current) => {
+                const next = new URLSearchParams(current);
+                if (e.target.value) next.set('reason', e.target.value);
+                else next.delete('reason');
+                return next;
+              })
+            }
+          >
+            <option value="">any</option>
+            {REVIEW_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {REVIEW_LABELS[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <QueryState
+        query={query}
+        label="fix-up tasks waiting for review"
+        isEmpty={(d) => d.items.length === 0 && !query.hasNextPage}
+        emptyText={
+          reason ? `No fix-up task waits with reason “${REVIEW_LABELS[reason]}”.` : 'No fix-up task waits for review.'
+        }
+      >
+        {(data) => (
+          <>
+            {data.items.length === 0 ? (
+              <p className="empty">
+                None of the {data.fetched} newest waiting tasks has this reason; load more to look further.
+              </p>
+            ) : (
+              <div className="table-scroll">
+                <table className="data-table">
+                  <caption className="visually-hidden">Fix-up tasks waiting for review</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Reason</th>
+                      <th scope="col">Record</th>
+                      <th scope="col">Details</th>
+                      <th scope="col" className="optional">
+                        Rule
+                      </th>
+                      <th scope="col">Waiting since</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.items.map((r) => (
+                      <ReviewRow key={r.task.id} review={r} />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            {query.hasNextPage && (
+              <button
+                type="button"
+                className="button"
+                disabled={query.isFetchingNextPage}
+                onClick={() => void query.fetchNextPage()}
+              >
+                {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </button>
+            )}
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}
+
+function ReviewRow({ review }: { review: ReviewItem }) {
+  const { kind, task } = review;
+  const record = `${task.entity} ${task.matchKey}`;
+  return (
+    <tr>
+      <td>
+        <span className={`badge badge-${kind === 'needs_decision' ? 'warn' : 'bad'}`}>{REVIEW_LABELS[kind]}</span>
+        <div className="small">
+          <StatusBadge value={task.state} />
+        </div>
+      </td>
+      <td>
+        <Link to={`/fix-ups?task=${task.id}`}>{record}</Link> → <span className="system-tag">{task.targetSystem}</span>{' '}
+        <span className="mono">{task.sourceKey}</span>
+        {task.findingKind.startsWith('merge_') && <div className="muted small">from a merge decision</div>}
+      </td>
+      <td>
+        <ReviewReason review={review} />
+      </td>
+      <td className="mono optional">{task.ruleId}</td>
+      <td>{formatDateTime(task.updatedAt)}</td>
+      <td>
+        <ReviewActions task={task} record={record} />
+      </td>
+    </tr>
+  );
+}
+
+/** Why the task waits, in the words of whoever stopped it. */
+export function ReviewReason({ review }: { review: ReviewItem }) {
+  const { kind, task } = review;
+  switch (kind) {
+    case 'validation_failure': {
+      const message = task.lastError?.startsWith(REFUSED) ? task.lastError.slice(REFUSED.length) : task.lastError;
+      return (
+        <>
+          <p className="small">
+            <span className="system-tag">{task.targetSystem}</span> refused the write:{' '}
+            <span className="error-text">{message || 'no message given'}</span>
+          </p>
+          <FixupChanges changes={task.changes} />
+        </>
+      );
+    }
+    case 'conflict':
+      return <ConflictValues task={task} />;
+    case 'needs_decision':
+      return (
+        <>
+          <p className="small">
+            {task.stateReason ?? task.lastError ?? 'A person decides before anything is written.'}
+          </p>
+          <FixupChanges changes={task.changes} />
+        </>
+      );
+  }
+}
+
+/**
+ * A conflict: the value the write expected, the value it would write, and what the target holds now.
+ * The list answer has no current values; they are in the conflict transition of the task's trail,
+ * fetched when asked for.
+ */
+function ConflictValues({ task }: { task: FixupTask }) {
+  const [show, setShow] = useState(false);
+  const id = `conflict-${task.id}`;
+  return (
+    <>
+      <p className="small">
+        Changed in <span className="system-tag">{task.targetSystem}</span> since the finding; not overwritten.
+      </p>
+      {show ? (
+        <CurrentValuesTable task={task} id={id} />
+      ) : (
+        <ul className="change-list">
+          {task.changes.map((c) => (
+            <li key={c.field}>
+              <span className="mono">{c.field}</span>: expected <span className="value">{text(c.expectedOld)}</span>,
+              would write <span className="value value-new">{text(c.newValue)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <button
+        type="button"
+        className="link-button small"
+        aria-expanded={show}
+        aria-controls={id}
+        onClick={() => setShow(!show)}
+      >
+        {show ? 'Hide current values' : 'Show current values'}
+      </button>
+    </>
+  );
+}
+
+function CurrentValuesTable({ task, id }: { task: FixupTask; id: string }) {
+  const detail = useFixupDetail(task.id);
+  const current = detail.data ? currentValuesOf(detail.data.transitions) : undefined;
+  return (
+    <div id={id}>
+      {detail.isPending && <p className="loading small">Loading current values…</p>}
+      {detail.isError && <p className="error-text small">Could not load current values: {detail.error.message}</p>}
+      <table className="data-table compact">
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">Expected</th>
+            <th scope="col">Current</th>
+            <th scope="col">Would write</th>
+          </tr>
+        </thead>
+        <tbody>
+          {task.changes.map((c) => (
+            <tr key={c.field}>
+              <th scope="row" className="mono">
+                {c.field}
+              </th>
+              <td className="value">{text(c.expectedOld)}</td>
+              <td className="value value-differs">
+                {current === undefined ? (detail.isPending ? '…' : 'not recorded') : text(current[c.field])}
+              </td>
+              <td className="value value-new">{text(c.newValue)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The target's values as the latest move to `conflict` recorded them (`details.currentValues`). */
+export function currentValuesOf(
+  transitions: { toState: string; details: unknown }[],
+): Record<string, unknown> | undefined {
+  for (const t of [...transitions].reverse()) {
+    if (t.toState !== 'conflict') continue;
+    const values = (t.details as { currentValues?: unknown } | null)?.currentValues;
+    return typeof values === 'object' && values !== null ? (values as Record<string, unknown>) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The decisions the role may take on a waiting task: stewards approve (a task with something to
+ * write), retry (a conflict) or dismiss with a reason; engineers may retry a conflict; viewers nothing.
+ */
+function ReviewActions({ task, record }: { task: FixupTask; record: string }) {
+  const role = useCurrentRole();
+  const steward = roleAllows(role, 'steward');
+  const decide = useReviewDecision();
+  const [dismissing, setDismissing] = useState(false);
+  const [reason, setReason] = useState('');
+  const options = (['approve', 'retry'] as const).filter(
+    (a) => actionApplies(a, task) && (steward || (a === 'retry' && roleAllows(role, 'engineer'))),
+  );
+  const canDismiss = steward && actionApplies('dismiss', task);
+  if (options.length === 0 && !canDismiss) return <span className="muted small">—</span>;
+  const run = (decision: ReviewDecision, why?: string) =>
+    decide.mutate({ taskId: task.id, decision, reason: why, asSteward: steward });
+  const labels: Record<'approve' | 'retry', string> = {
+    approve: task.lastError?.startsWith(REFUSED) ? 'Approve again' : 'Approve',
+    retry: 'Retry',
+  };
+
+  return (
+    <div className="toolbar" role="group" aria-label={`Review actions for ${record} in ${task.targetSystem}`}>
+      {options.map((a) => (
+        <button
+          key={a}
+          type="button"
+          className={a === 'approve' ? 'button primary' : 'button'}
+          disabled={decide.isPending}
+          onClick={() => run(a)}
+        >
+          {labels[a]}
+        </button>
+      ))}
+      {canDismiss &&
+        (dismissing ? (
+          <form
+            className="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              run('dismiss', reason.trim());
+            }}
+          >
+            <label>
+              <span className="visually-hidden">Reason for dismissing {record}</span>
+              <input
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                placeholder="Why dismiss? (3+ characters)"
+                minLength={3}
+                required
+                autoFocus
+              />
+            </label>
+            <button type="submit" className="button danger" disabled={decide.isPending}>
+              Dismiss
+            </button>
+            <button type="button" className="button" onClick={() => setDismissing(false)}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <button type="button" className="button danger" onClick={() => setDismissing(true)}>
+            Dismiss
+          </button>
+        ))}
+      {decide.isError && (
+        <span role="alert" className="error-text small">
+          {decide.error.message}
+        </span>
+      )}
+      {decide.isSuccess && (
+        <span role="status" className="muted small">
+          {decide.data.changed.length > 0 ? 'Done.' : 'Nothing changed (the task moved meanwhile).'}
+        </span>
+      )}
+    </div>
+  );
+}
