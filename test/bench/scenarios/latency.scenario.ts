@@ -7,7 +7,7 @@
  * `--spacing` seconds. Nothing tells Driftwatch: the CRM and the ERP have no change notifications
  * wired into Driftwatch (no inbound webhook or CDC receiver exists yet), so the changes arrive the way
  * a Salesforce integration without streaming sees them: the scheduled incremental customer snapshot
- * (SystemModstamp/LastModifiedDate ≥ the last watermark) every `--cadence` seconds, whose completion
+ * (LastModifiedDate ≥ the last watermark) every `--cadence` seconds, whose completion
  * queues a reconciliation run (after RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS, `--delay-ms`). Each change
  * is timed from the estate's 2xx answer to the first `GET /api/v1/findings` (API key, polled every
  * `--poll-ms`) that shows the customer.billing-address-match finding for that customer number with
