@@ -15,6 +15,7 @@ import {
 } from '../../http/system-server';
 import type { SystemFaults } from '../../http/fault-injector';
 import { bearerOf, TokenStore } from '../../http/token-store';
+import { firstInOrder } from '../../store/first-in-order';
 import type { Row } from '../../store/record-table';
 import { ERP_ENTITIES, erpIso, erpKey, type DynamicsStore, type ErpEntity, type ErpRecord } from './dynamics.store';
 import { ODataQueryError, parseODataFilter, type ODataFilter } from './odata-filter.parser';
@@ -281,17 +282,6 @@ export class DynamicsServer {
       if (filter && !filter(row)) continue;
       rows.push(row);
     }
-    if (orderBy.length > 0)
-      rows.sort((a, b) => {
-        for (const o of orderBy) {
-          const va = this.value(e, a, o.name) as number | string | null;
-          const vb = this.value(e, b, o.name) as number | string | null;
-          if (va === vb) continue;
-          const d = va === null ? -1 : vb === null ? 1 : va < vb ? -1 : 1;
-          return o.desc ? -d : d;
-        }
-        return 0;
-      });
     // `$count` is the size of the whole filtered collection, whatever $top and $skip say.
     const matched = rows.length;
     const total = top === null ? rows.length - skip : Math.min(top, rows.length - skip);
@@ -301,6 +291,13 @@ export class DynamicsServer {
       preferred ? Math.max(1, Number(preferred[1])) : Infinity,
     );
     const count = Math.max(0, Math.min(total, pageSize));
+    if (orderBy.length > 0)
+      rows = firstInOrder(
+        rows,
+        skip + count,
+        (row) => orderBy.map((o) => this.value(e, row, o.name)),
+        orderBy.map((o) => o.desc),
+      );
     rows = rows.slice(skip, skip + count);
     const value = rows.map((row) => this.present(e, row, select));
     if (ctx.faults.has('malformed') && value.length > 0)
