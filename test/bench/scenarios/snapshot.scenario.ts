@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -221,14 +222,20 @@ export const snapshotScenario: BenchScenario = {
         DATABASE_URL: postgresUrl,
         REDIS_URL: services.REDIS_URL,
       };
-      // The worker migrates the bench database on its first start; the baseline then shares it.
-      process.stderr.write('[bench] Driftwatch worker: full snapshot\n');
-      const worker = await runWorker(estate, env);
+      const loadBefore = loadavg()[0];
+      // The baseline shares the bench database, which the worker migrates on its first start.
+      const creator = clickhouseClient(services.CLICKHOUSE_URL);
+      await creator.command({ query: `CREATE DATABASE IF NOT EXISTS ${BENCH_DB}` });
+      await creator.close();
       const ch = clickhouseClient(services.CLICKHOUSE_URL, BENCH_DB);
       try {
-        // The baseline runs before and after the worker; the better run is the bar (the conservative choice).
-        process.stderr.write('[bench] minimal baseline (twice)\n');
+        // The baseline runs before and after the worker (the machine's load drifts during a run);
+        // the better of the two is the bar (the conservative choice).
+        process.stderr.write('[bench] minimal baseline (before the worker)\n');
         const first = await baseline(estate, ch);
+        process.stderr.write('[bench] Driftwatch worker: full snapshot\n');
+        const worker = await runWorker(estate, env);
+        process.stderr.write('[bench] minimal baseline (after the worker)\n');
         const second = await baseline(estate, ch);
         const base = first.rowsPerS >= second.rowsPerS ? first : second;
         process.stderr.write('[bench] raw client insert of the same rows\n');
@@ -250,6 +257,11 @@ export const snapshotScenario: BenchScenario = {
           ratio_vs_raw_insert: Math.round((rowsPerS / raw.rowsPerS) * 1000) / 1000,
           peak_rss_mb: Math.round(worker.maxRssMb),
           snapshot_seconds: Math.round(worker.elapsedMs / 100) / 10,
+          baseline_first_rows_per_s: Math.round(first.rowsPerS),
+          baseline_second_rows_per_s: Math.round(second.rowsPerS),
+          // The machine is shared: the 1-minute load average before and after the measurements.
+          load_1m_before: Math.round(loadBefore * 10) / 10,
+          load_1m_after: Math.round(loadavg()[0] * 10) / 10,
         };
       } finally {
         await ch.close();

@@ -1,5 +1,5 @@
 import type { EntityKind } from '../../connectors/canonical-model';
-import { snapshotColumnTypes, type ColumnType, type SnapshotRow } from './snapshot-row.mapper';
+import { snapshotColumnTypes, type ColumnType, type RowValues, type SnapshotRow } from './snapshot-row.mapper';
 
 /**
  * Encodes snapshot rows as ClickHouse RowBinary, in the column order of `snapshotColumns(entity)`.
@@ -24,11 +24,18 @@ export class RowBinaryEncoder {
     return this.count;
   }
 
+  /** Encodes a row given by column name. */
   write(row: SnapshotRow): void {
+    this.writeValues(this.kinds.map(([column]) => row[column]));
+  }
+
+  /** Encodes a row given as its values in `snapshotColumns` order (the array is not kept). */
+  writeValues(values: RowValues): void {
     this.count++;
-    for (const [column, type] of this.kinds) {
-      const value = row[column];
-      switch (type) {
+    const kinds = this.kinds;
+    for (let i = 0; i < kinds.length; i++) {
+      const value = values[i];
+      switch (kinds[i][1]) {
         case 'string':
           this.string(typeof value === 'string' ? value : String(value));
           break;

@@ -194,35 +194,60 @@ function convert(value: unknown, spec: ColumnSpec, what: string): string | numbe
  * schema becomes a reject with the reason; nothing is coerced silently into a different meaning.
  */
 export function mapRecord(entity: EntityKind, record: CanonicalRecord, context: MapContext): MapResult {
+  const columns = snapshotColumns(entity);
+  const values: RowValues = new Array<string | number>(columns.length);
+  const reason = validateInto(entity, record, context, values);
+  if (reason !== null) return { ok: false, reject: rejectOf(entity, record, context, reason) };
+  const row: SnapshotRow = {};
+  columns.forEach((column, i) => (row[column] = values[i]));
+  return { ok: true, row, sourceUpdatedAt: values[SOURCE_UPDATED_AT] as number };
+}
+
+/** A snapshot row as its column values, in `snapshotColumns` order. */
+export type RowValues = Array<string | number>;
+const SOURCE_UPDATED_AT = COMMON_COLUMNS.indexOf('source_updated_at');
+
+const keyOf = (record: CanonicalRecord): string => {
   const sourceKey: unknown = (record as { sourceKey?: unknown } | null)?.sourceKey;
-  const keyText = typeof sourceKey === 'string' ? sourceKey : '';
-  const reject = (reason: string): MapResult => ({
-    ok: false,
-    reject: {
-      entity,
-      system: context.system,
-      sourceKey: keyText,
-      reason,
-      rawExcerpt: excerpt(record?.rawExcerpt ?? record),
-    },
-  });
-  if (typeof record !== 'object' || record === null) return reject('record is not an object');
-  if (keyText.trim() === '') return reject('missing source key');
-  if (record.entity !== entity) return reject(`record is a ${String(record.entity)}, expected ${entity}`);
-  const fields = record.fields as unknown as Record<string, unknown> | null | undefined;
-  if (typeof fields !== 'object' || fields === null) return reject('missing fields');
-  const row: SnapshotRow = {
+  return typeof sourceKey === 'string' ? sourceKey : '';
+};
+
+function rejectOf(entity: EntityKind, record: CanonicalRecord, context: MapContext, reason: string): RejectedRecord {
+  return {
+    entity,
     system: context.system,
-    entity_key: keyText,
-    snapshot_id: context.snapshotId,
-    captured_at: context.capturedAt,
-    source_updated_at: 0,
+    sourceKey: keyOf(record),
+    reason,
+    rawExcerpt: excerpt(record?.rawExcerpt ?? record),
   };
-  let sourceUpdatedAt: number;
+}
+
+/**
+ * Validates one record into `values` (every column, `snapshotColumns` order) and returns null, or
+ * returns why the record is rejected. Writing into a caller's array keeps a batch free of per-row
+ * objects: the encoder copies the values out before the next record overwrites them.
+ */
+function validateInto(
+  entity: EntityKind,
+  record: CanonicalRecord,
+  context: MapContext,
+  values: RowValues,
+): string | null {
+  const keyText = keyOf(record);
+  if (typeof record !== 'object' || record === null) return 'record is not an object';
+  if (keyText.trim() === '') return 'missing source key';
+  if (record.entity !== entity) return `record is a ${String(record.entity)}, expected ${entity}`;
+  const fields = record.fields as unknown as Record<string, unknown> | null | undefined;
+  if (typeof fields !== 'object' || fields === null) return 'missing fields';
+  values[0] = context.system;
+  values[1] = keyText;
+  values[2] = context.snapshotId;
+  values[3] = context.capturedAt;
+  const specs = SPECS[entity];
   try {
-    sourceUpdatedAt = toSeconds(record.sourceUpdatedAt, 'sourceUpdatedAt');
-    row.source_updated_at = sourceUpdatedAt;
-    for (const spec of SPECS[entity]) {
+    values[4] = toSeconds(record.sourceUpdatedAt, 'sourceUpdatedAt');
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i];
       let value: unknown = fields[spec.field];
       if (spec.part !== undefined) {
         if (value !== null && value !== undefined && typeof value !== 'object') {
@@ -230,37 +255,40 @@ export function mapRecord(entity: EntityKind, record: CanonicalRecord, context: 
         }
         value = (value as Record<string, unknown> | null | undefined)?.[spec.part];
       }
-      row[spec.column] = convert(value, spec, spec.what);
+      values[COMMON_COLUMNS.length + i] = convert(value, spec, spec.what);
     }
   } catch (error) {
-    if (error instanceof FieldError) return reject(error.message);
+    if (error instanceof FieldError) return error.message;
     throw error;
   }
-  row.raw_excerpt = excerpt(record.rawExcerpt ?? '');
-  return { ok: true, row, sourceUpdatedAt };
+  values[COMMON_COLUMNS.length + specs.length] = excerpt(record.rawExcerpt ?? '');
+  return null;
 }
 
 /**
- * Maps a batch of records, handing each valid row to `write` and appending rejects to `rejects`, and
- * returns the newest source update time seen, starting from `watermark`.
+ * Maps a batch of records, handing each valid row's values to `write` (the array is reused for the
+ * next record) and appending rejects to `rejects`, and returns the newest source update time seen,
+ * starting from `watermark`.
  */
 export function batchMapper(
   entity: EntityKind,
   context: MapContext,
 ): (
   records: readonly CanonicalRecord[],
-  write: (row: SnapshotRow) => void,
+  write: (values: RowValues) => void,
   rejects: RejectedRecord[],
   watermark: number,
 ) => number {
+  const values: RowValues = new Array<string | number>(snapshotColumns(entity).length).fill(0);
   return (records, write, rejects, watermark) => {
     let newest = watermark;
     for (const record of records) {
-      const mapped = mapRecord(entity, record, context);
-      if (mapped.ok) {
-        write(mapped.row);
-        if (mapped.sourceUpdatedAt > newest) newest = mapped.sourceUpdatedAt;
-      } else rejects.push(mapped.reject);
+      const reason = validateInto(entity, record, context, values);
+      if (reason === null) {
+        write(values);
+        const updated = values[SOURCE_UPDATED_AT] as number;
+        if (updated > newest) newest = updated;
+      } else rejects.push(rejectOf(entity, record, context, reason));
     }
     return newest;
   };

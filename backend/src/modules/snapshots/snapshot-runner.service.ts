@@ -7,7 +7,7 @@ import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connector
 import { parseConcurrency } from './snapshot-config';
 import { progressOf, type SnapshotProgress } from './snapshot-progress';
 import { RowBinaryEncoder } from './snapshot-row.encoder';
-import { batchMapper, type SnapshotRow } from './snapshot-row.mapper';
+import { batchMapper, type RowValues } from './snapshot-row.mapper';
 import type { SnapshotRunEntity } from './snapshot-run.entity';
 import { RunRequest, SnapshotRunsRepository } from './snapshot-runs.repository';
 import { SnapshotStoreRepository } from './snapshot-store.repository';
@@ -123,7 +123,7 @@ export class SnapshotRunnerService {
       let lastReport = 0;
       // Valid rows are encoded for ClickHouse as they are mapped; `encoder.rows` of them wait to be sent.
       const encoder = new RowBinaryEncoder(request.entity);
-      const encode = (row: SnapshotRow): void => encoder.write(row);
+      const encode = (values: RowValues): void => encoder.writeValues(values);
       let rejects: RejectedRecord[] = [];
       // Read-ahead: the next page is requested (and mapped by the connector) while this one is
       // validated and inserted; the sequential fetch-then-insert loop left the source and ClickHouse
