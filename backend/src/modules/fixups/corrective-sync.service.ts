@@ -85,10 +85,15 @@ export class CorrectiveSyncService {
     const connector = this.targets.get(connectorId);
     const outcomes = await this.write(connectorId, connector, tasks);
     const toVerify: FixupTaskView[] = [];
+    // A failed call fails its whole chunk with one error: those tasks move together.
+    const failedByError = new Map<unknown, FixupTaskView[]>();
+    const moves: Promise<void>[] = [];
     for (const task of tasks) {
       const outcome = outcomes.get(task.id)!;
       if ('error' in outcome) {
-        results.set(task.id, await this.failed(connectorId, task, outcome.error, 'applying', lastAttempt.get(task.id)));
+        const group = failedByError.get(outcome.error);
+        if (group) group.push(task);
+        else failedByError.set(outcome.error, [task]);
         continue;
       }
       this.metrics.sync.inc({ connector: connectorId, outcome: outcome.result.outcome });
@@ -98,19 +103,27 @@ export class CorrectiveSyncService {
           toVerify.push(task);
           break;
         case 'conflict':
-          await this.move(task.id, 'conflict', outcome.result.reason ?? 'the target changed since the finding', {
-            currentValues: outcome.result.currentValues,
-          });
+          moves.push(
+            this.move(task.id, 'conflict', outcome.result.reason ?? 'the target changed since the finding', {
+              currentValues: outcome.result.currentValues,
+            }),
+          );
           results.set(task.id, { kind: 'finished', state: 'conflict' });
           break;
         case 'rejected':
-          await this.move(task.id, 'needs_review', `the target refused the write: ${outcome.result.reason ?? ''}`, {
-            validationFailure: outcome.result.reason,
-          });
+          moves.push(
+            this.move(task.id, 'needs_review', `the target refused the write: ${outcome.result.reason ?? ''}`, {
+              validationFailure: outcome.result.reason,
+            }),
+          );
           results.set(task.id, { kind: 'finished', state: 'needs_review' });
           break;
       }
     }
+    for (const [error, group] of failedByError)
+      for (const [id, result] of await this.failed(connectorId, group, error, 'applying', lastAttempt))
+        results.set(id, result);
+    await Promise.all(moves);
     if (toVerify.length > 0) {
       await this.tasks.transition({
         ids: toVerify.map((t) => t.id),
@@ -179,6 +192,7 @@ export class CorrectiveSyncService {
       else byEntity.set(t.entity, [t]);
     }
     const done: string[] = [];
+    const moves: Promise<void>[] = [];
     for (const [entity, group] of byEntity) {
       let records;
       try {
@@ -188,9 +202,8 @@ export class CorrectiveSyncService {
           ? await connector.readFields(entity as EntityKind, keys, fields)
           : await connector.read(entity as EntityKind, keys);
       } catch (error) {
-        for (const t of group) {
-          results.set(t.id, await this.failed(connectorId, t, error, 'verifying', lastAttempt.get(t.id)));
-        }
+        for (const [id, result] of await this.failed(connectorId, group, error, 'verifying', lastAttempt))
+          results.set(id, result);
         continue;
       }
       const byKey = new Map(records.map((r) => [r.sourceKey, r]));
@@ -205,10 +218,11 @@ export class CorrectiveSyncService {
           ? `read-after-write: ${wrong.map((c) => `${c.field} reads ${JSON.stringify(getPath(record.fields, c.field))}`).join(', ')}`
           : `read-after-write: record ${t.sourceKey} not found`;
         this.metrics.sync.inc({ connector: connectorId, outcome: 'verify_failed' });
-        await this.move(t.id, 'failed', reason, undefined, 'verifying');
+        moves.push(this.move(t.id, 'failed', reason, undefined, 'verifying'));
         results.set(t.id, { kind: 'finished', state: 'failed' });
       }
     }
+    await Promise.all(moves);
     if (done.length > 0) {
       await this.tasks.transition({
         ids: done,
@@ -223,39 +237,50 @@ export class CorrectiveSyncService {
     return results;
   }
 
+  /**
+   * Tasks whose call failed with one error: retried (back to `queued`) unless this was their job's last
+   * attempt or the error is not retryable, then dead-lettered with the reason. One transition per outcome.
+   */
   private async failed(
     connectorId: string,
-    task: FixupTaskView,
+    tasks: readonly FixupTaskView[],
     error: unknown,
     from: 'applying' | 'verifying',
-    lastAttempt = false,
-  ): Promise<ItemResult> {
+    lastAttempt: ReadonlyMap<string, boolean>,
+  ): Promise<Map<string, ItemResult>> {
+    const results = new Map<string, ItemResult>();
     const text = errorText(error);
     const verdict = classifyError(error);
-    if (verdict.retryable && !lastAttempt) {
-      this.metrics.sync.inc({ connector: connectorId, outcome: 'retried' });
+    const retry = tasks.filter((t) => verdict.retryable && !lastAttempt.get(t.id));
+    const dead = tasks.filter((t) => !verdict.retryable || lastAttempt.get(t.id));
+    if (retry.length > 0) {
+      this.metrics.sync.inc({ connector: connectorId, outcome: 'retried' }, retry.length);
       await this.tasks.transition({
-        ids: [task.id],
+        ids: retry.map((t) => t.id),
         from: [from],
         to: 'queued',
         actor: this.actor,
         reason: 'will retry',
         patch: { lastError: text, claim: null },
       });
-      return { kind: 'retry', error: text, retryAfterMs: verdict.retryable ? verdict.retryAfterMs : undefined };
+      const retryAfterMs = verdict.retryable ? verdict.retryAfterMs : undefined;
+      for (const t of retry) results.set(t.id, { kind: 'retry', error: text, retryAfterMs });
     }
-    const reason = verdict.retryable ? `retries exhausted: ${text}` : `not retryable: ${text}`;
-    this.metrics.sync.inc({ connector: connectorId, outcome: 'dead_lettered' });
-    this.logger.warn(`fix-up task ${task.id} dead-lettered: ${reason}`);
-    await this.tasks.transition({
-      ids: [task.id],
-      from: [from],
-      to: 'dead_lettered',
-      actor: this.actor,
-      reason,
-      patch: { lastError: text, claim: null, finished: true },
-    });
-    return { kind: 'dead_lettered', error: reason };
+    if (dead.length > 0) {
+      const reason = verdict.retryable ? `retries exhausted: ${text}` : `not retryable: ${text}`;
+      this.metrics.sync.inc({ connector: connectorId, outcome: 'dead_lettered' }, dead.length);
+      this.logger.warn(`fix-up task(s) ${dead.map((t) => t.id).join(', ')} dead-lettered: ${reason}`);
+      await this.tasks.transition({
+        ids: dead.map((t) => t.id),
+        from: [from],
+        to: 'dead_lettered',
+        actor: this.actor,
+        reason,
+        patch: { lastError: text, claim: null, finished: true },
+      });
+      for (const t of dead) results.set(t.id, { kind: 'dead_lettered', error: reason });
+    }
+    return results;
   }
 
   private async move(
