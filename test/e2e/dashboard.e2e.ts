@@ -288,4 +288,68 @@ describe('dashboard pages on real data', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'exceptions-laptop');
   });
+
+  // Last: the merge writes to CRM records, which the tests above must not see.
+  it('stewardship: a merge decided in the UI shows the fix-up tasks it planned, approved from there and written; reviews say why tasks wait', async () => {
+    const open = await demo.api<{ items: { id: string; candidates: { entityKey: string }[] }[] }>(
+      'GET',
+      '/api/v1/stewardship/items?kind=duplicate&state=open&system=crm&limit=1',
+    );
+    const [item] = open.items;
+    if (!item) throw new Error('the demo estate produced no CRM duplicate to merge');
+    const [survivor, loser] = item.candidates.map((c) => c.entityKey);
+
+    const page = await tabs.open(demo.keys.steward, `/fix-ups?view=stewardship&item=${item.id}`);
+    const form = page.getByRole('form', { name: 'Merge duplicates' });
+    await form.getByRole('button', { name: `Merge into ${survivor}` }).waitFor();
+    // The survivor keeps the loser's name when the two differ (a survivor write besides the retire task).
+    const keepName = form.getByRole('radio', { name: new RegExp(`^Keep legal_name from ${loser}:`) });
+    if ((await keepName.count()) > 0) await keepName.check();
+    await form.getByRole('button', { name: `Merge into ${survivor}` }).click();
+
+    const plan = page.getByRole('region', { name: 'Merge decision' });
+    await page.getByText(/^Merge recorded: \d+ fix-up tasks? planned\.$/).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Merge decision');
+    const planned = plan.getByRole('list', { name: 'Planned fix-up tasks' }).locator(':scope > li');
+    await planned.first().waitFor();
+    const retire = planned.filter({ hasText: 'Retire the duplicate' }).filter({ hasText: loser });
+    await retire.getByText('proposed', { exact: true }).waitFor();
+    await retire.getByText(/^status: .+ → inactive$/).waitFor();
+    const decided = await demo.api<{ item: { decision: { fixupTaskIds: string[] } } }>(
+      'GET',
+      `/api/v1/stewardship/items/${item.id}`,
+    );
+    const taskIds = decided.item.decision.fixupTaskIds;
+    expect(await planned.count()).toBe(taskIds.length);
+    expect(await retire.getByRole('link', { name: /Open task/ }).getAttribute('href')).toMatch(
+      new RegExp(`^/fix-ups\\?task=(${taskIds.join('|')})$`),
+    );
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'stewardship-merge-plan');
+
+    // A viewer sees the decision and its tasks, and no button to act on them.
+    const viewer = await tabs.open(demo.keys.viewer, `/fix-ups?view=stewardship&item=${item.id}`);
+    await viewer.getByRole('list', { name: 'Planned fix-up tasks' }).locator(':scope > li').first().waitFor();
+    expect(await viewer.getByRole('button', { name: /Approve|Dismiss|Retry/ }).count()).toBe(0);
+
+    // The steward approves from the plan; the corrective sync retires the loser in the CRM.
+    const approveAll = plan.getByRole('group', { name: 'Approve every planned task' });
+    if ((await approveAll.count()) > 0) await approveAll.getByRole('button', { name: /^Approve/ }).click();
+    else await retire.getByRole('button', { name: 'Approve' }).click();
+    await retire.getByText('done', { exact: true }).waitFor({ timeout: 60_000 });
+    const loserNow = (await (
+      await fetch(`${demo.estate.crm.baseUrl}/__admin/record?entity=Account&key=${loser}`)
+    ).json()) as { Account_Status__c: string };
+    expect(loserNow.Account_Status__c).toBe('Inactive');
+    await screenshot(page, 'stewardship-merge-done');
+
+    // Fix-ups to review: each waiting task with its reason; the reason filter lives in the URL.
+    await page.goto(`${demo.backend.url}/fix-ups?view=reviews`);
+    await page.getByLabel('Reason').waitFor();
+    await page.locator('table, p.empty').first().waitFor();
+    await page.getByLabel('Reason').selectOption('validation_failure');
+    await page.waitForURL((url) => url.searchParams.get('reason') === 'validation_failure');
+    await page.locator('table, p.empty').first().waitFor();
+    await screenshot(page, 'stewardship-reviews');
+  }, 120_000);
 });

@@ -168,6 +168,30 @@ describe('stewardship merge decision: the fix-up tasks it planned', () => {
     expect(screen.getByText('2 tasks: 2 proposed')).toBeInTheDocument();
   });
 
+  it('sends only the values taken from another record, never the cross-system key, and shows a refusal by the button', async () => {
+    const answers = {
+      ...backend([survivorTask, retireTask]),
+      [`GET /api/v1/stewardship/items/${ITEM_ID}`]: {
+        ...detail(item()),
+        records: [
+          { ...record('001A', 'Acme'), fields: { ...record('001A', 'Acme').fields, customer_number: 'C000187' } },
+          { ...record('001B', 'Acme GmbH'), fields: { ...record('001B', 'Acme GmbH').fields, customer_number: '' } },
+        ],
+      },
+      [`POST /api/v1/stewardship/items/${ITEM_ID}/decide`]: failing(400, 'survivor: record 001A no longer exists'),
+    };
+    const { calls } = renderApp(`/fix-ups?view=stewardship&item=${ITEM_ID}`, answers, 'steward');
+    await screen.findByRole('button', { name: 'Merge into 001A' });
+    expect(screen.queryByRole('radio', { name: /Keep customer_number/ })).not.toBeInTheDocument();
+    expect(screen.getByText('cross-system key: each record keeps its own')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Merge into 001A' }));
+    const form = screen.getByRole('form', { name: 'Merge duplicates' });
+    expect(await within(form).findByRole('alert')).toHaveTextContent(
+      'Merge refused: survivor: record 001A no longer exists',
+    );
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ action: 'merge', survivor: '001A', fields: {} });
+  });
+
   it('lets a steward approve one planned task from the plan through the fix-up route', async () => {
     const { calls } = renderApp(
       `/fix-ups?view=stewardship&item=${ITEM_ID}`,

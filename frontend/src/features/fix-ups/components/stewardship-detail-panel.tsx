@@ -44,7 +44,9 @@ function ItemBody({ detail }: { detail: StewardshipDetail }) {
   const [dismissReason, setDismissReason] = useState('');
   const open = item.state === 'open';
   const canDecide = open && roleAllows(role, 'steward');
-  const error = actions.decide.error ?? actions.assign.error ?? actions.dismiss.error;
+  // A refused merge is shown by the picker, beside its button.
+  const mergeRefused = item.kind === 'duplicate' && records.length > 1 && open;
+  const error = (mergeRefused ? null : actions.decide.error) ?? actions.assign.error ?? actions.dismiss.error;
 
   return (
     <>
@@ -77,9 +79,11 @@ function ItemBody({ detail }: { detail: StewardshipDetail }) {
       {item.decision && item.decision.action !== 'merge' && <DecisionSummary item={item} />}
       {item.kind === 'duplicate' && records.length > 1 ? (
         <SurvivorshipPicker
+          entity={item.entity}
           records={records}
           canDecide={canDecide}
           busy={actions.decide.isPending}
+          error={open ? actions.decide.error?.message : undefined}
           onMerge={(d) => actions.decide.mutate(d)}
         />
       ) : (
