@@ -36,7 +36,13 @@ async function measure(customers: number, writes: number, flags: string[]): Prom
       '--writes',
       String(writes),
     ],
-    { cwd: ROOT, maxBuffer: 1 << 20, timeout: 3_600_000 },
+    {
+      cwd: ROOT,
+      maxBuffer: 1 << 20,
+      timeout: 3_600_000,
+      // tsx runs the script in a child node: heap flags reach it only through NODE_OPTIONS.
+      env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...flags].join(' ').trim() },
+    },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured;
 }
