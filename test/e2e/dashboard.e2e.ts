@@ -291,20 +291,32 @@ describe('dashboard pages on real data', () => {
 
   // Last: the merge writes to CRM records, which the tests above must not see.
   it('stewardship: a merge decided in the UI shows the fix-up tasks it planned, approved from there and written; reviews say why tasks wait', async () => {
-    const open = await demo.api<{ items: { id: string; candidates: { entityKey: string }[] }[] }>(
+    // A CRM duplicate whose two records spell the name differently: the survivor takes the loser's.
+    const open = await demo.api<{ items: { id: string }[] }>(
       'GET',
-      '/api/v1/stewardship/items?kind=duplicate&state=open&system=crm&limit=1',
+      '/api/v1/stewardship/items?kind=duplicate&state=open&system=crm&limit=20',
     );
-    const [item] = open.items;
-    if (!item) throw new Error('the demo estate produced no CRM duplicate to merge');
-    const [survivor, loser] = item.candidates.map((c) => c.entityKey);
+    let picked: { id: string; survivor: string; loser: string } | undefined;
+    for (const { id } of open.items) {
+      const d = await demo.api<{
+        item: { candidates: { entityKey: string }[] };
+        records: { entityKey: string; fields: Record<string, string> }[];
+      }>('GET', `/api/v1/stewardship/items/${id}`);
+      const [a, b] = d.item.candidates.map((c) => d.records.find((r) => r.entityKey === c.entityKey));
+      if (a && b && a.fields.legal_name !== b.fields.legal_name) {
+        picked = { id, survivor: a.entityKey, loser: b.entityKey };
+        break;
+      }
+    }
+    if (!picked) throw new Error('the demo estate produced no CRM duplicate with two spellings of the name');
+    const { survivor, loser } = picked;
+    const item = { id: picked.id };
 
     const page = await tabs.open(demo.keys.steward, `/fix-ups?view=stewardship&item=${item.id}`);
     const form = page.getByRole('form', { name: 'Merge duplicates' });
     await form.getByRole('button', { name: `Merge into ${survivor}` }).waitFor();
     // The survivor keeps the loser's name when the two differ (a survivor write besides the retire task).
-    const keepName = form.getByRole('radio', { name: new RegExp(`^Keep legal_name from ${loser}:`) });
-    if ((await keepName.count()) > 0) await keepName.check();
+    await form.getByRole('radio', { name: new RegExp(`^Keep legal_name from ${loser}:`) }).check();
     await form.getByRole('button', { name: `Merge into ${survivor}` }).click();
 
     const plan = page.getByRole('region', { name: 'Merge decision' });
@@ -332,24 +344,45 @@ describe('dashboard pages on real data', () => {
     await viewer.getByRole('list', { name: 'Planned fix-up tasks' }).locator(':scope > li').first().waitFor();
     expect(await viewer.getByRole('button', { name: /Approve|Dismiss|Retry/ }).count()).toBe(0);
 
-    // The steward approves from the plan; the corrective sync retires the loser in the CRM.
-    const approveAll = plan.getByRole('group', { name: 'Approve every planned task' });
-    if ((await approveAll.count()) > 0) await approveAll.getByRole('button', { name: /^Approve/ }).click();
-    else await retire.getByRole('button', { name: 'Approve' }).click();
+    // Sales renames the survivor after the decision; then the steward approves both tasks from the plan.
+    const renamed = await fetch(`${demo.estate.crm.baseUrl}/__admin/mutate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entity: 'Account', key: survivor, fields: { Name: 'Renamed By Sales Ltd' } }),
+    });
+    expect(renamed.status).toBe(200);
+    await plan
+      .getByRole('group', { name: 'Approve every planned task' })
+      .getByRole('button', { name: 'Approve (2)' })
+      .click();
+    // The loser is retired; the survivor's write meets the new name: a conflict, not an overwrite.
     await retire.getByText('done', { exact: true }).waitFor({ timeout: 60_000 });
+    const survivorTask = planned.filter({ hasText: 'Survivor takes the chosen values' });
+    await survivorTask.getByText('conflict', { exact: true }).waitFor({ timeout: 60_000 });
     const loserNow = (await (
       await fetch(`${demo.estate.crm.baseUrl}/__admin/record?entity=Account&key=${loser}`)
     ).json()) as { Account_Status__c: string };
     expect(loserNow.Account_Status__c).toBe('Inactive');
     await screenshot(page, 'stewardship-merge-done');
 
-    // Fix-ups to review: each waiting task with its reason; the reason filter lives in the URL.
+    // Fix-ups to review: the conflict with the value the CRM holds now; the reason filter lives in the URL.
     await page.goto(`${demo.backend.url}/fix-ups?view=reviews`);
-    await page.getByLabel('Reason').waitFor();
-    await page.locator('table, p.empty').first().waitFor();
-    await page.getByLabel('Reason').selectOption('validation_failure');
-    await page.waitForURL((url) => url.searchParams.get('reason') === 'validation_failure');
-    await page.locator('table, p.empty').first().waitFor();
+    await page.getByLabel('Reason').selectOption('conflict');
+    await page.waitForURL((url) => url.searchParams.get('reason') === 'conflict');
+    const row = page.locator('tbody > tr').filter({ hasText: survivor });
+    await row.getByText('Changed in crm since the finding; not overwritten.').waitFor();
+    await row.getByRole('button', { name: 'Show current values' }).click();
+    await row.getByRole('cell', { name: 'Renamed By Sales Ltd', exact: true }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await screenshot(page, 'stewardship-reviews');
+    // The steward dismisses it with a reason: it leaves the list, and the CRM keeps the new name.
+    await row.getByRole('button', { name: 'Dismiss' }).click();
+    await row.getByRole('textbox', { name: /^Reason for dismissing/ }).fill('sales renamed it on purpose');
+    await row.getByRole('button', { name: 'Dismiss' }).click();
+    await row.waitFor({ state: 'detached' });
+    const survivorNow = (await (
+      await fetch(`${demo.estate.crm.baseUrl}/__admin/record?entity=Account&key=${survivor}`)
+    ).json()) as { Name: string };
+    expect(survivorNow.Name).toBe('Renamed By Sales Ltd');
   }, 120_000);
 });

@@ -121,9 +121,11 @@ function ReviewRow({ review }: { review: ReviewItem }) {
     <tr>
       <td>
         <span className={`badge badge-${kind === 'needs_decision' ? 'warn' : 'bad'}`}>{REVIEW_LABELS[kind]}</span>
-        <div className="small">
-          <StatusBadge value={task.state} />
-        </div>
+        {task.state !== kind && (
+          <div className="small">
+            <StatusBadge value={task.state} />
+          </div>
+        )}
       </td>
       <td>
         <Link to={`/fix-ups?task=${task.id}`}>{record}</Link> → <span className="system-tag">{task.targetSystem}</span>{' '}
