@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CANONICAL_COLUMNS, type EntityKind } from '@driftwatch/reconciliation-rules';
+import { RowBinaryEncoder } from '../../../../backend/src/modules/snapshots/snapshot-row.encoder';
 import type { SnapshotStoreRepository } from '../../../../backend/src/modules/snapshots/snapshot-store.repository';
 
 type Row = Record<string, string | number>;
@@ -143,7 +144,9 @@ export async function loadEstate(
         source_updated_at: capturedSeconds,
         raw_excerpt: '',
       }));
-      await store.insertRows(entity, Readable.from(full));
+      const encoder = new RowBinaryEncoder(entity);
+      for (const row of full) encoder.write(row);
+      await store.insertRows(entity, Readable.from([encoder.take()], { objectMode: false }));
       await store.recordTransitions(entity, system, snapshotId);
       await store.updateCurrent(entity, system, snapshotId, version);
       await store.markDeletions(entity, system, snapshotId, at, version);

@@ -13,6 +13,7 @@ import { ReconciliationStoreRepository } from '../../../../backend/src/modules/r
 import { ReconciliationService } from '../../../../backend/src/modules/reconciliation/reconciliation.service';
 import { RuleCatalogService } from '../../../../backend/src/modules/reconciliation/rule-catalog.service';
 import { canonicalColumns } from '../../../../backend/src/modules/snapshots/snapshot-row.mapper';
+import { RowBinaryEncoder } from '../../../../backend/src/modules/snapshots/snapshot-row.encoder';
 import { SnapshotStoreRepository } from '../../../../backend/src/modules/snapshots/snapshot-store.repository';
 import { snapshotTestEnv, type SnapshotTestEnv } from '../../snapshots/support/snapshot-app';
 
@@ -107,7 +108,9 @@ export class ReconciliationFixture {
       source_updated_at: seconds,
       raw_excerpt: '',
     }));
-    await this.snapshots.insertRows('customer', Readable.from(rows));
+    const encoder = new RowBinaryEncoder('customer');
+    for (const row of rows) encoder.write(row);
+    await this.snapshots.insertRows('customer', Readable.from([encoder.take()], { objectMode: false }));
     await this.snapshots.updateCurrent('customer', system, id, this.clock);
     if (mode === 'full') await this.snapshots.markDeletions('customer', system, id, at, this.clock);
     await this.snapshots.addToCatalog({
