@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import { FindingsRollupNeutralUpdates0000000000010 } from '../../../backend/src/database/migrations/0010-findings-rollup-neutral-updates';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { findingId } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
@@ -92,6 +93,26 @@ describe('findings merge (delta only)', () => {
     );
     expect(Number(opened)).toBe(Number(total));
   };
+
+  it("migration 0010 guards the rollups update trigger and its down migration restores 0008's body", async () => {
+    const body = async (): Promise<string> => {
+      const rows: { body: string }[] = await dataSource.query(
+        `SELECT prosrc AS body FROM pg_proc WHERE proname = 'findings_rollup_on_update'`,
+      );
+      return rows[0].body;
+    };
+    const guarded = await body();
+    expect(guarded).toContain("current_setting('driftwatch.findings_rollup_neutral', true) = 'on'");
+    const migration = new FindingsRollupNeutralUpdates0000000000010();
+    const runner = dataSource.createQueryRunner();
+    await migration.down(runner);
+    const original = await body();
+    expect(original).not.toContain('findings_rollup_neutral');
+    expect(original).toContain('INSERT INTO findings_open_counts');
+    await migration.up(runner);
+    await runner.release();
+    expect(await body()).toBe(guarded);
+  });
 
   it('moves every finding through its lifecycle and rewrites only what changed', async () => {
     const first = randomUUID();
