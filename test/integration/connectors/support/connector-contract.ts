@@ -70,9 +70,10 @@ export function describeConnectorContract(
     let h: ContractHarness;
     let baseline: Awaited<ReturnType<typeof collect>>;
 
+    // Setup may start a real server first (trytond: package install and database init on first use).
     beforeAll(async () => {
       h = await setup();
-    });
+    }, 600_000);
     afterAll(async () => {
       await h?.close();
     });
