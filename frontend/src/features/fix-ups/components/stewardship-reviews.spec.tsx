@@ -181,6 +181,8 @@ describe('fix-ups to review', () => {
       { id: 't3', decision: 'dismiss', reason: 'merged by hand in the support desk' },
     ]);
     expect(calls.some((c) => c.method === 'POST' && c.url.pathname.startsWith('/api/v1/fixups/'))).toBe(false);
+    // Focus stays on the page (the decided row leaves the list) and the outcome is announced.
+    await waitFor(() => expect(screen.getByText('Task customer DE123 → support org-2 dismissed.')).toHaveFocus());
   });
 
   it('gives an engineer only retry of a conflict (through the fix-up route)', async () => {

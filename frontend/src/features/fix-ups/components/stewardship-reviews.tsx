@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { roleAllows, useCurrentRole } from '../../../api/current-role';
 import { formatDateTime } from '../../../ui/formatting';
@@ -33,6 +33,14 @@ export function StewardshipReviews() {
   const raw = params.get('reason');
   const reason = REVIEW_KINDS.find((k) => k === raw) ?? null;
   const query = useStewardshipReviews(reason);
+  // A decided task leaves the list (and takes the focused button with it): say what happened and keep
+  // keyboard focus on the page.
+  const [outcome, setOutcome] = useState('');
+  const outcomeRef = useRef<HTMLParagraphElement>(null);
+  const decided = (message: string) => {
+    setOutcome(message);
+    outcomeRef.current?.focus();
+  };
 
   return (
     <>
@@ -59,6 +67,9 @@ export function StewardshipReviews() {
           </select>
         </label>
       </div>
+      <p ref={outcomeRef} tabIndex={-1} role="status" className="muted">
+        {outcome}
+      </p>
       <QueryState
         query={query}
         label="fix-up tasks waiting for review"
@@ -91,7 +102,7 @@ export function StewardshipReviews() {
                   </thead>
                   <tbody>
                     {data.items.map((r) => (
-                      <ReviewRow key={r.task.id} review={r} />
+                      <ReviewRow key={r.task.id} review={r} onDecided={decided} />
                     ))}
                   </tbody>
                 </table>
@@ -114,7 +125,7 @@ export function StewardshipReviews() {
   );
 }
 
-function ReviewRow({ review }: { review: ReviewItem }) {
+function ReviewRow({ review, onDecided }: { review: ReviewItem; onDecided: (message: string) => void }) {
   const { kind, task } = review;
   const record = `${task.entity} ${task.matchKey}`;
   return (
@@ -138,7 +149,7 @@ function ReviewRow({ review }: { review: ReviewItem }) {
       <td className="mono optional">{task.ruleId}</td>
       <td>{formatDateTime(task.updatedAt)}</td>
       <td>
-        <ReviewActions task={task} record={record} />
+        <ReviewActions task={task} record={record} onDecided={onDecided} />
       </td>
     </tr>
   );
@@ -263,7 +274,15 @@ export function currentValuesOf(
  * The decisions the role may take on a waiting task: stewards approve (a task with something to
  * write), retry (a conflict) or dismiss with a reason; engineers may retry a conflict; viewers nothing.
  */
-function ReviewActions({ task, record }: { task: FixupTask; record: string }) {
+function ReviewActions({
+  task,
+  record,
+  onDecided,
+}: {
+  task: FixupTask;
+  record: string;
+  onDecided: (message: string) => void;
+}) {
   const role = useCurrentRole();
   const steward = roleAllows(role, 'steward');
   const decide = useReviewDecision();
@@ -274,8 +293,19 @@ function ReviewActions({ task, record }: { task: FixupTask; record: string }) {
   );
   const canDismiss = steward && actionApplies('dismiss', task);
   if (options.length === 0 && !canDismiss) return <span className="muted small">—</span>;
+  const past: Record<ReviewDecision, string> = { approve: 'approved', retry: 'retried', dismiss: 'dismissed' };
   const run = (decision: ReviewDecision, why?: string) =>
-    decide.mutate({ taskId: task.id, decision, reason: why, asSteward: steward });
+    decide.mutate(
+      { taskId: task.id, decision, reason: why, asSteward: steward },
+      {
+        onSuccess: (o) =>
+          onDecided(
+            o.changed.length > 0
+              ? `Task ${record} → ${task.targetSystem} ${task.sourceKey} ${past[decision]}.`
+              : `Task ${record} was not ${past[decision]}: it moved meanwhile.`,
+          ),
+      },
+    );
   const labels: Record<'approve' | 'retry', string> = {
     approve: task.lastError?.startsWith(REFUSED) ? 'Approve again' : 'Approve',
     retry: 'Retry',
@@ -329,11 +359,6 @@ function ReviewActions({ task, record }: { task: FixupTask; record: string }) {
       {decide.isError && (
         <span role="alert" className="error-text small">
           {decide.error.message}
-        </span>
-      )}
-      {decide.isSuccess && (
-        <span role="status" className="muted small">
-          {decide.data.changed.length > 0 ? 'Done.' : 'Nothing changed (the task moved meanwhile).'}
         </span>
       )}
     </div>
