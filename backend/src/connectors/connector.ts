@@ -58,6 +58,35 @@ export interface ConnectorCapabilities {
   changeEvents: boolean;
 }
 
+/** The records an inbound change event (a webhook) says have changed. */
+export interface ChangeEvent {
+  /** The sender's id of the event, covered by its signature: the same delivery twice has the same id. */
+  eventId: string;
+  entity: EntityKind;
+  /** Source keys of the changed records. */
+  keys: string[];
+}
+
+/**
+ * Change events older than this by their signed time are refused, so a receiver that remembers event
+ * ids at least this long never takes a captured delivery twice.
+ */
+export const CHANGE_EVENT_MAX_AGE_SECONDS = 24 * 3600;
+
+/** Headers as Node gives them (lower-case names). */
+export type InboundHeaders = Record<string, string | string[] | undefined>;
+
+/** Why an inbound change event was refused: `signature` means it is not authentic (HTTP 401). */
+export class ChangeEventRejectedError extends Error {
+  constructor(
+    readonly kind: 'signature' | 'payload',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChangeEventRejectedError';
+  }
+}
+
 /** What every system connector implements. Connectors know no feature module. */
 export interface Connector {
   readonly id: string;
@@ -68,5 +97,10 @@ export interface Connector {
   read<E extends EntityKind>(entity: E, keys: string[]): Promise<CanonicalRecord<E>[]>;
   apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult>;
   health(): Promise<ConnectorHealth>;
+  /**
+   * Connectors with `capabilities.changeEvents`: authenticates a pushed change event over the exact
+   * bytes received and names the changed records; throws ChangeEventRejectedError otherwise.
+   */
+  parseChangeEvent?(rawBody: Buffer, headers: InboundHeaders): ChangeEvent;
   close?(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
+import type { IncomingMessage } from 'node:http';
 import type { ConfigService } from '../config/config.service';
 import type { ApiErrorBody } from './api-error';
 import { httpMetricsMiddleware } from './http-metrics.middleware';
@@ -41,7 +42,16 @@ export function applyHttpHardening(app: NestExpressApplication, config: ConfigSe
     maxAge: 600,
   });
   const limit = config.get('HTTP_BODY_LIMIT');
-  app.use(guarded(express.json({ limit, type: ['application/json', 'application/*+json'] })));
+  app.use(
+    guarded(
+      express.json({
+        limit,
+        type: ['application/json', 'application/*+json'],
+        // Signed webhooks (connector change events) are verified over the exact bytes received.
+        verify: keepRawBody,
+      }),
+    ),
+  );
   app.use(
     guarded(
       express.urlencoded({
@@ -49,12 +59,15 @@ export function applyHttpHardening(app: NestExpressApplication, config: ConfigSe
         extended: false,
         parameterLimit: 200,
         // Signed webhooks (Slack interactivity) are verified over the exact bytes received.
-        verify: (req, _res, buf) => {
-          (req as Request & { rawBody?: Buffer }).rawBody = buf;
-        },
+        verify: keepRawBody,
       }),
     ),
   );
+}
+
+/** Keeps a reference to the bytes the parser read (no copy) as `req.rawBody`. */
+function keepRawBody(req: IncomingMessage, _res: unknown, buf: Buffer): void {
+  (req as Request & { rawBody?: Buffer }).rawBody = buf;
 }
 
 interface BodyParserError extends Error {

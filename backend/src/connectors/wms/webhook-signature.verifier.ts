@@ -31,6 +31,23 @@ export class WebhookSignatureVerifier {
   }
 
   verify(rawBody: string | Buffer, headers: Record<string, string | string[] | undefined>): WebhookVerdict {
+    const verdict = this.authenticate(rawBody, headers);
+    if (!verdict.ok) return verdict;
+    const now = this.now();
+    this.forgetOld(now);
+    if (this.seen.has(verdict.eventId)) return { ok: false, reason: 'replayed' };
+    this.seen.set(verdict.eventId, now);
+    return verdict;
+  }
+
+  /**
+   * Signature and timestamp only, without this process's memory of event ids: for receivers that
+   * remember event ids where every process sees them (the API's connector events route uses Redis).
+   */
+  authenticate(
+    rawBody: string | Buffer,
+    headers: Record<string, string | string[] | undefined>,
+  ): { ok: true; eventId: string } | { ok: false; reason: 'missing_headers' | 'bad_signature' | 'stale' } {
     const header = (name: string) => {
       const value = headers[name] ?? headers[name.toLowerCase()];
       return Array.isArray(value) ? value[0] : value;
@@ -46,13 +63,8 @@ export class WebhookSignatureVerifier {
       return { ok: false, reason: 'bad_signature' };
 
     const sentAt = Number(timestamp) * 1000;
-    const now = this.now();
-    if (!Number.isFinite(sentAt) || Math.abs(now - sentAt) > this.tolerance * 1000)
+    if (!Number.isFinite(sentAt) || Math.abs(this.now() - sentAt) > this.tolerance * 1000)
       return { ok: false, reason: 'stale' };
-
-    this.forgetOld(now);
-    if (this.seen.has(eventId)) return { ok: false, reason: 'replayed' };
-    this.seen.set(eventId, now);
     return { ok: true, eventId };
   }
 

@@ -1,14 +1,20 @@
 import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import type { ConnectorConfig } from '../config/connectors-config';
-import type {
-  ApplyResult,
-  Connector,
-  ConnectorCapabilities,
-  ConnectorHealth,
-  ExtractBatch,
-  ExtractOptions,
-  RecordChange,
+import { z } from 'zod';
+import { Secret } from '../config/secret';
+import {
+  CHANGE_EVENT_MAX_AGE_SECONDS,
+  ChangeEventRejectedError,
+  type ApplyResult,
+  type ChangeEvent,
+  type Connector,
+  type ConnectorCapabilities,
+  type ConnectorHealth,
+  type ExtractBatch,
+  type ExtractOptions,
+  type InboundHeaders,
+  type RecordChange,
 } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
 import type { ConnectorDeps } from '../connector-factory';
@@ -19,6 +25,7 @@ import { StaticHeaderAuth } from '../http/auth';
 import { HttpClient } from '../http/http-client';
 import { planApply } from '../mapping/apply-plan';
 import { EntityMapper, mergeMapping, type ConnectorMapping } from '../mapping/entity-mapping';
+import { WebhookSignatureVerifier } from './webhook-signature.verifier';
 import { MILESTONES, WMS_MAPPING } from './wms.mapping';
 
 type Row = Record<string, unknown>;
@@ -27,6 +34,16 @@ interface WmsPage {
   has_more?: boolean;
   next_cursor?: string | null;
 }
+/** The WMS's webhook body (`shipment.milestone`, one per status change); the signature covers all of it. */
+const webhookSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.literal('shipment.milestone'),
+  occurred_at: z.string().datetime({ offset: true }),
+  data: z.object({ shipment_id: z.string().min(1).max(200) }).passthrough(),
+});
+/** How far a signed `occurred_at` may be ahead of our clock. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
 interface WmsCursor extends Record<string, unknown> {
   next: string | null;
   since: string | null;
@@ -36,20 +53,17 @@ interface WmsCursor extends Record<string, unknown> {
  * The warehouse system over REST: shipments with their milestones, paged by the WMS's own keyset
  * cursor (stable under writes), incremental by `updated_since`. Corrective writes post the next
  * milestone, only when the shipment still is where the finding saw it. Inbound webhooks are verified
- * by `WebhookSignatureVerifier`.
+ * by `WebhookSignatureVerifier` with `settings.webhookSecret` (a `${env:NAME}` reference); without
+ * that secret the connector does not take change events.
  */
 export class WmsConnector implements Connector {
   readonly kind = 'wms';
-  readonly capabilities: ConnectorCapabilities = {
-    entities: ['shipment'],
-    writableEntities: ['shipment'],
-    incremental: true,
-    changeEvents: true,
-  };
+  readonly capabilities: ConnectorCapabilities;
   private readonly http: HttpClient;
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
   private readonly idempotency: IdempotentApplier;
+  private readonly webhooks: WebhookSignatureVerifier | undefined;
 
   constructor(
     readonly config: ConnectorConfig,
@@ -67,6 +81,19 @@ export class WmsConnector implements Connector {
     this.http = new HttpClient({ ...connectorHttpOptions(config, deps, this.metrics), auth });
     this.mapping = mergeMapping(WMS_MAPPING, config.mapping);
     this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
+    const webhookSecret = config.settings.webhookSecret;
+    if (webhookSecret !== undefined && !(webhookSecret instanceof Secret)) {
+      throw new ConnectorConfigError(
+        `connector ${config.id} (wms): settings.webhookSecret must be a reference like \${env:NAME}, not an inline value`,
+      );
+    }
+    this.webhooks = webhookSecret ? new WebhookSignatureVerifier({ secret: webhookSecret.reveal() }) : undefined;
+    this.capabilities = {
+      entities: ['shipment'],
+      writableEntities: ['shipment'],
+      incremental: true,
+      changeEvents: this.webhooks !== undefined,
+    };
   }
 
   get id(): string {
@@ -156,6 +183,36 @@ export class WmsConnector implements Connector {
     // The milestone moved between our read and our write: someone else advanced it.
     if (response.status === 409) return { outcome: 'conflict', reason: 'the shipment moved on since it was read' };
     return { outcome: 'applied' };
+  }
+
+  /**
+   * A `shipment.milestone` webhook names one shipment. Authentic means: the HMAC over the exact bytes
+   * matches, the delivery's timestamp is recent, and the unsigned `X-WMS-Event-Id` header is the
+   * signed body's `id` (so a captured body cannot be replayed under a new id). Remembering event ids
+   * is the receiver's part; the signed `occurred_at` bounds how long it must remember them.
+   */
+  parseChangeEvent(rawBody: Buffer, headers: InboundHeaders, now = Date.now()): ChangeEvent {
+    if (!this.webhooks) throw new ChangeEventRejectedError('payload', `connector ${this.id} has no webhookSecret`);
+    const verdict = this.webhooks.authenticate(rawBody, headers);
+    if (!verdict.ok) throw new ChangeEventRejectedError('signature', `webhook refused: ${verdict.reason}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      throw new ChangeEventRejectedError('payload', 'webhook body is not JSON');
+    }
+    const parsed = webhookSchema.safeParse(json);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => i.path.join('.') || '(body)');
+      throw new ChangeEventRejectedError('payload', `webhook body invalid at ${[...new Set(fields)].join(', ')}`);
+    }
+    const event = parsed.data;
+    if (event.id !== verdict.eventId)
+      throw new ChangeEventRejectedError('signature', 'webhook refused: X-WMS-Event-Id is not the signed event id');
+    const occurredAt = Date.parse(event.occurred_at);
+    if (now - occurredAt > CHANGE_EVENT_MAX_AGE_SECONDS * 1000 || occurredAt - now > FUTURE_SKEW_MS)
+      throw new ChangeEventRejectedError('signature', 'webhook refused: occurred_at is outside the replay window');
+    return { eventId: event.id, entity: 'shipment', keys: [event.data.shipment_id] };
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { ConfigService } from '../../config/config.service';
+import { ConnectorEventsController } from './connector-events.controller';
+import { ConnectorEventsService } from './connector-events.service';
 import { CONNECTOR_RESOLVER, ConfiguredConnectorResolver } from './snapshot-connectors';
 import { SnapshotRunEntity } from './snapshot-run.entity';
 import { SnapshotRunnerService } from './snapshot-runner.service';
@@ -32,7 +34,7 @@ export class SnapshotsModule {
     return {
       module: SnapshotsModule,
       imports: [TypeOrmModule.forFeature([SnapshotRunEntity])],
-      controllers: runsApi(role) ? [SnapshotsController] : [],
+      controllers: runsApi(role) ? [SnapshotsController, ConnectorEventsController] : [],
       providers: [
         options.connectors ?? {
           provide: CONNECTOR_RESOLVER,
@@ -44,6 +46,7 @@ export class SnapshotsModule {
         SnapshotStoreRepository,
         SnapshotRunnerService,
         SnapshotsService,
+        ...(runsApi(role) ? [ConnectorEventsService] : []),
         ...(runsWorker(role) ? [SnapshotProcessor] : []),
         ...(runsScheduler(role) ? [SnapshotCronSchedule] : []),
       ],

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  CHANGE_EVENT_MAX_AGE_SECONDS,
+  ChangeEventRejectedError,
+  type InboundHeaders,
+} from '../../connectors/connector';
+import { JobEnqueuer } from '../../queues/job-enqueuer';
+import { QUEUE } from '../../queues/queue-names';
+import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
+import { SnapshotsService } from './snapshots.service';
+
+/** The connector does not take pushed change events (no capability, or not configured for them). */
+export class ChangeEventsUnsupportedError extends Error {
+  constructor(connectorId: string) {
+    super(`connector ${connectorId} does not accept change events`);
+    this.name = 'ChangeEventsUnsupportedError';
+  }
+}
+
+export interface AcceptedChangeEvent {
+  eventId: string;
+  /** The snapshot run of this event; null while the first delivery of a duplicate is still enqueuing. */
+  runId: string | null;
+  /** The event was accepted before (a redelivery): nothing new was enqueued. */
+  duplicate: boolean;
+}
+
+/** Event ids are remembered a little longer than connectors accept events by their signed time. */
+const REMEMBER_SECONDS = CHANGE_EVENT_MAX_AGE_SECONDS + 3600;
+const PENDING = 'pending';
+
+/**
+ * Inbound change events (the WMS webhook): authenticated by the connector over the exact bytes
+ * received, taken once per event id across every API process (Redis), and turned into a keyed,
+ * incremental snapshot of just the records the event names.
+ */
+@Injectable()
+export class ConnectorEventsService {
+  constructor(
+    @Inject(CONNECTOR_RESOLVER) private readonly connectors: ConnectorResolver,
+    private readonly snapshots: SnapshotsService,
+    private readonly jobs: JobEnqueuer,
+  ) {}
+
+  async receive(
+    connectorId: string,
+    rawBody: Buffer | undefined,
+    headers: InboundHeaders,
+  ): Promise<AcceptedChangeEvent> {
+    // Fails with UnknownConnectorError (404) before anything else.
+    const connector = await this.connectors.get(connectorId);
+    if (!connector.capabilities.changeEvents || !connector.parseChangeEvent) {
+      throw new ChangeEventsUnsupportedError(connectorId);
+    }
+    if (!rawBody || rawBody.length === 0) {
+      throw new ChangeEventRejectedError(
+        'payload',
+        'the body must be a JSON change event (Content-Type: application/json)',
+      );
+    }
+    const event = connector.parseChangeEvent(rawBody, headers);
+
+    // The first delivery claims the event id; a redelivery (the sender's retry, a replay) finds it taken.
+    const redis = this.jobs.queue(QUEUE.snapshot).client;
+    const claim = `driftwatch:connector-event:${connectorId}:${event.eventId}`;
+    const first = await redis.set(claim, PENDING, 'EX', REMEMBER_SECONDS, 'NX');
+    if (first !== 'OK') {
+      const runId = await redis.get(claim);
+      return { eventId: event.eventId, runId: runId && runId !== PENDING ? runId : null, duplicate: true };
+    }
+    try {
+      const { runId } = await this.snapshots.snapshotKeys(connectorId, event.entity, event.keys);
+      await redis.set(claim, runId, 'EX', REMEMBER_SECONDS);
+      return { eventId: event.eventId, runId, duplicate: false };
+    } catch (error) {
+      // Nothing was enqueued: let the sender's retry take the event.
+      await redis.del(claim);
+      throw error;
+    }
+  }
+}
