@@ -1,0 +1,235 @@
+import { startEstate } from '@driftwatch/demo-estate';
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from '../../../backend/src/clickhouse/sql';
+import {
+  CONNECTOR_RESOLVER,
+  ConfiguredConnectorResolver,
+} from '../../../backend/src/modules/snapshots/snapshot-connectors';
+import { startApiApp, type ApiTestApp } from '../api/support/api-app';
+import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from './support/snapshot-app';
+
+const WEBHOOK_SECRET = 'whsec-driftwatch-events-test';
+const MILESTONES = ['picked', 'packed', 'shipped', 'delivered'];
+
+interface Delivery {
+  body: Buffer;
+  headers: IncomingHttpHeaders;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The estate WMS sends its signed webhooks to the Driftwatch API (real HTTP), which enqueues keyed
+ * snapshots that a snapshot worker (another Nest app on the same Postgres, ClickHouse, Redis database
+ * and queue prefix) runs against the same WMS.
+ */
+describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:id/events → keyed snapshot', () => {
+  let estate: Awaited<ReturnType<typeof startEstate>>;
+  let env: SnapshotTestEnv;
+  let api: ApiTestApp;
+  let worker: INestApplication;
+  let tap: Server;
+  let dir: string;
+  /** What a second subscription (this test's tap) received: the same events, byte for byte as sent. */
+  const tapped: Delivery[] = [];
+  let eventsUrl: string;
+
+  const wms = (path: string, init: RequestInit = {}) =>
+    fetch(`${estate.wms.baseUrl}${path}`, {
+      ...init,
+      headers: { 'x-api-key': estate.wms.apiKey, 'content-type': 'application/json', ...init.headers },
+    });
+
+  const post = (url: string, body: Buffer | string, headers: Record<string, string>) =>
+    fetch(url, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+
+  const headersOf = (d: Delivery): Record<string, string> => ({
+    'x-wms-event-id': String(d.headers['x-wms-event-id']),
+    'x-wms-timestamp': String(d.headers['x-wms-timestamp']),
+    'x-wms-signature': String(d.headers['x-wms-signature']),
+  });
+
+  const eventRuns = () =>
+    api.sql<{ id: string; status: string; keys: string[]; mode: string; rows_written: string }>(
+      `SELECT id, status, keys, mode, rows_written FROM snapshot_runs WHERE trigger = 'event' ORDER BY queued_at`,
+    );
+
+  /** Moves a shipment to its next milestone through the WMS API; returns its id and new status. */
+  async function advanceShipment(): Promise<{ id: string; status: string }> {
+    const page = (await (await wms('/api/v1/shipments?limit=100')).json()) as {
+      data: { id: string; status: string }[];
+    };
+    const used = new Set(
+      tapped.map((d) => (JSON.parse(d.body.toString()) as { data: { shipment_id: string } }).data.shipment_id),
+    );
+    const shipment = page.data.find((s) => s.status !== 'delivered' && !used.has(s.id));
+    if (!shipment) throw new Error('the estate has no shipment left to move');
+    const status = MILESTONES[MILESTONES.indexOf(shipment.status) + 1];
+    const moved = await wms(`/api/v1/shipments/${encodeURIComponent(shipment.id)}/milestones`, {
+      method: 'POST',
+      body: JSON.stringify({ status }),
+    });
+    expect(moved.status).toBe(200);
+    return { id: shipment.id, status };
+  }
+
+  beforeAll(async () => {
+    estate = await startEstate({
+      customers: 40,
+      seed: 17,
+      systems: ['wms'],
+      wmsWebhookRetry: { attempts: 1, baseDelayMs: 10 },
+    });
+    dir = mkdtempSync(join(tmpdir(), 'dw-connector-events-'));
+    const connectorsFile = join(dir, 'connectors.yaml');
+    writeFileSync(
+      connectorsFile,
+      [
+        'connectors:',
+        '  - id: wms',
+        '    kind: wms',
+        `    baseUrl: ${estate.wms.baseUrl}`,
+        '    auth: { type: api-key, header: x-api-key, key: "${env:TEST_WMS_API_KEY}" }',
+        '    settings: { webhookSecret: "${env:TEST_WMS_WEBHOOK_SECRET}" }',
+        '  - id: wms-pull-only',
+        '    kind: wms',
+        `    baseUrl: ${estate.wms.baseUrl}`,
+        '    auth: { type: api-key, header: x-api-key, key: "${env:TEST_WMS_API_KEY}" }',
+        '',
+      ].join('\n'),
+    );
+    const secrets = { TEST_WMS_API_KEY: estate.wms.apiKey, TEST_WMS_WEBHOOK_SECRET: WEBHOOK_SECRET };
+    env = await snapshotTestEnv({ DRIFTWATCH_CONNECTORS_FILE: connectorsFile });
+    api = await startApiApp({ ...env.env, ...secrets, HTTP_BODY_LIMIT: '64kb' });
+    worker = await startSnapshotApp('worker', env.env, {
+      provide: CONNECTOR_RESOLVER,
+      useValue: new ConfiguredConnectorResolver(connectorsFile, { ...process.env, ...secrets }),
+    });
+    const { port } = api.server.address() as AddressInfo;
+    eventsUrl = `http://127.0.0.1:${port}/api/v1/connectors/wms/events`;
+
+    tap = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        tapped.push({ body: Buffer.concat(chunks), headers: req.headers });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => tap.listen(0, '127.0.0.1', resolve));
+    const tapUrl = `http://127.0.0.1:${(tap.address() as AddressInfo).port}/tap`;
+
+    // Subscribed through the WMS's own webhook API, as an operator would.
+    for (const url of [eventsUrl, tapUrl]) {
+      const subscribed = await wms('/api/v1/webhooks', {
+        method: 'POST',
+        body: JSON.stringify({ url, secret: WEBHOOK_SECRET }),
+      });
+      expect(subscribed.status).toBe(201);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await estate?.stop();
+    await new Promise((resolve) => (tap ? tap.close(resolve) : resolve(undefined)));
+    await worker?.close();
+    await api?.close();
+    await env?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a shipment status change in the WMS is snapshotted by key: 202, one complete keyed run, just that row', async () => {
+    const shipment = await advanceShipment();
+    const deliveries = await waitFor('the WMS delivery to Driftwatch', async () => {
+      const all = (await (await fetch(`${estate.wms.baseUrl}/__admin/webhook-deliveries`)).json()) as {
+        url: string;
+        lastStatus: number | null;
+      }[];
+      const ours = all.filter((d) => d.url === eventsUrl && d.lastStatus !== null);
+      return ours.length > 0 ? ours : undefined;
+    });
+    expect(deliveries.map((d) => d.lastStatus)).toEqual([202]);
+
+    const run = await waitFor('the keyed snapshot run to complete', async () => {
+      const runs = await eventRuns();
+      return runs.length === 1 && runs[0].status === 'complete' ? runs[0] : undefined;
+    });
+    expect(run).toMatchObject({ keys: [shipment.id], mode: 'incremental', rows_written: '1' });
+
+    const rows = await env.clickhouse.query<{ entity_key: string; milestone: string; system: string }>(
+      sql`SELECT system, entity_key, milestone FROM snapshot_shipment WHERE snapshot_id = ${run.id}`,
+      { tag: 'test' },
+    );
+    expect(rows).toEqual([{ system: 'wms', entity_key: shipment.id, milestone: shipment.status }]);
+  });
+
+  it('takes the same delivery twice only once: 200 with the first run, nothing enqueued', async () => {
+    const [delivery] = await waitFor('the tapped delivery', () =>
+      Promise.resolve(tapped.length > 0 ? tapped : undefined),
+    );
+    const before = await eventRuns();
+    const again = await post(eventsUrl, delivery.body, headersOf(delivery));
+    expect(again.status).toBe(200);
+    const answer = (await again.json()) as { duplicate: boolean; runId: string | null; eventId: string };
+    expect(answer).toMatchObject({ duplicate: true, runId: before[0].id, eventId: delivery.headers['x-wms-event-id'] });
+    expect(await eventRuns()).toEqual(before);
+  });
+
+  it('refuses bad and missing signatures, a foreign event id and a tampered body with 401, enqueuing nothing', async () => {
+    // A new event the WMS sent (its own delivery to Driftwatch also lands; the tapped copy is what we tamper with).
+    const shipment = await advanceShipment();
+    const delivery = await waitFor('the tapped delivery of the second change', () =>
+      Promise.resolve(tapped.find((d) => d.body.toString().includes(shipment.id))),
+    );
+    await waitFor('the second keyed run', async () => ((await eventRuns()).length === 2 ? true : undefined));
+    const before = await eventRuns();
+    const headers = headersOf(delivery);
+    const forged = JSON.parse(delivery.body.toString()) as { id: string; data: Record<string, unknown> };
+    forged.id = `forged-${forged.id}`;
+    forged.data.shipment_id = 'SHP-NOT-THIS-ONE';
+    const attempts = [
+      post(eventsUrl, delivery.body, { ...headers, 'x-wms-signature': `sha256=${'0'.repeat(64)}` }),
+      post(eventsUrl, delivery.body, { 'x-wms-event-id': headers['x-wms-event-id'] }),
+      // Valid signature, but a different (unsigned) event id header: a replay dressed as a new event.
+      post(eventsUrl, delivery.body, { ...headers, 'x-wms-event-id': 'another-event-id' }),
+      post(eventsUrl, JSON.stringify(forged), { ...headers, 'x-wms-event-id': forged.id }),
+      post(eventsUrl, delivery.body, { ...headers, 'x-wms-timestamp': String(Math.floor(Date.now() / 1000) - 3600) }),
+    ];
+    const statuses = await Promise.all(attempts.map(async (a) => (await a).status));
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect(await eventRuns()).toEqual(before);
+  });
+
+  it('answers 404 for an unknown connector, 400 for one without change events or a non-JSON body, 413 for a huge body', async () => {
+    const [delivery] = tapped;
+    const headers = headersOf(delivery);
+    const base = eventsUrl.replace(/\/wms\/events$/, '');
+    expect((await post(`${base}/no-such-system/events`, delivery.body, headers)).status).toBe(404);
+    expect((await post(`${base}/wms-pull-only/events`, delivery.body, headers)).status).toBe(400);
+    const form = await fetch(eventsUrl, {
+      method: 'POST',
+      body: new Uint8Array(delivery.body),
+      headers: { ...headers, 'content-type': 'text/plain' },
+    });
+    expect(form.status).toBe(400);
+    const huge = await post(eventsUrl, JSON.stringify({ padding: 'x'.repeat(100_000) }), headers);
+    expect(huge.status).toBe(413);
+  });
+});
