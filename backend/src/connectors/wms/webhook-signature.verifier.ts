@@ -47,6 +47,7 @@ export class WebhookSignatureVerifier {
   authenticate(
     rawBody: string | Buffer,
     headers: Record<string, string | string[] | undefined>,
+    now = this.now(),
   ): { ok: true; eventId: string } | { ok: false; reason: 'missing_headers' | 'bad_signature' | 'stale' } {
     const header = (name: string) => {
       const value = headers[name] ?? headers[name.toLowerCase()];
@@ -63,7 +64,7 @@ export class WebhookSignatureVerifier {
       return { ok: false, reason: 'bad_signature' };
 
     const sentAt = Number(timestamp) * 1000;
-    if (!Number.isFinite(sentAt) || Math.abs(this.now() - sentAt) > this.tolerance * 1000)
+    if (!Number.isFinite(sentAt) || Math.abs(now - sentAt) > this.tolerance * 1000)
       return { ok: false, reason: 'stale' };
     return { ok: true, eventId };
   }

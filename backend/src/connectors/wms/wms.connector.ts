@@ -193,7 +193,7 @@ export class WmsConnector implements Connector {
    */
   parseChangeEvent(rawBody: Buffer, headers: InboundHeaders, now = Date.now()): ChangeEvent {
     if (!this.webhooks) throw new ChangeEventRejectedError('payload', `connector ${this.id} has no webhookSecret`);
-    const verdict = this.webhooks.authenticate(rawBody, headers);
+    const verdict = this.webhooks.authenticate(rawBody, headers, now);
     if (!verdict.ok) throw new ChangeEventRejectedError('signature', `webhook refused: ${verdict.reason}`);
     let json: unknown;
     try {
