@@ -7,6 +7,8 @@ import { ClickHouseModule } from '../../../backend/src/clickhouse/clickhouse.mod
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { ConfigModule } from '../../../backend/src/config/config.module';
 import { DatabaseModule } from '../../../backend/src/database/database.module';
+import { HttpModule } from '../../../backend/src/http/http.module';
+import { AuditModule } from '../../../backend/src/modules/audit/audit.module';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { ReconciliationModule } from '../../../backend/src/modules/reconciliation/reconciliation.module';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
@@ -31,10 +33,19 @@ describe('the reconcile worker: queued jobs become runs, a complete snapshot que
     Object.assign(process.env, env.env);
     try {
       @Module({
-        imports: [ConfigModule, ClickHouseModule, DatabaseModule, QueuesModule, ReconciliationModule.forRole('worker')],
+        // As AppModule composes the worker: audit is global there (findings record assignments in it).
+        imports: [
+          ConfigModule,
+          ClickHouseModule,
+          DatabaseModule,
+          QueuesModule,
+          HttpModule,
+          AuditModule.forRole('worker'),
+          ReconciliationModule.forRole('worker'),
+        ],
       })
       class WorkerTestModule {}
-      app = await NestFactory.create(WorkerTestModule, { logger: false });
+      app = await NestFactory.create(WorkerTestModule, { logger: ['error'], abortOnError: false });
       app.enableShutdownHooks();
       await app.init();
     } finally {
