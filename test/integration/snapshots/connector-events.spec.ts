@@ -178,6 +178,9 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
       { tag: 'test' },
     );
     expect(rows).toEqual([{ system: 'wms', entity_key: shipment.id, milestone: shipment.status }]);
+
+    const audit = await api.sql(`SELECT actor, action, subject_id FROM audit_log WHERE subject_type = 'snapshot_run'`);
+    expect(audit).toEqual([{ actor: 'webhook:wms', action: 'connector.event', subject_id: run.id }]);
   });
 
   it('takes the same delivery twice only once: 200 with the first run, nothing enqueued', async () => {
@@ -190,6 +193,11 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     const answer = (await again.json()) as { duplicate: boolean; runId: string | null; eventId: string };
     expect(answer).toMatchObject({ duplicate: true, runId: before[0].id, eventId: delivery.headers['x-wms-event-id'] });
     expect(await eventRuns()).toEqual(before);
+    const audit = await api.sql(`SELECT action, subject_id FROM audit_log WHERE actor = 'webhook:wms' ORDER BY id`);
+    expect(audit).toEqual([
+      { action: 'connector.event', subject_id: before[0].id },
+      { action: 'connector.event.duplicate', subject_id: before[0].id },
+    ]);
   });
 
   it('refuses bad and missing signatures, a foreign event id and a tampered body with 401, enqueuing nothing', async () => {

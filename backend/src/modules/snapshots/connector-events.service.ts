@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   CHANGE_EVENT_MAX_AGE_SECONDS,
   ChangeEventRejectedError,
@@ -6,6 +6,7 @@ import {
 } from '../../connectors/connector';
 import { JobEnqueuer } from '../../queues/job-enqueuer';
 import { QUEUE } from '../../queues/queue-names';
+import { AuditService } from '../audit/audit.service';
 import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
 import { SnapshotsService } from './snapshots.service';
 
@@ -40,6 +41,8 @@ export class ConnectorEventsService {
     @Inject(CONNECTOR_RESOLVER) private readonly connectors: ConnectorResolver,
     private readonly snapshots: SnapshotsService,
     private readonly jobs: JobEnqueuer,
+    // Absent where the snapshots module runs without the audit module (its own integration tests).
+    @Optional() private readonly audit?: AuditService,
   ) {}
 
   async receive(
@@ -64,18 +67,28 @@ export class ConnectorEventsService {
     const redis = this.jobs.queue(QUEUE.snapshot).client;
     const claim = `driftwatch:connector-event:${connectorId}:${event.eventId}`;
     const first = await redis.set(claim, PENDING, 'EX', REMEMBER_SECONDS, 'NX');
+    let accepted: AcceptedChangeEvent;
     if (first !== 'OK') {
       const runId = await redis.get(claim);
-      return { eventId: event.eventId, runId: runId && runId !== PENDING ? runId : null, duplicate: true };
+      accepted = { eventId: event.eventId, runId: runId && runId !== PENDING ? runId : null, duplicate: true };
+    } else {
+      try {
+        const { runId } = await this.snapshots.snapshotKeys(connectorId, event.entity, event.keys);
+        await redis.set(claim, runId, 'EX', REMEMBER_SECONDS);
+        accepted = { eventId: event.eventId, runId, duplicate: false };
+      } catch (error) {
+        // Nothing was enqueued: let the sender's retry take the event.
+        await redis.del(claim);
+        throw error;
+      }
     }
-    try {
-      const { runId } = await this.snapshots.snapshotKeys(connectorId, event.entity, event.keys);
-      await redis.set(claim, runId, 'EX', REMEMBER_SECONDS);
-      return { eventId: event.eventId, runId, duplicate: false };
-    } catch (error) {
-      // Nothing was enqueued: let the sender's retry take the event.
-      await redis.del(claim);
-      throw error;
-    }
+    await this.audit?.record({
+      actor: `webhook:${connectorId}`,
+      action: accepted.duplicate ? 'connector.event.duplicate' : 'connector.event',
+      subjectType: 'snapshot_run',
+      subjectId: accepted.runId,
+      after: { eventId: event.eventId, entity: event.entity, keys: event.keys },
+    });
+    return accepted;
   }
 }
