@@ -110,4 +110,8 @@ describe('snapshot rows as RowBinary on the real ClickHouse', () => {
       store.insertRows('ticket', Readable.from([Buffer.from([3, 0x61, 0x62])], { objectMode: false })),
     ).rejects.toThrow(/snapshots\.insert/);
   });
+
+  it('refuses row objects up front instead of sending them', async () => {
+    await expect(store.insertRows('ticket', Readable.from([{ entity_key: 'x' }]))).rejects.toThrow(/RowBinary bytes/);
+  });
 });

@@ -29,6 +29,10 @@ export class SnapshotStoreRepository {
    * one insert request; resolves once ClickHouse has them.
    */
   async insertRows(entity: EntityKind, rowBinary: Readable, signal?: AbortSignal): Promise<void> {
+    // Row objects would reach ClickHouse as garbage bytes and it would only drop the connection.
+    if (rowBinary.readableObjectMode) {
+      throw new TypeError('insertRows takes RowBinary bytes (RowBinaryEncoder), not an object-mode stream of rows');
+    }
     const table = sql`${ident(`snapshot_${entity}`)} (${columnList(snapshotColumns(entity))})`;
     await this.clickhouse.insertRowBinary(table, rowBinary, { tag: 'snapshots.insert', signal });
   }
