@@ -19,7 +19,13 @@ import { fixupsSettingsFrom } from '../../../backend/src/modules/fixups/fixups-s
 import { FixupsSweeper } from '../../../backend/src/modules/fixups/fixups-sweeper';
 import { WriteRateLimiter } from '../../../backend/src/modules/fixups/write-rate-limiter';
 import type { BenchScenario } from '../bench-scenario';
-import { ensureServices, freshPostgres, startEstateProcess, type EstateProcess } from '../support/bench-services';
+import {
+  dropBenchDatabases,
+  ensureServices,
+  freshPostgres,
+  startEstateProcess,
+  type EstateProcess,
+} from '../support/bench-services';
 
 /**
  * Corrective sync against the CRM simulator (Salesforce API, own process): N field fixes through the
@@ -137,6 +143,7 @@ export const fixupsScenario: BenchScenario = {
     } finally {
       await dataSource.destroy();
       await estate.stop();
+      await dropBenchDatabases(services, `dw_bench_fixups_${suffix}`);
     }
   },
 };

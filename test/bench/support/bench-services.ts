@@ -38,6 +38,27 @@ export async function freshPostgres(adminUrl: string, name: string): Promise<str
   return url.toString();
 }
 
+/** Drops a scenario's own Postgres and ClickHouse databases (both named `name`) once it is done. */
+export async function dropBenchDatabases(
+  services: { DATABASE_URL: string; CLICKHOUSE_URL: string },
+  name: string,
+): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`not a bench database name: ${name}`);
+  const admin = new Client({ connectionString: services.DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  const clickhouse = clickhouseClient(services.CLICKHOUSE_URL);
+  try {
+    await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${name}` });
+  } finally {
+    await clickhouse.close();
+  }
+}
+
 export function clickhouseClient(url: string, database?: string): ClickHouseClient {
   return createClient({
     url,
