@@ -91,6 +91,30 @@ describe('the same rule against other sources (golden files)', () => {
     );
   });
 
+  it('duplicates with record filters (in and not_in) applied before keys, blocks and pairs', () => {
+    const rule = parseRuleOrThrow(
+      `id: x.duplicates\nversion: 1\ndescription: d\nowner: t\nseverity: low\ndomain: customer\nfix_policy: manual\n` +
+        `kind: duplicates\nspec:\n  entity: customer\n  systems: [crm]\n` +
+        `  filter:\n    - { field: status, in: [active, prospect] }\n    - { field: account_team, not_in: ["O'Brien"] }\n` +
+        `  exact:\n    - fields: [tax_id]\n` +
+        `  fuzzy:\n    field: legal_name\n    threshold: 0.6\n    blocking:\n      - fields: [billing_address_country]\n`,
+      'x.duplicates.yaml',
+    );
+    const text = compileRule(rule, goldenContext()).findings.text;
+    expectPortable(text);
+    expectGolden('variant.duplicates-filtered', text);
+    // Every read of the relation is filtered: the two exact-key scans and the four fuzzy record reads.
+    expect(text.match(/`status` IN \('active', 'prospect'\)/g)).toHaveLength(6);
+    expect(text.match(/`account_team` NOT IN \('O\\'Brien'\)/g)).toHaveLength(6);
+  });
+
+  it('duplicates without a filter read the relation unfiltered', () => {
+    const { filter, ...spec } = byId('customer.duplicates').spec as Extract<Rule, { kind: 'duplicates' }>['spec'];
+    expect(filter.length).toBeGreaterThan(0);
+    const unfiltered = { ...byId('customer.duplicates'), spec: { ...spec, filter: [] } } as Rule;
+    expect(compileRule(unfiltered, goldenContext()).findings.text).not.toMatch(/`status`/);
+  });
+
   it('with a crosswalk id as the match key (the seam for the identity crosswalk)', () => {
     const withGlobalId = (system: string) =>
       sql`(SELECT * FROM ${tableSource(ident('current_customer'), system, { final: true, liveOnly: true })}

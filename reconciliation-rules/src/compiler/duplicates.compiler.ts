@@ -2,13 +2,16 @@
  * duplicates: records within one system that share exact normalised keys, and candidate pairs whose
  * normalised names have a trigram Jaccard similarity above a threshold. Fuzzy pairs are only formed
  * inside blocks (e.g. country + first word of the name) of bounded size, so the work grows with the
- * sum of squared block sizes, not with the square of the table.
+ * sum of squared block sizes, not with the square of the table. The rule's `filter` (the presence
+ * rule's record filter, e.g. leaving out retired records) applies to every record read, before keys,
+ * blocks or pairs are formed.
  */
 import type { NormalizerName, RuleOfKind } from '../rules/rule.schema';
 import { ident, join, sql, uint, type SqlFragment } from '../sql/sql-fragment';
 import type { ContextReader } from './compile-context';
 import { jsonObject, unionAll } from './finding-row';
 import { normalize, trigrams } from './normalizers';
+import { filterClause, filterCondition } from './presence.compiler';
 
 type DuplicatesRule = RuleOfKind<'duplicates'>;
 type FuzzySpec = NonNullable<DuplicatesRule['spec']['fuzzy']>;
@@ -31,6 +34,8 @@ function exactPairs(
   const keyText = fields.length === 1 ? aliases[0] : sql`concat(${join(aliases, ", ' | ', ")})`;
   const details = jsonObject({ key: { text: sql`f_key` }, group_size: { number: sql`f_group_size` } });
   const relation = reader.source(rule.spec.entity, system);
+  const condition = filterCondition(rule.spec.filter);
+  const where = condition ? sql` WHERE ${condition}` : sql``;
   const keyHash = sql`cityHash64(${join(aliases)})`;
   // Almost every key is unique. Grouping every record by its string key and collecting its entity
   // keys costs a hash table of strings and an array per record; instead, first find the 64-bit hashes
@@ -42,9 +47,9 @@ function exactPairs(
     ${details} AS f_details, 1 AS f_score
   FROM (
     SELECT any(${keyText}) AS f_key, arraySort(groupArray(entity_key)) AS f_keys, count() AS f_group_size
-    FROM (SELECT entity_key, ${join(picked)} FROM ${relation})
+    FROM (SELECT entity_key, ${join(picked)} FROM ${relation}${where})
     WHERE ${nonEmpty} AND ${keyHash} IN (
-      SELECT ${keyHash} AS f_key_hash FROM (SELECT ${join(picked)} FROM ${relation})
+      SELECT ${keyHash} AS f_key_hash FROM (SELECT ${join(picked)} FROM ${relation}${where})
       WHERE ${nonEmpty}
       GROUP BY f_key_hash
       HAVING count() > 1
@@ -85,7 +90,7 @@ function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string,
   });
   const records = sql`SELECT entity_key, ${value} AS f_value, arrayFilter(b -> b != '', [${join(passes)}]) AS f_blocks
     FROM ${relation}
-    WHERE f_value != ''`;
+    WHERE f_value != ''${filterClause(rule.spec.filter)}`;
   const sized = sql`SELECT f_block FROM (${records}) ARRAY JOIN f_blocks AS f_block
     GROUP BY f_block HAVING count() BETWEEN 2 AND ${uint(fuzzy.max_block_size)}`;
   const sideOf = (n: 1 | 2): SqlFragment =>

@@ -12,11 +12,18 @@ import { jsonObject, unionAll } from './finding-row';
 
 type PresenceRule = RuleOfKind<'presence'>;
 
-export function filterClause(filters: readonly RecordFilter[]): SqlFragment {
+/** The record filters as one condition, or undefined when there are none. */
+export function filterCondition(filters: readonly RecordFilter[]): SqlFragment | undefined {
   const parts = filters.map((f) =>
     f.in ? sql`${ident(f.field)} IN ${list(f.in)}` : sql`${ident(f.field)} NOT IN ${list(f.not_in ?? [])}`,
   );
-  return parts.length === 0 ? sql`` : sql` AND ${join(parts, ' AND ')}`;
+  return parts.length === 0 ? undefined : join(parts, ' AND ');
+}
+
+/** The record filters as ` AND …`, to append to a WHERE; empty when there are none. */
+export function filterClause(filters: readonly RecordFilter[]): SqlFragment {
+  const condition = filterCondition(filters);
+  return condition ? sql` AND ${condition}` : sql``;
 }
 
 function absent(

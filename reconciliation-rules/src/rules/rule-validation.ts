@@ -69,6 +69,7 @@ export function ruleProblems(rule: Rule): RuleProblem[] {
     case 'duplicates': {
       const s = rule.spec;
       distinct(s.systems, [...spec, 'systems']);
+      filters(s.entity, s.filter, [...spec, 'filter']);
       s.exact.forEach((key, i) => key.fields.forEach((f, j) => field(s.entity, f, [...spec, 'exact', i, 'fields', j])));
       if (s.fuzzy) {
         field(s.entity, s.fuzzy.field, [...spec, 'fuzzy', 'field']);

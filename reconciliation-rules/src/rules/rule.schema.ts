@@ -120,6 +120,10 @@ export const DuplicatesSpec = z
   .object({
     entity: ENTITY,
     systems: systems.describe('Each system is searched for duplicates within itself.'),
+    filter: z
+      .array(filter)
+      .default([])
+      .describe('Only records passing every filter are compared (e.g. leave out retired records).'),
     exact: z
       .array(z.object({ fields: z.array(fieldName).min(1), normalize: normalizers }).strict())
       .default([])
