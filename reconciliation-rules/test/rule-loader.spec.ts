@@ -129,6 +129,22 @@ spec:
       ['spec.targets', 13],
       ['spec.filter.0.field', 15],
     ]);
+    const duplicates = parseRule(
+      `id: d\nversion: 1\ndescription: d\nowner: t\nseverity: low\ndomain: customer\nfix_policy: manual\nkind: duplicates\n` +
+        `spec:\n  entity: customer\n  systems: [crm]\n  filter:\n    - field: state\n      not_in: [inactive]\n    - field: status\n      in: [a]\n      not_in: [b]\n  exact:\n    - fields: [tax_id]\n`,
+      'd.yaml',
+    );
+    expect('problems' in duplicates && duplicates.problems.map((p) => [p.field, p.message])).toEqual([
+      ['spec.filter.1', 'give exactly one of in, not_in'],
+    ]);
+    const unknownField = parseRule(
+      `id: d\nversion: 1\ndescription: d\nowner: t\nseverity: low\ndomain: customer\nfix_policy: manual\nkind: duplicates\n` +
+        `spec:\n  entity: customer\n  systems: [crm]\n  filter:\n    - field: state\n      not_in: [inactive]\n  exact:\n    - fields: [tax_id]\n`,
+      'd.yaml',
+    );
+    expect('problems' in unknownField && unknownField.problems.map((p) => [p.field, p.line, p.message])).toEqual([
+      ['spec.filter.0.field', 13, 'customer has no field state'],
+    ]);
     const tolerance = parseRule(VALID.replace('normalize: [company_suffix]', 'tolerance: { absolute: 1 }'), 't.yaml');
     expect('problems' in tolerance && tolerance.problems[0]).toMatchObject({
       field: 'spec.fields.0.tolerance',
