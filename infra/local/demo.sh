@@ -35,10 +35,13 @@ npm run -s build >/dev/null
 # Demo estate: simulated CRM/ERP/WMS/support on ports ESTATE_PORT_BASE+1..4, seeded, drifting, alive.
 ESTATE_PORT_BASE=${ESTATE_PORT_BASE:-4100}
 ESTATE_DIR="$ROOT/.local/demo-estate"
+# The WMS signs its shipment webhooks to Driftwatch with this (the connector verifies them).
+export WMS_WEBHOOK_SECRET=${WMS_WEBHOOK_SECRET:-wms-demo-webhook-secret}
 echo "[demo] starting the demo estate (${DEMO_CUSTOMERS:-20000} customers)" >&2
 node --max-old-space-size=16384 --import tsx infra/demo-estate/src/cli/estate.cli.ts serve \
   --customers "${DEMO_CUSTOMERS:-20000}" --scenario default --continuous --fresh \
-  --data "$ESTATE_DIR" --port-base "$ESTATE_PORT_BASE" >/dev/null &
+  --data "$ESTATE_DIR" --port-base "$ESTATE_PORT_BASE" \
+  --webhook "http://127.0.0.1:$PORT/api/v1/connectors/wms/events" --webhook-secret "$WMS_WEBHOOK_SECRET" >/dev/null &
 estate_pid=$!
 pids+=("$estate_pid")
 for _ in $(seq 1 600); do

@@ -260,6 +260,7 @@ export const latencyScenario: BenchScenario = {
       CRM_CLIENT_SECRET: estate.crm.clientSecret,
       ERP_CLIENT_SECRET: estate.erp.clientSecret,
       WMS_API_KEY: estate.wms.apiKey,
+      WMS_WEBHOOK_SECRET: 'wms-demo-webhook-secret',
       SUPPORT_API_TOKEN: estate.support.apiToken,
       // No hourly full run during the measurement: only the snapshot-triggered runs count.
       RECONCILIATION_SCHEDULE: '',

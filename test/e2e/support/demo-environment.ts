@@ -84,6 +84,7 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
     CRM_CLIENT_SECRET: estate.crm.clientSecret,
     ERP_CLIENT_SECRET: estate.erp.clientSecret,
     WMS_API_KEY: estate.wms.apiKey,
+    WMS_WEBHOOK_SECRET: 'wms-demo-webhook-secret',
     SUPPORT_API_TOKEN: estate.support.apiToken,
     // Full snapshots every 6 hours (as in the demo), so freshness is judged against a schedule.
     SNAPSHOT_SCHEDULES: DEMO_SNAPSHOTS.map(([c, e]) => `${c}:${e}:full=0 */6 * * *`).join(';'),
