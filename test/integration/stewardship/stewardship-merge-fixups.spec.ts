@@ -188,7 +188,21 @@ describe('stewardship merge decisions become fix-up tasks applied at the estate'
     expect(trail.map((e) => e.toState)).toEqual(['proposed', 'approved', 'queued', 'applying', 'verifying', 'done']);
     const events = (await detail(item.id)) as unknown as { events: { action: string }[] };
     expect(events.events.map((e) => e.action)).toEqual(['open', 'merge', 'fixups_planned']);
-  }, 120_000);
+
+    // The next snapshots and run no longer see the pair (the retired loser is filtered out): the finding resolves.
+    const finding = async (id: string) =>
+      (await t.get(`/api/v1/findings/${id}`).expect(200)).body.finding as { status: string; lastRunId: string };
+    expect((await finding(item.sourceId)).status).not.toBe('resolved');
+    const { run } = await t.snapshotAndReconcile();
+    expect(run.status).toBe('complete');
+    expect(await finding(item.sourceId)).toMatchObject({ status: 'resolved', resolvedAt: expect.any(String) });
+    // The other CRM duplicates are still reported by that run.
+    const others = crmItems().filter((i) => i.id !== item.id);
+    expect(others.length).toBeGreaterThan(0);
+    for (const other of others) {
+      expect(await finding(other.sourceId)).toMatchObject({ status: 'open', lastRunId: run.runId });
+    }
+  }, 180_000);
 
   it('deciding twice creates no second set of tasks; a different decision is refused', async () => {
     const { item, survivor, loser } = crmItem();
@@ -347,5 +361,10 @@ describe('stewardship merge decisions become fix-up tasks applied at the estate'
     expect((await t.record('erp', 'CustomersV3', key)).OnHoldStatus).toBe('All');
     expect((await t.record('erp', 'CustomersV3', `usmf|${erpPair.survivor.toLowerCase()}`)).OnHoldStatus).toBe('No');
     expect(await writesByKey(t.estate.erp.baseUrl)).toEqual({ [`CustomersV3/${key}`]: 1 });
-  }, 90_000);
+    // The loser now reads as `blocked`, which the ERP duplicates rule leaves out: the next run resolves the pair.
+    await t.snapshotAndReconcile();
+    expect((await t.get(`/api/v1/findings/${item!.sourceId}`).expect(200)).body.finding).toMatchObject({
+      status: 'resolved',
+    });
+  }, 120_000);
 });
