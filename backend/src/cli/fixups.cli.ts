@@ -10,12 +10,13 @@ import { AuditModule } from '../modules/audit/audit.module';
 import { FIXUP_STATES, type FixupState } from '../modules/fixups/fixup-task';
 import { FIXUPS_LIST_QUERY } from '../modules/fixups/fixups-query';
 import { FixupsModule } from '../modules/fixups/fixups.module';
-import { FixupsService, type Selection } from '../modules/fixups/fixups.service';
+import { FixupsService, type BulkOutcome, type Selection } from '../modules/fixups/fixups.service';
 import { QueuesModule } from '../queues/queues.module';
 
 const USAGE = `Usage: node backend/dist/cli/fixups.cli.js <command> [options]
   list     [--state S] [--rule R] [--system SYS] [--limit N]     fix-up tasks as JSON lines
   approve  (--id ID ... | --rule R | --system SYS) [--reason T]  proposed/needs_review → queued
+           (a task with no field changes is refused: listed under "refused"; dismiss it instead)
   retry    (--id ID ... | --rule R | --system SYS) [--reason T]  failed/conflict → queued
   replay   (--id ID ... | --rule R | --system SYS) [--reason T]  dead_lettered → queued
   dismiss  (--id ID ... | --rule R | --system SYS) --reason T
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   }
 }
 
-function print(outcome: { changed: string[]; skipped: string[] }): void {
+function print(outcome: BulkOutcome): void {
   process.stdout.write(`${JSON.stringify(outcome)}\n`);
 }
 

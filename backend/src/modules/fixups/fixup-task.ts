@@ -15,6 +15,18 @@ export const FIXUP_STATES = [
 ] as const;
 export type FixupState = (typeof FIXUP_STATES)[number];
 
+/**
+ * Why a task in a review state waits for a person: the target refused the write
+ * (`validation_failure`), the value changed since the finding or decision (`conflict`), or a person
+ * decides before anything is written (`needs_decision`: manual policy, held by a blast-radius guard,
+ * or no connector write for it). Derived in one place, `FixupsRepository.findReviews` (SQL).
+ */
+export const REVIEW_REASONS = ['validation_failure', 'conflict', 'needs_decision'] as const;
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
+
+/** How CorrectiveSyncService's reason (and last error) starts when the target answers `rejected`. */
+export const REFUSED_BY_TARGET = 'the target refused the write';
+
 export const FIX_POLICIES = ['auto', 'approval', 'manual'] as const;
 export type FixPolicy = (typeof FIX_POLICIES)[number];
 
@@ -50,6 +62,14 @@ export interface FixupTaskView {
   updatedAt: string;
   appliedAt: string | null;
   finishedAt: string | null;
+}
+
+/** A task waiting for a person, with why it waits and, for a conflict, what the target holds now. */
+export interface FixupReviewView {
+  reason: ReviewReason;
+  task: FixupTaskView;
+  /** `conflict` only: the target's values as the task's latest move to `conflict` recorded them. */
+  currentValues: Record<string, unknown> | null;
 }
 
 export interface FixupEventView {

@@ -1,5 +1,5 @@
 import { defineListQuery, type ListQuery } from '../../http/list-query';
-import { FIX_POLICIES, FIXUP_STATES } from './fixup-task';
+import { FIX_POLICIES, FIXUP_STATES, REVIEW_REASONS } from './fixup-task';
 
 const name = /^[A-Za-z0-9_.:-]+$/;
 
@@ -20,4 +20,24 @@ export const FIXUPS_LIST_QUERY = defineListQuery({
 export type FixupsListQuery = ListQuery<
   (typeof FIXUPS_LIST_QUERY)['spec']['filters'],
   (typeof FIXUPS_LIST_QUERY)['spec']['sortKeys'][number]
+>;
+
+/** The review list (tasks waiting for a person): the task filters plus why the task waits. */
+export const FIXUP_REVIEWS_LIST_QUERY = defineListQuery({
+  ...FIXUPS_LIST_QUERY.spec,
+  filters: {
+    ...FIXUPS_LIST_QUERY.spec.filters,
+    reason: {
+      type: 'enum',
+      values: REVIEW_REASONS,
+      description:
+        'Why the task waits: validation_failure (the target refused the write), conflict (the value changed ' +
+        'since), needs_decision (a person decides before anything is written).',
+    },
+  },
+});
+
+export type FixupReviewsListQuery = ListQuery<
+  (typeof FIXUP_REVIEWS_LIST_QUERY)['spec']['filters'],
+  (typeof FIXUP_REVIEWS_LIST_QUERY)['spec']['sortKeys'][number]
 >;

@@ -59,8 +59,21 @@ export class FixupDecisionDto extends FixupReasonDto {
   decision!: ReviewDecision;
 }
 
+export class RefusedTaskView {
+  @ApiProperty() id!: string;
+  @ApiProperty({ description: 'Why the action does not apply to this task.' }) reason!: string;
+}
+
 export class BulkOutcomeView {
   @ApiProperty({ type: [String], description: 'Tasks the action moved.' }) changed!: string[];
-  @ApiProperty({ type: [String], description: 'Tasks not in a state the action applies to (or unknown).' })
+  @ApiProperty({
+    type: [String],
+    description: 'Tasks not moved: not in a state the action applies to, unknown, or refused (see refused).',
+  })
   skipped!: string[];
+  @ApiProperty({
+    type: [RefusedTaskView],
+    description: 'Tasks the action does not apply to whatever their state, with why (approve: no field changes).',
+  })
+  refused!: RefusedTaskView[];
 }

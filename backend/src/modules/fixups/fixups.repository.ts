@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { FixupsListQuery } from './fixups-query';
-import type { FixupEventView, FixupState, FixupTaskView, NewFixupTask } from './fixup-task';
-import { sourcesOf } from './fixup-state-machine';
+import type { FixupReviewsListQuery, FixupsListQuery } from './fixups-query';
+import {
+  REFUSED_BY_TARGET,
+  type FixupEventView,
+  type FixupReviewView,
+  type FixupState,
+  type FixupTaskView,
+  type NewFixupTask,
+  type ReviewReason,
+} from './fixup-task';
+import { REVIEW_STATES, sourcesOf } from './fixup-state-machine';
 
 interface TaskRecord {
   id: string;
@@ -52,6 +60,8 @@ export interface TransitionRequest {
   reason?: string | null;
   details?: unknown;
   patch?: TransitionPatch;
+  /** Move only tasks with at least one field change (approving a task that writes nothing is refused). */
+  requireChanges?: boolean;
 }
 
 export interface Moved {
@@ -168,7 +178,9 @@ export class FixupsRepository {
     const details = bind(request.details === undefined ? null : JSON.stringify(request.details));
     const rows: { id: string; prev: FixupState }[] = await this.dataSource.query(
       `WITH locked AS (
-         SELECT id, state FROM fix_tasks WHERE id = ANY($1::uuid[]) AND state = ANY($2::text[]) ORDER BY id FOR UPDATE
+         SELECT id, state FROM fix_tasks WHERE id = ANY($1::uuid[]) AND state = ANY($2::text[])
+           ${request.requireChanges ? 'AND jsonb_array_length(changes) > 0' : ''}
+         ORDER BY id FOR UPDATE
        ),
        moved AS (
          UPDATE fix_tasks t SET ${sets.join(', ')} FROM locked WHERE t.id = locked.id
@@ -229,6 +241,17 @@ export class FixupsRepository {
     return (await this.findMany([id]))[0] ?? null;
   }
 
+  /** Those of `ids` in one of `states` that have no field change to write (a decision, not a write). */
+  async withoutChanges(ids: readonly string[], states: readonly FixupState[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id::text AS id FROM fix_tasks
+       WHERE id = ANY($1::uuid[]) AND state = ANY($2::text[]) AND jsonb_array_length(changes) = 0`,
+      [[...ids], [...states]],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Every task with one of these base keys, whatever its state (a merge decision's tasks, planned once). */
   async findByBaseKeys(baseKeys: readonly string[]): Promise<{ baseKey: string; task: FixupTaskView }[]> {
     if (baseKeys.length === 0) return [];
@@ -266,6 +289,47 @@ export class FixupsRepository {
 
   /** One page (`limit` + 1 rows, so the caller knows whether more exist). */
   async find(query: FixupsListQuery, limit: number, states?: readonly FixupState[]): Promise<FixupTaskView[]> {
+    return (await this.page<TaskRecord>(query, limit, states)).map(toView);
+  }
+
+  /**
+   * One page of tasks waiting for a person (`needs_review`, `conflict`), each with why it waits and,
+   * for a conflict, the target's values its latest move to `conflict` recorded. The reason is derived
+   * here and nowhere else, in SQL, so that the `reason` filter pages like any other filter.
+   */
+  async findReviews(query: FixupReviewsListQuery, limit: number): Promise<FixupReviewView[]> {
+    const rows = await this.page<TaskRecord & { review_reason: ReviewReason; current_values: unknown }>(
+      query,
+      limit,
+      REVIEW_STATES,
+      (bind) => {
+        const refused = bind(REFUSED_BY_TARGET);
+        const reason = `CASE WHEN state = 'conflict' THEN 'conflict'
+          WHEN left(last_error, char_length(${refused}::text)) = ${refused} THEN 'validation_failure'
+          ELSE 'needs_decision' END`;
+        return {
+          columns: `${reason} AS review_reason,
+            CASE WHEN state = 'conflict' THEN (
+              SELECT e.details -> 'currentValues' FROM fix_task_events e
+              WHERE e.task_id = fix_tasks.id AND e.to_state = 'conflict' ORDER BY e.id DESC LIMIT 1
+            ) END AS current_values`,
+          where: query.filters.reason === undefined ? [] : [`(${reason}) = ${bind(query.filters.reason)}`],
+        };
+      },
+    );
+    return rows.map((row) => ({
+      reason: row.review_reason,
+      task: toView(row),
+      currentValues: isRecord(row.current_values) ? row.current_values : null,
+    }));
+  }
+
+  private async page<R>(
+    query: FixupsListQuery,
+    limit: number,
+    states: readonly FixupState[] | undefined,
+    extra?: (bind: (value: unknown) => string) => { columns: string; where: string[] },
+  ): Promise<R[]> {
     const params: unknown[] = [];
     const bind = (value: unknown): string => {
       params.push(value);
@@ -277,18 +341,20 @@ export class FixupsRepository {
       if (value !== undefined) where.push(`${column} = ${bind(value)}`);
     }
     if (states) where.push(`state = ANY(${bind([...states])}::text[])`);
+    const more = extra?.(bind);
+    if (more) where.push(...more.where);
     const column = SORT_COLUMNS[query.sort.key];
     const direction = query.sort.direction === 'desc' ? 'DESC' : 'ASC';
     if (query.after) {
       const op = direction === 'DESC' ? '<' : '>';
       where.push(`(${column}, id) ${op} (${bind(query.after.value)}::timestamptz, ${bind(query.after.id)}::uuid)`);
     }
-    const rows: TaskRecord[] = await this.dataSource.query(
-      `SELECT ${TASK_COLUMNS} FROM fix_tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    return this.dataSource.query(
+      `SELECT ${TASK_COLUMNS}${more ? `, ${more.columns}` : ''} FROM fix_tasks
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${column} ${direction}, fix_tasks.id ${direction} LIMIT ${bind(limit)}`,
       params,
     );
-    return rows.map(toView);
   }
 
   /** Ids of tasks in one of `states` matching the filters (bulk approve/replay by filter). */
@@ -398,3 +464,6 @@ function toView(row: TaskRecord): FixupTaskView {
     finishedAt: row.finished_at,
   };
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,8 +4,13 @@ import { AuditService } from '../audit/audit.service';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
 import { FixupPlannerService } from './fixup-planner.service';
 import { REVIEW_STATES } from './fixup-state-machine';
-import type { FixupEventView, FixupState, FixupTaskView } from './fixup-task';
-import { FIXUPS_LIST_QUERY, type FixupsListQuery } from './fixups-query';
+import type { FixupEventView, FixupReviewView, FixupState, FixupTaskView } from './fixup-task';
+import {
+  FIXUP_REVIEWS_LIST_QUERY,
+  FIXUPS_LIST_QUERY,
+  type FixupReviewsListQuery,
+  type FixupsListQuery,
+} from './fixups-query';
 import { FixupsRepository } from './fixups.repository';
 
 export const MAX_BULK = 1000;
@@ -20,9 +25,24 @@ export interface Selection {
 export interface BulkOutcome {
   /** Tasks the action moved. */
   changed: string[];
-  /** Tasks it did not move because they were not in a state the action applies to (or do not exist). */
+  /**
+   * Tasks it did not move: not in a state the action applies to, unknown, or refused (those are also
+   * listed in `refused`, with why).
+   */
   skipped: string[];
+  /** Tasks the action does not apply to whatever their state, with why (approve: no field changes). */
+  refused: RefusedTask[];
 }
+
+export interface RefusedTask {
+  id: string;
+  reason: string;
+}
+
+/** Why approve refuses a task with no field changes: approving it would mark it done with nothing written. */
+export const NOTHING_TO_WRITE =
+  'the task has no field changes, so approving it would write nothing; resolve it in the target system ' +
+  'by hand if needed, then dismiss it';
 
 export type ReviewDecision = 'approve' | 'dismiss' | 'retry';
 export type SingleAction = ReviewDecision | 'replay';
@@ -67,6 +87,15 @@ export class FixupsService {
     return this.list(query, REVIEW_STATES);
   }
 
+  /** The same tasks with why each waits (filterable by it) and a conflict's current values. */
+  async listReviews(query: FixupReviewsListQuery): Promise<Page<FixupReviewView>> {
+    const rows = await this.tasks.findReviews(query, query.limit + 1);
+    return FIXUP_REVIEWS_LIST_QUERY.page(rows, query, ({ task }) => ({
+      value: query.sort.key === 'updatedAt' ? task.updatedAt : task.createdAt,
+      id: task.id,
+    }));
+  }
+
   async detail(id: string): Promise<FixupDetail> {
     const task = await this.tasks.findById(id);
     if (!task) throw new NotFoundException(`fix-up task ${id} not found`);
@@ -76,7 +105,7 @@ export class FixupsService {
   /**
    * One task by id (the `/:id/<action>` routes): 404 when it does not exist, 409 naming its state when
    * the action does not apply to that state (checked before and, for a concurrent change, after the
-   * compare-and-set), else the action's outcome.
+   * compare-and-set), else the action's outcome. Approving a task with no field changes is a 409 too.
    */
   async one(id: string, action: SingleAction, actor: string, reason?: string): Promise<BulkOutcome> {
     const task = await this.tasks.findById(id);
@@ -88,30 +117,47 @@ export class FixupsService {
         field: 'state',
       });
     if (!from.includes(task.state)) throw refuse(task.state);
+    const nothingToWrite = () =>
+      new ConflictException({ message: `fix-up task ${id} cannot be approved: ${NOTHING_TO_WRITE}`, field: 'changes' });
+    if (action === 'approve' && task.changes.length === 0) throw nothingToWrite();
     const outcome =
       action === 'dismiss'
         ? await this.dismiss({ ids: [id] }, actor, reason ?? 'dismissed')
         : await this[action]({ ids: [id] }, actor, reason);
+    if (outcome.refused.length > 0) throw nothingToWrite();
     if (outcome.changed.length === 0) throw refuse((await this.tasks.findById(id))?.state ?? task.state);
     return outcome;
   }
 
-  /** proposed / needs_review → approved → queued: the write goes ahead. */
+  /**
+   * proposed / needs_review → approved → queued: the write goes ahead. A task with no field changes (a
+   * decision for a person, e.g. a duplicate the connector cannot retire) is refused and stays as it is;
+   * the others in the selection are approved.
+   */
   async approve(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
     const ids = await this.select(selection, ACTION_STATES.approve);
+    const empty = new Set(await this.tasks.withoutChanges(ids, ACTION_STATES.approve));
     const approved = await this.tasks.transition({
-      ids,
+      ids: ids.filter((id) => !empty.has(id)),
       from: ACTION_STATES.approve,
       to: 'approved',
       actor,
       reason,
+      requireChanges: true,
     });
     await this.planner.queue(
       approved.map((a) => a.id),
       actor,
       'approved',
     );
-    return this.outcome('fixup.approve', ids, approved, actor, reason);
+    return this.outcome(
+      'fixup.approve',
+      ids,
+      approved,
+      actor,
+      reason,
+      ids.filter((id) => empty.has(id)).map((id) => ({ id, reason: NOTHING_TO_WRITE })),
+    );
   }
 
   /** failed / conflict → queued under a new job: applied again, still conditional on the old value. */
@@ -175,6 +221,7 @@ export class FixupsService {
     moved: { id: string; from: FixupState }[],
     actor: string,
     reason?: string,
+    refused: RefusedTask[] = [],
   ): Promise<BulkOutcome> {
     const changed = moved.map((m) => m.id);
     const done = new Set(changed);
@@ -184,9 +231,9 @@ export class FixupsService {
       subjectType: 'fix_task',
       subjectId: changed.length === 1 ? changed[0] : null,
       before: { states: Object.fromEntries(moved.map((m) => [m.id, m.from])) },
-      after: { changed, skipped, reason: reason ?? null },
+      after: { changed, skipped, ...(refused.length > 0 ? { refused } : {}), reason: reason ?? null },
       actor,
     });
-    return { changed, skipped };
+    return { changed, skipped, refused };
   }
 }

@@ -1,31 +1,28 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Page } from '../../http/list-query';
-import type { FixupTaskView } from '../fixups/fixup-task';
-import type { FixupsListQuery } from '../fixups/fixups-query';
+import type { FixupTaskView, ReviewReason } from '../fixups/fixup-task';
+import type { FixupReviewsListQuery } from '../fixups/fixups-query';
 import { FixupsService, type BulkOutcome, type ReviewDecision } from '../fixups/fixups.service';
 import type { ItemKind } from './stewardship-item';
 import { ItemNotOpenError } from './stewardship.errors';
 
 /**
- * Why a task waits: the target refused the write (`validation_failure`), the value changed since the
- * finding or decision (`conflict`), or a person has to decide before anything is written
- * (`needs_decision`: manual policy, held by a blast-radius guard, or no connector write for it).
+ * Why a task waits (`ReviewReason`, derived by the fix-up module): the target refused the write
+ * (`validation_failure`), the value changed since the finding or decision (`conflict`), or a person
+ * has to decide before anything is written (`needs_decision`).
  */
 export type ReviewKind = Extract<ItemKind, 'validation_failure' | 'conflict'> | 'needs_decision';
 
 export interface ReviewItemView {
   kind: ReviewKind;
   task: FixupTaskView;
+  /** `conflict` only: what the target holds now, as the task's latest move to `conflict` recorded it. */
+  currentValues: Record<string, unknown> | null;
 }
 
-/** CorrectiveSyncService's reason (and last error) when the target answers `rejected`. */
-const REFUSED_BY_TARGET = 'the target refused the write';
-
-export function reviewKindOf(task: Pick<FixupTaskView, 'state' | 'lastError'>): ReviewKind {
-  if (task.state === 'conflict') return 'conflict';
-  return task.lastError?.startsWith(REFUSED_BY_TARGET) ? 'validation_failure' : 'needs_decision';
-}
+// The stewardship kinds and the fix-up module's reasons are the same three words.
+const asKind = (reason: ReviewReason): ReviewKind => reason;
 
 /**
  * Fix-up tasks waiting for a person (the target refused the write, someone changed the value since
@@ -36,10 +33,10 @@ export function reviewKindOf(task: Pick<FixupTaskView, 'state' | 'lastError'>): 
 export class FixupReviewsService {
   constructor(private readonly moduleRef: ModuleRef) {}
 
-  async list(query: FixupsListQuery): Promise<Page<ReviewItemView>> {
-    const page = await this.fixups().listNeedingReview(query);
+  async list(query: FixupReviewsListQuery): Promise<Page<ReviewItemView>> {
+    const page = await this.fixups().listReviews(query);
     return {
-      items: page.items.map((task) => ({ kind: reviewKindOf(task), task })),
+      items: page.items.map(({ reason, task, currentValues }) => ({ kind: asKind(reason), task, currentValues })),
       nextCursor: page.nextCursor,
     };
   }

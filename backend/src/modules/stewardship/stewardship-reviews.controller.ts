@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { FixupDecisionDto } from '../fixups/fixups.dto';
-import { FIXUPS_LIST_QUERY } from '../fixups/fixups-query';
+import { FIXUP_REVIEWS_LIST_QUERY } from '../fixups/fixups-query';
 import { FixupReviewsService } from './fixup-reviews.service';
 
 /** The stewardship queue's view of fix-up tasks waiting for a person (validation failures, conflicts). */
@@ -15,11 +15,13 @@ export class StewardshipReviewsController {
   @Get()
   @Roles('viewer')
   @ApiOperation({
-    summary: 'Fix-up tasks needing review (kind validation_failure, conflict or needs_decision), cursor-paginated.',
+    summary:
+      'Fix-up tasks needing review (kind validation_failure, conflict or needs_decision; filter with reason), ' +
+      "cursor-paginated; a conflict carries the target's current values.",
   })
-  @FIXUPS_LIST_QUERY.apiQueries()
+  @FIXUP_REVIEWS_LIST_QUERY.apiQueries()
   list(@Query() query: Record<string, unknown>) {
-    return this.reviews.list(FIXUPS_LIST_QUERY.parse(query));
+    return this.reviews.list(FIXUP_REVIEWS_LIST_QUERY.parse(query));
   }
 
   @Post(':taskId/decide')
