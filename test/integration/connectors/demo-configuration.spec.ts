@@ -32,7 +32,7 @@ describe('demo connector configuration against the estate', () => {
       CRM_CLIENT_SECRET: estate.crm.clientSecret,
       ERP_CLIENT_SECRET: estate.erp.clientSecret,
       WMS_API_KEY: 'unused',
-      WMS_WEBHOOK_SECRET: 'unused',
+      WMS_WEBHOOK_SECRET: 'unused-webhook-secret',
       SUPPORT_API_TOKEN: 'unused',
     };
     const configs = loadConnectorsConfig(DEMO_CONFIG, env);

@@ -5,7 +5,7 @@ import { ChangeEventRejectedError } from '../connector';
 import { ConnectorConfigError } from '../connector.errors';
 import { WmsConnector } from './wms.connector';
 
-const SECRET = 'whsec-unit';
+const SECRET = 'whsec-unit-test-secret';
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 
 const connector = (settings: Record<string, unknown> = { webhookSecret: new Secret(SECRET, 'env:TEST') }) =>
@@ -105,5 +105,7 @@ describe('WmsConnector.parseChangeEvent', () => {
     expect(connector().capabilities.changeEvents).toBe(true);
     expect(connector({}).capabilities.changeEvents).toBe(false);
     expect(() => connector({ webhookSecret: 'inline-secret' })).toThrow(ConnectorConfigError);
+    // An empty (or guessable short) key would let anyone sign events.
+    expect(() => connector({ webhookSecret: new Secret('', 'env:EMPTY') })).toThrow(/at least 16 characters/);
   });
 });

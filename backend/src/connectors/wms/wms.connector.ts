@@ -87,6 +87,12 @@ export class WmsConnector implements Connector {
         `connector ${config.id} (wms): settings.webhookSecret must be a reference like \${env:NAME}, not an inline value`,
       );
     }
+    // An empty key would make every signature computable by anyone: refuse it rather than accept events.
+    if (webhookSecret && webhookSecret.reveal().length < 16) {
+      throw new ConnectorConfigError(
+        `connector ${config.id} (wms): settings.webhookSecret must be at least 16 characters (it is ${webhookSecret.reveal().length})`,
+      );
+    }
     this.webhooks = webhookSecret ? new WebhookSignatureVerifier({ secret: webhookSecret.reveal() }) : undefined;
     this.capabilities = {
       entities: ['shipment'],
