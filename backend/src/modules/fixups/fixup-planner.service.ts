@@ -1,10 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Rule } from '@driftwatch/reconciliation-rules';
+import type { EntityKind, Rule } from '@driftwatch/reconciliation-rules';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { StewardshipService } from '../stewardship/stewardship.service';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
 import { baseKeyOf, fieldWriteOf } from './fixup-changes';
+import { FIXUP_TARGETS, type FixupTargets } from './fixup-connectors';
+import { parentWriteOf } from './fixup-hierarchy';
+import { FixupParentKeysRepository } from './fixup-parent-keys.repository';
 import { applyCaps, assessSpike } from './fixup-guards';
 import { FixupPlanningRepository, type PlannableFinding } from './fixup-planning.repository';
 import { loadPolicyFile, resolvePolicy } from './fixup-policy';
@@ -15,6 +18,10 @@ import { FixupsMetrics } from './fixups.metrics';
 
 const PAGE = 2000;
 const PLANNER = 'fixups:planner';
+const PLANNED_KINDS: readonly string[] = ['field_match', 'duplicates', 'presence', 'hierarchy'];
+
+/** Per target system: its records' keys by match key, or why the parents could not be resolved there. */
+type ParentResolution = Map<string, Map<string, string[]> | { error: string }>;
 
 export class RunNotFinishedError extends Error {
   constructor(runId: string, status: string) {
@@ -48,8 +55,10 @@ const stewardshipKind = (rule: Rule, findingKind: string): 'duplicate' | 'unmatc
 /**
  * Turns a finished reconciliation run's findings into fix-up tasks. Field mismatches become writes of
  * the owner's value into the other system under the rule's fix policy (overridable per system);
- * auto-fixes pass the blast-radius guards first. Duplicates and unmatched identities go to the
- * stewardship queue. Tasks whose finding the run resolved are linked to it.
+ * auto-fixes pass the blast-radius guards first. A hierarchy mismatch becomes a write of the parent key
+ * (the owner's parent resolved to the target's own key), or waits for a person when it cannot be
+ * resolved or written. Duplicates and unmatched identities go to the stewardship queue; orphans wait
+ * for a person. Tasks whose finding the run resolved are linked to it.
  */
 @Injectable()
 export class FixupPlannerService {
@@ -62,6 +71,8 @@ export class FixupPlannerService {
     private readonly queues: CorrectiveSyncQueues,
     private readonly metrics: FixupsMetrics,
     private readonly moduleRef: ModuleRef,
+    private readonly parentKeys: FixupParentKeysRepository,
+    @Inject(FIXUP_TARGETS) private readonly targets: FixupTargets,
     @Inject(FIXUPS_SETTINGS) private readonly settings: FixupsSettings,
   ) {}
 
@@ -98,7 +109,7 @@ export class FixupPlannerService {
 
     for (const rule of this.catalog.load().rules) {
       const outcome = run.ruleCounts[rule.id];
-      if (outcome?.status !== 'ran' || !['field_match', 'duplicates', 'presence'].includes(rule.kind)) continue;
+      if (outcome?.status !== 'ran' || !PLANNED_KINDS.includes(rule.kind)) continue;
       const history = await this.planning.ruleHistory(rule.id, run.startedAt, guards.spikeHistoryRuns);
       const spike = assessSpike(rule.id, outcome.findings ?? 0, history, guards);
       if (spike.spiking) this.logger.warn(spike.reason);
@@ -109,6 +120,7 @@ export class FixupPlannerService {
         if (findings.length === 0) break;
         after = findings[findings.length - 1].id;
         const drafts: NewFixupTask[] = [];
+        const parents = rule.kind === 'hierarchy' ? await this.resolveParents(rule, findings) : undefined;
         for (const finding of findings) {
           const kind = stewardshipKind(rule, finding.kind);
           if (kind && stewardship) {
@@ -135,7 +147,7 @@ export class FixupPlannerService {
             summary.toStewardship += 1;
             continue;
           }
-          const draft = this.draft(rule, finding, runId, kind !== null, overrides);
+          const draft = this.draft(rule, finding, runId, kind !== null, overrides, parents);
           if (draft) drafts.push(draft);
           else summary.notWritable += 1;
         }
@@ -200,6 +212,7 @@ export class FixupPlannerService {
     runId: string,
     forPeople: boolean,
     overrides: ReturnType<typeof loadPolicyFile>,
+    parents?: ParentResolution,
   ): NewFixupTask | null {
     const base = {
       findingId: finding.id,
@@ -224,13 +237,52 @@ export class FixupPlannerService {
         baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
       };
     }
-    if (rule.kind !== 'field_match' || finding.kind !== 'mismatch') return null;
-    const write = fieldWriteOf(finding);
-    if (!write.ok) return null;
-    const changes = [write.change];
+    if (rule.kind === 'presence' && finding.kind === 'orphan') {
+      // Clearing or re-pointing a parent that is gone is a judgement (usually the parent was deleted).
+      return {
+        ...base,
+        sourceKey: finding.matchKey,
+        changes: [],
+        policy,
+        state: 'needs_review',
+        stateReason:
+          `orphan: ${finding.entity} ${finding.matchKey} in ${finding.actualSystem} points at ${finding.field} ` +
+          `${JSON.stringify(finding.actualValue)}, which is not a record there; a person re-points or clears it`,
+        baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
+      };
+    }
+    let sourceKey: string;
+    let changes;
+    if (rule.kind === 'hierarchy' && finding.kind === 'hierarchy_mismatch') {
+      const resolution = parents?.get(finding.actualSystem);
+      const write =
+        resolution === undefined || 'error' in resolution
+          ? parentWriteOf(finding, undefined, resolution?.error ?? 'parents were not resolved')
+          : parentWriteOf(finding, resolution.get(finding.expectedValue), null);
+      if (write.kind === 'none') return null;
+      if (write.kind === 'review') {
+        return {
+          ...base,
+          sourceKey: write.sourceKey,
+          changes: [],
+          policy,
+          state: 'needs_review',
+          stateReason: write.reason,
+          baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
+        };
+      }
+      sourceKey = write.sourceKey;
+      changes = [write.change];
+    } else {
+      if (rule.kind !== 'field_match' || finding.kind !== 'mismatch') return null;
+      const write = fieldWriteOf(finding);
+      if (!write.ok) return null;
+      sourceKey = write.sourceKey;
+      changes = [write.change];
+    }
     return {
       ...base,
-      sourceKey: write.sourceKey,
+      sourceKey,
       changes,
       policy,
       state: policy === 'auto' ? 'approved' : policy === 'approval' ? 'proposed' : 'needs_review',
@@ -238,6 +290,44 @@ export class FixupPlannerService {
         policy === 'manual' ? `manual fix policy (${source}): fix it at the source or approve the write` : null,
       baseKey: baseKeyOf(finding.id, finding.actualSystem, changes),
     };
+  }
+
+  /**
+   * Hierarchy findings name the owner's parent by match key; a write needs the target's own key of that
+   * record. Resolved per target system in one ClickHouse read; a target the connector cannot write (or
+   * a failed read) gets the reason instead, so its tasks wait for a person.
+   */
+  private async resolveParents(rule: Rule, findings: readonly PlannableFinding[]): Promise<ParentResolution> {
+    const resolution: ParentResolution = new Map();
+    if (rule.kind !== 'hierarchy') return resolution;
+    const entity: EntityKind = rule.spec.entity;
+    for (const system of new Set(findings.map((f) => f.actualSystem))) {
+      const refusal = this.writeRefusal(system, entity);
+      if (refusal !== null) {
+        resolution.set(system, { error: refusal });
+        continue;
+      }
+      if (!this.parentKeys.available) {
+        resolution.set(system, { error: 'this process has no ClickHouse connection to resolve parent keys' });
+        continue;
+      }
+      const keys = findings.filter((f) => f.actualSystem === system).map((f) => f.expectedValue);
+      resolution.set(system, await this.parentKeys.keysInSystem(entity, system, rule.spec.match_key, keys));
+    }
+    return resolution;
+  }
+
+  /** Why no corrective write can reach `entity` records of `system`, or null when its connector writes them. */
+  private writeRefusal(system: string, entity: EntityKind): string | null {
+    let connector;
+    try {
+      connector = this.targets.get(system);
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+    return connector.capabilities.writableEntities.includes(entity)
+      ? null
+      : `the ${connector.kind} connector ${connector.id} does not write ${entity} records`;
   }
 
   /** Links tasks whose finding a run resolved; tasks nobody acted on yet are dismissed with the reason. */

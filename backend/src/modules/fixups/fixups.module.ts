@@ -8,6 +8,7 @@ import { CorrectiveSyncProcessor } from './corrective-sync.processor';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
 import { CorrectiveSyncService } from './corrective-sync.service';
 import { ConfiguredFixupTargets, FIXUP_TARGETS } from './fixup-connectors';
+import { FixupParentKeysRepository } from './fixup-parent-keys.repository';
 import { FixupPlannerService } from './fixup-planner.service';
 import { FixupPlanningProcessor } from './fixup-planning.processor';
 import { FixupPlanningRepository } from './fixup-planning.repository';
@@ -57,6 +58,7 @@ export class FixupsModule {
         RuleCatalogService,
         FixupsRepository,
         FixupPlanningRepository,
+        FixupParentKeysRepository,
         CorrectiveSyncQueues,
         FixupPlannerService,
         FixupsService,

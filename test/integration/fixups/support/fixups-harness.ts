@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { RunningEstate } from '@driftwatch/demo-estate';
+import { ClickHouseModule } from '../../../../backend/src/clickhouse/clickhouse.module';
 import { ConfigModule } from '../../../../backend/src/config/config.module';
 import type { ProcessRole } from '../../../../backend/src/config/env.schema';
 import { Secret } from '../../../../backend/src/connectors/config/secret';
@@ -62,6 +63,7 @@ export async function startFixupsApp(
   role: ProcessRole,
   env: Record<string, string>,
   targets: Connector[],
+  options: { clickhouse?: boolean } = {},
 ): Promise<INestApplication> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
@@ -75,6 +77,8 @@ export async function startFixupsApp(
         HttpModule,
         AuditModule.forRole(role),
         FixupsModule.forRole(role, { targets: provider }),
+        // The planner resolves hierarchy parents in ClickHouse; without it those tasks wait for a person.
+        ...(options.clickhouse ? [ClickHouseModule] : []),
       ],
     })
     class FixupsTestModule {}
