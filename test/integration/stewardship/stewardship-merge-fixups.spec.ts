@@ -317,6 +317,18 @@ describe('stewardship merge decisions become fix-up tasks applied at the estate'
       task: { id: string };
     }[];
     expect(reviews.find((r) => r.task.id === retire.id)?.kind).toBe('needs_decision');
+    const decisions = (await t.get('/api/v1/stewardship/reviews?reason=needs_decision&limit=100').expect(200)).body
+      .items as { kind: string; task: { id: string } }[];
+    expect(decisions.map((r) => r.task.id)).toContain(retire.id);
+    expect(decisions.every((r) => r.kind === 'needs_decision')).toBe(true);
+    // Approving it would move it on and mark it done with nothing written: refused; it can only be dismissed.
+    const refused = await t
+      .post(`/api/v1/stewardship/reviews/${retire.id}/decide`, { decision: 'approve' })
+      .expect(409);
+    expect(refused.body).toMatchObject({ field: 'changes' });
+    const bulk = await t.post('/api/v1/fixups/approve', { ids: [retire.id] }).expect(200);
+    expect(bulk.body).toMatchObject({ changed: [], refused: [{ id: retire.id }] });
+    expect((await tasksOf([retire.id]))[0].state).toBe('needs_review');
     // The survivor's name is written straight away: the policy file names the support duplicates rule.
     const survivorTask = tasks.find((x) => x.findingKind === 'merge_survivor')!;
     expect(survivorTask).toMatchObject({
