@@ -9,10 +9,13 @@ import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
+import { FIXUP_REVIEWS_LIST_QUERY } from '../../../backend/src/modules/fixups/fixups-query';
+import { FixupsService } from '../../../backend/src/modules/fixups/fixups.service';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
+import { StewardshipRecordsRepository } from '../../../backend/src/modules/stewardship/stewardship-records.repository';
 import { ReconciliationFixture, type Customer } from '../reconciliation/support/reconciliation-fixture';
 import { snapshotTestEnv, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
 import { startFixupsApp } from './support/fixups-harness';
@@ -176,6 +179,15 @@ describe('the planner turns hierarchy and orphan findings into fix-up tasks', ()
     });
     expect(orphan.state_reason).toMatch(/^orphan: customer crm-C0005 in crm points at parent_key "crm-GONE"/);
 
+    // Both wait in the stewardship queue's reviews as decisions for a person (nothing was refused).
+    const reviews = await app.get(FixupsService).listReviews(FIXUP_REVIEWS_LIST_QUERY.parse({}));
+    expect(reviews.items.map((r) => [r.task.sourceKey, r.reason]).sort()).toEqual(
+      [
+        [unresolvable.source_key, 'needs_decision'],
+        [orphan.source_key, 'needs_decision'],
+      ].sort(),
+    );
+
     // Every task has one `created` transition in its audit trail.
     const events: { n: string }[] = await db.query(
       `SELECT count(*)::text AS n FROM fix_task_events e JOIN fix_tasks t ON t.id = e.task_id WHERE t.created_run_id = $1`,
@@ -190,5 +202,33 @@ describe('the planner turns hierarchy and orphan findings into fix-up tasks', ()
     expect(await planner.planRun(again.runId)).toMatchObject({ created: 0, superseded: 0 });
     const all: { n: string }[] = await db.query(`SELECT count(*)::text AS n FROM fix_tasks`);
     expect(Number(all[0].n)).toBe(3);
+  }, 120_000);
+
+  it('resolves a parent a steward linked in the crosswalk to the CRM record of that link', async () => {
+    // The ERP parent P0100 lives in the CRM under another customer number; a confirmed link joins them.
+    await new StewardshipRecordsRepository(env.clickhouse).writeCrosswalk(
+      ['erp-P0100', 'crm-X0100'].map((entityKey) => ({
+        entity: 'customer',
+        system: entityKey.slice(0, 3),
+        entityKey,
+        globalId: 'G-0100',
+        linkId: 'link-0100',
+        deleted: false,
+      })),
+    );
+    await fixture.completeSnapshot('erp', [customer('P0100'), customer('C0100', 'erp-P0100')]);
+    await fixture.completeSnapshot('crm', [customer('C0001'), customer('X0100'), customer('C0100', 'crm-C0001')]);
+    const run = await fixture.service.run({ trigger: 'api' });
+    expect(run.status).toBe('complete');
+    await app.get(FixupPlannerService).planRun(run.runId);
+    const tasks = (await tasksOf(run.runId)).filter((t) => t.rule_id === 'customer.hierarchy');
+    expect(tasks.map((t) => [t.match_key, t.source_key, t.state, t.changes])).toEqual([
+      [
+        'C0100',
+        'crm-C0100',
+        'proposed',
+        [{ field: 'parentKey', column: 'parent_key', expectedOld: 'crm-C0001', newValue: 'crm-X0100' }],
+      ],
+    ]);
   }, 120_000);
 });
