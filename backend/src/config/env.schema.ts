@@ -122,6 +122,11 @@ export const envSchema = z.object({
   SNAPSHOT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
   /** Rows per ClickHouse insert (each insert is one streamed request). */
   SNAPSHOT_INSERT_ROWS: z.coerce.number().int().min(1).default(100_000),
+  /**
+   * Inbound change events (webhooks) of one connector and entity within this many ms are coalesced into
+   * one keyed snapshot; 0 = one snapshot per event.
+   */
+  SNAPSHOT_EVENT_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
   /** Connectors status page: how long a connector's health() answer is reused before asking the source again. */
   CONNECTOR_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   // Alerts (modules/alerts): Slack bot token for chat.postMessage/chat.update; the signing secret

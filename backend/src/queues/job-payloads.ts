@@ -11,6 +11,11 @@ export const JOB_PAYLOADS = {
     trigger: z.enum(['schedule', 'api', 'cli', 'event']),
     /** The run the API created (status queued); absent for scheduled runs, which create their own. */
     runId: z.string().uuid().optional(),
+    /**
+     * A coalesced change-event window (trigger `event`): the job takes the keys its window collected in
+     * Redis once the window has closed (`keys` is filled in then), and runs one keyed snapshot of them.
+     */
+    eventWindow: z.object({ start: z.number().int().min(0), windowMs: z.number().int().min(1) }).optional(),
   }),
   [QUEUE.reconcile]: z.object({
     trigger: z.enum(['schedule', 'snapshot', 'api', 'event']),

@@ -1,5 +1,6 @@
 import { startEstate } from '@driftwatch/demo-estate';
 import type { INestApplication } from '@nestjs/common';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,11 +11,15 @@ import {
   CONNECTOR_RESOLVER,
   ConfiguredConnectorResolver,
 } from '../../../backend/src/modules/snapshots/snapshot-connectors';
+import { SnapshotEventWindowsRepository } from '../../../backend/src/modules/snapshots/snapshot-event-windows.repository';
+import { eventWindowJobId, SnapshotsService } from '../../../backend/src/modules/snapshots/snapshots.service';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from './support/snapshot-app';
 
 const WEBHOOK_SECRET = 'whsec-driftwatch-events-test';
 const MILESTONES = ['picked', 'packed', 'shipped', 'delivered'];
+/** SNAPSHOT_EVENT_WINDOW_MS of the API under test (the default). */
+const WINDOW_MS = 2000;
 
 interface Delivery {
   body: Buffer;
@@ -67,9 +72,60 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
   });
 
   const eventRuns = () =>
-    api.sql<{ id: string; status: string; keys: string[]; mode: string; rows_written: string }>(
-      `SELECT id, status, keys, mode, rows_written FROM snapshot_runs WHERE trigger = 'event' ORDER BY queued_at`,
+    api.sql<{ id: string; status: string; keys: string[]; mode: string; rows_written: string; job_id: string }>(
+      `SELECT id, status, keys, mode, rows_written, job_id FROM snapshot_runs WHERE trigger = 'event' ORDER BY queued_at`,
     );
+
+  /** A WMS milestone event for a shipment, signed as the WMS signs them, under a fresh event id. */
+  function signedEvent(shipmentId: string): { body: string; headers: Record<string, string> } {
+    const id = `evt-test-${randomUUID()}`;
+    const body = JSON.stringify({
+      id,
+      type: 'shipment.milestone',
+      occurred_at: new Date().toISOString(),
+      data: { shipment_id: shipmentId },
+    });
+    return {
+      body,
+      headers: {
+        'x-wms-event-id': id,
+        'x-wms-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-wms-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+      },
+    };
+  }
+
+  interface Answer {
+    eventId: string;
+    runId: string | null;
+    jobId: string | null;
+    windowClosesAt: string | null;
+    progressUrl: string | null;
+    duplicate: boolean;
+  }
+
+  async function sendEvent(url: string, shipmentId: string): Promise<Answer> {
+    const event = signedEvent(shipmentId);
+    const answer = await post(url, event.body, event.headers);
+    expect(answer.status).toBe(202);
+    return (await answer.json()) as Answer;
+  }
+
+  /** Waits until just after a coalescing window starts, so that what is sent next falls in one window. */
+  const atWindowStart = () => new Promise((resolve) => setTimeout(resolve, WINDOW_MS - (Date.now() % WINDOW_MS) + 50));
+
+  const shipmentIds = async (from: number, count: number): Promise<string[]> => {
+    const page = (await (await wms('/api/v1/shipments?limit=100')).json()) as { data: { id: string }[] };
+    const ids = page.data.slice(from, from + count).map((s) => s.id);
+    expect(ids).toHaveLength(count);
+    return ids;
+  };
+
+  const completeRunOfJob = (jobId: string) =>
+    waitFor(`the snapshot run of ${jobId} to complete`, async () => {
+      const runs = (await eventRuns()).filter((r) => r.job_id === jobId);
+      return runs.length > 0 && runs.every((r) => r.status === 'complete') ? runs : undefined;
+    });
 
   /** Moves a shipment to its next milestone through the WMS API; returns its id and new status. */
   async function advanceShipment(): Promise<{ id: string; status: string }> {
@@ -179,8 +235,14 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     );
     expect(rows).toEqual([{ system: 'wms', entity_key: shipment.id, milestone: shipment.status }]);
 
-    const audit = await api.sql(`SELECT actor, action, subject_id FROM audit_log WHERE subject_type = 'snapshot_run'`);
-    expect(audit).toEqual([{ actor: 'webhook:wms', action: 'connector.event', subject_id: run.id }]);
+    // Accepted into a coalescing window: the audit names the window's job (the run's job).
+    expect(run.job_id).toMatch(/^snapshot:wms:shipment:incremental:event-window:\d+$/);
+    const audit = await api.sql(
+      `SELECT actor, action, subject_type, subject_id FROM audit_log WHERE actor = 'webhook:wms'`,
+    );
+    expect(audit).toEqual([
+      { actor: 'webhook:wms', action: 'connector.event', subject_type: 'snapshot_job', subject_id: run.job_id },
+    ]);
   });
 
   it('takes the same delivery twice only once: 200 with the first run, nothing enqueued', async () => {
@@ -190,12 +252,18 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     const before = await eventRuns();
     const again = await post(eventsUrl, delivery.body, headersOf(delivery));
     expect(again.status).toBe(200);
-    const answer = (await again.json()) as { duplicate: boolean; runId: string | null; eventId: string };
-    expect(answer).toMatchObject({ duplicate: true, runId: before[0].id, eventId: delivery.headers['x-wms-event-id'] });
+    const answer = (await again.json()) as Answer;
+    expect(answer).toMatchObject({
+      duplicate: true,
+      runId: before[0].id,
+      jobId: before[0].job_id,
+      progressUrl: `/api/v1/snapshots/${before[0].id}/progress`,
+      eventId: delivery.headers['x-wms-event-id'],
+    });
     expect(await eventRuns()).toEqual(before);
     const audit = await api.sql(`SELECT action, subject_id FROM audit_log WHERE actor = 'webhook:wms' ORDER BY id`);
     expect(audit).toEqual([
-      { action: 'connector.event', subject_id: before[0].id },
+      { action: 'connector.event', subject_id: before[0].job_id },
       { action: 'connector.event.duplicate', subject_id: before[0].id },
     ]);
   });
@@ -206,7 +274,10 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     const delivery = await waitFor('the tapped delivery of the second change', () =>
       Promise.resolve(tapped.find((d) => d.body.toString().includes(shipment.id))),
     );
-    await waitFor('the second keyed run', async () => ((await eventRuns()).length === 2 ? true : undefined));
+    await waitFor('the second keyed run to complete', async () => {
+      const runs = await eventRuns();
+      return runs.length === 2 && runs.every((r) => r.status === 'complete') ? true : undefined;
+    });
     const before = await eventRuns();
     const headers = headersOf(delivery);
     const forged = JSON.parse(delivery.body.toString()) as { id: string; data: Record<string, unknown> };
@@ -239,5 +310,80 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     expect(form.status).toBe(400);
     const huge = await post(eventsUrl, JSON.stringify({ padding: 'x'.repeat(100_000) }), headers);
     expect(huge.status).toBe(413);
+  });
+
+  it('coalesces events for different shipments within one window into ONE keyed snapshot run of all their keys', async () => {
+    const ids = await shipmentIds(10, 4);
+    const before = await eventRuns();
+    await atWindowStart();
+    const answers = await Promise.all(ids.map((id) => sendEvent(eventsUrl, id)));
+    const jobIds = new Set(answers.map((a) => a.jobId));
+    expect(jobIds.size).toBe(1);
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ runId: null, progressUrl: null, duplicate: false });
+      expect(Date.parse(answer.windowClosesAt ?? '')).toBeGreaterThan(Date.now() - WINDOW_MS);
+    }
+    const [jobId] = [...jobIds] as string[];
+    const runs = await completeRunOfJob(jobId);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ keys: [...ids].sort(), mode: 'incremental', rows_written: String(ids.length) });
+    expect(await eventRuns()).toHaveLength(before.length + 1);
+    const rows = await env.clickhouse.query<{ entity_key: string }>(
+      sql`SELECT entity_key FROM snapshot_shipment WHERE snapshot_id = ${runs[0].id} ORDER BY entity_key`,
+      { tag: 'test' },
+    );
+    expect(rows.map((r) => r.entity_key)).toEqual([...ids].sort());
+  });
+
+  it('events in consecutive windows become separate keyed runs', async () => {
+    const [first, second] = await shipmentIds(15, 2);
+    await atWindowStart();
+    const a = await sendEvent(eventsUrl, first);
+    await atWindowStart();
+    const b = await sendEvent(eventsUrl, second);
+    expect(b.jobId).not.toBe(a.jobId);
+    const [runA] = await completeRunOfJob(a.jobId ?? '');
+    const [runB] = await completeRunOfJob(b.jobId ?? '');
+    expect(runA.keys).toEqual([first]);
+    expect(runB.keys).toEqual([second]);
+    expect(runA.id).not.toBe(runB.id);
+  });
+
+  it('an event for a window whose job has already taken its keys goes to the next window: no key is lost', async () => {
+    const [late] = await shipmentIds(18, 1);
+    await atWindowStart();
+    const start = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS;
+    // As if this window's job had run early (a worker with a clock ahead): it is closed, with no keys.
+    expect(await worker.get(SnapshotEventWindowsRepository).take('wms', 'shipment', start)).toEqual([]);
+    const window = await worker.get(SnapshotsService).snapshotKeysInWindow('wms', 'shipment', [late], WINDOW_MS);
+    expect(window.jobId).toBe(eventWindowJobId('wms', 'shipment', start + WINDOW_MS));
+    const [run] = await completeRunOfJob(window.jobId);
+    expect(run.keys).toEqual([late]);
+  });
+
+  it('with SNAPSHOT_EVENT_WINDOW_MS=0 each event enqueues its own keyed run at once (no coalescing)', async () => {
+    const secrets = { TEST_WMS_API_KEY: estate.wms.apiKey, TEST_WMS_WEBHOOK_SECRET: WEBHOOK_SECRET };
+    const unwindowed = await startApiApp({ ...env.env, ...secrets, SNAPSHOT_EVENT_WINDOW_MS: '0' });
+    try {
+      const { port } = unwindowed.server.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/api/v1/connectors/wms/events`;
+      const ids = await shipmentIds(20, 2);
+      const answers = await Promise.all(ids.map((id) => sendEvent(url, id)));
+      for (const answer of answers) {
+        expect(answer.runId).toEqual(expect.any(String));
+        expect(answer).toMatchObject({
+          windowClosesAt: null,
+          progressUrl: `/api/v1/snapshots/${answer.runId}/progress`,
+          duplicate: false,
+        });
+      }
+      const runs = await waitFor('both keyed runs to complete', async () => {
+        const all = (await eventRuns()).filter((r) => answers.some((a) => a.runId === r.id));
+        return all.length === 2 && all.every((r) => r.status === 'complete') ? all : undefined;
+      });
+      expect(runs.map((r) => r.keys).sort()).toEqual(ids.map((id) => [id]).sort());
+    } finally {
+      await unwindowed.close();
+    }
   });
 });

@@ -34,9 +34,26 @@ export class AcceptedChangeEventDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    description: 'The keyed snapshot run this event enqueued (for a duplicate: the first delivery’s run).',
+    description:
+      'The keyed snapshot run of this event (for a duplicate: the first delivery’s run). Null while the event ' +
+      'waits in its coalescing window (SNAPSHOT_EVENT_WINDOW_MS): the run starts when the window closes.',
   })
   runId!: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description:
+      'The snapshot job that takes this event’s keys: with coalescing, the window’s job, shared by every event ' +
+      'of the same connector and entity in that window.',
+  })
+  jobId!: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the event’s coalescing window closes (its snapshot starts soon after); null without coalescing.',
+  })
+  windowClosesAt!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'SSE stream of the run’s progress.' })
   progressUrl!: string | null;
   @ApiProperty({ description: 'True when this event id was accepted before: nothing new was enqueued.' })
@@ -61,14 +78,15 @@ export class ConnectorEventsController {
       'Authenticated by the connector’s own signature, not by a Driftwatch credential. WMS: `X-WMS-Signature: ' +
       'sha256=<hex HMAC-SHA256(settings.webhookSecret, raw body)>`, `X-WMS-Timestamp` (unix seconds, ±5 min) and ' +
       '`X-WMS-Event-Id` equal to the body’s `id`. Each event id is taken once: a redelivery answers 200 with the ' +
-      'first delivery’s run and enqueues nothing.',
+      'first delivery’s run and enqueues nothing. Events of one connector and entity within SNAPSHOT_EVENT_WINDOW_MS ' +
+      '(default 2 s) are coalesced into one keyed snapshot of all their keys, started when the window closes.',
   })
   @ApiHeader({ name: 'X-WMS-Signature', required: false })
   @ApiHeader({ name: 'X-WMS-Timestamp', required: false })
   @ApiHeader({ name: 'X-WMS-Event-Id', required: false })
   @ApiAcceptedResponse({
     type: AcceptedChangeEventDto,
-    description: 'A keyed snapshot of the changed records was enqueued.',
+    description: 'A keyed snapshot of the changed records was enqueued (or the records joined its coalescing window).',
   })
   @ApiOkResponse({ type: AcceptedChangeEventDto, description: 'Already accepted (a redelivery); nothing enqueued.' })
   @ApiUnauthorizedResponse({
@@ -87,6 +105,7 @@ export class ConnectorEventsController {
       if (accepted.duplicate) res.status(200);
       return {
         ...accepted,
+        windowClosesAt: accepted.windowClosesAt?.toISOString() ?? null,
         progressUrl: accepted.runId ? `/api/v1/snapshots/${accepted.runId}/progress` : null,
       };
     } catch (error) {

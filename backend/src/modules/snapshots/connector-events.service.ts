@@ -4,6 +4,7 @@ import {
   ChangeEventRejectedError,
   type InboundHeaders,
 } from '../../connectors/connector';
+import { ConfigService } from '../../config/config.service';
 import { JobEnqueuer } from '../../queues/job-enqueuer';
 import { QUEUE } from '../../queues/queue-names';
 import { AuditService } from '../audit/audit.service';
@@ -20,8 +21,15 @@ export class ChangeEventsUnsupportedError extends Error {
 
 export interface AcceptedChangeEvent {
   eventId: string;
-  /** The snapshot run of this event; null while the first delivery of a duplicate is still enqueuing. */
+  /**
+   * The snapshot run of this event; null until it exists (a coalesced window's run starts when the
+   * window has closed) and while the first delivery of a duplicate is still enqueuing.
+   */
   runId: string | null;
+  /** The snapshot job that takes this event's keys (with coalescing, its window's job). */
+  jobId: string | null;
+  /** When the event's coalescing window closes and its snapshot starts; null without coalescing. */
+  windowClosesAt: Date | null;
   /** The event was accepted before (a redelivery): nothing new was enqueued. */
   duplicate: boolean;
 }
@@ -29,6 +37,8 @@ export interface AcceptedChangeEvent {
 /** Event ids are remembered a little longer than connectors accept events by their signed time. */
 const REMEMBER_SECONDS = CHANGE_EVENT_MAX_AGE_SECONDS + 3600;
 const PENDING = 'pending';
+/** A claim's value: the run id, or (for a coalesced event, whose run comes later) `job:<job id>`. */
+const JOB_CLAIM = 'job:';
 
 /**
  * Inbound change events (the WMS webhook): authenticated by the connector over the exact bytes
@@ -41,6 +51,7 @@ export class ConnectorEventsService {
     @Inject(CONNECTOR_RESOLVER) private readonly connectors: ConnectorResolver,
     private readonly snapshots: SnapshotsService,
     private readonly jobs: JobEnqueuer,
+    private readonly config: ConfigService,
     // Absent where the snapshots module runs without the audit module (its own integration tests).
     @Optional() private readonly audit?: AuditService,
   ) {}
@@ -69,13 +80,25 @@ export class ConnectorEventsService {
     const first = await redis.set(claim, PENDING, 'EX', REMEMBER_SECONDS, 'NX');
     let accepted: AcceptedChangeEvent;
     if (first !== 'OK') {
-      const runId = await redis.get(claim);
-      accepted = { eventId: event.eventId, runId: runId && runId !== PENDING ? runId : null, duplicate: true };
+      accepted = { eventId: event.eventId, ...(await this.claimed(await redis.get(claim))), duplicate: true };
     } else {
       try {
-        const { runId } = await this.snapshots.snapshotKeys(connectorId, event.entity, event.keys);
-        await redis.set(claim, runId, 'EX', REMEMBER_SECONDS);
-        accepted = { eventId: event.eventId, runId, duplicate: false };
+        const windowMs = this.config.get('SNAPSHOT_EVENT_WINDOW_MS');
+        if (windowMs > 0) {
+          const window = await this.snapshots.snapshotKeysInWindow(connectorId, event.entity, event.keys, windowMs);
+          await redis.set(claim, `${JOB_CLAIM}${window.jobId}`, 'EX', REMEMBER_SECONDS);
+          accepted = {
+            eventId: event.eventId,
+            runId: null,
+            jobId: window.jobId,
+            windowClosesAt: window.closesAt,
+            duplicate: false,
+          };
+        } else {
+          const { runId, jobId } = await this.snapshots.snapshotKeys(connectorId, event.entity, event.keys);
+          await redis.set(claim, runId, 'EX', REMEMBER_SECONDS);
+          accepted = { eventId: event.eventId, runId, jobId, windowClosesAt: null, duplicate: false };
+        }
       } catch (error) {
         // Nothing was enqueued: let the sender's retry take the event.
         await redis.del(claim);
@@ -85,10 +108,21 @@ export class ConnectorEventsService {
     await this.audit?.record({
       actor: `webhook:${connectorId}`,
       action: accepted.duplicate ? 'connector.event.duplicate' : 'connector.event',
-      subjectType: 'snapshot_run',
-      subjectId: accepted.runId,
+      subjectType: accepted.runId || !accepted.jobId ? 'snapshot_run' : 'snapshot_job',
+      subjectId: accepted.runId ?? accepted.jobId,
       after: { eventId: event.eventId, entity: event.entity, keys: event.keys },
     });
     return accepted;
+  }
+
+  /** What a redelivery answers: the first delivery's run, once its (window's) job has started one. */
+  private async claimed(
+    value: string | null,
+  ): Promise<Pick<AcceptedChangeEvent, 'runId' | 'jobId' | 'windowClosesAt'>> {
+    if (!value || value === PENDING) return { runId: null, jobId: null, windowClosesAt: null };
+    if (!value.startsWith(JOB_CLAIM)) return { runId: value, jobId: null, windowClosesAt: null };
+    const jobId = value.slice(JOB_CLAIM.length);
+    const run = await this.snapshots.runOfJob(jobId);
+    return { runId: run?.id ?? null, jobId, windowClosesAt: null };
   }
 }

@@ -58,6 +58,11 @@ export class SnapshotRunsRepository {
     );
   }
 
+  /** The latest run of a job (a retried job's attempts are separate runs), or null before it starts. */
+  latestOfJob(jobId: string): Promise<SnapshotRunEntity | null> {
+    return this.runs.findOne({ where: { jobId }, order: { queuedAt: 'DESC' } });
+  }
+
   async setJobId(id: string, jobId: string): Promise<void> {
     await this.runs.update({ id }, { jobId });
   }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigService } from '../../config/config.service';
 import { JobPayload, parseJobPayload } from '../../queues/job-payloads';
 import { QUEUE } from '../../queues/queue-names';
+import { SnapshotEventWindowsRepository } from './snapshot-event-windows.repository';
 import { ConnectorBusyError, SnapshotRunnerService } from './snapshot-runner.service';
 
 const BUSY_RETRY_MS = 2_000;
@@ -24,6 +25,7 @@ export class SnapshotProcessor implements OnApplicationBootstrap, OnApplicationS
     @InjectQueue(QUEUE.snapshot) private readonly queue: Queue,
     private readonly runner: SnapshotRunnerService,
     private readonly config: ConfigService,
+    private readonly windows: SnapshotEventWindowsRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,8 +39,17 @@ export class SnapshotProcessor implements OnApplicationBootstrap, OnApplicationS
     for (const controller of this.inFlight) controller.abort(new Error('worker shutting down'));
   }
 
-  async handle(job: Job<unknown>): Promise<{ runId: string; status: string }> {
-    const payload: JobPayload<typeof QUEUE.snapshot> = parseJobPayload(QUEUE.snapshot, job.data);
+  async handle(job: Job<unknown>): Promise<{ runId: string | null; status: string }> {
+    let payload: JobPayload<typeof QUEUE.snapshot> = parseJobPayload(QUEUE.snapshot, job.data);
+    if (payload.eventWindow && !payload.keys) {
+      // The window has ended: close it and take its keys. Recorded on the job, so that a retry and
+      // the completion listener (a targeted reconciliation) see the keys this snapshot was of.
+      const { start } = payload.eventWindow;
+      const keys = await this.windows.take(payload.connectorId, payload.entity, start);
+      if (keys.length === 0) return { runId: null, status: 'no-keys' };
+      payload = { ...payload, keys };
+      await job.update(payload);
+    }
     const controller = new AbortController();
     this.inFlight.add(controller);
     const deadline = Date.now() + BUSY_GIVE_UP_MS;

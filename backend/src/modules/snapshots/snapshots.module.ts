@@ -6,6 +6,7 @@ import { ConfigService } from '../../config/config.service';
 import { ConnectorEventsController } from './connector-events.controller';
 import { ConnectorEventsService } from './connector-events.service';
 import { CONNECTOR_RESOLVER, ConfiguredConnectorResolver } from './snapshot-connectors';
+import { SnapshotEventWindowsRepository } from './snapshot-event-windows.repository';
 import { SnapshotRunEntity } from './snapshot-run.entity';
 import { SnapshotRunnerService } from './snapshot-runner.service';
 import { SnapshotRunsRepository } from './snapshot-runs.repository';
@@ -43,6 +44,7 @@ export class SnapshotsModule {
             new ConfiguredConnectorResolver(config.get('DRIFTWATCH_CONNECTORS_FILE')),
         },
         SnapshotRunsRepository,
+        SnapshotEventWindowsRepository,
         SnapshotStoreRepository,
         SnapshotRunnerService,
         SnapshotsService,

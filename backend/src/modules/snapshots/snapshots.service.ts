@@ -22,6 +22,7 @@ import { scheduledJobId, type SnapshotSchedule } from './snapshot-config';
 import { progressOf, type SnapshotProgress } from './snapshot-progress';
 import { RunStatus, SnapshotRunEntity, TERMINAL_STATUSES } from './snapshot-run.entity';
 import { SnapshotRunsRepository } from './snapshot-runs.repository';
+import { SnapshotEventWindowsRepository } from './snapshot-event-windows.repository';
 
 export interface SnapshotRequest {
   connectorId: string;
@@ -36,6 +37,12 @@ export interface EnqueuedSnapshot {
   jobId: string;
 }
 
+/** Change events coalesced into a window: its job takes every key the window collected once it closes. */
+export interface QueuedEventWindow {
+  jobId: string;
+  closesAt: Date;
+}
+
 export class InvalidSnapshotRequestError extends Error {
   constructor(message: string) {
     super(message);
@@ -45,8 +52,16 @@ export class InvalidSnapshotRequestError extends Error {
 
 export const MAX_TARGETED_KEYS = 10_000;
 const PROGRESS_POLL_MS = 500;
+/** A window's job starts this long after the window ends, so adds in flight at its end still land in it. */
+const EVENT_WINDOW_GRACE_MS = 500;
+/** Each refusal means a window's job already ran; far more than a few in a row means something is wrong. */
+const EVENT_WINDOW_MAX_TRIES = 10;
 /** A stream of all running snapshots ends after this; clients reconnect (SSE `retry`). */
 export const RUNNING_STREAM_MAX_MS = 10 * 60_000;
+
+export function eventWindowJobId(connectorId: string, entity: EntityKind, start: number): string {
+  return `snapshot:${connectorId}:${entity}:incremental:event-window:${start}`;
+}
 
 /** What the all-runs progress stream sends at each change. */
 export interface RunningProgress {
@@ -63,6 +78,7 @@ export class SnapshotsService {
     private readonly runs: SnapshotRunsRepository,
     private readonly jobs: JobEnqueuer,
     @Inject(CONNECTOR_RESOLVER) private readonly connectors: ConnectorResolver,
+    private readonly windows: SnapshotEventWindowsRepository,
   ) {}
 
   /** Records a queued run and enqueues its job; the worker picks it up under the connector's limit. */
@@ -102,6 +118,43 @@ export class SnapshotsService {
    */
   snapshotKeys(connectorId: string, entity: EntityKind, keys: string[]): Promise<EnqueuedSnapshot> {
     return this.request({ connectorId, entity, mode: 'incremental', keys, trigger: 'event' });
+  }
+
+  /**
+   * Like snapshotKeys, but coalesced: the keys join the current window of `windowMs` for this connector
+   * and entity (window start = floor(now / windowMs)), whose one delayed job (deterministic id, so every
+   * API process adds to the same one) snapshots all of the window's keys after it ends. A window whose
+   * job has already taken its keys refuses the add, and the keys go to the next window.
+   */
+  async snapshotKeysInWindow(
+    connectorId: string,
+    entity: EntityKind,
+    keys: string[],
+    windowMs: number,
+  ): Promise<QueuedEventWindow> {
+    await this.connectors.get(connectorId);
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) throw new InvalidSnapshotRequestError('keys, when given, must not be empty');
+    let start = Math.floor(Date.now() / windowMs) * windowMs;
+    for (let tries = 0; tries < EVENT_WINDOW_MAX_TRIES; tries += 1, start += windowMs) {
+      const jobId = eventWindowJobId(connectorId, entity, start);
+      const closesAt = start + windowMs;
+      // The job first: should adding the keys then fail, the event is refused and its retry lands here again.
+      await this.jobs.enqueue(
+        QUEUE.snapshot,
+        { connectorId, entity, mode: 'incremental', trigger: 'event', eventWindow: { start, windowMs } },
+        { jobId, delay: Math.max(0, closesAt + EVENT_WINDOW_GRACE_MS - Date.now()) },
+      );
+      if (await this.windows.add(connectorId, entity, start, unique)) return { jobId, closesAt: new Date(closesAt) };
+    }
+    throw new Error(
+      `change event window of ${connectorId} ${entity}: ${EVENT_WINDOW_MAX_TRIES} windows in a row closed`,
+    );
+  }
+
+  /** The run of a snapshot job once it has started (the latest, if it was retried). */
+  async runOfJob(jobId: string): Promise<SnapshotRunEntity | null> {
+    return this.runs.latestOfJob(jobId);
   }
 
   /** Enqueues the run of one schedule slot; the job id makes a second firing of that slot a no-op. */
