@@ -40,12 +40,17 @@ export class FixupParentKeysRepository {
       liveOnly: true,
       materializedHashes: false,
     });
+    const links = sql`SELECT entity_key, global_id AS f_global_id FROM crosswalk FINAL
+      WHERE entity = ${entity} AND system = ${system} AND deleted = 0`;
+    // Only candidates are joined: records with a wanted match field or linked under a wanted global id
+    // (a record whose link overrides its match field is then filtered out by its resolved match key).
     const rows = await this.clickhouse.query<{ f_match_key: string; entity_key: string }>(
       sql`SELECT f_match_key, entity_key FROM (
           SELECT entity_key, if(ifNull(f_global_id, '') != '', f_global_id, f_default_key) AS f_match_key
-          FROM (SELECT entity_key, toString(${field}) AS f_default_key FROM ${live})
-          ALL LEFT JOIN (SELECT entity_key, global_id AS f_global_id FROM crosswalk FINAL
-            WHERE entity = ${entity} AND system = ${system} AND deleted = 0) USING entity_key
+          FROM (SELECT entity_key, toString(${field}) AS f_default_key FROM ${live}
+            WHERE toString(${field}) IN ${list(wanted)}
+              OR entity_key IN (SELECT entity_key FROM (${links}) WHERE f_global_id IN ${list(wanted)}))
+          ALL LEFT JOIN (${links}) USING entity_key
         ) WHERE f_match_key IN ${list(wanted)}
         ORDER BY f_match_key, entity_key`,
       { tag: 'fixups.parent-keys' },
