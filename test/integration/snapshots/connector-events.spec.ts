@@ -1,5 +1,7 @@
 import { startEstate } from '@driftwatch/demo-estate';
+import { getQueueToken } from '@nestjs/bull';
 import type { INestApplication } from '@nestjs/common';
+import type { Queue } from 'bull';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -13,6 +15,7 @@ import {
 } from '../../../backend/src/modules/snapshots/snapshot-connectors';
 import { SnapshotEventWindowsRepository } from '../../../backend/src/modules/snapshots/snapshot-event-windows.repository';
 import { eventWindowJobId, SnapshotsService } from '../../../backend/src/modules/snapshots/snapshots.service';
+import { QUEUE } from '../../../backend/src/queues/queue-names';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from './support/snapshot-app';
 
@@ -328,6 +331,9 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ keys: [...ids].sort(), mode: 'incremental', rows_written: String(ids.length) });
     expect(await eventRuns()).toHaveLength(before.length + 1);
+    // The keys are written into the window job's payload: what a retry and the targeted reconciliation read.
+    const job = await worker.get<Queue>(getQueueToken(QUEUE.snapshot)).getJob(jobId);
+    expect(job?.data).toMatchObject({ trigger: 'event', keys: [...ids].sort() });
     const rows = await env.clickhouse.query<{ entity_key: string }>(
       sql`SELECT entity_key FROM snapshot_shipment WHERE snapshot_id = ${runs[0].id} ORDER BY entity_key`,
       { tag: 'test' },
