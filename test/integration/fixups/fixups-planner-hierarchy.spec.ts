@@ -166,7 +166,7 @@ describe('the planner turns hierarchy and orphan findings into fix-up tasks', ()
       changes: [],
     });
     expect(unresolvable.state_reason).toBe(
-      "the owner's parent C0009 has no record in crm: create or link it there, then approve or dismiss",
+      "the owner's parent C0009 has no record in crm: create or link it there and the next run replaces this task with the write",
     );
 
     expect(orphan).toMatchObject({

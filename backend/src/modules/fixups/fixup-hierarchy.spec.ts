@@ -27,7 +27,8 @@ describe('parentWriteOf', () => {
   it('an owner parent with no record in the target waits for a person', () => {
     expect(parentWriteOf(finding(), [], null)).toMatchObject({
       kind: 'review',
-      reason: "the owner's parent C0001 has no record in crm: create or link it there, then approve or dismiss",
+      reason:
+        "the owner's parent C0001 has no record in crm: create or link it there and the next run replaces this task with the write",
     });
     expect(parentWriteOf(finding(), undefined, null)).toMatchObject({ kind: 'review' });
   });

@@ -54,7 +54,7 @@ export function parentWriteOf(
     return {
       kind: 'review',
       sourceKey,
-      reason: `the owner's parent ${ownerParent} has no record in ${target}: create or link it there, then approve or dismiss`,
+      reason: `the owner's parent ${ownerParent} has no record in ${target}: create or link it there and the next run replaces this task with the write`,
     };
   }
   if (targetKeys.length > 1) {
