@@ -24,6 +24,8 @@ import { raw } from '../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../backend/src/config/config.service';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
 import { startBackend, type RunningBackend } from '../../e2e/support/backend-process';
+// Every (connector, entity) the demo snapshots: seeded before the measurement.
+import { DEMO_SNAPSHOTS as SEED_SNAPSHOTS } from '../../e2e/support/demo-environment';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
 import {
   buildBackend,
@@ -36,19 +38,6 @@ import {
 
 const RULE = 'customer.billing-address-match';
 const FIELD = 'billing_address_city';
-/** Every (connector, entity) the demo snapshots before the measurement (as infra/local/demo.sh). */
-const SEED_SNAPSHOTS = [
-  ['crm', 'customer'],
-  ['crm', 'credit_profile'],
-  ['crm', 'contact'],
-  ['crm', 'order'],
-  ['erp', 'customer'],
-  ['erp', 'credit_profile'],
-  ['erp', 'order'],
-  ['wms', 'shipment'],
-  ['support', 'customer'],
-  ['support', 'ticket'],
-] as const;
 /** The connectors whose customers are polled incrementally while measuring (both sides of the rule). */
 const POLLED = ['crm:customer', 'erp:customer'];
 

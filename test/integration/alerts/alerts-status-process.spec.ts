@@ -5,15 +5,13 @@
  * posting to a Slack-compatible receiver.
  */
 import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Bull from 'bull';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { ident, sql } from '../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../backend/src/config/config.service';
 import { startBackend, type RunningBackend } from '../../e2e/support/backend-process';
 import { setFaults } from '../fixups/support/fixups-harness';
+import { crmConnectorsFile, type ConnectorsFile } from '../support/estate-connectors-file';
 import { clickhouseUrl, isolatedPostgres, uniqueName } from '../support/test-services';
 import { startPrivateRedis, type PrivateRedis } from '../workers/support/private-redis';
 import { SlackReceiver, type ReceivedSlackCall } from './support/slack-receiver';
@@ -36,7 +34,7 @@ describe('alert status check in separate scheduler and worker processes', () => 
   let postgres: { url: string; drop(): Promise<void> };
   let estate: RunningEstate;
   let receiver: SlackReceiver;
-  let configDir: string;
+  let connectors: ConnectorsFile | undefined;
   const running: RunningBackend[] = [];
   const database = uniqueName('dw_test');
   let env: Record<string, string>;
@@ -49,30 +47,14 @@ describe('alert status check in separate scheduler and worker processes', () => 
     await setFaults(estate.crm.baseUrl, { outageRate: 1, outageStatus: 503 });
     receiver = new SlackReceiver();
     const slackApi = await receiver.start();
-    configDir = mkdtempSync(join(tmpdir(), 'dw-alert-status-'));
-    const connectors = join(configDir, 'connectors.yaml');
-    writeFileSync(
-      connectors,
-      [
-        'connectors:',
-        '  - id: crm',
-        '    kind: salesforce',
-        `    baseUrl: ${estate.crm.baseUrl}`,
-        '    auth:',
-        '      type: oauth2-client-credentials',
-        `      tokenUrl: ${estate.crm.tokenUrl}`,
-        `      clientId: ${estate.crm.clientId}`,
-        '      clientSecret: ${env:CRM_CLIENT_SECRET}',
-        '',
-      ].join('\n'),
-    );
+    connectors = crmConnectorsFile(estate, 'dw-alert-status-');
     env = {
       DATABASE_URL: postgres.url,
       CLICKHOUSE_URL: clickhouseUrl(),
       CLICKHOUSE_DATABASE: database,
       REDIS_URL: redis.url,
-      DRIFTWATCH_CONNECTORS_FILE: connectors,
-      CRM_CLIENT_SECRET: estate.crm.clientSecret,
+      DRIFTWATCH_CONNECTORS_FILE: connectors.path,
+      ...connectors.env,
       SNAPSHOT_SCHEDULES: '',
       RECONCILIATION_SCHEDULE: '',
       ALERTS_STATUS_SCHEDULE: `*/${EVERY_SECONDS} * * * * *`,
@@ -101,7 +83,7 @@ describe('alert status check in separate scheduler and worker processes', () => 
     await clickhouse.onModuleDestroy();
     await postgres?.drop();
     await redis?.stop();
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
+    connectors?.remove();
   });
 
   const connectorMessages = (method: string): ReceivedSlackCall[] =>

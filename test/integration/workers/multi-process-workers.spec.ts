@@ -5,8 +5,6 @@
  */
 import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Bull from 'bull';
@@ -25,6 +23,7 @@ import {
   taskStates,
   writesByKey,
 } from '../fixups/support/fixups-harness';
+import { crmConnectorsFile, type ConnectorsFile } from '../support/estate-connectors-file';
 import { clickhouseUrl, isolatedPostgres, uniqueName } from '../support/test-services';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis';
 
@@ -70,7 +69,7 @@ describe('api, two schedulers and two workers as separate processes', () => {
   let pg: Client;
   let clickhouse: ClickHouseService;
   let estate: RunningEstate;
-  let configDir: string;
+  let connectors: ConnectorsFile | undefined;
   let env: Record<string, string>;
   let api: RunningBackend;
   let workers: RunningBackend[] = [];
@@ -81,30 +80,14 @@ describe('api, two schedulers and two workers as separate processes', () => {
     redis = await startPrivateRedis();
     postgres = await isolatedPostgres();
     estate = await startEstate({ customers: CUSTOMERS, seed: 11, systems: ['crm'] });
-    configDir = mkdtempSync(join(tmpdir(), 'dw-workers-'));
-    const connectors = join(configDir, 'connectors.yaml');
-    writeFileSync(
-      connectors,
-      [
-        'connectors:',
-        '  - id: crm',
-        '    kind: salesforce',
-        `    baseUrl: ${estate.crm.baseUrl}`,
-        '    auth:',
-        '      type: oauth2-client-credentials',
-        `      tokenUrl: ${estate.crm.tokenUrl}`,
-        `      clientId: ${estate.crm.clientId}`,
-        '      clientSecret: ${env:CRM_CLIENT_SECRET}',
-        '',
-      ].join('\n'),
-    );
+    connectors = crmConnectorsFile(estate, 'dw-workers-');
     env = {
       DATABASE_URL: postgres.url,
       CLICKHOUSE_URL: clickhouseUrl(),
       CLICKHOUSE_DATABASE: database,
       REDIS_URL: redis.url,
-      DRIFTWATCH_CONNECTORS_FILE: connectors,
-      CRM_CLIENT_SECRET: estate.crm.clientSecret,
+      DRIFTWATCH_CONNECTORS_FILE: connectors.path,
+      ...connectors.env,
       SNAPSHOT_SCHEDULES: '',
       RECONCILIATION_SCHEDULE: '',
       RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: '0',
@@ -138,7 +121,7 @@ describe('api, two schedulers and two workers as separate processes', () => {
     await postgres?.drop();
     await estate?.stop();
     await redis?.stop();
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
+    connectors?.remove();
   }, 120_000);
 
   const snapshotRuns = async () =>
