@@ -1,19 +1,10 @@
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import type { ConnectorView, SlaRouteView } from '../../../backend/src/modules/alerts/alert-evaluator';
-import {
-  AlertDeliveryEntity,
-  AlertSilenceEntity,
-  AlertStateEntity,
-} from '../../../backend/src/modules/alerts/alert-state.entity';
 import { AlertsRepository } from '../../../backend/src/modules/alerts/alerts.repository';
 import { AlertsService } from '../../../backend/src/modules/alerts/alerts.service';
 import { SlackTransport } from '../../../backend/src/modules/alerts/slack/slack-transport';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
-import { isolatedPostgres } from '../support/test-services';
+import { startAlertStore, type AlertStore } from './support/alert-store';
 import { SlackReceiver } from './support/slack-receiver';
 
-const RULES_FILE = join(__dirname, '../../../reconciliation-rules/alerts/default.yaml');
 const T0 = new Date('2026-11-29T12:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
@@ -45,44 +36,29 @@ const crm = (up: boolean, ageSeconds = 600): ConnectorView => ({
 });
 
 describe('SLA and connector alerts (default rules) to a Slack-compatible receiver, state in Postgres', () => {
-  let postgres: Awaited<ReturnType<typeof isolatedPostgres>>;
-  let dataSource: DataSource;
+  let store: AlertStore;
   let receiver: SlackReceiver;
   let repository: AlertsRepository;
   let service: AlertsService;
 
   beforeAll(async () => {
-    postgres = await isolatedPostgres();
-    dataSource = new DataSource({
-      ...dataSourceOptions(postgres.url),
-      entities: [AlertStateEntity, AlertDeliveryEntity, AlertSilenceEntity],
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    store = await startAlertStore();
+    repository = store.repository;
     receiver = new SlackReceiver();
     const apiUrl = await receiver.start();
-    repository = new AlertsRepository(
-      dataSource.getRepository(AlertStateEntity),
-      dataSource.getRepository(AlertDeliveryEntity),
-      dataSource.getRepository(AlertSilenceEntity),
-    );
-    service = new AlertsService(
-      repository,
+    service = await store.service(
       new SlackTransport({ botToken: 'xoxb-test-token', apiUrl, retries: 2, timeoutMs: 5000 }),
-      { rulesFile: RULES_FILE, dashboardUrl: 'http://127.0.0.1:3000' },
     );
-    await service.onModuleInit();
   });
 
   beforeEach(async () => {
     receiver.clear();
-    await dataSource.query('TRUNCATE alert_states, alert_deliveries, alert_silences');
+    await store.clear();
   });
 
   afterAll(async () => {
     await receiver?.stop();
-    await dataSource?.destroy();
-    await postgres?.drop();
+    await store?.close();
   });
 
   it('posts a p95 latency alert for the route, stays quiet while it is unchanged, updates and resolves in place', async () => {

@@ -1,19 +1,9 @@
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import type { ConnectorView } from '../../../backend/src/modules/alerts/alert-evaluator';
-import {
-  AlertDeliveryEntity,
-  AlertSilenceEntity,
-  AlertStateEntity,
-} from '../../../backend/src/modules/alerts/alert-state.entity';
 import { AlertsRepository } from '../../../backend/src/modules/alerts/alerts.repository';
-import { AlertsService } from '../../../backend/src/modules/alerts/alerts.service';
 import { SlackTransport } from '../../../backend/src/modules/alerts/slack/slack-transport';
-import { isolatedPostgres } from '../support/test-services';
+import { startAlertStore, type AlertStore } from './support/alert-store';
 import { SlackReceiver } from './support/slack-receiver';
 
-const RULES_FILE = join(__dirname, '../../../reconciliation-rules/alerts/default.yaml');
 const T0 = new Date('2026-11-29T12:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const crm = (up: boolean): ConnectorView => ({
@@ -23,48 +13,31 @@ const crm = (up: boolean): ConnectorView => ({
 });
 
 describe('alerts through Slack incoming webhooks (no bot token)', () => {
-  let postgres: Awaited<ReturnType<typeof isolatedPostgres>>;
-  let dataSource: DataSource;
+  let store: AlertStore;
   let receiver: SlackReceiver;
   let repository: AlertsRepository;
 
   beforeAll(async () => {
-    postgres = await isolatedPostgres();
-    dataSource = new DataSource({
-      ...dataSourceOptions(postgres.url),
-      entities: [AlertStateEntity, AlertDeliveryEntity, AlertSilenceEntity],
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    store = await startAlertStore();
+    repository = store.repository;
     receiver = new SlackReceiver();
     await receiver.start();
-    repository = new AlertsRepository(
-      dataSource.getRepository(AlertStateEntity),
-      dataSource.getRepository(AlertDeliveryEntity),
-      dataSource.getRepository(AlertSilenceEntity),
-    );
   });
 
   beforeEach(async () => {
     receiver.clear();
-    await dataSource.query('TRUNCATE alert_states, alert_deliveries, alert_silences');
+    await store.clear();
   });
 
   afterAll(async () => {
     await receiver?.stop();
-    await dataSource?.destroy();
-    await postgres?.drop();
+    await store?.close();
   });
 
-  const service = async (webhooks: Record<string, string>, retries = 2) => {
-    const alerts = new AlertsService(
-      repository,
+  const service = (webhooks: Record<string, string>, retries = 2) =>
+    store.service(
       new SlackTransport({ botToken: '', apiUrl: 'http://127.0.0.1:9/api/', retries, timeoutMs: 5000, webhooks }),
-      { rulesFile: RULES_FILE, dashboardUrl: 'http://127.0.0.1:3000' },
     );
-    await alerts.onModuleInit();
-    return alerts;
-  };
   const deliveries = async () =>
     (await repository.listDeliveries(50)).map((d) => [d.action, d.status, d.detail]).reverse();
 
@@ -99,7 +72,7 @@ describe('alerts through Slack incoming webhooks (no bot token)', () => {
     expect(receiver.calls.map((c) => c.method)).toEqual(['webhook:any', 'webhook:any']);
     expect(await deliveries()).toEqual([['post', 'sent', null]]);
 
-    await dataSource.query('TRUNCATE alert_states, alert_deliveries');
+    await store.dataSource.query('TRUNCATE alert_states, alert_deliveries');
     receiver.clear();
     receiver.failNext({ status: 429, retryAfterSeconds: 1 }, 5);
     await expect(alerts.evaluate('status:2', { connectors: [crm(false)] }, at(5))).rejects.toThrow(/429/);
@@ -114,7 +87,7 @@ describe('alerts through Slack incoming webhooks (no bot token)', () => {
     expect(receiver.calls).toEqual([]);
     expect(await deliveries()).toEqual([['post', 'held', 'no_webhook_for_channel']]);
 
-    await dataSource.query('TRUNCATE alert_states, alert_deliveries');
+    await store.dataSource.query('TRUNCATE alert_states, alert_deliveries');
     const revoked = await service({ '#integration-eng': receiver.webhookUrl('gone').replace(/gone$/, 'revoked') });
     await expect(revoked.evaluate('status:2', { connectors: [crm(false)] }, at(5))).rejects.toThrow(/404/);
     expect(await deliveries()).toEqual([['post', 'failed', expect.stringContaining('404 no_service')]]);
