@@ -25,7 +25,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
 import { startBackend, type RunningBackend } from '../../e2e/support/backend-process';
 // Every (connector, entity) the demo snapshots: seeded before the measurement.
-import { DEMO_SNAPSHOTS as SEED_SNAPSHOTS } from '../../e2e/support/demo-environment';
+import { DEMO_SNAPSHOTS as SEED_SNAPSHOTS, demoConnectorsEnv } from '../../e2e/support/demo-environment';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
 import {
   buildBackend,
@@ -241,16 +241,7 @@ export const latencyScenario: BenchScenario = {
       ...base,
       DRIFTWATCH_ROLE: 'all',
       RUN_MIGRATIONS: 'false',
-      DRIFTWATCH_CONNECTORS_FILE: join(ROOT, 'infra/local/demo-connectors.yaml'),
-      ESTATE_CRM_URL: estate.crm.baseUrl,
-      ESTATE_ERP_URL: estate.erp.baseUrl,
-      ESTATE_WMS_URL: estate.wms.baseUrl,
-      ESTATE_SUPPORT_URL: estate.support.baseUrl,
-      CRM_CLIENT_SECRET: estate.crm.clientSecret,
-      ERP_CLIENT_SECRET: estate.erp.clientSecret,
-      WMS_API_KEY: estate.wms.apiKey,
-      WMS_WEBHOOK_SECRET: 'wms-demo-webhook-secret',
-      SUPPORT_API_TOKEN: estate.support.apiToken,
+      ...demoConnectorsEnv(estate),
       // No hourly full run during the measurement: only the snapshot-triggered runs count.
       RECONCILIATION_SCHEDULE: '',
       RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: String(delayMs),

@@ -63,6 +63,28 @@ async function createAdminKey(env: Record<string, string>): Promise<string> {
   return out.trim();
 }
 
+/** The estate's endpoints and credentials as infra/local/demo-connectors.yaml reads them. */
+export function demoConnectorsEnv(estate: {
+  crm: { baseUrl: string; clientSecret: string };
+  erp: { baseUrl: string; clientSecret: string };
+  wms: { baseUrl: string; apiKey: string };
+  support: { baseUrl: string; apiToken: string };
+}): Record<string, string> {
+  return {
+    DRIFTWATCH_CONNECTORS_FILE: join(ROOT, 'infra/local/demo-connectors.yaml'),
+    ESTATE_CRM_URL: estate.crm.baseUrl,
+    ESTATE_ERP_URL: estate.erp.baseUrl,
+    ESTATE_WMS_URL: estate.wms.baseUrl,
+    ESTATE_SUPPORT_URL: estate.support.baseUrl,
+    CRM_CLIENT_SECRET: estate.crm.clientSecret,
+    ERP_CLIENT_SECRET: estate.erp.clientSecret,
+    WMS_API_KEY: estate.wms.apiKey,
+    // The estate is not told to push webhooks here; the connector only needs a valid secret.
+    WMS_WEBHOOK_SECRET: 'wms-demo-webhook-secret',
+    SUPPORT_API_TOKEN: estate.support.apiToken,
+  };
+}
+
 export async function startDemoEnvironment(options: { customers?: number } = {}): Promise<DemoEnvironment> {
   const postgres = await isolatedPostgres();
   const clickhouseDatabase = uniqueName('dw_e2e');
@@ -76,16 +98,7 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
     REDIS_URL: redis.url,
     DRIFTWATCH_ROLE: 'all',
     DASHBOARD_DIR: join(ROOT, 'frontend/dist'),
-    DRIFTWATCH_CONNECTORS_FILE: join(ROOT, 'infra/local/demo-connectors.yaml'),
-    ESTATE_CRM_URL: estate.crm.baseUrl,
-    ESTATE_ERP_URL: estate.erp.baseUrl,
-    ESTATE_WMS_URL: estate.wms.baseUrl,
-    ESTATE_SUPPORT_URL: estate.support.baseUrl,
-    CRM_CLIENT_SECRET: estate.crm.clientSecret,
-    ERP_CLIENT_SECRET: estate.erp.clientSecret,
-    WMS_API_KEY: estate.wms.apiKey,
-    WMS_WEBHOOK_SECRET: 'wms-demo-webhook-secret',
-    SUPPORT_API_TOKEN: estate.support.apiToken,
+    ...demoConnectorsEnv(estate),
     // Full snapshots every 6 hours (as in the demo), so freshness is judged against a schedule.
     SNAPSHOT_SCHEDULES: DEMO_SNAPSHOTS.map(([c, e]) => `${c}:${e}:full=0 */6 * * *`).join(';'),
     // Runs are started by the tests; a snapshot's own delayed run would race them for the run lock.
