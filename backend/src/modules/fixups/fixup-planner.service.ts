@@ -225,31 +225,27 @@ export class FixupPlannerService {
       createdRunId: runId,
     };
     const { policy, source } = resolvePolicy(rule, finding.actualSystem, overrides);
+    // A task that writes nothing: it waits in needs_review for a person, whatever the policy.
+    const forReview = (sourceKey: string, stateReason: string) => ({
+      ...base,
+      sourceKey,
+      changes: [],
+      policy,
+      state: 'needs_review' as const,
+      stateReason,
+      baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
+    });
     if (forPeople) {
       // No stewardship module in this process: the decision waits here for a person.
-      return {
-        ...base,
-        sourceKey: finding.matchKey,
-        changes: [],
-        policy,
-        state: 'needs_review',
-        stateReason: `${finding.kind}: a person decides (stewardship)`,
-        baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
-      };
+      return forReview(finding.matchKey, `${finding.kind}: a person decides (stewardship)`);
     }
     if (rule.kind === 'presence' && finding.kind === 'orphan') {
       // Clearing or re-pointing a parent that is gone is a judgement (usually the parent was deleted).
-      return {
-        ...base,
-        sourceKey: finding.matchKey,
-        changes: [],
-        policy,
-        state: 'needs_review',
-        stateReason:
-          `orphan: ${finding.entity} ${finding.matchKey} in ${finding.actualSystem} points at ${finding.field} ` +
+      return forReview(
+        finding.matchKey,
+        `orphan: ${finding.entity} ${finding.matchKey} in ${finding.actualSystem} points at ${finding.field} ` +
           `${JSON.stringify(finding.actualValue)}, which is not a record there; a person re-points or clears it`,
-        baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
-      };
+      );
     }
     let sourceKey: string;
     let changes;
@@ -260,17 +256,7 @@ export class FixupPlannerService {
           ? parentWriteOf(finding, undefined, resolution?.error ?? 'parents were not resolved')
           : parentWriteOf(finding, resolution.get(finding.expectedValue), null);
       if (write.kind === 'none') return null;
-      if (write.kind === 'review') {
-        return {
-          ...base,
-          sourceKey: write.sourceKey,
-          changes: [],
-          policy,
-          state: 'needs_review',
-          stateReason: write.reason,
-          baseKey: baseKeyOf(finding.id, finding.actualSystem, []),
-        };
-      }
+      if (write.kind === 'review') return forReview(write.sourceKey, write.reason);
       sourceKey = write.sourceKey;
       changes = [write.change];
     } else {
