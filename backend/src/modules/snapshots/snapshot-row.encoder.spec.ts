@@ -101,3 +101,71 @@ describe('RowBinaryEncoder', () => {
     expect(decode(first, snapshotColumnTypes('ticket'))[0]).toMatchObject({ subject: 'first', source_updated_at: 0 });
   });
 });
+
+describe('RowBinaryEncoder strings', () => {
+  /** RowBinary String as ClickHouse defines it: LEB128 byte length, then the UTF-8 bytes. */
+  const reference = (value: string): Buffer => {
+    const bytes = Buffer.from(value, 'utf8');
+    const length: number[] = [];
+    let rest = bytes.length;
+    while (rest >= 0x80) {
+      length.push((rest & 0x7f) | 0x80);
+      rest >>>= 7;
+    }
+    length.push(rest);
+    return Buffer.concat([Buffer.from(length), bytes]);
+  };
+
+  it('writes ASCII, multi-byte text, lone surrogates and every length around 42, 127 and 128 as UTF-8 does', () => {
+    const values: string[] = [];
+    for (const length of [0, 1, 41, 42, 43, 100, 126, 127, 128, 129, 500, 20_000]) {
+      const ascii = 'a'.repeat(length);
+      values.push(ascii);
+      if (length > 0) {
+        // A non-ASCII character first, in the middle and last: the ASCII copy stops and starts over.
+        for (const at of [0, Math.floor(length / 2), length - 1]) {
+          for (const other of ['é', '東', '🚚', '\ud800', '\u0080', '\u007f']) {
+            values.push(ascii.slice(0, at) + other + ascii.slice(at + 1));
+          }
+        }
+      }
+    }
+    const encoder = new RowBinaryEncoder('ticket', 4);
+    const expected: Buffer[] = [];
+    for (const [i, value] of values.entries()) {
+      const row: SnapshotRow = {
+        system: 'erp',
+        entity_key: `T-${i}`,
+        snapshot_id: 'run-1',
+        captured_at: 1,
+        source_updated_at: 2,
+        organization_key: value,
+        customer_number: '',
+        subject: value,
+        status: 'open',
+        priority: 'high',
+        raw_excerpt: value,
+      };
+      encoder.write(row);
+      const datetime = (n: number) => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32LE(n);
+        return b;
+      };
+      expected.push(
+        reference('erp'),
+        reference(`T-${i}`),
+        reference('run-1'),
+        datetime(1),
+        datetime(2),
+        reference(value),
+        reference(''),
+        reference(value),
+        reference('open'),
+        reference('high'),
+        reference(value),
+      );
+    }
+    expect(encoder.take().equals(Buffer.concat(expected))).toBe(true);
+  });
+});

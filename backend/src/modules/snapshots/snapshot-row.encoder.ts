@@ -68,9 +68,28 @@ export class RowBinaryEncoder {
   }
 
   private string(value: string): void {
+    const length = value.length;
+    // Most values are short ASCII: copied here char by char, a fraction of a native write's call cost
+    // (a customer row has ~30 strings). Under 128 ASCII chars the length is one byte.
+    if (length < 0x80) {
+      this.reserve(1 + length);
+      const buffer = this.buffer;
+      const start = this.offset + 1;
+      let i = 0;
+      while (i < length) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        buffer[start + i++] = code;
+      }
+      if (i === length) {
+        buffer[this.offset] = length;
+        this.offset = start + length;
+        return;
+      }
+    }
     // Up to 42 UTF-16 units are at most 126 UTF-8 bytes: a one-byte length, filled in after writing.
-    if (value.length <= 42) {
-      this.reserve(1 + value.length * 3);
+    if (length <= 42) {
+      this.reserve(1 + length * 3);
       const bytes = this.buffer.write(value, this.offset + 1, 'utf8');
       this.buffer[this.offset] = bytes;
       this.offset += 1 + bytes;
@@ -78,12 +97,12 @@ export class RowBinaryEncoder {
     }
     const bytes = Buffer.byteLength(value, 'utf8');
     this.reserve(5 + bytes);
-    let length = bytes;
-    while (length >= 0x80) {
-      this.buffer[this.offset++] = (length & 0x7f) | 0x80;
-      length >>>= 7;
+    let rest = bytes;
+    while (rest >= 0x80) {
+      this.buffer[this.offset++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
     }
-    this.buffer[this.offset++] = length;
+    this.buffer[this.offset++] = rest;
     this.offset += this.buffer.write(value, this.offset, 'utf8');
   }
 
