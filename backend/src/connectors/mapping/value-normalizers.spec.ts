@@ -44,6 +44,15 @@ describe('value normalizers', () => {
     expect(() => normalizeCountry('Atlantis')).toThrow(/unknown country/);
   });
 
+  it('answers a country read before the same way, and still refuses an unknown or empty one each time', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(normalizeCountry(' United  Kingdom')).toBe('GB');
+      expect(normalizeCountry('Deutschland')).toBe('DE');
+      expect(normalizeCountry('  ')).toBe('');
+      expect(() => normalizeCountry('Atlantis')).toThrow('unknown country "Atlantis"');
+    }
+  });
+
   it('writes national phone numbers in E.164 using the record country', () => {
     expect(normalizePhone('030 1234567', 'DE')).toBe('+49301234567');
     expect(normalizePhone('(415) 555-0132', 'US')).toBe('+14155550132');

@@ -104,11 +104,19 @@ function countryByName(): Map<string, string> {
   return countryNames;
 }
 
+/** Countries already read, by source text: a record has up to three (billing, shipping, its own). */
+const countryMemo = new Map<string, string>();
+const COUNTRY_MEMO_SIZE = 10_000;
+
 export function normalizeCountry(value: string): string {
+  const known = countryMemo.get(value);
+  if (known !== undefined) return known;
   const key = value.trim().replace(/\s+/g, ' ').toUpperCase();
   if (key === '') return '';
   const code = countryByName().get(key);
   if (!code) throw new MappingError(`unknown country "${value}"`);
+  if (countryMemo.size >= COUNTRY_MEMO_SIZE) countryMemo.clear();
+  countryMemo.set(value, code);
   return code;
 }
 
