@@ -72,7 +72,10 @@ export class TableRelation extends SqlFragment {
     super(text);
   }
 
-  /** Same table and options, so one read can serve both (systems aside). */
+  /**
+   * Same table and options, so one read can serve both (systems aside, and each system's own
+   * snapshot id when both read one snapshot).
+   */
   sharesTableWith(other: TableRelation): boolean {
     const a = this.options;
     const b = other.options;
@@ -80,7 +83,7 @@ export class TableRelation extends SqlFragment {
       this.table.text === other.table.text &&
       !!a.final === !!b.final &&
       !!a.liveOnly === !!b.liveOnly &&
-      a.snapshotId === b.snapshotId &&
+      (a.snapshotId === undefined) === (b.snapshotId === undefined) &&
       (a.materializedHashes !== false) === (b.materializedHashes !== false)
     );
   }
@@ -110,37 +113,53 @@ export const COMPILED_RULE_SETTINGS: Readonly<Record<string, string>> = { use_in
 
 /**
  * The rows of some systems' records whose `key_hash` (the entity-key hash every snapshot-schema
- * relation carries) is in `keyHashes`, as one relation with `f_system` and the given columns. When all
- * sources are the same table, one read with `PREWHERE key_hash IN (…)` serves every system: the key
- * set is built once and no wide column is merged (FINAL) or read for other keys. Filtering on
- * key_hash before FINAL is sound because every version of a record shares it. Otherwise each source
- * is read and filtered on its own. Run with COMPILED_RULE_SETTINGS.
+ * relation carries) is in `keyHashes`, as one relation with `f_system` and the given columns. The
+ * sources of one table read alike (all current state, or all a snapshot each) share one read with
+ * `PREWHERE key_hash IN (…)`: the key set is built once and no wide column is merged (FINAL) or read
+ * for other keys. Filtering on key_hash before FINAL is sound because every version of a record
+ * shares it. A source that is no table is read and filtered on its own. Run with COMPILED_RULE_SETTINGS.
  */
 function keyedRowsOf(
   relations: readonly { system: string; relation: SqlFragment }[],
   columns: readonly SqlFragment[],
   keyHashes: SqlFragment,
 ): SqlFragment {
-  const tables = relations.map((r) => baseTable(r.relation));
-  const first = tables[0];
-  if (first && tables.every((t) => t !== undefined && t.sharesTableWith(first))) {
-    const { options } = first;
+  // Sources that can share one read, in first-seen order; a source that is no table is read alone.
+  const groups: { table: TableRelation; members: TableRelation[] }[] = [];
+  const others: { system: string; relation: SqlFragment }[] = [];
+  for (const r of relations) {
+    const table = baseTable(r.relation);
+    if (!table) {
+      others.push(r);
+      continue;
+    }
+    const group = groups.find((g) => g.table.sharesTableWith(table));
+    if (group) group.members.push(table);
+    else groups.push({ table, members: [table] });
+  }
+  const reads = groups.map(({ table, members }) => {
+    const { options } = table;
     const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
     const final = options.final ? sql` FINAL` : sql``;
-    const snapshot = options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`;
     const live = options.liveOnly ? sql` WHERE deleted = 0` : sql``;
+    const systems =
+      options.snapshotId === undefined
+        ? sql`system IN ${list(members.map((m) => m.system))}`
+        : join(
+            members.map((m) => sql`(system = ${m.system} AND snapshot_id = ${m.options.snapshotId ?? ''})`),
+            ' OR ',
+          );
     return sql`SELECT system AS f_system, ${join(columns)}
-      FROM (SELECT *${hashes} FROM ${first.table}${final}
+      FROM (SELECT *${hashes} FROM ${table.table}${final}
         PREWHERE key_hash IN (${keyHashes})
-        WHERE system IN ${list(relations.map((r) => r.system))}${snapshot})${live}`;
+        WHERE ${systems})${live}`;
+  });
+  for (const r of others) {
+    reads.push(
+      sql`SELECT ${r.system} AS f_system, ${join(columns)} FROM ${whole(r.relation)} WHERE key_hash IN (${keyHashes})`,
+    );
   }
-  return join(
-    relations.map(
-      (r) =>
-        sql`SELECT ${r.system} AS f_system, ${join(columns)} FROM ${whole(r.relation)} WHERE key_hash IN (${keyHashes})`,
-    ),
-    '\nUNION ALL\n',
-  );
+  return join(reads, '\nUNION ALL\n');
 }
 
 /** The relation without a targeted run's key restriction (key hashes already name the records). */
@@ -153,13 +172,23 @@ function baseTable(relation: SqlFragment): TableRelation | undefined {
   return base instanceof TableRelation ? base : undefined;
 }
 
-/** Sources for the current state: live rows of `current_<entity>` FINAL per system. */
+/**
+ * Sources for the current state: live rows of `current_<entity>` FINAL per system, except where
+ * `wholeSnapshots` names a snapshot that is the system's state on its own (its latest complete
+ * snapshot is full, nothing completed since, and it holds each record once): that snapshot's rows
+ * of `snapshot_<entity>` are read instead — the same records without merging every version (FINAL
+ * costs several plain scans).
+ */
 export function currentStateSources(
   systemsByEntity: Partial<Record<EntityKind, readonly string[]>>,
+  wholeSnapshots: Partial<Record<EntityKind, Readonly<Record<string, string>>>> = {},
 ): CompileContext['sources'] {
-  return mapSources(systemsByEntity, (entity, system) =>
-    tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true }),
-  );
+  return mapSources(systemsByEntity, (entity, system) => {
+    const snapshotId = wholeSnapshots[entity]?.[system];
+    return snapshotId === undefined
+      ? tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true })
+      : tableSource(ident(`snapshot_${entity}`), system, { snapshotId });
+  });
 }
 
 /** Sources for one snapshot per system (backtests): `snapshot_<entity>` rows of that snapshot id. */

@@ -23,6 +23,7 @@ import { ReconciliationRunsRepository } from '../../../backend/src/modules/recon
 import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
+import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/snapshot-store.repository';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
 import { ensureServices, freshPostgres } from '../support/bench-services';
 
@@ -140,44 +141,46 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
       try {
         process.stderr.write(`generating ${n} customers × 3 systems in ClickHouse …\n`);
         const now = Math.floor(Date.now() / 1000);
-        const insert = (system: 'erp' | 'crm' | 'wms', where: string, key: string, version: number, fields: string) =>
+        // As the snapshot pipeline lands a full snapshot: its rows in snapshot_customer, copied into the
+        // current state, then catalogued (which measures whether it holds each record once).
+        const snapshotColumns = `system, entity_key, snapshot_id, captured_at, source_updated_at, customer_number, ${FIELDS.join(', ')}`;
+        const insert = (system: 'erp' | 'crm' | 'wms', where: string, key: string, fields: string) =>
           clickhouse.command(
-            raw(`INSERT INTO current_customer (system, entity_key, snapshot_id, captured_at, source_updated_at,
-              customer_number, ${FIELDS.join(', ')}, version, deleted)
-              SELECT '${system}', ${key}, 'bench', toDateTime(${now}), toDateTime(${now}), customer_number, ${FIELDS.join(', ')}, ${version}, 0
+            raw(`INSERT INTO snapshot_customer (${snapshotColumns})
+              SELECT '${system}', ${key}, 'bench-${system}', toDateTime(${now}), toDateTime(${now}), customer_number, ${FIELDS.join(', ')}
               FROM (SELECT number AS i, concat('C', toString(i)) AS customer_number, ${fields} FROM numbers(${n}) WHERE ${where})`),
             opts,
           );
-        await insert('erp', '1', "concat('erp-', customer_number)", 1, chFields('erp'));
-        await insert('crm', 'i % 100 != 7', "concat('crm-', customer_number)", 1, chFields('crm'));
-        await insert('wms', '1', "concat('wms-', customer_number)", 1, chFields('wms'));
+        await insert('erp', '1', "concat('erp-', customer_number)", chFields('erp'));
+        await insert('crm', 'i % 100 != 7', "concat('crm-', customer_number)", chFields('crm'));
+        await insert('wms', '1', "concat('wms-', customer_number)", chFields('wms'));
         // Duplicate CRM accounts: no customer number, the tax id spelled differently.
         await clickhouse.command(
-          raw(`INSERT INTO current_customer (system, entity_key, snapshot_id, captured_at, source_updated_at, customer_number,
-              legal_name, tax_id, version, deleted)
-            SELECT 'crm', concat('crm-D', toString(number)), 'bench', toDateTime(${now}), toDateTime(${now}), '',
-              concat('Company ', toString(number), ' Inc'), concat('tx-', toString(number)), 1, 0
+          raw(`INSERT INTO snapshot_customer (system, entity_key, snapshot_id, captured_at, source_updated_at, customer_number,
+              legal_name, tax_id)
+            SELECT 'crm', concat('crm-D', toString(number)), 'bench-crm', toDateTime(${now}), toDateTime(${now}), '',
+              concat('Company ', toString(number), ' Inc'), concat('tx-', toString(number))
             FROM numbers(${n}) WHERE number % 200 = 11`),
           opts,
         );
+        await clickhouse.command(
+          raw(`INSERT INTO current_customer (${snapshotColumns}, version, deleted)
+            SELECT ${snapshotColumns}, 1, 0 FROM snapshot_customer`),
+          opts,
+        );
         await clickhouse.command(raw('OPTIMIZE TABLE current_customer FINAL'), opts);
+        const snapshots = new SnapshotStoreRepository(clickhouse);
         for (const system of ['erp', 'crm', 'wms']) {
-          await clickhouse.insert(
-            raw('snapshot_catalog'),
-            [
-              {
-                snapshot_id: `bench-${system}`,
-                system,
-                entity: 'customer',
-                mode: 'full',
-                row_count: n,
-                reject_count: 0,
-                started_at: now,
-                completed_at: now,
-              },
-            ],
-            { tag: 'bench.catalog' },
-          );
+          await snapshots.addToCatalog({
+            snapshotId: `bench-${system}`,
+            system,
+            entity: 'customer',
+            mode: 'full',
+            rowCount: n,
+            rejectCount: 0,
+            startedAt: new Date(now * 1000),
+            completedAt: new Date(now * 1000),
+          });
         }
         process.stderr.write('generating the same two systems in Postgres …\n');
         const pgTable = async (table: string, system: 'erp' | 'crm', where: string) => {
@@ -265,18 +268,33 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
         let dupExpected = 0;
         for (let i = 0; i < n; i++) dupExpected += isDuplicated(i) ? 1 : 0;
 
-        // 1% of CRM records change (a new version in the current state), then targeted runs on their keys.
+        // 1% of CRM records change: an incremental snapshot of them lands (new versions in the current
+        // state, catalogued a second later), then targeted runs on their keys.
         await clickhouse.command(
-          raw(`INSERT INTO current_customer (system, entity_key, snapshot_id, captured_at, source_updated_at,
-              customer_number, ${FIELDS.join(', ')}, version, deleted)
-            SELECT 'crm', concat('crm-', customer_number), 'bench-2', toDateTime(${now}), toDateTime(${now}), customer_number,
-              ${FIELDS.join(', ')}, 2, 0
+          raw(`INSERT INTO snapshot_customer (${snapshotColumns})
+            SELECT 'crm', concat('crm-', customer_number), 'bench-2', toDateTime(${now + 1}), toDateTime(${now + 1}), customer_number,
+              ${FIELDS.join(', ')}
             FROM (SELECT number AS i, concat('C', toString(i)) AS customer_number, ${chFields('erp').replace(
               "concat('Company ', toString(i)) AS legal_name",
               "concat('Company ', toString(i), ' Renamed') AS legal_name",
             )} FROM numbers(${n}) WHERE i % 100 = 13)`),
           opts,
         );
+        await clickhouse.command(
+          raw(`INSERT INTO current_customer (${snapshotColumns}, version, deleted)
+            SELECT ${snapshotColumns}, 2, 0 FROM snapshot_customer WHERE snapshot_id = 'bench-2'`),
+          opts,
+        );
+        await snapshots.addToCatalog({
+          snapshotId: 'bench-2',
+          system: 'crm',
+          entity: 'customer',
+          mode: 'incremental',
+          rowCount: n / 100,
+          rejectCount: 0,
+          startedAt: new Date((now + 1) * 1000),
+          completedAt: new Date((now + 1) * 1000),
+        });
         const touched: string[] = [];
         for (let i = 0; i < n; i++) if (isTouched(i)) touched.push(`C${i}`);
         const [incrementalSeconds] = await seconds(async () => {

@@ -70,6 +70,38 @@ export class ReconciliationStoreRepository {
     return rows.map(toSnapshot);
   }
 
+  /**
+   * The snapshots that are, on their own, their system's current state: per (system, entity) the
+   * single snapshot that completed last, when it is full and holds each record once (distinct_keys).
+   * Two snapshots completing in the same second leave their order unknown, so neither qualifies.
+   */
+  async wholeStateSnapshots(): Promise<{ system: string; entity: EntityKind; snapshotId: string }[]> {
+    const rows = await this.clickhouse.query<{
+      system: string;
+      entity: string;
+      snapshot_id: string;
+      mode: string;
+      distinct_keys: number;
+    }>(
+      sql`SELECT system, entity, snapshot_id, mode, distinct_keys FROM snapshot_catalog FINAL
+        WHERE (system, entity, completed_at) IN (
+          SELECT system, entity, max(completed_at) FROM snapshot_catalog FINAL GROUP BY system, entity)`,
+      { tag: 'reconciliation.catalog.whole' },
+    );
+    const byPair = new Map<string, (typeof rows)[number][]>();
+    for (const row of rows) {
+      const pair = `${row.system}/${row.entity}`;
+      byPair.set(pair, [...(byPair.get(pair) ?? []), row]);
+    }
+    const whole: { system: string; entity: EntityKind; snapshotId: string }[] = [];
+    for (const [last, ...tied] of byPair.values()) {
+      if (last && tied.length === 0 && last.mode === 'full' && Number(last.distinct_keys) === 1) {
+        whole.push({ system: last.system, entity: last.entity as EntityKind, snapshotId: last.snapshot_id });
+      }
+    }
+    return whole;
+  }
+
   /** The last `perPair` complete full snapshots of every (system, entity), newest first. */
   async recentFullSnapshots(perPair: number): Promise<CatalogSnapshot[]> {
     const rows = await this.clickhouse.query<CatalogRow>(

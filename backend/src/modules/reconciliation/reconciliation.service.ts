@@ -59,6 +59,12 @@ export class InvalidReconciliationRequestError extends Error {
 
 const pairKey = (p: SourceRead): string => `${p.system}/${p.entity}`;
 
+interface StateSources {
+  linked: readonly EntityKind[];
+  /** entity → system → a snapshot that is the system's whole current state (read without FINAL). */
+  wholeSnapshots: Partial<Record<EntityKind, Record<string, string>>>;
+}
+
 /**
  * Runs rules against the current state (or a key subset of it), records findings in ClickHouse and
  * their lifecycle in Postgres, and previews or backtests single rules without persisting anything.
@@ -102,7 +108,7 @@ export class ReconciliationService {
       held = await this.floodGuard(latest);
       const heldPairs = new Set(held.map((h) => pairKey(h)));
       const target = await this.resolveTarget(request.target);
-      const context = this.currentContext(set, latest, target, await this.store.linkedEntities());
+      const context = this.currentContext(set, latest, target, await this.stateOf());
       const available = new Set(latest.map((s) => pairKey(s)));
       const foundAt = new Date();
       const resolvable: string[] = [];
@@ -210,8 +216,8 @@ export class ReconciliationService {
    * last complete snapshots); reads the snapshot catalog, runs nothing. Throws RuleCompileError.
    */
   async compileForCurrentState(set: RuleSet, rule: Rule): Promise<CompiledRule> {
-    const [latest, linked] = await Promise.all([this.store.latestSnapshots(), this.store.linkedEntities()]);
-    return compileRule(rule, this.currentContext(set, latest, undefined, linked));
+    const [latest, state] = await Promise.all([this.store.latestSnapshots(), this.stateOf()]);
+    return compileRule(rule, this.currentContext(set, latest, undefined, state));
   }
 
   /** Compiles and runs one rule now against the current state; writes nothing. */
@@ -221,8 +227,7 @@ export class ReconciliationService {
     const latest = await this.store.latestSnapshots();
     const entity = ruleEntity(rule);
     const target = input.keys && entity ? { entity, keys: input.keys } : undefined;
-    const linked = await this.store.linkedEntities();
-    const compiled = compileRule(rule, this.currentContext(set, latest, target, linked));
+    const compiled = compileRule(rule, this.currentContext(set, latest, target, await this.stateOf()));
     const limit = Math.min(input.limit ?? 100, MAX_PREVIEW);
     const [byKind, findings] = await Promise.all([
       this.store.countFindings(compiled.findings),
@@ -334,17 +339,25 @@ export class ReconciliationService {
     return assessSnapshots([...pairs.values()], this.config.get('RECONCILIATION_MAX_ROW_DROP'));
   }
 
+  /** Where the current state is read from: confirmed crosswalk links and whole-state snapshots. */
+  private async stateOf(): Promise<StateSources> {
+    const [linked, whole] = await Promise.all([this.store.linkedEntities(), this.store.wholeStateSnapshots()]);
+    const wholeSnapshots: StateSources['wholeSnapshots'] = {};
+    for (const s of whole) wholeSnapshots[s.entity] = { ...wholeSnapshots[s.entity], [s.system]: s.snapshotId };
+    return { linked, wholeSnapshots };
+  }
+
   private currentContext(
     set: RuleSet,
     latest: CatalogSnapshot[],
-    target?: { entity: EntityKind; keys: string[] },
-    linked: readonly EntityKind[] = [],
+    target: { entity: EntityKind; keys: string[] } | undefined,
+    state: StateSources,
   ): CompileContext {
     const systems = new Set(latest.map((s) => s.system));
     for (const rule of set.rules) for (const read of ruleReads(rule, set.ownership)) systems.add(read.system);
     const bySystem = Object.fromEntries(ENTITY_KINDS.map((e) => [e, [...systems]])) as Record<EntityKind, string[]>;
     // Confirmed identity links (stewardship) replace the default match key for the entities they cover.
-    const crosswalk = withCrosswalk(currentStateSources(bySystem), linked);
+    const crosswalk = withCrosswalk(currentStateSources(bySystem, state.wholeSnapshots), state.linked);
     let sources = crosswalk.sources;
     const matchKeys = crosswalk.matchKeys;
     if (target) {

@@ -133,7 +133,18 @@ export class SnapshotStoreRepository {
     return n;
   }
 
+  /**
+   * Lists a complete snapshot. Whether it holds each record once is measured here (a source can page
+   * a record twice) and recorded as `distinct_keys`: only then may a full run read the snapshot as the
+   * system's state instead of merging current_<entity> (reconciliation-store.repository.ts).
+   */
   async addToCatalog(entry: CatalogEntry): Promise<void> {
+    const [counts] = await this.clickhouse.query<{ n: string; keys: string }>(
+      sql`SELECT count() AS n, uniqExact(key_hash) AS keys FROM ${ident(`snapshot_${entry.entity}`)}
+        WHERE system = ${entry.system} AND snapshot_id = ${entry.snapshotId}`,
+      { tag: 'snapshots.catalog.distinct' },
+    );
+    const distinctKeys = counts !== undefined && counts.n === counts.keys ? 1 : 0;
     await this.clickhouse.insert(
       raw('snapshot_catalog'),
       [
@@ -146,6 +157,7 @@ export class SnapshotStoreRepository {
           reject_count: entry.rejectCount,
           started_at: seconds(entry.startedAt),
           completed_at: seconds(entry.completedAt),
+          distinct_keys: distinctKeys,
         },
       ],
       { tag: 'snapshots.catalog' },
