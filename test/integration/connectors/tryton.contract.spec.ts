@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { TrytonConnector } from '../../../backend/src/connectors/tryton/tryton.connector';
+import type { TrytonRpcClient } from '../../../backend/src/connectors/tryton/tryton-rpc.client';
 import { collect, describeConnectorContract } from './support/connector-contract';
 import { FaultProxy } from './support/fault-proxy';
 import { ensureCompany, ensureCountry, ensureTryton, trytonCall } from './support/tryton-server';
@@ -212,8 +214,54 @@ describe('Tryton connector specifics', () => {
       },
       `${run}-credit-race`,
     );
-    expect(result.outcome).toBe('conflict');
+    expect(result).toMatchObject({ outcome: 'conflict', reason: expect.stringContaining('Tryton refused') });
     const [after] = await connector.read('credit_profile', [String(id)]);
+    expect(after.fields.creditLimit).toBe(5000);
+  });
+
+  it('refuses to overwrite a credit limit edited in the same second as the version it read', async () => {
+    // Tryton on SQLite keeps `_timestamp` in whole seconds: its own check cannot see such an edit.
+    const server = ensureTryton();
+    const { company } = await ensureCompany(server);
+    const limit = (decimal: string) => ({ credit_limit_amount: { __class__: 'Decimal', decimal } });
+    const [id] = (await trytonCall(server, 'model.party.party.create', [
+      [{ code: `${run}-credit-2`, name: 'Same Second KG', ...limit('25000.00') }],
+      { company },
+    ])) as number[];
+    const racing = trytonConnector(server.url, server.password, server.database);
+    const rpc = (racing as unknown as { rpc: TrytonRpcClient }).rpc;
+    const model = rpc.model.bind(rpc);
+    const modelAt = rpc.modelAt.bind(rpc);
+    const versionOf = async () =>
+      ((await model('party.party', 'read', [[id], ['_timestamp']])) as { _timestamp: string }[])[0]._timestamp;
+    await racing.health(); // logged in, so the calls below follow each other within milliseconds
+    // Start a fresh second, write the version the connector will read, and lower the limit right after
+    // its read (as someone in Tryton would), all within that second.
+    await sleep(1000 - (Date.now() % 1000));
+    await model('party.party', 'write', [[id], limit('25000.00')]);
+    let read: string | undefined;
+    let edited: string | undefined;
+    rpc.modelAt = async (...args: Parameters<TrytonRpcClient['modelAt']>) => {
+      const answer = await modelAt(...args);
+      if (read === undefined && args[0] === 'party.party' && args[1] === 'search_read') {
+        read = (answer.result as { _timestamp: string }[])[0]._timestamp;
+        await model('party.party', 'write', [[id], limit('5000.00')]);
+        edited = await versionOf();
+      }
+      return answer;
+    };
+    const result = await racing.apply(
+      {
+        entity: 'credit_profile',
+        sourceKey: String(id),
+        changes: [{ field: 'creditLimit', expectedOld: 25000, newValue: 40000 }],
+      },
+      `${run}-credit-same-second`,
+    );
+    // The case this proves: Tryton sees the version the connector read and the edit as one version.
+    expect(edited).toBe(read);
+    expect(result).toMatchObject({ outcome: 'conflict', currentValues: { creditLimit: 5000 } });
+    const [after] = await racing.read('credit_profile', [String(id)]);
     expect(after.fields.creditLimit).toBe(5000);
   });
 

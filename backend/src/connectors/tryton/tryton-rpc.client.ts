@@ -76,6 +76,15 @@ export class TrytonRpcClient {
   ) {}
 
   async call(method: string, params: unknown[], signal?: AbortSignal): Promise<unknown> {
+    return (await this.send(method, params, signal)).result;
+  }
+
+  /** A call's result and the server's clock when it answered (HTTP `Date`, whole seconds; ours if absent). */
+  private async send(
+    method: string,
+    params: unknown[],
+    signal?: AbortSignal,
+  ): Promise<{ result: unknown; serverTimeMs: number }> {
     const response = await this.http.request({
       method: 'POST',
       path: `/${encodeURIComponent(this.database)}/`,
@@ -91,7 +100,8 @@ export class TrytonRpcClient {
     if (!body || !('result' in body)) {
       throw new TrytonRpcError(this.http.connectorId, method, 'BadResponse', response.text.slice(0, 200));
     }
-    return body.result;
+    const date = Date.parse(response.headers.get('date') ?? '');
+    return { result: body.result, serverTimeMs: Number.isNaN(date) ? Date.now() : date };
   }
 
   /** The user's preferences, passed as context on every model call (company, language). */
@@ -116,8 +126,19 @@ export class TrytonRpcClient {
     extraContext: Record<string, unknown> = {},
     signal?: AbortSignal,
   ): Promise<unknown> {
+    return (await this.modelAt(model, method, args, extraContext, signal)).result;
+  }
+
+  /** `model` with the server's clock when it answered: when the records read were read, to the second. */
+  async modelAt(
+    model: string,
+    method: string,
+    args: unknown[],
+    extraContext: Record<string, unknown> = {},
+    signal?: AbortSignal,
+  ): Promise<{ result: unknown; serverTimeMs: number }> {
     const context = { ...(await this.preferences(signal)), ...extraContext };
-    return this.call(`model.${model}.${method}`, [...args, context], signal);
+    return this.send(`model.${model}.${method}`, [...args, context], signal);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
@@ -56,6 +57,10 @@ const PARTY_FIELDS = [
   'customer_payment_term.name',
 ];
 const CREDIT_LIMIT_FIELD = 'credit_limit_amount';
+/** Where Tryton stores a party's credit limit: one record per company (a MultiValue), not the party row. */
+const CREDIT_LIMIT_MODEL = 'party.party.credit_limit_amount';
+/** Read before a credit limit write: the stored value records, whose versions guard it too. */
+const CREDIT_LIMIT_GUARD_FIELDS = ['credit_limit_amounts.company', 'credit_limit_amounts._timestamp'];
 const SALE_FIELDS = [
   'number',
   'state',
@@ -81,6 +86,9 @@ const SALE_BUTTON: Record<string, string> = {
   draft: 'draft',
 };
 
+/** Reads of a record before a write, at most, while its version is too recent to guard the write. */
+const SETTLE_READS = 4;
+
 const MODEL: Partial<Record<EntityKind, { model: string; fields: string[] }>> = {
   customer: { model: 'party.party', fields: PARTY_FIELDS },
   credit_profile: { model: 'party.party', fields: PARTY_FIELDS },
@@ -92,8 +100,10 @@ const MODEL: Partial<Record<EntityKind, { model: string; fields: string[] }>> = 
  * of account_credit_limit) and sales. Extracts page by id (keyset, so a resumed extract neither skips
  * nor repeats); incremental by write/create date. Writes compare current values and pass Tryton's
  * `_timestamp` so a concurrent edit is refused by Tryton (ConcurrencyException → conflict): party
- * fields and the credit limit with `write`, a sale's status by running its workflow buttons (quote,
- * confirm, process, cancel, draft) one step at a time, each guarded by the timestamp it was read at.
+ * fields and the credit limit with `write` (guarded by the versions of the party and of the record
+ * that stores the credit limit), a sale's status by running its workflow buttons (quote, confirm,
+ * process, cancel, draft) one step at a time, each guarded by the timestamp it was read at. A version
+ * too recent for Tryton's check to tell apart from the next edit is read again first (`settleWaitMs`).
  */
 export class TrytonConnector implements Connector {
   readonly kind = 'tryton';
@@ -194,11 +204,43 @@ export class TrytonConnector implements Connector {
     return records;
   }
 
-  private async sourceRow(entity: EntityKind, id: number): Promise<Row | undefined> {
+  /** The record as a write finds it, with the server's clock when it was read. */
+  private async sourceRow(entity: EntityKind, id: number): Promise<{ row: Row | undefined; serverTimeMs: number }> {
     const { model } = MODEL[entity]!;
-    const fields = this.fieldsOf(entity);
-    const rows = (await this.rpc.model(model, 'search_read', [[['id', '=', id]], 0, 1, null, fields])) as Row[];
-    return rows[0];
+    const read = this.fieldsOf(entity);
+    const fields = read.includes(CREDIT_LIMIT_FIELD) ? [...read, ...CREDIT_LIMIT_GUARD_FIELDS] : read;
+    const { result, serverTimeMs } = await this.rpc.modelAt(model, 'search_read', [
+      [['id', '=', id]],
+      0,
+      1,
+      null,
+      fields,
+    ]);
+    return { row: (result as Row[])[0], serverTimeMs };
+  }
+
+  /**
+   * The `_timestamp` guard of a write: the versions, as read, of every record it changes. The credit
+   * limit lives in its value record of the working company (or of none). Edits over RPC reach it only
+   * through the party and move the party's version too; server-side code (a module, a script) can
+   * change it without touching the party row.
+   */
+  private async versionsOf(
+    entity: EntityKind,
+    id: number,
+    row: Row,
+    sourceValues: Record<string, unknown>,
+  ): Promise<Record<string, string>> {
+    const { model } = MODEL[entity]!;
+    const versions: Record<string, string> = { [`${model},${id}`]: String(row._timestamp) };
+    if (model === 'party.party' && 'creditLimit' in sourceValues) {
+      const company = (await this.rpc.preferences()).company ?? null;
+      for (const value of (row['credit_limit_amounts.'] as Row[] | undefined) ?? []) {
+        if (value.company === null || value.company === company)
+          versions[`${CREDIT_LIMIT_MODEL},${String(value.id)}`] = String(value._timestamp);
+      }
+    }
+    return versions;
   }
 
   apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
@@ -213,18 +255,38 @@ export class TrytonConnector implements Connector {
     if (!Number.isInteger(id) || id <= 0)
       return { outcome: 'rejected', reason: `not a Tryton id: ${change.sourceKey}` };
     const mapper = this.mapper(change.entity);
-    const row = await this.sourceRow(change.entity, id);
-    const mapped = row ? mapper.map(flatten(change.entity, row)) : undefined;
-    if (mapped && 'reject' in mapped)
-      return { outcome: 'rejected', reason: `current record unreadable: ${mapped.reject.reason}` };
-    const plan = planApply(mapper, change, mapped?.record);
-    if (plan.kind === 'done') return plan.result;
+    for (let read = 1; ; read++) {
+      const { row, serverTimeMs } = await this.sourceRow(change.entity, id);
+      const mapped = row ? mapper.map(flatten(change.entity, row)) : undefined;
+      if (mapped && 'reject' in mapped)
+        return { outcome: 'rejected', reason: `current record unreadable: ${mapped.reject.reason}` };
+      // Compare-and-set: the values as read now decide (conflict, already applied, or what to write)…
+      const plan = planApply(mapper, change, mapped?.record);
+      if (plan.kind === 'done') return plan.result;
+      // …and the versions read with them make Tryton refuse the write if any of those records changed since.
+      const versions = await this.versionsOf(change.entity, id, row!, plan.sourceValues);
+      const waitMs = settleWaitMs(Object.values(versions), serverTimeMs);
+      if (waitMs === 0) return this.write(change, id, row!, plan.sourceValues, versions);
+      if (read === SETTLE_READS) {
+        return { outcome: 'conflict', reason: 'the record keeps changing in Tryton: not written, try again later' };
+      }
+      await sleep(waitMs);
+    }
+  }
+
+  private async write(
+    change: RecordChange,
+    id: number,
+    row: Row,
+    values: Record<string, unknown>,
+    versions: Record<string, string>,
+  ): Promise<ApplyResult> {
     try {
       if (change.entity === 'order') {
-        const target = plan.sourceValues.state;
-        const refused = await this.moveSale(id, row!, typeof target === 'string' ? target : '');
+        const target = values.state;
+        const refused = await this.moveSale(id, row, typeof target === 'string' ? target : '');
         if (refused) return { outcome: 'rejected', reason: refused };
-      } else await this.writeParty(id, row!, plan.sourceValues);
+      } else await this.writeParty(id, row, values, versions);
     } catch (error) {
       if (error instanceof TrytonRpcError && error.isConcurrency) {
         return { outcome: 'conflict', reason: 'Tryton refused the write: the record changed since it was read' };
@@ -236,7 +298,12 @@ export class TrytonConnector implements Connector {
     return { outcome: 'applied' };
   }
 
-  private async writeParty(id: number, row: Row, values: Record<string, unknown>): Promise<void> {
+  private async writeParty(
+    id: number,
+    row: Row,
+    values: Record<string, unknown>,
+    versions: Record<string, string>,
+  ): Promise<void> {
     const party: Row = {};
     const address: Row = {};
     for (const [field, value] of Object.entries(values)) {
@@ -245,9 +312,10 @@ export class TrytonConnector implements Connector {
         party[CREDIT_LIMIT_FIELD] = value === null ? null : { __class__: 'Decimal', decimal: Number(value).toFixed(2) };
       else if (field !== 'email' && field !== 'phone') party[field] = value;
     }
-    // Tryton checks `_timestamp` and raises ConcurrencyException if the party changed since we read it.
-    const guard = { _timestamp: { [`party.party,${id}`]: row._timestamp } };
-    if (Object.keys(party).length) await this.rpc.model('party.party', 'write', [[id], party], guard);
+    // Tryton checks `_timestamp` in the write's transaction and raises ConcurrencyException if the party
+    // or the credit limit's value record changed since we read them.
+    if (Object.keys(party).length)
+      await this.rpc.model('party.party', 'write', [[id], party], { _timestamp: versions });
     if (Object.keys(address).length) {
       const addresses = (row['addresses.'] as Row[] | undefined) ?? [];
       if (addresses.length === 0) {
@@ -311,6 +379,24 @@ export class TrytonConnector implements Connector {
       return { up: false, latencyMs: Math.round(performance.now() - started), detail: (error as Error).message };
     }
   }
+}
+
+/**
+ * How long to wait before a version read at `serverTimeMs` can guard a write; 0 when it can now.
+ * Tryton's check compares EXTRACT(EPOCH FROM write_date) with `!=`; on SQLite that is whole seconds, so
+ * an edit in the same second as the version we read leaves it unchanged and our write would overwrite
+ * the edit unnoticed. A whole-second version is trusted once the server's clock at our read is 2 s past
+ * it: its second was over when we read, with a second of margin for a write that took its time in that
+ * second and committed just after. PostgreSQL versions have microseconds: Tryton tells them apart itself.
+ */
+export function settleWaitMs(versions: string[], serverTimeMs: number): number {
+  let waitMs = 0;
+  for (const version of versions) {
+    const seconds = Number(version);
+    if (!Number.isInteger(seconds)) continue;
+    waitMs = Math.max(waitMs, (seconds + 2) * 1000 - serverTimeMs);
+  }
+  return waitMs;
 }
 
 /** One flat row per record: the first address and the many2one codes lifted out of Tryton's nested reads. */
