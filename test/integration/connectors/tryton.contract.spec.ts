@@ -236,28 +236,36 @@ describe('Tryton connector specifics', () => {
       ((await model('party.party', 'read', [[id], ['_timestamp']])) as { _timestamp: string }[])[0]._timestamp;
     await racing.health(); // logged in, so the calls below follow each other within milliseconds
     // Start a fresh second, write the version the connector will read, and lower the limit right after
-    // its read (as someone in Tryton would), all within that second.
-    await sleep(1000 - (Date.now() % 1000));
-    await model('party.party', 'write', [[id], limit('25000.00')]);
-    let read: string | undefined;
-    let edited: string | undefined;
-    rpc.modelAt = async (...args: Parameters<TrytonRpcClient['modelAt']>) => {
-      const answer = await modelAt(...args);
-      if (read === undefined && args[0] === 'party.party' && args[1] === 'search_read') {
-        read = (answer.result as { _timestamp: string }[])[0]._timestamp;
-        await model('party.party', 'write', [[id], limit('5000.00')]);
-        edited = await versionOf();
-      }
-      return answer;
+    // its read (as someone in Tryton would), all within that second. A slow machine can miss the
+    // second: the scenario then runs again (the connector is only judged on a same-second edit).
+    const attempt = async (n: number) => {
+      await sleep(1000 - (Date.now() % 1000));
+      await model('party.party', 'write', [[id], limit('25000.00')]);
+      let read: string | undefined;
+      let edited: string | undefined;
+      rpc.modelAt = async (...args: Parameters<TrytonRpcClient['modelAt']>) => {
+        const answer = await modelAt(...args);
+        if (read === undefined && args[0] === 'party.party' && args[1] === 'search_read') {
+          read = (answer.result as { _timestamp: string }[])[0]._timestamp;
+          await model('party.party', 'write', [[id], limit('5000.00')]);
+          edited = await versionOf();
+        }
+        return answer;
+      };
+      const result = await racing.apply(
+        {
+          entity: 'credit_profile',
+          sourceKey: String(id),
+          changes: [{ field: 'creditLimit', expectedOld: 25000, newValue: 40000 }],
+        },
+        `${run}-credit-same-second-${n}`,
+      );
+      rpc.modelAt = modelAt;
+      return { read, edited, result };
     };
-    const result = await racing.apply(
-      {
-        entity: 'credit_profile',
-        sourceKey: String(id),
-        changes: [{ field: 'creditLimit', expectedOld: 25000, newValue: 40000 }],
-      },
-      `${run}-credit-same-second`,
-    );
+    let outcome = await attempt(0);
+    for (let n = 1; n < 5 && outcome.edited !== outcome.read; n++) outcome = await attempt(n);
+    const { read, edited, result } = outcome;
     // The case this proves: Tryton sees the version the connector read and the edit as one version.
     expect(edited).toBe(read);
     expect(result).toMatchObject({ outcome: 'conflict', currentValues: { creditLimit: 5000 } });
