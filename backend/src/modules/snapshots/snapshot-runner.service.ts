@@ -95,6 +95,17 @@ export class SnapshotRunnerService {
       }
     };
     let closeSource = (): void => undefined;
+    // Every insert request not yet answered; a failed run waits for them before purging its rows.
+    const openInserts = new Set<Promise<void>>();
+    // The insert whose rows are all sent and whose answer is awaited; its rows count once it lands.
+    let inFlight: { insert: Promise<void>; rows: number } | null = null;
+    const settleInsert = async (): Promise<void> => {
+      if (!inFlight) return;
+      const { insert, rows } = inFlight;
+      inFlight = null;
+      await insert;
+      state.rowsWritten += rows;
+    };
     try {
       await this.purgeUnfinished(request.connectorId, request.entity);
       const connector = await this.connectors.get(request.connectorId);
@@ -178,19 +189,43 @@ export class SnapshotRunnerService {
           // One insert request streams pages of encoded rows until it holds SNAPSHOT_INSERT_ROWS.
           let chunkRows = 0;
           const limitRows = this.insertRows;
+          let complete = false;
+          let ended = (): void => undefined;
+          const streamEnded = new Promise<void>((resolve) => (ended = resolve));
           const pages = async function* (this: void): AsyncGenerator<Buffer> {
-            while (true) {
-              if (encoder.rows > 0) {
-                chunkRows += encoder.rows;
-                yield encoder.take();
+            try {
+              while (true) {
+                if (encoder.rows > 0) {
+                  chunkRows += encoder.rows;
+                  yield encoder.take();
+                }
+                if (exhausted || chunkRows >= limitRows) {
+                  complete = true;
+                  return;
+                }
+                await pull();
+                if (Date.now() - lastReport >= PROGRESS_EVERY_MS) reportBeside();
               }
-              if (exhausted || chunkRows >= limitRows) return;
-              await pull();
-              if (Date.now() - lastReport >= PROGRESS_EVERY_MS) reportBeside();
+            } finally {
+              ended();
             }
           };
-          await this.store.insertRows(request.entity, Readable.from(pages(), { objectMode: false }), options.signal);
-          state.rowsWritten += chunkRows;
+          const insert = this.store.insertRows(
+            request.entity,
+            Readable.from(pages(), { objectMode: false }),
+            options.signal,
+          );
+          openInserts.add(insert);
+          // Awaited below or by settleInsert (or waited for when the run fails); never unhandled.
+          insert.catch(() => undefined).finally(() => openInserts.delete(insert));
+          // Once this request holds all its rows, the previous one must have landed; this one then
+          // completes on the server (sorting and writing its part) while the next pages are read and
+          // mapped, instead of the pipeline waiting for it. At most two inserts are open at a time.
+          await Promise.race([streamEnded, insert]);
+          // A stream cut short (the source failed, or the insert did) fails the run with the insert's error.
+          if (!complete) await insert;
+          await settleInsert();
+          inFlight = { insert, rows: chunkRows };
         }
         if (rejects.length > 0) {
           await this.store.insertRejects(run.id, rejects, new Date());
@@ -202,6 +237,7 @@ export class SnapshotRunnerService {
         await report();
       }
 
+      await settleInsert();
       const streamedMs = Date.now() - startedAt.getTime();
       const stored = await this.store.countRows(request.entity, request.connectorId, run.id);
       if (stored !== state.rowsWritten) {
@@ -242,6 +278,9 @@ export class SnapshotRunnerService {
           `${state.rowsWritten} rows, ${state.rejects} rejects, ${deletedKeys} deleted, ${durationMs} ms (extract and insert ${streamedMs} ms, then finalise)`,
       );
     } catch (error) {
+      // An insert still open would land after the purge below and leave rows behind: let them end first.
+      await settleInsert().catch(() => undefined);
+      await Promise.allSettled([...openInserts]);
       await this.fail(run, state, error, options.signal?.aborted === true);
       throw error;
     } finally {
