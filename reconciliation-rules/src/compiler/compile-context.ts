@@ -221,22 +221,28 @@ export class RestrictedRelation extends SqlFragment {
 }
 
 /**
- * Narrows every source to the given match keys (targeted runs after an event-triggered snapshot). The
- * keys are one array literal behind `IN (SELECT arrayJoin(…))`: ClickHouse 18.16 rebuilt an inline
- * `IN ('k1', …)` set of 10,000 keys at every level of query analysis (a targeted field_match cost
- * about 3× more CPU that way).
+ * Narrows every source to the given match keys (targeted runs after an event-triggered snapshot).
+ * Keys are either a list, inlined as one array literal behind `IN (SELECT arrayJoin(…))` (ClickHouse
+ * 18.16 rebuilt an inline `IN ('k1', …)` set of 10,000 keys at every level of query analysis), or a
+ * subquery returning them (e.g. the match keys an event snapshot holds): the literal is repeated in
+ * every source of a rule and analysed again at each level, which made a 10,000-key field_match
+ * several times slower than reading the same keys from a table.
  */
 export function restrictToKeys(
   sources: CompileContext['sources'],
-  keys: Partial<Record<EntityKind, readonly string[]>>,
+  keys: Partial<Record<EntityKind, readonly string[] | SqlFragment>>,
   matchKeys: CompileContext['matchKeys'] = {},
 ): CompileContext['sources'] {
   const restricted: CompileContext['sources'] = { ...sources };
-  for (const [entity, values] of Object.entries(keys) as [EntityKind, readonly string[]][]) {
+  for (const [entity, values] of Object.entries(keys) as [EntityKind, readonly string[] | SqlFragment][]) {
     const relations = sources[entity];
-    if (!relations || values.length === 0) continue;
+    if (!relations) continue;
+    if (!(values instanceof SqlFragment) && values.length === 0) continue;
     const key = matchKeys[entity] ?? ident(DEFAULT_MATCH_FIELD[entity]);
-    const keySet = sql`(SELECT arrayJoin([${join(values.map((v) => sql`${v}`))}]))`;
+    const keySet =
+      values instanceof SqlFragment
+        ? sql`(${values})`
+        : sql`(SELECT arrayJoin([${join(values.map((v) => sql`${v}`))}]))`;
     const narrowed: Record<string, SqlFragment> = {};
     for (const [system, relation] of Object.entries(relations)) {
       const whole = relation instanceof RestrictedRelation ? relation.unrestricted : relation;

@@ -154,6 +154,12 @@ export class ReconciliationStoreRepository {
     return rows.map((r) => r.k);
   }
 
+  /** The same keys as a subquery, for rules to read in ClickHouse (see restrictToKeys). */
+  snapshotKeySet(entity: EntityKind, matchField: string, snapshotId: string): SqlFragment {
+    return sql`SELECT ${ident(matchField)} FROM ${ident(`snapshot_${entity}`)}
+      WHERE snapshot_id = ${snapshotId} AND ${ident(matchField)} != ''`;
+  }
+
   /**
    * Runs a compiled rule inside ClickHouse, writing its findings under the run's id. On a cluster a
    * `shard_local` rule runs verbatim on every shard over the shard's own tables (see rule-placement.ts);

@@ -14,7 +14,7 @@ import {
   type Rule,
 } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../config/config.service';
-import { ident } from '../../clickhouse/sql';
+import { ident, type SqlFragment } from '../../clickhouse/sql';
 import type { FindingObservation } from '../findings/finding';
 import { FindingsRepository } from '../findings/findings.repository';
 import { withCrosswalk } from './crosswalk-sources';
@@ -58,6 +58,14 @@ export class InvalidReconciliationRequestError extends Error {
 }
 
 const pairKey = (p: SourceRead): string => `${p.system}/${p.entity}`;
+
+/** A targeted run's keys: all of them (the findings it may resolve), and how rules read them. */
+interface Target {
+  entity: EntityKind;
+  keys: string[];
+  /** A subquery returning the keys (an event snapshot's); absent: rules inline `keys`. */
+  keySet?: SqlFragment;
+}
 
 interface StateSources {
   linked: readonly EntityKind[];
@@ -301,16 +309,27 @@ export class ReconciliationService {
     return rules;
   }
 
-  private async resolveTarget(
-    target: RunRequest['target'],
-  ): Promise<{ entity: EntityKind; keys: string[] } | undefined> {
+  private async resolveTarget(target: RunRequest['target']): Promise<Target | undefined> {
     if (!target) return undefined;
-    let keys = target.keys ?? [];
-    if (target.snapshotRunId) {
-      const field = DEFAULT_MATCH_FIELD[target.entity];
-      keys = [...keys, ...(await this.store.matchKeysOfSnapshot(target.entity, field, target.snapshotRunId))];
+    const given = [...new Set(target.keys ?? [])];
+    if (!target.snapshotRunId) {
+      if (given.length > MAX_TARGET_KEYS) {
+        throw new InvalidReconciliationRequestError(`at most ${MAX_TARGET_KEYS} keys per targeted run`);
+      }
+      return { entity: target.entity, keys: given };
     }
-    keys = [...new Set(keys)];
+    const field = DEFAULT_MATCH_FIELD[target.entity];
+    const keys = [
+      ...new Set([...given, ...(await this.store.matchKeysOfSnapshot(target.entity, field, target.snapshotRunId))]),
+    ];
+    if (given.length === 0) {
+      // The snapshot's keys stay in ClickHouse: rules read them from the snapshot, not from a literal.
+      return {
+        entity: target.entity,
+        keys,
+        keySet: this.store.snapshotKeySet(target.entity, field, target.snapshotRunId),
+      };
+    }
     if (keys.length > MAX_TARGET_KEYS) {
       throw new InvalidReconciliationRequestError(`at most ${MAX_TARGET_KEYS} keys per targeted run`);
     }
@@ -350,7 +369,7 @@ export class ReconciliationService {
   private currentContext(
     set: RuleSet,
     latest: CatalogSnapshot[],
-    target: { entity: EntityKind; keys: string[] } | undefined,
+    target: Target | undefined,
     state: StateSources,
   ): CompileContext {
     const systems = new Set(latest.map((s) => s.system));
@@ -361,7 +380,8 @@ export class ReconciliationService {
     let sources = crosswalk.sources;
     const matchKeys = crosswalk.matchKeys;
     if (target) {
-      sources = restrictToKeys(sources, { [target.entity]: target.keys.length ? target.keys : [''] }, matchKeys);
+      const keys = target.keySet ?? (target.keys.length ? target.keys : ['']);
+      sources = restrictToKeys(sources, { [target.entity]: keys }, matchKeys);
     }
     const lastComplete: Record<string, Date | null> = {};
     for (const s of latest) {
