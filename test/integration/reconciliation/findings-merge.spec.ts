@@ -180,4 +180,37 @@ describe('findings merge (delta only)', () => {
     // An empty run merges nothing.
     expect(await findings.mergeRun(randomUUID(), t3, streamed([]))).toEqual({ inserted: 0, reopened: 0, seen: 0 });
   });
+
+  it('a finding a person suppresses while the merge waits for its row still gets the sighting and stays suppressed', async () => {
+    const first = randomUUID();
+    await findings.mergeRun(first, new Date('2026-02-01T10:00:00Z'), [observation(100), observation(101)]);
+    // The person's transaction holds the row, so the merge has already judged it "seen again, active"
+    // when the person's suppression commits.
+    const person = dataSource.createQueryRunner();
+    await person.connect();
+    await person.startTransaction();
+    await person.query(`SELECT 1 FROM findings WHERE id = $1 FOR UPDATE`, [findingId(observation(100))]);
+    const second = randomUUID();
+    const merging = findings.mergeRun(second, new Date('2026-02-02T10:00:00Z'), [observation(100), observation(101)]);
+    const waiting = async (): Promise<boolean> => {
+      const [{ n }]: { n: number }[] = await dataSource.query(
+        `SELECT count(*)::integer AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE findings AS f%'`,
+      );
+      return n === 1;
+    };
+    for (let tries = 0; !(await waiting()); tries++) {
+      if (tries > 200) throw new Error('the merge never waited for the held row');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await person.query(`UPDATE findings SET status = 'suppressed', updated_at = now() WHERE id = $1`, [
+      findingId(observation(100)),
+    ]);
+    await person.commitTransaction();
+    await person.release();
+    expect(await merging).toEqual({ inserted: 0, reopened: 0, seen: 2 });
+    expect(await row(100)).toMatchObject({ status: 'suppressed', occurrences: 2, last_run_id: second });
+    expect(await row(101)).toMatchObject({ status: 'open', occurrences: 2, last_run_id: second });
+    await expectRollupsExact();
+  });
 });

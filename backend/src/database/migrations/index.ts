@@ -8,6 +8,7 @@ import { Stewardship0000000000007 } from './0007-stewardship';
 import { DashboardRollups0000000000008 } from './0008-dashboard-rollups';
 import { FindingAssignment0000000000009 } from './0009-finding-assignment';
 import { FindingsRollupNeutralUpdates0000000000010 } from './0010-findings-rollup-neutral-updates';
+import { FindingsSightingIndexes0000000000011 } from './0011-findings-sighting-indexes';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const POSTGRES_MIGRATIONS = [
   DashboardRollups0000000000008,
   FindingAssignment0000000000009,
   FindingsRollupNeutralUpdates0000000000010,
+  FindingsSightingIndexes0000000000011,
 ];

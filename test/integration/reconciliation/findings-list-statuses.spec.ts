@@ -1,0 +1,110 @@
+/**
+ * The findings list filtered by a rule, severity, domain or system without a status (FindingsRepository
+ * .find reads 0008's (filter, status, last_seen_at, id) index once per status and merges the parts,
+ * migration 0011): pages in both directions visit exactly the matching findings, in the order of a plain
+ * sort, across statuses, with ties on last seen (a run's findings share it) broken by id.
+ */
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import { FINDING_STATUSES } from '../../../backend/src/modules/findings/finding';
+import type { FindingsListQuery } from '../../../backend/src/modules/findings/findings-query';
+import { FindingsRepository, type AssigneeFilter } from '../../../backend/src/modules/findings/findings.repository';
+import { isolatedPostgres } from '../support/test-services';
+
+const RULES = ['customer.list-a', 'customer.list-b'];
+const SEVERITIES = ['high', 'low', 'medium'];
+const SYSTEMS = ['crm', 'wms'];
+
+describe('findings list by a filter without a status (one index range per status, merged)', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let dataSource: DataSource;
+  let findings: FindingsRepository;
+
+  beforeAll(async () => {
+    db = await isolatedPostgres();
+    dataSource = new DataSource(dataSourceOptions(db.url));
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    findings = new FindingsRepository(dataSource);
+    // 120 findings over every status; last seen takes 7 values (many ties), some are assigned.
+    await dataSource.query(
+      `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
+         actual_system, actual_value, severity, domain, status, occurrences, first_seen_at, last_seen_at, resolved_at,
+         first_run_id, last_run_id, assignee)
+       SELECT md5(i::text), ($1::text[])[1 + i % 2], 1, 'customer', 'K' || i, 'legal_name', 'mismatch', 'erp', 'a',
+         ($3::text[])[1 + i % 2], 'b', ($2::text[])[1 + i % 3], 'customer', ($4::text[])[1 + (i / 3) % 5], 1,
+         '2026-01-01T00:00:00Z'::timestamptz, '2026-01-01T00:00:00Z'::timestamptz + (i % 7) * interval '1 hour',
+         CASE WHEN ($4::text[])[1 + (i / 3) % 5] = 'resolved' THEN '2026-01-02T00:00:00Z'::timestamptz END,
+         '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002',
+         CASE WHEN i % 4 = 0 THEN 'ana' END
+       FROM generate_series(1, 120) AS i`,
+      [RULES, SEVERITIES, SYSTEMS, [...FINDING_STATUSES]],
+    );
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  /** Every page of `limit` rows, following the last row of each page as the cursor. */
+  const allPages = async (
+    filters: FindingsListQuery['filters'],
+    direction: 'asc' | 'desc',
+    assignee?: AssigneeFilter,
+  ): Promise<string[]> => {
+    const ids: string[] = [];
+    let after: FindingsListQuery['after'];
+    for (let page = 0; page < 100; page++) {
+      const query: FindingsListQuery = { filters, sort: { key: 'lastSeenAt', direction }, limit: 7, after };
+      const rows = await findings.find(query, 7, assignee);
+      ids.push(...rows.map((r) => r.id));
+      const last = rows[rows.length - 1];
+      if (rows.length < 7 || !last) return ids;
+      after = { value: last.lastSeenAt, id: last.id };
+    }
+    throw new Error('pagination did not end');
+  };
+
+  const expected = async (where: string, params: unknown[], direction: 'asc' | 'desc'): Promise<string[]> => {
+    const rows: { id: string }[] = await dataSource.query(
+      `SELECT id FROM findings WHERE ${where} ORDER BY last_seen_at ${direction}, id ${direction}`,
+      params,
+    );
+    return rows.map((r) => r.id);
+  };
+
+  it.each(['desc', 'asc'] as const)(
+    'pages a rule, a severity and a system the way a plain sort orders them (%s)',
+    async (direction) => {
+      const byRule = await allPages({ ruleId: RULES[0] }, direction);
+      expect(byRule).toHaveLength(60);
+      expect(byRule).toEqual(await expected('rule_id = $1', [RULES[0]], direction));
+      // Every status is in the answer: the parts were merged, not one status read.
+      const statuses: { status: string }[] = await dataSource.query(
+        `SELECT DISTINCT status FROM findings WHERE id = ANY($1::text[])`,
+        [byRule],
+      );
+      expect(statuses.map((s) => s.status).sort()).toEqual([...FINDING_STATUSES].sort());
+
+      expect(await allPages({ severity: 'low', actualSystem: 'wms' }, direction)).toEqual(
+        await expected('severity = $1 AND actual_system = $2', ['low', 'wms'], direction),
+      );
+      expect(await allPages({ domain: 'customer', kind: 'mismatch' }, direction, { unassigned: true })).toEqual(
+        await expected(`domain = 'customer' AND kind = 'mismatch' AND assignee IS NULL`, [], direction),
+      );
+    },
+  );
+
+  it('keeps serving a status filter, a named assignee and a matchKey with the rule as before', async () => {
+    expect(await allPages({ ruleId: RULES[1], status: 'resolved' }, 'desc')).toEqual(
+      await expected(`rule_id = $1 AND status = 'resolved'`, [RULES[1]], 'desc'),
+    );
+    expect(await allPages({ ruleId: RULES[1] }, 'desc', { name: 'ana' })).toEqual(
+      await expected(`rule_id = $1 AND assignee = 'ana'`, [RULES[1]], 'desc'),
+    );
+    expect(await allPages({ ruleId: RULES[0], matchKey: 'K8' }, 'desc')).toEqual(
+      await expected(`rule_id = $1 AND match_key = 'K8'`, [RULES[0]], 'desc'),
+    );
+  });
+});
