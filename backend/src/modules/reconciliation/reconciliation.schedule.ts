@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { ConfigService } from '../../config/config.service';
+import { CronRegistrations } from '../../queues/cron-registrations';
 import { ReconciliationTriggerService } from './reconciliation-trigger.service';
 
 const NAME = 'reconcile:schedule';
@@ -10,31 +10,25 @@ const NAME = 'reconcile:schedule';
 @Injectable()
 export class ReconciliationSchedule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReconciliationSchedule.name);
-  private started = false;
+  private readonly crons: CronRegistrations;
 
   constructor(
-    private readonly registry: SchedulerRegistry,
+    registry: SchedulerRegistry,
     private readonly trigger: ReconciliationTriggerService,
     private readonly config: ConfigService,
-  ) {}
+  ) {
+    this.crons = new CronRegistrations(registry);
+  }
 
   onApplicationBootstrap(): void {
     const cron = this.config.get('RECONCILIATION_SCHEDULE').trim();
     if (!cron) return;
-    const job = CronJob.from({ cronTime: cron, onTick: () => void this.tick(), start: false, timeZone: 'UTC' });
-    this.registry.addCronJob(NAME, job);
-    job.start();
-    this.started = true;
+    this.crons.add(NAME, cron, () => this.tick());
     this.logger.log(`scheduled reconciliation at "${cron}" (UTC)`);
   }
 
   onApplicationShutdown(): void {
-    if (!this.started) return;
-    this.started = false;
-    // @nestjs/schedule may already have stopped and removed every job during its own shutdown.
-    if (!this.registry.doesExist('cron', NAME)) return;
-    void this.registry.getCronJob(NAME).stop();
-    this.registry.deleteCronJob(NAME);
+    this.crons.removeAll();
   }
 
   async tick(slot: Date = new Date()): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { ConfigService } from '../../config/config.service';
+import { CronRegistrations } from '../../queues/cron-registrations';
 import { parseSchedules, type SnapshotSchedule } from './snapshot-config';
 import { SnapshotsService } from './snapshots.service';
 
@@ -12,38 +12,26 @@ import { SnapshotsService } from './snapshots.service';
 @Injectable()
 export class SnapshotCronSchedule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SnapshotCronSchedule.name);
-  private readonly names: string[] = [];
+  private readonly crons: CronRegistrations;
 
   constructor(
-    private readonly registry: SchedulerRegistry,
+    registry: SchedulerRegistry,
     private readonly snapshots: SnapshotsService,
     private readonly config: ConfigService,
-  ) {}
+  ) {
+    this.crons = new CronRegistrations(registry);
+  }
 
   onApplicationBootstrap(): void {
     for (const schedule of parseSchedules(this.config.get('SNAPSHOT_SCHEDULES'))) {
       const name = `snapshot:${schedule.connectorId}:${schedule.entity}:${schedule.mode}`;
-      const job = CronJob.from({
-        cronTime: schedule.cron,
-        onTick: () => void this.tick(schedule),
-        start: false,
-        timeZone: 'UTC',
-      });
-      this.registry.addCronJob(name, job);
-      job.start();
-      this.names.push(name);
+      this.crons.add(name, schedule.cron, () => this.tick(schedule));
       this.logger.log(`scheduled ${name} at "${schedule.cron}" (UTC)`);
     }
   }
 
   onApplicationShutdown(): void {
-    for (const name of this.names) {
-      // ScheduleModule may have stopped and removed its jobs first.
-      if (!this.registry.doesExist('cron', name)) continue;
-      void this.registry.getCronJob(name).stop();
-      this.registry.deleteCronJob(name);
-    }
-    this.names.length = 0;
+    this.crons.removeAll();
   }
 
   async tick(schedule: SnapshotSchedule, slot: Date = new Date()): Promise<void> {
