@@ -34,6 +34,7 @@ const refused: ReviewItem = {
     lastError: 'the target refused the write: STRING_TOO_LONG: Account Name: data value too large',
     stateReason: 'the target refused the write: STRING_TOO_LONG: Account Name: data value too large',
   }),
+  currentValues: null,
 };
 const conflict: ReviewItem = {
   kind: 'conflict',
@@ -45,6 +46,7 @@ const conflict: ReviewItem = {
     changes: [{ field: 'phone', column: 'phone', expectedOld: '+49 1', newValue: '+49 2' }],
     lastError: 'the target changed since the finding',
   }),
+  currentValues: { phone: '+49 3' },
 };
 const decision: ReviewItem = {
   kind: 'needs_decision',
@@ -59,31 +61,17 @@ const decision: ReviewItem = {
     stateReason:
       'merge decision on stewardship item x: the supportdesk connector support has no write that marks a customer merged or inactive; merge or deactivate org-2 in support by hand, then dismiss this task',
   }),
+  currentValues: null,
 };
 
 const reviews = (items: ReviewItem[]) => (c: FakeCall) => {
-  const state = c.url.searchParams.get('state');
-  return { items: items.filter((i) => !state || i.task.state === state), nextCursor: null };
+  const reason = c.url.searchParams.get('reason');
+  return { items: items.filter((i) => !reason || i.kind === reason), nextCursor: null };
 };
 
 const answers = {
   'GET /health/ready': { status: 'ok', checks: [] },
   'GET /api/v1/stewardship/reviews': reviews([refused, conflict, decision]),
-  'GET /api/v1/fixups/t2': {
-    task: conflict.task,
-    transitions: [
-      { id: '1', fromState: null, toState: 'queued', actor: 'planner', reason: null, details: null, at: '' },
-      {
-        id: '2',
-        fromState: 'applying',
-        toState: 'conflict',
-        actor: 'corrective-sync',
-        reason: 'the target changed since the finding',
-        details: { currentValues: { phone: '+49 3' } },
-        at: '2026-11-28T10:00:00Z',
-      },
-    ],
-  },
 };
 
 const row = (record: string) => screen.getByRole('link', { name: record }).closest('tr')!;
@@ -123,21 +111,20 @@ describe('fix-ups to review', () => {
     expect(screen.getByRole('button', { name: 'Hide current values' })).toHaveAttribute('aria-expanded', 'true');
   });
 
-  it('keeps the reason filter in the URL and asks the API for the matching task state', async () => {
+  it('keeps the reason filter in the URL and asks the API for that reason', async () => {
     const { calls, location } = renderApp('/fix-ups?view=reviews&reason=validation_failure', answers, 'viewer');
     await screen.findByRole('link', { name: 'customer C000017' });
     expect(screen.getByLabelText('Reason')).toHaveValue('validation_failure');
-    // needs_review holds both validation failures and decisions: only the refused write is listed.
     expect(screen.queryByRole('link', { name: 'customer DE123' })).not.toBeInTheDocument();
-    expect(calls.find((c) => c.url.pathname === '/api/v1/stewardship/reviews')?.url.searchParams.get('state')).toBe(
-      'needs_review',
+    expect(calls.find((c) => c.url.pathname === '/api/v1/stewardship/reviews')?.url.searchParams.get('reason')).toBe(
+      'validation_failure',
     );
 
     fireEvent.change(screen.getByLabelText('Reason'), { target: { value: 'conflict' } });
     expect(location.current?.search).toBe('?view=reviews&reason=conflict');
     await screen.findByRole('link', { name: 'customer C000018' });
     expect(screen.queryByRole('link', { name: 'customer C000017' })).not.toBeInTheDocument();
-    expect(calls.at(-1)?.url.searchParams.get('state')).toBe('conflict');
+    expect(calls.at(-1)?.url.searchParams.get('reason')).toBe('conflict');
   });
 
   it('lets a steward approve, retry and dismiss (with a reason) through the stewardship route', async () => {
@@ -221,19 +208,17 @@ describe('fix-ups to review', () => {
     );
   });
 
-  it('pages on with the cursor when the first page holds none of the chosen reason', async () => {
+  it('pages on with the cursor', async () => {
     const { calls } = renderApp('/fix-ups?view=reviews&reason=validation_failure', {
       ...answers,
       'GET /api/v1/stewardship/reviews': (c: FakeCall) =>
         c.url.searchParams.get('cursor') === 'next-1'
-          ? { items: [refused], nextCursor: null }
-          : { items: [decision], nextCursor: 'next-1' },
+          ? { items: [{ ...refused, task: { ...refused.task, id: 't4', matchKey: 'C000019' } }], nextCursor: null }
+          : { items: [refused], nextCursor: 'next-1' },
     });
-    expect(
-      await screen.findByText('None of the 1 newest waiting tasks has this reason; load more to look further.'),
-    ).toBeInTheDocument();
-    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
     await screen.findByRole('link', { name: 'customer C000017' });
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await screen.findByRole('link', { name: 'customer C000019' });
     expect(calls.at(-1)?.url.searchParams.get('cursor')).toBe('next-1');
     expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
   });

@@ -4,7 +4,7 @@ import { roleAllows, useCurrentRole } from '../../../api/current-role';
 import { formatDateTime } from '../../../ui/formatting';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
-import { actionApplies, useFixupDetail, type FixupTask } from '../hooks/use-fixups';
+import { actionApplies, type FixupTask } from '../hooks/use-fixups';
 import {
   REVIEW_KINDS,
   useReviewDecision,
@@ -80,34 +80,28 @@ export function StewardshipReviews() {
       >
         {(data) => (
           <>
-            {data.items.length === 0 ? (
-              <p className="empty">
-                None of the {data.fetched} newest waiting tasks has this reason; load more to look further.
-              </p>
-            ) : (
-              <div className="table-scroll">
-                <table className="data-table">
-                  <caption className="visually-hidden">Fix-up tasks waiting for review</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Reason</th>
-                      <th scope="col">Record</th>
-                      <th scope="col">Details</th>
-                      <th scope="col" className="optional">
-                        Rule
-                      </th>
-                      <th scope="col">Waiting since</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.items.map((r) => (
-                      <ReviewRow key={r.task.id} review={r} onDecided={decided} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            <div className="table-scroll">
+              <table className="data-table">
+                <caption className="visually-hidden">Fix-up tasks waiting for review</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Reason</th>
+                    <th scope="col">Record</th>
+                    <th scope="col">Details</th>
+                    <th scope="col" className="optional">
+                      Rule
+                    </th>
+                    <th scope="col">Waiting since</th>
+                    <th scope="col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((r) => (
+                    <ReviewRow key={r.task.id} review={r} onDecided={decided} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
             {query.hasNextPage && (
               <button
                 type="button"
@@ -172,7 +166,7 @@ export function ReviewReason({ review }: { review: ReviewItem }) {
       );
     }
     case 'conflict':
-      return <ConflictValues task={task} />;
+      return <ConflictValues task={task} currentValues={review.currentValues} />;
     case 'needs_decision':
       return (
         <>
@@ -185,12 +179,8 @@ export function ReviewReason({ review }: { review: ReviewItem }) {
   }
 }
 
-/**
- * A conflict: the value the write expected, the value it would write, and what the target holds now.
- * The list answer has no current values; they are in the conflict transition of the task's trail,
- * fetched when asked for.
- */
-function ConflictValues({ task }: { task: FixupTask }) {
+/** A conflict: the value the write expected, the value it would write, and what the target holds now. */
+function ConflictValues({ task, currentValues }: { task: FixupTask; currentValues: Record<string, unknown> | null }) {
   const [show, setShow] = useState(false);
   const id = `conflict-${task.id}`;
   return (
@@ -199,7 +189,7 @@ function ConflictValues({ task }: { task: FixupTask }) {
         Changed in <span className="system-tag">{task.targetSystem}</span> since the finding; not overwritten.
       </p>
       {show ? (
-        <CurrentValuesTable task={task} id={id} />
+        <CurrentValuesTable task={task} currentValues={currentValues} id={id} />
       ) : (
         <ul className="change-list">
           {task.changes.map((c) => (
@@ -223,13 +213,17 @@ function ConflictValues({ task }: { task: FixupTask }) {
   );
 }
 
-function CurrentValuesTable({ task, id }: { task: FixupTask; id: string }) {
-  const detail = useFixupDetail(task.id);
-  const current = detail.data ? currentValuesOf(detail.data.transitions) : undefined;
+function CurrentValuesTable({
+  task,
+  currentValues,
+  id,
+}: {
+  task: FixupTask;
+  currentValues: Record<string, unknown> | null;
+  id: string;
+}) {
   return (
     <div id={id}>
-      {detail.isPending && <p className="loading small">Loading current values…</p>}
-      {detail.isError && <p className="error-text small">Could not load current values: {detail.error.message}</p>}
       <table className="data-table compact">
         <thead>
           <tr>
@@ -247,7 +241,7 @@ function CurrentValuesTable({ task, id }: { task: FixupTask; id: string }) {
               </th>
               <td className="value">{text(c.expectedOld)}</td>
               <td className="value value-differs">
-                {current === undefined ? (detail.isPending ? '…' : 'not recorded') : text(current[c.field])}
+                {currentValues === null ? 'not recorded' : text(currentValues[c.field])}
               </td>
               <td className="value value-new">{text(c.newValue)}</td>
             </tr>
@@ -256,18 +250,6 @@ function CurrentValuesTable({ task, id }: { task: FixupTask; id: string }) {
       </table>
     </div>
   );
-}
-
-/** The target's values as the latest move to `conflict` recorded them (`details.currentValues`). */
-export function currentValuesOf(
-  transitions: { toState: string; details: unknown }[],
-): Record<string, unknown> | undefined {
-  for (const t of [...transitions].reverse()) {
-    if (t.toState !== 'conflict') continue;
-    const values = (t.details as { currentValues?: unknown } | null)?.currentValues;
-    return typeof values === 'object' && values !== null ? (values as Record<string, unknown>) : undefined;
-  }
-  return undefined;
 }
 
 /**

@@ -172,29 +172,27 @@ export type ReviewKind = (typeof REVIEW_KINDS)[number];
 export interface ReviewItem {
   kind: ReviewKind;
   task: FixupTask;
+  /** A conflict: what the target held when it refused to be overwritten (null when not recorded). */
+  currentValues: Record<string, unknown> | null;
 }
 
-/**
- * Fix-up tasks waiting for review. The API filters by task state, not by reason: a conflict is the
- * `conflict` state, the other two reasons are both `needs_review`, told apart here by the kind the API
- * gives each task.
- */
+/** Fix-up tasks waiting for review, filtered by why they wait (the API's `reason`). */
 export function useStewardshipReviews(reason: ReviewKind | null, pageSize = 100) {
-  const state = reason === null ? undefined : reason === 'conflict' ? 'conflict' : 'needs_review';
   return useInfiniteQuery({
-    queryKey: ['stewardship-reviews', state ?? null, pageSize],
+    queryKey: ['stewardship-reviews', reason, pageSize],
     queryFn: ({ pageParam }) =>
       getJson<Page<ReviewItem>>(
-        withQuery('/api/v1/stewardship/reviews', { state, limit: pageSize, cursor: pageParam ?? undefined }),
+        withQuery('/api/v1/stewardship/reviews', {
+          reason: reason ?? undefined,
+          limit: pageSize,
+          cursor: pageParam ?? undefined,
+        }),
       ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,
     refetchInterval: 15_000,
-    select: (data) => {
-      const items = data.pages.flatMap((p) => p.items);
-      return { items: reason === null ? items : items.filter((i) => i.kind === reason), fetched: items.length };
-    },
+    select: (data) => ({ items: data.pages.flatMap((p) => p.items) }),
   });
 }
 
