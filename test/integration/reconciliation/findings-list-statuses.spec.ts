@@ -5,27 +5,23 @@
  * sort, across statuses, with ties on last seen (a run's findings share it) broken by id.
  */
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { FINDING_STATUSES } from '../../../backend/src/modules/findings/finding';
 import type { FindingsListQuery } from '../../../backend/src/modules/findings/findings-query';
 import { FindingsRepository, type AssigneeFilter } from '../../../backend/src/modules/findings/findings.repository';
-import { isolatedPostgres } from '../support/test-services';
+import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
 const RULES = ['customer.list-a', 'customer.list-b'];
 const SEVERITIES = ['high', 'low', 'medium'];
 const SYSTEMS = ['crm', 'wms'];
 
 describe('findings list by a filter without a status (one index range per status, merged)', () => {
-  let db: { url: string; drop(): Promise<void> };
+  let store: FindingsStore;
   let dataSource: DataSource;
   let findings: FindingsRepository;
 
   beforeAll(async () => {
-    db = await isolatedPostgres();
-    dataSource = new DataSource(dataSourceOptions(db.url));
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
-    findings = new FindingsRepository(dataSource);
+    store = await migratedFindingsStore();
+    ({ dataSource, findings } = store);
     // 120 findings over every status; last seen takes 7 values (many ties), some are assigned.
     await dataSource.query(
       `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
@@ -43,8 +39,7 @@ describe('findings list by a filter without a status (one index range per status
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
-    await db.drop();
+    await store.close();
   });
 
   /** Every page of `limit` rows, following the last row of each page as the cursor. */

@@ -5,12 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { FindingsRollupNeutralUpdates0000000000010 } from '../../../backend/src/database/migrations/0010-findings-rollup-neutral-updates';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { findingId } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
-import { isolatedPostgres } from '../support/test-services';
+import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
 const RULE = 'customer.merge-test';
 const observation = (i: number, over: Partial<FindingObservation> = {}): FindingObservation => ({
@@ -47,21 +46,17 @@ interface Row {
 }
 
 describe('findings merge (delta only)', () => {
-  let db: { url: string; drop(): Promise<void> };
+  let store: FindingsStore;
   let dataSource: DataSource;
   let findings: FindingsRepository;
 
   beforeAll(async () => {
-    db = await isolatedPostgres();
-    dataSource = new DataSource(dataSourceOptions(db.url));
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
-    findings = new FindingsRepository(dataSource);
+    store = await migratedFindingsStore();
+    ({ dataSource, findings } = store);
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
-    await db.drop();
+    await store.close();
   });
 
   const row = async (i: number): Promise<Row> => {

@@ -1,0 +1,26 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../../../backend/src/database/data-source';
+import { FindingsRepository } from '../../../../backend/src/modules/findings/findings.repository';
+import { isolatedPostgres } from '../../support/test-services';
+
+export interface FindingsStore {
+  dataSource: DataSource;
+  findings: FindingsRepository;
+  close(): Promise<void>;
+}
+
+/** A migrated Postgres database of the spec's own, with the findings repository over it. */
+export async function migratedFindingsStore(): Promise<FindingsStore> {
+  const db = await isolatedPostgres();
+  const dataSource = new DataSource(dataSourceOptions(db.url));
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return {
+    dataSource,
+    findings: new FindingsRepository(dataSource),
+    async close() {
+      await dataSource.destroy();
+      await db.drop();
+    },
+  };
+}
