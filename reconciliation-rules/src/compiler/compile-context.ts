@@ -89,12 +89,19 @@ export class TableRelation extends SqlFragment {
   }
 }
 
+/** The clauses a read of a snapshot-schema table takes from its options. */
+function readClauses(options: SourceOptions) {
+  return {
+    hashes: options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`,
+    final: options.final ? sql` FINAL` : sql``,
+    live: options.liveOnly ? sql` AND deleted = 0` : sql``,
+    snapshot: options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`,
+  };
+}
+
 /** `(SELECT *, key_hash, field_hash FROM <table> [FINAL] WHERE system = '<system>' […])`. */
 export function tableSource(table: SqlFragment, system: string, options: SourceOptions = {}): TableRelation {
-  const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
-  const final = options.final ? sql` FINAL` : sql``;
-  const live = options.liveOnly ? sql` AND deleted = 0` : sql``;
-  const snapshot = options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`;
+  const { hashes, final, live, snapshot } = readClauses(options);
   return new TableRelation(
     sql`(SELECT *${hashes} FROM ${table}${final} WHERE system = ${system}${live}${snapshot})`.text,
     table,
@@ -139,8 +146,7 @@ function keyedRowsOf(
   }
   const reads = groups.map(({ table, members }) => {
     const { options } = table;
-    const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
-    const final = options.final ? sql` FINAL` : sql``;
+    const { hashes, final } = readClauses(options);
     const live = options.liveOnly ? sql` WHERE deleted = 0` : sql``;
     const systems =
       options.snapshotId === undefined
@@ -266,9 +272,7 @@ export function restrictToKeys(
  */
 function keyedFinalRows(relation: TableRelation, key: SqlFragment, keySet: SqlFragment): SqlFragment {
   const { table, system, options } = relation;
-  const hashes = options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`;
-  const live = options.liveOnly ? sql` AND deleted = 0` : sql``;
-  const snapshot = options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`;
+  const { hashes, live, snapshot } = readClauses(options);
   return sql`(SELECT *${hashes} FROM ${table} FINAL
     PREWHERE key_hash IN (SELECT key_hash FROM ${table} WHERE system = ${system}${snapshot} AND ${key} IN ${keySet})
     WHERE system = ${system}${live}${snapshot} AND ${key} IN ${keySet})`;

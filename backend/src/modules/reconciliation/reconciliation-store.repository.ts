@@ -147,8 +147,7 @@ export class ReconciliationStoreRepository {
   /** The distinct match keys of the records one snapshot holds (targeted runs after an event snapshot). */
   async matchKeysOfSnapshot(entity: EntityKind, matchField: string, snapshotId: string): Promise<string[]> {
     const rows = await this.clickhouse.query<{ k: string }>(
-      sql`SELECT DISTINCT ${ident(matchField)} AS k FROM ${ident(`snapshot_${entity}`)}
-        WHERE snapshot_id = ${snapshotId} AND ${ident(matchField)} != ''`,
+      sql`SELECT DISTINCT ${ident(matchField)} AS k FROM (${this.snapshotKeySet(entity, matchField, snapshotId)})`,
       { tag: 'reconciliation.snapshot.keys' },
     );
     return rows.map((r) => r.k);
