@@ -14,8 +14,10 @@ export interface RuleOutcome {
   new?: number;
   reopened?: number;
   durationMs?: number;
-  /** Of durationMs, the time ClickHouse took to evaluate the rule (the rest merges the lifecycle in Postgres). */
+  /** Of durationMs, the time ClickHouse took to evaluate the rule and store its findings. */
   queryMs?: number;
+  /** Of durationMs, the time Postgres took to merge the findings into their lifecycle. */
+  mergeMs?: number;
   reason?: string;
 }
 

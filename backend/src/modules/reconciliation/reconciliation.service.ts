@@ -121,6 +121,7 @@ export class ReconciliationService {
       const foundAt = new Date();
       const resolvable: string[] = [];
 
+      const runnable: Rule[] = [];
       for (const rule of rules) {
         ruleVersions[rule.id] = rule.version;
         const reads = ruleReads(rule, set.ownership);
@@ -140,34 +141,56 @@ export class ReconciliationService {
           };
           continue;
         }
-        const ruleStarted = Date.now();
+        runnable.push(rule);
+      }
+
+      // ClickHouse evaluates one rule after another while Postgres merges the previous rules' findings
+      // (one merge at a time, in rule order): the two engines work side by side instead of in turn.
+      let merges: Promise<void> = Promise.resolve();
+      const failed = (rule: Rule, error: unknown, work: { queryMs: number; mergeMs?: number }) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.error(`run ${runId}: rule ${rule.id} failed: ${reason}`);
+        ruleCounts[rule.id] = {
+          version: rule.version,
+          status: 'failed',
+          reason,
+          durationMs: work.queryMs + (work.mergeMs ?? 0),
+          ...work,
+        };
+      };
+      for (const rule of runnable) {
+        const queryStarted = Date.now();
         try {
           const compiled = compileRule(rule, context);
           await this.store.insertFindings(runId, foundAt, compiled.findings, rulePlacement(rule, context));
-          const queryMs = Date.now() - ruleStarted;
-          const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
-          ruleCounts[rule.id] = {
-            version: rule.version,
-            status: 'ran',
-            findings: merged.seen,
-            new: merged.inserted,
-            reopened: merged.reopened,
-            durationMs: Date.now() - ruleStarted,
-            queryMs,
-          };
-          findingsTotal += merged.seen;
-          resolvable.push(rule.id);
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          this.logger.error(`run ${runId}: rule ${rule.id} failed: ${reason}`);
-          ruleCounts[rule.id] = {
-            version: rule.version,
-            status: 'failed',
-            reason,
-            durationMs: Date.now() - ruleStarted,
-          };
+          failed(rule, error, { queryMs: Date.now() - queryStarted });
+          continue;
         }
+        const queryMs = Date.now() - queryStarted;
+        merges = merges.then(async () => {
+          const mergeStarted = Date.now();
+          try {
+            const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
+            const mergeMs = Date.now() - mergeStarted;
+            ruleCounts[rule.id] = {
+              version: rule.version,
+              status: 'ran',
+              findings: merged.seen,
+              new: merged.inserted,
+              reopened: merged.reopened,
+              durationMs: queryMs + mergeMs,
+              queryMs,
+              mergeMs,
+            };
+            findingsTotal += merged.seen;
+            resolvable.push(rule.id);
+          } catch (error) {
+            failed(rule, error, { queryMs, mergeMs: Date.now() - mergeStarted });
+          }
+        });
       }
+      await merges;
 
       // Suspicious snapshots are findings of their own; a full run also resolves the ones that recovered.
       const suspicious = held.map((h) => suspiciousFinding(h, rules, set));

@@ -41,9 +41,9 @@ export class ReconciliationFixture {
     private readonly snapshots: SnapshotStoreRepository,
   ) {}
 
-  static async create(): Promise<ReconciliationFixture> {
+  static async create(rulesDir = TEST_RULES_DIR): Promise<ReconciliationFixture> {
     const env = await snapshotTestEnv({
-      RECONCILIATION_RULES_DIR: TEST_RULES_DIR,
+      RECONCILIATION_RULES_DIR: rulesDir,
       RECONCILIATION_OWNERSHIP_FILE: DEFAULT_OWNERSHIP_FILE,
       RECONCILIATION_MAX_ROW_DROP: '0.2',
     });
