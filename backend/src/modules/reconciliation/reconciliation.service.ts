@@ -12,6 +12,7 @@ import {
   type EntityKind,
   type FindingRow,
   type Rule,
+  type RuleKind,
 } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../config/config.service';
 import { ident, type SqlFragment } from '../../clickhouse/sql';
@@ -56,6 +57,21 @@ export class InvalidReconciliationRequestError extends Error {
     this.name = 'InvalidReconciliationRequestError';
   }
 }
+
+/**
+ * Evaluation order by kind: usually quick queries first, so Postgres starts merging early and the long
+ * field comparisons and duplicate searches run while it merges what came before them.
+ */
+const EVALUATION_ORDER: Record<RuleKind, number> = {
+  freshness: 0,
+  presence: 1,
+  custom_sql: 2,
+  aggregate: 3,
+  hierarchy: 4,
+  propagation_sla: 5,
+  field_match: 6,
+  duplicates: 7,
+};
 
 const pairKey = (p: SourceRead): string => `${p.system}/${p.entity}`;
 
@@ -158,6 +174,7 @@ export class ReconciliationService {
           ...work,
         };
       };
+      runnable.sort((a, b) => EVALUATION_ORDER[a.kind] - EVALUATION_ORDER[b.kind]);
       for (const rule of runnable) {
         const queryStarted = Date.now();
         try {
