@@ -8,6 +8,7 @@ export { ruleJsonSchema } from './rules/rule-json-schema';
 export * from './ownership/ownership';
 export * from './compiler/compile-context';
 export { compileRule, type CompiledRule } from './compiler/compile-rule';
+export { compileFieldMatchGroup, fieldMatchFusionKey } from './compiler/field-match-group';
 export { normalize } from './compiler/normalizers';
 export { FINDING_COLUMNS, FINDING_KINDS, type FindingRow, type FindingColumn } from './compiler/finding-row';
 export * from './fixtures/rule-fixture';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  compileFieldMatchGroup,
   compileRule,
   DEFAULT_RULES_DIR,
   ident,
@@ -124,6 +125,19 @@ describe('the same rule against other sources (golden files)', () => {
       matchKeys: { customer: ident('global_id') },
     });
     expectGolden('variant.field-match-crosswalk', compileRule(nameMatch, context).findings.text);
+  });
+});
+
+describe('fused field_match rules (golden file)', () => {
+  it('the three customer field_match rules of the pack as one query', () => {
+    const group = [
+      byId('customer.billing-address-match'),
+      byId('customer.contact-channels-match'),
+      byId('customer.legal-identity-match'),
+    ];
+    const text = compileFieldMatchGroup(group, goldenContext()).text;
+    expectPortable(text);
+    expectGolden('fused.customer-field-match', text);
   });
 });
 

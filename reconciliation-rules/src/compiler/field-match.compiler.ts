@@ -51,8 +51,15 @@ function display(entity: EntityKind, column: string, x: SqlFragment): SqlFragmen
 /**
  * tuple(field, expected, actual, differs, score, owner system, actual system, owner key, actual key)
  * for one compared column of a pairing whose `o_` columns are `first`'s and `x_` columns `second`'s.
+ * A fused query (several rules, one pairing) adds the rule's 1-based index as a tenth element.
  */
-function comparison(entity: EntityKind, c: ComparedColumn, first: string, second: string): SqlFragment {
+function comparison(
+  entity: EntityKind,
+  c: ComparedColumn,
+  first: string,
+  second: string,
+  ruleIndex?: number,
+): SqlFragment {
   const ownerIsFirst = c.owner === first;
   const [ownerPrefix, actualPrefix] = ownerIsFirst ? ['o', 'x'] : ['x', 'o'];
   const o = ident(`${ownerPrefix}_${c.column}`);
@@ -74,7 +81,8 @@ function comparison(entity: EntityKind, c: ComparedColumn, first: string, second
   const actualSystem = ownerIsFirst ? second : first;
   const ownerKey = ident(`${ownerPrefix}_entity_key`);
   const actualKey = ident(`${actualPrefix}_entity_key`);
-  return sql`tuple(${c.column}, ${display(entity, c.column, o)}, ${display(entity, c.column, x)}, toUInt8(${differs}), toFloat64(${score}), ${c.owner}, ${actualSystem}, ${ownerKey}, ${actualKey})`;
+  const tag = ruleIndex === undefined ? sql`` : sql`, toUInt16(${ruleIndex})`;
+  return sql`tuple(${c.column}, ${display(entity, c.column, o)}, ${display(entity, c.column, x)}, toUInt8(${differs}), toFloat64(${score}), ${c.owner}, ${actualSystem}, ${ownerKey}, ${actualKey}${tag})`;
 }
 
 /** The distinct compared columns, in rule order. */
@@ -151,6 +159,30 @@ function prefilteredPairs(
     ARRAY JOIN f_second_records AS x`;
 }
 
+/** Every pairing of a record of `first` with a record of `second` that may differ, with `columns` of both. */
+function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, second: string, columns: string[]) {
+  return reader.prefilter
+    ? prefilteredPairs(reader, rule, first, second, columns)
+    : joinedPairs(reader, rule, first, second, columns);
+}
+
+/**
+ * One row per comparison tuple that differs. With `tagged`, the tuples carry their rule's index
+ * (tenth element), selected as `f_rule`.
+ */
+function differingComparisons(pairs: SqlFragment, comparisons: readonly SqlFragment[], tagged: boolean): SqlFragment {
+  const details = jsonObject({ owner_key: { text: sql`c.8` }, actual_key: { text: sql`c.9` } });
+  const rule = tagged ? sql`c.10 AS f_rule, ` : sql``;
+  return sql`SELECT ${rule}f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
+    c.7 AS f_actual_system, c.3 AS f_actual_value, ${details} AS f_details, c.5 AS f_score
+  FROM (
+    SELECT f_match_key, [${join(comparisons)}] AS f_comparisons
+    FROM (${pairs})
+  )
+  ARRAY JOIN f_comparisons AS c
+  WHERE c.4 = 1`;
+}
+
 /** Findings of one pairing of two systems: one row per compared field that differs, in either direction. */
 function pairFindings(
   reader: ContextReader,
@@ -160,31 +192,60 @@ function pairFindings(
   compared: readonly ComparedColumn[],
 ): SqlFragment {
   const { entity } = rule.spec;
-  const columns = distinctColumns(compared);
-  const pairs = reader.prefilter
-    ? prefilteredPairs(reader, rule, first, second, columns)
-    : joinedPairs(reader, rule, first, second, columns);
-  const details = jsonObject({ owner_key: { text: sql`c.8` }, actual_key: { text: sql`c.9` } });
-  return sql`SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
-    c.7 AS f_actual_system, c.3 AS f_actual_value, ${details} AS f_details, c.5 AS f_score
-  FROM (
-    SELECT f_match_key, [${join(compared.map((c) => comparison(entity, c, first, second)))}] AS f_comparisons
-    FROM (${pairs})
-  )
-  ARRAY JOIN f_comparisons AS c
-  WHERE c.4 = 1`;
+  const pairs = pairsOf(reader, rule, first, second, distinctColumns(compared));
+  return differingComparisons(
+    pairs,
+    compared.map((c) => comparison(entity, c, first, second)),
+    false,
+  );
 }
 
-export function compileFieldMatch(rule: FieldMatchRule, reader: ContextReader): SqlFragment {
-  const columns = comparedColumns(rule, reader);
-  const { systems } = rule.spec;
-  const parts: SqlFragment[] = [];
+/** The pairings of a rule's systems, each with the compared columns it covers (none: no pairing). */
+function pairings(
+  systems: readonly string[],
+  columns: readonly ComparedColumn[],
+): { first: string; second: string; compared: ComparedColumn[] }[] {
+  const out: { first: string; second: string; compared: ComparedColumn[] }[] = [];
   systems.forEach((first, i) => {
     for (const second of systems.slice(i + 1)) {
       // A field is compared between its owner and each other system: this pairing covers the fields either owns.
       const compared = columns.filter((c) => c.owner === first || c.owner === second);
-      if (compared.length > 0) parts.push(pairFindings(reader, rule, first, second, compared));
+      out.push({ first, second, compared });
     }
+  });
+  return out;
+}
+
+export function compileFieldMatch(rule: FieldMatchRule, reader: ContextReader): SqlFragment {
+  const columns = comparedColumns(rule, reader);
+  const parts = pairings(rule.spec.systems, columns)
+    .filter((p) => p.compared.length > 0)
+    .map((p) => pairFindings(reader, rule, p.first, p.second, p.compared));
+  return unionAll(parts);
+}
+
+/**
+ * Several field_match rules that read alike (same entity, systems in the same order, match key and
+ * sources; see fieldMatchFusionKey) as one query: per pairing of systems, the records are found,
+ * read and paired once — on the fast path one narrow (match-key hash, field_hash) join, one read of
+ * the union of the rules' compared columns — and every rule's comparisons run on those pairs, each
+ * tagged with the rule's 1-based index in `rules` (column `f_rule`). The pairs do not depend on the
+ * columns read, so each rule's rows are exactly those its own query returns. The caller checks that
+ * the rules belong together; `reader` reads for all of them.
+ */
+export function compileFieldMatchFused(rules: readonly FieldMatchRule[], reader: ContextReader): SqlFragment {
+  const [lead] = rules;
+  const { entity, systems } = lead.spec;
+  const byRule = rules.map((rule) => pairings(systems, comparedColumns(rule, reader)));
+  const parts: SqlFragment[] = [];
+  pairings(systems, []).forEach(({ first, second }, p) => {
+    const compared = byRule.flatMap((rulePairings, r) =>
+      rulePairings[p].compared.map((column) => ({ column, ruleIndex: r + 1 })),
+    );
+    if (compared.length === 0) return;
+    const pairs = pairsOf(reader, lead, first, second, distinctColumns(compared.map((c) => c.column)));
+    const comparisons = compared.map((c) => comparison(entity, c.column, first, second, c.ruleIndex));
+    parts.push(differingComparisons(pairs, comparisons, true));
   });
   return unionAll(parts);
 }

@@ -62,10 +62,21 @@ export interface RuleIdentity {
 
 /** Wraps an inner query with f_match_key … f_score columns into the published finding shape. */
 export function findingShape(rule: RuleIdentity, inner: SqlFragment): SqlFragment {
+  return findingShapeOf({ id: sql`${rule.id}`, version: sql`${rule.version}`, entity: sql`${rule.entity}` }, inner);
+}
+
+/**
+ * As findingShape, with the rule's identity given as expressions over the inner query's columns:
+ * a fused query (several rules in one SELECT) names each row's rule itself.
+ */
+export function findingShapeOf(
+  identity: { id: SqlFragment; version: SqlFragment; entity: SqlFragment },
+  inner: SqlFragment,
+): SqlFragment {
   return sql`SELECT
-  ${rule.id} AS rule_id,
-  toUInt32(${rule.version}) AS rule_version,
-  ${rule.entity} AS entity,
+  ${identity.id} AS rule_id,
+  toUInt32(${identity.version}) AS rule_version,
+  ${identity.entity} AS entity,
   toString(f_match_key) AS match_key,
   toString(f_field) AS field,
   toString(f_kind) AS kind,
