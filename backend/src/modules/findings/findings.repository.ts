@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager, type QueryResult } from 'typeorm';
+import { type CopyValue, copyRows } from '../../database/copy-from';
 import type { FindingObservation, FindingView } from './finding';
 import { FINDING_STATUSES, findingId } from './finding';
 import type { FindingsListQuery } from './findings-query';
@@ -103,8 +105,32 @@ function parseDetails(text: string): string {
   return JSON.stringify({ raw: text });
 }
 
-/** Observations staged per multi-row statement when a run's findings are merged. */
-const STAGE_BATCH = 10_000;
+/** A run's observations as rows of the staging table (see mergeRun), numbered in the order they came. */
+async function* observationRows(
+  observations: AsyncIterable<FindingObservation> | Iterable<FindingObservation>,
+): AsyncGenerator<CopyValue[]> {
+  let seq = 0;
+  for await (const f of observations) {
+    yield [
+      seq++,
+      findingId(f),
+      f.ruleId,
+      f.ruleVersion,
+      f.entity,
+      f.matchKey,
+      f.field,
+      f.kind,
+      f.ownerSystem,
+      f.expectedValue,
+      f.actualSystem,
+      f.actualValue,
+      parseDetails(f.details),
+      f.score,
+      f.severity,
+      f.domain,
+    ];
+  }
+}
 
 /** The current state and lifecycle of findings (Postgres `findings`). */
 @Injectable()
@@ -125,9 +151,9 @@ export class FindingsRepository {
    * suppressed). A finding already merged for this run is left alone, so a retried merge or the same
    * finding twice in one run counts once (its last observation wins).
    *
-   * The observations are staged in a temporary table (multi-row statements of STAGE_BATCH rows),
-   * deduplicated and classified against `findings` once (new / seen again while active with the same
-   * rollup dimensions / moved / already merged), then merged by one statement per class in one
+   * The observations are streamed into a temporary table with COPY (memory stays bounded however many
+   * there are), deduplicated and classified against `findings` once (new / seen again while active with
+   * the same rollup dimensions / moved / already merged), then merged by one statement per class in one
    * transaction, whatever their number:
    *  - new: inserted;
    *  - seen again (nearly all of them, run after run): one UPDATE that the dashboard rollups' trigger
@@ -142,7 +168,7 @@ export class FindingsRepository {
     observations: AsyncIterable<FindingObservation> | Iterable<FindingObservation>,
   ): Promise<UpsertOutcome> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = (await runner.connect()) as PoolClient;
     try {
       await runner.startTransaction();
       // The deduplicating sort and the joins below stay in memory (the default 4 MB spills at ~15k rows).
@@ -153,45 +179,12 @@ export class FindingsRepository {
            actual_system text, actual_value text, details jsonb, score double precision, severity text, domain text)
          ON COMMIT DROP`,
       );
-      let staged = 0;
-      let batch: FindingObservation[] = [];
-      const stage = async () => {
-        await runner.query(
-          `INSERT INTO finding_observations
-           SELECT $16::integer + u.n - 1, u.id, u.rule_id, u.rule_version, u.entity, u.match_key, u.field, u.kind,
-             u.owner_system, u.expected_value, u.actual_system, u.actual_value, u.details::jsonb, u.score,
-             u.severity, u.domain
-           FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-             $9::text[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::text[], $15::text[])
-             WITH ORDINALITY AS u(id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
-               expected_value, actual_system, actual_value, details, score, severity, domain, n)`,
-          [
-            batch.map((f) => findingId(f)),
-            batch.map((f) => f.ruleId),
-            batch.map((f) => f.ruleVersion),
-            batch.map((f) => f.entity),
-            batch.map((f) => f.matchKey),
-            batch.map((f) => f.field),
-            batch.map((f) => f.kind),
-            batch.map((f) => f.ownerSystem),
-            batch.map((f) => f.expectedValue),
-            batch.map((f) => f.actualSystem),
-            batch.map((f) => f.actualValue),
-            batch.map((f) => parseDetails(f.details)),
-            batch.map((f) => f.score),
-            batch.map((f) => f.severity),
-            batch.map((f) => f.domain),
-            staged,
-          ],
-        );
-        staged += batch.length;
-        batch = [];
-      };
-      for await (const observation of observations) {
-        batch.push(observation);
-        if (batch.length >= STAGE_BATCH) await stage();
-      }
-      if (batch.length > 0) await stage();
+      const staged = await copyRows(
+        client,
+        `COPY finding_observations (seq, id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
+           expected_value, actual_system, actual_value, details, score, severity, domain) FROM STDIN`,
+        observationRows(observations),
+      );
       if (staged === 0) {
         await runner.commitTransaction();
         return { inserted: 0, reopened: 0, seen: 0 };
