@@ -16,6 +16,8 @@ export interface RuleOutcome {
   durationMs?: number;
   /** Of durationMs, the time ClickHouse took to evaluate the rule and store its findings. */
   queryMs?: number;
+  /** Rules evaluated in the same ClickHouse query (fused field_match rules): queryMs is theirs too. */
+  fusedWith?: string[];
   /** Of durationMs, the time Postgres took to merge the findings into their lifecycle. */
   mergeMs?: number;
   reason?: string;

@@ -12,7 +12,6 @@ import {
   type EntityKind,
   type FindingRow,
   type Rule,
-  type RuleKind,
 } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../config/config.service';
 import { ident, type SqlFragment } from '../../clickhouse/sql';
@@ -27,6 +26,7 @@ import {
 } from './reconciliation-runs.repository';
 import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconciliation-store.repository';
 import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
+import { compileUnit, evaluationUnits } from './evaluation-units';
 import { rulePlacement } from './rule-placement';
 import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
 
@@ -57,21 +57,6 @@ export class InvalidReconciliationRequestError extends Error {
     this.name = 'InvalidReconciliationRequestError';
   }
 }
-
-/**
- * Evaluation order by kind: usually quick queries first, so Postgres starts merging early and the long
- * field comparisons and duplicate searches run while it merges what came before them.
- */
-const EVALUATION_ORDER: Record<RuleKind, number> = {
-  freshness: 0,
-  presence: 1,
-  custom_sql: 2,
-  aggregate: 3,
-  hierarchy: 4,
-  propagation_sla: 5,
-  field_match: 6,
-  duplicates: 7,
-};
 
 const pairKey = (p: SourceRead): string => `${p.system}/${p.entity}`;
 
@@ -163,7 +148,11 @@ export class ReconciliationService {
       // ClickHouse evaluates one rule after another while Postgres merges the previous rules' findings
       // (one merge at a time, in rule order): the two engines work side by side instead of in turn.
       let merges: Promise<void> = Promise.resolve();
-      const failed = (rule: Rule, error: unknown, work: { queryMs: number; mergeMs?: number }) => {
+      const failed = (
+        rule: Rule,
+        error: unknown,
+        work: { queryMs: number; mergeMs?: number; fusedWith?: string[] },
+      ) => {
         const reason = error instanceof Error ? error.message : String(error);
         this.logger.error(`run ${runId}: rule ${rule.id} failed: ${reason}`);
         ruleCounts[rule.id] = {
@@ -174,38 +163,41 @@ export class ReconciliationService {
           ...work,
         };
       };
-      runnable.sort((a, b) => EVALUATION_ORDER[a.kind] - EVALUATION_ORDER[b.kind]);
-      for (const rule of runnable) {
+      for (const unit of evaluationUnits(runnable, context)) {
         const queryStarted = Date.now();
         try {
-          const compiled = compileRule(rule, context);
-          await this.store.insertFindings(runId, foundAt, compiled.findings, rulePlacement(rule, context));
+          await this.store.insertFindings(runId, foundAt, compileUnit(unit, context), rulePlacement(unit[0], context));
         } catch (error) {
-          failed(rule, error, { queryMs: Date.now() - queryStarted });
+          for (const rule of unit) failed(rule, error, { queryMs: Date.now() - queryStarted });
           continue;
         }
         const queryMs = Date.now() - queryStarted;
-        merges = merges.then(async () => {
-          const mergeStarted = Date.now();
-          try {
-            const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
-            const mergeMs = Date.now() - mergeStarted;
-            ruleCounts[rule.id] = {
-              version: rule.version,
-              status: 'ran',
-              findings: merged.seen,
-              new: merged.inserted,
-              reopened: merged.reopened,
-              durationMs: queryMs + mergeMs,
-              queryMs,
-              mergeMs,
-            };
-            findingsTotal += merged.seen;
-            resolvable.push(rule.id);
-          } catch (error) {
-            failed(rule, error, { queryMs, mergeMs: Date.now() - mergeStarted });
-          }
-        });
+        const fusedWith = (rule: Rule) =>
+          unit.length > 1 ? { fusedWith: unit.filter((r) => r !== rule).map((r) => r.id) } : {};
+        for (const rule of unit) {
+          merges = merges.then(async () => {
+            const mergeStarted = Date.now();
+            try {
+              const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
+              const mergeMs = Date.now() - mergeStarted;
+              ruleCounts[rule.id] = {
+                version: rule.version,
+                status: 'ran',
+                findings: merged.seen,
+                new: merged.inserted,
+                reopened: merged.reopened,
+                durationMs: queryMs + mergeMs,
+                queryMs,
+                mergeMs,
+                ...fusedWith(rule),
+              };
+              findingsTotal += merged.seen;
+              resolvable.push(rule.id);
+            } catch (error) {
+              failed(rule, error, { queryMs, mergeMs: Date.now() - mergeStarted, ...fusedWith(rule) });
+            }
+          });
+        }
       }
       await merges;
 

@@ -1,11 +1,30 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FINDINGS_LIST_QUERY } from '../../../backend/src/modules/findings/findings-query';
 import { customers, ReconciliationFixture, TEST_RULES_DIR } from './support/reconciliation-fixture';
 
 const PRESENCE = 'customer.test-presence';
 const NAMES = 'customer.test-legal-name';
 const FAILING = 'customer.test-fails-at-runtime';
+const SUFFIXES = 'customer.test-legal-name-suffixes';
+
+// Reads the same systems as NAMES on the same key, so the run evaluates both in one fused query.
+const SUFFIX_RULE = `id: ${SUFFIXES}
+version: 3
+description: The CRM's legal name equals the ERP's, company suffixes aside.
+owner: test
+severity: low
+domain: customer
+fix_policy: manual
+kind: field_match
+spec:
+  entity: customer
+  systems: [erp, crm]
+  fields:
+    - field: legal_name
+      normalize: [company_suffix]
+`;
 
 // Valid SQL that ClickHouse only rejects while evaluating it (throwIf on a row the CRM holds).
 const FAILING_RULE = `id: ${FAILING}
@@ -23,7 +42,7 @@ spec:
     WHERE throwIf(customer_number = 'C0003') = 0 AND customer_number != ''
 `;
 
-describe('a rule that fails in ClickHouse fails alone, while the others are merged behind it', () => {
+describe('rules evaluated in units: fused field comparisons, a rule failing in ClickHouse fails alone, merges behind', () => {
   let fx: ReconciliationFixture;
   let rulesDir: string;
 
@@ -31,6 +50,7 @@ describe('a rule that fails in ClickHouse fails alone, while the others are merg
     rulesDir = mkdtempSync(join(tmpdir(), 'dw-rules-'));
     cpSync(TEST_RULES_DIR, rulesDir, { recursive: true });
     writeFileSync(join(rulesDir, 'customer', `${FAILING}.yaml`), FAILING_RULE);
+    writeFileSync(join(rulesDir, 'customer', `${SUFFIXES}.yaml`), SUFFIX_RULE);
     fx = await ReconciliationFixture.create(rulesDir);
   }, 60_000);
 
@@ -44,7 +64,10 @@ describe('a rule that fails in ClickHouse fails alone, while the others are merg
     await fx.completeSnapshot('erp', erp);
     await fx.completeSnapshot(
       'crm',
-      erp.slice(0, 45).map((c, i) => (i < 3 ? { ...c, legal_name: `${c.legal_name} GmbH` } : c)),
+      erp.slice(0, 45).map((c, i) => {
+        if (i < 3) return { ...c, legal_name: `${c.legal_name} GmbH` };
+        return i === 3 ? { ...c, legal_name: `${c.legal_name} Trading` } : c;
+      }),
     );
     const run = await fx.service.run({ trigger: 'api' });
     expect(run.status).toBe('failed');
@@ -53,12 +76,18 @@ describe('a rule that fails in ClickHouse fails alone, while the others are merg
       /throwIf|FUNCTION_THROW_IF_VALUE_IS_NON_ZERO|Value passed to 'throwIf'/i,
     );
     expect(run.ruleCounts[PRESENCE]).toMatchObject({ status: 'ran', findings: 5, new: 5 });
-    expect(run.ruleCounts[NAMES]).toMatchObject({ status: 'ran', findings: 3, new: 3 });
-    for (const id of [PRESENCE, NAMES]) {
+    // The suffix is a difference for NAMES only; another word is one for both.
+    expect(run.ruleCounts[NAMES]).toMatchObject({ status: 'ran', findings: 4, new: 4, fusedWith: [SUFFIXES] });
+    expect(run.ruleCounts[SUFFIXES]).toMatchObject({ status: 'ran', findings: 1, new: 1, fusedWith: [NAMES] });
+    const suffixed = await fx.findings.find(FINDINGS_LIST_QUERY.parse({ ruleId: SUFFIXES }), 10);
+    expect(suffixed.map((f) => [f.matchKey, f.ruleId, f.expectedValue, f.actualValue])).toEqual([
+      ['C0004', SUFFIXES, erp[3]?.legal_name, `${erp[3]?.legal_name} Trading`],
+    ]);
+    for (const id of [PRESENCE, NAMES, SUFFIXES]) {
       const outcome = run.ruleCounts[id];
       expect(outcome?.durationMs).toBe((outcome?.queryMs ?? NaN) + (outcome?.mergeMs ?? NaN));
     }
-    expect(await fx.findings.countByStatus([PRESENCE, NAMES])).toEqual({ new: 8 });
+    expect(await fx.findings.countByStatus([PRESENCE, NAMES, SUFFIXES])).toEqual({ new: 10 });
     const [stored] = await fx.dataSource.query(`SELECT status, error FROM reconciliation_runs WHERE id = $1`, [
       run.runId,
     ]);
@@ -69,6 +98,6 @@ describe('a rule that fails in ClickHouse fails alone, while the others are merg
     await fx.completeSnapshot('crm', erp.slice(0, 45));
     const next = await fx.service.run({ trigger: 'api' });
     expect(next.ruleCounts[NAMES]).toMatchObject({ status: 'ran', findings: 0 });
-    expect(await fx.findings.countByStatus([NAMES])).toEqual({ resolved: 3 });
+    expect(await fx.findings.countByStatus([NAMES, SUFFIXES])).toEqual({ resolved: 5 });
   });
 });
