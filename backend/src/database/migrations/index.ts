@@ -9,6 +9,7 @@ import { DashboardRollups0000000000008 } from './0008-dashboard-rollups';
 import { FindingAssignment0000000000009 } from './0009-finding-assignment';
 import { FindingsRollupNeutralUpdates0000000000010 } from './0010-findings-rollup-neutral-updates';
 import { FindingsSightingIndexes0000000000011 } from './0011-findings-sighting-indexes';
+import { FindingsStatusListOrder0000000000012 } from './0012-findings-status-list-order';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingAssignment0000000000009,
   FindingsRollupNeutralUpdates0000000000010,
   FindingsSightingIndexes0000000000011,
+  FindingsStatusListOrder0000000000012,
 ];
