@@ -231,6 +231,25 @@ describe('Salesforce connector specifics', () => {
     expect(result.outcome).toBe('already_applied');
     expect(await writesOf(estate)).toBe(1);
   });
+  it('sends the request for the next page before it hands out the current one', async () => {
+    const paged = await startSmallEstate(650); // 4 pages of accounts
+    try {
+      const requested: string[] = [];
+      const connector = salesforceConnector(paged, (input, init) => {
+        requested.push(input instanceof Request ? input.url : String(input));
+        return fetch(input, init);
+      });
+      const seen: number[] = [];
+      for await (const batch of connector.extract('customer', { mode: 'full' })) {
+        // Mapping and inserting this page must not hold back the request for the next one.
+        if (batch.cursor !== null) seen.push(requested.filter((url) => url.includes('/query/')).length);
+      }
+      expect(seen).toEqual([1, 2, 3]);
+    } finally {
+      await paged.stop();
+    }
+  });
+
   it('readFields selects only the asked fields (and a phone its country) and maps them as read does', async () => {
     const connector = salesforceConnector(estate);
     const { records } = await collect(connector.extract('customer', { mode: 'full' }));

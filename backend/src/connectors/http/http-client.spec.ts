@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
@@ -135,6 +136,37 @@ describe('HttpClient', () => {
     await expect(client.request({ method: 'GET', path: '/x' })).resolves.toMatchObject({ status: 200 });
     expect(tokens).toBe(2);
     expect(hits.map((h) => h.headers.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
+  });
+
+  it('says when a request is on its way, so the server gets it while the caller keeps the event loop busy', async () => {
+    // A server in another process, answering with the time each request reached it.
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:http').createServer((req, res) => { const at = Date.now(); req.resume();
+           req.on('end', () => res.end(JSON.stringify({ at }))); })
+         .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<string>((resolve) =>
+        server.stdout.once('data', (d: Buffer) => resolve(String(d).trim())),
+      );
+      const client = new HttpClient({ connectorId: 'test', baseUrl: `http://127.0.0.1:${port}` });
+      await client.request({ method: 'GET', path: '/warm-up' }); // pages after the first reuse the connection
+      let sent = (): void => undefined;
+      const onSent = new Promise<void>((resolve) => (sent = resolve));
+      const answer = client.request({ method: 'GET', path: '/page', onSent: () => sent() });
+      await onSent;
+      const busyFrom = Date.now();
+      while (Date.now() - busyFrom < 300); // mapping the previous page, say
+      const { at } = (await answer).body as { at: number };
+      expect(at).toBeLessThan(busyFrom + 150);
+    } finally {
+      server.kill();
+    }
   });
 
   it('limits the request rate on the client side', async () => {

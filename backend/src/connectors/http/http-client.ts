@@ -57,6 +57,13 @@ export interface HttpRequest {
   /** Safe to send again after a timeout or 5xx. GET/PUT/DELETE are; POST/PATCH only when the caller says. */
   idempotent?: boolean;
   signal?: AbortSignal;
+  /**
+   * Called once the request is on its way (past the rate limiter and auth, and handed to fetch, which
+   * writes it to a kept-alive connection on microtasks; a new connection still needs the event loop to
+   * connect). A caller that reads ahead waits for this before CPU-bound work: until then the request
+   * is only queued, and it is not sent while the event loop is busy.
+   */
+  onSent?: () => void;
 }
 
 export interface HttpResponse {
@@ -231,12 +238,14 @@ export class HttpClient {
         ...request.headers,
       };
       if (request.json !== undefined) headers['content-type'] ??= 'application/json';
-      const raw = await this.fetchImpl(this.url(request), {
+      const sending = this.fetchImpl(this.url(request), {
         method: request.method,
         headers,
         body: request.json === undefined ? undefined : JSON.stringify(request.json),
         signal,
       });
+      if (request.onSent) setImmediate(request.onSent);
+      const raw = await sending;
       // Reading the body is part of the attempt: a connection dropped mid-body is retried like any other.
       const text = await raw.text();
       const response: HttpResponse = {

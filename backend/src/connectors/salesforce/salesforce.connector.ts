@@ -182,6 +182,7 @@ export class SalesforceConnector implements Connector {
     path: string,
     query: Record<string, string> | undefined,
     signal?: AbortSignal,
+    onSent?: () => void,
   ): Promise<QueryPage> {
     const response = await this.http.request({
       method: 'GET',
@@ -189,8 +190,31 @@ export class SalesforceConnector implements Connector {
       query,
       headers: { 'sforce-query-options': `batchSize=${this.config.pageSize}` },
       signal,
+      onSent,
     });
     return response.body as QueryPage;
+  }
+
+  /**
+   * Asks for the next page and resolves `sent` once the request is on its way (or has already
+   * failed). Until then it is only queued: the rate limiter and fetch send it when the event loop is
+   * free, which a page being mapped does not leave it, so the source would serve it only afterwards.
+   */
+  private pageAhead(path: string, signal?: AbortSignal): { page: Promise<QueryPage>; sent: Promise<void> } {
+    let onSent = (): void => undefined;
+    const sent = new Promise<void>((resolve) => (onSent = resolve));
+    const page = this.page(path, undefined, signal, onSent);
+    page.catch(() => undefined); // thrown when the page is due
+    return {
+      page,
+      sent: Promise.race([
+        sent,
+        page.then(
+          () => undefined,
+          () => undefined,
+        ),
+      ]),
+    };
   }
 
   async *extract<E extends EntityKind>(entity: E, options: ExtractOptions): AsyncIterable<ExtractBatch<E>> {
@@ -229,15 +253,15 @@ export class SalesforceConnector implements Connector {
       const last = records.at(-1)?.Id;
       if (typeof last === 'string') state.lastId = last;
       state.next = page.done ? null : (page.nextRecordsUrl ?? null);
-      // The next page is requested before this one is mapped, so the source serves it meanwhile
-      // (one request in flight at a time; a failure surfaces when the next page is due).
-      const following = state.next ? this.page(state.next, undefined, options.signal) : null;
-      following?.catch(() => undefined);
+      // The next page is requested, and sent, before this one is mapped, so the source serves it
+      // meanwhile (one request in flight at a time; a failure surfaces when the next page is due).
+      const following = state.next ? this.pageAhead(state.next, options.signal) : null;
+      if (following) await following.sent;
       const mapped = mapPage(mapper, records, this.metrics);
       const cursor = state.next ? encodeCursor(this.id, entity, state) : null;
       yield { ...mapped, cursor, ...(total !== undefined ? { total } : {}) };
       if (!following) return;
-      page = await following;
+      page = await following.page;
     }
   }
 
