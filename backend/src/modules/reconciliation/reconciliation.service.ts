@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import pLimit from 'p-limit';
 import {
   compileRule,
   currentStateSources,
@@ -31,6 +32,8 @@ import { rulePlacement } from './rule-placement';
 import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
 
 export const MAX_TARGET_KEYS = 10_000;
+/** Findings merges of one run in flight at once (one Postgres connection each). */
+const MERGE_CONCURRENCY = 2;
 export const MAX_PREVIEW = 5000;
 export const MAX_BACKTEST_POINTS = 100;
 
@@ -145,9 +148,11 @@ export class ReconciliationService {
         runnable.push(rule);
       }
 
-      // ClickHouse evaluates one rule after another while Postgres merges the previous rules' findings
-      // (one merge at a time, in rule order): the two engines work side by side instead of in turn.
-      let merges: Promise<void> = Promise.resolve();
+      // ClickHouse evaluates one unit after another while Postgres merges the previous rules' findings
+      // (in rule order, MERGE_CONCURRENCY at a time: each merge is one Postgres backend, and once
+      // ClickHouse is done the last merges would otherwise leave a core idle).
+      const merge = pLimit(MERGE_CONCURRENCY);
+      const merges: Promise<void>[] = [];
       const failed = (
         rule: Rule,
         error: unknown,
@@ -175,7 +180,7 @@ export class ReconciliationService {
         const fusedWith = (rule: Rule) =>
           unit.length > 1 ? { fusedWith: unit.filter((r) => r !== rule).map((r) => r.id) } : {};
         for (const rule of unit) {
-          merges = merges.then(async () => {
+          const work = merge(async () => {
             const mergeStarted = Date.now();
             try {
               const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
@@ -197,9 +202,10 @@ export class ReconciliationService {
               failed(rule, error, { queryMs, mergeMs: Date.now() - mergeStarted, ...fusedWith(rule) });
             }
           });
+          merges.push(work);
         }
       }
-      await merges;
+      await Promise.all(merges);
 
       // Suspicious snapshots are findings of their own; a full run also resolves the ones that recovered.
       const suspicious = held.map((h) => suspiciousFinding(h, rules, set));
