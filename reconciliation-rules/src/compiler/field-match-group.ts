@@ -31,6 +31,11 @@ export function fieldMatchFusionKey(rule: Rule, context: CompileContext): string
     if (error instanceof RuleCompileError) return null;
     throw error;
   }
+  return readsKey(rule, context);
+}
+
+/** fieldMatchFusionKey of a field_match rule known to compile. */
+function readsKey(rule: FieldMatchRule, context: CompileContext): string {
   const reader = new ContextReader(context, rule.id);
   const { entity, systems, match_key: matchField } = rule.spec;
   const reads = JSON.stringify({
@@ -64,9 +69,10 @@ export function compileFieldMatchGroup(rules: readonly Rule[], context: CompileC
   });
   if (group.length === 1) return compiled[0].findings;
   const [lead] = group;
-  const key = fieldMatchFusionKey(lead, context);
+  // Every rule compiled above, so its key needs no second compilation.
+  const key = readsKey(lead, context);
   for (const rule of group.slice(1)) {
-    if (fieldMatchFusionKey(rule, context) !== key) {
+    if (readsKey(rule, context) !== key) {
       throw new RuleCompileError(
         rule.id,
         `reads other records than ${lead.id} (entity, systems, match key or sources differ): it cannot be fused with it`,

@@ -32,10 +32,10 @@ import { rulePlacement } from './rule-placement';
 import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
 
 export const MAX_TARGET_KEYS = 10_000;
-/** Findings merges of one run in flight at once (one Postgres connection each). */
-const MERGE_CONCURRENCY = 2;
 export const MAX_PREVIEW = 5000;
 export const MAX_BACKTEST_POINTS = 100;
+/** Findings merges of one run in flight at once (one Postgres connection each). */
+const MERGE_CONCURRENCY = 2;
 
 export interface RunRequest {
   trigger: ReconciliationTrigger;
