@@ -20,6 +20,8 @@ export interface RuleOutcome {
   fusedWith?: string[];
   /** Of durationMs, the time Postgres took to merge the findings into their lifecycle. */
   mergeMs?: number;
+  /** Disjoint parts the findings were merged in at once (a rule with many findings); absent: one. */
+  mergeParts?: number;
   reason?: string;
 }
 

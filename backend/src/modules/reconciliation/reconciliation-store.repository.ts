@@ -6,7 +6,7 @@ import {
   type FindingRow,
 } from '@driftwatch/reconciliation-rules';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
-import { ident, join, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
+import { ident, join, list, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
 import type { RulePlacement } from './rule-placement';
 
 export interface CatalogSnapshot {
@@ -187,10 +187,28 @@ export class ReconciliationStoreRepository {
     );
   }
 
-  /** One rule's findings of one run, streamed. */
-  streamFindings(runId: string, ruleId: string): AsyncGenerator<FindingRow> {
+  /** How many findings each of these rules wrote in a run (rules without any are absent). */
+  async countRunFindings(runId: string, ruleIds: readonly string[]): Promise<Map<string, number>> {
+    if (ruleIds.length === 0) return new Map();
+    const rows = await this.clickhouse.query<{ rule_id: string; n: string }>(
+      sql`SELECT rule_id, count() AS n FROM findings_history
+        WHERE run_id = ${runId} AND rule_id IN ${list(ruleIds)} GROUP BY rule_id`,
+      { tag: 'reconciliation.findings.count' },
+    );
+    return new Map(rows.map((r) => [r.rule_id, Number(r.n)]));
+  }
+
+  /**
+   * One rule's findings of one run, streamed; with `part`, only part `index` of `of` disjoint parts.
+   * A part holds every observation of the findings it holds: the parts split on what makes a finding's
+   * id within a rule (entity is the rule's), so parts can be merged concurrently and apart.
+   */
+  streamFindings(runId: string, ruleId: string, part?: { index: number; of: number }): AsyncGenerator<FindingRow> {
+    const slice = part
+      ? sql` AND cityHash64(entity, match_key, field, actual_system) % ${uint(part.of)} = ${uint(part.index)}`
+      : sql``;
     return this.clickhouse.stream<FindingRow>(
-      sql`SELECT ${FINDING_COLUMN_LIST} FROM findings_history WHERE run_id = ${runId} AND rule_id = ${ruleId}`,
+      sql`SELECT ${FINDING_COLUMN_LIST} FROM findings_history WHERE run_id = ${runId} AND rule_id = ${ruleId}${slice}`,
       { tag: 'reconciliation.findings.stream' },
     );
   }

@@ -36,6 +36,11 @@ export const MAX_PREVIEW = 5000;
 export const MAX_BACKTEST_POINTS = 100;
 /** Findings merges of one run in flight at once (one Postgres connection each). */
 const MERGE_CONCURRENCY = 2;
+/**
+ * A rule with at least this many findings in a run is merged as MERGE_CONCURRENCY disjoint parts at
+ * once: one merge is one Postgres backend on one core, and a large rule's merge is the run's tail.
+ */
+const MERGE_SPLIT_MIN_FINDINGS = 20_000;
 
 export interface RunRequest {
   trigger: ReconciliationTrigger;
@@ -179,28 +184,54 @@ export class ReconciliationService {
         const queryMs = Date.now() - queryStarted;
         const fusedWith = (rule: Rule) =>
           unit.length > 1 ? { fusedWith: unit.filter((r) => r !== rule).map((r) => r.id) } : {};
+        let counts: Map<string, number>;
+        try {
+          counts = await this.store.countRunFindings(
+            runId,
+            unit.map((r) => r.id),
+          );
+        } catch (error) {
+          for (const rule of unit) failed(rule, error, { queryMs, ...fusedWith(rule) });
+          continue;
+        }
         for (const rule of unit) {
-          const work = merge(async () => {
-            const mergeStarted = Date.now();
-            try {
-              const merged = await this.mergeFindings(runId, foundAt, rule, this.store.streamFindings(runId, rule.id));
-              const mergeMs = Date.now() - mergeStarted;
-              ruleCounts[rule.id] = {
-                version: rule.version,
-                status: 'ran',
-                findings: merged.seen,
-                new: merged.inserted,
-                reopened: merged.reopened,
-                durationMs: queryMs + mergeMs,
-                queryMs,
-                mergeMs,
-                ...fusedWith(rule),
-              };
-              findingsTotal += merged.seen;
-              resolvable.push(rule.id);
-            } catch (error) {
-              failed(rule, error, { queryMs, mergeMs: Date.now() - mergeStarted, ...fusedWith(rule) });
+          const parts = (counts.get(rule.id) ?? 0) >= MERGE_SPLIT_MIN_FINDINGS ? MERGE_CONCURRENCY : 1;
+          let mergeStarted: number | undefined;
+          const merged = Array.from({ length: parts }, (_, index) =>
+            merge(() => {
+              mergeStarted ??= Date.now();
+              const rows = this.store.streamFindings(runId, rule.id, parts > 1 ? { index, of: parts } : undefined);
+              return this.mergeFindings(runId, foundAt, rule, rows);
+            }),
+          );
+          const work = Promise.allSettled(merged).then((results) => {
+            const mergeMs = Date.now() - (mergeStarted ?? Date.now());
+            const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+            if (rejected) {
+              failed(rule, rejected.reason, { queryMs, mergeMs, ...fusedWith(rule) });
+              return;
             }
+            const sum = { seen: 0, inserted: 0, reopened: 0 };
+            for (const r of results) {
+              if (r.status !== 'fulfilled') continue;
+              sum.seen += r.value.seen;
+              sum.inserted += r.value.inserted;
+              sum.reopened += r.value.reopened;
+            }
+            ruleCounts[rule.id] = {
+              version: rule.version,
+              status: 'ran',
+              findings: sum.seen,
+              new: sum.inserted,
+              reopened: sum.reopened,
+              durationMs: queryMs + mergeMs,
+              queryMs,
+              mergeMs,
+              ...(parts > 1 ? { mergeParts: parts } : {}),
+              ...fusedWith(rule),
+            };
+            findingsTotal += sum.seen;
+            resolvable.push(rule.id);
           });
           merges.push(work);
         }
