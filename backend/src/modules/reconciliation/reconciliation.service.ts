@@ -37,8 +37,9 @@ export const MAX_BACKTEST_POINTS = 100;
 /** Findings merges of one run in flight at once (one Postgres connection each). */
 const MERGE_CONCURRENCY = 2;
 /**
- * A rule with at least this many findings in a run is merged as MERGE_CONCURRENCY disjoint parts at
- * once: one merge is one Postgres backend on one core, and a large rule's merge is the run's tail.
+ * A rule of the run's last unit with at least this many findings is merged as MERGE_CONCURRENCY
+ * disjoint parts at once: one merge is one Postgres backend on one core, and once ClickHouse is done a
+ * large rule's merge is the run's tail. Earlier rules merge whole, leaving ClickHouse a core.
  */
 const MERGE_SPLIT_MIN_FINDINGS = 20_000;
 
@@ -173,7 +174,8 @@ export class ReconciliationService {
           ...work,
         };
       };
-      for (const unit of evaluationUnits(runnable, context)) {
+      const units = evaluationUnits(runnable, context);
+      for (const [position, unit] of units.entries()) {
         const queryStarted = Date.now();
         try {
           await this.store.insertFindings(runId, foundAt, compileUnit(unit, context), rulePlacement(unit[0], context));
@@ -195,7 +197,8 @@ export class ReconciliationService {
           continue;
         }
         for (const rule of unit) {
-          const parts = (counts.get(rule.id) ?? 0) >= MERGE_SPLIT_MIN_FINDINGS ? MERGE_CONCURRENCY : 1;
+          const tail = position === units.length - 1 && (counts.get(rule.id) ?? 0) >= MERGE_SPLIT_MIN_FINDINGS;
+          const parts = tail ? MERGE_CONCURRENCY : 1;
           let mergeStarted: number | undefined;
           const merged = Array.from({ length: parts }, (_, index) =>
             merge(() => {
