@@ -186,19 +186,21 @@ export class ReconciliationService {
         const queryMs = Date.now() - queryStarted;
         const fusedWith = (rule: Rule) =>
           unit.length > 1 ? { fusedWith: unit.filter((r) => r !== rule).map((r) => r.id) } : {};
-        let counts: Map<string, number>;
-        try {
-          counts = await this.store.countRunFindings(
-            runId,
-            unit.map((r) => r.id),
-          );
-        } catch (error) {
-          for (const rule of unit) failed(rule, error, { queryMs, ...fusedWith(rule) });
-          continue;
+        // Only the last unit's merges are the run's tail (see MERGE_SPLIT_MIN_FINDINGS).
+        let counts = new Map<string, number>();
+        if (position === units.length - 1) {
+          try {
+            counts = await this.store.countRunFindings(
+              runId,
+              unit.map((r) => r.id),
+            );
+          } catch (error) {
+            for (const rule of unit) failed(rule, error, { queryMs, ...fusedWith(rule) });
+            continue;
+          }
         }
         for (const rule of unit) {
-          const tail = position === units.length - 1 && (counts.get(rule.id) ?? 0) >= MERGE_SPLIT_MIN_FINDINGS;
-          const parts = tail ? MERGE_CONCURRENCY : 1;
+          const parts = (counts.get(rule.id) ?? 0) >= MERGE_SPLIT_MIN_FINDINGS ? MERGE_CONCURRENCY : 1;
           let mergeStarted: number | undefined;
           const merged = Array.from({ length: parts }, (_, index) =>
             merge(() => {
