@@ -68,6 +68,11 @@ export class TableRelation extends SqlFragment {
     readonly table: SqlFragment,
     readonly system: string,
     readonly options: SourceOptions,
+    /**
+     * Another relation holding the same records (a whole-state snapshot is the system's current
+     * state): `keyedRows` reads it instead when that lets every system share one read.
+     */
+    readonly sameRecordsAs?: TableRelation,
   ) {
     super(text);
   }
@@ -100,13 +105,19 @@ function readClauses(options: SourceOptions) {
 }
 
 /** `(SELECT *, key_hash, field_hash FROM <table> [FINAL] WHERE system = '<system>' […])`. */
-export function tableSource(table: SqlFragment, system: string, options: SourceOptions = {}): TableRelation {
+export function tableSource(
+  table: SqlFragment,
+  system: string,
+  options: SourceOptions = {},
+  sameRecordsAs?: TableRelation,
+): TableRelation {
   const { hashes, final, live, snapshot } = readClauses(options);
   return new TableRelation(
     sql`(SELECT *${hashes} FROM ${table}${final} WHERE system = ${system}${live}${snapshot})`.text,
     table,
     system,
     options,
+    sameRecordsAs,
   );
 }
 
@@ -124,27 +135,28 @@ export const COMPILED_RULE_SETTINGS: Readonly<Record<string, string>> = { use_in
  * sources of one table read alike (all current state, or all a snapshot each) share one read with
  * `PREWHERE key_hash IN (…)`: the key set is built once and no wide column is merged (FINAL) or read
  * for other keys. Filtering on key_hash before FINAL is sound because every version of a record
- * shares it. A source that is no table is read and filtered on its own. Run with COMPILED_RULE_SETTINGS.
+ * shares it. When the systems' sources need several reads (some whole-state snapshots, some current
+ * state), the snapshots are read through the current state they equal (`sameRecordsAs`) if that
+ * makes one read: each read builds the key set again (ClickHouse 18.16 shares no subquery between
+ * UNION ALL branches), and FINAL over only the keyed records is cheap. A source that is no table is
+ * read and filtered on its own. Run with COMPILED_RULE_SETTINGS.
  */
 function keyedRowsOf(
   relations: readonly { system: string; relation: SqlFragment }[],
   columns: readonly SqlFragment[],
   keyHashes: SqlFragment,
 ): SqlFragment {
-  // Sources that can share one read, in first-seen order; a source that is no table is read alone.
-  const groups: { table: TableRelation; members: TableRelation[] }[] = [];
-  const others: { system: string; relation: SqlFragment }[] = [];
-  for (const r of relations) {
-    const table = baseTable(r.relation);
-    if (!table) {
-      others.push(r);
-      continue;
-    }
-    const group = groups.find((g) => g.table.sharesTableWith(table));
-    if (group) group.members.push(table);
-    else groups.push({ table, members: [table] });
+  let reads = groupedReads(relations.map((r) => ({ system: r.system, relation: whole(r.relation) })));
+  if (reads.groups.length > 1) {
+    const swapped = groupedReads(
+      relations.map((r) => {
+        const table = baseTable(r.relation);
+        return { system: r.system, relation: table?.sameRecordsAs ?? whole(r.relation) };
+      }),
+    );
+    if (swapped.groups.length + swapped.others.length < reads.groups.length + reads.others.length) reads = swapped;
   }
-  const reads = groups.map(({ table, members }) => {
+  const selects = reads.groups.map(({ table, members }) => {
     const { options } = table;
     const { hashes, final } = readClauses(options);
     const live = options.liveOnly ? sql` WHERE deleted = 0` : sql``;
@@ -160,12 +172,29 @@ function keyedRowsOf(
         PREWHERE key_hash IN (${keyHashes})
         WHERE ${systems})${live}`;
   });
-  for (const r of others) {
-    reads.push(
-      sql`SELECT ${r.system} AS f_system, ${join(columns)} FROM ${whole(r.relation)} WHERE key_hash IN (${keyHashes})`,
+  for (const r of reads.others) {
+    selects.push(
+      sql`SELECT ${r.system} AS f_system, ${join(columns)} FROM ${r.relation} WHERE key_hash IN (${keyHashes})`,
     );
   }
-  return join(reads, '\nUNION ALL\n');
+  return join(selects, '\nUNION ALL\n');
+}
+
+/** Table sources that can share one read, in first-seen order; a source that is no table is read alone. */
+function groupedReads(relations: readonly { system: string; relation: SqlFragment }[]) {
+  const groups: { table: TableRelation; members: TableRelation[] }[] = [];
+  const others: { system: string; relation: SqlFragment }[] = [];
+  for (const r of relations) {
+    if (!(r.relation instanceof TableRelation)) {
+      others.push(r);
+      continue;
+    }
+    const table = r.relation;
+    const group = groups.find((g) => g.table.sharesTableWith(table));
+    if (group) group.members.push(table);
+    else groups.push({ table, members: [table] });
+  }
+  return { groups, others };
 }
 
 /** The relation without a targeted run's key restriction (key hashes already name the records). */
@@ -183,7 +212,8 @@ function baseTable(relation: SqlFragment): TableRelation | undefined {
  * `wholeSnapshots` names a snapshot that is the system's state on its own (its latest complete
  * snapshot is full, nothing completed since, and it holds each record once): that snapshot's rows
  * of `snapshot_<entity>` are read instead — the same records without merging every version (FINAL
- * costs several plain scans).
+ * costs several plain scans). Such a source remembers its current-state twin (`sameRecordsAs`), for
+ * reads of a few keys shared with systems read from the current state (see keyedRowsOf).
  */
 export function currentStateSources(
   systemsByEntity: Partial<Record<EntityKind, readonly string[]>>,
@@ -191,9 +221,10 @@ export function currentStateSources(
 ): CompileContext['sources'] {
   return mapSources(systemsByEntity, (entity, system) => {
     const snapshotId = wholeSnapshots[entity]?.[system];
+    const current = tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true });
     return snapshotId === undefined
-      ? tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true })
-      : tableSource(ident(`snapshot_${entity}`), system, { snapshotId });
+      ? current
+      : tableSource(ident(`snapshot_${entity}`), system, { snapshotId }, current);
   });
 }
 
