@@ -4,7 +4,7 @@
  * relation as a SqlFragment; the match key is part of the context too, so a crosswalk can replace
  * the default `customer_number` / `order_number` join later without touching any rule.
  */
-import { DEFAULT_MATCH_FIELD, type EntityKind } from '../model/entity-columns';
+import { DEFAULT_MATCH_FIELD, entityColumns, type EntityKind } from '../model/entity-columns';
 import type { Ownership } from '../ownership/ownership';
 import { ident, join, list, sql, SqlFragment } from '../sql/sql-fragment';
 
@@ -146,13 +146,18 @@ function keyedRowsOf(
   columns: readonly SqlFragment[],
   keyHashes: SqlFragment,
 ): SqlFragment {
-  let reads = groupedReads(relations.map((r) => ({ system: r.system, relation: whole(r.relation) })));
+  // An overlay's few keyed records are read from the current state it equals (FINAL over those only).
+  const readable = relations.map((r) => {
+    const base = whole(r.relation);
+    return { system: r.system, relation: base instanceof OverlayRelation ? base.sameRecordsAs : base };
+  });
+  let reads = groupedReads(readable);
   if (reads.groups.length > 1) {
     const swapped = groupedReads(
-      relations.map((r) => {
-        const table = baseTable(r.relation);
-        return { system: r.system, relation: table?.sameRecordsAs ?? whole(r.relation) };
-      }),
+      readable.map((r) => ({
+        system: r.system,
+        relation: (r.relation instanceof TableRelation && r.relation.sameRecordsAs) || r.relation,
+      })),
     );
     if (swapped.groups.length + swapped.others.length < reads.groups.length + reads.others.length) reads = swapped;
   }
@@ -202,9 +207,45 @@ function whole(relation: SqlFragment): SqlFragment {
   return relation instanceof RestrictedRelation ? relation.unrestricted : relation;
 }
 
-function baseTable(relation: SqlFragment): TableRelation | undefined {
-  const base = whole(relation);
-  return base instanceof TableRelation ? base : undefined;
+/**
+ * A system's current state without merging every version of every record: its latest full snapshot
+ * (one that holds each record once), less the records incremental snapshots completed since then
+ * hold, plus those records' current versions (FINAL over only them). The same live records as
+ * `current_<entity>` FINAL (its `sameRecordsAs`), because only a full snapshot marks records deleted.
+ */
+export class OverlayRelation extends SqlFragment {
+  constructor(
+    text: string,
+    readonly sameRecordsAs: TableRelation,
+  ) {
+    super(text);
+  }
+}
+
+/** A full snapshot and the incremental snapshots of the same system and entity completed after it. */
+export interface SnapshotOverlay {
+  full: string;
+  incrementals: readonly string[];
+}
+
+function overlaySource(
+  entity: EntityKind,
+  system: string,
+  overlay: SnapshotOverlay,
+  current: TableRelation,
+): OverlayRelation {
+  // Both branches name every column (the current state has more), in one order: UNION ALL is positional.
+  const columns = join(entityColumns(entity).map((c) => ident(c.name)));
+  const snapshots = ident(`snapshot_${entity}`);
+  const touched = sql`SELECT key_hash FROM ${snapshots}
+      WHERE system = ${system} AND snapshot_id IN ${list([...overlay.incrementals])}`;
+  const text = sql`(SELECT ${columns} FROM ${snapshots}
+      WHERE system = ${system} AND snapshot_id = ${overlay.full} AND key_hash NOT IN (${touched})
+    UNION ALL
+    SELECT ${columns} FROM ${current.table} FINAL
+      PREWHERE key_hash IN (${touched})
+      WHERE system = ${system} AND deleted = 0)`;
+  return new OverlayRelation(text.text, current);
 }
 
 /**
@@ -213,18 +254,21 @@ function baseTable(relation: SqlFragment): TableRelation | undefined {
  * snapshot is full, nothing completed since, and it holds each record once): that snapshot's rows
  * of `snapshot_<entity>` are read instead — the same records without merging every version (FINAL
  * costs several plain scans). Such a source remembers its current-state twin (`sameRecordsAs`), for
- * reads of a few keys shared with systems read from the current state (see keyedRowsOf).
+ * reads of a few keys shared with systems read from the current state (see keyedRowsOf). Where
+ * `overlays` names a system's latest full snapshot and the incrementals since, it is read as that
+ * overlay (OverlayRelation): FINAL only over the records the incrementals hold.
  */
 export function currentStateSources(
   systemsByEntity: Partial<Record<EntityKind, readonly string[]>>,
   wholeSnapshots: Partial<Record<EntityKind, Readonly<Record<string, string>>>> = {},
+  overlays: Partial<Record<EntityKind, Readonly<Record<string, SnapshotOverlay>>>> = {},
 ): CompileContext['sources'] {
   return mapSources(systemsByEntity, (entity, system) => {
     const snapshotId = wholeSnapshots[entity]?.[system];
+    const overlay = overlays[entity]?.[system];
     const current = tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true });
-    return snapshotId === undefined
-      ? current
-      : tableSource(ident(`snapshot_${entity}`), system, { snapshotId }, current);
+    if (snapshotId !== undefined) return tableSource(ident(`snapshot_${entity}`), system, { snapshotId }, current);
+    return overlay && overlay.incrementals.length > 0 ? overlaySource(entity, system, overlay, current) : current;
   });
 }
 
@@ -283,9 +327,11 @@ export function restrictToKeys(
     const narrowed: Record<string, SqlFragment> = {};
     for (const [system, relation] of Object.entries(relations)) {
       const whole = relation instanceof RestrictedRelation ? relation.unrestricted : relation;
+      // A few records of an overlay are read from the current state it equals, as a FINAL source's are.
+      const readable = whole instanceof OverlayRelation ? whole.sameRecordsAs : whole;
       const text =
-        whole instanceof TableRelation && whole.options.final && matchKeys[entity] === undefined
-          ? keyedFinalRows(whole, key, keySet)
+        readable instanceof TableRelation && readable.options.final && matchKeys[entity] === undefined
+          ? keyedFinalRows(readable, key, keySet)
           : sql`(SELECT * FROM ${relation} WHERE ${key} IN ${keySet})`;
       narrowed[system] = new RestrictedRelation(text.text, whole);
     }

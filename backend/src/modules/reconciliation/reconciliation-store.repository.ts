@@ -102,6 +102,79 @@ export class ReconciliationStoreRepository {
     return whole;
   }
 
+  /**
+   * Per (system, entity) whose latest full snapshot holds each record once and was followed only by
+   * incremental snapshots (at least one, at most `maxIncrementals`, none completed in the same
+   * second, so their order is certain): that full snapshot and those incrementals. A run reads such a
+   * system as the overlay of the two instead of merging every version (OverlayRelation).
+   */
+  async overlaySnapshots(
+    maxIncrementals: number,
+  ): Promise<{ system: string; entity: EntityKind; full: string; incrementals: string[] }[]> {
+    const fulls = await this.clickhouse.query<{
+      system: string;
+      entity: string;
+      snapshot_id: string;
+      distinct_keys: number;
+      completed_s: number;
+    }>(
+      sql`SELECT system, entity, snapshot_id, distinct_keys, toUInt32(completed_at) AS completed_s
+        FROM snapshot_catalog FINAL WHERE mode = 'full'
+        ORDER BY system, entity, completed_at DESC, snapshot_id LIMIT 2 BY system, entity`,
+      { tag: 'reconciliation.catalog.overlay-fulls' },
+    );
+    // Rows come newest first per pair: the first is the latest full snapshot, the second only tells a tie.
+    const latest = new Map<string, { system: string; entity: string; snapshotId: string; completedS: number }>();
+    const skipped = new Set<string>();
+    for (const row of fulls) {
+      const pair = `${row.system}/${row.entity}`;
+      const first = latest.get(pair);
+      if (first) {
+        if (first.completedS === Number(row.completed_s)) skipped.add(pair);
+      } else if (!skipped.has(pair)) {
+        latest.set(pair, {
+          system: row.system,
+          entity: row.entity,
+          snapshotId: row.snapshot_id,
+          completedS: Number(row.completed_s),
+        });
+        if (Number(row.distinct_keys) !== 1) skipped.add(pair);
+      }
+    }
+    const bases = [...latest.entries()].filter(([pair]) => !skipped.has(pair)).map(([, base]) => base);
+    if (bases.length === 0) return [];
+    const after = join(
+      bases.map(
+        (b) =>
+          sql`(system = ${b.system} AND entity = ${b.entity} AND completed_at >= toDateTime(${uint(b.completedS)}))`,
+      ),
+      ' OR ',
+    );
+    const incrementals = await this.clickhouse.query<{
+      system: string;
+      entity: string;
+      snapshot_id: string;
+      completed_s: number;
+    }>(
+      sql`SELECT system, entity, snapshot_id, toUInt32(completed_at) AS completed_s
+        FROM snapshot_catalog FINAL WHERE mode = 'incremental' AND (${after})`,
+      { tag: 'reconciliation.catalog.overlay-incrementals' },
+    );
+    const overlays: { system: string; entity: EntityKind; full: string; incrementals: string[] }[] = [];
+    for (const base of bases) {
+      const since = incrementals.filter((i) => i.system === base.system && i.entity === base.entity);
+      if (since.length === 0 || since.length > maxIncrementals) continue;
+      if (since.some((i) => Number(i.completed_s) === base.completedS)) continue;
+      overlays.push({
+        system: base.system,
+        entity: base.entity as EntityKind,
+        full: base.snapshotId,
+        incrementals: since.map((i) => i.snapshot_id).sort(),
+      });
+    }
+    return overlays;
+  }
+
   /** The last `perPair` complete full snapshots of every (system, entity), newest first. */
   async recentFullSnapshots(perPair: number): Promise<CatalogSnapshot[]> {
     const rows = await this.clickhouse.query<CatalogRow>(

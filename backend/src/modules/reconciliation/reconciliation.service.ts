@@ -13,6 +13,7 @@ import {
   type EntityKind,
   type FindingRow,
   type Rule,
+  type SnapshotOverlay,
 } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../config/config.service';
 import { ident, type SqlFragment } from '../../clickhouse/sql';
@@ -42,6 +43,11 @@ const MERGE_CONCURRENCY = 2;
  * large rule's merge is the run's tail. Earlier rules merge whole, leaving ClickHouse a core.
  */
 const MERGE_SPLIT_MIN_FINDINGS = 20_000;
+/**
+ * More incremental snapshots than this since a system's last full one: read it from the current state
+ * (FINAL) rather than as an overlay, whose key list and touched set grow with every incremental.
+ */
+const MAX_OVERLAY_INCREMENTALS = 200;
 
 export interface RunRequest {
   trigger: ReconciliationTrigger;
@@ -81,6 +87,8 @@ interface StateSources {
   linked: readonly EntityKind[];
   /** entity → system → a snapshot that is the system's whole current state (read without FINAL). */
   wholeSnapshots: Partial<Record<EntityKind, Record<string, string>>>;
+  /** entity → system → its latest full snapshot and the incrementals since (FINAL over those only). */
+  overlays: Partial<Record<EntityKind, Record<string, SnapshotOverlay>>>;
 }
 
 /**
@@ -434,10 +442,18 @@ export class ReconciliationService {
 
   /** Where the current state is read from: confirmed crosswalk links and whole-state snapshots. */
   private async stateOf(): Promise<StateSources> {
-    const [linked, whole] = await Promise.all([this.store.linkedEntities(), this.store.wholeStateSnapshots()]);
+    const [linked, whole, overlaid] = await Promise.all([
+      this.store.linkedEntities(),
+      this.store.wholeStateSnapshots(),
+      this.store.overlaySnapshots(MAX_OVERLAY_INCREMENTALS),
+    ]);
     const wholeSnapshots: StateSources['wholeSnapshots'] = {};
     for (const s of whole) wholeSnapshots[s.entity] = { ...wholeSnapshots[s.entity], [s.system]: s.snapshotId };
-    return { linked, wholeSnapshots };
+    const overlays: StateSources['overlays'] = {};
+    for (const o of overlaid) {
+      overlays[o.entity] = { ...overlays[o.entity], [o.system]: { full: o.full, incrementals: o.incrementals } };
+    }
+    return { linked, wholeSnapshots, overlays };
   }
 
   private currentContext(
@@ -450,7 +466,7 @@ export class ReconciliationService {
     for (const rule of set.rules) for (const read of ruleReads(rule, set.ownership)) systems.add(read.system);
     const bySystem = Object.fromEntries(ENTITY_KINDS.map((e) => [e, [...systems]])) as Record<EntityKind, string[]>;
     // Confirmed identity links (stewardship) replace the default match key for the entities they cover.
-    const crosswalk = withCrosswalk(currentStateSources(bySystem, state.wholeSnapshots), state.linked);
+    const crosswalk = withCrosswalk(currentStateSources(bySystem, state.wholeSnapshots, state.overlays), state.linked);
     let sources = crosswalk.sources;
     const matchKeys = crosswalk.matchKeys;
     if (target) {

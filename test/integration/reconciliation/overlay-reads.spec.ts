@@ -1,0 +1,145 @@
+import {
+  COMPILED_RULE_SETTINGS,
+  compileRule,
+  currentStateSources,
+  DEFAULT_OWNERSHIP_FILE,
+  DEFAULT_RULES_DIR,
+  loadOwnership,
+  loadRules,
+  restrictToKeys,
+  type CompileContext,
+  type FindingRow,
+  type Rule,
+  type SnapshotOverlay,
+} from '@driftwatch/reconciliation-rules';
+import { ConfigService } from '../../../backend/src/config/config.service';
+import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
+import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
+import { ruleReads } from '../../../backend/src/modules/reconciliation/rule-scope';
+import { customers, ReconciliationFixture, TEST_RULES_DIR, type Customer } from './support/reconciliation-fixture';
+
+const ownership = loadOwnership(DEFAULT_OWNERSHIP_FILE);
+// Every rule of the pack and of the tests that reads customers only: each kind over the overlay.
+const RULES: Rule[] = [...loadRules(DEFAULT_RULES_DIR).rules, ...loadRules(TEST_RULES_DIR).rules]
+  .map((r) => r.rule)
+  .filter((r) => {
+    const reads = ruleReads(r, ownership);
+    return r.enabled && reads.length > 0 && reads.every((read) => read.entity === 'customer');
+  });
+const NAMES = 'customer.test-legal-name';
+
+const erp = customers(200, (i) => (i % 9 === 0 ? `Acme ${i} Holdings` : `Acme ${i}`)).map((c, i) => ({
+  ...c,
+  parent_key: i > 0 && i % 10 === 0 ? 'erp-C0001' : '',
+}));
+const crm: Customer[] = erp.slice(0, 196).map((c, i) => (i < 3 ? { ...c, legal_name: `${c.legal_name} GmbH` } : c));
+
+describe('a system with incremental snapshots since its last full one is read as an overlay (real ClickHouse)', () => {
+  let fx: ReconciliationFixture;
+  let store: ReconciliationStoreRepository;
+  let crmFull: string;
+  const incrementals: string[] = [];
+
+  beforeAll(async () => {
+    fx = await ReconciliationFixture.create();
+    store = new ReconciliationStoreRepository(fx.clickhouse);
+    await fx.completeSnapshot('erp', erp);
+    crmFull = await fx.completeSnapshot('crm', crm);
+    // Changes, a fix, a record new to the CRM, one changed twice, one paged twice with two spellings.
+    incrementals.push(
+      await fx.completeSnapshot(
+        'crm',
+        [
+          { customer_number: 'C0001', legal_name: 'Acme 1' },
+          { customer_number: 'C0005', legal_name: 'Acme 5 Trading' },
+          { customer_number: 'C0010', legal_name: 'acme 10 ' },
+          { customer_number: 'C0199', legal_name: 'Acme 199' },
+          { customer_number: 'C0012', legal_name: 'Acme 12 Old' },
+          { customer_number: 'C0012', legal_name: 'Acme 12 New' },
+        ],
+        'incremental',
+      ),
+    );
+    incrementals.push(
+      await fx.completeSnapshot(
+        'crm',
+        [
+          { customer_number: 'C0005', legal_name: 'Acme 5 Group' },
+          { customer_number: 'C0011', legal_name: 'Acme 11 Ltd' },
+        ],
+        'incremental',
+      ),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  const overlays = async (max = 200) => {
+    const found: Partial<Record<'customer', Record<string, SnapshotOverlay>>> = {};
+    for (const o of await store.overlaySnapshots(max)) {
+      if (o.entity === 'customer') found.customer = { ...found.customer, [o.system]: o };
+    }
+    return found;
+  };
+  const whole = async () => {
+    const found: Record<string, string> = {};
+    for (const s of await store.wholeStateSnapshots()) if (s.entity === 'customer') found[s.system] = s.snapshotId;
+    return { customer: found };
+  };
+  const evaluate = async (rule: Rule, sources: CompileContext['sources']) =>
+    (
+      await fx.clickhouse.query<FindingRow>(compileRule(rule, { ownership, sources }).findings, {
+        tag: 'test.overlay',
+        settings: COMPILED_RULE_SETTINGS,
+      })
+    )
+      .map((r) => JSON.stringify(r, Object.keys(r).sort()))
+      .sort();
+
+  it('names the last full snapshot and the incrementals since, and only while their order is certain', async () => {
+    expect(await overlays()).toEqual({
+      customer: { crm: { system: 'crm', entity: 'customer', full: crmFull, incrementals: [...incrementals].sort() } },
+    });
+    expect(await whole()).toEqual({ customer: { erp: expect.any(String) } });
+    // Past the cap the system is read from the current state.
+    expect(await overlays(1)).toEqual({});
+  });
+
+  it('every customer rule finds exactly what it finds in the current state, full and targeted', async () => {
+    expect(RULES.map((r) => r.kind).sort()).toEqual(
+      expect.arrayContaining(['duplicates', 'field_match', 'hierarchy', 'presence']),
+    );
+    const systems = { customer: ['erp', 'crm', 'wms'] };
+    const final = currentStateSources(systems);
+    const overlaid = currentStateSources(systems, await whole(), await overlays());
+    expect(overlaid.customer?.crm?.text).toContain('NOT IN');
+    const keys = { customer: ['C0001', 'C0005', 'C0010', 'C0011', 'C0012', 'C0050', 'C0199', 'C0200'] };
+    // The CRM's full snapshot alone is not its state: the comparison would notice an overlay that ignored them.
+    const stale = currentStateSources(systems, { customer: { ...(await whole()).customer, crm: crmFull } });
+    const names = RULES.find((r) => r.id === NAMES) as Rule;
+    expect(await evaluate(names, stale)).not.toEqual(await evaluate(names, final));
+    let total = 0;
+    for (const rule of RULES) {
+      const expected = await evaluate(rule, final);
+      total += expected.length;
+      expect([rule.id, await evaluate(rule, overlaid)]).toEqual([rule.id, expected]);
+      const targeted = await evaluate(rule, restrictToKeys(final, keys));
+      expect([rule.id, await evaluate(rule, restrictToKeys(overlaid, keys))]).toEqual([rule.id, targeted]);
+    }
+    expect(total).toBeGreaterThan(20);
+  });
+
+  it('a run reads the overlay and reports what the incrementals changed', async () => {
+    const catalog = new RuleCatalogService(new ConfigService({ ...process.env, ...fx.env?.env }));
+    const set = catalog.load();
+    const compiled = await fx.service.compileForCurrentState(set, catalog.find(set, NAMES));
+    expect(compiled.findings.text).toContain(`snapshot_id = '${crmFull}' AND key_hash NOT IN`);
+    const run = await fx.service.run({ trigger: 'api', ruleIds: [NAMES] });
+    // GmbH on C0002 and C0003; C0005, C0011 and C0012 changed; C0001 fixed; C0010 differs in case and space only.
+    expect(run.ruleCounts[NAMES]).toMatchObject({ status: 'ran', findings: 5 });
+    const found = await fx.dataSource.query(`SELECT match_key FROM findings WHERE rule_id = $1 ORDER BY 1`, [NAMES]);
+    expect(found.map((r: { match_key: string }) => r.match_key)).toEqual(['C0002', 'C0003', 'C0005', 'C0011', 'C0012']);
+  });
+});
