@@ -184,6 +184,14 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
       body: JSON.stringify({ connectorId: LEGACY, entity: 'planet', mode: 'full' }),
     });
     expect(invalid.status).toBe(400);
+    // A full snapshot of a few keys would be taken for the system's whole state.
+    const fullOfKeys = await fetch(`${base}/api/v1/snapshots`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ connectorId: LEGACY, entity: 'order', mode: 'full', keys: ['O-1'] }),
+    });
+    expect(fullOfKeys.status).toBe(400);
+    expect(((await fullOfKeys.json()) as { message: string }).message).toMatch(/keys are for incremental snapshots/);
   });
   it('holds each connector to its concurrency limit and frees slots held by a dead worker', async () => {
     const runs = app.get(SnapshotRunsRepository);

@@ -87,6 +87,11 @@ export class SnapshotsService {
     await this.connectors.get(request.connectorId);
     const keys = request.keys ? [...new Set(request.keys)].sort() : undefined;
     if (keys && keys.length === 0) throw new InvalidSnapshotRequestError('keys, when given, must not be empty');
+    // A full snapshot is the system's whole state (absent keys are deleted, runs may read it alone):
+    // one of a few keys would be taken for all of it.
+    if (keys && request.mode === 'full') {
+      throw new InvalidSnapshotRequestError('keys are for incremental snapshots; a full snapshot reads every record');
+    }
     if (keys && keys.length > MAX_TARGETED_KEYS) {
       throw new InvalidSnapshotRequestError(`at most ${MAX_TARGETED_KEYS} keys per targeted snapshot`);
     }
