@@ -21,6 +21,7 @@ import { QueuesModule } from '../queues/queues.module';
 const USAGE = `Usage: node backend/dist/cli/snapshot.cli.js --connector ID --entity ENTITY [--mode full|incremental]
        [--keys K1,K2,...] [--enqueue] [--json] [--no-progress]
 Runs a snapshot in this process (default) or enqueues it for the workers (--enqueue) and follows it.
+The mode is full unless given; --keys snapshots only those records, always incrementally.
 A progress bar goes to stderr; --json prints the finished run as one JSON line on stdout.
 Exit status: 0 complete, 1 failed or partial, 2 bad usage or configuration.`;
 
@@ -68,7 +69,7 @@ async function main(): Promise<number> {
     options: {
       connector: { type: 'string' },
       entity: { type: 'string' },
-      mode: { type: 'string', default: 'full' },
+      mode: { type: 'string' },
       keys: { type: 'string' },
       enqueue: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -84,12 +85,15 @@ async function main(): Promise<number> {
   if (!values.entity || !(ENTITY_KINDS as readonly string[]).includes(values.entity)) {
     throw new UsageError(`--entity must be one of ${ENTITY_KINDS.join(', ')}`);
   }
-  const mode = values.mode === 'full' ? 'full' : values.mode === 'incremental' ? 'incremental' : undefined;
-  if (!mode) throw new UsageError('--mode must be full or incremental');
   const keys = values.keys
     ?.split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+  const given = values.mode ?? (keys?.length ? 'incremental' : 'full');
+  const mode = given === 'full' ? 'full' : given === 'incremental' ? 'incremental' : undefined;
+  if (!mode) throw new UsageError('--mode must be full or incremental');
+  // A full snapshot is the system's whole state: one of a few keys would be taken for all of it.
+  if (mode === 'full' && keys?.length) throw new UsageError('--keys snapshots incrementally; drop --mode full');
   const request: SnapshotRequest = {
     connectorId: values.connector,
     entity: values.entity as EntityKind,

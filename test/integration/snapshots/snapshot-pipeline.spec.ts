@@ -147,6 +147,27 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
     expect(row.status).toBe('cancelled');
   });
 
+  it('catalogues a snapshot of given keys as incremental even when asked for a full one, and deletes nothing', async () => {
+    const live = async () =>
+      Number(
+        (await ch<{ n: string }>(raw(`SELECT count() AS n FROM current_order FINAL WHERE deleted = 0`)))[0]?.n ?? 0,
+      );
+    const before = await live();
+    const run = await runner.execute({
+      connectorId: LEGACY,
+      entity: 'order',
+      mode: 'full',
+      keys: [orderNumber(31)],
+      trigger: 'cli',
+    });
+    expect(run.status).toBe('complete');
+    const [catalogued] = await ch<{ mode: string; row_count: string }>(
+      sql`SELECT mode, row_count FROM snapshot_catalog FINAL WHERE snapshot_id = ${run.id}`,
+    );
+    expect(catalogued).toEqual({ mode: 'incremental', row_count: '1' });
+    expect(await live()).toBe(before);
+  });
+
   it('streams progress over server-sent events for a run requested through the API', async () => {
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const created = await fetch(`${base}/api/v1/snapshots`, {

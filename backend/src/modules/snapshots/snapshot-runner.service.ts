@@ -257,7 +257,8 @@ export class SnapshotRunnerService {
         snapshotId: run.id,
         system: request.connectorId,
         entity: request.entity,
-        mode: request.mode,
+        // Some records only: never the system's whole state, whatever mode was asked for.
+        mode: targeted ? 'incremental' : request.mode,
         rowCount: state.rowsWritten,
         rejectCount: state.rejects,
         startedAt,
