@@ -267,8 +267,11 @@ export function currentStateSources(
     const snapshotId = wholeSnapshots[entity]?.[system];
     const overlay = overlays[entity]?.[system];
     const current = tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true });
-    if (snapshotId !== undefined) return tableSource(ident(`snapshot_${entity}`), system, { snapshotId }, current);
-    return overlay && overlay.incrementals.length > 0 ? overlaySource(entity, system, overlay, current) : current;
+    // An overlay first: incrementals that started after the full snapshot may have completed before it.
+    if (overlay && overlay.incrementals.length > 0) return overlaySource(entity, system, overlay, current);
+    return snapshotId === undefined
+      ? current
+      : tableSource(ident(`snapshot_${entity}`), system, { snapshotId }, current);
   });
 }
 

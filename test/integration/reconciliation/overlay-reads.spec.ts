@@ -15,6 +15,7 @@ import {
 import { ConfigService } from '../../../backend/src/config/config.service';
 import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
+import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/snapshot-store.repository';
 import { ruleReads } from '../../../backend/src/modules/reconciliation/rule-scope';
 import { customers, ReconciliationFixture, TEST_RULES_DIR, type Customer } from './support/reconciliation-fixture';
 
@@ -98,13 +99,50 @@ describe('a system with incremental snapshots since its last full one is read as
       .map((r) => JSON.stringify(r, Object.keys(r).sort()))
       .sort();
 
-  it('names the last full snapshot and the incrementals since, and only while their order is certain', async () => {
+  it('names the last full snapshot and the incrementals since, up to a cap', async () => {
     expect(await overlays()).toEqual({
       customer: { crm: { system: 'crm', entity: 'customer', full: crmFull, incrementals: [...incrementals].sort() } },
     });
     expect(await whole()).toEqual({ customer: { erp: expect.any(String) } });
     // Past the cap the system is read from the current state.
     expect(await overlays(1)).toEqual({});
+  });
+
+  it('counts an incremental that started after the full snapshot started, even if it completed first', async () => {
+    const catalog = new SnapshotStoreRepository(fx.clickhouse);
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+    const entry = { system: 'wms', entity: 'customer' as const, rowCount: 0, rejectCount: 0 };
+    await catalog.addToCatalog({
+      ...entry,
+      snapshotId: 'wms-old-inc',
+      mode: 'incremental',
+      startedAt: at(0),
+      completedAt: at(5),
+    });
+    await catalog.addToCatalog({
+      ...entry,
+      snapshotId: 'wms-full',
+      mode: 'full',
+      startedAt: at(10),
+      completedAt: at(30),
+    });
+    await catalog.addToCatalog({
+      ...entry,
+      snapshotId: 'wms-inc',
+      mode: 'incremental',
+      startedAt: at(12),
+      completedAt: at(20),
+    });
+    // Completed last, the full snapshot alone would pass for the WMS's whole state: the overlay wins.
+    expect((await whole()).customer.wms).toBe('wms-full');
+    expect((await overlays()).customer?.wms).toEqual({
+      system: 'wms',
+      entity: 'customer',
+      full: 'wms-full',
+      incrementals: ['wms-inc'],
+    });
+    const sources = currentStateSources({ customer: ['wms'] }, await whole(), await overlays());
+    expect(sources.customer?.wms?.text).toContain("snapshot_id IN ('wms-inc')");
   });
 
   it('every customer rule finds exactly what it finds in the current state, full and targeted', async () => {

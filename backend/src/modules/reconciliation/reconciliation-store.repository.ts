@@ -103,10 +103,12 @@ export class ReconciliationStoreRepository {
   }
 
   /**
-   * Per (system, entity) whose latest full snapshot holds each record once and was followed only by
-   * incremental snapshots (at least one, at most `maxIncrementals`, none completed in the same
-   * second, so their order is certain): that full snapshot and those incrementals. A run reads such a
-   * system as the overlay of the two instead of merging every version (OverlayRelation).
+   * Per (system, entity) whose latest full snapshot holds each record once: that full snapshot and
+   * every incremental snapshot that may hold newer versions than it, i.e. completed since the full one
+   * started (the current state orders versions by when a snapshot started) — at least one, at most
+   * `maxIncrementals`. A run reads such a system as the overlay of the two instead of merging every
+   * version (OverlayRelation). An incremental that is in fact older only costs a few more records read
+   * from the current state, which is right for them either way.
    */
   async overlaySnapshots(
     maxIncrementals: number,
@@ -116,15 +118,20 @@ export class ReconciliationStoreRepository {
       entity: string;
       snapshot_id: string;
       distinct_keys: number;
+      started_s: number;
       completed_s: number;
     }>(
-      sql`SELECT system, entity, snapshot_id, distinct_keys, toUInt32(completed_at) AS completed_s
+      sql`SELECT system, entity, snapshot_id, distinct_keys, toUInt32(started_at) AS started_s,
+          toUInt32(completed_at) AS completed_s
         FROM snapshot_catalog FINAL WHERE mode = 'full'
         ORDER BY system, entity, completed_at DESC, snapshot_id LIMIT 2 BY system, entity`,
       { tag: 'reconciliation.catalog.overlay-fulls' },
     );
     // Rows come newest first per pair: the first is the latest full snapshot, the second only tells a tie.
-    const latest = new Map<string, { system: string; entity: string; snapshotId: string; completedS: number }>();
+    const latest = new Map<
+      string,
+      { system: string; entity: string; snapshotId: string; startedS: number; completedS: number }
+    >();
     const skipped = new Set<string>();
     for (const row of fulls) {
       const pair = `${row.system}/${row.entity}`;
@@ -136,6 +143,7 @@ export class ReconciliationStoreRepository {
           system: row.system,
           entity: row.entity,
           snapshotId: row.snapshot_id,
+          startedS: Number(row.started_s),
           completedS: Number(row.completed_s),
         });
         if (Number(row.distinct_keys) !== 1) skipped.add(pair);
@@ -145,26 +153,18 @@ export class ReconciliationStoreRepository {
     if (bases.length === 0) return [];
     const after = join(
       bases.map(
-        (b) =>
-          sql`(system = ${b.system} AND entity = ${b.entity} AND completed_at >= toDateTime(${uint(b.completedS)}))`,
+        (b) => sql`(system = ${b.system} AND entity = ${b.entity} AND completed_at >= toDateTime(${uint(b.startedS)}))`,
       ),
       ' OR ',
     );
-    const incrementals = await this.clickhouse.query<{
-      system: string;
-      entity: string;
-      snapshot_id: string;
-      completed_s: number;
-    }>(
-      sql`SELECT system, entity, snapshot_id, toUInt32(completed_at) AS completed_s
-        FROM snapshot_catalog FINAL WHERE mode = 'incremental' AND (${after})`,
+    const incrementals = await this.clickhouse.query<{ system: string; entity: string; snapshot_id: string }>(
+      sql`SELECT system, entity, snapshot_id FROM snapshot_catalog FINAL WHERE mode = 'incremental' AND (${after})`,
       { tag: 'reconciliation.catalog.overlay-incrementals' },
     );
     const overlays: { system: string; entity: EntityKind; full: string; incrementals: string[] }[] = [];
     for (const base of bases) {
       const since = incrementals.filter((i) => i.system === base.system && i.entity === base.entity);
       if (since.length === 0 || since.length > maxIncrementals) continue;
-      if (since.some((i) => Number(i.completed_s) === base.completedS)) continue;
       overlays.push({
         system: base.system,
         entity: base.entity as EntityKind,
