@@ -66,6 +66,19 @@ describe('blast-radius guards and the policy file, through the planner on real P
     expect(await p.planner.planRun(third.runId)).toMatchObject({ created: 2, queued: 2, held: 0 });
   }, 90_000);
 
+  it('never blanks a value automatically: an owner holding nothing waits for a person, with the reason', async () => {
+    const p = await plannerApp({});
+    open.push(p);
+    const [kept, blank, spaces] = findings('crm', 3, 300);
+    const run = await seedRun(p.db, [kept, { ...blank, expectedValue: '' }, { ...spaces, expectedValue: '  ' }]);
+    expect(await p.planner.planRun(run.runId)).toMatchObject({ created: 3, queued: 1 });
+    const tasks = await states(p.db, run.runId);
+    expect(tasks.map((t) => t.state)).toEqual(['queued', 'needs_review', 'needs_review']);
+    expect(tasks[1]?.state_reason).toBe(
+      `erp (the owner) holds no billing_address_city: the write would blank crm's "Other City 301"; approve it if that is meant`,
+    );
+  }, 90_000);
+
   it("holds a rule's auto-fixes when its findings spike far above its usual runs", async () => {
     const p = await plannerApp({
       FIXUPS_SPIKE_FACTOR: '3',

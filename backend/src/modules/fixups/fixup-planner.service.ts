@@ -266,6 +266,21 @@ export class FixupPlannerService {
       sourceKey = write.sourceKey;
       changes = [write.change];
     }
+    // The owner holding nothing is as often a gap in what it exposes as a value cleared on purpose:
+    // blanking the other system's value waits for a person, whatever the policy.
+    if (rule.kind === 'field_match' && finding.expectedValue.trim() === '' && finding.actualValue.trim() !== '') {
+      return {
+        ...base,
+        sourceKey,
+        changes,
+        policy,
+        state: 'needs_review',
+        stateReason:
+          `${finding.ownerSystem} (the owner) holds no ${finding.field}: the write would blank ` +
+          `${finding.actualSystem}'s ${JSON.stringify(finding.actualValue)}; approve it if that is meant`,
+        baseKey: baseKeyOf(finding.id, finding.actualSystem, changes),
+      };
+    }
     return {
       ...base,
       sourceKey,
