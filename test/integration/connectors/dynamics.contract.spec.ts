@@ -84,6 +84,8 @@ describe('Dynamics connector specifics', () => {
       creditHold: expect.any(Boolean),
       creditLimit: expect.any(Number),
     });
+    // The ERP owns payment terms: every credit profile carries them, in the canonical codes.
+    for (const r of credit.records) expect(r.fields.paymentTerms).toMatch(/^(NET\d+|COD|PREPAID)$/);
     const statuses = new Set(orders.records.map((r) => r.fields.status));
     for (const s of statuses)
       expect(['draft', 'confirmed', 'processing', 'shipped', 'delivered', 'cancelled']).toContain(s);

@@ -39,6 +39,7 @@ export const DYNAMICS_MAPPING: ConnectorMapping = {
       customerNumber: { from: 'CustomerAccount', normalize: 'string', writable: false },
       creditLimit: { from: 'CreditLimit', normalize: 'number' },
       currency: { from: 'CurrencyCode', normalize: 'upper' },
+      paymentTerms: { from: 'PaymentTerms', normalize: 'paymentTerms' },
       creditHold: { from: 'CreditHold', valueMap: NO_YES, normalize: 'boolean' },
     },
   },

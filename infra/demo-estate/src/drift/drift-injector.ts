@@ -247,6 +247,7 @@ export class DriftInjector {
         } else {
           const terms: PaymentTermsCode = t.credit.paymentTerms === 'NET60' ? 'NET30' : 'NET60';
           erp.customer.PaymentTerms = PAYMENT_TERMS[terms].erp;
+          erp.credit.PaymentTerms = PAYMENT_TERMS[terms].erp;
           this.entry({
             system: 'crm',
             entity: 'credit_profile',

@@ -1,7 +1,7 @@
 /**
  * The ERP's own copy, in Dynamics 365 F&O vocabulary: CustomersV3 keyed by (dataAreaId,
  * CustomerAccount) with "N30" payment terms, ISO-3 country ids and international phone formats;
- * CustomerCreditLimits (credit limit and credit hold per customer); SalesOrderHeadersV2.
+ * CustomerCreditLimits (credit limit, payment terms and credit hold per customer); SalesOrderHeadersV2.
  */
 import {
   type CustomerTruth,
@@ -90,6 +90,7 @@ export const CUSTOMER_CREDIT_LIMITS = entity(
     ['CustomerAccount', 'string', 20, true],
     ['CreditLimit', 'decimal'],
     ['CurrencyCode', 'string', 3],
+    ['PaymentTerms', 'string', 10],
     ['CreditLimitIsMandatory', 'enum'],
     ['CreditHold', 'enum'],
     ['ModifiedDateTime', 'datetime'],
@@ -236,6 +237,7 @@ export function erpCopyOf(customer: CustomerTruth): ErpCopy {
       CustomerAccount: customer.customerNumber,
       CreditLimit: customer.credit.limit,
       CurrencyCode: customer.currency,
+      PaymentTerms: PAYMENT_TERMS[customer.credit.paymentTerms].erp,
       CreditLimitIsMandatory: 'Yes',
       CreditHold: customer.credit.hold ? 'Yes' : 'No',
     },
