@@ -249,6 +249,8 @@ export class FixupPlannerService {
     }
     let sourceKey: string;
     let changes;
+    // Set when the write would blank the target's value: it waits for a person, whatever the policy.
+    let blanking: string | null = null;
     if (rule.kind === 'hierarchy' && finding.kind === 'hierarchy_mismatch') {
       const resolution = parents?.get(finding.actualSystem);
       const write =
@@ -265,30 +267,28 @@ export class FixupPlannerService {
       if (!write.ok) return null;
       sourceKey = write.sourceKey;
       changes = [write.change];
-    }
-    // The owner holding nothing is as often a gap in what it exposes as a value cleared on purpose:
-    // blanking the other system's value waits for a person, whatever the policy.
-    if (rule.kind === 'field_match' && finding.expectedValue.trim() === '' && finding.actualValue.trim() !== '') {
-      return {
-        ...base,
-        sourceKey,
-        changes,
-        policy,
-        state: 'needs_review',
-        stateReason:
+      // The owner holding nothing is as often a gap in what it exposes as a value cleared on purpose.
+      if (finding.expectedValue.trim() === '' && finding.actualValue.trim() !== '') {
+        blanking =
           `${finding.ownerSystem} (the owner) holds no ${finding.field}: the write would blank ` +
-          `${finding.actualSystem}'s ${JSON.stringify(finding.actualValue)}; approve it if that is meant`,
-        baseKey: baseKeyOf(finding.id, finding.actualSystem, changes),
-      };
+          `${finding.actualSystem}'s ${JSON.stringify(finding.actualValue)}; approve it if that is meant`;
+      }
     }
+    const manual =
+      policy === 'manual' ? `manual fix policy (${source}): fix it at the source or approve the write` : null;
     return {
       ...base,
       sourceKey,
       changes,
       policy,
-      state: policy === 'auto' ? 'approved' : policy === 'approval' ? 'proposed' : 'needs_review',
-      stateReason:
-        policy === 'manual' ? `manual fix policy (${source}): fix it at the source or approve the write` : null,
+      state: blanking
+        ? 'needs_review'
+        : policy === 'auto'
+          ? 'approved'
+          : policy === 'approval'
+            ? 'proposed'
+            : 'needs_review',
+      stateReason: blanking ?? manual,
       baseKey: baseKeyOf(finding.id, finding.actualSystem, changes),
     };
   }
