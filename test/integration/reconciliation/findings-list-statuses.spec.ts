@@ -1,8 +1,9 @@
 /**
- * The findings list filtered by a rule, severity, domain or system without a status (FindingsRepository
- * .find reads 0008's (filter, status, last_seen_at, id) index once per status and merges the parts,
- * migration 0011): pages in both directions visit exactly the matching findings, in the order of a plain
- * sort, across statuses, with ties on last seen (a run's findings share it) broken by id.
+ * The findings list without a status filter (FindingsRepository.find reads a (…, status, last_seen_at,
+ * id) index once per status and merges the parts: 0008's (filter, status, …) for a rule, severity,
+ * domain or system (migration 0011), (status, …) for no filter or any other (0013)): pages in both
+ * directions visit exactly the matching findings, in the order of a plain sort, across statuses, with
+ * ties on last seen (a run's findings share it) broken by id.
  */
 import { DataSource } from 'typeorm';
 import { FINDING_STATUSES } from '../../../backend/src/modules/findings/finding';
@@ -14,7 +15,7 @@ const RULES = ['customer.list-a', 'customer.list-b'];
 const SEVERITIES = ['high', 'low', 'medium'];
 const SYSTEMS = ['crm', 'wms'];
 
-describe('findings list by a filter without a status (one index range per status, merged)', () => {
+describe('findings list without a status filter (one index range per status, merged)', () => {
   let store: FindingsStore;
   let dataSource: DataSource;
   let findings: FindingsRepository;
@@ -90,6 +91,28 @@ describe('findings list by a filter without a status (one index range per status
       );
     },
   );
+
+  it.each(['desc', 'asc'] as const)(
+    'pages no filter, a kind and the unassigned findings the way a plain sort orders them (%s)',
+    async (direction) => {
+      const everything = await allPages({}, direction);
+      expect(everything).toHaveLength(120);
+      expect(everything).toEqual(await expected('true', [], direction));
+      expect(await allPages({ kind: 'mismatch' }, direction)).toEqual(
+        await expected(`kind = 'mismatch'`, [], direction),
+      );
+      expect(await allPages({}, direction, { unassigned: true })).toEqual(
+        await expected('assignee IS NULL', [], direction),
+      );
+    },
+  );
+
+  it('has no last-seen index without the status for them to fall back on (migration 0013)', async () => {
+    const indexes: { indexname: string }[] = await dataSource.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'findings' AND indexname = 'findings_last_seen_idx'`,
+    );
+    expect(indexes).toEqual([]);
+  });
 
   it('keeps serving a status filter, a named assignee and a matchKey with the rule as before', async () => {
     expect(await allPages({ ruleId: RULES[1], status: 'resolved' }, 'desc')).toEqual(
