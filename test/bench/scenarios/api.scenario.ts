@@ -54,8 +54,8 @@ const RULES: [string, string, string, string, string, string][] = [
   ['contact.customer-orphans', 'low', 'contact', 'contact', 'customer_number', 'orphan'],
 ];
 const SYSTEMS = ['crm', 'wms', 'support', 'erp'];
-// The exceptions page's filters' list indexes (0008); the baseline reads the status one alone.
 const LIST_INDEXES = [
+  'findings_last_seen_idx',
   'findings_rule_last_seen_idx',
   'findings_severity_last_seen_idx',
   'findings_domain_last_seen_idx',

@@ -1,7 +1,7 @@
 /**
- * The findings list without a status filter (FindingsRepository.find reads a (…, status, last_seen_at,
- * id) index once per status and merges the parts: 0008's (filter, status, …) for a rule, severity,
- * domain or system (migration 0011), (status, …) for no filter or any other (0013)): pages in both
+ * The findings list without a status filter: a rule, severity, domain or system is read from 0008's
+ * (filter, status, last_seen_at, id) index once per status and the parts merged (migration 0011); no
+ * filter, or only others (kind, entity, unassigned), from findings_last_seen_idx. Pages in both
  * directions visit exactly the matching findings, in the order of a plain sort, across statuses, with
  * ties on last seen (a run's findings share it) broken by id.
  */
@@ -107,11 +107,14 @@ describe('findings list without a status filter (one index range per status, mer
     },
   );
 
-  it('has no last-seen index without the status for them to fall back on (migration 0013)', async () => {
+  it('keeps the last-seen index without the status that pages with no filter or only a kind need', async () => {
+    // Read per status instead (tried as migration 0013, reverted), a kind found in few findings of
+    // some status walks that status's whole index range: a page of orphans at 5M findings took 0.56 s,
+    // against 0.4 ms through this index.
     const indexes: { indexname: string }[] = await dataSource.query(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'findings' AND indexname = 'findings_last_seen_idx'`,
     );
-    expect(indexes).toEqual([]);
+    expect(indexes).toEqual([{ indexname: 'findings_last_seen_idx' }]);
   });
 
   it('keeps serving a status filter, a named assignee and a matchKey with the rule as before', async () => {

@@ -89,6 +89,11 @@ const COLUMNS = `id, rule_id, rule_version, entity, match_key, field, kind, owne
   ${ts('last_seen_at')}, ${ts('resolved_at')}, first_run_id::text AS first_run_id, last_run_id::text AS last_run_id,
   assignee, ${ts('assigned_at')}`;
 const SELECT = `SELECT ${COLUMNS} FROM findings`;
+/**
+ * Filters whose list index is (filter, status, last_seen_at DESC, id DESC) (migration 0008). Without a
+ * status filter the list reads it once per status and merges the ordered parts (see find).
+ */
+const STATUS_LED_FILTERS = ['ruleId', 'severity', 'domain', 'actualSystem'] as const;
 
 function parseDetails(text: string): string {
   try {
@@ -313,10 +318,10 @@ export class FindingsRepository {
     const top = bind(limit);
     let text: string;
     if (mergesStatuses(query, assignee)) {
-      // No status: one ordered index range per status (each reads at most `limit` rows; one
-      // parameterized plan run once per status), the page taken from those few rows, instead of an
-      // index without the status per filter (migrations 0011 and 0013 dropped them: every new finding
-      // and every sighting wrote them).
+      // A rule, severity, domain or system without a status: one ordered index range per status (each
+      // reads at most `limit` rows; one parameterized plan run once per status), the page taken from
+      // those few rows, instead of a second index per filter without the status (migration 0011 dropped
+      // them: every sighting wrote them).
       const statuses = bind([...FINDING_STATUSES]);
       text = `SELECT ${COLUMNS} FROM unnest(${statuses}::text[]) AS s(wanted)
         CROSS JOIN LATERAL (SELECT * FROM findings WHERE ${[...where, 'findings.status = s.wanted'].join(' AND ')}
@@ -391,16 +396,15 @@ export class FindingsRepository {
 }
 
 /**
- * Whether a list page is read per status (find): sorted by last seen with no status given, and no
- * filter with an index of its own (a run, a named assignee) that serves the page better. Every
- * last-seen index holds the status right before last_seen_at: (status, …) for no filter or one
- * without an index (migration 0013 dropped the status-less one: every new finding and every sighting
- * wrote it), (filter, status, …) for a rule, severity, domain or system (0008).
+ * Whether a list page is read per status (find): sorted by last seen, filtered by a column whose index
+ * leads with it and then the status, with no status given, and no filter with an index of its own
+ * (a run, a named assignee) that serves the page better.
  */
 function mergesStatuses(query: FindingsListQuery, assignee?: AssigneeFilter): boolean {
   const { filters } = query;
   if (query.sort.key !== 'lastSeenAt' || filters.status !== undefined || filters.lastRunId !== undefined) return false;
-  return !(assignee && 'name' in assignee);
+  if (assignee && 'name' in assignee) return false;
+  return STATUS_LED_FILTERS.some((name) => filters[name] !== undefined);
 }
 
 function toView(row: FindingRecord): FindingView {
