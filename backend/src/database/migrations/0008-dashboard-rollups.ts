@@ -198,7 +198,6 @@ export class DashboardRollups0000000000008 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION findings_rollup_on_delete()`);
     await queryRunner.query(`DROP FUNCTION findings_rollup_on_update()`);
     await queryRunner.query(`DROP FUNCTION findings_rollup_on_insert()`);
-    await queryRunner.query(`DROP FUNCTION findings_rollup_apply(jsonb, jsonb)`);
     await queryRunner.query(`DROP TABLE findings_daily_flow`);
     await queryRunner.query(`DROP TABLE findings_open_counts`);
   }
