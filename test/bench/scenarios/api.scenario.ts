@@ -8,9 +8,10 @@
  *  - overview: GET /api/v1/dashboard/overview (default 30 days; every 4th call with a system filter);
  *  - exceptions: GET /api/v1/findings with the exceptions page's usual filters (a status plus
  *    severity, rule, domain or system; default sort; every 5th call the next page by cursor).
- *    Not in this mix because no index orders them (they sort in memory; seconds at 5M rows): filters
- *    on severity, rule, domain or system WITHOUT a status (0008's indexes lead with the filter, then
- *    status), and the firstSeenAt / occurrences sorts on large statuses.
+ *    Not in this mix: those filters WITHOUT a status (read once per status from 0008's indexes and
+ *    merged since migration 0011; test/integration/reconciliation/findings-list-statuses.spec.ts),
+ *    and the firstSeenAt / occurrences sorts on large statuses (no index orders them: they sort in
+ *    memory, seconds at 5M rows).
  * Baselines in the same run: the overview's aggregates computed straight from `findings` (what the
  * rollup replaces; SQL only, no HTTP, so the baseline is flattered), and the same exceptions
  * requests over HTTP after dropping the list indexes migration 0008 added.
