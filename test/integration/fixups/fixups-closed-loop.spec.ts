@@ -18,8 +18,11 @@ import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/sn
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
 import { crmConnector, erpConnector, startFixupsApp, waitFor, writesByKey } from './support/fixups-harness';
 
-/** Field drift only: a quarter of the customers get one CRM field edited behind the ERP's back. */
-const SCENARIO = parseScenario({ name: 'fixups-closed-loop', seed: 7, rates: { field_edit: 0.25 } });
+/**
+ * A quarter of the customers get one CRM field edited behind the ERP's back, and a few are entered
+ * twice in the CRM (duplicates: a manual rule, so tasks for people).
+ */
+const SCENARIO = parseScenario({ name: 'fixups-closed-loop', seed: 7, rates: { field_edit: 0.25, duplicate: 0.1 } });
 const CUSTOMERS = 40;
 /** The estate's field names where the snapshot column is named otherwise. */
 const CANONICAL_COLUMN: Record<string, string> = {
@@ -155,11 +158,12 @@ describe('fix-ups closed loop from a real reconciliation run to the resolving ru
 
     // 2. The planner turns them into tasks by each rule's fix policy.
     const plan = await worker.get(FixupPlannerService).planRun(first.runId);
-    // Field mismatches become writes; duplicate candidates in the generated data (similar names) go to
-    // people (manual policy; no stewardship module in this process: needs_review, no changes).
+    // Field mismatches become writes; the injected duplicates go to people (manual policy; no
+    // stewardship module in this process: needs_review, no changes).
     const duplicates: { id: string }[] = await dataSource.query(
-      `SELECT id FROM findings WHERE kind = 'duplicate_candidate'`,
+      `SELECT id FROM findings WHERE kind IN ('duplicate', 'duplicate_candidate')`,
     );
+    expect(duplicates.length).toBeGreaterThan(0);
     expect(plan).toMatchObject({ created: before.length + duplicates.length, needsReview: duplicates.length });
     const all = await tasks();
     const planned = all.filter((t) => before.some((f) => f.id === t.finding_id));
