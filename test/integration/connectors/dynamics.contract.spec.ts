@@ -72,7 +72,7 @@ describe('Dynamics connector specifics', () => {
     await estate.stop();
   });
 
-  it('maps customers, credit limits and sales orders (status from two F&O fields)', async () => {
+  it('maps customers, their credit terms and sales orders (status from two F&O fields)', async () => {
     const connector = dynamicsConnector(estate);
     const customers = await collect(connector.extract('customer', { mode: 'full' }));
     const credit = await collect(connector.extract('credit_profile', { mode: 'full' }));
@@ -100,15 +100,9 @@ describe('Dynamics connector specifics', () => {
     const racingFetch: typeof fetch = async (input, init) => {
       if (init?.method === 'PATCH' && !raced) {
         raced = true;
-        await mutate(
-          estate,
-          'erp',
-          'CustomerCreditLimits',
-          erpKeyOf(estate, 'CustomerCreditLimits', target.sourceKey),
-          {
-            CreditLimit: 1,
-          },
-        );
+        await mutate(estate, 'erp', 'CustomersV3', erpKeyOf(estate, 'CustomersV3', target.sourceKey), {
+          CreditLimit: 1,
+        });
       }
       return fetch(input, init);
     };
@@ -128,7 +122,7 @@ describe('Dynamics connector specifics', () => {
     expect(after.fields.creditLimit).toBe(1);
   });
 
-  it('writes credit hold back in F&O enum spelling', async () => {
+  it('writes credit hold back as CustomersV3 OnHoldStatus Invoice, leaving the customer active', async () => {
     const connector = dynamicsConnector(estate);
     const { records } = await collect(connector.extract('credit_profile', { mode: 'full' }));
     const target = records.find((r) => !r.fields.creditHold)!;
@@ -143,10 +137,32 @@ describe('Dynamics connector specifics', () => {
     expect(result).toEqual({ outcome: 'applied' });
     const raw = (await (
       await fetch(
-        `${estate.erp.baseUrl}/__admin/record?entity=CustomerCreditLimits&key=${erpKeyOf(estate, 'CustomerCreditLimits', target.sourceKey)}`,
+        `${estate.erp.baseUrl}/__admin/record?entity=CustomersV3&key=${erpKeyOf(estate, 'CustomersV3', target.sourceKey)}`,
       )
     ).json()) as Record<string, unknown>;
-    expect(JSON.stringify(raw)).toContain('"CreditHold":"Yes"');
+    expect(JSON.stringify(raw)).toContain('"OnHoldStatus":"Invoice"');
+    const [customer] = await connector.read('customer', [target.sourceKey]);
+    expect(customer.fields.status).toBe('active');
+  });
+
+  it('refuses to lift a credit hold on a customer blocked for all transactions (it would unblock it)', async () => {
+    const connector = dynamicsConnector(estate);
+    const blocked = (await collect(connector.extract('customer', { mode: 'full' }))).records.find(
+      (r) => r.fields.status === 'blocked',
+    )!;
+    const [credit] = await connector.read('credit_profile', [blocked.sourceKey]);
+    expect(credit.fields.creditHold).toBe(true);
+    const result = await connector.apply(
+      {
+        entity: 'credit_profile',
+        sourceKey: blocked.sourceKey,
+        changes: [{ field: 'creditHold', expectedOld: true, newValue: false }],
+      },
+      'unhold-blocked-1',
+    );
+    expect(result).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('customer status') });
+    const [after] = await connector.read('customer', [blocked.sourceKey]);
+    expect(after.fields.status).toBe('blocked');
   });
 
   it('extracts every legal entity by default, or only the configured companies', async () => {

@@ -52,10 +52,11 @@ const odataDateTime = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const CROSS_COMPANY = { 'cross-company': 'true' } as const;
 
 /**
- * Dynamics 365 Finance & Operations over OData v4: customers, credit limits, sales order headers of
- * every legal entity (or the configured `companies`): every request says `cross-company=true`, as F&O
- * otherwise answers only the app user's default company. Pages follow `@odata.nextLink`; the resume
- * cursor is the last (key, dataAreaId) (keyset), so it survives server restarts and `$skip` shifts.
+ * Dynamics 365 Finance & Operations over OData v4: customers (with their credit terms, both from
+ * CustomersV3) and sales order headers of every legal entity (or the configured `companies`): every
+ * request says `cross-company=true`, as F&O otherwise answers only the app user's default company.
+ * Pages follow `@odata.nextLink`; the resume cursor is the last (key, dataAreaId) (keyset), so it
+ * survives server restarts and `$skip` shifts.
  *
  * Source keys stay the entity's own number (CustomerAccount, SalesOrderNumber): they are what the
  * other systems hold, and F&O number sequences are usually shared across legal entities. A write
@@ -229,6 +230,12 @@ export class DynamicsConnector implements Connector {
       return { outcome: 'rejected', reason: `current record unreadable: ${mapped.reject.reason}` };
     const plan = planApply(mapper, change, mapped?.record);
     if (plan.kind === 'done') return plan.result;
+    if (change.entity === 'credit_profile' && this.changesCustomerStatus(row, plan.sourceValues)) {
+      return {
+        outcome: 'rejected',
+        reason: 'the write would change the customer status (OnHoldStatus), not only its credit',
+      };
+    }
     const etag = row['@odata.etag'];
     const company = row.dataAreaId;
     if (typeof etag !== 'string') return { outcome: 'rejected', reason: 'Dynamics sent no ETag to write against' };
@@ -264,6 +271,19 @@ export class DynamicsConnector implements Connector {
       return { outcome: 'rejected', reason: error?.message ?? `HTTP ${written.status}` };
     }
     return { outcome: 'applied' };
+  }
+
+  /**
+   * Credit hold and customer status share CustomersV3.OnHoldStatus: lifting a credit hold (→ No) on
+   * a customer held for All would unblock the customer, which is a customer decision, not a credit one.
+   */
+  private changesCustomerStatus(row: Row, sourceValues: Record<string, unknown>): boolean {
+    const customerMapping = this.mapping.customer;
+    if (!customerMapping) return false;
+    const customer = new EntityMapper('customer', this.id, customerMapping);
+    const before = customer.map(row);
+    const after = customer.map({ ...row, ...sourceValues });
+    return 'record' in before && 'record' in after && before.record.fields.status !== after.record.fields.status;
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -2,7 +2,25 @@ import type { ConnectorMapping } from '../mapping/entity-mapping';
 
 /** F&O writes payment terms as codes; the value map also gives the spelling for writes. */
 const PAYMENT_TERMS = { N15: 'NET15', N30: 'NET30', N45: 'NET45', N60: 'NET60', COD: 'COD', Prepay: 'PREPAID' };
-const NO_YES = { Yes: true, No: false };
+
+/**
+ * CustomersV3.OnHoldStatus (enum CustVendorBlocked) read as a customer status: only All blocks every
+ * transaction; the partial holds leave the customer in business, so they read as active. First keys
+ * are the spellings written back (active → No, blocked → All).
+ */
+const ON_HOLD_STATUS = {
+  No: 'active',
+  All: 'blocked',
+  Invoice: 'active',
+  Payment: 'active',
+  Requisition: 'active',
+  Never: 'active',
+};
+/**
+ * The same field read as a credit hold: any hold but Never. A hold written back is Invoice (not All),
+ * so setting it does not block the customer outright.
+ */
+const ON_HOLD_CREDIT = { No: false, Invoice: true, All: true, Payment: true, Requisition: true, Never: false };
 
 /** Dynamics 365 F&O data entities → canonical (defaults; installations override). */
 export const DYNAMICS_MAPPING: ConnectorMapping = {
@@ -25,12 +43,13 @@ export const DYNAMICS_MAPPING: ConnectorMapping = {
       'shippingAddress.region': { from: 'DeliveryAddressState', normalize: 'string' },
       'shippingAddress.country': { from: 'DeliveryAddressCountryRegionId', normalize: 'country', writable: false },
       parentKey: { from: 'InvoiceAccount', normalize: 'string' },
-      status: { from: 'OnHoldStatus', valueMap: { No: 'active', All: 'blocked' } },
+      status: { from: 'OnHoldStatus', valueMap: ON_HOLD_STATUS },
       phone: { from: 'PrimaryContactPhone', normalize: 'phone' },
       email: { from: 'PrimaryContactEmail', normalize: 'email' },
       accountTeam: { from: 'EmployeeResponsibleName', normalize: 'string' },
     },
   },
+  // F&O keeps a customer's credit terms on the customer itself (CustomersV3), not on an entity of their own.
   credit_profile: {
     key: 'CustomerAccount',
     updatedAt: 'ModifiedDateTime',
@@ -38,9 +57,10 @@ export const DYNAMICS_MAPPING: ConnectorMapping = {
       customerKey: { from: 'CustomerAccount', normalize: 'string', writable: false },
       customerNumber: { from: 'CustomerAccount', normalize: 'string', writable: false },
       creditLimit: { from: 'CreditLimit', normalize: 'number' },
-      currency: { from: 'CurrencyCode', normalize: 'upper' },
+      currency: { from: 'SalesCurrencyCode', normalize: 'upper' },
       paymentTerms: { from: 'PaymentTerms', normalize: 'paymentTerms' },
-      creditHold: { from: 'CreditHold', valueMap: NO_YES, normalize: 'boolean' },
+      // No customer credit-hold flag exists (credit management holds sales orders): OnHoldStatus is closest.
+      creditHold: { from: 'OnHoldStatus', valueMap: ON_HOLD_CREDIT, normalize: 'boolean' },
     },
   },
   order: {
@@ -64,7 +84,7 @@ export const DYNAMICS_PAYMENT_TERMS = PAYMENT_TERMS;
 
 export const DYNAMICS_ENTITY_SET = {
   customer: 'CustomersV3',
-  credit_profile: 'CustomerCreditLimits',
+  credit_profile: 'CustomersV3',
   order: 'SalesOrderHeadersV2',
 } as const;
 

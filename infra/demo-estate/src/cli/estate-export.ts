@@ -72,7 +72,6 @@ export function exportEstate(
     'crm/Contact': null,
     'crm/Opportunity': null,
     'erp/CustomersV3': null,
-    'erp/CustomerCreditLimits': null,
     'erp/SalesOrderHeadersV2': null,
     'wms/shipments': null,
     'support/organizations': null,
@@ -103,7 +102,6 @@ export function exportEstate(
     for (const x of c.crmDuplicates) w('crm/Account').write(x.modifiedAt, x.record);
     if (c.erp) {
       w('erp/CustomersV3').write(c.erp.modifiedAt, c.erp.customer);
-      w('erp/CustomerCreditLimits').write(c.erp.modifiedAt, c.erp.credit);
       for (const x of c.erp.orders) w('erp/SalesOrderHeadersV2').write(x.modifiedAt, x.record);
     }
     for (const x of c.wms) w('wms/shipments').write(x.modifiedAt, x.record);

@@ -8,7 +8,7 @@ import { mixSeed, Prng } from '../generator/prng';
 import { COUNTRIES, PAYMENT_TERMS, type PaymentTermsCode } from '../generator/reference-data';
 import { accountIdOf, CRM_ORDER_STATUS, crmPhone, type CrmCopy } from '../systems/crm/salesforce.store';
 import { salesforceId, sfDateTime, type SfRecord } from '../systems/crm/salesforce-schema';
-import { erpPhone, type ErpCopy } from '../systems/erp/dynamics.store';
+import { erpOnHoldStatus, erpPhone, type ErpCopy } from '../systems/erp/dynamics.store';
 import type { SupportCopy } from '../systems/support/zendesk.store';
 import type { WmsShipment } from '../systems/wms/wms.store';
 import { DRIFT_KINDS, type DriftKind, type DriftScenario } from './drift-scenario';
@@ -247,7 +247,6 @@ export class DriftInjector {
         } else {
           const terms: PaymentTermsCode = t.credit.paymentTerms === 'NET60' ? 'NET30' : 'NET60';
           erp.customer.PaymentTerms = PAYMENT_TERMS[terms].erp;
-          erp.credit.PaymentTerms = PAYMENT_TERMS[terms].erp;
           this.entry({
             system: 'crm',
             entity: 'credit_profile',
@@ -441,7 +440,7 @@ export class DriftInjector {
       case 'credit_hold_not_in_crm': {
         if (t.credit.hold) return false;
         const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
-        erp.credit.CreditHold = 'Yes';
+        erp.customer.OnHoldStatus = erpOnHoldStatus({ status: t.status, credit: { ...t.credit, hold: true } });
         erp.modifiedAt = at;
         this.entry({
           system: 'crm',

@@ -2,7 +2,7 @@ import { startEstate, type RunningEstate } from '../estate/estate';
 import { DRIFT_KINDS, parseScenario } from './drift-scenario';
 import type { GroundTruthEntry } from './ground-truth-log';
 import { CRM_ORDER_STATUS } from '../systems/crm/salesforce.store';
-import { ERP_ORDER_STATUS } from '../systems/erp/dynamics.store';
+import { ERP_ORDER_STATUS, erpIsOnHold } from '../systems/erp/dynamics.store';
 import { PAYMENT_TERMS } from '../generator/reference-data';
 
 declare global {
@@ -96,13 +96,12 @@ async function readEverything(estate: RunningEstate) {
   }
   return {
     accounts: await soql(
-      'SELECT Id, Name, ERP_Customer_Number__c, ParentId, BillingStreet, BillingCity, BillingPostalCode, Phone, Tax_Id__c, Payment_Terms__c, Credit_Limit__c, Credit_Hold__c FROM Account',
+      'SELECT Id, Name, ERP_Customer_Number__c, ParentId, BillingStreet, BillingCity, BillingPostalCode, Phone, Tax_Id__c, Payment_Terms__c, Credit_Limit__c, Credit_Hold__c, Account_Status__c FROM Account',
     ),
     opportunities: await soql(
       'SELECT Id, ERP_Order_Number__c, Order_Status__c, Order_Status_Changed__c FROM Opportunity',
     ),
     customers: await odata('CustomersV3'),
-    credit: await odata('CustomerCreditLimits'),
     orders: await odata('SalesOrderHeadersV2'),
     shipments: wms,
     organizations: orgs,
@@ -154,7 +153,6 @@ describe('drift injection and its ground truth', () => {
     const oppsById = new Map(data.opportunities.map((o) => [o.Id, o]));
     const oppsByNumber = new Map(data.opportunities.map((o) => [o.ERP_Order_Number__c, o]));
     const customers = new Map(data.customers.map((c) => [c.CustomerAccount, c]));
-    const credit = new Map(data.credit.map((c) => [c.CustomerAccount, c]));
     const orders = new Map(data.orders.map((o) => [o.SalesOrderNumber, o]));
     const shipments = new Map(data.shipments.map((s) => [s.id, s]));
     const orgsByNumber = new Set(data.organizations.map((o): string => o.external_id as string));
@@ -184,9 +182,9 @@ describe('drift injection and its ground truth', () => {
           break;
         }
         case 'credit_hold_not_in_crm':
-          expect([where, credit.get(e.key)?.CreditHold, accountsById.get(e.sourceKey)?.Credit_Hold__c]).toEqual([
+          expect([where, customers.get(e.key)?.OnHoldStatus, accountsById.get(e.sourceKey)?.Credit_Hold__c]).toEqual([
             where,
-            'Yes',
+            'Invoice',
             false,
           ]);
           break;
@@ -284,7 +282,6 @@ describe('drift injection and its ground truth', () => {
     const numberById = new Map<string, string>(
       data.accounts.map((a): [string, string] => [a.Id as string, a.ERP_Customer_Number__c as string]),
     );
-    const credit = new Map(data.credit.map((c) => [c.CustomerAccount, c]));
     const mismatches: string[] = [];
     let compared = 0;
     for (const c of data.customers) {
@@ -299,7 +296,9 @@ describe('drift injection and its ground truth', () => {
         ['name', a.Name, c.OrganizationName],
         ['terms', a.Payment_Terms__c, CRM_TERMS.get(c.PaymentTerms)],
         ['limit', a.Credit_Limit__c, c.CreditLimit],
-        ['hold', a.Credit_Hold__c, credit.get(c.CustomerAccount)?.CreditHold === 'Yes'],
+        ['hold', a.Credit_Hold__c, erpIsOnHold(c.OnHoldStatus)],
+        // One F&O field carries both: All blocks the customer, any other hold is a credit hold only.
+        ['blocked', a.Account_Status__c === 'Blocked', c.OnHoldStatus === 'All'],
         ['city', a.BillingCity, c.AddressCity],
         ['street', a.BillingStreet, c.AddressStreet],
         ['postal', a.BillingPostalCode, c.AddressZipCode],

@@ -62,7 +62,6 @@ export function buildEstate(
     }
     if (erp && c.erp) {
       erp.put('CustomersV3', c.erp.customer, c.erp.modifiedAt, false);
-      erp.put('CustomerCreditLimits', c.erp.credit, c.erp.modifiedAt, false);
       for (const r of c.erp.orders) erp.put('SalesOrderHeadersV2', r.record, r.modifiedAt, false);
     }
     if (wms) for (const r of c.wms) wms.put(r.record, r.modifiedAt, false);

@@ -309,7 +309,7 @@ export function generateCustomer(options: GeneratorOptions, index: number): Cust
 
   const creditLimit = rng.between(5, 500) * 1000;
   modifiedAt = Math.min(options.epoch, Math.max(modifiedAt, createdAt));
-  return {
+  const customer: CustomerTruth = {
     index,
     customerNumber: customerNumberOf(index),
     tradingName,
@@ -334,6 +334,10 @@ export function generateCustomer(options: GeneratorOptions, index: number): Cust
     orders,
     tickets,
   };
+  // A customer blocked for all transactions is on credit hold too: the ERP's one on-hold status
+  // (F&O OnHoldStatus All) says both, so the CRM's credit hold flag carries it as well.
+  if (customer.status === 'blocked') customer.credit.hold = true;
+  return customer;
 }
 
 /** E.164 form of a phone. */

@@ -93,7 +93,7 @@ describe('ERP (Dynamics 365 F&O OData subset) over HTTP', () => {
       )
     ).json();
     expect(one.value).toHaveLength(1);
-    const paged = await get('/data/CustomerCreditLimits?cross-company=true', { Prefer: 'odata.maxpagesize=100' });
+    const paged = await get('/data/CustomersV3?cross-company=true', { Prefer: 'odata.maxpagesize=100' });
     expect(paged.headers.get('preference-applied')).toBe('odata.maxpagesize=100');
     const body = await paged.json();
     expect(body.value).toHaveLength(100);
@@ -129,6 +129,21 @@ describe('ERP (Dynamics 365 F&O OData subset) over HTTP', () => {
     expect((await patch(path)).status).toBe(404);
     expect((await patch(`${path}?cross-company=true`)).status).toBe(204);
     await fetch(`${estate.erp.baseUrl}/__admin/stats/reset`, { method: 'POST' });
+  });
+
+  it('serves credit terms on CustomersV3, as F&O does: there is no CustomerCreditLimits entity', async () => {
+    const held = await (
+      await get(
+        "/data/CustomersV3?cross-company=true&$filter=OnHoldStatus ne 'No'&$select=CustomerAccount,CreditLimit,SalesCurrencyCode,PaymentTerms,OnHoldStatus&$top=200",
+      )
+    ).json();
+    expect(held.value.length).toBeGreaterThan(0);
+    for (const c of held.value) {
+      expect(['Invoice', 'All']).toContain(c.OnHoldStatus);
+      expect(c.CreditLimit).toEqual(expect.any(Number));
+      expect(c.SalesCurrencyCode).toMatch(/^[A-Z]{3}$/);
+    }
+    expect((await get('/data/CustomerCreditLimits')).status).toBe(404);
   });
 
   it('answers bad queries with OData error bodies', async () => {
@@ -169,6 +184,9 @@ describe('ERP (Dynamics 365 F&O OData subset) over HTTP', () => {
     expect((await stale.json()).error.message).toContain('ETag');
     const unknown = await patch('*', { Foo: 1 });
     expect(unknown.status).toBe(400);
+    const badEnum = await patch('*', { OnHoldStatus: 'Yes' });
+    expect(badEnum.status).toBe(400);
+    expect((await badEnum.json()).error.innererror.message).toContain('CustVendorBlocked');
     const after = await (await get(target)).json();
     expect(after.PaymentTerms).toBe('N45');
     const stats = await (await fetch(`${estate.erp.baseUrl}/__admin/stats`)).json();

@@ -423,6 +423,10 @@ export class DynamicsServer {
         throw DYNAMICS_ERRORS.badRequest(
           `Cannot convert the literal '${JSON.stringify(raw)}' to the expected type '${f.type === 'decimal' ? 'Edm.Decimal' : 'Edm.String'}'.`,
         );
+      if (f.enum && !f.enum.members.includes(raw as string))
+        throw DYNAMICS_ERRORS.badRequest(
+          `Cannot convert the literal '${JSON.stringify(raw)}' to the expected type 'Microsoft.Dynamics.DataEntities.${f.enum.name}'.`,
+        );
       if (f.maxLength && typeof raw === 'string' && raw.length > f.maxLength)
         throw DYNAMICS_ERRORS.badRequest(
           `Write failed for table row of type '${e.typeName}'. The value of field '${name}' is longer than ${f.maxLength} characters.`,

@@ -1,7 +1,8 @@
 /**
  * The ERP's own copy, in Dynamics 365 F&O vocabulary: CustomersV3 keyed by (dataAreaId,
- * CustomerAccount) with "N30" payment terms, ISO-3 country ids and international phone formats;
- * CustomerCreditLimits (credit limit, payment terms and credit hold per customer); SalesOrderHeadersV2.
+ * CustomerAccount) with "N30" payment terms, ISO-3 country ids and international phone formats, and
+ * the customer's credit terms on the same entity (CreditLimit, SalesCurrencyCode, PaymentTerms,
+ * OnHoldStatus) as in F&O, which has no separate customer credit entity; SalesOrderHeadersV2.
  */
 import {
   type CustomerTruth,
@@ -15,29 +16,55 @@ import { Journal, RecordTable } from '../../store/record-table';
 export type ErpRecord = Record<string, string | number | null>;
 
 export type ErpFieldType = 'string' | 'decimal' | 'datetime' | 'date' | 'enum';
+
+/** An F&O enum as OData spells it: members by name, e.g. `OnHoldStatus: "Invoice"`. */
+export interface ErpEnum {
+  name: string;
+  members: readonly string[];
+}
+
+export const NO_YES: ErpEnum = { name: 'NoYes', members: ['No', 'Yes'] };
+/** CustomersV3.OnHoldStatus: which transactions the customer is held from ("Never": never held). */
+export const CUST_VENDOR_BLOCKED: ErpEnum = {
+  name: 'CustVendorBlocked',
+  members: ['No', 'Invoice', 'All', 'Payment', 'Requisition', 'Never'],
+};
+
+export interface ErpField {
+  type: ErpFieldType;
+  maxLength?: number;
+  required?: boolean;
+  /** Enum fields whose members are known: writes of other values are refused, as F&O does. */
+  enum?: ErpEnum;
+}
+
 export interface ErpEntity {
   /** Public collection name, as in the URL. */
   name: string;
   /** Entity type name, as in error messages and `@odata.context`. */
   typeName: string;
   keys: string[];
-  fields: Map<string, { type: ErpFieldType; maxLength?: number; required?: boolean }>;
+  fields: Map<string, ErpField>;
 }
 
 function entity(
   name: string,
   typeName: string,
   keys: string[],
-  fields: [string, ErpFieldType, number?, boolean?][],
+  fields: [string, ErpFieldType | ErpEnum, number?, boolean?][],
 ): ErpEntity {
   return {
     name,
     typeName,
     keys,
     fields: new Map(
-      fields.map(([n, type, maxLength, required]) => [
+      fields.map(([n, type, maxLength, required]): [string, ErpField] => [
         n,
-        { type, ...(maxLength ? { maxLength } : {}), ...(required ? { required } : {}) },
+        {
+          ...(typeof type === 'string' ? { type } : { type: 'enum', enum: type }),
+          ...(maxLength ? { maxLength } : {}),
+          ...(required ? { required } : {}),
+        },
       ]),
     ),
   };
@@ -57,8 +84,8 @@ export const CUSTOMERS_V3 = entity(
     ['SalesCurrencyCode', 'string', 3, true],
     ['PaymentTerms', 'string', 10],
     ['CreditLimit', 'decimal'],
-    ['CreditLimitIsMandatory', 'enum'],
-    ['OnHoldStatus', 'enum'],
+    ['CreditLimitIsMandatory', NO_YES],
+    ['OnHoldStatus', CUST_VENDOR_BLOCKED],
     ['InvoiceAccount', 'string', 20],
     ['AddressDescription', 'string', 60],
     ['AddressStreet', 'string', 250],
@@ -77,22 +104,6 @@ export const CUSTOMERS_V3 = entity(
     ['TaxExemptNumber', 'string', 20],
     ['EmployeeResponsibleName', 'string', 100],
     ['CreatedDateTime', 'datetime'],
-    ['ModifiedDateTime', 'datetime'],
-  ],
-);
-
-export const CUSTOMER_CREDIT_LIMITS = entity(
-  'CustomerCreditLimits',
-  'CustomerCreditLimit',
-  ['dataAreaId', 'CustomerAccount'],
-  [
-    ['dataAreaId', 'string', 4, true],
-    ['CustomerAccount', 'string', 20, true],
-    ['CreditLimit', 'decimal'],
-    ['CurrencyCode', 'string', 3],
-    ['PaymentTerms', 'string', 10],
-    ['CreditLimitIsMandatory', 'enum'],
-    ['CreditHold', 'enum'],
     ['ModifiedDateTime', 'datetime'],
   ],
 );
@@ -118,9 +129,7 @@ export const SALES_ORDER_HEADERS_V2 = entity(
   ],
 );
 
-export const ERP_ENTITIES = new Map(
-  [CUSTOMERS_V3, CUSTOMER_CREDIT_LIMITS, SALES_ORDER_HEADERS_V2].map((e) => [e.name, e]),
-);
+export const ERP_ENTITIES = new Map([CUSTOMERS_V3, SALES_ORDER_HEADERS_V2].map((e) => [e.name, e]));
 
 export const ERP_ORDER_STATUS: Record<OrderStatus, { status: string; processing: string }> = {
   draft: { status: 'Backorder', processing: 'None' },
@@ -169,7 +178,6 @@ export class DynamicsStore {
 
 export interface ErpCopy {
   customer: ErpRecord;
-  credit: ErpRecord;
   orders: { record: ErpRecord; modifiedAt: number }[];
   modifiedAt: number;
 }
@@ -196,6 +204,20 @@ export function erpOrder(customer: CustomerTruth, order: OrderTruth): { record: 
   };
 }
 
+/**
+ * A customer blocked outright is on hold for All; a credit hold alone holds invoicing (Invoice), so
+ * the customer can still be selected on orders (F&O has no separate customer credit-hold flag).
+ */
+export function erpOnHoldStatus(customer: Pick<CustomerTruth, 'status' | 'credit'>): string {
+  if (customer.status === 'blocked') return 'All';
+  return customer.credit.hold ? 'Invoice' : 'No';
+}
+
+/** Whether an OnHoldStatus holds the customer at all ("Never" and "No" do not). */
+export function erpIsOnHold(onHoldStatus: unknown): boolean {
+  return typeof onHoldStatus === 'string' && onHoldStatus !== 'No' && onHoldStatus !== 'Never';
+}
+
 export function erpCopyOf(customer: CustomerTruth): ErpCopy {
   const country = COUNTRIES[customer.country];
   const b = customer.billing;
@@ -212,7 +234,7 @@ export function erpCopyOf(customer: CustomerTruth): ErpCopy {
       PaymentTerms: PAYMENT_TERMS[customer.credit.paymentTerms].erp,
       CreditLimit: customer.credit.limit,
       CreditLimitIsMandatory: 'Yes',
-      OnHoldStatus: customer.status === 'blocked' ? 'All' : 'No',
+      OnHoldStatus: erpOnHoldStatus(customer),
       InvoiceAccount: customer.parentIndex >= 0 ? `C${String(customer.parentIndex + 1).padStart(6, '0')}` : '',
       AddressDescription: 'Business',
       AddressStreet: b.line2 ? `${b.line1}\n${b.line2}` : b.line1,
@@ -231,15 +253,6 @@ export function erpCopyOf(customer: CustomerTruth): ErpCopy {
       TaxExemptNumber: customer.taxId,
       EmployeeResponsibleName: customer.accountTeam,
       CreatedDateTime: erpIso(customer.createdAt),
-    },
-    credit: {
-      dataAreaId: customer.dataAreaId,
-      CustomerAccount: customer.customerNumber,
-      CreditLimit: customer.credit.limit,
-      CurrencyCode: customer.currency,
-      PaymentTerms: PAYMENT_TERMS[customer.credit.paymentTerms].erp,
-      CreditLimitIsMandatory: 'Yes',
-      CreditHold: customer.credit.hold ? 'Yes' : 'No',
     },
     orders: customer.orders.map((o) => erpOrder(customer, o)),
     modifiedAt: customer.modifiedAt,
