@@ -165,7 +165,8 @@ export class DynamicsStore {
 
   table(name: string): RecordTable<ErpRecord> {
     const t = this.tables.get(name);
-    if (!t) throw new Error(`unknown ERP entity ${name}`);
+    // Journals of estates from before credit terms moved onto CustomersV3 name CustomerCreditLimits.
+    if (!t) throw new Error(`unknown ERP entity ${name} (a data dir of an older estate? serve it with --fresh)`);
     return t;
   }
 
