@@ -71,6 +71,17 @@ describe('rule loader', () => {
     expect('problems' in result && result.problems[0].line).toBeGreaterThan(0);
   });
 
+  it('reports an alias bomb (billions of laughs) as a problem of the file instead of throwing', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f'].entries()) {
+      const previous = String.fromCharCode('a'.charCodeAt(0) + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    }
+    const result = parseRule(`${levels.join('\n')}\n`, 'bomb.yaml');
+    expect('problems' in result && result.problems[0].message).toMatch(/alias/i);
+    expect(() => parseRuleOrThrow(`${levels.join('\n')}\n`, 'bomb.yaml')).toThrow(RuleFileError);
+  });
+
   it('throws a typed error whose message says file:line:column: field: problem', () => {
     expect(() => parseRuleOrThrow(VALID.replace('version: 2', 'version: 0'), 'v.yaml')).toThrow(RuleFileError);
     try {

@@ -24,7 +24,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
       const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
       this.logger.error(`${req.method} ${req.path} failed [${body.requestId ?? '-'}]: ${this.redactor.text(detail)}`);
     }
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // A streamed answer (CSV export) failed part way: cut the connection so that the client sees a
+      // broken transfer rather than waiting for the rest forever, or taking a truncated file as whole.
+      res.destroy();
+      return;
+    }
     res.status(body.statusCode).json(body);
   }
 

@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { ConfigService } from '../config/config.service';
 import type { ApiErrorBody } from './api-error';
 import { httpMetricsMiddleware } from './http-metrics.middleware';
@@ -41,6 +41,7 @@ export function applyHttpHardening(app: NestExpressApplication, config: ConfigSe
     credentials: false,
     maxAge: 600,
   });
+  app.use(refuseNulInUrl);
   const limit = config.get('HTTP_BODY_LIMIT');
   app.use(
     guarded(
@@ -63,6 +64,97 @@ export function applyHttpHardening(app: NestExpressApplication, config: ConfigSe
       }),
     ),
   );
+  app.use(checkBody);
+}
+
+/** Body types the parsers above read; any other body would reach the routes as no body at all. */
+const PARSED_TYPES = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded'];
+/** Far deeper than any request body of the API; deep enough nesting overflows the stack of validation. */
+const MAX_BODY_DEPTH = 32;
+
+/**
+ * Refuses a body the parsers did not read (a JSON text sent as text/plain would otherwise be ignored and
+ * the request run as if it had no body: POST reconciliation/runs would start a full run), and a parsed
+ * body that no route can take: nested deeper than MAX_BODY_DEPTH, or with a NUL character in a string
+ * (Postgres stores none, and every mutation's body goes to the audit log).
+ */
+function checkBody(req: Request, res: Response, next: NextFunction): void {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody) return next();
+  if (!req.is(PARSED_TYPES)) {
+    // The body is not read: close the connection rather than leave it half-consumed.
+    res.setHeader('Connection', 'close');
+    return refuse(
+      res,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'request body must be JSON sent with Content-Type: application/json',
+      'body',
+    );
+  }
+  const problem = bodyProblem(req.body);
+  if (problem) return refuse(res, HttpStatus.BAD_REQUEST, problem.message, problem.field);
+  next();
+}
+
+/** The first shared rule a parsed body breaks; walks the body without recursion (its depth is the question). */
+function bodyProblem(body: unknown): { field: string; message: string } | undefined {
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { value, path, depth } = item;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) {
+        const field = path || 'body';
+        return { field, message: `${field}: must not contain NUL characters (\\u0000)` };
+      }
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) {
+      return { field: 'body', message: `request body is nested more than ${MAX_BODY_DEPTH} levels deep` };
+    }
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = path ? `${path}.${safeName(key)}` : safeName(key);
+      if (key.includes('\u0000')) {
+        return { field: childPath, message: `${childPath}: property names must not contain NUL characters` };
+      }
+      pending.push({ value: child, path: childPath, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A NUL character (%00) in the path or the query can reach no resource and fails any Postgres query it is
+ * bound to: refused here for every route, naming where it is.
+ */
+function refuseNulInUrl(req: Request, res: Response, next: NextFunction): void {
+  const url = req.originalUrl;
+  if (!/%00/i.test(url)) return next();
+  const at = url.indexOf('?');
+  const path = at < 0 ? url : url.slice(0, at);
+  if (/%00/i.test(path))
+    return refuse(res, HttpStatus.BAD_REQUEST, 'the path must not contain NUL characters (%00)', 'path');
+  let field = 'query';
+  try {
+    for (const [name, value] of new URLSearchParams(url.slice(at + 1))) {
+      if (`${name}${value}`.includes('\u0000')) {
+        field = safeName(name);
+        break;
+      }
+    }
+  } catch {
+    // A query that does not decode: the generic field name is as precise as we can be.
+  }
+  refuse(res, HttpStatus.BAD_REQUEST, `query parameter '${field}' must not contain NUL characters (%00)`, field);
+}
+
+// Names in a body or query are client-chosen: keep the part we echo short and plain.
+const safeName = (name: string): string => name.replace(/[^\w.[\]$-]/g, '?').slice(0, 64);
+
+function refuse(res: Response, status: HttpStatus, message: string, field: string): void {
+  const body: ApiErrorBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, field };
+  res.status(status).json(body);
 }
 
 /** Keeps a reference to the bytes the parser read (no copy) as `req.rawBody`. */

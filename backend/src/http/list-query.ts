@@ -28,12 +28,21 @@ export interface ListQuery<F extends Record<string, FilterSpec>, K extends strin
   after?: { value: string; id: string };
 }
 
+/**
+ * What a cursor part is bound to SQL as. A cursor comes back from the client, which can edit it: each part
+ * is checked against this before it reaches the database, so a tampered cursor is a 400, not a failed cast.
+ * A RegExp is a text value that must match it.
+ */
+export type CursorPart = 'timestamp' | 'integer' | 'float' | 'text' | 'uuid' | 'bigint' | RegExp;
+
 export interface ListQuerySpec<F extends Record<string, FilterSpec>, K extends string> {
   filters: F;
   sortKeys: readonly [K, ...K[]];
   defaultSort: K | `-${K}`;
   defaultLimit?: number;
   maxLimit?: number;
+  /** The form of the cursor's sort value under each sort key, and of its row id (the tie-breaker). */
+  cursor: { values: Record<K, CursorPart>; id: CursorPart };
 }
 
 export interface Page<T> {
@@ -49,6 +58,16 @@ export class InvalidQueryParameterError extends BadRequestException {
     problem: string,
   ) {
     super({ statusCode: 400, error: 'Bad Request', message: `query parameter '${field}' ${problem}`, field });
+  }
+}
+
+/** The same 400 for a parameter in the path (`/customers/:customerNumber`). */
+export class InvalidPathParameterError extends BadRequestException {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super({ statusCode: 400, error: 'Bad Request', message: `path parameter '${field}' ${problem}`, field });
   }
 }
 
@@ -112,7 +131,7 @@ export class ListQueryDefinition<F extends Record<string, FilterSpec>, K extends
 
     const cursorText = single('cursor');
     const sort = { key: key as K, direction };
-    const after = cursorText === undefined ? undefined : decodeCursor(cursorText, sort);
+    const after = cursorText === undefined ? undefined : decodeCursor(cursorText, sort, this.spec.cursor);
     return { filters: filters as ListQuery<F, K>['filters'], sort, limit, after };
   }
 
@@ -188,7 +207,7 @@ export function parseFilter(name: string, filter: FilterSpec, value: string): un
       // ISO 8601 with a date; the time zone is required so that a bare local time is not guessed.
       const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
       const date = new Date(value);
-      if (!iso.test(value) || Number.isNaN(date.getTime())) {
+      if (!iso.test(value) || Number.isNaN(date.getTime()) || !hasRealCalendarFields(value)) {
         throw new InvalidQueryParameterError(name, 'must be an ISO 8601 date or date-time with time zone');
       }
       return date;
@@ -204,6 +223,28 @@ export function parseFilter(name: string, filter: FilterSpec, value: string): un
   }
 }
 
+/**
+ * The date and time fields of an ISO 8601 text are real: year 1 or later (the databases have no year 0),
+ * no 31 February, no 24:00. `new Date()` would roll those over silently; the databases refuse them.
+ */
+function hasRealCalendarFields(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0));
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year, month, 0);
+  return (
+    year >= 1 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= lastDay.getUTCDate() &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  );
+}
+
 // A parameter name is attacker-chosen too: keep the part we name in the error short and plain.
 const safeName = (name: string): string => name.replace(/[^\w.[\]$-]/g, '?').slice(0, 64);
 
@@ -211,7 +252,11 @@ function encodeCursor(sort: { key: string; direction: string }, at: { value: str
   return Buffer.from(JSON.stringify([sort.key, sort.direction, at.value, at.id]), 'utf8').toString('base64url');
 }
 
-function decodeCursor(text: string, sort: { key: string; direction: string }): { value: string; id: string } {
+function decodeCursor<K extends string>(
+  text: string,
+  sort: { key: K; direction: string },
+  parts: ListQuerySpec<Record<string, FilterSpec>, K>['cursor'],
+): { value: string; id: string } {
   let parsed: unknown;
   try {
     if (!/^[A-Za-z0-9_-]{1,2048}$/.test(text)) throw new Error('not base64url');
@@ -230,5 +275,35 @@ function decodeCursor(text: string, sort: { key: string; direction: string }): {
   if (key !== sort.key || direction !== sort.direction) {
     throw new InvalidQueryParameterError('cursor', 'was issued for a different sort; start again without a cursor');
   }
+  if (!isCursorPart(value, parts.values[sort.key]) || !isCursorPart(id, parts.id)) {
+    throw new InvalidQueryParameterError('cursor', 'is not a cursor returned by this endpoint');
+  }
   return { value, id };
+}
+
+const INT4_MAX = 2_147_483_647;
+const INT8_MAX = 9_223_372_036_854_775_807n;
+// The form every list repository gives its timestamps (to_char ... 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"').
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FLOAT = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function isCursorPart(text: string, part: CursorPart): boolean {
+  // Postgres text holds no NUL; other control characters can be real data (a match key), so they pass.
+  if (text.includes('\u0000')) return false;
+  if (part instanceof RegExp) return part.test(text);
+  switch (part) {
+    case 'timestamp':
+      return TIMESTAMP.test(text) && hasRealCalendarFields(text);
+    case 'integer':
+      return /^-?\d{1,10}$/.test(text) && Math.abs(Number(text)) <= INT4_MAX;
+    case 'bigint':
+      return /^\d{1,19}$/.test(text) && BigInt(text) <= INT8_MAX;
+    case 'float':
+      return FLOAT.test(text) && Number.isFinite(Number(text));
+    case 'uuid':
+      return UUID.test(text);
+    case 'text':
+      return true;
+  }
 }

@@ -56,7 +56,15 @@ export function parseYamlAgainst<S extends z.ZodType>(text: string, file: string
       }),
     };
   }
-  const data: unknown = document.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml library refuses alias bombs (and unresolvable aliases) while converting, with a
+    // ReferenceError: a problem with the text like any other, not a failure of the caller.
+    if (!(error instanceof ReferenceError)) throw error;
+    return { ok: false, problems: [{ file, line: 0, column: 0, field: '', message: error.message }] };
+  }
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ file, line: 1, column: 1, field: '', message: 'the file is empty' }] };
   }

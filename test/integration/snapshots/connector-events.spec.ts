@@ -299,7 +299,7 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     expect(await eventRuns()).toEqual(before);
   });
 
-  it('answers 404 for an unknown connector, 400 for one without change events or a non-JSON body, 413 for a huge body', async () => {
+  it('answers 404 for an unknown connector, 400 for one without change events, 415 for a non-JSON body, 413 for a huge body', async () => {
     const [delivery] = tapped;
     const headers = headersOf(delivery);
     const base = eventsUrl.replace(/\/wms\/events$/, '');
@@ -310,7 +310,7 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
       body: new Uint8Array(delivery.body),
       headers: { ...headers, 'content-type': 'text/plain' },
     });
-    expect(form.status).toBe(400);
+    expect(form.status).toBe(415);
     const huge = await post(eventsUrl, JSON.stringify({ padding: 'x'.repeat(100_000) }), headers);
     expect(huge.status).toBe(413);
   });

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { DOMAINS } from '@driftwatch/reconciliation-rules';
 
 export class CreateSilenceDto {
   @ApiPropertyOptional({ description: 'Reconciliation rule id to silence' })
@@ -7,9 +8,10 @@ export class CreateSilenceDto {
   @Matches(/^[a-z0-9][a-z0-9.-]{0,127}$/)
   ruleId?: string;
 
-  @ApiPropertyOptional({ description: 'Domain to silence (customer, credit, order, contact)' })
+  // A domain outside the rule set's would silence nothing while looking like it does.
+  @ApiPropertyOptional({ description: 'Domain to silence', enum: DOMAINS })
   @IsOptional()
-  @Matches(/^[a-z_]{1,32}$/)
+  @IsIn(DOMAINS)
   domain?: string;
 
   @ApiProperty()

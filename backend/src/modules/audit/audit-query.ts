@@ -21,6 +21,7 @@ export const AUDIT_LIST_QUERY = defineListQuery({
   defaultSort: '-at',
   defaultLimit: 50,
   maxLimit: 500,
+  cursor: { values: { at: 'timestamp', actor: 'text', action: 'text' }, id: 'bigint' },
 });
 
 export type AuditListQuery = ReturnType<typeof AUDIT_LIST_QUERY.parse>;

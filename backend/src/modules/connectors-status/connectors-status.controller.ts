@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { InvalidQueryParameterError } from '../../http/list-query';
+import { InvalidPathParameterError } from '../../http/list-query';
 import { Roles } from '../auth/access.decorators';
 import { ConnectorStatusDto, ConnectorStatusListDto } from './connectors-status.dto';
 import { ConnectorsStatusService } from './connectors-status.service';
@@ -29,7 +29,7 @@ export class ConnectorsStatusController {
   @ApiParam({ name: 'id', example: 'crm' })
   @ApiOkResponse({ type: ConnectorStatusDto })
   async one(@Param('id') id: string): Promise<ConnectorStatusDto> {
-    if (!CONNECTOR_ID.test(id)) throw new InvalidQueryParameterError('id', `must match ${String(CONNECTOR_ID)}`);
+    if (!CONNECTOR_ID.test(id)) throw new InvalidPathParameterError('id', `must match ${String(CONNECTOR_ID)}`);
     return this.status.one(id);
   }
 }

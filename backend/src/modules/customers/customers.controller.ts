@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { InvalidQueryParameterError } from '../../http/list-query';
+import { InvalidPathParameterError } from '../../http/list-query';
 import { Roles } from '../auth/access.decorators';
 import { CUSTOMER_NUMBER, CUSTOMER_SEARCH_QUERY } from './customers-query';
 import { Customer360Dto, CustomerSearchPageDto } from './customers.dto';
@@ -30,7 +30,7 @@ export class CustomersController {
   @ApiOkResponse({ type: Customer360Dto })
   async detail(@Param('customerNumber') customerNumber: string): Promise<Customer360Dto> {
     if (!CUSTOMER_NUMBER.test(customerNumber)) {
-      throw new InvalidQueryParameterError(
+      throw new InvalidPathParameterError(
         'customerNumber',
         'must be 1 to 100 characters without control characters or /',
       );

@@ -57,6 +57,9 @@ export interface FindingObservation {
   domain: string;
 }
 
+/** The form of a finding id (what `findingId` returns). */
+export const FINDING_ID = /^[0-9a-f]{32}$/;
+
 /**
  * The stable id: the same problem (rule, entity, key, field, system) keeps its id across runs and
  * rule versions, so its history, occurrences and fix-up tasks attach to one row.

@@ -1,5 +1,5 @@
 import { defineListQuery, type ListQuery } from '../../http/list-query';
-import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_STATUSES, UNASSIGNED } from './finding';
+import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_ID, FINDING_STATUSES, UNASSIGNED } from './finding';
 
 const name = /^[A-Za-z0-9_.:-]+$/;
 
@@ -27,6 +27,10 @@ export const FINDINGS_LIST_QUERY = defineListQuery({
   },
   sortKeys: ['lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'],
   defaultSort: '-lastSeenAt',
+  cursor: {
+    values: { lastSeenAt: 'timestamp', firstSeenAt: 'timestamp', occurrences: 'integer', matchKey: 'text' },
+    id: FINDING_ID,
+  },
 });
 
 export type FindingsListQuery = ListQuery<

@@ -3,6 +3,8 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags 
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
+import { InvalidPathParameterError } from '../../http/list-query';
+import { FINDING_ID } from './finding';
 import { findingCsvLine, FINDINGS_CSV_HEADER } from './findings-csv';
 import { AssignFindingsDto, AssignFindingsOutcome } from './findings.dto';
 import { FINDINGS_LIST_QUERY } from './findings-query';
@@ -58,6 +60,7 @@ export class FindingsController {
   @Roles('viewer')
   @ApiOkResponse({ description: "The finding, with the owner's value and every system's value side by side." })
   async detail(@Param('id') id: string) {
+    if (!FINDING_ID.test(id)) throw new InvalidPathParameterError('id', 'must be a finding id (32 hex characters)');
     return this.findings.detail(id);
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME } from './finding';
+import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_ID } from './finding';
 
 /** At most this many findings per assignment request (as the fix-up bulk actions). */
 export const MAX_ASSIGN = 1000;
@@ -10,7 +10,7 @@ export class AssignFindingsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ASSIGN)
-  @Matches(/^[0-9a-f]{32}$/, { each: true, message: 'each id must be a finding id (32 hex characters)' })
+  @Matches(FINDING_ID, { each: true, message: 'each id must be a finding id (32 hex characters)' })
   ids!: string[];
 
   @ApiProperty({

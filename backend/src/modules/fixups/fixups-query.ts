@@ -15,6 +15,7 @@ export const FIXUPS_LIST_QUERY = defineListQuery({
   },
   sortKeys: ['createdAt', 'updatedAt'],
   defaultSort: '-createdAt',
+  cursor: { values: { createdAt: 'timestamp', updatedAt: 'timestamp' }, id: 'uuid' },
 });
 
 export type FixupsListQuery = ListQuery<

@@ -10,10 +10,10 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RuleCompileError, RuleFileError } from '@driftwatch/reconciliation-rules';
 import { Roles } from '../auth/access.decorators';
-import { BacktestDto, CreateReconciliationRunDto, DryRunDto } from './reconciliation.dto';
+import { BacktestDto, CreateReconciliationRunDto, DryRunDto, ListReconciliationRunsQuery } from './reconciliation.dto';
 import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
 import { ReconciliationTriggerService } from './reconciliation-trigger.service';
 import { InvalidReconciliationRequestError, ReconciliationService } from './reconciliation.service';
@@ -32,24 +32,21 @@ export class ReconciliationController {
   @HttpCode(202)
   @Roles('engineer')
   @ApiAcceptedResponse({ description: 'Queued; the run appears under GET runs?jobId= once a worker starts it.' })
+  @ApiNotFoundResponse({ description: 'A rule of ruleIds is not in the rule set; nothing was queued.' })
   async create(@Body() body: CreateReconciliationRunDto): Promise<{ jobId: string }> {
     if ((body.keys === undefined) !== (body.entity === undefined)) {
       throw new BadRequestException('a targeted run needs both entity and keys');
     }
-    return { jobId: await this.trigger.requested({ ruleIds: body.ruleIds, entity: body.entity, keys: body.keys }) };
+    return this.translate(async () => {
+      if (body.ruleIds) this.reconciliation.assertRulesExist(body.ruleIds);
+      return { jobId: await this.trigger.requested({ ruleIds: body.ruleIds, entity: body.entity, keys: body.keys }) };
+    });
   }
 
   @Get('runs')
   @Roles('viewer')
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'jobId', required: false, type: String })
-  async list(@Query('limit') limit?: string, @Query('jobId') jobId?: string) {
-    const n = limit === undefined ? 50 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 500) throw new BadRequestException('limit must be 1 to 500');
-    if (jobId !== undefined && (typeof jobId !== 'string' || jobId.length > 200)) {
-      throw new BadRequestException('jobId must be one short string');
-    }
-    return this.runs.list(n, jobId);
+  async list(@Query() query: ListReconciliationRunsQuery) {
+    return this.runs.list(query.limit ?? 50, query.jobId);
   }
 
   @Get('runs/:id')
@@ -79,8 +76,8 @@ export class ReconciliationController {
       this.reconciliation.backtest({
         ruleId: body.ruleId,
         yaml: body.rule,
-        from: body.from,
-        to: body.to,
+        from: body.from === undefined ? undefined : new Date(body.from),
+        to: body.to === undefined ? undefined : new Date(body.to),
         maxPoints: body.maxPoints,
       }),
     );

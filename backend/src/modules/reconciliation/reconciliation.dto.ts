@@ -3,11 +3,12 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  IsDate,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
+  Length,
   Matches,
   Max,
   MaxLength,
@@ -38,6 +39,23 @@ export class CreateReconciliationRunDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_TARGET_KEYS)
   keys?: string[];
+}
+
+export class ListReconciliationRunsQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The jobId the run was requested under (POST runs answers it).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @Matches(/^[\w:.-]+$/)
+  jobId?: string;
 }
 
 class RuleChoiceDto {
@@ -72,17 +90,16 @@ export class DryRunDto extends RuleChoiceDto {
 }
 
 export class BacktestDto extends RuleChoiceDto {
+  // ISO 8601 text, not any value Date() takes: 5 or true would otherwise become 1970-01-01.
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  from?: Date;
+  @IsISO8601({ strict: true })
+  from?: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  to?: Date;
+  @IsISO8601({ strict: true })
+  to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_BACKTEST_POINTS })
   @IsOptional()

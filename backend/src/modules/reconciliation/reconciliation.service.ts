@@ -66,6 +66,9 @@ export interface RunSummary {
   held: SnapshotHold[];
 }
 
+/** The last second a ClickHouse DateTime holds (2106-02-07T06:28:15Z). */
+const CATALOG_TIME_MAX_MS = 4_294_967_295_000;
+
 export class InvalidReconciliationRequestError extends Error {
   constructor(message: string) {
     super(message);
@@ -327,6 +330,12 @@ export class ReconciliationService {
     return { ruleId: rule.id, ruleVersion: rule.version, total, byKind, truncated: total > findings.length, findings };
   }
 
+  /** Refuses a run of rules the pack lacks now before it is queued: the worker would only fail it. */
+  assertRulesExist(ruleIds: readonly string[]): void {
+    const set = this.catalog.load();
+    for (const id of ruleIds) this.catalog.find(set, id);
+  }
+
   /** Runs one rule against each past point where its systems had complete full snapshots; writes nothing. */
   async backtest(input: { ruleId?: string; yaml?: string; from?: Date; to?: Date; maxPoints?: number }) {
     const set = this.catalog.load();
@@ -340,6 +349,15 @@ export class ReconciliationService {
     const to = input.to ?? new Date();
     const from = input.from ?? new Date(0);
     if (from > to) throw new InvalidReconciliationRequestError('from must not be after to');
+    // The snapshot catalog's completed_at is a ClickHouse DateTime (unsigned seconds since 1970, up to 2106).
+    for (const [name, at] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (at.getTime() < 0 || at.getTime() > CATALOG_TIME_MAX_MS) {
+        throw new InvalidReconciliationRequestError(`${name} must be between 1970-01-01 and 2106-02-07`);
+      }
+    }
     const history = await this.store.fullSnapshotsBetween(reads, from, to);
     const points = [...new Set(history.map((s) => s.completedAt.getTime()))].sort((a, b) => a - b);
     const maxPoints = Math.min(input.maxPoints ?? MAX_BACKTEST_POINTS, MAX_BACKTEST_POINTS);

@@ -11,13 +11,22 @@ import {
   Post,
   Query,
   Sse,
+  UseGuards,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { map, Observable } from 'rxjs';
 import { Roles } from '../auth/access.decorators';
 import { UnknownConnectorError } from './snapshot-connectors';
 import { CreateSnapshotDto, EnqueuedSnapshotDto, ListSnapshotsQuery, RunningProgressQuery } from './snapshot.dto';
 import { progressOf } from './snapshot-progress';
+import { SnapshotRunExistsGuard } from './snapshot-run-exists.guard';
 import { InvalidSnapshotRequestError, SnapshotsService } from './snapshots.service';
 
 /** SSE clients wait this long before reconnecting after a stream ends. */
@@ -83,8 +92,9 @@ export class SnapshotsController {
   /** Server-sent events: one `progress` event per change, the last one with the final status. */
   @Sse(':id/progress')
   @Roles('viewer')
-  async progress(@Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {
-    await this.snapshots.get(id);
+  @UseGuards(SnapshotRunExistsGuard)
+  @ApiNotFoundResponse({ description: 'No snapshot run with this id.' })
+  progress(@Param('id', new ParseUUIDPipe()) id: string): Observable<MessageEvent> {
     return this.snapshots.progress$(id).pipe(map((data) => ({ type: 'progress', data })));
   }
 }

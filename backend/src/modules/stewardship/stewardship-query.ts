@@ -15,6 +15,7 @@ export const STEWARDSHIP_LIST_QUERY = defineListQuery({
   },
   sortKeys: ['createdAt', 'updatedAt', 'score'],
   defaultSort: '-createdAt',
+  cursor: { values: { createdAt: 'timestamp', updatedAt: 'timestamp', score: 'float' }, id: 'uuid' },
 });
 
 export type StewardshipListQuery = ListQuery<

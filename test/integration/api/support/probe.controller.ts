@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { Public, Roles } from '../../../../backend/src/modules/auth/access.decorators';
 import { AuditService } from '../../../../backend/src/modules/audit/audit.service';
 
@@ -38,5 +39,15 @@ export class ProbeController {
   @Public()
   boom(): never {
     throw new Error(`query failed on postgres://postgres:${PROBE_DB_PASSWORD}@127.0.0.1:15432/driftwatch`);
+  }
+
+  // Like a CSV export whose database read fails after the first rows went out.
+  @Get('export-then-fail')
+  @Public()
+  async exportThenFail(@Res() res: Response): Promise<never> {
+    res.status(200).setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.write('id,value\n1,a\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    throw new Error('the second page failed');
   }
 }

@@ -1,0 +1,233 @@
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { JobEnqueuer } from '../../../backend/src/queues/job-enqueuer';
+import { startApiApp, type ApiTestApp } from './support/api-app';
+import { ProbeController } from './support/probe.controller';
+
+/** A cursor as a client could forge one: base64url JSON of [sort key, direction, value, id]. */
+const cursor = (...parts: string[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
+
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+
+describe('bad input to the HTTP API: a 4xx that names the problem, never a 500, a hang or a silently ignored part', () => {
+  let t: ApiTestApp;
+  let admin: string;
+  let engineer: string;
+
+  beforeAll(async () => {
+    t = await startApiApp({ RATE_LIMIT_PER_MINUTE: '100000' }, { controllers: [ProbeController] });
+    admin = (await t.key(['admin'])).key;
+    engineer = (await t.key(['engineer'])).key;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const reconcileJobs = async (): Promise<number> => {
+    const counts = (await t.app.get(JobEnqueuer).queue('reconcile').getJobCounts()) as unknown as Record<
+      string,
+      number
+    >;
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  };
+
+  it('refuses a body it does not read (text/plain, no Content-Type) with 415 instead of acting without it', async () => {
+    const before = await reconcileJobs();
+    for (const contentType of ['text/plain', 'application/xml', undefined]) {
+      const req = request(t.server).post('/api/v1/reconciliation/runs').set('X-API-Key', engineer);
+      if (contentType) req.set('Content-Type', contentType);
+      else req.unset('Content-Type');
+      // As text/plain this body used to be dropped: a full run of every rule was queued instead.
+      const res = await req.send(Buffer.from(JSON.stringify({ ruleIds: ['customer.presence'] }))).expect(415);
+      expect(res.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', field: 'body' });
+    }
+    expect(await reconcileJobs()).toBe(before);
+  });
+
+  it('refuses a NUL character in a body string with a 400 naming the field, before anything is queued or stored', async () => {
+    const before = await reconcileJobs();
+    const run = await request(t.server)
+      .post('/api/v1/reconciliation/runs')
+      .set('X-API-Key', engineer)
+      .send({ entity: 'customer', keys: ['C-1', 'C-\u00002'] })
+      .expect(400);
+    expect(run.body).toMatchObject({ field: 'keys.1', message: expect.stringMatching(/NUL/) });
+    expect(await reconcileJobs()).toBe(before);
+
+    const silence = await request(t.server)
+      .post('/api/v1/alerts/silences')
+      .set('X-API-Key', engineer)
+      .send({ ruleId: 'customer.presence', reason: 'main\u0000tenance', endsAt: '2099-01-01T00:00:00Z' })
+      .expect(400);
+    expect(silence.body).toMatchObject({ field: 'reason' });
+    expect(await t.sql('SELECT 1 FROM alert_silences')).toEqual([]);
+  });
+
+  it('refuses a NUL character in the path or the query with a 400 naming where it is', async () => {
+    const query = await request(t.server)
+      .get('/api/v1/reconciliation/runs?jobId=a%00b')
+      .set('X-API-Key', admin)
+      .expect(400);
+    expect(query.body).toMatchObject({ field: 'jobId', message: expect.stringMatching(/NUL/) });
+    const snapshots = await request(t.server)
+      .get('/api/v1/snapshots?connectorId=crm%00')
+      .set('X-API-Key', admin)
+      .expect(400);
+    expect(snapshots.body).toMatchObject({ field: 'connectorId' });
+    const path = await request(t.server).get('/api/v1/findings/a%00b').set('X-API-Key', admin).expect(400);
+    expect(path.body).toMatchObject({ field: 'path' });
+  });
+
+  it('refuses a body nested deeper than any request needs with a 400, not a stack overflow', async () => {
+    const depth = 5000;
+    for (const body of [
+      `${'['.repeat(depth)}${']'.repeat(depth)}`,
+      `{"ruleIds":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+    ]) {
+      const res = await request(t.server)
+        .post('/api/v1/reconciliation/runs')
+        .set('X-API-Key', engineer)
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(400);
+      expect(res.body).toMatchObject({ field: 'body', message: expect.stringMatching(/nested more than \d+ levels/) });
+    }
+  });
+
+  it.each([
+    ['/api/v1/findings', 'lastSeenAt', 'asc', 'not-a-time', '0123456789abcdef0123456789abcdef'],
+    ['/api/v1/findings', 'occurrences', 'desc', '12abc', '0123456789abcdef0123456789abcdef'],
+    ['/api/v1/findings', 'matchKey', 'asc', 'C-1\u0000', '0123456789abcdef0123456789abcdef'],
+    ['/api/v1/findings', 'lastSeenAt', 'asc', '2026-01-01T00:00:00.000000Z', 'x'],
+    ['/api/v1/fixups', 'createdAt', 'desc', '', ''],
+    ['/api/v1/fixups/review', 'updatedAt', 'asc', '2026-02-30T00:00:00Z', UNKNOWN_ID],
+    ['/api/v1/stewardship/items', 'score', 'asc', '1e400', UNKNOWN_ID],
+    ['/api/v1/stewardship/items', 'createdAt', 'asc', '2026-01-01T00:00:00Z', 'not-a-uuid'],
+    ['/api/v1/stewardship/reviews', 'createdAt', 'desc', '-1', '-1'],
+    ['/api/v1/audit', 'at', 'asc', '99999999999999999999999', '1'],
+    ['/api/v1/audit', 'at', 'asc', '2026-01-01T00:00:00Z', '9999999999999999999'],
+  ])('refuses a tampered cursor of %s (sort %s %s) with a 400 on cursor', async (path, key, direction, value, id) => {
+    const sort = direction === 'desc' ? `-${key}` : key;
+    const res = await request(t.server)
+      .get(path)
+      .query({ sort, cursor: cursor(key, direction, value, id) })
+      .set('X-API-Key', admin)
+      .expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, field: 'cursor' });
+  });
+
+  it.each(['/api/v1/audit/export', '/api/v1/findings/export'])(
+    'answers a tampered cursor of %s with a 400 before any CSV is streamed (it used to hang)',
+    async (path) => {
+      const key = path.startsWith('/api/v1/audit') ? 'at' : 'lastSeenAt';
+      const res = await request(t.server)
+        .get(path)
+        .query({ sort: key, cursor: cursor(key, 'asc', 'garbage', 'x') })
+        .set('X-API-Key', admin)
+        .timeout(5000)
+        .expect(400);
+      expect(res.body).toMatchObject({ field: 'cursor' });
+    },
+  );
+
+  it('cuts the connection of a streamed answer that fails part way instead of leaving the client waiting', async () => {
+    const { port } = t.server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/test-probe/export-then-fail`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(res.status).toBe(200);
+    const failure = await res.text().then(
+      () => new Error('the truncated answer looked complete'),
+      (error: unknown) => error as Error,
+    );
+    expect(failure.name).not.toBe('TimeoutError');
+    expect(failure.message).not.toBe('the truncated answer looked complete');
+  });
+
+  it('refuses dates that are not real dates instead of failing in the database or reading them as 1970', async () => {
+    const overview = await request(t.server)
+      .get('/api/v1/dashboard/overview?from=0000-01-01&to=0000-02-01')
+      .set('X-API-Key', admin)
+      .expect(400);
+    expect(overview.body).toMatchObject({ field: 'to' });
+    const audit = await request(t.server).get('/api/v1/audit?from=2026-02-30').set('X-API-Key', admin).expect(400);
+    expect(audit.body).toMatchObject({ field: 'from' });
+    for (const from of [5, true, '1900-01-01T00:00:00Z']) {
+      const backtest = await request(t.server)
+        .post('/api/v1/reconciliation/backtest')
+        .set('X-API-Key', engineer)
+        .send({ ruleId: 'customer.presence', from })
+        .expect(400);
+      expect(backtest.body.message).toMatch(/from/);
+    }
+  });
+
+  it('answers a rule text with an alias bomb with a 400 that says so', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g'].entries()) {
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`);
+    }
+    const res = await request(t.server)
+      .post('/api/v1/reconciliation/dry-run')
+      .set('X-API-Key', engineer)
+      .send({ rule: levels.join('\n') })
+      .expect(400);
+    expect(res.body.message).toMatch(/alias/i);
+  });
+
+  it('refuses a run of a rule the pack lacks with a 404 and queues nothing', async () => {
+    const before = await reconcileJobs();
+    const res = await request(t.server)
+      .post('/api/v1/reconciliation/runs')
+      .set('X-API-Key', engineer)
+      .send({ ruleIds: ['customer.presence', 'customer.no-such-rule'] })
+      .expect(404);
+    expect(res.body.message).toMatch(/customer\.no-such-rule/);
+    expect(await reconcileJobs()).toBe(before);
+  });
+
+  it('refuses unknown and repeated parameters of the reconciliation run list instead of ignoring them', async () => {
+    const unknown = await request(t.server)
+      .get('/api/v1/reconciliation/runs?status=failed')
+      .set('X-API-Key', admin)
+      .expect(400);
+    expect(unknown.body).toMatchObject({ field: 'status' });
+    const repeated = await request(t.server)
+      .get('/api/v1/reconciliation/runs?jobId=a&jobId=b')
+      .set('X-API-Key', admin)
+      .expect(400);
+    expect(repeated.body).toMatchObject({ field: 'jobId' });
+    await request(t.server).get('/api/v1/reconciliation/runs?limit=0').set('X-API-Key', admin).expect(400);
+    await request(t.server)
+      .get('/api/v1/reconciliation/runs?limit=5&jobId=reconcile:api:x')
+      .set('X-API-Key', admin)
+      .expect(200);
+  });
+
+  it('refuses a silence of a domain that does not exist (it would silence nothing)', async () => {
+    const res = await request(t.server)
+      .post('/api/v1/alerts/silences')
+      .set('X-API-Key', engineer)
+      .send({ domain: 'custmer', reason: 'maintenance window', endsAt: '2099-01-01T00:00:00Z' })
+      .expect(400);
+    expect(res.body).toMatchObject({ field: 'domain' });
+  });
+
+  it('answers 404 for the progress stream of an unknown snapshot run, not a 200 stream with an error event', async () => {
+    const res = await request(t.server)
+      .get(`/api/v1/snapshots/${UNKNOWN_ID}/progress`)
+      .set('X-API-Key', admin)
+      .timeout(5000)
+      .expect(404);
+    expect(res.headers['content-type']).toMatch(/json/);
+    await request(t.server).get('/api/v1/snapshots/not-a-uuid/progress').set('X-API-Key', admin).expect(400);
+  });
+
+  it('names a bad path parameter as a path parameter', async () => {
+    const finding = await request(t.server).get('/api/v1/findings/zz').set('X-API-Key', admin).expect(400);
+    expect(finding.body).toMatchObject({ field: 'id', message: expect.stringMatching(/^path parameter 'id'/) });
+    const customer = await request(t.server).get('/api/v1/customers/a%2Fb').set('X-API-Key', admin).expect(400);
+    expect(customer.body.message).toMatch(/^path parameter 'customerNumber'/);
+  });
+});
