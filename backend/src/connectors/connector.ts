@@ -1,4 +1,5 @@
 import type { CanonicalRecord, EntityKind, RejectedRecord } from './canonical-model';
+import type { TransitionTime } from './mapping/entity-mapping';
 
 export interface ExtractOptions {
   mode: 'full' | 'incremental';
@@ -97,6 +98,12 @@ export interface Connector {
   read<E extends EntityKind>(entity: E, keys: string[]): Promise<CanonicalRecord<E>[]>;
   apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult>;
   health(): Promise<ConnectorHealth>;
+  /**
+   * When this system got an entity's status changes: its own status time (`statusTime`, also when
+   * absent) or the record's modification time, because the status time is copied from the system of
+   * record (`updatedAt`). Snapshots time the `entity_events` they record by it.
+   */
+  transitionsAt?(entity: EntityKind): TransitionTime;
   /**
    * Connectors with `capabilities.changeEvents`: authenticates a pushed change event over the exact
    * bytes received and names the changed records; throws ChangeEventRejectedError otherwise.

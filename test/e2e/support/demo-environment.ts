@@ -16,6 +16,7 @@ export const DEMO_SNAPSHOTS = [
   ['crm', 'credit_profile'],
   ['crm', 'contact'],
   ['crm', 'order'],
+  ['crm', 'shipment'],
   ['erp', 'customer'],
   ['erp', 'credit_profile'],
   ['erp', 'order'],

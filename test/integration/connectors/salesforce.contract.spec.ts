@@ -75,6 +75,34 @@ describeConnectorContract(
   },
 );
 
+describeConnectorContract(
+  'Salesforce Shipment__c (estate CRM)',
+  { faults: ['throttle', 'outage', 'drop'], writes: true },
+  async () => {
+    const estate = await startSmallEstate(650);
+    const connector = salesforceConnector(estate);
+    return {
+      connector,
+      entity: 'shipment',
+      seeded: estate.stores.crm.shipments.size,
+      pageSize: PAGE,
+      async touch(key, field, value) {
+        if (field !== 'trackingNumber') throw new Error(`touch ${field}`);
+        await mutate(estate, 'crm', 'Shipment__c', key, { Tracking_Number__c: value });
+      },
+      writable: { field: 'trackingNumber', value: (n) => `1ZCONTRACT${String(n).padStart(8, '0')}` },
+      faults: {
+        throttle: () => queueFaults(estate, 'crm', ['throttle']),
+        outage: () => queueFaults(estate, 'crm', ['outage', 'outage']),
+        drop: () => queueFaults(estate, 'crm', ['drop']),
+      },
+      faultsHit: () => faultsInjected(estate, 'crm'),
+      malform: () => queueFaults(estate, 'crm', ['malformed']),
+      close: () => estate.stop(),
+    };
+  },
+);
+
 describe('Salesforce connector specifics', () => {
   let estate: RunningEstate;
   beforeAll(async () => {
@@ -99,6 +127,81 @@ describe('Salesforce connector specifics', () => {
     expect(contacts.records[0].fields.customerNumber).not.toBe('');
     expect(contacts.records.every((r) => r.fields.phone === '' || r.fields.phone.startsWith('+'))).toBe(true);
     expect(orders.records[0].fields).toMatchObject({ orderNumber: expect.any(String), status: expect.any(String) });
+  });
+
+  it('maps Shipment__c into shipments as the WMS has them, the order number through the Opportunity', async () => {
+    const connector = salesforceConnector(estate);
+    const shipments = await collect(connector.extract('shipment', { mode: 'full' }));
+    expect(shipments.rejects).toBe(0);
+    expect(shipments.records).toHaveLength(estate.stores.wms.shipments.size);
+    for (const { sourceKey, sourceUpdatedAt, fields } of shipments.records) {
+      const copy = estate.stores.crm.shipments.get(sourceKey)!;
+      const wms = estate.stores.wms.shipments.get(String(copy.record.Name))!.record;
+      expect(fields).toEqual({
+        orderNumber: wms.order_number,
+        milestone: wms.status,
+        milestoneAt: new Date(wms.milestones[wms.milestones.length - 1].at),
+        carrier: wms.carrier,
+        trackingNumber: wms.tracking_number,
+      });
+      expect(sourceUpdatedAt).toEqual(new Date(copy.modifiedAt));
+    }
+    // The CRM's milestone time is the warehouse's: when the CRM got a milestone is the record's stamp.
+    expect(connector.transitionsAt('shipment')).toBe('updatedAt');
+    expect(connector.transitionsAt('order')).toBe('statusTime');
+  });
+
+  it('writes a shipment milestone, its time and tracking number in the CRM vocabulary', async () => {
+    const connector = salesforceConnector(estate);
+    const { records } = await collect(connector.extract('shipment', { mode: 'full' }));
+    const target = records.find((r) => r.fields.milestone === 'shipped')!;
+    const deliveredAt = new Date(target.fields.milestoneAt!.getTime() + 86_400_000);
+    const result = await connector.apply(
+      {
+        entity: 'shipment',
+        sourceKey: target.sourceKey,
+        changes: [
+          { field: 'milestone', expectedOld: 'shipped', newValue: 'delivered' },
+          { field: 'milestoneAt', expectedOld: target.fields.milestoneAt, newValue: deliveredAt },
+          { field: 'trackingNumber', expectedOld: target.fields.trackingNumber, newValue: '1ZFIXED0000000001' },
+        ],
+      },
+      'shipment-delivered',
+    );
+    expect(result).toEqual({ outcome: 'applied' });
+    const stored = estate.stores.crm.shipments.get(target.sourceKey)!.record;
+    expect(stored).toMatchObject({ Milestone__c: 'Delivered', Tracking_Number__c: '1ZFIXED0000000001' });
+    expect(Date.parse(String(stored.Milestone_Date__c))).toBe(deliveredAt.getTime());
+    const [after] = await connector.read('shipment', [target.sourceKey]);
+    expect(after.fields).toMatchObject({ milestone: 'delivered', milestoneAt: deliveredAt });
+  });
+
+  it('applyMany: a Shipment__c edited between the bulk read and /composite is a conflict', async () => {
+    const { records } = await collect(salesforceConnector(estate).extract('shipment', { mode: 'full' }));
+    const [edited, untouched] = records.filter((r) => r.fields.milestone === 'picked');
+    const racing = salesforceConnector(
+      estate,
+      racingFetch(
+        (url, init) => init?.method === 'POST' && url.endsWith('/composite'),
+        () => mutate(estate, 'crm', 'Shipment__c', edited.sourceKey, { Milestone__c: 'Delivered' }),
+      ),
+    );
+    const packed = (r: (typeof records)[number]) => ({
+      entity: 'shipment' as const,
+      sourceKey: r.sourceKey,
+      changes: [{ field: 'milestone', expectedOld: 'picked', newValue: 'packed' }],
+    });
+    const results = await racing.applyMany([
+      { change: packed(edited), idempotencyKey: 'race-s1' },
+      { change: packed(untouched), idempotencyKey: 'race-s2' },
+    ]);
+    expect(results.map((r) => r.outcome)).toEqual(['conflict', 'applied']);
+    expect(results[0].currentValues).toEqual({ milestone: 'delivered' });
+    const after = await salesforceConnector(estate).read('shipment', [edited.sourceKey, untouched.sourceKey]);
+    expect(Object.fromEntries(after.map((r) => [r.sourceKey, r.fields.milestone]))).toEqual({
+      [edited.sourceKey]: 'delivered',
+      [untouched.sourceKey]: 'packed',
+    });
   });
 
   it('writes many changes through one composite call with a result per record', async () => {

@@ -90,6 +90,26 @@ describe('EntityMapper', () => {
       country: 'DE',
     });
   });
+
+  it('writes a date as an ISO-8601 instant, whatever form the change carries it in', () => {
+    const shipments = new EntityMapper('shipment', 'crm', {
+      key: 'Id',
+      fields: { milestoneAt: { from: 'Milestone_Date__c', normalize: 'date' } },
+    });
+    const at = { sourceField: 'Milestone_Date__c', value: '2026-01-10T10:00:00.000Z' };
+    expect(shipments.toSource('milestoneAt', new Date('2026-01-10T10:00:00Z'))).toEqual(at);
+    expect(shipments.toSource('milestoneAt', '2026-01-10T11:00:00.000+0100')).toEqual(at);
+    expect(shipments.toSource('milestoneAt', null)).toEqual({ ...at, value: null });
+  });
+
+  it('keeps where status changes are timed unless an installation says otherwise', () => {
+    const base: ConnectorMapping = { shipment: { key: 'Id', transitionsAt: 'updatedAt', fields: {} } };
+    expect(mergeMapping(base, { shipment: { fields: {} } }).shipment?.transitionsAt).toBe('updatedAt');
+    expect(mergeMapping(base, { shipment: { transitionsAt: 'statusTime' } }).shipment?.transitionsAt).toBe(
+      'statusTime',
+    );
+    expect(() => mergeMapping(base, { shipment: { transitionsAt: 'never' as 'statusTime' } })).toThrow();
+  });
 });
 
 describe('planApply', () => {

@@ -25,10 +25,20 @@ export const fieldRuleSchema = z
   .strict();
 export type FieldRule = z.infer<typeof fieldRuleSchema>;
 
+/**
+ * When this system got a status change (an `entity_events` row's time). `statusTime` (default): the
+ * mapped status time (`statusChangedAt`, `milestoneAt`) is this system's own stamp. `updatedAt`: that
+ * time is copied from the system of record (a CRM showing the warehouse's milestone time), so the
+ * record's modification time (`updatedAt`) is when the status reached this system.
+ */
+export const TRANSITION_TIMES = ['statusTime', 'updatedAt'] as const;
+export type TransitionTime = (typeof TRANSITION_TIMES)[number];
+
 export const entityMappingSchema = z
   .object({
     key: z.string().min(1),
     updatedAt: z.string().optional(),
+    transitionsAt: z.enum(TRANSITION_TIMES).optional(),
     fields: z.record(z.string(), fieldRuleSchema),
   })
   .strict();
@@ -41,6 +51,7 @@ export const mappingOverrideSchema = z.record(
     .object({
       key: z.string().optional(),
       updatedAt: z.string().optional(),
+      transitionsAt: z.enum(TRANSITION_TIMES).optional(),
       fields: z.record(z.string(), fieldRuleSchema.partial()).optional(),
     })
     .strict(),
@@ -105,6 +116,7 @@ export function mergeMapping(base: ConnectorMapping, override: MappingOverride |
     merged[entity as EntityKind] = entityMappingSchema.parse({
       key: o.key ?? current.key,
       updatedAt: o.updatedAt ?? current.updatedAt,
+      transitionsAt: o.transitionsAt ?? current.transitionsAt,
       fields,
     });
   }
@@ -260,6 +272,8 @@ export class EntityMapper<E extends EntityKind> {
       const sourceValue = Object.entries(rule.valueMap).find(([, canonical]) => canonical === canonicalValue)?.[0];
       if (sourceValue !== undefined) value = sourceValue;
     }
+    // A date goes out as an ISO-8601 instant, whatever form the change carried it in.
+    if (rule.normalize === 'date') value = toDate(value)?.toISOString() ?? null;
     return { sourceField: rule.from, value };
   }
 }

@@ -25,6 +25,7 @@ import {
   sameValue,
   type ConnectorMapping,
   type EntityMapping,
+  type TransitionTime,
 } from '../mapping/entity-mapping';
 import { SALESFORCE_MAPPING, SALESFORCE_OBJECT } from './salesforce.mapping';
 
@@ -74,14 +75,16 @@ const soqlDateTime = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const soqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /**
- * Salesforce over REST + SOQL: Accounts (customers, credit profiles), Contacts, Opportunities (orders).
+ * Salesforce over REST + SOQL: Accounts (customers, credit profiles), Contacts, Opportunities (orders),
+ * the custom Shipment__c (shipments a WMS integration copies in).
  * Extracts order by Id and follow `nextRecordsUrl`; a cursor keeps both the locator and the last Id,
  * so a resume after the locator expired continues with `Id > last`.
  *
  * Corrective writes are conditional on the server, not only checked before writing:
  * - `apply` of an Account change reads the record (sObject Rows GET, which carries the Account's
  *   ETag) and PATCHes with `If-Match` (strong validation);
- * - Contacts and Opportunities have no ETag, and `applyMany` reads in bulk with SOQL, which carries
+ * - Contacts, Opportunities and Shipment__c have no ETag (Salesforce sends them for Accounts only),
+ *   and `applyMany` reads in bulk with SOQL, which carries
  *   none: those PATCH with `If-Unmodified-Since` set to the LastModifiedDate they were planned from
  *   (weak validation, one-second precision: an edit landing within the same second as the read
  *   record's last modification is not detected). `applyMany` sends them through `/composite` — the
@@ -93,8 +96,8 @@ const soqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/
 export class SalesforceConnector implements Connector {
   readonly kind = 'salesforce';
   readonly capabilities: ConnectorCapabilities = {
-    entities: ['customer', 'credit_profile', 'contact', 'order'],
-    writableEntities: ['customer', 'credit_profile', 'contact', 'order'],
+    entities: ['customer', 'credit_profile', 'contact', 'order', 'shipment'],
+    writableEntities: ['customer', 'credit_profile', 'contact', 'order', 'shipment'],
     incremental: true,
     changeEvents: false,
   };
@@ -129,6 +132,10 @@ export class SalesforceConnector implements Connector {
 
   get id(): string {
     return this.config.id;
+  }
+
+  transitionsAt(entity: EntityKind): TransitionTime {
+    return this.mapping[entity]?.transitionsAt ?? 'statusTime';
   }
 
   private mapper<E extends EntityKind>(entity: E): EntityMapper<E> {

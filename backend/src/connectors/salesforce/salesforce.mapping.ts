@@ -10,7 +10,13 @@ const ORDER_STATUS = {
   'On Hold': 'on_hold',
 };
 
-/** Salesforce Account / Contact / Opportunity fields → canonical (defaults; installations override). */
+const MILESTONE = { Picked: 'picked', Packed: 'packed', Shipped: 'shipped', Delivered: 'delivered' };
+
+/**
+ * Salesforce Account / Contact / Opportunity / Shipment__c fields → canonical (defaults; installations
+ * override). Shipment__c is the custom object a WMS integration fills, one record per shipment under
+ * its order's Opportunity.
+ */
 export const SALESFORCE_MAPPING: ConnectorMapping = {
   customer: {
     key: 'Id',
@@ -91,6 +97,19 @@ export const SALESFORCE_MAPPING: ConnectorMapping = {
       currency: { from: 'CurrencyIsoCode', normalize: 'upper' },
     },
   },
+  shipment: {
+    key: 'Id',
+    updatedAt: 'LastModifiedDate',
+    // Milestone_Date__c is the warehouse's time, copied: the CRM got the milestone when the record changed.
+    transitionsAt: 'updatedAt',
+    fields: {
+      orderNumber: { from: 'Opportunity__r.ERP_Order_Number__c', normalize: 'string', required: true, writable: false },
+      milestone: { from: 'Milestone__c', valueMap: MILESTONE },
+      milestoneAt: { from: 'Milestone_Date__c', normalize: 'date' },
+      carrier: { from: 'Carrier__c', normalize: 'string' },
+      trackingNumber: { from: 'Tracking_Number__c', normalize: 'string' },
+    },
+  },
 };
 
 /** Which sObject carries each entity. */
@@ -99,4 +118,5 @@ export const SALESFORCE_OBJECT = {
   credit_profile: 'Account',
   contact: 'Contact',
   order: 'Opportunity',
+  shipment: 'Shipment__c',
 } as const;

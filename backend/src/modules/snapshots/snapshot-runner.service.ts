@@ -246,7 +246,12 @@ export class SnapshotRunnerService {
         );
       }
       const version = startedAt.getTime();
-      await this.store.recordTransitions(request.entity, request.connectorId, run.id);
+      await this.store.recordTransitions(
+        request.entity,
+        request.connectorId,
+        run.id,
+        connector.transitionsAt?.(request.entity) ?? 'statusTime',
+      );
       await this.store.updateCurrent(request.entity, request.connectorId, run.id, version);
       const deletedKeys =
         request.mode === 'full' && !targeted

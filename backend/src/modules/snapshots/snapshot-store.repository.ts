@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, raw, sql, SqlFragment } from '../../clickhouse/sql';
 import type { EntityKind, RejectedRecord } from '../../connectors/canonical-model';
+import type { TransitionTime } from '../../connectors/mapping/entity-mapping';
 import { canonicalColumns, excerpt, snapshotColumns, STATUS_FIELDS } from './snapshot-row.mapper';
 
 export interface CatalogEntry {
@@ -63,14 +64,22 @@ export class SnapshotStoreRepository {
    * Appends the status transitions this snapshot shows relative to the current state (before the
    * current state is updated), with the source's own timestamp when it has one. A transition already
    * recorded (same key, value and time) is not recorded again, so a retried finalisation adds nothing.
+   * `at: 'updatedAt'`: the system's status time is a copy of the system of record's (see the
+   * connector's `transitionsAt`), so the record's modification time says when the status arrived.
    */
-  async recordTransitions(entity: EntityKind, system: string, snapshotId: string): Promise<void> {
+  async recordTransitions(
+    entity: EntityKind,
+    system: string,
+    snapshotId: string,
+    at: TransitionTime = 'statusTime',
+  ): Promise<void> {
     const spec = STATUS_FIELDS[entity];
     if (!spec) return;
     const field = ident(spec.field);
-    const occurred = spec.at
-      ? sql`if(toUInt32(${ident(spec.at)}) > 0, ${ident(spec.at)}, if(toUInt32(source_updated_at) > 0, source_updated_at, captured_at))`
-      : raw('if(toUInt32(source_updated_at) > 0, source_updated_at, captured_at)');
+    const occurred =
+      spec.at && at === 'statusTime'
+        ? sql`if(toUInt32(${ident(spec.at)}) > 0, ${ident(spec.at)}, if(toUInt32(source_updated_at) > 0, source_updated_at, captured_at))`
+        : raw('if(toUInt32(source_updated_at) > 0, source_updated_at, captured_at)');
     const current = ident(`current_${entity}`);
     await this.clickhouse.command(
       sql`INSERT INTO entity_events (system, entity, entity_key, match_key, field, value, occurred_at, captured_at)

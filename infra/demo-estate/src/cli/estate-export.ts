@@ -71,6 +71,7 @@ export function exportEstate(
     'crm/Account': null,
     'crm/Contact': null,
     'crm/Opportunity': null,
+    'crm/Shipment__c': null,
     'erp/CustomersV3': null,
     'erp/SalesOrderHeadersV2': null,
     'wms/shipments': null,
@@ -98,6 +99,7 @@ export function exportEstate(
       w('crm/Account').write(c.crm.accountModifiedAt, c.crm.account);
       for (const x of c.crm.contacts) w('crm/Contact').write(x.modifiedAt, x.record);
       for (const x of c.crm.opportunities) w('crm/Opportunity').write(x.modifiedAt, x.record);
+      for (const x of c.crm.shipments) w('crm/Shipment__c').write(x.modifiedAt, x.record);
     }
     for (const x of c.crmDuplicates) w('crm/Account').write(x.modifiedAt, x.record);
     if (c.erp) {

@@ -6,7 +6,14 @@
 import { customerNumberOf, type CustomerTruth, type OrderTruth } from '../generator/estate-generator';
 import { mixSeed, Prng } from '../generator/prng';
 import { COUNTRIES, PAYMENT_TERMS, type PaymentTermsCode } from '../generator/reference-data';
-import { accountIdOf, CRM_ORDER_STATUS, crmPhone, type CrmCopy } from '../systems/crm/salesforce.store';
+import {
+  accountIdOf,
+  CRM_MILESTONE,
+  CRM_ORDER_STATUS,
+  crmMilestoneFields,
+  crmPhone,
+  type CrmCopy,
+} from '../systems/crm/salesforce.store';
 import { salesforceId, sfDateTime, type SfRecord } from '../systems/crm/salesforce-schema';
 import { erpOnHoldStatus, erpPhone, type ErpCopy } from '../systems/erp/dynamics.store';
 import type { SupportCopy } from '../systems/support/zendesk.store';
@@ -19,6 +26,8 @@ const HOUR = 3_600_000;
 const DUPLICATE_ID_BASE = 3_000_000_000;
 /** Ids of parent accounts deleted from the CRM (dangling ParentIds point there). */
 const DELETED_PARENT_ID_BASE = 3_500_000_000;
+/** PRNG stream of the WMS → CRM shipment drift, apart from the customer's drift kind (stream 99). */
+const SHIPMENT_DRIFT_STREAM = 98;
 
 export interface CustomerCopies {
   truth: CustomerTruth;
@@ -89,6 +98,7 @@ export class DriftInjector {
     const rng = new Prng(mixSeed(this.scenario.seed, c.truth.index, 99));
     const kind = drawKind(rng, this.scenario);
     const applied = kind && c.crm && c.erp ? this.applyKind(kind, c, rng) : false;
+    if (!applied && c.crm) this.applyShipmentDrift(c);
     if (!c.crm) this.goneFromCrm.add(c.truth.index);
     if (!c.erp) this.goneFromErp.add(c.truth.index);
     this.logOrphanedChildren(c);
@@ -327,6 +337,17 @@ export class DriftInjector {
             kind,
             at: Date.parse(String(o.record.CreatedDate).replace('+0000', 'Z')),
           });
+        for (const s of crm.shipments)
+          this.entry({
+            system: 'crm',
+            entity: 'shipment',
+            key: s.orderNumber,
+            sourceKey: s.record.Id as string,
+            field: null,
+            sourceField: null,
+            kind,
+            at: s.arrivals[0],
+          });
         c.crm = null;
         return true;
       }
@@ -503,6 +524,72 @@ export class DriftInjector {
         return true;
       }
     }
+  }
+
+  /**
+   * The WMS → CRM shipment integration fails for some customers that have no other drift, at the
+   * scenario's `late_propagation` and `not_propagated` rates: one shipment's latest milestone reaches
+   * the CRM 1.5–4 × `slaSeconds` after the WMS recorded it, or never (the CRM keeps the milestone
+   * before it). Drawn from a stream of its own, so every other draw stays as it was.
+   */
+  private applyShipmentDrift(c: CustomerCopies): void {
+    const crm = c.crm!;
+    const rates = this.scenario.rates;
+    const rng = new Prng(mixSeed(this.scenario.seed, c.truth.index, SHIPMENT_DRIFT_STREAM));
+    const u = rng.next();
+    const late = u < rates.late_propagation;
+    if (!late && u >= rates.late_propagation + rates.not_propagated) return;
+    const shipments = crm.shipments.map((copy) => ({
+      copy,
+      milestones: c.truth.orders.find((o) => o.orderNumber === copy.orderNumber)!.shipment!.milestones,
+    }));
+    if (late) {
+      const delay = Math.round(this.scenario.slaSeconds * (1.5 + rng.next() * 2.5)) * 1000;
+      const candidates = shipments.filter((s) => s.milestones[s.milestones.length - 1].at + delay <= this.epoch);
+      if (candidates.length === 0) return;
+      const { copy, milestones } = rng.pick(candidates);
+      const last = milestones[milestones.length - 1];
+      const arrived = last.at + delay;
+      copy.arrivals[copy.arrivals.length - 1] = arrived;
+      copy.modifiedAt = arrived;
+      if (copy.arrivals.length === 1) copy.record.CreatedDate = sfDateTime(arrived);
+      this.entry({
+        system: 'crm',
+        entity: 'shipment',
+        key: copy.orderNumber,
+        sourceKey: copy.record.Id as string,
+        field: 'milestone',
+        sourceField: 'Milestone__c',
+        kind: 'late_propagation',
+        at: last.at,
+        expected: CRM_MILESTONE[last.status],
+        actual: CRM_MILESTONE[last.status],
+        propagatedAt: new Date(arrived).toISOString(),
+        delaySeconds: delay / 1000,
+      });
+      return;
+    }
+    const candidates = shipments.filter((s) => s.milestones.length >= 2);
+    if (candidates.length === 0) return;
+    const { copy, milestones } = rng.pick(candidates);
+    const last = milestones[milestones.length - 1];
+    const previous = milestones[milestones.length - 2];
+    Object.assign(copy.record, crmMilestoneFields(previous.status, previous.at));
+    copy.arrivals.pop();
+    copy.modifiedAt = copy.arrivals[copy.arrivals.length - 1];
+    copy.record.CreatedDate = sfDateTime(Math.min(copy.arrivals[0], copy.modifiedAt));
+    this.entry({
+      system: 'crm',
+      entity: 'shipment',
+      key: copy.orderNumber,
+      sourceKey: copy.record.Id as string,
+      field: 'milestone',
+      sourceField: 'Milestone__c',
+      kind: 'not_propagated',
+      at: last.at,
+      expected: CRM_MILESTONE[last.status],
+      actual: CRM_MILESTONE[previous.status],
+    });
   }
 
   private parentUsable(index: number): boolean {

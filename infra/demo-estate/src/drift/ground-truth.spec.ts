@@ -1,7 +1,7 @@
 import { startEstate, type RunningEstate } from '../estate/estate';
 import { DRIFT_KINDS, parseScenario } from './drift-scenario';
 import type { GroundTruthEntry } from './ground-truth-log';
-import { CRM_ORDER_STATUS } from '../systems/crm/salesforce.store';
+import { CRM_MILESTONE, CRM_ORDER_STATUS, SHIPMENT_PROPAGATION_SECONDS } from '../systems/crm/salesforce.store';
 import { ERP_ORDER_STATUS, erpIsOnHold } from '../systems/erp/dynamics.store';
 import { PAYMENT_TERMS } from '../generator/reference-data';
 
@@ -22,6 +22,12 @@ const scenario = parseScenario({
 });
 const CRM_TERMS = new Map(Object.values(PAYMENT_TERMS).map((t) => [t.erp, t.crm]));
 const digits = (s: unknown) => (typeof s === 'string' ? s.replace(/\D/g, '') : '');
+const sfTime = (value: unknown) => Date.parse(String(value).replace('+0000', 'Z'));
+/** The WMS shipment's current milestone as the CRM names it, and when the WMS recorded it. */
+const lastMilestone = (s: Rec) => ({
+  label: CRM_MILESTONE[s.status as keyof typeof CRM_MILESTONE],
+  at: Date.parse(s.milestones[s.milestones.length - 1].at),
+});
 const statusOfErp = (o: Rec) =>
   (Object.entries(ERP_ORDER_STATUS) as [keyof typeof CRM_ORDER_STATUS, { status: string; processing: string }][]).find(
     ([, v]) => v.status === o.SalesOrderStatus && v.processing === o.SalesOrderProcessingStatus,
@@ -101,6 +107,9 @@ async function readEverything(estate: RunningEstate) {
     opportunities: await soql(
       'SELECT Id, ERP_Order_Number__c, Order_Status__c, Order_Status_Changed__c FROM Opportunity',
     ),
+    crmShipments: await soql(
+      'SELECT Id, Name, Opportunity__r.ERP_Order_Number__c, Milestone__c, Milestone_Date__c, Tracking_Number__c, LastModifiedDate FROM Shipment__c',
+    ),
     customers: await odata('CustomersV3'),
     orders: await odata('SalesOrderHeadersV2'),
     shipments: wms,
@@ -155,6 +164,11 @@ describe('drift injection and its ground truth', () => {
     const customers = new Map(data.customers.map((c) => [c.CustomerAccount, c]));
     const orders = new Map(data.orders.map((o) => [o.SalesOrderNumber, o]));
     const shipments = new Map(data.shipments.map((s) => [s.id, s]));
+    const shipmentsByOrder = new Map(data.shipments.map((s) => [s.order_number, s]));
+    const crmShipmentsById = new Map(data.crmShipments.map((s) => [s.Id, s]));
+    const crmShipmentOrders = new Set(
+      data.crmShipments.map((s): string => s.Opportunity__r?.ERP_Order_Number__c as string),
+    );
     const orgsByNumber = new Set(data.organizations.map((o): string => o.external_id as string));
 
     for (const e of log) {
@@ -168,6 +182,14 @@ describe('drift injection and its ground truth', () => {
           break;
         }
         case 'not_propagated': {
+          if (e.entity === 'shipment') {
+            // The WMS moved on; the CRM kept the milestone before, with its time.
+            const crm = crmShipmentsById.get(e.sourceKey)!;
+            const wms = lastMilestone(shipmentsByOrder.get(e.key)!);
+            expect([where, crm.Milestone__c, wms.label]).toEqual([where, e.actual, e.expected]);
+            expect([where, sfTime(crm.Milestone_Date__c) < wms.at]).toEqual([where, true]);
+            break;
+          }
           const a = accountsById.get(e.sourceKey)!;
           const c = customers.get(e.key)!;
           expect([where, a[e.sourceField!]]).toEqual([where, e.actual]);
@@ -198,6 +220,15 @@ describe('drift injection and its ground truth', () => {
           break;
         }
         case 'late_propagation': {
+          if (e.entity === 'shipment') {
+            // The CRM holds the WMS milestone and its time, but got it delaySeconds late.
+            const crm = crmShipmentsById.get(e.sourceKey)!;
+            const wms = lastMilestone(shipmentsByOrder.get(e.key)!);
+            expect([where, crm.Milestone__c, sfTime(crm.Milestone_Date__c)]).toEqual([where, wms.label, wms.at]);
+            expect([where, (sfTime(crm.LastModifiedDate) - wms.at) / 1000]).toEqual([where, e.delaySeconds]);
+            expect(e.delaySeconds).toBeGreaterThan(scenario.slaSeconds);
+            break;
+          }
           const o = orders.get(e.key)!;
           const opp = oppsById.get(e.sourceKey)!;
           const delay =
@@ -214,6 +245,8 @@ describe('drift injection and its ground truth', () => {
             expect([where, orgsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, false, true]);
           else if (e.entity === 'customer')
             expect([where, accountsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, false, true]);
+          else if (e.entity === 'shipment')
+            expect([where, crmShipmentOrders.has(e.key), shipmentsByOrder.has(e.key)]).toEqual([where, false, true]);
           else expect([where, oppsByNumber.has(e.key), orders.has(e.key)]).toEqual([where, false, true]);
           break;
         case 'orphan':
@@ -319,5 +352,32 @@ describe('drift injection and its ground truth', () => {
         o.ERP_Order_Number__c,
         CRM_ORDER_STATUS[statusOfErp(orders.get(o.ERP_Order_Number__c)!)],
       ]);
+  });
+
+  it('copies every unlogged WMS shipment to the CRM within minutes of its milestone', () => {
+    const logged = new Set(log.map((e) => e.key));
+    const crmByOrder = new Map(data.crmShipments.map((s) => [s.Opportunity__r?.ERP_Order_Number__c, s]));
+    const problems: string[] = [];
+    let compared = 0;
+    for (const s of data.shipments) {
+      if (logged.has(s.order_number)) continue;
+      const crm = crmByOrder.get(s.order_number);
+      const wms = lastMilestone(s);
+      if (!crm) {
+        problems.push(`${s.order_number} missing in CRM`);
+        continue;
+      }
+      compared++;
+      const lag = (sfTime(crm.LastModifiedDate) - wms.at) / 1000;
+      if (crm.Name !== s.id || crm.Milestone__c !== wms.label || sfTime(crm.Milestone_Date__c) !== wms.at)
+        problems.push(`${s.order_number}: CRM ${crm.Milestone__c} ${crm.Milestone_Date__c} vs WMS ${s.status}`);
+      if (crm.Tracking_Number__c !== s.tracking_number) problems.push(`${s.order_number}: tracking number`);
+      if (lag < 0 || lag > SHIPMENT_PROPAGATION_SECONDS.max)
+        problems.push(`${s.order_number}: reached the CRM ${lag} s later`);
+    }
+    expect(compared).toBeGreaterThan(2000);
+    expect(problems).toEqual([]);
+    const kinds = new Set(log.filter((e) => e.entity === 'shipment' && e.system === 'crm').map((e) => e.kind));
+    expect(kinds).toEqual(new Set(['late_propagation', 'not_propagated', 'missing']));
   });
 });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { loadScenarioFile, parseScenario, DEFAULT_SCENARIO } from '../drift/drift-scenario';
+import { CRM_MILESTONE } from '../systems/crm/salesforce.store';
 import { startEstate, type RunningEstate } from './estate';
 
 declare global {
@@ -91,6 +92,30 @@ describe('continuous mode', () => {
     }
   });
 
+  it('copies each WMS milestone to the CRM shipment shortly after, with the warehouse time', async () => {
+    const since = Date.now();
+    for (let i = 0; i < 5; i++) estate.continuous!.tick();
+    const crm = estate.stores.crm;
+    const moved = [...estate.stores.wms.shipments.rowsInOrder()].filter(
+      (r) => r.modifiedAt >= since && crm.opportunityIdByOrderNumber(r.record.order_number),
+    );
+    expect(moved.length).toBeGreaterThan(3);
+    const copied = () =>
+      moved.every((r) => {
+        const id = crm.shipmentIdByNumber(r.record.id);
+        const copy = id ? crm.shipments.get(id)?.record : undefined;
+        const last = r.record.milestones[r.record.milestones.length - 1];
+        return (
+          copy?.Milestone__c === CRM_MILESTONE[r.record.status] &&
+          Date.parse(String(copy.Milestone_Date__c).replace('+0000', 'Z')) === Date.parse(last.at) &&
+          copy.Tracking_Number__c === r.record.tracking_number &&
+          crm.opportunities.get(String(copy.Opportunity__c))?.record.ERP_Order_Number__c === r.record.order_number
+        );
+      });
+    expect(await waitFor(copied)).toBe(true);
+    expect(estate.groundTruth()).toHaveLength(0);
+  });
+
   it('logs drift it injects while running', async () => {
     const drifting = await startEstate({
       customers: 300,
@@ -115,6 +140,16 @@ describe('continuous mode', () => {
         expect(['field_edit', 'not_propagated', 'late_propagation', 'order_status_stuck']).toContain(k);
       for (const e of drifting.groundTruth().filter((x) => x.kind === 'field_edit')) {
         expect(drifting.stores.crm.accounts.get(e.sourceKey!)?.record.Phone).toBe(e.actual);
+      }
+      // Shipment milestones the WMS → CRM integration lost or holds back: the CRM copy stays as it was.
+      const shipments = drifting.groundTruth().filter((x) => x.entity === 'shipment');
+      expect(shipments.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 50));
+      for (const e of shipments) {
+        const id = drifting.stores.crm.shipmentIdByNumber(drifting.stores.wms.shipmentIdForOrder(e.key)!);
+        const copy = id ? drifting.stores.crm.shipments.get(id)?.record : undefined;
+        expect([e.key, copy?.Milestone__c ?? null]).toEqual([e.key, e.actual]);
+        expect(e.expected).not.toEqual(e.actual);
       }
     } finally {
       await drifting.stop();

@@ -1,22 +1,24 @@
 /**
  * Continuous mode for the demo: the estate keeps living. Each tick the ERP takes new orders, moves
- * orders along (the WMS ships them and fires webhooks), and customers' details change; an
- * integration propagates those changes to the CRM after a short delay, except when the scenario's
- * drift probability decides the change is lost, late, or edited in the CRM instead (logged).
+ * orders along (the WMS ships them and fires webhooks), and customers' details change; integrations
+ * propagate those changes (ERP orders and customers, WMS shipment milestones) to the CRM after a
+ * short delay, except when the scenario's drift probability decides the change is lost, late, or
+ * edited in the CRM instead (logged).
  */
 import {
   MILESTONES,
   ORDER_FLOW,
   orderNumberOf,
   MAX_ORDERS_PER_CUSTOMER,
+  type Milestone,
   type OrderStatus,
 } from '../generator/estate-generator';
 import { mixSeed, Prng } from '../generator/prng';
 import { COUNTRIES, COUNTRY_CODES } from '../generator/reference-data';
 import type { DriftScenario } from '../drift/drift-scenario';
 import type { GroundTruthLog } from '../drift/ground-truth-log';
-import { CRM_ORDER_STATUS } from '../systems/crm/salesforce.store';
-import { OPPORTUNITY, sfDateTime, type SfRecord } from '../systems/crm/salesforce-schema';
+import { CRM_MILESTONE, CRM_ORDER_STATUS, crmMilestoneFields } from '../systems/crm/salesforce.store';
+import { OPPORTUNITY, SHIPMENT, sfDateTime, type SfRecord } from '../systems/crm/salesforce-schema';
 import { ERP_ORDER_STATUS, erpIso } from '../systems/erp/dynamics.store';
 import type { WmsServer } from '../systems/wms/wms.server';
 import type { EstateStores } from './estate-builder';
@@ -264,13 +266,73 @@ export class ContinuousChange {
         status: 'picked',
         at: new Date(at).toISOString(),
       });
+      this.crmShipmentFollows(id, orderNumber, 'picked', at);
       return;
     }
     if (!id) return;
     if (status === 'shipped') {
-      this.wms.advance(id, 'packed', at);
-      this.wms.advance(id, 'shipped', at);
-    } else if (status === 'delivered') this.wms.advance(id, MILESTONES[3], at);
+      const packed = this.wms.advance(id, 'packed', at);
+      const shipped = this.wms.advance(id, 'shipped', at);
+      if (packed || shipped) this.crmShipmentFollows(id, orderNumber, 'shipped', at);
+    } else if (status === 'delivered' && this.wms.advance(id, MILESTONES[3], at))
+      this.crmShipmentFollows(id, orderNumber, 'delivered', at);
+  }
+
+  /**
+   * The WMS → CRM shipment integration: after the usual delay the CRM's Shipment__c takes the WMS
+   * shipment as it is then (created with the first milestone, under the order's Opportunity), the
+   * warehouse's time in `Milestone_Date__c`. With the drift probability the milestone arrives
+   * 1.5 × `slaSeconds` late or never (logged, and the order is left alone from then on).
+   */
+  private crmShipmentFollows(shipmentId: string, orderNumber: string, milestone: Milestone, at: number): void {
+    const crm = this.stores.crm;
+    const propagate = () => {
+      const current = this.wms.store.shipments.get(shipmentId)?.record;
+      // Looked up when the integration runs: a new order's Opportunity may have arrived meanwhile.
+      const opportunityId = crm.opportunityIdByOrderNumber(orderNumber);
+      if (!current || !opportunityId) return;
+      const last = current.milestones[current.milestones.length - 1];
+      const existingId = crm.shipmentIdByNumber(shipmentId);
+      const existing = existingId ? crm.shipments.get(existingId)?.record : undefined;
+      const now = Date.now();
+      crm.put(
+        'Shipment__c',
+        {
+          ...(existing ?? {
+            Id: crm.newId(SHIPMENT.keyPrefix),
+            Name: shipmentId,
+            Opportunity__c: opportunityId,
+            CreatedDate: sfDateTime(now),
+          }),
+          ...crmMilestoneFields(last.status, Date.parse(last.at)),
+          Carrier__c: current.carrier,
+          Tracking_Number__c: current.tracking_number,
+        },
+        now,
+      );
+    };
+    if (this.rng.chance(this.scenario.continuous.driftProbability)) {
+      this.drifted.add(orderNumber);
+      const late = this.rng.chance(0.5);
+      const delaySeconds = Math.round(this.scenario.slaSeconds * 1.5);
+      const crmId = crm.shipmentIdByNumber(shipmentId) ?? null;
+      this.log.record({
+        system: 'crm',
+        entity: 'shipment',
+        key: orderNumber,
+        sourceKey: crmId,
+        field: 'milestone',
+        sourceField: 'Milestone__c',
+        kind: late ? 'late_propagation' : 'not_propagated',
+        time: new Date(at).toISOString(),
+        expected: CRM_MILESTONE[milestone],
+        actual: crmId ? (crm.shipments.get(crmId)?.record.Milestone__c ?? null) : null,
+        ...(late ? { propagatedAt: new Date(at + delaySeconds * 1000).toISOString(), delaySeconds } : {}),
+      });
+      if (late) this.later(delaySeconds * 1000, propagate);
+      return;
+    }
+    this.later(this.scenario.continuous.propagationDelayMs, propagate);
   }
 
   private editCustomer(): void {

@@ -25,7 +25,7 @@ export function copiesOf(gen: GeneratorOptions, index: number): CustomerCopies {
   const truth = generateCustomer(gen, index);
   return {
     truth,
-    crm: crmCopyOf(truth),
+    crm: crmCopyOf(truth, gen),
     crmDuplicates: [],
     erp: erpCopyOf(truth),
     wms: truth.orders.map((o) => wmsShipmentOf(truth, o)).filter((s): s is NonNullable<typeof s> => s !== null),
@@ -57,6 +57,7 @@ export function buildEstate(
         crm.put('Account', c.crm.account, c.crm.accountModifiedAt, false, true);
         for (const r of c.crm.contacts) crm.put('Contact', r.record, r.modifiedAt, false, true);
         for (const r of c.crm.opportunities) crm.put('Opportunity', r.record, r.modifiedAt, false, true);
+        for (const r of c.crm.shipments) crm.put('Shipment__c', r.record, r.modifiedAt, false, true);
       }
       for (const r of c.crmDuplicates) crm.put('Account', r.record, r.modifiedAt, false, true);
     }
@@ -80,6 +81,7 @@ export function tablesOf(stores: EstateStores): RecordTable<object>[] {
     stores.crm.accounts,
     stores.crm.contacts,
     stores.crm.opportunities,
+    stores.crm.shipments,
     ...stores.erp.tables.values(),
     stores.wms.shipments,
     stores.support.organizations,

@@ -108,8 +108,21 @@ export const OPPORTUNITY = object('Opportunity', '006', [
   f('Order_Status_Changed__c', 'datetime'),
 ]);
 
+/**
+ * A custom object the distributor's integration fills from the WMS: one record per shipment, `Name`
+ * the WMS shipment number, the milestone and its warehouse time as the WMS reported them.
+ */
+export const SHIPMENT = object('Shipment__c', 'a0S', [
+  f('Name', 'string', { length: 80, required: true }),
+  f('Opportunity__c', 'reference', { referenceTo: 'Opportunity', relationshipName: 'Opportunity__r' }),
+  f('Milestone__c', 'picklist', { length: 40 }),
+  f('Milestone_Date__c', 'datetime'),
+  f('Carrier__c', 'string', { length: 40 }),
+  f('Tracking_Number__c', 'string', { length: 40 }),
+]);
+
 export const SF_OBJECTS = new Map<string, SfObject>(
-  [ACCOUNT, CONTACT, OPPORTUNITY].map((o) => [o.name.toLowerCase(), o]),
+  [ACCOUNT, CONTACT, OPPORTUNITY, SHIPMENT].map((o) => [o.name.toLowerCase(), o]),
 );
 
 /** The fields of one record as stored: everything but Id-derived and stamp fields. */

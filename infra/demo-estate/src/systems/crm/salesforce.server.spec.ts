@@ -162,6 +162,86 @@ describe('CRM (Salesforce REST subset) over HTTP', () => {
     expect(opp.records[0].Order_Status__c).toBe('Delivered');
   });
 
+  it('serves one Shipment__c per WMS shipment, paged, with the order number through Opportunity__r', async () => {
+    const records: Record<string, any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let page = await (
+      await query(
+        'SELECT Id, Name, Opportunity__r.ERP_Order_Number__c, Milestone__c, Milestone_Date__c, Carrier__c, ' +
+          'Tracking_Number__c, CreatedDate, SystemModstamp FROM Shipment__c ORDER BY Id',
+      )
+    ).json();
+    const wms = estate.stores.wms.shipments;
+    expect(page.totalSize).toBe(wms.size);
+    expect(page.done).toBe(false);
+    for (;;) {
+      records.push(...page.records);
+      if (page.done) break;
+      page = await (await fetch(`${estate.crm.baseUrl}${page.nextRecordsUrl}`, { headers: auth() })).json();
+    }
+    expect(records).toHaveLength(wms.size);
+    expect(records[0].attributes.type).toBe('Shipment__c');
+    expect(records[0].Id).toMatch(/^a0S[A-Za-z0-9]{15}$/);
+    const at = (sf: string) => Date.parse(sf.replace('+0000', 'Z'));
+    const label = (s: string) => s[0].toUpperCase() + s.slice(1);
+    for (const r of records) {
+      const shipment = wms.get(r.Name)!.record;
+      const last = shipment.milestones[shipment.milestones.length - 1];
+      // Copied by the integration: the WMS's values, its milestone time, and a CRM stamp minutes later.
+      expect([r.Name, r.Opportunity__r.ERP_Order_Number__c, r.Milestone__c, at(r.Milestone_Date__c)]).toEqual([
+        shipment.id,
+        shipment.order_number,
+        label(shipment.status),
+        Date.parse(last.at),
+      ]);
+      expect([r.Carrier__c, r.Tracking_Number__c]).toEqual([shipment.carrier, shipment.tracking_number]);
+      const lag = at(r.SystemModstamp) - Date.parse(last.at);
+      expect([r.Name, lag >= 0 && lag <= 480_000]).toEqual([r.Name, true]);
+      expect(at(r.CreatedDate)).toBeLessThanOrEqual(at(r.SystemModstamp));
+    }
+    // Incremental reads filter on the stamp, as for every other object.
+    const stamps = records.map((r) => at(r.SystemModstamp)).sort((a, b) => a - b);
+    const pivot = stamps[stamps.length - 25];
+    const newer = await (
+      await query(`SELECT COUNT() FROM Shipment__c WHERE SystemModstamp > ${new Date(pivot).toISOString()}`)
+    ).json();
+    expect(newer.totalSize).toBe(stamps.filter((s) => s > pivot).length);
+    const delivered = await (
+      await query("SELECT Id FROM Shipment__c WHERE Milestone__c = 'delivered' AND Opportunity__r.Amount > 0")
+    ).json();
+    expect(delivered.totalSize).toBe(records.filter((r) => r.Milestone__c === 'Delivered').length);
+  });
+
+  it('updates a Shipment__c by Id on If-Unmodified-Since (no ETag: Accounts only), 412 when stale', async () => {
+    const [shipment] = (
+      await (await query("SELECT Id, LastModifiedDate FROM Shipment__c WHERE Milestone__c = 'Shipped' LIMIT 1")).json()
+    ).records;
+    const url = api(`/sobjects/Shipment__c/${shipment.Id}`);
+    const read = await fetch(url, { headers: auth() });
+    expect(read.headers.get('etag')).toBeNull();
+    const patch = (headers: Record<string, string>, body: unknown) =>
+      fetch(url, {
+        method: 'PATCH',
+        headers: { ...auth(), 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const since = new Date(Date.parse(shipment.LastModifiedDate.replace('+0000', 'Z'))).toUTCString();
+    const fix = {
+      Milestone__c: 'Delivered',
+      Milestone_Date__c: '2026-01-10T10:00:00.000+0000',
+      Tracking_Number__c: 'X1',
+    };
+    expect((await patch({ 'If-Unmodified-Since': since }, fix)).status).toBe(204);
+    expect((await patch({ 'If-Unmodified-Since': since }, { Tracking_Number__c: 'X2' })).status).toBe(412);
+    const bad = await patch({}, { Milestone_Date__c: 'soon', LastModifiedDate: '2026-01-01T00:00:00Z' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).map((e: { errorCode: string }) => e.errorCode).sort()).toEqual([
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+      'INVALID_TYPE_ON_FIELD_IN_RECORD',
+    ]);
+    const after = await (await fetch(url, { headers: auth() })).json();
+    expect(after).toMatchObject(fix);
+  });
+
   it('updates an Account by Id, bumps SystemModstamp and counts the write', async () => {
     const before = (
       await (await query("SELECT Id, SystemModstamp FROM Account WHERE ERP_Customer_Number__c = 'C000010'")).json()

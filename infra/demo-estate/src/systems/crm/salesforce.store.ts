@@ -1,13 +1,22 @@
 /**
  * The CRM's own copy of the estate, in Salesforce vocabulary: Accounts keyed by Salesforce Id carrying
  * the ERP customer number as the external id `ERP_Customer_Number__c`, "Net 30" payment terms,
- * full country names, national phone formats; Contacts; Opportunities mirroring ERP sales orders.
+ * full country names, national phone formats; Contacts; Opportunities mirroring ERP sales orders;
+ * `Shipment__c` records an integration copies from the WMS a few minutes after each milestone.
  */
-import type { CustomerTruth, OrderStatus, OrderTruth, PhoneTruth } from '../../generator/estate-generator';
+import type {
+  CustomerTruth,
+  GeneratorOptions,
+  Milestone,
+  OrderStatus,
+  OrderTruth,
+  PhoneTruth,
+} from '../../generator/estate-generator';
+import { mixSeed, Prng } from '../../generator/prng';
 import { COUNTRIES, PAYMENT_TERMS } from '../../generator/reference-data';
 import { MultiIndex } from '../../store/multi-index';
 import { Journal, RecordTable } from '../../store/record-table';
-import { ACCOUNT, CONTACT, OPPORTUNITY, salesforceId, sfDateTime, type SfRecord } from './salesforce-schema';
+import { ACCOUNT, CONTACT, OPPORTUNITY, SHIPMENT, salesforceId, sfDateTime, type SfRecord } from './salesforce-schema';
 
 /** Ids of records created after generation start here, far above any generated index. */
 const NEW_RECORD_BASE = 4_000_000_000;
@@ -20,6 +29,19 @@ export const CRM_ORDER_STATUS: Record<OrderStatus, string> = {
   delivered: 'Delivered',
   cancelled: 'Cancelled',
 };
+
+/** `Milestone__c` picklist values. */
+export const CRM_MILESTONE: Record<Milestone, string> = {
+  picked: 'Picked',
+  packed: 'Packed',
+  shipped: 'Shipped',
+  delivered: 'Delivered',
+};
+
+/** The integration's usual WMS → CRM delay per milestone, in seconds: well inside a 30-minute SLA. */
+export const SHIPMENT_PROPAGATION_SECONDS = { min: 15, max: 480 } as const;
+/** PRNG stream of those delays, apart from the generator's own draws (which stay as they were). */
+const SHIPMENT_PROPAGATION_STREAM = 41;
 
 export function crmPhone(phone: PhoneTruth): string {
   const nsn = phone.areaCode + phone.subscriber;
@@ -40,9 +62,12 @@ export class SalesforceStore {
   readonly accounts: RecordTable<SfRecord>;
   readonly contacts: RecordTable<SfRecord>;
   readonly opportunities: RecordTable<SfRecord>;
+  readonly shipments: RecordTable<SfRecord>;
   /** ERP_Customer_Number__c → Account Ids (more than one when the CRM holds duplicates). */
   private readonly byCustomerNumber = new MultiIndex<string>();
   private readonly byOrderNumber = new Map<string, string>();
+  /** Shipment__c Name (the WMS shipment number) → Id. */
+  private readonly byShipmentNumber = new Map<string, string>();
   private nextNew = NEW_RECORD_BASE;
 
   constructor(journal = new Journal(null)) {
@@ -50,6 +75,7 @@ export class SalesforceStore {
     this.accounts = new RecordTable('Account', key, journal);
     this.contacts = new RecordTable('Contact', key, journal);
     this.opportunities = new RecordTable('Opportunity', key, journal);
+    this.shipments = new RecordTable('Shipment__c', key, journal);
   }
 
   table(objectName: string): RecordTable<SfRecord> | undefined {
@@ -60,6 +86,8 @@ export class SalesforceStore {
         return this.contacts;
       case 'opportunity':
         return this.opportunities;
+      case 'shipment__c':
+        return this.shipments;
       default:
         return undefined;
     }
@@ -77,6 +105,10 @@ export class SalesforceStore {
     return this.byOrderNumber.get(orderNumber);
   }
 
+  shipmentIdByNumber(shipmentNumber: string): string | undefined {
+    return this.byShipmentNumber.get(shipmentNumber);
+  }
+
   /** Writes (journaled) and keeps the external id indexes current. */
   /** `knownNew`: the initial build, where no earlier version can exist (skips a lookup per row). */
   put(objectName: string, record: SfRecord, modifiedAt: number, journaled = true, knownNew = false): void {
@@ -92,6 +124,10 @@ export class SalesforceStore {
     if (table === this.opportunities && typeof record.ERP_Order_Number__c === 'string') {
       this.byOrderNumber.set(record.ERP_Order_Number__c, record.Id as string);
     }
+    if (table === this.shipments) {
+      if (typeof previous?.Name === 'string') this.byShipmentNumber.delete(previous.Name);
+      if (typeof record.Name === 'string') this.byShipmentNumber.set(record.Name, record.Id as string);
+    }
     if (journaled) table.put(record, modifiedAt);
     else table.load(record, modifiedAt);
   }
@@ -103,6 +139,7 @@ export class SalesforceStore {
     if (typeof record.ERP_Customer_Number__c === 'string')
       this.byCustomerNumber.remove(record.ERP_Customer_Number__c.toLowerCase(), id);
     if (typeof record.ERP_Order_Number__c === 'string') this.byOrderNumber.delete(record.ERP_Order_Number__c);
+    if (table === this.shipments && typeof record.Name === 'string') this.byShipmentNumber.delete(record.Name);
     return table.delete(id, journaled);
   }
 }
@@ -112,6 +149,53 @@ export interface CrmCopy {
   accountModifiedAt: number;
   contacts: { record: SfRecord; modifiedAt: number }[];
   opportunities: { record: SfRecord; modifiedAt: number }[];
+  shipments: CrmShipmentCopy[];
+}
+
+export interface CrmShipmentCopy {
+  /** The ERP sales order the shipment is for (the CRM holds it through the Opportunity lookup). */
+  orderNumber: string;
+  record: SfRecord;
+  modifiedAt: number;
+  /** When each WMS milestone reached the CRM (ms), in milestone order; the last is `modifiedAt`. */
+  arrivals: number[];
+}
+
+/** The Shipment__c fields the integration sets from one WMS milestone. */
+export function crmMilestoneFields(milestone: Milestone, at: number): SfRecord {
+  return { Milestone__c: CRM_MILESTONE[milestone], Milestone_Date__c: sfDateTime(at) };
+}
+
+/**
+ * The CRM's copy of an order's shipment as the integration left it: each milestone arrives a few
+ * seconds to minutes after the WMS recorded it (never after the estate's "now"), with the warehouse's
+ * time in `Milestone_Date__c`; the record's stamps say when the CRM got it.
+ */
+export function crmShipmentOf(order: OrderTruth, gen: GeneratorOptions): CrmShipmentCopy | null {
+  const s = order.shipment;
+  if (!s) return null;
+  const rng = new Prng(mixSeed(gen.seed, order.orderIndex, SHIPMENT_PROPAGATION_STREAM));
+  const { min, max } = SHIPMENT_PROPAGATION_SECONDS;
+  const arrivals = s.milestones.map((m) =>
+    Math.min(m.at + (min + rng.int(max - min + 1)) * 1000, Math.max(m.at, gen.epoch)),
+  );
+  const last = s.milestones[s.milestones.length - 1];
+  const modifiedAt = arrivals[arrivals.length - 1];
+  return {
+    orderNumber: order.orderNumber,
+    record: {
+      Id: salesforceId(SHIPMENT.keyPrefix, order.orderIndex + 1),
+      Name: s.shipmentId,
+      Opportunity__c: salesforceId(OPPORTUNITY.keyPrefix, order.orderIndex + 1),
+      ...crmMilestoneFields(last.status, last.at),
+      Carrier__c: s.carrier,
+      Tracking_Number__c: s.trackingNumber,
+      // Generated milestone times are not always in order (picked after packed): never modified before created.
+      CreatedDate: sfDateTime(Math.min(arrivals[0], modifiedAt)),
+    },
+    modifiedAt,
+    arrivals,
+  };
 }
 
 export function crmOpportunity(
@@ -141,7 +225,7 @@ export function crmOpportunity(
 }
 
 /** Maps one customer of the truth into the CRM's vocabulary. */
-export function crmCopyOf(customer: CustomerTruth): CrmCopy {
+export function crmCopyOf(customer: CustomerTruth, gen: GeneratorOptions): CrmCopy {
   const country = COUNTRIES[customer.country];
   const accountId = accountIdOf(customer.index);
   const shipCountry = COUNTRIES[customer.shipping.country];
@@ -192,5 +276,6 @@ export function crmCopyOf(customer: CustomerTruth): CrmCopy {
       modifiedAt: c.modifiedAt,
     })),
     opportunities: customer.orders.map((o) => crmOpportunity(customer, accountId, o)),
+    shipments: customer.orders.map((o) => crmShipmentOf(o, gen)).filter((s): s is CrmShipmentCopy => s !== null),
   };
 }
