@@ -32,6 +32,11 @@ set +a
 echo "[demo] building" >&2
 npm run -s build >/dev/null
 
+# The estate below is generated afresh, so Driftwatch starts on empty stores of the demo's own
+# (database and queue prefix driftwatch_demo; see backend/src/cli/reset-demo-stores.ts).
+demo_env=$(node backend/dist/cli/reset-demo-stores.js) || exit 1
+eval "$demo_env"
+
 # Demo estate: simulated CRM/ERP/WMS/support on ports ESTATE_PORT_BASE+1..4, seeded, drifting, alive.
 ESTATE_PORT_BASE=${ESTATE_PORT_BASE:-4100}
 ESTATE_DIR="$ROOT/.local/demo-estate"
