@@ -6,7 +6,7 @@
  * fused, that work happens once and only the comparisons are per rule.
  */
 import { createHash } from 'node:crypto';
-import type { Rule, RuleOfKind } from '../rules/rule.schema';
+import { durationSeconds, type Rule, type RuleOfKind } from '../rules/rule.schema';
 import { array, sql, type SqlFragment } from '../sql/sql-fragment';
 import { ContextReader, RuleCompileError, type CompileContext } from './compile-context';
 import { compileRule } from './compile-rule';
@@ -40,6 +40,7 @@ function readsKey(rule: FieldMatchRule, context: CompileContext): string {
   const { entity, systems, match_key: matchField } = rule.spec;
   const reads = JSON.stringify({
     prefilter: reader.prefilter,
+    settle: rule.spec.settle === undefined ? null : durationSeconds(rule.spec.settle),
     matchKey: reader.matchKey(entity, matchField).text,
     matchKeyHash: reader.matchKeyHash(entity, matchField).text,
     sources: systems.map((system) => [reader.source(entity, system).text, reader.lookupSource(entity, system).text]),
@@ -75,7 +76,7 @@ export function compileFieldMatchGroup(rules: readonly Rule[], context: CompileC
     if (readsKey(rule, context) !== key) {
       throw new RuleCompileError(
         rule.id,
-        `reads other records than ${lead.id} (entity, systems, match key or sources differ): it cannot be fused with it`,
+        `reads other records than ${lead.id} (entity, systems, match key, settle time or sources differ): it cannot be fused with it`,
       );
     }
   }

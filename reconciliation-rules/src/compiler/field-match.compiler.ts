@@ -7,7 +7,7 @@
  */
 import { expandField, findColumn, type EntityKind } from '../model/entity-columns';
 import { ownerOf } from '../ownership/ownership';
-import type { RuleOfKind } from '../rules/rule.schema';
+import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
 import { ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
 import { RuleCompileError, type ContextReader } from './compile-context';
 import { jsonObject, unionAll } from './finding-row';
@@ -159,11 +159,20 @@ function prefilteredPairs(
     ARRAY JOIN f_second_records AS x`;
 }
 
-/** Every pairing of a record of `first` with a record of `second` that may differ, with `columns` of both. */
+/**
+ * Every pairing of a record of `first` with a record of `second` that may differ, with `columns` of
+ * both. With `settle`, only pairings of records neither system changed within it before the
+ * evaluation time (source_updated_at; a system that sends none counts as settled).
+ */
 function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, second: string, columns: string[]) {
-  return reader.prefilter
-    ? prefilteredPairs(reader, rule, first, second, columns)
-    : joinedPairs(reader, rule, first, second, columns);
+  const { settle } = rule.spec;
+  const read = settle === undefined ? columns : [...columns, 'source_updated_at'];
+  const pairs = reader.prefilter
+    ? prefilteredPairs(reader, rule, first, second, read)
+    : joinedPairs(reader, rule, first, second, read);
+  if (settle === undefined) return pairs;
+  return sql`SELECT * FROM (${pairs})
+    WHERE greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) <= toUInt32(${reader.asOf()}) - ${durationSeconds(settle)}`;
 }
 
 /**

@@ -81,6 +81,10 @@ export const FieldMatchSpec = z
           .strict(),
       )
       .min(1),
+    settle: DURATION.optional().describe(
+      'Records either system changed within this long before the evaluation are not compared yet: a change ' +
+        'still on its way between systems is not drift (a propagation_sla rule times it).',
+    ),
   })
   .strict();
 

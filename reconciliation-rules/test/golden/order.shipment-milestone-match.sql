@@ -1,6 +1,6 @@
 SELECT
   'order.shipment-milestone-match' AS rule_id,
-  toUInt32(1) AS rule_version,
+  toUInt32(2) AS rule_version,
   'shipment' AS entity,
   toString(f_match_key) AS match_key,
   toString(f_field) AS field,
@@ -16,13 +16,13 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
     c.7 AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.8, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.9, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
   FROM (
     SELECT f_match_key, [tuple('milestone', toString(`o_milestone`), toString(`x_milestone`), toUInt8(lowerUTF8(replaceRegexpAll(`o_milestone`, '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(`x_milestone`, '^\\s+|\\s+$', ''))), toFloat64(1), 'wms', 'crm', `o_entity_key`, `x_entity_key`), tuple('milestone_at', toString(`o_milestone_at`, 'UTC'), toString(`x_milestone_at`, 'UTC'), toUInt8(round(abs(toFloat64(toUInt32(`o_milestone_at`)) - toFloat64(toUInt32(`x_milestone_at`))), 6) > greatest(60, 0 * greatest(abs(toFloat64(toUInt32(`o_milestone_at`))), abs(toFloat64(toUInt32(`x_milestone_at`)))))), toFloat64(abs(toFloat64(toUInt32(`o_milestone_at`)) - toFloat64(toUInt32(`x_milestone_at`)))), 'wms', 'crm', `o_entity_key`, `x_entity_key`), tuple('tracking_number', toString(`o_tracking_number`), toString(`x_tracking_number`), toUInt8(replaceRegexpAll(upperUTF8(`o_tracking_number`), '\\s+', '') != replaceRegexpAll(upperUTF8(`x_tracking_number`), '\\s+', '')), toFloat64(1), 'wms', 'crm', `o_entity_key`, `x_entity_key`)] AS f_comparisons
-    FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_milestone`, o.3 AS `o_milestone_at`, o.4 AS `o_tracking_number`, x.1 AS `x_entity_key`, x.2 AS `x_milestone`, x.3 AS `x_milestone_at`, x.4 AS `x_tracking_number`
+    FROM (SELECT * FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_milestone`, o.3 AS `o_milestone_at`, o.4 AS `o_tracking_number`, o.5 AS `o_source_updated_at`, x.1 AS `x_entity_key`, x.2 AS `x_milestone`, x.3 AS `x_milestone_at`, x.4 AS `x_tracking_number`, x.5 AS `x_source_updated_at`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
       FROM (
-        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `milestone`, `milestone_at`, `tracking_number`), f_system = 'wms') AS f_first_records,
-          groupArrayIf(tuple(f_entity_key, `milestone`, `milestone_at`, `tracking_number`), f_system = 'crm') AS f_second_records
-        FROM (SELECT system AS f_system, `order_number` AS f_match_key, entity_key AS f_entity_key, `milestone`, `milestone_at`, `tracking_number`
+        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `milestone`, `milestone_at`, `tracking_number`, `source_updated_at`), f_system = 'wms') AS f_first_records,
+          groupArrayIf(tuple(f_entity_key, `milestone`, `milestone_at`, `tracking_number`, `source_updated_at`), f_system = 'crm') AS f_second_records
+        FROM (SELECT system AS f_system, `order_number` AS f_match_key, entity_key AS f_entity_key, `milestone`, `milestone_at`, `tracking_number`, `source_updated_at`
       FROM (SELECT *, key_hash, field_hash FROM `current_shipment` FINAL
         PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`order_number`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
       FROM (SELECT *, key_hash, field_hash FROM `current_shipment` FINAL WHERE system = 'wms' AND deleted = 0) WHERE `order_number` != '')
@@ -34,6 +34,7 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
       )
     )
     ARRAY JOIN f_second_records AS x)
+    WHERE greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) <= toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 1800)
   )
   ARRAY JOIN f_comparisons AS c
   WHERE c.4 = 1

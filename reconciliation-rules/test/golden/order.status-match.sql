@@ -1,6 +1,6 @@
 SELECT
   'order.status-match' AS rule_id,
-  toUInt32(1) AS rule_version,
+  toUInt32(2) AS rule_version,
   'order' AS entity,
   toString(f_match_key) AS match_key,
   toString(f_field) AS field,
@@ -16,13 +16,13 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
     c.7 AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.8, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.9, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
   FROM (
     SELECT f_match_key, [tuple('status', toString(`o_status`), toString(`x_status`), toUInt8(arrayElement(arrayPushFront([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`o_status`, '^\\s+|\\s+$', ''))), indexOf([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('held', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('canceled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`o_status`, '^\\s+|\\s+$', ''))) + 1) != arrayElement(arrayPushFront([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`x_status`, '^\\s+|\\s+$', ''))), indexOf([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('held', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('canceled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(`x_status`, '^\\s+|\\s+$', ''))) + 1)), toFloat64(1), 'erp', 'crm', `o_entity_key`, `x_entity_key`), tuple('total', toString(`o_total`), toString(`x_total`), toUInt8(round(abs(toFloat64(`o_total`) - toFloat64(`x_total`)), 6) > greatest(0.01, 0 * greatest(abs(toFloat64(`o_total`)), abs(toFloat64(`x_total`))))), toFloat64(abs(toFloat64(`o_total`) - toFloat64(`x_total`))), 'erp', 'crm', `o_entity_key`, `x_entity_key`)] AS f_comparisons
-    FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_status`, o.3 AS `o_total`, x.1 AS `x_entity_key`, x.2 AS `x_status`, x.3 AS `x_total`
+    FROM (SELECT * FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_status`, o.3 AS `o_total`, o.4 AS `o_source_updated_at`, x.1 AS `x_entity_key`, x.2 AS `x_status`, x.3 AS `x_total`, x.4 AS `x_source_updated_at`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
       FROM (
-        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `status`, `total`), f_system = 'erp') AS f_first_records,
-          groupArrayIf(tuple(f_entity_key, `status`, `total`), f_system = 'crm') AS f_second_records
-        FROM (SELECT system AS f_system, `order_number` AS f_match_key, entity_key AS f_entity_key, `status`, `total`
+        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `status`, `total`, `source_updated_at`), f_system = 'erp') AS f_first_records,
+          groupArrayIf(tuple(f_entity_key, `status`, `total`, `source_updated_at`), f_system = 'crm') AS f_second_records
+        FROM (SELECT system AS f_system, `order_number` AS f_match_key, entity_key AS f_entity_key, `status`, `total`, `source_updated_at`
       FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL
         PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`order_number`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
       FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `order_number` != '')
@@ -34,6 +34,7 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
       )
     )
     ARRAY JOIN f_second_records AS x)
+    WHERE greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) <= toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 900)
   )
   ARRAY JOIN f_comparisons AS c
   WHERE c.4 = 1
