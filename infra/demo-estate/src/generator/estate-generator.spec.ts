@@ -1,5 +1,7 @@
 import { COUNTRIES } from './reference-data';
 import { customerNumberOf, e164, generateCustomer, generateCustomers } from './estate-generator';
+import { crmPhone } from '../systems/crm/salesforce.store';
+import { erpPhone } from '../systems/erp/dynamics.store';
 
 describe('estate generator', () => {
   const gen = { seed: 99, epoch: Date.UTC(2026, 5, 1) };
@@ -46,5 +48,16 @@ describe('estate generator', () => {
     const us = customers.filter((c) => c.country === 'US').length / customers.length;
     expect(us).toBeGreaterThan(0.38);
     expect(us).toBeLessThan(0.52);
+  });
+
+  it('spells one phone number alike in E.164, the ERP and the CRM: Italy keeps the area code 0 after +39', () => {
+    const bologna = { callingCode: '39', areaCode: '51', subscriber: '6570204' };
+    const berlin = { callingCode: '49', areaCode: '30', subscriber: '1234567' };
+    expect(e164(bologna)).toBe('+390516570204');
+    expect(erpPhone(bologna)).toBe('+39 051 6570204');
+    expect(crmPhone(bologna)).toBe('051 6570204');
+    expect(e164(berlin)).toBe('+49301234567');
+    expect(erpPhone(berlin)).toBe('+49 30 1234567');
+    expect(crmPhone(berlin)).toBe('030 1234567');
   });
 });

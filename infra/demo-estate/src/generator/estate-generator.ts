@@ -341,8 +341,16 @@ export function generateCustomer(options: GeneratorOptions, index: number): Cust
 }
 
 /** E.164 form of a phone. */
+/**
+ * The area code as dialled after the calling code: Italy keeps the leading 0 of its area codes from
+ * abroad too (+39 051 …, a Bologna number); elsewhere that 0 is a trunk prefix, dropped (+49 30 …).
+ */
+export function areaCodeAbroad(phone: PhoneTruth): string {
+  return phone.callingCode === '39' ? `0${phone.areaCode}` : phone.areaCode;
+}
+
 export function e164(phone: PhoneTruth): string {
-  return `+${phone.callingCode}${phone.areaCode}${phone.subscriber}`;
+  return `+${phone.callingCode}${areaCodeAbroad(phone)}${phone.subscriber}`;
 }
 
 /** Lazily yields customers `from..to-1`; memory stays flat however many are asked for. */

@@ -5,6 +5,7 @@
  * OnHoldStatus) as in F&O, which has no separate customer credit entity; SalesOrderHeadersV2.
  */
 import {
+  areaCodeAbroad,
   type CustomerTruth,
   type OrderStatus,
   type OrderTruth,
@@ -147,7 +148,7 @@ export function erpKey(entity: ErpEntity, record: ErpRecord): string {
 export function erpPhone(phone: PhoneTruth): string {
   if (phone.callingCode === '1')
     return `+1 ${phone.areaCode}-${phone.subscriber.slice(0, 3)}-${phone.subscriber.slice(3)}`;
-  return `+${phone.callingCode} ${phone.areaCode} ${phone.subscriber}`;
+  return `+${phone.callingCode} ${areaCodeAbroad(phone)} ${phone.subscriber}`;
 }
 
 export function erpIso(ms: number): string {
