@@ -47,6 +47,18 @@ async function writesOf(estate: RunningEstate): Promise<number> {
   return ((await (await fetch(`${estate.crm.baseUrl}/__admin/stats`)).json()) as { writes: number }).writes;
 }
 
+/** The contract's fault hooks, served by the estate CRM (both objects share its fault queue). */
+const crmFaults = (estate: RunningEstate) => ({
+  faults: {
+    throttle: () => queueFaults(estate, 'crm', ['throttle']),
+    outage: () => queueFaults(estate, 'crm', ['outage', 'outage']),
+    drop: () => queueFaults(estate, 'crm', ['drop']),
+  },
+  faultsHit: () => faultsInjected(estate, 'crm'),
+  malform: () => queueFaults(estate, 'crm', ['malformed']),
+  close: () => estate.stop(),
+});
+
 describeConnectorContract(
   'Salesforce (estate CRM)',
   { faults: ['throttle', 'outage', 'drop'], writes: true },
@@ -63,14 +75,7 @@ describeConnectorContract(
         await mutate(estate, 'crm', 'Account', key, { Name: value });
       },
       writable: { field: 'legalName', value: (n) => `Renamed Account ${n} Ltd` },
-      faults: {
-        throttle: () => queueFaults(estate, 'crm', ['throttle']),
-        outage: () => queueFaults(estate, 'crm', ['outage', 'outage']),
-        drop: () => queueFaults(estate, 'crm', ['drop']),
-      },
-      faultsHit: () => faultsInjected(estate, 'crm'),
-      malform: () => queueFaults(estate, 'crm', ['malformed']),
-      close: () => estate.stop(),
+      ...crmFaults(estate),
     };
   },
 );
@@ -91,14 +96,7 @@ describeConnectorContract(
         await mutate(estate, 'crm', 'Shipment__c', key, { Tracking_Number__c: value });
       },
       writable: { field: 'trackingNumber', value: (n) => `1ZCONTRACT${String(n).padStart(8, '0')}` },
-      faults: {
-        throttle: () => queueFaults(estate, 'crm', ['throttle']),
-        outage: () => queueFaults(estate, 'crm', ['outage', 'outage']),
-        drop: () => queueFaults(estate, 'crm', ['drop']),
-      },
-      faultsHit: () => faultsInjected(estate, 'crm'),
-      malform: () => queueFaults(estate, 'crm', ['malformed']),
-      close: () => estate.stop(),
+      ...crmFaults(estate),
     };
   },
 );
