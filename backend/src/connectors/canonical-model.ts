@@ -5,6 +5,11 @@
 
 export const ENTITY_KINDS = ['customer', 'contact', 'credit_profile', 'order', 'shipment', 'ticket'] as const;
 export type EntityKind = (typeof ENTITY_KINDS)[number];
+/**
+ * The longest record key or match key the API takes (snapshot and run targets): vendor ids are short
+ * (Salesforce 18, F&O account numbers 20); anything longer is a client error, not a key.
+ */
+export const MAX_KEY_LENGTH = 255;
 
 export interface Address {
   line1: string;

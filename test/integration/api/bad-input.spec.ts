@@ -230,4 +230,32 @@ describe('bad input to the HTTP API: a 4xx that names the problem, never a 500, 
     const customer = await request(t.server).get('/api/v1/customers/a%2Fb').set('X-API-Key', admin).expect(400);
     expect(customer.body.message).toMatch(/^path parameter 'customerNumber'/);
   });
+
+  it('refuses an empty or overlong key of a targeted run, dry-run or snapshot instead of targeting nothing', async () => {
+    const before = await reconcileJobs();
+    for (const keys of [
+      ['C-1', ''],
+      ['C-1', 'k'.repeat(256)],
+    ]) {
+      const run = await request(t.server)
+        .post('/api/v1/reconciliation/runs')
+        .set('X-API-Key', engineer)
+        .send({ entity: 'customer', keys })
+        .expect(400);
+      expect(run.body).toMatchObject({ field: 'keys' });
+      const preview = await request(t.server)
+        .post('/api/v1/reconciliation/dry-run')
+        .set('X-API-Key', engineer)
+        .send({ ruleId: 'customer.presence', keys })
+        .expect(400);
+      expect(preview.body).toMatchObject({ field: 'keys' });
+      const snapshot = await request(t.server)
+        .post('/api/v1/snapshots')
+        .set('X-API-Key', admin)
+        .send({ connectorId: 'crm', entity: 'customer', mode: 'incremental', keys })
+        .expect(400);
+      expect(snapshot.body).toMatchObject({ field: 'keys' });
+    }
+    expect(await reconcileJobs()).toBe(before);
+  });
 });

@@ -15,6 +15,7 @@ import {
   Min,
 } from 'class-validator';
 import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
+import { MAX_KEY_LENGTH } from '../../connectors/canonical-model';
 import { MAX_BACKTEST_POINTS, MAX_PREVIEW, MAX_TARGET_KEYS } from './reconciliation.service';
 
 const RULE_ID = /^[a-z][a-z0-9_.-]*$/;
@@ -36,6 +37,7 @@ export class CreateReconciliationRunDto {
   @ApiPropertyOptional({ type: [String], description: 'Match keys (e.g. customer numbers) of a targeted run.' })
   @IsOptional()
   @IsString({ each: true })
+  @Length(1, MAX_KEY_LENGTH, { each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_TARGET_KEYS)
   keys?: string[];
@@ -76,6 +78,7 @@ export class DryRunDto extends RuleChoiceDto {
   @ApiPropertyOptional({ type: [String], description: 'Only these match keys.' })
   @IsOptional()
   @IsString({ each: true })
+  @Length(1, MAX_KEY_LENGTH, { each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_TARGET_KEYS)
   keys?: string[];

@@ -1,7 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { ENTITY_KINDS, type EntityKind } from '../../connectors/canonical-model';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { ENTITY_KINDS, MAX_KEY_LENGTH, type EntityKind } from '../../connectors/canonical-model';
 import { RUN_STATUSES, type RunStatus } from './snapshot-run.entity';
 import { MAX_TARGETED_KEYS } from './snapshots.service';
 
@@ -22,6 +33,7 @@ export class CreateSnapshotDto {
   @ApiPropertyOptional({ type: [String], description: 'Snapshot only these source keys (incremental).' })
   @IsOptional()
   @IsString({ each: true })
+  @Length(1, MAX_KEY_LENGTH, { each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_TARGETED_KEYS)
   keys?: string[];
