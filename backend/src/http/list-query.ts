@@ -1,5 +1,6 @@
 import { applyDecorators, BadRequestException } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiQuery } from '@nestjs/swagger';
+import { ZONED_ISO_8601 } from './zoned-date-time';
 
 /**
  * Cursor pagination with filters and sort keys from allow-lists, shared by every list endpoint.
@@ -204,10 +205,8 @@ export function parseFilter(name: string, filter: FilterSpec, value: string): un
       }
       return value;
     case 'datetime': {
-      // ISO 8601 with a date; the time zone is required so that a bare local time is not guessed.
-      const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
       const date = new Date(value);
-      if (!iso.test(value) || Number.isNaN(date.getTime()) || !hasRealCalendarFields(value)) {
+      if (!ZONED_ISO_8601.test(value) || Number.isNaN(date.getTime()) || !hasRealCalendarFields(value)) {
         throw new InvalidQueryParameterError(name, 'must be an ISO 8601 date or date-time with time zone');
       }
       return date;

@@ -258,4 +258,37 @@ describe('bad input to the HTTP API: a 4xx that names the problem, never a 500, 
     }
     expect(await reconcileJobs()).toBe(before);
   });
+
+  it('refuses a date-time without a time zone in a body instead of reading it in the server zone', async () => {
+    const local = '2030-01-01T10:00:00';
+    const key = await request(t.server)
+      .post('/api/v1/api-keys')
+      .set('X-API-Key', admin)
+      .send({ name: 'zone-less', roles: ['viewer'], expiresAt: local })
+      .expect(400);
+    expect(key.body).toMatchObject({ field: 'expiresAt', message: expect.stringMatching(/time zone/) });
+    const silence = await request(t.server)
+      .post('/api/v1/alerts/silences')
+      .set('X-API-Key', engineer)
+      .send({ ruleId: 'customer.presence', reason: 'maintenance', endsAt: local })
+      .expect(400);
+    expect(silence.body).toMatchObject({ field: 'endsAt' });
+    const backtest = await request(t.server)
+      .post('/api/v1/reconciliation/backtest')
+      .set('X-API-Key', engineer)
+      .send({ ruleId: 'customer.presence', from: '2026-01-01T00:00', to: '2026-02-01T00:00:00Z' })
+      .expect(400);
+    expect(backtest.body).toMatchObject({ field: 'from' });
+    // With a zone, or a date alone (a UTC day), the same requests are taken.
+    await request(t.server)
+      .post('/api/v1/alerts/silences')
+      .set('X-API-Key', engineer)
+      .send({ ruleId: 'customer.presence', reason: 'maintenance', endsAt: `${local}+02:00` })
+      .expect(201);
+    await request(t.server)
+      .post('/api/v1/api-keys')
+      .set('X-API-Key', admin)
+      .send({ name: 'zoned', roles: ['viewer'], expiresAt: '2030-01-01' })
+      .expect(201);
+  });
 });

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { DOMAINS } from '@driftwatch/reconciliation-rules';
 
 export class CreateSilenceDto {
@@ -20,6 +21,6 @@ export class CreateSilenceDto {
   reason!: string;
 
   @ApiProperty({ description: 'When the silence expires (ISO 8601)' })
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   endsAt!: string;
 }

@@ -5,12 +5,12 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
   Matches,
 } from 'class-validator';
+import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { ROLES, type Role } from './roles';
 
 export class CreateApiKeyDto {
@@ -30,7 +30,7 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({ description: 'ISO 8601 time after which the key stops working.', format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   expiresAt?: string;
 }
 

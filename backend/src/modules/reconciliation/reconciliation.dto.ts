@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -14,6 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
 import { MAX_KEY_LENGTH } from '../../connectors/canonical-model';
 import { MAX_BACKTEST_POINTS, MAX_PREVIEW, MAX_TARGET_KEYS } from './reconciliation.service';
@@ -96,12 +96,12 @@ export class BacktestDto extends RuleChoiceDto {
   // ISO 8601 text, not any value Date() takes: 5 or true would otherwise become 1970-01-01.
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   from?: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_BACKTEST_POINTS })
