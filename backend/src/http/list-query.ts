@@ -93,7 +93,10 @@ export class ListQueryDefinition<F extends Record<string, FilterSpec>, K extends
     const allowed = [...Object.keys(this.spec.filters), ...RESERVED];
     for (const name of Object.keys(raw)) {
       if (!allowed.includes(name)) {
-        throw new InvalidQueryParameterError(safeName(name), `is not supported; allowed: ${allowed.join(', ')}`);
+        throw new InvalidQueryParameterError(
+          safeParameterName(name),
+          `is not supported; allowed: ${allowed.join(', ')}`,
+        );
       }
     }
     const single = (name: string): string | undefined => {
@@ -245,7 +248,7 @@ function hasRealCalendarFields(text: string): boolean {
 }
 
 // A parameter name is attacker-chosen too: keep the part we name in the error short and plain.
-const safeName = (name: string): string => name.replace(/[^\w.[\]$-]/g, '?').slice(0, 64);
+export const safeParameterName = (name: string): string => name.replace(/[^\w.[\]$-]/g, '?').slice(0, 64);
 
 function encodeCursor(sort: { key: string; direction: string }, at: { value: string; id: string }): string {
   return Buffer.from(JSON.stringify([sort.key, sort.direction, at.value, at.id]), 'utf8').toString('base64url');

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiQuery } from '@nestjs/swagger';
-import { InvalidQueryParameterError, parseFilter, type FilterSpec } from './list-query';
+import { InvalidQueryParameterError, parseFilter, safeParameterName, type FilterSpec } from './list-query';
 
 /**
  * Query parameters of report endpoints (dashboard aggregates, trends, SLA): allow-listed names, the
@@ -31,7 +31,6 @@ export type ReportQuery<P extends Record<string, ReportParamSpec>> = { [K in key
 };
 
 const DAY_MS = 86_400_000;
-const safeName = (name: string): string => name.replace(/[^\w.[\]$-]/g, '?').slice(0, 64);
 
 export class ReportQueryDefinition<P extends Record<string, ReportParamSpec>> {
   constructor(readonly spec: ReportQuerySpec<P>) {}
@@ -43,7 +42,7 @@ export class ReportQueryDefinition<P extends Record<string, ReportParamSpec>> {
     for (const name of Object.keys(raw)) {
       if (!allowed.includes(name)) {
         throw new InvalidQueryParameterError(
-          safeName(name),
+          safeParameterName(name),
           `is not supported; allowed: ${allowed.join(', ') || '(none)'}`,
         );
       }

@@ -177,13 +177,13 @@ describe('Slack interactivity endpoint (signature, replay, actions, audit)', () 
     const created = await request(api.server)
       .post('/api/v1/alerts/silences')
       .set('authorization', `Bearer ${key}`)
-      .send({ ruleId: 'credit-hold-visible', reason: 'ERP cut-over', endsAt })
+      .send({ ruleId: 'credit.hold-visibility', reason: 'ERP cut-over', endsAt })
       .expect(201);
     expect(created.body.createdBy).toBeTruthy();
     const bad = await request(api.server)
       .post('/api/v1/alerts/silences')
       .set('authorization', `Bearer ${key}`)
-      .send({ ruleId: 'credit-hold-visible', reason: 'x', endsAt: 'tomorrow' })
+      .send({ ruleId: 'credit.hold-visibility', reason: 'x', endsAt: 'tomorrow' })
       .expect(400);
     expect(JSON.stringify(bad.body)).toMatch(/endsAt|reason/);
   });

@@ -214,6 +214,111 @@ describe('bad input to the HTTP API: a 4xx that names the problem, never a 500, 
     expect(res.body).toMatchObject({ field: 'domain' });
   });
 
+  it('refuses a silence of a rule the pack lacks with a 404 naming it (it would silence nothing)', async () => {
+    const res = await request(t.server)
+      .post('/api/v1/alerts/silences')
+      .set('X-API-Key', engineer)
+      .send({ ruleId: 'customer.no-such-rule', reason: 'maintenance window', endsAt: '2099-01-01T00:00:00Z' })
+      .expect(404);
+    expect(res.body).toMatchObject({ field: 'ruleId', message: expect.stringMatching(/customer\.no-such-rule/) });
+    expect(await t.sql("SELECT 1 FROM alert_silences WHERE rule_id = 'customer.no-such-rule'")).toEqual([]);
+    // A rule outside the named domain: an alert must match both, so this one too would silence nothing.
+    const elsewhere = await request(t.server)
+      .post('/api/v1/alerts/silences')
+      .set('X-API-Key', engineer)
+      .send({
+        ruleId: 'customer.presence',
+        domain: 'order',
+        reason: 'maintenance window',
+        endsAt: '2099-01-01T00:00:00Z',
+      })
+      .expect(400);
+    expect(elsewhere.body).toMatchObject({
+      field: 'domain',
+      message: expect.stringMatching(/domain customer, not order/),
+    });
+  });
+
+  it('refuses a repeated key of a targeted run, dry-run or snapshot with a 400 naming where it repeats', async () => {
+    const before = await reconcileJobs();
+    const keys = ['C-1', 'C-2', 'C-1'];
+    const run = await request(t.server)
+      .post('/api/v1/reconciliation/runs')
+      .set('X-API-Key', engineer)
+      .send({ entity: 'customer', keys })
+      .expect(400);
+    expect(run.body).toMatchObject({
+      field: 'keys',
+      message: expect.stringMatching(/unique.*keys\.2 repeats keys\.0/),
+    });
+    const preview = await request(t.server)
+      .post('/api/v1/reconciliation/dry-run')
+      .set('X-API-Key', engineer)
+      .send({ ruleId: 'customer.presence', keys })
+      .expect(400);
+    expect(preview.body).toMatchObject({ field: 'keys', message: expect.stringMatching(/unique/) });
+    const snapshot = await request(t.server)
+      .post('/api/v1/snapshots')
+      .set('X-API-Key', admin)
+      .send({ connectorId: 'crm', entity: 'customer', mode: 'incremental', keys })
+      .expect(400);
+    expect(snapshot.body).toMatchObject({ field: 'keys', message: expect.stringMatching(/unique/) });
+    expect(await reconcileJobs()).toBe(before);
+    expect(await t.sql('SELECT 1 FROM snapshot_runs')).toEqual([]);
+  });
+
+  it('refuses an unknown query parameter of a list with a query DTO, naming it', async () => {
+    const list = await request(t.server).get('/api/v1/snapshots?state=failed').set('X-API-Key', admin).expect(400);
+    expect(list.body).toMatchObject({ field: 'state' });
+    // A server-sent event stream too: a 400 before the stream starts, not an error event of a 200 stream.
+    const progress = await request(t.server)
+      .get('/api/v1/snapshots/progress?connector=crm')
+      .set('X-API-Key', admin)
+      .timeout(5000)
+      .expect(400);
+    expect(progress.headers['content-type']).toMatch(/json/);
+    expect(progress.body).toMatchObject({ field: 'connector' });
+  });
+
+  it('refuses a query parameter on a route that reads none instead of answering as if it applied', async () => {
+    const silences = await request(t.server)
+      .get('/api/v1/alerts/silences?includeExpired=true')
+      .set('X-API-Key', admin)
+      .expect(400);
+    expect(silences.body).toMatchObject({
+      field: 'includeExpired',
+      message: expect.stringMatching(/takes no query parameters/),
+    });
+    const rules = await request(t.server).get('/api/v1/rules?enabled=false').set('X-API-Key', admin).expect(400);
+    expect(rules.body).toMatchObject({ field: 'enabled' });
+    const before = await reconcileJobs();
+    const dryRun = await request(t.server)
+      .post('/api/v1/reconciliation/runs?dryRun=true')
+      .set('X-API-Key', engineer)
+      .send({ ruleIds: ['customer.presence'] })
+      .expect(400);
+    expect(dryRun.body).toMatchObject({ field: 'dryRun' });
+    expect(await reconcileJobs()).toBe(before);
+    // A server-sent event stream too: a 400 before the stream starts.
+    const runId = '11111111-1111-4111-8111-111111111111';
+    await t.sql(
+      `INSERT INTO snapshot_runs (id, connector_id, entity, mode, trigger, status, finished_at)
+       VALUES ($1, 'crm', 'customer', 'full', 'api', 'complete', now())`,
+      [runId],
+    );
+    const progress = await request(t.server)
+      .get(`/api/v1/snapshots/${runId}/progress?since=0`)
+      .set('X-API-Key', admin)
+      .timeout(5000)
+      .expect(400);
+    expect(progress.headers['content-type']).toMatch(/json/);
+    expect(progress.body).toMatchObject({ field: 'since' });
+    // Authentication is still checked first; without a query the same routes answer as before.
+    await request(t.server).get('/api/v1/alerts/silences?includeExpired=true').expect(401);
+    await request(t.server).get('/api/v1/alerts/silences').set('X-API-Key', admin).expect(200);
+    await request(t.server).get('/health/live?probe=1').expect(200);
+  });
+
   it('answers 404 for the progress stream of an unknown snapshot run, not a 200 stream with an error event', async () => {
     const res = await request(t.server)
       .get(`/api/v1/snapshots/${UNKNOWN_ID}/progress`)

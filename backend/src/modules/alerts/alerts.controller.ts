@@ -6,18 +6,17 @@ import {
   Get,
   Headers,
   HttpCode,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
   Req,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentPrincipal, Public, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
-import { AuditService } from '../audit/audit.service';
+import { AlertSilencesService } from './alert-silences.service';
 import { AlertsRepository } from './alerts.repository';
 import { CreateSilenceDto } from './alerts.dto';
 import { SlackInteractivityService, SlackPayloadError } from './slack-interactivity.service';
@@ -28,8 +27,8 @@ import { SlackSignatureError } from './slack/slack-signature';
 export class AlertsController {
   constructor(
     private readonly repository: AlertsRepository,
+    private readonly silenceService: AlertSilencesService,
     private readonly interactivity: SlackInteractivityService,
-    private readonly audit: AuditService,
   ) {}
 
   @Get('alerts/deliveries')
@@ -41,43 +40,24 @@ export class AlertsController {
   @Get('alerts/silences')
   @Roles('viewer')
   silences() {
-    return this.repository.listSilences(false, new Date());
+    return this.silenceService.list();
   }
 
   @Post('alerts/silences')
   @Roles('engineer')
-  async createSilence(@Body() body: CreateSilenceDto, @CurrentPrincipal() principal: Principal) {
-    const now = new Date();
-    const endsAt = new Date(body.endsAt);
-    if (endsAt <= now) throw new BadRequestException({ message: 'endsAt must be in the future', field: 'endsAt' });
-    if (!body.ruleId && !body.domain) {
-      throw new BadRequestException({ message: 'a silence needs ruleId or domain', field: 'ruleId' });
-    }
-    const silence = await this.repository.createSilence({
-      ruleId: body.ruleId ?? null,
-      domain: body.domain ?? null,
-      reason: body.reason,
-      createdBy: principal.actor,
-      startsAt: now,
-      endsAt,
-    });
-    await this.audit.record({
-      action: 'alert.silence.create',
-      subjectType: 'alert_silence',
-      subjectId: silence.id,
-      after: silence,
-    });
-    return silence;
+  @ApiNotFoundResponse({ description: 'ruleId names no rule of the loaded rule pack; nothing was stored.' })
+  createSilence(@Body() body: CreateSilenceDto, @CurrentPrincipal() principal: Principal) {
+    return this.silenceService.create(
+      { ruleId: body.ruleId, domain: body.domain, reason: body.reason, endsAt: new Date(body.endsAt) },
+      principal.actor,
+    );
   }
 
   @Delete('alerts/silences/:id')
   @Roles('engineer')
   @HttpCode(204)
-  async expireSilence(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
-    const before = await this.repository.findSilence(id);
-    if (!before) throw new NotFoundException(`no silence ${id}`);
-    await this.repository.expireSilence(id, new Date());
-    await this.audit.record({ action: 'alert.silence.expire', subjectType: 'alert_silence', subjectId: id, before });
+  expireSilence(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    return this.silenceService.expire(id);
   }
 
   /** Slack button clicks: authenticated by Slack's request signature, not by a Driftwatch credential. */

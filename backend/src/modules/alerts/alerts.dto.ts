@@ -4,9 +4,10 @@ import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { DOMAINS } from '@driftwatch/reconciliation-rules';
 
 export class CreateSilenceDto {
-  @ApiPropertyOptional({ description: 'Reconciliation rule id to silence' })
+  // The rule file schema's id form: a rule whose id has an underscore can be silenced too.
+  @ApiPropertyOptional({ description: 'Reconciliation rule id to silence; a rule of the loaded rule pack.' })
   @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9.-]{0,127}$/)
+  @Matches(/^[a-z][a-z0-9_.-]{0,99}$/)
   ruleId?: string;
 
   // A domain outside the rule set's would silence nothing while looking like it does.

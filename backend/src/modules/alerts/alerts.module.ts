@@ -8,6 +8,7 @@ import { ConnectorsStatusModule } from '../connectors-status/connectors-status.m
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { SlaModule } from '../sla/sla.module';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
+import { AlertSilencesService } from './alert-silences.service';
 import { AlertsController } from './alerts.controller';
 import { AlertsProcessor } from './alerts.processor';
 import { AlertsStatusSchedule } from './alerts-status.schedule';
@@ -42,6 +43,7 @@ export class AlertsModule {
         AlertsRepository,
         AlertsService,
         SlackInteractivityService,
+        ...(runsApi(role) ? [AlertSilencesService] : []),
         FindingGroupsRepository,
         RunAlertsService,
         StatusAlertsService,

@@ -1,21 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { LimitField, TargetKeys } from '../../http/request-field.decorators';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
-import { MAX_KEY_LENGTH } from '../../connectors/canonical-model';
 import { MAX_BACKTEST_POINTS, MAX_PREVIEW, MAX_TARGET_KEYS } from './reconciliation.service';
 
 const RULE_ID = /^[a-z][a-z0-9_.-]*$/;
@@ -34,22 +21,12 @@ export class CreateReconciliationRunDto {
   @IsIn(ENTITY_KINDS)
   entity?: EntityKind;
 
-  @ApiPropertyOptional({ type: [String], description: 'Match keys (e.g. customer numbers) of a targeted run.' })
-  @IsOptional()
-  @IsString({ each: true })
-  @Length(1, MAX_KEY_LENGTH, { each: true })
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_TARGET_KEYS)
+  @TargetKeys(MAX_TARGET_KEYS, 'Match keys (e.g. customer numbers) of a targeted run.')
   keys?: string[];
 }
 
 export class ListReconciliationRunsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @LimitField(500, { default: 50 })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The jobId the run was requested under (POST runs answers it).' })
@@ -75,20 +52,10 @@ class RuleChoiceDto {
 }
 
 export class DryRunDto extends RuleChoiceDto {
-  @ApiPropertyOptional({ type: [String], description: 'Only these match keys.' })
-  @IsOptional()
-  @IsString({ each: true })
-  @Length(1, MAX_KEY_LENGTH, { each: true })
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_TARGET_KEYS)
+  @TargetKeys(MAX_TARGET_KEYS, 'Only these match keys.')
   keys?: string[];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PREVIEW, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PREVIEW)
+  @LimitField(MAX_PREVIEW, { default: 100 })
   limit?: number;
 }
 
@@ -104,11 +71,6 @@ export class BacktestDto extends RuleChoiceDto {
   @IsZonedDateTime()
   to?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_BACKTEST_POINTS })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_BACKTEST_POINTS)
+  @LimitField(MAX_BACKTEST_POINTS)
   maxPoints?: number;
 }

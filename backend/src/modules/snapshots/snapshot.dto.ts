@@ -1,18 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
-import { ENTITY_KINDS, MAX_KEY_LENGTH, type EntityKind } from '../../connectors/canonical-model';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { ENTITY_KINDS, type EntityKind } from '../../connectors/canonical-model';
+import { LimitField, TargetKeys } from '../../http/request-field.decorators';
 import { RUN_STATUSES, type RunStatus } from './snapshot-run.entity';
 import { MAX_TARGETED_KEYS } from './snapshots.service';
 
@@ -30,12 +19,7 @@ export class CreateSnapshotDto {
   @IsIn(['full', 'incremental'])
   mode!: 'full' | 'incremental';
 
-  @ApiPropertyOptional({ type: [String], description: 'Snapshot only these source keys (incremental).' })
-  @IsOptional()
-  @IsString({ each: true })
-  @Length(1, MAX_KEY_LENGTH, { each: true })
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_TARGETED_KEYS)
+  @TargetKeys(MAX_TARGETED_KEYS, 'Snapshot only these source keys (incremental).')
   keys?: string[];
 }
 
@@ -43,12 +27,7 @@ export class ListSnapshotsQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() connectorId?: string;
   @ApiPropertyOptional({ enum: ENTITY_KINDS }) @IsOptional() @IsIn(ENTITY_KINDS) entity?: EntityKind;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
-  @ApiPropertyOptional({ default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @LimitField(500, { default: 50 })
   limit?: number;
 }
 
