@@ -2,7 +2,7 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getJson, getText, sendJson, withQuery } from './http-client';
 
-export const FINDING_STATUSES = ['new', 'open', 'reopened', 'resolved', 'suppressed'] as const;
+export const FINDING_STATUSES = ['new', 'open', 'reopened', 'resolved', 'suppressed', 'retired'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export const DOMAINS = ['customer', 'credit', 'order', 'contact'] as const;
 export const FINDING_SORT_KEYS = ['lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'] as const;

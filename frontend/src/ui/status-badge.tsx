@@ -12,6 +12,7 @@ const TONES: Record<string, 'good' | 'bad' | 'warn' | 'muted' | 'info'> = {
   open: 'warn',
   reopened: 'bad',
   suppressed: 'muted',
+  retired: 'muted',
   partial: 'warn',
   held: 'warn',
   skipped: 'muted',

@@ -74,7 +74,9 @@ describe('dashboard overview, trends and SLA over HTTP (real app, reconciliation
     await findings.upsertBatch(randomUUID(), threeDaysAgo, [1, 2, 3, 4, 5].map(historyFinding));
     const later = randomUUID();
     await findings.upsertBatch(later, oneDayAgo, [1, 2, 3].map(historyFinding));
-    expect(await findings.resolveUnseen(later, oneDayAgo, { ruleIds: [HISTORY_RULE] })).toBe(2);
+    expect(await findings.resolveUnseen(later, oneDayAgo, { rules: [{ id: HISTORY_RULE, version: 1 }] })).toEqual(
+      new Map([[HISTORY_RULE, { resolved: 2, retired: 0 }]]),
+    );
 
     // Order status events for the SLA route (erp → crm within 15 min), in the last hours.
     const at = (minutesAgo: number) => Math.floor((now - minutesAgo * 60_000) / 1000);

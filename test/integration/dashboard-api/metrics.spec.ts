@@ -60,7 +60,7 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     const second = randomUUID();
     await findings.upsertBatch(second, new Date(), [finding(1), finding(3, { severity: 'low' })]);
     // M2 was not seen again by the second run of the rule: resolved.
-    await findings.resolveUnseen(second, new Date(), { ruleIds: ['customer.metrics-test'] });
+    await findings.resolveUnseen(second, new Date(), { rules: [{ id: 'customer.metrics-test', version: 1 }] });
     const runs = t.app.get(SnapshotRunsRepository);
     const queued = await runs.createQueued({ connectorId: 'crm', entity: 'customer', mode: 'full', trigger: 'api' });
     const started = await runs.start(

@@ -29,9 +29,9 @@ describe('findings list without a status filter (one index range per status, mer
          actual_system, actual_value, severity, domain, status, occurrences, first_seen_at, last_seen_at, resolved_at,
          first_run_id, last_run_id, assignee)
        SELECT md5(i::text), ($1::text[])[1 + i % 2], 1, 'customer', 'K' || i, 'legal_name', 'mismatch', 'erp', 'a',
-         ($3::text[])[1 + i % 2], 'b', ($2::text[])[1 + i % 3], 'customer', ($4::text[])[1 + (i / 3) % 5], 1,
+         ($3::text[])[1 + i % 2], 'b', ($2::text[])[1 + i % 3], 'customer', ($4::text[])[1 + (i / 3) % cardinality($4::text[])], 1,
          '2026-01-01T00:00:00Z'::timestamptz, '2026-01-01T00:00:00Z'::timestamptz + (i % 7) * interval '1 hour',
-         CASE WHEN ($4::text[])[1 + (i / 3) % 5] = 'resolved' THEN '2026-01-02T00:00:00Z'::timestamptz END,
+         CASE WHEN ($4::text[])[1 + (i / 3) % cardinality($4::text[])] = 'resolved' THEN '2026-01-02T00:00:00Z'::timestamptz END,
          '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002',
          CASE WHEN i % 4 = 0 THEN 'ana' END
        FROM generate_series(1, 120) AS i`,

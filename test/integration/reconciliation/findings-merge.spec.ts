@@ -43,6 +43,7 @@ interface Row {
   actual_value: string;
   severity: string;
   resolved_at: Date | null;
+  rule_version: number;
 }
 
 describe('findings merge (delta only)', () => {
@@ -62,13 +63,25 @@ describe('findings merge (delta only)', () => {
   const row = async (i: number): Promise<Row> => {
     const rows: Row[] = await dataSource.query(
       `SELECT status, occurrences, last_run_id::text AS last_run_id, first_run_id::text AS first_run_id, last_seen_at,
-         actual_value, severity, resolved_at FROM findings WHERE id = $1`,
+         actual_value, severity, resolved_at, rule_version FROM findings WHERE id = $1`,
       [findingId(observation(i))],
     );
     return rows[0];
   };
 
   /** The rollup tables must equal a recount from findings (open counts; opened per first-seen day). */
+  const v1 = { rules: [{ id: RULE, version: 1 }] };
+  /** The rule's daily flow, summed over every day. */
+  const flow = async () => {
+    const [totals]: Record<string, string>[] = await dataSource.query(
+      `SELECT coalesce(sum(opened), 0) AS opened, coalesce(sum(reopened), 0) AS reopened,
+         coalesce(sum(resolved), 0) AS resolved, coalesce(sum(exited), 0) AS exited,
+         coalesce(sum(returned), 0) AS returned
+       FROM findings_daily_flow WHERE rule_id = $1`,
+      [RULE],
+    );
+    return Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, Number(v)]));
+  };
   const expectRollupsExact = async () => {
     const drift: unknown[] = await dataSource.query(
       `SELECT * FROM (
@@ -138,7 +151,7 @@ describe('findings merge (delta only)', () => {
       observation(6),
     ]);
     expect(outcome2).toEqual({ inserted: 1, reopened: 0, seen: 5 });
-    expect(await findings.resolveUnseen(second, t2, { ruleIds: [RULE] })).toBe(1);
+    expect(await findings.resolveUnseen(second, t2, v1)).toEqual(new Map([[RULE, { resolved: 1, retired: 0 }]]));
     expect(await row(1)).toMatchObject({ status: 'open', occurrences: 2, last_run_id: second, first_run_id: first });
     expect((await row(1)).last_seen_at.toISOString()).toBe(t2.toISOString());
     expect(await row(2)).toMatchObject({ status: 'open', occurrences: 2, actual_value: 'changed' });
@@ -161,7 +174,7 @@ describe('findings merge (delta only)', () => {
       ]),
     );
     expect(outcome3).toEqual({ inserted: 0, reopened: 1, seen: 4 });
-    expect(await findings.resolveUnseen(third, t3, { ruleIds: [RULE] })).toBe(1);
+    expect(await findings.resolveUnseen(third, t3, v1)).toEqual(new Map([[RULE, { resolved: 1, retired: 0 }]]));
     expect(await row(1)).toMatchObject({ status: 'open', occurrences: 3, last_run_id: third });
     expect((await row(1)).last_seen_at.toISOString()).toBe(t3.toISOString());
     expect(await row(2)).toMatchObject({ status: 'open', occurrences: 3, severity: 'low' });
@@ -170,6 +183,39 @@ describe('findings merge (delta only)', () => {
     expect(await row(6)).toMatchObject({ status: 'open', occurrences: 2 });
     // Suppressed stays suppressed while unseen: resolution only closes active findings.
     expect(await row(4)).toMatchObject({ status: 'suppressed' });
+    await expectRollupsExact();
+
+    // Fourth run, at rule version 2: 1 is seen again (and takes the new version); the active 2, 3 and 6
+    // are not. Version 1 found them, so they retire: the rule changed, not the data.
+    const fourth = randomUUID();
+    const t4 = new Date('2026-01-04T10:00:00Z');
+    const flowBefore = await flow();
+    expect(await findings.mergeRun(fourth, t4, [observation(1, { ruleVersion: 2 })])).toEqual({
+      inserted: 0,
+      reopened: 0,
+      seen: 1,
+    });
+    expect(await findings.resolveUnseen(fourth, t4, { rules: [{ id: RULE, version: 2 }] })).toEqual(
+      new Map([[RULE, { resolved: 0, retired: 3 }]]),
+    );
+    expect(await row(1)).toMatchObject({ status: 'open', rule_version: 2 });
+    for (const i of [2, 3, 6]) expect(await row(i)).toMatchObject({ status: 'retired', resolved_at: null });
+    // Retirement leaves the active set as an exit, never as a resolution.
+    expect(await flow()).toEqual({ ...flowBefore, exited: flowBefore.exited + 3 });
+    await expectRollupsExact();
+
+    // Version 2 sees 2 after all: the retired finding is open again (returned, not reopened).
+    const fifth = randomUUID();
+    const t5 = new Date('2026-01-05T10:00:00Z');
+    expect(
+      await findings.mergeRun(fifth, t5, [observation(1, { ruleVersion: 2 }), observation(2, { ruleVersion: 2 })]),
+    ).toEqual({
+      inserted: 0,
+      reopened: 0,
+      seen: 2,
+    });
+    expect(await row(2)).toMatchObject({ status: 'open', rule_version: 2, last_run_id: fifth });
+    expect(await flow()).toEqual({ ...flowBefore, exited: flowBefore.exited + 3, returned: flowBefore.returned + 1 });
     await expectRollupsExact();
 
     // An empty run merges nothing.

@@ -10,6 +10,7 @@ import { FindingAssignment0000000000009 } from './0009-finding-assignment';
 import { FindingsRollupNeutralUpdates0000000000010 } from './0010-findings-rollup-neutral-updates';
 import { FindingsSightingIndexes0000000000011 } from './0011-findings-sighting-indexes';
 import { FindingsStatusListOrder0000000000012 } from './0012-findings-status-list-order';
+import { FindingsRetiredStatus0000000000013 } from './0013-findings-retired-status';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingsRollupNeutralUpdates0000000000010,
   FindingsSightingIndexes0000000000011,
   FindingsStatusListOrder0000000000012,
+  FindingsRetiredStatus0000000000013,
 ];

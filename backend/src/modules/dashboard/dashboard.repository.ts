@@ -182,8 +182,8 @@ export class DashboardRepository {
 
   /**
    * Recomputes both rollups from `findings` in one transaction (after a bulk load with the rollup
-   * triggers disabled, or to repair them). Same definitions as the triggers of migration 0008;
-   * suppressed and deleted history before the rebuild is not known, so it counts as nothing.
+   * triggers disabled, or to repair them). Same definitions as the triggers of migration 0008 (a
+   * suppressed or retired finding exited once); history before the rebuild is not known.
    */
   async rebuildRollups(): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
@@ -206,7 +206,7 @@ export class DashboardRepository {
           FROM findings WHERE status = 'resolved'
           UNION ALL
           SELECT (updated_at AT TIME ZONE 'UTC')::date, rule_id, entity, actual_system, kind, severity, domain, 0, 0, 0, 1
-          FROM findings WHERE status = 'suppressed'
+          FROM findings WHERE status IN ('suppressed', 'retired')
         ) e GROUP BY 1, 2, 3, 4, 5, 6, 7`);
     });
   }

@@ -1,7 +1,11 @@
 /** A finding's current state as the API shows it, and the lifecycle statuses it moves through. */
 import { hash } from 'node:crypto';
 
-export const FINDING_STATUSES = ['new', 'open', 'resolved', 'reopened', 'suppressed'] as const;
+/**
+ * `retired`: a new version of the finding's rule no longer sees it (the rule changed, not the data), so
+ * it leaves the active set without counting as a resolution.
+ */
+export const FINDING_STATUSES = ['new', 'open', 'resolved', 'reopened', 'suppressed', 'retired'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 /** Assignee words with a meaning of their own: the caller, and nobody (a filter value, never a name). */
 export const ASSIGNEE_ME = 'me';

@@ -57,12 +57,18 @@ export interface UpsertOutcome {
   seen: number;
 }
 
-/** Which findings a resolution pass may close: the rules that ran, narrowed to a targeted run's keys. */
+/**
+ * Which findings a resolution pass may close: the rules that ran (with the version each ran at),
+ * narrowed to a targeted run's keys.
+ */
 export interface ResolutionScope {
-  ruleIds: readonly string[];
+  rules: readonly { id: string; version: number }[];
   entity?: string;
   matchKeys?: readonly string[];
 }
+
+/** Per rule, how many active findings a run resolved, and how many it retired (a new rule version). */
+export type ResolutionCounts = Map<string, { resolved: number; retired: number }>;
 
 // Column names come only from these maps; values only ever travel as $n parameters.
 const FILTER_COLUMNS = {
@@ -148,7 +154,7 @@ export class FindingsRepository {
    * Merges a run's observations into the current state, writing only what moved: new findings are
    * inserted as `new`; a known one gets this sighting (last seen, last run, occurrences + 1) and its
    * current values, and becomes `open` (`reopened` when it had been resolved; suppressed stays
-   * suppressed). A finding already merged for this run is left alone, so a retried merge or the same
+   * suppressed; a retired one is open again: the rule sees it once more). A finding already merged for this run is left alone, so a retried merge or the same
    * finding twice in one run counts once (its last observation wins).
    *
    * The observations are streamed into a temporary table with COPY (memory stays bounded however many
@@ -158,7 +164,7 @@ export class FindingsRepository {
    *  - new: inserted;
    *  - seen again (nearly all of them, run after run): one UPDATE that the dashboard rollups' trigger
    *    skips (it changes nothing they count; migration 0010);
-   *  - moved (reopened, suppressed seen again, new kind, severity or domain): an UPDATE the rollups
+   *  - moved (reopened, retired or suppressed seen again, new kind, severity or domain): an UPDATE the rollups
    *    count. Should a row have changed since it was classified (a person suppressed it meanwhile), the
    *    seen-again statement leaves it and this one takes every known finding not yet merged instead.
    */
@@ -272,21 +278,37 @@ export class FindingsRepository {
     }
   }
 
-  /** Resolves the active findings in scope that this run did not see; returns how many. */
-  async resolveUnseen(runId: string, at: Date, scope: ResolutionScope): Promise<number> {
-    if (scope.ruleIds.length === 0) return 0;
-    const params: unknown[] = [runId, at, [...scope.ruleIds]];
+  /**
+   * Closes the active findings in scope that this run did not see: `resolved` when the rule ran at the
+   * version that found them, `retired` when it ran at another (the rule changed, not the data).
+   */
+  async resolveUnseen(runId: string, at: Date, scope: ResolutionScope): Promise<ResolutionCounts> {
+    const counts: ResolutionCounts = new Map();
+    if (scope.rules.length === 0) return counts;
+    const params: unknown[] = [runId, at, scope.rules.map((r) => r.id), scope.rules.map((r) => r.version)];
     let narrow = '';
     if (scope.entity !== undefined && scope.matchKeys !== undefined) {
       params.push(scope.entity, [...scope.matchKeys]);
-      narrow = ' AND entity = $4 AND match_key = ANY($5::text[])';
+      narrow = ' AND f.entity = $5 AND f.match_key = ANY($6::text[])';
     }
-    const [, affected]: [unknown, number] = await this.dataSource.query(
-      `UPDATE findings SET status = 'resolved', resolved_at = $2, updated_at = now()
-       WHERE rule_id = ANY($3::text[]) AND status IN ('new', 'open', 'reopened') AND last_run_id <> $1::uuid${narrow}`,
+    const rows: { rule_id: string; status: 'resolved' | 'retired'; n: number }[] = await this.dataSource.query(
+      `WITH closed AS (
+         UPDATE findings AS f SET
+           status = CASE WHEN f.rule_version = r.version THEN 'resolved' ELSE 'retired' END,
+           resolved_at = CASE WHEN f.rule_version = r.version THEN $2::timestamptz END, updated_at = now()
+         FROM unnest($3::text[], $4::integer[]) AS r(rule_id, version)
+         WHERE f.rule_id = r.rule_id AND f.status IN ('new', 'open', 'reopened') AND f.last_run_id <> $1::uuid${narrow}
+         RETURNING f.rule_id, f.status
+       )
+       SELECT rule_id, status, count(*)::integer AS n FROM closed GROUP BY 1, 2`,
       params,
     );
-    return affected;
+    for (const row of rows) {
+      const entry = counts.get(row.rule_id) ?? { resolved: 0, retired: 0 };
+      entry[row.status] += row.n;
+      counts.set(row.rule_id, entry);
+    }
+    return counts;
   }
 
   /**

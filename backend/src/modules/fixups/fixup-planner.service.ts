@@ -11,7 +11,7 @@ import { FixupParentKeysRepository } from './fixup-parent-keys.repository';
 import { applyCaps, assessSpike } from './fixup-guards';
 import { FixupPlanningRepository, type PlannableFinding } from './fixup-planning.repository';
 import { loadPolicyFile, resolvePolicy } from './fixup-policy';
-import { FIXUP_STATES, type NewFixupTask } from './fixup-task';
+import { FIXUP_STATES, type FixupState, type NewFixupTask } from './fixup-task';
 import { FixupsRepository } from './fixups.repository';
 import { FIXUPS_SETTINGS, type FixupsSettings } from './fixups-settings';
 import { FixupsMetrics } from './fixups.metrics';
@@ -19,6 +19,16 @@ import { FixupsMetrics } from './fixups.metrics';
 const PAGE = 2000;
 const PLANNER = 'fixups:planner';
 const PLANNED_KINDS: readonly string[] = ['field_match', 'duplicates', 'presence', 'hierarchy'];
+/** Task states nobody has acted on yet (or whose action failed): dismissed once their finding is gone. */
+const IDLE_STATES: readonly FixupState[] = [
+  'proposed',
+  'approved',
+  'queued',
+  'needs_review',
+  'conflict',
+  'failed',
+  'dead_lettered',
+];
 
 /** Per target system: its records' keys by match key, or why the parents could not be resolved there. */
 type ParentResolution = Map<string, Map<string, string[]> | { error: string }>;
@@ -331,23 +341,30 @@ export class FixupPlannerService {
       : `the ${connector.kind} connector ${connector.id} does not write ${entity} records`;
   }
 
-  /** Links tasks whose finding a run resolved; tasks nobody acted on yet are dismissed with the reason. */
+  /**
+   * Links tasks whose finding a run resolved or retired; tasks nobody acted on yet are dismissed with
+   * the reason (a retired finding's write was asked for by a rule version that no longer holds).
+   */
   private async closeResolved(runId: string, summary: PlanSummary): Promise<void> {
     const linked = await this.tasks.linkResolved(runId);
     summary.resolvedLinked = linked.length;
-    const idle = linked
-      .filter((t) =>
-        ['proposed', 'approved', 'queued', 'needs_review', 'conflict', 'failed', 'dead_lettered'].includes(t.state),
-      )
-      .map((t) => t.id);
-    summary.dismissedResolved = (
-      await this.tasks.transition({
-        ids: idle,
-        from: ['proposed', 'approved', 'queued', 'needs_review', 'conflict', 'failed', 'dead_lettered'],
-        to: 'dismissed',
-        actor: 'reconciliation',
-        reason: `the finding was resolved (no longer seen by a reconciliation run)`,
-      })
-    ).length;
+    summary.dismissedResolved = 0;
+    const reasons = {
+      resolved: 'the finding was resolved (no longer seen by a reconciliation run)',
+      retired: 'the finding was retired (the new version of its rule no longer sees it)',
+    };
+    for (const status of ['resolved', 'retired'] as const) {
+      const idle = linked.filter((t) => t.findingStatus === status && IDLE_STATES.includes(t.state)).map((t) => t.id);
+      if (idle.length === 0) continue;
+      summary.dismissedResolved += (
+        await this.tasks.transition({
+          ids: idle,
+          from: IDLE_STATES,
+          to: 'dismissed',
+          actor: 'reconciliation',
+          reason: reasons[status],
+        })
+      ).length;
+    }
   }
 }

@@ -399,10 +399,13 @@ export class FixupsRepository {
   }
 
   /**
-   * Links tasks whose finding a run resolved to the run that resolved it (the run whose window holds
-   * the finding's resolved_at, else `runId`); returns the linked ids with their state.
+   * Links tasks whose finding a run resolved or retired to the run that did so (the run whose window
+   * holds the finding's resolved_at, else `runId`); returns the linked ids with their state and the
+   * finding's status.
    */
-  async linkResolved(runId: string): Promise<{ id: string; state: FixupState }[]> {
+  async linkResolved(
+    runId: string,
+  ): Promise<{ id: string; state: FixupState; findingStatus: 'resolved' | 'retired' }[]> {
     return this.dataSource.query(
       `WITH linked AS (
          UPDATE fix_tasks t SET resolved_run_id = coalesce(
@@ -412,10 +415,10 @@ export class FixupsRepository {
              $1::uuid),
            updated_at = now()
          FROM findings f
-         WHERE t.finding_id = f.id AND t.resolved_run_id IS NULL AND f.status = 'resolved'
-         RETURNING t.id, t.state
+         WHERE t.finding_id = f.id AND t.resolved_run_id IS NULL AND f.status IN ('resolved', 'retired')
+         RETURNING t.id, t.state, f.status
        )
-       SELECT id::text AS id, state FROM linked`,
+       SELECT id::text AS id, state, status AS "findingStatus" FROM linked`,
       [runId],
     );
   }

@@ -25,6 +25,8 @@ export interface SnapshotHold {
 }
 
 export const SUSPICIOUS_SNAPSHOT_RULE = 'driftwatch.suspicious-snapshot';
+/** The built-in guard's version: its findings' rule_version, so a run resolves them rather than retiring them. */
+export const SUSPICIOUS_SNAPSHOT_RULE_VERSION = 1;
 
 export function assessSnapshots(health: readonly SnapshotHealth[], maxRowDrop: number): SnapshotHold[] {
   const holds: SnapshotHold[] = [];

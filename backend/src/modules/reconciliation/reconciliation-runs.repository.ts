@@ -13,6 +13,9 @@ export interface RuleOutcome {
   findings?: number;
   new?: number;
   reopened?: number;
+  /** Active findings of the rule this run no longer saw: resolved, and retired (found by another version). */
+  resolved?: number;
+  retired?: number;
   durationMs?: number;
   /** Of durationMs, the time ClickHouse took to evaluate the rule and store its findings. */
   queryMs?: number;

@@ -20,7 +20,13 @@ import { ident, type SqlFragment } from '../../clickhouse/sql';
 import type { FindingObservation } from '../findings/finding';
 import { FindingsRepository } from '../findings/findings.repository';
 import { withCrosswalk } from './crosswalk-sources';
-import { assessSnapshots, SUSPICIOUS_SNAPSHOT_RULE, type SnapshotHealth, type SnapshotHold } from './flood-guard';
+import {
+  assessSnapshots,
+  SUSPICIOUS_SNAPSHOT_RULE,
+  SUSPICIOUS_SNAPSHOT_RULE_VERSION,
+  type SnapshotHealth,
+  type SnapshotHold,
+} from './flood-guard';
 import {
   ReconciliationRunsRepository,
   type ReconciliationTrigger,
@@ -130,6 +136,7 @@ export class ReconciliationService {
     let snapshots: Record<string, string> = {};
     let findingsTotal = 0;
     let resolvedTotal = 0;
+    let retiredTotal = 0;
     try {
       const rules = this.selectRules(set, request);
       const latest = await this.store.latestSnapshots();
@@ -140,7 +147,7 @@ export class ReconciliationService {
       const context = this.currentContext(set, latest, target, await this.stateOf());
       const available = new Set(latest.map((s) => pairKey(s)));
       const foundAt = new Date();
-      const resolvable: string[] = [];
+      const resolvable: { id: string; version: number }[] = [];
 
       const runnable: Rule[] = [];
       for (const rule of rules) {
@@ -247,7 +254,7 @@ export class ReconciliationService {
               ...fusedWith(rule),
             };
             findingsTotal += sum.seen;
-            resolvable.push(rule.id);
+            resolvable.push({ id: rule.id, version: rule.version });
           });
           merges.push(work);
         }
@@ -261,12 +268,18 @@ export class ReconciliationService {
         const merged = await this.mergeFindings(runId, foundAt, null, toAsync(suspicious));
         findingsTotal += merged.seen;
       }
-      if (!target) resolvable.push(SUSPICIOUS_SNAPSHOT_RULE);
+      if (!target) resolvable.push({ id: SUSPICIOUS_SNAPSHOT_RULE, version: SUSPICIOUS_SNAPSHOT_RULE_VERSION });
 
-      resolvedTotal = await this.findings.resolveUnseen(runId, foundAt, {
-        ruleIds: resolvable,
+      const closed = await this.findings.resolveUnseen(runId, foundAt, {
+        rules: resolvable,
         ...(target ? { entity: target.entity, matchKeys: target.keys } : {}),
       });
+      for (const [ruleId, { resolved, retired }] of closed) {
+        resolvedTotal += resolved;
+        retiredTotal += retired;
+        const outcome = ruleCounts[ruleId];
+        if (outcome) Object.assign(outcome, { resolved, ...(retired > 0 ? { retired } : {}) });
+      }
 
       const failures = Object.entries(ruleCounts).filter(([, o]) => o.status === 'failed');
       const status = failures.length > 0 ? 'failed' : 'complete';
@@ -284,7 +297,7 @@ export class ReconciliationService {
         durationMs: Date.now() - started,
       });
       this.logger.log(
-        `run ${runId} ${status}: ${findingsTotal} findings, ${resolvedTotal} resolved, ${held.length} held`,
+        `run ${runId} ${status}: ${findingsTotal} findings, ${resolvedTotal} resolved, ${retiredTotal} retired, ${held.length} held`,
       );
       return { runId, status, findingsTotal, resolvedTotal, ruleCounts, held };
     } catch (error) {
@@ -540,7 +553,7 @@ function suspiciousFinding(hold: SnapshotHold, rules: readonly Rule[], set: Rule
     .map((r) => r.id);
   return {
     rule_id: SUSPICIOUS_SNAPSHOT_RULE,
-    rule_version: 1,
+    rule_version: SUSPICIOUS_SNAPSHOT_RULE_VERSION,
     entity: hold.entity,
     match_key: `${hold.system}/${hold.entity}`,
     field: '',

@@ -81,7 +81,7 @@ export class StewardshipIntakeService {
     return inputs;
   }
 
-  /** Open items whose finding resolved or was suppressed are dismissed: nothing is left to decide. */
+  /** Open items whose finding resolved, retired or was suppressed are dismissed: nothing is left to decide. */
   private async closeResolved(runId: string): Promise<number> {
     let closed = 0;
     for (;;) {

@@ -284,11 +284,11 @@ export class StewardshipItemsRepository {
     await tx.query(`UPDATE stewardship_items SET suggestion = NULL, updated_at = now() WHERE id = $1::uuid`, [id]);
   }
 
-  /** Open items created from findings that are no longer active (resolved or suppressed). */
+  /** Open items created from findings that are no longer active (resolved, retired or suppressed). */
   async openWithInactiveFinding(limit: number): Promise<ItemView[]> {
     const rows: ItemRecord[] = await this.dataSource.query(
       `${SELECT} WHERE state = 'open' AND source_type = 'finding' AND source_id IN (
-         SELECT id FROM findings WHERE status IN ('resolved', 'suppressed'))
+         SELECT id FROM findings WHERE status IN ('resolved', 'retired', 'suppressed'))
        ORDER BY created_at LIMIT $1`,
       [limit],
     );
