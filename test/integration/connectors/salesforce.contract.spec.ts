@@ -202,6 +202,39 @@ describe('Salesforce connector specifics', () => {
     });
   });
 
+  it('applyMany: a fix-up time lands on a Shipment__c whose other field another write changed meanwhile', async () => {
+    const { records } = await collect(salesforceConnector(estate).extract('shipment', { mode: 'full' }));
+    const target = records.filter((r) => r.fields.milestone === 'delivered' && r.fields.milestoneAt).at(-1)!;
+    // As a fix-up task carries a time: ISO-8601 text, the value seen to the whole second (a finding's).
+    const seen = Math.floor(target.fields.milestoneAt!.getTime() / 1000) * 1000;
+    const fixedAt = new Date(seen + 3_600_000).toISOString();
+    // Another fix-up of the record (its tracking number) lands between the read and this write: 412.
+    const racing = salesforceConnector(
+      estate,
+      racingFetch(
+        (url, init) => init?.method === 'POST' && url.endsWith('/composite'),
+        () => mutate(estate, 'crm', 'Shipment__c', target.sourceKey, { Tracking_Number__c: '1ZMEANWHILE000001' }),
+      ),
+    );
+    await fetch(`${estate.crm.baseUrl}/__admin/stats/reset`, { method: 'POST' });
+    const [result] = await racing.applyMany([
+      {
+        change: {
+          entity: 'shipment',
+          sourceKey: target.sourceKey,
+          changes: [{ field: 'milestoneAt', expectedOld: new Date(seen).toISOString(), newValue: fixedAt }],
+        },
+        idempotencyKey: 'race-s3',
+      },
+    ]);
+    expect(result).toEqual({ outcome: 'applied' });
+    expect(await writesOf(estate)).toBe(1);
+    expect(estate.stores.crm.shipments.get(target.sourceKey)!.record).toMatchObject({
+      Tracking_Number__c: '1ZMEANWHILE000001',
+      Milestone_Date__c: fixedAt,
+    });
+  });
+
   it('writes many changes through one composite call with a result per record', async () => {
     const connector = salesforceConnector(estate);
     const { records } = await collect(connector.extract('credit_profile', { mode: 'full' }));

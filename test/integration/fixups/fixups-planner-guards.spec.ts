@@ -79,6 +79,40 @@ describe('blast-radius guards and the policy file, through the planner on real P
     );
   }, 90_000);
 
+  it('never blanks a time automatically either: an owner with no date shows a zero time, not empty text', async () => {
+    const p = await plannerApp({});
+    open.push(p);
+    const time = (n: number, owner: string, crm: string): SeededFinding => ({
+      ruleId: 'order.shipment-milestone-match',
+      entity: 'shipment',
+      field: 'milestone_at',
+      ownerSystem: 'wms',
+      expectedValue: owner,
+      actualSystem: 'crm',
+      actualValue: crm,
+      matchKey: `SO-${n}`,
+      actualKey: `a0S${n}`,
+    });
+    const run = await seedRun(p.db, [
+      time(1, '2026-01-10 10:15:42', '2026-01-09 08:00:00'),
+      time(2, '0000-00-00 00:00:00', '2026-01-09 08:00:00'),
+      time(3, '2026-01-10 10:15:42', '0000-00-00 00:00:00'),
+    ]);
+    expect(await p.planner.planRun(run.runId)).toMatchObject({ created: 3, queued: 2 });
+    const tasks = await states(p.db, run.runId);
+    expect(tasks.map((t) => t.state)).toEqual(['queued', 'needs_review', 'queued']);
+    expect(tasks[1]?.state_reason).toBe(
+      `wms (the owner) holds no milestone_at: the write would blank crm's "2026-01-09 08:00:00"; approve it if that is meant`,
+    );
+    // The CRM without a date: the write is conditional on it still having none.
+    const [{ changes }] = await p.db.query<{ changes: unknown }[]>(
+      `SELECT changes FROM fix_tasks WHERE match_key = 'SO-3'`,
+    );
+    expect(changes).toEqual([
+      { field: 'milestoneAt', column: 'milestone_at', expectedOld: null, newValue: '2026-01-10T10:15:42.000Z' },
+    ]);
+  }, 90_000);
+
   it("holds a rule's auto-fixes when its findings spike far above its usual runs", async () => {
     const p = await plannerApp({
       FIXUPS_SPIKE_FACTOR: '3',

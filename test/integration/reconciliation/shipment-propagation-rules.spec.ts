@@ -2,6 +2,7 @@ import { parseScenario, startEstate, type GroundTruthEntry, type RunningEstate }
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DEFAULT_OWNERSHIP_FILE, DEFAULT_RULES_DIR } from '@driftwatch/reconciliation-rules';
+import { list, sql } from '../../../backend/src/clickhouse/sql';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { WmsConnector } from '../../../backend/src/connectors/wms/wms.connector';
 import { ConfigService } from '../../../backend/src/config/config.service';
@@ -37,6 +38,12 @@ const SLA = 'order.shipment-milestone-sla';
 const ROUTE_LIMIT_SECONDS = 30 * 60;
 const LOOKBACK_MS = 7 * 86_400_000;
 const HOUR = 3_600_000;
+/** CRM shipments, without other drift, whose milestone date a person cleared (the CRM holds no time). */
+const CLEARED_DATES = 5;
+/** What a finding shows for a DateTime 0, a snapshot's "no date" (ClickHouse 18.16; later servers). */
+const NO_DATE = ['0000-00-00 00:00:00', '1970-01-01 00:00:00'];
+/** A time as a datetime finding holds it: ClickHouse `toString(x, 'UTC')`, whole seconds. */
+const findingTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 interface FindingRow {
   rule_id: string;
@@ -66,6 +73,18 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
   let dataSource: DataSource;
   let truth: GroundTruthEntry[];
   let firstRunId: string;
+  /** Order number → Shipment__c Id of the CRM shipments whose Milestone_Date__c was cleared. */
+  const cleared = new Map<string, string>();
+
+  /** The WMS (system of record) as it is: each order's shipment, its milestone and time (whole seconds). */
+  const wmsShipments = () =>
+    new Map(
+      [...estate.stores.wms.shipments.rowsInOrder()].map((r) => {
+        const s = r.record;
+        const at = Math.floor(Date.parse(s.milestones[s.milestones.length - 1].at) / 1000) * 1000;
+        return [s.order_number, { status: s.status, at, milestones: s.milestones }] as const;
+      }),
+    );
 
   const snapshotShipments = async (connectorIds: string[]) => {
     for (const connectorId of connectorIds) {
@@ -88,6 +107,18 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
     const epoch = Math.floor((Date.now() - 2 * HOUR) / 1000) * 1000;
     estate = await startEstate({ customers: CUSTOMERS, seed: 17, epoch, systems: ['crm', 'wms'], scenario: SCENARIO });
     truth = estate.groundTruth().filter((e) => e.entity === 'shipment' && e.system === 'crm');
+    // Cleared in the store under the record's old stamp: settled for the match rule, no new milestone.
+    const drifted = new Set(truth.map((e) => e.sourceKey));
+    const crm = estate.stores.crm;
+    const picked = [...crm.shipments.rowsInOrder()]
+      .filter((r) => !drifted.has(r.record.Id as string) && r.record.Milestone_Date__c)
+      .slice(0, CLEARED_DATES);
+    for (const row of picked) {
+      const opportunity = crm.opportunities.get(row.record.Opportunity__c as string)!.record;
+      cleared.set(opportunity.ERP_Order_Number__c as string, row.record.Id as string);
+      crm.put('Shipment__c', { ...row.record, Milestone_Date__c: null }, row.modifiedAt);
+    }
+    expect(cleared.size).toBe(CLEARED_DATES);
     env = await snapshotTestEnv({
       RECONCILIATION_RULES_DIR: DEFAULT_RULES_DIR,
       RECONCILIATION_OWNERSHIP_FILE: DEFAULT_OWNERSHIP_FILE,
@@ -130,7 +161,7 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
     await estate?.stop();
   });
 
-  it('finds exactly the injected late, lost and missing milestones, and times the rest in minutes', async () => {
+  it('finds exactly the injected late, lost and missing milestones and cleared dates, and times the rest in minutes', async () => {
     await snapshotShipments(['wms', 'crm']);
     const startedAt = Date.now();
     const run = await reconciliation.run({ trigger: 'api', ruleIds: [MATCH, SLA] });
@@ -139,14 +170,7 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
     firstRunId = run.runId;
     const findings = await findingsOf();
 
-    // The WMS (system of record) as it is: each order's shipment, its milestone and time (whole seconds).
-    const wms = new Map(
-      [...estate.stores.wms.shipments.rowsInOrder()].map((r) => {
-        const s = r.record;
-        const at = Math.floor(Date.parse(s.milestones[s.milestones.length - 1].at) / 1000) * 1000;
-        return [s.order_number, { status: s.status, at, milestones: s.milestones }] as const;
-      }),
-    );
+    const wms = wmsShipments();
     const byKind = (kind: string) => truth.filter((e) => e.kind === kind);
     expect(byKind('late_propagation').length).toBeGreaterThan(100);
     expect(byKind('not_propagated').length).toBeGreaterThan(100);
@@ -163,6 +187,7 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
       if (Math.abs(seconds(milestones[milestones.length - 1].at) - seconds(previous.at)) > 60)
         expectedMismatches.push(`${e.key}/milestone_at`);
     }
+    for (const key of cleared.keys()) expectedMismatches.push(`${key}/milestone_at`);
     const mismatches = findings
       .filter((f) => f.rule_id === MATCH)
       .map((f) => {
@@ -172,6 +197,16 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
           : `${f.match_key}/${f.field}`;
       });
     expect(mismatches.sort()).toEqual(expectedMismatches.sort());
+    // A datetime finding's values as the fix-up planner reads them: UTC whole seconds, a zero time for none.
+    for (const [key, id] of cleared) {
+      const f = findings.find((x) => x.rule_id === MATCH && x.match_key === key)!;
+      expect([f.field, f.expected_value, f.details.actual_key]).toEqual([
+        'milestone_at',
+        findingTime(wms.get(key)!.at),
+        id,
+      ]);
+      expect(NO_DATE).toContain(f.actual_value);
+    }
 
     // The SLA rule over the 7 days before "now": late deliveries by their delay, lost and missing
     // milestones undelivered (all older than the route's 30 minutes).
@@ -230,14 +265,17 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
     expect(route.maxSeconds).toBeGreaterThan(ROUTE_LIMIT_SECONDS);
   }, 180_000);
 
-  it('writes the WMS milestone into each lagging CRM shipment; the next run resolves those findings', async () => {
+  it('writes the WMS milestone and its time into each lagging CRM shipment; the next run resolves those findings', async () => {
     const before = await findingsOf();
-    const milestones = before.filter((f) => f.rule_id === MATCH && f.field === 'milestone');
+    const match = before.filter((f) => f.rule_id === MATCH);
+    const milestones = match.filter((f) => f.field === 'milestone');
+    const times = match.filter((f) => f.field === 'milestone_at');
     expect(milestones.length).toBeGreaterThan(100);
-    // Auto policy, the WMS owns the field: every milestone mismatch is a write to the CRM's Shipment__c.
-    // Times are not written by fix-ups (a datetime finding holds whole seconds, the CRM milliseconds).
+    expect(times.length).toBeGreaterThan(50);
+    // Auto policy, the WMS owns the fields: every milestone and time mismatch is a write to the CRM's
+    // Shipment__c, a time conditional on the one the finding saw (none, for the cleared dates).
     const plan = await worker.get(FixupPlannerService).planRun(firstRunId);
-    expect(plan).toMatchObject({ created: milestones.length, needsReview: 0 });
+    expect(plan).toMatchObject({ created: match.length, needsReview: 0 });
     const tasks = await waitFor(
       (): Promise<{ finding_id: string; target_system: string; source_key: string; state: string }[]> =>
         dataSource.query(`SELECT finding_id, target_system, source_key, state FROM fix_tasks`),
@@ -245,25 +283,50 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
       60_000,
       'every shipment fix-up to be done',
     );
-    expect(tasks.map((t) => t.finding_id).sort()).toEqual(milestones.map((f) => f.id).sort());
+    expect(tasks.map((t) => t.finding_id).sort()).toEqual(match.map((f) => f.id).sort());
     expect(tasks.every((t) => t.target_system === 'crm')).toBe(true);
+    // Each shipment written through Salesforce; its milestone and time in one PATCH or one each.
+    const tasksPerRecord: Record<string, number> = {};
+    for (const t of tasks)
+      tasksPerRecord[`Shipment__c/${t.source_key}`] = (tasksPerRecord[`Shipment__c/${t.source_key}`] ?? 0) + 1;
     const writes = await writesByKey(estate.crm.baseUrl);
-    expect(writes).toEqual(Object.fromEntries(tasks.map((t) => [`Shipment__c/${t.source_key}`, 1])));
+    expect(Object.keys(writes).sort()).toEqual(Object.keys(tasksPerRecord).sort());
+    for (const [key, n] of Object.entries(writes))
+      expect([key, n >= 1 && n <= tasksPerRecord[key]]).toEqual([key, true]);
+    const wms = wmsShipments();
     for (const t of tasks) {
-      const finding = milestones.find((f) => f.id === t.finding_id)!;
-      expect(estate.stores.crm.shipments.get(t.source_key)?.record.Milestone__c?.toString().toLowerCase()).toBe(
-        finding.expected_value,
-      );
+      const finding = match.find((f) => f.id === t.finding_id)!;
+      const record = estate.stores.crm.shipments.get(t.source_key)!.record;
+      if (finding.field === 'milestone') {
+        expect(record.Milestone__c?.toString().toLowerCase()).toBe(finding.expected_value);
+      } else {
+        // The WMS time to the second, sent as an ISO-8601 instant.
+        expect([finding.match_key, record.Milestone_Date__c]).toEqual([
+          finding.match_key,
+          new Date(wms.get(finding.match_key)!.at).toISOString(),
+        ]);
+      }
     }
+    expect(times.filter((f) => cleared.has(f.match_key))).toHaveLength(CLEARED_DATES);
 
     await snapshotShipments(['crm']);
+    // The written records changed minutes ago, so the next run does not compare them yet (the rule's
+    // settle): the CRM snapshot itself shows each fixed time read back through the connector.
+    const fixedTimes = new Map(times.map((f) => [f.match_key, wms.get(f.match_key)!.at / 1000]));
+    const snapshotted = await env.clickhouse.query<{ order_number: string; at: number | string }>(
+      sql`SELECT order_number, toUInt32(milestone_at) AS at FROM current_shipment FINAL
+        WHERE system = 'crm' AND deleted = 0 AND order_number IN ${list([...fixedTimes.keys()])}`,
+      { tag: 'test' },
+    );
+    expect(new Map(snapshotted.map((r) => [r.order_number, Number(r.at)]))).toEqual(fixedTimes);
     const second = await reconciliation.run({ trigger: 'api', ruleIds: [MATCH, SLA] });
     expect(second.status).toBe('complete');
     const after = new Map((await findingsOf()).map((f) => [f.id, f]));
-    for (const f of milestones) expect([f.match_key, after.get(f.id)?.status]).toEqual([f.match_key, 'resolved']);
-    // Their times still differ (a person's call), and the milestones reached the CRM late: by the fix.
+    for (const f of match)
+      expect([f.match_key, f.field, after.get(f.id)?.status]).toEqual([f.match_key, f.field, 'resolved']);
+    // Nothing of the match rule is left, and the milestones reached the CRM late: by the fix.
     const open = [...after.values()].filter((f) => f.status !== 'resolved');
-    expect(open.filter((f) => f.rule_id === MATCH).every((f) => f.field === 'milestone_at')).toBe(true);
+    expect(open.filter((f) => f.rule_id === MATCH)).toEqual([]);
     const fixedKeys = new Set(milestones.map((f) => f.match_key));
     const lateNow = open.filter((f) => f.rule_id === SLA && fixedKeys.has(f.match_key));
     expect(lateNow.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { planApply } from './apply-plan';
-import { EntityMapper, mergeMapping, type ConnectorMapping } from './entity-mapping';
+import { EntityMapper, mergeMapping, sameValue, type ConnectorMapping } from './entity-mapping';
 
 const mapping: ConnectorMapping = {
   customer: {
@@ -181,5 +181,87 @@ describe('planApply', () => {
         undefined,
       ),
     ).toMatchObject({ result: { outcome: 'rejected' } });
+  });
+});
+
+describe('planApply on a date (Salesforce Shipment__c.Milestone_Date__c)', () => {
+  const shipments = new EntityMapper('shipment', 'crm', {
+    key: 'Id',
+    fields: { milestoneAt: { from: 'Milestone_Date__c', normalize: 'date' } },
+  });
+  /** The CRM's record as it reads: Salesforce's `+0000` form, with milliseconds. */
+  const shipment = (milestoneDate: string | null) => {
+    const r = shipments.map({ Id: 'a0B1', Milestone_Date__c: milestoneDate });
+    if (!('record' in r)) throw new Error('fixture');
+    return r.record;
+  };
+  /** A change as the planner builds it from a finding (whole seconds) and as it reads back from jsonb. */
+  const plan = (expectedOld: string | null, newValue: string | null, current: string | null) =>
+    planApply(
+      shipments,
+      { entity: 'shipment', sourceKey: 'a0B1', changes: [{ field: 'milestoneAt', expectedOld, newValue }] },
+      shipment(current),
+    );
+
+  it('writes when the target holds the time the finding saw, to the second', () => {
+    expect(plan('2026-01-10T10:00:00.000Z', '2026-01-10T11:30:00.000Z', '2026-01-10T10:00:00.456+0000')).toEqual({
+      kind: 'write',
+      sourceValues: { Milestone_Date__c: '2026-01-10T11:30:00.000Z' },
+      canonicalValues: { milestoneAt: '2026-01-10T11:30:00.000Z' },
+    });
+    // The same instant in another offset is the same time.
+    expect(
+      plan('2026-01-10T11:00:00.000+01:00', '2026-01-10T11:30:00.000Z', '2026-01-10T10:00:00.000+0000'),
+    ).toMatchObject({ kind: 'write' });
+  });
+
+  it('writes a time where the target has none and the finding saw none', () => {
+    expect(plan(null, '2026-01-10T11:30:00.000Z', null)).toMatchObject({
+      kind: 'write',
+      sourceValues: { Milestone_Date__c: '2026-01-10T11:30:00.000Z' },
+    });
+  });
+
+  it('is a no-op when the target already holds the new time, in any representation', () => {
+    const done = { kind: 'done', result: { outcome: 'already_applied' } };
+    expect(plan('2026-01-10T10:00:00.000Z', '2026-01-10T11:30:00.000Z', '2026-01-10T11:30:00.000+0000')).toEqual(done);
+    expect(plan('2026-01-10T10:00:00.000Z', '2026-01-10T11:30:00.000Z', '2026-01-10T11:30:00.999+0000')).toEqual(done);
+    expect(plan('2026-01-10T10:00:00.000Z', '2026-01-10T11:30:00.000Z', '2026-01-10T12:30:00.000+0100')).toEqual(done);
+  });
+
+  it.each([
+    ['a second later than the finding saw', '2026-01-10T10:00:00.000Z', '2026-01-10T10:00:01.000+0000'],
+    ['a time where the finding saw none', null, '2026-01-10T10:00:00.000+0000'],
+    ['no time where the finding saw one', '2026-01-10T10:00:00.000Z', null],
+  ])('is a conflict when the target holds %s', (_, expectedOld, current) => {
+    expect(plan(expectedOld, '2026-01-10T11:30:00.000Z', current)).toMatchObject({
+      kind: 'done',
+      result: { outcome: 'conflict', currentValues: { milestoneAt: current === null ? null : new Date(current) } },
+    });
+  });
+});
+
+describe('sameValue on dates', () => {
+  it('compares instants to the second across representations', () => {
+    const at = new Date('2026-01-10T10:00:00.250Z');
+    expect(sameValue(at, '2026-01-10T10:00:00.000Z')).toBe(true);
+    expect(sameValue(at, '2026-01-10T10:00:00.999+0000')).toBe(true);
+    expect(sameValue(at, '2026-01-10T11:00:00+01:00')).toBe(true);
+    expect(sameValue(at, '2026-01-10T10:00:01.000Z')).toBe(false);
+    expect(sameValue(at, '2026-01-10T09:59:59.999Z')).toBe(false);
+  });
+
+  it('treats null, undefined and empty text as no date', () => {
+    expect(sameValue(null, null)).toBe(true);
+    expect(sameValue(new Date(0), null)).toBe(false);
+    expect(sameValue(new Date('2026-01-10T10:00:00Z'), '')).toBe(false);
+    expect(sameValue(new Date('2026-01-10T10:00:00Z'), undefined)).toBe(false);
+  });
+
+  it('does not read a time without offset in the process time zone, nor a non-date as one', () => {
+    expect(sameValue(new Date('2026-01-10T10:00:00Z'), '2026-01-10 10:00:00')).toBe(false);
+    expect(sameValue(new Date('2026-01-10T00:00:00Z'), '2026-01-10')).toBe(true);
+    expect(sameValue(new Date('2026-01-10T10:00:00Z'), 'soon')).toBe(false);
+    expect(sameValue(new Date(NaN), new Date(NaN))).toBe(false);
   });
 });

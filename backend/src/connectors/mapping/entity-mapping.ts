@@ -278,14 +278,27 @@ export class EntityMapper<E extends EntityKind> {
   }
 }
 
-/** Canonical values compare equal across representations (dates by instant, numbers by value). */
+/**
+ * Canonical values compare equal across representations: dates by instant (a `Date`, an ISO-8601 text
+ * with any offset; null, undefined and '' are no date), numbers by value. Dates compare to the whole
+ * second: snapshots store seconds, so a finding's date (and a change built from it) cannot say more,
+ * and a target holding 10:00:00.456 holds the 10:00:00 its finding saw.
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Date || b instanceof Date) {
-    const ta = a instanceof Date ? a.getTime() : a === null ? null : new Date(a as string).getTime();
-    const tb = b instanceof Date ? b.getTime() : b === null ? null : new Date(b as string).getTime();
-    return ta === tb;
-  }
+  if (a instanceof Date || b instanceof Date) return instantSecond(a) === instantSecond(b);
   if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
   if ((a === null || a === undefined || a === '') && (b === null || b === undefined || b === '')) return true;
   return a === b;
+}
+
+/** A date's whole second since the epoch; null for no date, NaN for a value that is not a date. */
+function instantSecond(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  let ms = NaN;
+  if (value instanceof Date) ms = value.getTime();
+  // Only texts that name their offset (or a bare date, which is UTC): `2026-01-10 10:00:00` would be
+  // read in the process's time zone.
+  else if (typeof value === 'string' && /(?:Z|[+-]\d{2}:?\d{2})$|^\d{4}-\d{2}-\d{2}$/i.test(value.trim()))
+    ms = Date.parse(value);
+  return Math.floor(ms / 1000);
 }

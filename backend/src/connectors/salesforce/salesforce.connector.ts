@@ -63,6 +63,12 @@ interface RecordWrite {
 }
 
 const PRECONDITION_FAILED = 'the record changed since it was read (412 Precondition Failed)';
+/**
+ * Writes again after a 412 that changed none of the written fields. Each round at least one of the
+ * fix-ups racing for a record gets in, so a record's few field fix-ups all land; a record edited
+ * that often meanwhile is a conflict for a person.
+ */
+const PRECONDITION_REWRITES = 3;
 const errorText = (body: unknown, status: number) =>
   (Array.isArray(body) ? (body as SfErrorBody) : []).map((e) => `${e.errorCode}: ${e.message}`).join('; ') ||
   `HTTP ${status}`;
@@ -90,8 +96,11 @@ const soqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/
  *   record's last modification is not detected). `applyMany` sends them through `/composite` — the
  *   `/composite/sobjects` collection has no per-record precondition — 25 subrequests per call (the
  *   vendor's limit), several calls in flight, each subrequest with its own header and result.
- * A 412 is re-read once: a target now holding exactly the new values is `already_applied` (our own
- * earlier attempt whose answer was lost, or the same edit made elsewhere), anything else a conflict.
+ * A 412 is re-read: a target now holding exactly the new values is `already_applied` (our own
+ * earlier attempt whose answer was lost, or the same edit made elsewhere); one whose changed fields
+ * still hold the values the change expects was modified in other fields (typically another fix-up of
+ * the same record, in a batch in flight beside this one) and is planned and written again, up to
+ * `PRECONDITION_REWRITES` times; anything else is a conflict.
  */
 export class SalesforceConnector implements Connector {
   readonly kind = 'salesforce';
@@ -348,7 +357,7 @@ export class SalesforceConnector implements Connector {
       idempotent: true,
       accept: [400, 404, 412],
     });
-    if (written.status === 412) return (await this.afterPreconditionFailed([change]))[0];
+    if (written.status === 412) return (await this.afterPreconditionFailed([change], PRECONDITION_REWRITES))[0];
     if (written.status >= 400) return { outcome: 'rejected', reason: errorText(written.body, written.status) };
     return { outcome: 'applied' };
   }
@@ -407,8 +416,11 @@ export class SalesforceConnector implements Connector {
     return current;
   }
 
-  /** Read, plan and write changes with `If-Unmodified-Since` through `/composite`; no ledger here. */
-  private async writeMany(changes: RecordChange[]): Promise<ApplyResult[]> {
+  /**
+   * Read, plan and write changes with `If-Unmodified-Since` through `/composite`; no ledger here.
+   * `rewrites`: how many more times a change whose record answered 412 may be written again.
+   */
+  private async writeMany(changes: RecordChange[], rewrites = PRECONDITION_REWRITES): Promise<ApplyResult[]> {
     const results: ApplyResult[] = new Array<ApplyResult>(changes.length);
     for (let start = 0; start < changes.length; start += COMPOSITE_LIMIT) {
       const chunk = changes.slice(start, start + COMPOSITE_LIMIT);
@@ -463,7 +475,10 @@ export class SalesforceConnector implements Connector {
         }),
       );
       if (stale.length > 0) {
-        const decided = await this.afterPreconditionFailed(stale.map((i) => changes[i]));
+        const decided = await this.afterPreconditionFailed(
+          stale.map((i) => changes[i]),
+          rewrites,
+        );
         stale.forEach((index, n) => (results[index] = decided[n]));
       }
     }
@@ -495,18 +510,38 @@ export class SalesforceConnector implements Connector {
 
   /**
    * After a 412: the target holding exactly the new values means the write is in (a retried request
-   * whose first answer was lost, or the same edit made elsewhere); anything else is a conflict.
+   * whose first answer was lost, or the same edit made elsewhere). The changed fields still holding
+   * what the change expects means another field of the record changed (another fix-up of it, say):
+   * nothing this change would overwrite, so it is written again (`rewrites` more times at most).
+   * Anything else is a conflict.
    */
-  private async afterPreconditionFailed(changes: RecordChange[]): Promise<ApplyResult[]> {
+  private async afterPreconditionFailed(changes: RecordChange[], rewrites: number): Promise<ApplyResult[]> {
     const current = await this.currentRecords(changes);
-    return changes.map((change) => {
+    const results: ApplyResult[] = new Array<ApplyResult>(changes.length);
+    const again: number[] = [];
+    changes.forEach((change, index) => {
       const record = current.get(`${change.entity}/${change.sourceKey}`);
-      if (!record) return { outcome: 'conflict', reason: `${PRECONDITION_FAILED}; the record is gone` };
+      if (!record) {
+        results[index] = { outcome: 'conflict', reason: `${PRECONDITION_FAILED}; the record is gone` };
+        return;
+      }
       const currentValues = Object.fromEntries(change.changes.map((c) => [c.field, getPath(record.fields, c.field)]));
-      if (change.changes.every((c) => sameValue(currentValues[c.field], c.newValue)))
-        return { outcome: 'already_applied', reason: 'the target holds the new values' };
-      return { outcome: 'conflict', reason: PRECONDITION_FAILED, currentValues };
+      if (change.changes.every((c) => sameValue(currentValues[c.field], c.newValue))) {
+        results[index] = { outcome: 'already_applied', reason: 'the target holds the new values' };
+        return;
+      }
+      const plan = isSfEntity(change.entity) ? planApply(this.mapper(change.entity), change, record) : undefined;
+      if (rewrites > 0 && plan?.kind === 'write') again.push(index);
+      else results[index] = { outcome: 'conflict', reason: PRECONDITION_FAILED, currentValues };
     });
+    if (again.length > 0) {
+      const rewritten = await this.writeMany(
+        again.map((i) => changes[i]),
+        rewrites - 1,
+      );
+      again.forEach((index, n) => (results[index] = rewritten[n]));
+    }
+    return results;
   }
 
   async health(): Promise<ConnectorHealth> {

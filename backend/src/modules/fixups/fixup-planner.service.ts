@@ -278,7 +278,8 @@ export class FixupPlannerService {
       sourceKey = write.sourceKey;
       changes = [write.change];
       // The owner holding nothing is as often a gap in what it exposes as a value cleared on purpose.
-      if (finding.expectedValue.trim() === '' && finding.actualValue.trim() !== '') {
+      // Typed, not by text: a datetime finding shows "no date" as a zero time, not as ''.
+      if (isBlank(write.change.newValue) && !isBlank(write.change.expectedOld)) {
         blanking =
           `${finding.ownerSystem} (the owner) holds no ${finding.field}: the write would blank ` +
           `${finding.actualSystem}'s ${JSON.stringify(finding.actualValue)}; approve it if that is meant`;
@@ -367,4 +368,9 @@ export class FixupPlannerService {
       ).length;
     }
   }
+}
+
+/** A canonical value that holds nothing: no text, or no date. */
+function isBlank(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.trim() === '');
 }
