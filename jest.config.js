@@ -34,9 +34,11 @@ module.exports = {
     '<rootDir>/frontend/jest.config.cjs',
     node('integration', ['<rootDir>/test/integration'], ['**/*.spec.ts'], {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     }),
     node('e2e', ['<rootDir>/test/e2e'], ['**/*.e2e.ts'], {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     }),
   ],
 };

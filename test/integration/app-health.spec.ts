@@ -4,11 +4,19 @@ import { register } from 'prom-client';
 import { createApp } from '../../backend/src/app.factory';
 import { ConfigService } from '../../backend/src/config/config.service';
 import { runSchemaMigrations } from '../../backend/src/database/schema-migrations';
-import { clickhouseUrl, isolatedPostgres, redisUrl, uniqueName } from './support/test-services';
+import {
+  clickhouseUrl,
+  dropClickHouseDatabase,
+  isolatedPostgres,
+  redisUrl,
+  testDatabaseName,
+  uniqueName,
+} from './support/test-services';
 
 describe('application boot, health, metrics and OpenAPI against real services', () => {
   let app: INestApplication;
   let postgres: Awaited<ReturnType<typeof isolatedPostgres>>;
+  const clickhouseDatabase = testDatabaseName();
   const saved = { ...process.env };
 
   beforeAll(async () => {
@@ -16,7 +24,7 @@ describe('application boot, health, metrics and OpenAPI against real services', 
     Object.assign(process.env, {
       DATABASE_URL: postgres.url,
       CLICKHOUSE_URL: clickhouseUrl(),
-      CLICKHOUSE_DATABASE: uniqueName('dw_test'),
+      CLICKHOUSE_DATABASE: clickhouseDatabase,
       REDIS_URL: redisUrl(),
       QUEUE_PREFIX: uniqueName('dwq'),
       LOG_LEVEL: 'silent',
@@ -29,6 +37,7 @@ describe('application boot, health, metrics and OpenAPI against real services', 
 
   afterAll(async () => {
     await app?.close();
+    await dropClickHouseDatabase(clickhouseDatabase);
     await postgres?.drop();
     process.env = saved;
   });
@@ -78,6 +87,7 @@ describe('application boot, health, metrics and OpenAPI against real services', 
 describe('readiness when a store is down', () => {
   let app: INestApplication;
   let postgres: Awaited<ReturnType<typeof isolatedPostgres>>;
+  const clickhouseDatabase = testDatabaseName();
   const saved = { ...process.env };
 
   beforeAll(async () => {
@@ -85,7 +95,7 @@ describe('readiness when a store is down', () => {
     Object.assign(process.env, {
       DATABASE_URL: postgres.url,
       CLICKHOUSE_URL: clickhouseUrl(),
-      CLICKHOUSE_DATABASE: uniqueName('dw_test'),
+      CLICKHOUSE_DATABASE: clickhouseDatabase,
       REDIS_URL: 'redis://127.0.0.1:1',
       LOG_LEVEL: 'silent',
     });
@@ -97,6 +107,7 @@ describe('readiness when a store is down', () => {
 
   afterAll(async () => {
     await app?.close();
+    await dropClickHouseDatabase(clickhouseDatabase);
     await postgres?.drop();
     process.env = saved;
   });

@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_DATABASES_DIR_VARIABLE } from './support/test-services';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Starts (idempotently) the real ClickHouse, Postgres and Redis and exports their URLs to the tests. */
+/**
+ * Starts (idempotently) the real ClickHouse, Postgres and Redis and exports their URLs to the tests,
+ * with the folder where the tests note the databases they create (see global-teardown.ts).
+ */
 export default function globalSetup(): void {
   execFileSync('bash', [join(ROOT, 'infra/local/services.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const envFile = readFileSync(join(ROOT, '.local/services.env'), 'utf8');
@@ -12,4 +17,6 @@ export default function globalSetup(): void {
     const match = /^export (\w+)=(.*)$/.exec(line);
     if (match) process.env[match[1]] = match[2];
   }
+  // Projects sharing this setup in one run share the folder too.
+  process.env[TEST_DATABASES_DIR_VARIABLE] ??= mkdtempSync(join(tmpdir(), 'dw-test-databases-'));
 }

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import { ClickHouseService } from '../clickhouse/clickhouse.service';
 import { raw } from '../clickhouse/sql';
 import { ConfigService } from '../config/config.service';
+import { recreateDatabase } from '../database/recreate-database';
 
 /**
  * `npm run demo` keeps Driftwatch's data in stores of its own and empties them at every start: the demo
@@ -15,20 +15,11 @@ import { ConfigService } from '../config/config.service';
  */
 const NAME = 'driftwatch_demo';
 
-async function resetPostgres(databaseUrl: string): Promise<string> {
+function resetPostgres(databaseUrl: string): Promise<string> {
+  // Dropped and created from the server's maintenance database.
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
-  const pg = new Client({ connectionString: admin.toString() });
-  await pg.connect();
-  try {
-    await pg.query(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
-    await pg.query(`CREATE DATABASE ${NAME}`);
-  } finally {
-    await pg.end();
-  }
-  const demo = new URL(databaseUrl);
-  demo.pathname = `/${NAME}`;
-  return demo.toString();
+  return recreateDatabase(admin.toString(), NAME);
 }
 
 async function resetClickHouse(): Promise<void> {

@@ -26,10 +26,11 @@ import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.se
 import { raw } from '../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
 import { DashboardRepository } from '../../../backend/src/modules/dashboard/dashboard.repository';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
-import { buildBackend, ensureServices, freshPostgres, ROOT } from '../support/bench-services';
+import { buildBackend, ensureServices, ROOT } from '../support/bench-services';
 
 // Rules of the default pack with their severity, domain, entity, field and kind.
 const RULES: [string, string, string, string, string, string][] = [
@@ -218,7 +219,7 @@ export const apiScenario: BenchScenario = {
       if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive whole number`);
     }
     const services = ensureServices();
-    const pgUrl = await freshPostgres(services.DATABASE_URL, 'dw_bench_api');
+    const pgUrl = await recreateDatabase(services.DATABASE_URL, 'dw_bench_api');
     const chDatabase = 'dw_bench_api';
     const env = {
       DATABASE_URL: pgUrl,

@@ -6,6 +6,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
 import { CorrectiveSyncProcessor } from '../../../backend/src/modules/fixups/corrective-sync.processor';
 import { CorrectiveSyncQueues } from '../../../backend/src/modules/fixups/corrective-sync-queues';
@@ -19,13 +20,7 @@ import { fixupsSettingsFrom } from '../../../backend/src/modules/fixups/fixups-s
 import { FixupsSweeper } from '../../../backend/src/modules/fixups/fixups-sweeper';
 import { WriteRateLimiter } from '../../../backend/src/modules/fixups/write-rate-limiter';
 import type { BenchScenario } from '../bench-scenario';
-import {
-  dropBenchDatabases,
-  ensureServices,
-  freshPostgres,
-  startEstateProcess,
-  type EstateProcess,
-} from '../support/bench-services';
+import { dropBenchDatabases, ensureServices, startEstateProcess, type EstateProcess } from '../support/bench-services';
 
 /**
  * Corrective sync against the CRM simulator (Salesforce API, own process): N field fixes through the
@@ -62,7 +57,7 @@ export const fixupsScenario: BenchScenario = {
     const env = {
       ...process.env,
       ...services,
-      DATABASE_URL: await freshPostgres(services.DATABASE_URL, `dw_bench_fixups_${suffix}`),
+      DATABASE_URL: await recreateDatabase(services.DATABASE_URL, `dw_bench_fixups_${suffix}`),
       CLICKHOUSE_DATABASE: `dw_bench_fixups_${suffix}`,
       LOG_LEVEL: 'warn',
     };

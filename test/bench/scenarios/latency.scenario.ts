@@ -22,19 +22,13 @@ import { parseArgs } from 'node:util';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { raw } from '../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../backend/src/config/config.service';
+import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
 import { startBackend, type RunningBackend } from '../../e2e/support/backend-process';
 // Every (connector, entity) the demo snapshots: seeded before the measurement.
 import { DEMO_SNAPSHOTS as SEED_SNAPSHOTS, demoConnectorsEnv } from '../../e2e/support/demo-environment';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
-import {
-  buildBackend,
-  ensureServices,
-  freshPostgres,
-  ROOT,
-  startEstateProcess,
-  type EstateProcess,
-} from '../support/bench-services';
+import { buildBackend, ensureServices, ROOT, startEstateProcess, type EstateProcess } from '../support/bench-services';
 
 const RULE = 'customer.billing-address-match';
 const FIELD = 'billing_address_city';
@@ -216,7 +210,7 @@ export const latencyScenario: BenchScenario = {
     const services = ensureServices();
     const name = 'dw_bench_latency';
     const base: Record<string, string> = {
-      DATABASE_URL: await freshPostgres(services.DATABASE_URL, name),
+      DATABASE_URL: await recreateDatabase(services.DATABASE_URL, name),
       CLICKHOUSE_URL: services.CLICKHOUSE_URL,
       CLICKHOUSE_DATABASE: name,
       REDIS_URL: services.REDIS_URL,

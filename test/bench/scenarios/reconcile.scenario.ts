@@ -21,6 +21,7 @@ import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.se
 import { raw, sql } from '../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import {
@@ -32,7 +33,7 @@ import { ReconciliationService } from '../../../backend/src/modules/reconciliati
 import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
 import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/snapshot-store.repository';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
-import { ensureServices, freshPostgres } from '../support/bench-services';
+import { ensureServices } from '../support/bench-services';
 
 const BENCH_RULES_DIR = join(__dirname, '..', 'reconcile-rules');
 const FIELDS = [
@@ -118,7 +119,7 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
       if (!Number.isInteger(n) || n < 1000) throw new Error('--rows must be a whole number of at least 1000');
       const services = ensureServices();
       const chDatabase = `dw_bench_${name.replace(/-/g, '_')}`;
-      const pgUrl = await freshPostgres(services.DATABASE_URL, `dw_bench_${name.replace(/-/g, '_')}`);
+      const pgUrl = await recreateDatabase(services.DATABASE_URL, `dw_bench_${name.replace(/-/g, '_')}`);
       const env = {
         ...process.env,
         DATABASE_URL: pgUrl,

@@ -5,13 +5,13 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { snapshotColumns } from '../../../backend/src/modules/snapshots/snapshot-row.mapper';
 import type { BenchScenario } from '../bench-scenario';
 import {
   buildBackend,
   clickhouseClient,
   ensureServices,
-  freshPostgres,
   ROOT,
   startEstateProcess,
   type EstateProcess,
@@ -208,7 +208,7 @@ export const snapshotScenario: BenchScenario = {
     if (!Number.isInteger(customers) || customers < 1) throw new Error('--rows must be a positive integer');
     const services = ensureServices();
     if (!values['no-build']) buildBackend();
-    const postgresUrl = await freshPostgres(services.DATABASE_URL, BENCH_DB);
+    const postgresUrl = await recreateDatabase(services.DATABASE_URL, BENCH_DB);
     const admin = clickhouseClient(services.CLICKHOUSE_URL);
     await admin.command({ query: `DROP DATABASE IF EXISTS ${BENCH_DB}` });
     await admin.close();

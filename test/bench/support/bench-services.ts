@@ -23,21 +23,6 @@ export function ensureServices(): { CLICKHOUSE_URL: string; DATABASE_URL: string
   };
 }
 
-/** A fresh Postgres database for a benchmark run; returns its URL. */
-export async function freshPostgres(adminUrl: string, name: string): Promise<string> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /** Drops a scenario's own Postgres and ClickHouse databases (both named `name`) once it is done. */
 export async function dropBenchDatabases(
   services: { DATABASE_URL: string; CLICKHOUSE_URL: string },

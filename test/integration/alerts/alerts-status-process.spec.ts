@@ -12,7 +12,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { startBackend, type RunningBackend } from '../../e2e/support/backend-process';
 import { setFaults } from '../fixups/support/fixups-harness';
 import { crmConnectorsFile, type ConnectorsFile } from '../support/estate-connectors-file';
-import { clickhouseUrl, isolatedPostgres, uniqueName } from '../support/test-services';
+import { clickhouseUrl, isolatedPostgres, testDatabaseName } from '../support/test-services';
 import { startPrivateRedis, type PrivateRedis } from '../workers/support/private-redis';
 import { SlackReceiver, type ReceivedSlackCall } from './support/slack-receiver';
 
@@ -36,7 +36,7 @@ describe('alert status check in separate scheduler and worker processes', () => 
   let receiver: SlackReceiver;
   let connectors: ConnectorsFile | undefined;
   const running: RunningBackend[] = [];
-  const database = uniqueName('dw_test');
+  const database = testDatabaseName();
   let env: Record<string, string>;
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
 import type { RunningEstate } from '@driftwatch/demo-estate';
+import type { EntityKind } from '../../../backend/src/connectors/canonical-model';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
 import { collect, describeConnectorContract } from './support/connector-contract';
@@ -47,59 +48,63 @@ async function writesOf(estate: RunningEstate): Promise<number> {
   return ((await (await fetch(`${estate.crm.baseUrl}/__admin/stats`)).json()) as { writes: number }).writes;
 }
 
-/** The contract's fault hooks, served by the estate CRM (both objects share its fault queue). */
-const crmFaults = (estate: RunningEstate) => ({
-  faults: {
-    throttle: () => queueFaults(estate, 'crm', ['throttle']),
-    outage: () => queueFaults(estate, 'crm', ['outage', 'outage']),
-    drop: () => queueFaults(estate, 'crm', ['drop']),
+/**
+ * The contract on one CRM object of a fresh estate: `field` touched through the object's `sourceField`,
+ * faults served by the estate CRM (every object shares its fault queue).
+ */
+function describeCrmObjectContract(
+  name: string,
+  object: {
+    entity: EntityKind;
+    sobject: 'Account' | 'Shipment__c';
+    /** Records of the object the estate seeds. */
+    seeded: (estate: RunningEstate) => number;
+    field: string;
+    sourceField: string;
+    value: (n: number) => string;
   },
-  faultsHit: () => faultsInjected(estate, 'crm'),
-  malform: () => queueFaults(estate, 'crm', ['malformed']),
-  close: () => estate.stop(),
+): void {
+  describeConnectorContract(name, { faults: ['throttle', 'outage', 'drop'], writes: true }, async () => {
+    const estate = await startSmallEstate(650);
+    return {
+      connector: salesforceConnector(estate),
+      entity: object.entity,
+      seeded: object.seeded(estate),
+      pageSize: PAGE,
+      async touch(key, field, value) {
+        if (field !== object.field) throw new Error(`touch ${field}`);
+        await mutate(estate, 'crm', object.sobject, key, { [object.sourceField]: value });
+      },
+      writable: { field: object.field, value: object.value },
+      faults: {
+        throttle: () => queueFaults(estate, 'crm', ['throttle']),
+        outage: () => queueFaults(estate, 'crm', ['outage', 'outage']),
+        drop: () => queueFaults(estate, 'crm', ['drop']),
+      },
+      faultsHit: () => faultsInjected(estate, 'crm'),
+      malform: () => queueFaults(estate, 'crm', ['malformed']),
+      close: () => estate.stop(),
+    };
+  });
+}
+
+describeCrmObjectContract('Salesforce (estate CRM)', {
+  entity: 'customer',
+  sobject: 'Account',
+  seeded: (estate) => estate.stores.crm.accounts.size,
+  field: 'legalName',
+  sourceField: 'Name',
+  value: (n) => `Renamed Account ${n} Ltd`,
 });
 
-describeConnectorContract(
-  'Salesforce (estate CRM)',
-  { faults: ['throttle', 'outage', 'drop'], writes: true },
-  async () => {
-    const estate = await startSmallEstate(650);
-    const connector = salesforceConnector(estate);
-    return {
-      connector,
-      entity: 'customer',
-      seeded: estate.stores.crm.accounts.size,
-      pageSize: PAGE,
-      async touch(key, field, value) {
-        if (field !== 'legalName') throw new Error(`touch ${field}`);
-        await mutate(estate, 'crm', 'Account', key, { Name: value });
-      },
-      writable: { field: 'legalName', value: (n) => `Renamed Account ${n} Ltd` },
-      ...crmFaults(estate),
-    };
-  },
-);
-
-describeConnectorContract(
-  'Salesforce Shipment__c (estate CRM)',
-  { faults: ['throttle', 'outage', 'drop'], writes: true },
-  async () => {
-    const estate = await startSmallEstate(650);
-    const connector = salesforceConnector(estate);
-    return {
-      connector,
-      entity: 'shipment',
-      seeded: estate.stores.crm.shipments.size,
-      pageSize: PAGE,
-      async touch(key, field, value) {
-        if (field !== 'trackingNumber') throw new Error(`touch ${field}`);
-        await mutate(estate, 'crm', 'Shipment__c', key, { Tracking_Number__c: value });
-      },
-      writable: { field: 'trackingNumber', value: (n) => `1ZCONTRACT${String(n).padStart(8, '0')}` },
-      ...crmFaults(estate),
-    };
-  },
-);
+describeCrmObjectContract('Salesforce Shipment__c (estate CRM)', {
+  entity: 'shipment',
+  sobject: 'Shipment__c',
+  seeded: (estate) => estate.stores.crm.shipments.size,
+  field: 'trackingNumber',
+  sourceField: 'Tracking_Number__c',
+  value: (n) => `1ZCONTRACT${String(n).padStart(8, '0')}`,
+});
 
 describe('Salesforce connector specifics', () => {
   let estate: RunningEstate;

@@ -1,22 +1,12 @@
-import { parseScenario, startEstate, type GroundTruthEntry, type RunningEstate } from '@driftwatch/demo-estate';
+import { parseScenario, type GroundTruthEntry, type RunningEstate } from '@driftwatch/demo-estate';
 import type { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { DEFAULT_OWNERSHIP_FILE, DEFAULT_RULES_DIR } from '@driftwatch/reconciliation-rules';
-import { ConfigService } from '../../../backend/src/config/config.service';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import type { DataSource } from 'typeorm';
+import { DEFAULT_RULES_DIR } from '@driftwatch/reconciliation-rules';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { FixupsService } from '../../../backend/src/modules/fixups/fixups.service';
-import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
-import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
-import {
-  CONNECTOR_RESOLVER,
-  StaticConnectorResolver,
-} from '../../../backend/src/modules/snapshots/snapshot-connectors';
-import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/snapshot-runner.service';
-import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
-import { crmConnector, erpConnector, startFixupsApp, waitFor, writesByKey } from './support/fixups-harness';
+import type { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
+import { startClosedLoop, type ClosedLoop } from '../support/closed-loop';
+import { crmConnector, erpConnector, waitFor, writesByKey } from './support/fixups-harness';
 
 /**
  * A quarter of the customers get one CRM field edited behind the ERP's back, and a few are entered
@@ -61,54 +51,27 @@ interface TaskRow {
  * snapshots and run no longer see the findings, which resolve, and each task names that run.
  */
 describe('fix-ups closed loop from a real reconciliation run to the resolving run', () => {
+  let loop: ClosedLoop;
   let estate: RunningEstate;
-  let env: SnapshotTestEnv;
-  let snapshots: INestApplication;
   let worker: INestApplication;
   let reconciliation: ReconciliationService;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    estate = await startEstate({ customers: CUSTOMERS, seed: 3, systems: ['crm', 'erp'], scenario: SCENARIO });
-    env = await snapshotTestEnv({
-      RECONCILIATION_RULES_DIR: DEFAULT_RULES_DIR,
-      RECONCILIATION_OWNERSHIP_FILE: DEFAULT_OWNERSHIP_FILE,
-      FIXUPS_BATCH_WINDOW_MS: '10',
-      FIXUPS_SWEEP_INTERVAL_MS: '0',
-      SNAPSHOT_INSERT_ROWS: '200',
+    loop = await startClosedLoop({
+      estate: { customers: CUSTOMERS, seed: 3, systems: ['crm', 'erp'], scenario: SCENARIO },
+      connectors: (e) => [crmConnector(e), erpConnector(e)],
+      rulesDir: DEFAULT_RULES_DIR,
+      env: { SNAPSHOT_INSERT_ROWS: '200' },
     });
-    const targets = [crmConnector(estate), erpConnector(estate)];
-    snapshots = await startSnapshotApp('api', env.env, {
-      provide: CONNECTOR_RESOLVER,
-      useValue: new StaticConnectorResolver(targets),
-    });
-    worker = await startFixupsApp('worker', env.env, targets);
-    dataSource = worker.get(DataSource);
-    const config = new ConfigService({ ...process.env, ...env.env });
-    reconciliation = new ReconciliationService(
-      new RuleCatalogService(config),
-      new ReconciliationStoreRepository(env.clickhouse),
-      new ReconciliationRunsRepository(dataSource),
-      new FindingsRepository(dataSource),
-      config,
-    );
+    ({ estate, worker, reconciliation, dataSource } = loop);
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.close();
-    await snapshots?.close();
-    await env?.cleanup();
-    await estate?.stop();
+    await loop?.stop();
   });
 
-  const snapshotBoth = async () => {
-    for (const connectorId of ['erp', 'crm']) {
-      const run = await snapshots
-        .get(SnapshotRunnerService)
-        .execute({ connectorId, entity: 'customer', mode: 'full', trigger: 'cli' });
-      expect(run.status).toBe('complete');
-    }
-  };
+  const snapshotBoth = () => loop.snapshot('customer', ['erp', 'crm']);
 
   const fieldFindings = (): Promise<FindingRow[]> =>
     dataSource.query(

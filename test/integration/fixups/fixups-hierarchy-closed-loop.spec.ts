@@ -1,25 +1,15 @@
-import { parseScenario, startEstate, type RunningEstate } from '@driftwatch/demo-estate';
+import { parseScenario, type RunningEstate } from '@driftwatch/demo-estate';
 import type { INestApplication } from '@nestjs/common';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { DEFAULT_OWNERSHIP_FILE, DEFAULT_RULES_DIR } from '@driftwatch/reconciliation-rules';
-import { ConfigService } from '../../../backend/src/config/config.service';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import type { DataSource } from 'typeorm';
+import { DEFAULT_RULES_DIR } from '@driftwatch/reconciliation-rules';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { FixupsService } from '../../../backend/src/modules/fixups/fixups.service';
-import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
-import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
-import {
-  CONNECTOR_RESOLVER,
-  StaticConnectorResolver,
-} from '../../../backend/src/modules/snapshots/snapshot-connectors';
-import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/snapshot-runner.service';
-import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
-import { crmConnector, erpConnector, startFixupsApp, waitFor, writesByKey } from './support/fixups-harness';
+import type { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
+import { startClosedLoop, type ClosedLoop } from '../support/closed-loop';
+import { crmConnector, erpConnector, waitFor, writesByKey } from './support/fixups-harness';
 
 /** Parents changed or cleared in the CRM behind the ERP's back (the ERP owns the hierarchy). */
 const SCENARIO = parseScenario({ name: 'fixups-hierarchy', seed: 11, rates: { hierarchy_change: 0.5 } });
@@ -40,58 +30,32 @@ interface TaskRow {
  * Account Id → approved → written to the CRM's ParentId by the worker → the next run no longer sees it.
  */
 describe('hierarchy fix-ups from a real run to the resolving run', () => {
+  let loop: ClosedLoop;
   let estate: RunningEstate;
-  let env: SnapshotTestEnv;
-  let snapshots: INestApplication;
   let worker: INestApplication;
   let reconciliation: ReconciliationService;
   let db: DataSource;
 
   beforeAll(async () => {
-    estate = await startEstate({ customers: CUSTOMERS, seed: 5, systems: ['crm', 'erp'], scenario: SCENARIO });
     const rules = mkdtempSync(join(tmpdir(), 'dw-hierarchy-loop-'));
     copyFileSync(
       join(DEFAULT_RULES_DIR, 'customer', 'customer.hierarchy.yaml'),
       join(rules, 'customer.hierarchy.yaml'),
     );
-    env = await snapshotTestEnv({
-      RECONCILIATION_RULES_DIR: rules,
-      RECONCILIATION_OWNERSHIP_FILE: DEFAULT_OWNERSHIP_FILE,
-      FIXUPS_BATCH_WINDOW_MS: '10',
-      FIXUPS_SWEEP_INTERVAL_MS: '0',
+    loop = await startClosedLoop({
+      estate: { customers: CUSTOMERS, seed: 5, systems: ['crm', 'erp'], scenario: SCENARIO },
+      connectors: (e) => [crmConnector(e), erpConnector(e)],
+      rulesDir: rules,
+      workerClickHouse: true,
     });
-    const targets = [crmConnector(estate), erpConnector(estate)];
-    snapshots = await startSnapshotApp('api', env.env, {
-      provide: CONNECTOR_RESOLVER,
-      useValue: new StaticConnectorResolver(targets),
-    });
-    worker = await startFixupsApp('worker', env.env, targets, { clickhouse: true });
-    db = worker.get(DataSource);
-    const config = new ConfigService({ ...process.env, ...env.env });
-    reconciliation = new ReconciliationService(
-      new RuleCatalogService(config),
-      new ReconciliationStoreRepository(env.clickhouse),
-      new ReconciliationRunsRepository(db),
-      new FindingsRepository(db),
-      config,
-    );
+    ({ estate, worker, reconciliation, dataSource: db } = loop);
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.close();
-    await snapshots?.close();
-    await env?.cleanup();
-    await estate?.stop();
+    await loop?.stop();
   });
 
-  const snapshotBoth = async () => {
-    for (const connectorId of ['erp', 'crm']) {
-      const run = await snapshots
-        .get(SnapshotRunnerService)
-        .execute({ connectorId, entity: 'customer', mode: 'full', trigger: 'cli' });
-      expect(run.status).toBe('complete');
-    }
-  };
+  const snapshotBoth = () => loop.snapshot('customer', ['erp', 'crm']);
 
   const tasks = (): Promise<TaskRow[]> =>
     db.query(

@@ -1,26 +1,16 @@
-import { parseScenario, startEstate, type GroundTruthEntry, type RunningEstate } from '@driftwatch/demo-estate';
+import { parseScenario, type GroundTruthEntry, type RunningEstate } from '@driftwatch/demo-estate';
 import type { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { DEFAULT_OWNERSHIP_FILE, DEFAULT_RULES_DIR } from '@driftwatch/reconciliation-rules';
+import type { DataSource } from 'typeorm';
+import { DEFAULT_RULES_DIR } from '@driftwatch/reconciliation-rules';
 import { list, sql } from '../../../backend/src/clickhouse/sql';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { WmsConnector } from '../../../backend/src/connectors/wms/wms.connector';
-import { ConfigService } from '../../../backend/src/config/config.service';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
-import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
-import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
+import type { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { SlaRepository } from '../../../backend/src/modules/sla/sla.repository';
 import { SlaService } from '../../../backend/src/modules/sla/sla.service';
-import {
-  CONNECTOR_RESOLVER,
-  StaticConnectorResolver,
-} from '../../../backend/src/modules/snapshots/snapshot-connectors';
-import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/snapshot-runner.service';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
-import { crmConnector, startFixupsApp, waitFor, writesByKey } from '../fixups/support/fixups-harness';
-import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
+import { crmConnector, waitFor, writesByKey } from '../fixups/support/fixups-harness';
+import { startClosedLoop, type ClosedLoop } from '../support/closed-loop';
 
 /**
  * Shipment milestones the estate's WMS → CRM integration delivered late or never, and customers the
@@ -64,9 +54,8 @@ interface FindingRow {
  * the route's SLA report counts every other milestone as delivered within minutes.
  */
 describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () => {
+  let loop: ClosedLoop;
   let estate: RunningEstate;
-  let env: SnapshotTestEnv;
-  let snapshots: INestApplication;
   let reconciliation: ReconciliationService;
   let sla: SlaService;
   let worker: INestApplication;
@@ -87,13 +76,7 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
     );
 
   const snapshotShipments = async (connectorIds: string[]) => {
-    for (const connectorId of connectorIds) {
-      const run = await snapshots
-        .get(SnapshotRunnerService)
-        .execute({ connectorId, entity: 'shipment', mode: 'full', trigger: 'cli' });
-      expect(run.status).toBe('complete');
-      expect(run.rejects).toBe(0);
-    }
+    for (const run of await loop.snapshot('shipment', connectorIds)) expect(run.rejects).toBe(0);
   };
   const findingsOf = (): Promise<(FindingRow & { id: string; status: string })[]> =>
     dataSource.query(
@@ -105,7 +88,24 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
   beforeAll(async () => {
     // History ends two hours ago: every milestone lost is older than the route's 30 minutes.
     const epoch = Math.floor((Date.now() - 2 * HOUR) / 1000) * 1000;
-    estate = await startEstate({ customers: CUSTOMERS, seed: 17, epoch, systems: ['crm', 'wms'], scenario: SCENARIO });
+    loop = await startClosedLoop({
+      estate: { customers: CUSTOMERS, seed: 17, epoch, systems: ['crm', 'wms'], scenario: SCENARIO },
+      connectors: (e) => [
+        crmConnector(e),
+        new WmsConnector({
+          id: 'wms',
+          kind: 'wms',
+          baseUrl: e.wms.baseUrl,
+          auth: { type: 'api-key', header: 'x-api-key', key: new Secret(e.wms.apiKey, 'test') },
+          pageSize: 1000,
+          timeoutMs: 10_000,
+          retry: { baseDelayMs: 20, maxDelayMs: 200 },
+          settings: {},
+        }),
+      ],
+      rulesDir: DEFAULT_RULES_DIR,
+    });
+    ({ estate, worker, reconciliation, dataSource } = loop);
     truth = estate.groundTruth().filter((e) => e.entity === 'shipment' && e.system === 'crm');
     // Cleared in the store under the record's old stamp: settled for the match rule, no new milestone.
     const drifted = new Set(truth.map((e) => e.sourceKey));
@@ -119,46 +119,11 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
       crm.put('Shipment__c', { ...row.record, Milestone_Date__c: null }, row.modifiedAt);
     }
     expect(cleared.size).toBe(CLEARED_DATES);
-    env = await snapshotTestEnv({
-      RECONCILIATION_RULES_DIR: DEFAULT_RULES_DIR,
-      RECONCILIATION_OWNERSHIP_FILE: DEFAULT_OWNERSHIP_FILE,
-      FIXUPS_BATCH_WINDOW_MS: '10',
-      FIXUPS_SWEEP_INTERVAL_MS: '0',
-    });
-    const wms = new WmsConnector({
-      id: 'wms',
-      kind: 'wms',
-      baseUrl: estate.wms.baseUrl,
-      auth: { type: 'api-key', header: 'x-api-key', key: new Secret(estate.wms.apiKey, 'test') },
-      pageSize: 1000,
-      timeoutMs: 10_000,
-      retry: { baseDelayMs: 20, maxDelayMs: 200 },
-      settings: {},
-    });
-    const targets = [crmConnector(estate), wms];
-    snapshots = await startSnapshotApp('api', env.env, {
-      provide: CONNECTOR_RESOLVER,
-      useValue: new StaticConnectorResolver(targets),
-    });
-    worker = await startFixupsApp('worker', env.env, targets);
-    dataSource = worker.get(DataSource);
-    const config = new ConfigService({ ...process.env, ...env.env });
-    const catalog = new RuleCatalogService(config);
-    reconciliation = new ReconciliationService(
-      catalog,
-      new ReconciliationStoreRepository(env.clickhouse),
-      new ReconciliationRunsRepository(dataSource),
-      new FindingsRepository(dataSource),
-      config,
-    );
-    sla = new SlaService(catalog, new SlaRepository(env.clickhouse, dataSource));
+    sla = new SlaService(loop.catalog, new SlaRepository(loop.env.clickhouse, dataSource));
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.close();
-    await snapshots?.close();
-    await env?.cleanup();
-    await estate?.stop();
+    await loop?.stop();
   });
 
   it('finds exactly the injected late, lost and missing milestones and cleared dates, and times the rest in minutes', async () => {
@@ -313,7 +278,7 @@ describe('WMS → CRM shipment rules on a snapshot of the drifting estate', () =
     // The written records changed minutes ago, so the next run does not compare them yet (the rule's
     // settle): the CRM snapshot itself shows each fixed time read back through the connector.
     const fixedTimes = new Map(times.map((f) => [f.match_key, wms.get(f.match_key)!.at / 1000]));
-    const snapshotted = await env.clickhouse.query<{ order_number: string; at: number | string }>(
+    const snapshotted = await loop.env.clickhouse.query<{ order_number: string; at: number | string }>(
       sql`SELECT order_number, toUInt32(milestone_at) AS at FROM current_shipment FINAL
         WHERE system = 'crm' AND deleted = 0 AND order_number IN ${list([...fixedTimes.keys()])}`,
       { tag: 'test' },

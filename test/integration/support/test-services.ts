@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 
@@ -8,19 +10,42 @@ export const redisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.
 
 export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(5).toString('hex')}`;
 
+/** Set by global setup: the folder where this jest run notes the databases its tests create. */
+export const TEST_DATABASES_DIR_VARIABLE = 'DRIFTWATCH_TEST_DATABASES_DIR';
+
+/**
+ * A name for a database of a test's own (Postgres or ClickHouse), noted for this jest run so that its
+ * global teardown can drop what a test that died before its own cleanup left behind (and nothing else).
+ */
+export function testDatabaseName(): string {
+  const name = uniqueName('dw_test');
+  const dir = process.env[TEST_DATABASES_DIR_VARIABLE];
+  // One file per process: appends from concurrent workers never interleave.
+  if (dir) appendFileSync(join(dir, `${process.pid}.txt`), `${name}\n`);
+  return name;
+}
+
+/** Drops a ClickHouse database of a test's own, if it exists, through the `default` database. */
+export async function dropClickHouseDatabase(database: string): Promise<void> {
+  const admin = ClickHouseService.createClient(
+    { url: clickhouseUrl(), username: 'default', password: '', database: 'default' },
+    undefined,
+  );
+  try {
+    await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+  } finally {
+    await admin.close();
+  }
+}
+
 /** A ClickHouse wrapper on a fresh database of its own; drop it when done. */
 export async function isolatedClickHouse(): Promise<ClickHouseService & { drop(): Promise<void> }> {
-  const database = uniqueName('dw_test');
+  const database = testDatabaseName();
   const service = new ClickHouseService({ url: clickhouseUrl(), username: 'default', password: '', database });
   await service.ensureDatabase();
   return Object.assign(service, {
     async drop() {
-      const admin = ClickHouseService.createClient(
-        { url: clickhouseUrl(), username: 'default', password: '', database: 'default' },
-        undefined,
-      );
-      await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-      await admin.close();
+      await dropClickHouseDatabase(database);
       await service.onModuleDestroy();
     },
   });
@@ -28,7 +53,7 @@ export async function isolatedClickHouse(): Promise<ClickHouseService & { drop()
 
 /** A fresh Postgres database; returns its URL and a function that drops it. */
 export async function isolatedPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = uniqueName('dw_test');
+  const name = testDatabaseName();
   const adminUrl = databaseUrl();
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();

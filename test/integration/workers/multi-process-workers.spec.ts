@@ -24,7 +24,7 @@ import {
   writesByKey,
 } from '../fixups/support/fixups-harness';
 import { crmConnectorsFile, type ConnectorsFile } from '../support/estate-connectors-file';
-import { clickhouseUrl, isolatedPostgres, uniqueName } from '../support/test-services';
+import { clickhouseUrl, isolatedPostgres, testDatabaseName } from '../support/test-services';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis';
 
 const CUSTOMERS = 120;
@@ -74,7 +74,7 @@ describe('api, two schedulers and two workers as separate processes', () => {
   let api: RunningBackend;
   let workers: RunningBackend[] = [];
   const running: RunningBackend[] = [];
-  const database = uniqueName('dw_test');
+  const database = testDatabaseName();
 
   beforeAll(async () => {
     redis = await startPrivateRedis();

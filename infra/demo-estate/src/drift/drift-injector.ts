@@ -285,18 +285,14 @@ export class DriftInjector {
         const changedAt = order.history[order.history.length - 1].at;
         opp.record.Order_Status_Changed__c = sfDateTime(changedAt + delay);
         opp.modifiedAt = changedAt + delay;
-        this.entry({
-          system: 'crm',
+        this.log.recordPropagationDrift({
           entity: 'order',
           key: order.orderNumber,
           sourceKey: opp.record.Id as string,
-          field: 'status',
-          sourceField: 'Order_Status__c',
           kind,
           at: changedAt,
           expected: CRM_ORDER_STATUS[order.status],
           actual: CRM_ORDER_STATUS[order.status],
-          propagatedAt: new Date(changedAt + delay).toISOString(),
           delaySeconds: delay / 1000,
         });
         return true;
@@ -509,13 +505,10 @@ export class DriftInjector {
         opp.record.Order_Status_Changed__c = sfDateTime(previous.at);
         opp.record.StageName = previous.status === 'draft' ? 'Proposal/Price Quote' : 'Closed Won';
         opp.modifiedAt = previous.at;
-        this.entry({
-          system: 'crm',
+        this.log.recordPropagationDrift({
           entity: 'order',
           key: order.orderNumber,
           sourceKey: opp.record.Id as string,
-          field: 'status',
-          sourceField: 'Order_Status__c',
           kind,
           at: order.history[order.history.length - 1].at,
           expected: CRM_ORDER_STATUS[order.status],
@@ -553,18 +546,14 @@ export class DriftInjector {
       copy.arrivals[copy.arrivals.length - 1] = arrived;
       copy.modifiedAt = arrived;
       if (copy.arrivals.length === 1) copy.record.CreatedDate = sfDateTime(arrived);
-      this.entry({
-        system: 'crm',
+      this.log.recordPropagationDrift({
         entity: 'shipment',
         key: copy.orderNumber,
         sourceKey: copy.record.Id as string,
-        field: 'milestone',
-        sourceField: 'Milestone__c',
         kind: 'late_propagation',
         at: last.at,
         expected: CRM_MILESTONE[last.status],
         actual: CRM_MILESTONE[last.status],
-        propagatedAt: new Date(arrived).toISOString(),
         delaySeconds: delay / 1000,
       });
       return;
@@ -578,13 +567,10 @@ export class DriftInjector {
     copy.arrivals.pop();
     copy.modifiedAt = copy.arrivals[copy.arrivals.length - 1];
     copy.record.CreatedDate = sfDateTime(Math.min(copy.arrivals[0], copy.modifiedAt));
-    this.entry({
-      system: 'crm',
+    this.log.recordPropagationDrift({
       entity: 'shipment',
       key: copy.orderNumber,
       sourceKey: copy.record.Id as string,
-      field: 'milestone',
-      sourceField: 'Milestone__c',
       kind: 'not_propagated',
       at: last.at,
       expected: CRM_MILESTONE[last.status],

@@ -33,6 +33,30 @@ export interface GroundTruthEntry {
   variation?: string;
 }
 
+/**
+ * A change the CRM got late or never from the system that owns it: an order's status (from the ERP)
+ * or a shipment's milestone (from the WMS).
+ */
+export interface PropagationDrift {
+  entity: 'order' | 'shipment';
+  /** The sales order number. */
+  key: string;
+  /** The CRM's Opportunity or Shipment__c Id; null when the CRM has no copy yet. */
+  sourceKey: string | null;
+  kind: Extract<DriftKind, 'late_propagation' | 'not_propagated' | 'order_status_stuck'>;
+  /** When the owning system made the change (ms). */
+  at: number;
+  expected: unknown;
+  actual: unknown;
+  /** Late propagation: how long after `at` the change reached the CRM. */
+  delaySeconds?: number;
+}
+
+const PROPAGATED_FIELD = {
+  order: { field: 'status', sourceField: 'Order_Status__c' },
+  shipment: { field: 'milestone', sourceField: 'Milestone__c' },
+} as const;
+
 export class GroundTruthLog {
   readonly entries: GroundTruthEntry[] = [];
   private buffer: string[] = [];
@@ -49,6 +73,25 @@ export class GroundTruthLog {
     if (!this.path) return;
     this.buffer.push(JSON.stringify(entry));
     if (this.buffer.length >= 1000) this.flush();
+  }
+
+  recordPropagationDrift(drift: PropagationDrift): void {
+    const { entity, key, sourceKey, kind, at, expected, actual, delaySeconds } = drift;
+    // Key order is part of the generated ground truth (byte-identical for a seed): `time` goes last.
+    this.record({
+      system: 'crm',
+      entity,
+      key,
+      sourceKey,
+      ...PROPAGATED_FIELD[entity],
+      kind,
+      expected,
+      actual,
+      ...(delaySeconds === undefined
+        ? {}
+        : { propagatedAt: new Date(at + delaySeconds * 1000).toISOString(), delaySeconds }),
+      time: new Date(at).toISOString(),
+    });
   }
 
   flush(): void {

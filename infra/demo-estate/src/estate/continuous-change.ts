@@ -206,18 +206,15 @@ export class ContinuousChange {
       this.drifted.add(orderNumber);
       const late = this.rng.chance(0.5);
       const delaySeconds = Math.round(this.scenario.slaSeconds * 1.5);
-      this.log.record({
-        system: 'crm',
+      this.log.recordPropagationDrift({
         entity: 'order',
         key: orderNumber,
         sourceKey: oppId,
-        field: 'status',
-        sourceField: 'Order_Status__c',
         kind: late ? 'late_propagation' : 'order_status_stuck',
-        time: new Date(now).toISOString(),
+        at: now,
         expected: CRM_ORDER_STATUS[next],
         actual: CRM_ORDER_STATUS[current],
-        ...(late ? { propagatedAt: new Date(now + delaySeconds * 1000).toISOString(), delaySeconds } : {}),
+        delaySeconds: late ? delaySeconds : undefined,
       });
       if (late) this.later(delaySeconds * 1000, propagate);
       return;
@@ -316,18 +313,15 @@ export class ContinuousChange {
       const late = this.rng.chance(0.5);
       const delaySeconds = Math.round(this.scenario.slaSeconds * 1.5);
       const crmId = crm.shipmentIdByNumber(shipmentId) ?? null;
-      this.log.record({
-        system: 'crm',
+      this.log.recordPropagationDrift({
         entity: 'shipment',
         key: orderNumber,
         sourceKey: crmId,
-        field: 'milestone',
-        sourceField: 'Milestone__c',
         kind: late ? 'late_propagation' : 'not_propagated',
-        time: new Date(at).toISOString(),
+        at,
         expected: CRM_MILESTONE[milestone],
         actual: crmId ? (crm.shipments.get(crmId)?.record.Milestone__c ?? null) : null,
-        ...(late ? { propagatedAt: new Date(at + delaySeconds * 1000).toISOString(), delaySeconds } : {}),
+        delaySeconds: late ? delaySeconds : undefined,
       });
       if (late) this.later(delaySeconds * 1000, propagate);
       return;

@@ -9,7 +9,14 @@ import { ConfigService } from '../../../../backend/src/config/config.service';
 import { runSchemaMigrations } from '../../../../backend/src/database/schema-migrations';
 import { ApiKeyService } from '../../../../backend/src/modules/auth/api-key.service';
 import type { Role } from '../../../../backend/src/modules/auth/roles';
-import { clickhouseUrl, isolatedPostgres, redisUrl, uniqueName } from '../../support/test-services';
+import {
+  clickhouseUrl,
+  dropClickHouseDatabase,
+  isolatedPostgres,
+  redisUrl,
+  testDatabaseName,
+  uniqueName,
+} from '../../support/test-services';
 
 export interface ApiTestApp {
   app: NestExpressApplication;
@@ -35,13 +42,14 @@ export async function startApiApp(
 ): Promise<ApiTestApp> {
   const saved = { ...process.env };
   const postgres = await isolatedPostgres();
+  const clickhouseDatabase = testDatabaseName();
   // The local Postgres trusts loopback, so any password works: a realistic secret in the config.
   const databaseUrl = new URL(postgres.url);
   if (options.databasePassword) databaseUrl.password = options.databasePassword;
   Object.assign(process.env, {
     DATABASE_URL: databaseUrl.toString(),
     CLICKHOUSE_URL: clickhouseUrl(),
-    CLICKHOUSE_DATABASE: uniqueName('dw_test'),
+    CLICKHOUSE_DATABASE: clickhouseDatabase,
     REDIS_URL: redisUrl(),
     QUEUE_PREFIX: uniqueName('dwq'),
     LOG_LEVEL: 'silent',
@@ -49,6 +57,12 @@ export async function startApiApp(
     RATE_LIMIT_REDIS_PREFIX: `${uniqueName('dw_test_rl')}:`,
     ...env,
   });
+  // The app creates this ClickHouse database at boot, unless `env` names another (whose owner drops it).
+  const ownsClickHouse = env.CLICKHOUSE_DATABASE === undefined;
+  const dropStores = async () => {
+    if (ownsClickHouse) await dropClickHouseDatabase(clickhouseDatabase);
+    await postgres.drop();
+  };
   let app: NestExpressApplication | undefined;
   const client = new Client({ connectionString: process.env.DATABASE_URL });
   try {
@@ -60,7 +74,7 @@ export async function startApiApp(
     await client.connect();
   } catch (error) {
     await app?.close();
-    await postgres.drop();
+    await dropStores();
     process.env = saved;
     throw error;
   }
@@ -86,7 +100,7 @@ export async function startApiApp(
     async close() {
       await client.end();
       await started.close();
-      await postgres.drop();
+      await dropStores();
       process.env = saved;
     },
   };

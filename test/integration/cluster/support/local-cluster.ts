@@ -6,7 +6,7 @@ import { shardDatabase } from '../../../../backend/src/clickhouse/cluster-ddl';
 import { ident, sql } from '../../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../../backend/src/config/config.service';
 import { runSchemaMigrations } from '../../../../backend/src/database/schema-migrations';
-import { clickhouseUrl, isolatedPostgres, redisUrl, uniqueName } from '../../support/test-services';
+import { clickhouseUrl, isolatedPostgres, redisUrl, testDatabaseName, uniqueName } from '../../support/test-services';
 
 const SCRIPT = join(__dirname, '../../../../infra/local/clickhouse-cluster.sh');
 
@@ -52,7 +52,7 @@ export interface StoreEnv {
  */
 export async function migratedStores(cluster?: LocalCluster): Promise<StoreEnv> {
   const postgres = await isolatedPostgres();
-  const database = uniqueName('dw_test');
+  const database = testDatabaseName();
   const redis = new URL(redisUrl());
   redis.pathname = `/${randomInt(1, 16)}`;
   const env: Record<string, string> = {

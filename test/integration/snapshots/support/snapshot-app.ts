@@ -14,7 +14,7 @@ import { DatabaseModule } from '../../../../backend/src/database/database.module
 import { runSchemaMigrations } from '../../../../backend/src/database/schema-migrations';
 import { SnapshotsModule } from '../../../../backend/src/modules/snapshots/snapshots.module';
 import { QueuesModule } from '../../../../backend/src/queues/queues.module';
-import { clickhouseUrl, isolatedPostgres, redisUrl, uniqueName } from '../../support/test-services';
+import { clickhouseUrl, isolatedPostgres, redisUrl, testDatabaseName, uniqueName } from '../../support/test-services';
 
 export interface SnapshotTestEnv {
   env: Record<string, string>;
@@ -28,7 +28,7 @@ export interface SnapshotTestEnv {
  */
 export async function snapshotTestEnv(extra: Record<string, string> = {}): Promise<SnapshotTestEnv> {
   const postgres = await isolatedPostgres();
-  const database = uniqueName('dw_test');
+  const database = testDatabaseName();
   const redis = new URL(redisUrl());
   redis.pathname = `/${randomInt(1, 16)}`;
   const env = {
