@@ -113,6 +113,30 @@ describe('blast-radius guards and the policy file, through the planner on real P
     ]);
   }, 90_000);
 
+  it('a mismatch with no possible write waits for a person with the reason, instead of getting no task', async () => {
+    const p = await plannerApp({});
+    open.push(p);
+    const time = (n: number, owner: string, actualKey: string): SeededFinding => ({
+      ruleId: 'order.shipment-milestone-match',
+      entity: 'shipment',
+      field: 'milestone_at',
+      ownerSystem: 'wms',
+      expectedValue: owner,
+      actualSystem: 'crm',
+      actualValue: '2026-01-09 08:00:00',
+      matchKey: `SO-${n}`,
+      actualKey,
+    });
+    const run = await seedRun(p.db, [time(1, 'tomorrow', 'a0S1'), time(2, '2026-01-10 10:15:42', '')]);
+    expect(await p.planner.planRun(run.runId)).toMatchObject({ created: 2, queued: 0 });
+    const tasks = await states(p.db, run.runId);
+    expect(tasks.map((t) => t.state)).toEqual(['needs_review', 'needs_review']);
+    expect(tasks[0]?.state_reason).toMatch(/^no corrective write: .*tomorrow/);
+    expect(tasks[1]?.state_reason).toBe(
+      'no corrective write: the finding does not name the target record (details.actual_key)',
+    );
+  }, 90_000);
+
   it("holds a rule's auto-fixes when its findings spike far above its usual runs", async () => {
     const p = await plannerApp({
       FIXUPS_SPIKE_FACTOR: '3',

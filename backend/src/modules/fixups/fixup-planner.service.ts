@@ -274,7 +274,9 @@ export class FixupPlannerService {
     } else {
       if (rule.kind !== 'field_match' || finding.kind !== 'mismatch') return null;
       const write = fieldWriteOf(finding);
-      if (!write.ok) return null;
+      // Not writable as it stands (no target record named, a value of a type Driftwatch does not write):
+      // a person sees why, rather than the finding silently never getting a task.
+      if (!write.ok) return forReview(finding.matchKey, `no corrective write: ${write.reason}`);
       sourceKey = write.sourceKey;
       changes = [write.change];
       // The owner holding nothing is as often a gap in what it exposes as a value cleared on purpose.
