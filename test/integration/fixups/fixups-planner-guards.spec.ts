@@ -8,6 +8,18 @@ import { snapshotTestEnv, type SnapshotTestEnv } from '../snapshots/support/snap
 import { seedRun, startFixupsApp, type SeededFinding } from './support/fixups-harness';
 
 const RULE = 'customer.billing-address-match';
+/** A shipment milestone time mismatch: the WMS owns it, the CRM shows another (times as findings print them). */
+const time = (n: number, owner: string, crm: string): SeededFinding => ({
+  ruleId: 'order.shipment-milestone-match',
+  entity: 'shipment',
+  field: 'milestone_at',
+  ownerSystem: 'wms',
+  expectedValue: owner,
+  actualSystem: 'crm',
+  actualValue: crm,
+  matchKey: `SO-${n}`,
+  actualKey: `a0S${n}`,
+});
 
 /** `n` billing-city mismatches whose non-owner copy lives in `target` (no worker serves it). */
 function findings(target: string, n: number, from = 0): SeededFinding[] {
@@ -82,17 +94,6 @@ describe('blast-radius guards and the policy file, through the planner on real P
   it('never blanks a time automatically either: an owner with no date shows a zero time, not empty text', async () => {
     const p = await plannerApp({});
     open.push(p);
-    const time = (n: number, owner: string, crm: string): SeededFinding => ({
-      ruleId: 'order.shipment-milestone-match',
-      entity: 'shipment',
-      field: 'milestone_at',
-      ownerSystem: 'wms',
-      expectedValue: owner,
-      actualSystem: 'crm',
-      actualValue: crm,
-      matchKey: `SO-${n}`,
-      actualKey: `a0S${n}`,
-    });
     const run = await seedRun(p.db, [
       time(1, '2026-01-10 10:15:42', '2026-01-09 08:00:00'),
       time(2, '0000-00-00 00:00:00', '2026-01-09 08:00:00'),
@@ -116,18 +117,10 @@ describe('blast-radius guards and the policy file, through the planner on real P
   it('a mismatch with no possible write waits for a person with the reason, instead of getting no task', async () => {
     const p = await plannerApp({});
     open.push(p);
-    const time = (n: number, owner: string, actualKey: string): SeededFinding => ({
-      ruleId: 'order.shipment-milestone-match',
-      entity: 'shipment',
-      field: 'milestone_at',
-      ownerSystem: 'wms',
-      expectedValue: owner,
-      actualSystem: 'crm',
-      actualValue: '2026-01-09 08:00:00',
-      matchKey: `SO-${n}`,
-      actualKey,
-    });
-    const run = await seedRun(p.db, [time(1, 'tomorrow', 'a0S1'), time(2, '2026-01-10 10:15:42', '')]);
+    const run = await seedRun(p.db, [
+      time(1, 'tomorrow', '2026-01-09 08:00:00'),
+      { ...time(2, '2026-01-10 10:15:42', '2026-01-09 08:00:00'), actualKey: '' },
+    ]);
     expect(await p.planner.planRun(run.runId)).toMatchObject({ created: 2, queued: 0 });
     const tasks = await states(p.db, run.runId);
     expect(tasks.map((t) => t.state)).toEqual(['needs_review', 'needs_review']);
