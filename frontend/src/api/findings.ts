@@ -34,6 +34,11 @@ export interface Finding {
   /** Who works on it, or null. */
   assignee: string | null;
   assignedAt: string | null;
+  /** Set while the finding is suppressed (an accepted exception); `suppressedUntil` null: until lifted. */
+  suppressedBy: string | null;
+  suppressedReason: string | null;
+  suppressedAt: string | null;
+  suppressedUntil: string | null;
 }
 
 export interface FindingDetail {
@@ -124,5 +129,48 @@ export function useAssignFindings() {
       await client.invalidateQueries({ queryKey: ['finding'] });
       await client.invalidateQueries({ queryKey: ['audit'] });
     },
+  });
+}
+
+/** What POST /api/v1/findings/suppress answers. */
+export interface SuppressOutcome {
+  suppressed: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+/** The API's limit on a suppression's reason. */
+export const SUPPRESSION_REASON_MAX_LENGTH = 500;
+
+/** The findings' lists, details and audit trails change with a suppression: read them again. */
+function useFindingsChanged() {
+  const client = useQueryClient();
+  return async () => {
+    await client.invalidateQueries({ queryKey: ['findings'] });
+    await client.invalidateQueries({ queryKey: ['finding'] });
+    await client.invalidateQueries({ queryKey: ['audit'] });
+  };
+}
+
+/**
+ * Accepts the findings' difference as a known exception, with a reason and an optional end (ISO 8601
+ * with a zone); already suppressed ones take the new reason and end. All or nothing.
+ */
+export function useSuppressFindings() {
+  const changed = useFindingsChanged();
+  return useMutation({
+    mutationFn: ({ ids, reason, until }: { ids: string[]; reason: string; until?: string }) =>
+      sendJson<SuppressOutcome>('POST', '/api/v1/findings/suppress', until ? { ids, reason, until } : { ids, reason }),
+    onSuccess: changed,
+  });
+}
+
+/** Lifts the suppression: the findings are open again. All or nothing (a finding not suppressed refuses). */
+export function useUnsuppressFindings() {
+  const changed = useFindingsChanged();
+  return useMutation({
+    mutationFn: ({ ids }: { ids: string[] }) =>
+      sendJson<{ unsuppressed: string[] }>('POST', '/api/v1/findings/unsuppress', { ids }),
+    onSuccess: changed,
   });
 }

@@ -24,6 +24,7 @@ import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { findingsServiceOver } from '../../integration/support/findings-service';
 import {
   ReconciliationRunsRepository,
   type RuleOutcome,
@@ -144,6 +145,7 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
           new ReconciliationRunsRepository(dataSource),
           new FindingsRepository(dataSource),
           config,
+          findingsServiceOver(dataSource),
         );
       };
       const opts = { tag: 'bench.reconcile', settings: { max_execution_time: 3600 } };

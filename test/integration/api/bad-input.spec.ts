@@ -364,6 +364,31 @@ describe('bad input to the HTTP API: a 4xx that names the problem, never a 500, 
     expect(await reconcileJobs()).toBe(before);
   });
 
+  it('refuses a suppression without a reason, with one over 500 characters, or with an end not in the future or without a zone', async () => {
+    const id = 'a'.repeat(32);
+    const suppress = (body: object) =>
+      request(t.server).post('/api/v1/findings/suppress').set('X-API-Key', engineer).send(body).expect(400);
+    for (const body of [
+      { ids: [id] },
+      { ids: [id], reason: '' },
+      { ids: [id], reason: '   ' },
+      { ids: [id], reason: 'x'.repeat(501) },
+    ]) {
+      expect((await suppress(body)).body).toMatchObject({ field: 'reason' });
+    }
+    for (const until of ['2020-01-01T00:00:00Z', '2099-01-01T10:00:00', 'next week', '2099-02-30T00:00:00Z']) {
+      expect((await suppress({ ids: [id], reason: 'known exception', until })).body).toMatchObject({ field: 'until' });
+    }
+    expect((await suppress({ ids: [], reason: 'known exception' })).body).toMatchObject({ field: 'ids' });
+    const unsuppress = await request(t.server)
+      .post('/api/v1/findings/unsuppress')
+      .set('X-API-Key', engineer)
+      .send({ ids: [id], reason: 'not read here' })
+      .expect(400);
+    expect(unsuppress.body).toMatchObject({ field: 'reason' });
+    expect(await t.sql(`SELECT 1 FROM audit_log WHERE action LIKE 'finding.%suppress'`)).toEqual([]);
+  });
+
   it('refuses a date-time without a time zone in a body instead of reading it in the server zone', async () => {
     const local = '2030-01-01T10:00:00';
     const key = await request(t.server)

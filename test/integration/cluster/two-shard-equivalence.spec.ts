@@ -4,6 +4,7 @@ import type { ClickHouseService } from '../../../backend/src/clickhouse/clickhou
 import { ident, join, sql } from '../../../backend/src/clickhouse/sql';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { findingsServiceOver } from '../support/findings-service';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import {
@@ -34,6 +35,7 @@ async function side(stores: StoreEnv): Promise<Side> {
     new ReconciliationRunsRepository(dataSource),
     new FindingsRepository(dataSource),
     stores.config,
+    findingsServiceOver(dataSource),
   );
   return { stores, dataSource, service, snapshots: new SnapshotStoreRepository(stores.clickhouse) };
 }

@@ -8,6 +8,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { findingsServiceOver } from '../support/findings-service';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { FIXUP_REVIEWS_LIST_QUERY } from '../../../backend/src/modules/fixups/fixups-query';
 import { FixupsService } from '../../../backend/src/modules/fixups/fixups.service';
@@ -92,6 +93,7 @@ describe('the planner turns hierarchy and orphan findings into fix-up tasks', ()
         new ReconciliationRunsRepository(db),
         findings,
         config,
+        findingsServiceOver(db, findings),
       ),
     });
   }, 120_000);

@@ -10,6 +10,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import type { EntityKind } from '../../../backend/src/connectors/canonical-model';
 import type { Connector } from '../../../backend/src/connectors/connector';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { findingsServiceOver } from './findings-service';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
@@ -82,6 +83,7 @@ export async function startClosedLoop(options: {
       new ReconciliationRunsRepository(dataSource),
       new FindingsRepository(dataSource),
       config,
+      findingsServiceOver(dataSource),
     );
     return {
       estate,

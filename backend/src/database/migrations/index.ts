@@ -11,6 +11,7 @@ import { FindingsRollupNeutralUpdates0000000000010 } from './0010-findings-rollu
 import { FindingsSightingIndexes0000000000011 } from './0011-findings-sighting-indexes';
 import { FindingsStatusListOrder0000000000012 } from './0012-findings-status-list-order';
 import { FindingsRetiredStatus0000000000013 } from './0013-findings-retired-status';
+import { FindingSuppression0000000000014 } from './0014-finding-suppression';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingsSightingIndexes0000000000011,
   FindingsStatusListOrder0000000000012,
   FindingsRetiredStatus0000000000013,
+  FindingSuppression0000000000014,
 ];

@@ -11,6 +11,10 @@ export type FindingStatus = (typeof FINDING_STATUSES)[number];
 export const ASSIGNEE_ME = 'me';
 export const UNASSIGNED = 'unassigned';
 export const ASSIGNEE_MAX_LENGTH = 120;
+/** Why a finding is suppressed: required, and short enough to read in a list (migration 0014). */
+export const SUPPRESSION_REASON_MAX_LENGTH = 500;
+/** Who lifts an expired suppression (a reconciliation run), as the audit log and the finding name it. */
+export const SYSTEM_ACTOR = 'system';
 
 /** Statuses of a finding that a run still sees as a live problem. */
 export const ACTIVE_STATUSES: readonly FindingStatus[] = ['new', 'open', 'reopened'];
@@ -41,6 +45,14 @@ export interface FindingView {
   /** Who works on it (a person's name), or null when nobody does. */
   assignee: string | null;
   assignedAt: string | null;
+  /**
+   * Set while the finding is suppressed (an accepted exception): who suppressed it, why, when, and
+   * until when (null: until someone lifts it). Cleared when the suppression is lifted.
+   */
+  suppressedBy: string | null;
+  suppressedReason: string | null;
+  suppressedAt: string | null;
+  suppressedUntil: string | null;
 }
 
 /** One observation of a finding by a run, before it is merged into the current state. */

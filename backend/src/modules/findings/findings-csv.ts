@@ -3,7 +3,7 @@ import type { FindingView } from './finding';
 
 export const FINDINGS_CSV_HEADER =
   'id,status,severity,domain,rule_id,rule_version,entity,match_key,field,kind,owner_system,expected_value,' +
-  'actual_system,actual_value,occurrences,first_seen_at,last_seen_at,resolved_at,assignee,assigned_at,details\r\n';
+  'actual_system,actual_value,occurrences,first_seen_at,last_seen_at,resolved_at,assignee,assigned_at,suppressed_by,suppressed_reason,suppressed_at,suppressed_until,details\r\n';
 
 /** One CSV line; csvField neutralises spreadsheet formulas because values come from source systems. */
 export const findingCsvLine = (f: FindingView): string =>
@@ -28,6 +28,10 @@ export const findingCsvLine = (f: FindingView): string =>
     f.resolvedAt,
     f.assignee,
     f.assignedAt,
+    f.suppressedBy,
+    f.suppressedReason,
+    f.suppressedAt,
+    f.suppressedUntil,
     f.details,
   ]
     .map(csvField)

@@ -1,12 +1,26 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { InvalidPathParameterError } from '../../http/list-query';
 import { FINDING_ID } from './finding';
 import { findingCsvLine, FINDINGS_CSV_HEADER } from './findings-csv';
-import { AssignFindingsDto, AssignFindingsOutcome } from './findings.dto';
+import {
+  AssignFindingsDto,
+  AssignFindingsOutcome,
+  SuppressFindingsDto,
+  SuppressFindingsOutcome,
+  UnsuppressFindingsDto,
+  UnsuppressFindingsOutcome,
+} from './findings.dto';
 import { FINDINGS_LIST_QUERY } from './findings-query';
 import { EXPORT_MAX_ROWS, FindingsService } from './findings.service';
 
@@ -54,6 +68,40 @@ export class FindingsController {
   @ApiNotFoundResponse({ description: 'An id is not a known finding; nothing was assigned.' })
   assign(@Body() body: AssignFindingsDto, @CurrentPrincipal() caller: Principal): Promise<AssignFindingsOutcome> {
     return this.findings.assign(body.ids, body.assignee, caller);
+  }
+
+  @Post('suppress')
+  @Roles('engineer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Suppress many findings: accept their difference as a known exception, with a reason and an optional end; ' +
+      'already suppressed ones take the new reason and end; all or nothing.',
+  })
+  @ApiOkResponse({ type: SuppressFindingsOutcome })
+  @ApiNotFoundResponse({ description: 'An id is not a known finding; nothing was suppressed.' })
+  @ApiConflictResponse({
+    description: 'A finding is resolved or retired (nothing to suppress); nothing was suppressed.',
+  })
+  suppress(@Body() body: SuppressFindingsDto, @CurrentPrincipal() caller: Principal): Promise<SuppressFindingsOutcome> {
+    return this.findings.suppress(body.ids, body.reason, body.until, caller);
+  }
+
+  @Post('unsuppress')
+  @Roles('engineer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Lift the suppression of many findings: they are open again (a run that no longer sees one resolves it); all or nothing.',
+  })
+  @ApiOkResponse({ type: UnsuppressFindingsOutcome })
+  @ApiNotFoundResponse({ description: 'An id is not a known finding; nothing was unsuppressed.' })
+  @ApiConflictResponse({ description: 'A finding is not suppressed; nothing was unsuppressed.' })
+  unsuppress(
+    @Body() body: UnsuppressFindingsDto,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<UnsuppressFindingsOutcome> {
+    return this.findings.unsuppress(body.ids, caller);
   }
 
   @Get(':id')

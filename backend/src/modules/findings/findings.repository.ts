@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager, type QueryResult } from 'typeorm';
 import { type CopyValue, copyRows } from '../../database/copy-from';
-import type { FindingObservation, FindingView } from './finding';
-import { FINDING_STATUSES, findingId } from './finding';
+import type { FindingObservation, FindingStatus, FindingView } from './finding';
+import { ACTIVE_STATUSES, FINDING_STATUSES, findingId } from './finding';
 import type { FindingsListQuery } from './findings-query';
 
 /** The assignee filter once `me` is resolved: nobody, or one name. */
@@ -14,6 +14,34 @@ export type AssigneeFilter = { unassigned: true } | { name: string };
 export interface AssignmentChange {
   id: string;
   before: string | null;
+}
+
+/** A suppression as a request sets it: who, why, and until when (null: until someone lifts it). */
+export interface Suppression {
+  by: string;
+  reason: string;
+  until: Date | null;
+}
+
+/** A finding's suppression as it was before a change (all null when it was not suppressed). */
+export interface SuppressionState {
+  id: string;
+  status: FindingStatus;
+  by: string | null;
+  reason: string | null;
+  /** ISO 8601 (UTC), or null. */
+  until: string | null;
+}
+
+export interface SuppressionOutcome {
+  /** Ids that do not exist: when any, nothing was changed. */
+  unknown: string[];
+  /** Findings whose status forbids the change (with it): when any, nothing was changed. */
+  refused: { id: string; status: FindingStatus }[];
+  /** Findings changed, each with its state before. */
+  changed: SuppressionState[];
+  /** Findings already in the requested state. */
+  unchanged: string[];
 }
 
 export interface AssignmentOutcome {
@@ -49,6 +77,10 @@ interface FindingRecord {
   last_run_id: string;
   assignee: string | null;
   assigned_at: string | null;
+  suppressed_by: string | null;
+  suppressed_reason: string | null;
+  suppressed_at: string | null;
+  suppressed_until: string | null;
 }
 
 export interface UpsertOutcome {
@@ -93,7 +125,7 @@ const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-D
 const COLUMNS = `id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
   actual_system, actual_value, details, score, severity, domain, status, occurrences, ${ts('first_seen_at')},
   ${ts('last_seen_at')}, ${ts('resolved_at')}, first_run_id::text AS first_run_id, last_run_id::text AS last_run_id,
-  assignee, ${ts('assigned_at')}`;
+  assignee, ${ts('assigned_at')}, suppressed_by, suppressed_reason, ${ts('suppressed_at')}, ${ts('suppressed_until')}`;
 const SELECT = `SELECT ${COLUMNS} FROM findings`;
 /**
  * Filters whose list index is (filter, status, last_seen_at DESC, id DESC) (migration 0008). Without a
@@ -407,6 +439,96 @@ export class FindingsRepository {
     });
   }
 
+  /**
+   * Suppresses `ids` in one transaction: active findings become `suppressed` with `suppression`;
+   * already suppressed ones take its reason, end and author (their suppressed_at stays). The rows are
+   * locked, and when any id is unknown, or resolved or retired (nothing to suppress), nothing changes.
+   * `record` runs in the same transaction with the findings that changed.
+   */
+  async suppress(
+    ids: readonly string[],
+    suppression: Suppression,
+    at: Date,
+    record: (changes: SuppressionState[], tx: EntityManager) => Promise<void>,
+  ): Promise<SuppressionOutcome> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows = await lockSuppressionStates(tx, ids);
+      const found = new Set(rows.map((r) => r.id));
+      const unknown = ids.filter((id) => !found.has(id));
+      const refused = rows
+        .filter((r) => r.status !== 'suppressed' && !ACTIVE_STATUSES.includes(r.status))
+        .map((r) => ({ id: r.id, status: r.status }));
+      if (unknown.length || refused.length) return { unknown, refused, changed: [], unchanged: [] };
+      const until = suppression.until?.toISOString() ?? null;
+      const same = (r: SuppressionState) =>
+        r.status === 'suppressed' && r.by === suppression.by && r.reason === suppression.reason && r.until === until;
+      const changed = rows.filter((r) => !same(r));
+      if (changed.length) {
+        await tx.query(
+          `UPDATE findings SET status = 'suppressed', suppressed_by = $2, suppressed_reason = $3,
+             suppressed_until = $4, suppressed_at = CASE WHEN status = 'suppressed' AND suppressed_at IS NOT NULL
+               THEN suppressed_at ELSE $5::timestamptz END, updated_at = now()
+           WHERE id = ANY($1::text[])`,
+          [changed.map((r) => r.id), suppression.by, suppression.reason, suppression.until, at],
+        );
+        await record(changed, tx);
+      }
+      return { unknown: [], refused: [], changed, unchanged: rows.filter(same).map((r) => r.id) };
+    });
+  }
+
+  /**
+   * Lifts the suppression of `ids` in one transaction: they become `open` (the next run that does not
+   * see one resolves it) and lose their suppression columns. When any id is unknown or not suppressed,
+   * nothing changes. `record` runs in the same transaction with the findings lifted.
+   */
+  async unsuppress(
+    ids: readonly string[],
+    record: (changes: SuppressionState[], tx: EntityManager) => Promise<void>,
+  ): Promise<SuppressionOutcome> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows = await lockSuppressionStates(tx, ids);
+      const found = new Set(rows.map((r) => r.id));
+      const unknown = ids.filter((id) => !found.has(id));
+      const refused = rows.filter((r) => r.status !== 'suppressed').map((r) => ({ id: r.id, status: r.status }));
+      if (unknown.length || refused.length) return { unknown, refused, changed: [], unchanged: [] };
+      await tx.query(`UPDATE findings SET status = 'open', ${LIFTED} WHERE id = ANY($1::text[])`, [
+        rows.map((r) => r.id),
+      ]);
+      await record(rows, tx);
+      return { unknown: [], refused: [], changed: rows, unchanged: [] };
+    });
+  }
+
+  /**
+   * Lifts every suppression whose end is at or before `at`, as unsuppress does; returns the findings
+   * lifted with the suppression they had. `record` runs in the same transaction.
+   */
+  async liftExpiredSuppressions(
+    at: Date,
+    record: (lifted: SuppressionState[], tx: EntityManager) => Promise<void>,
+  ): Promise<SuppressionState[]> {
+    return this.dataSource.transaction(async (tx) => {
+      // Locked in id order, as the API's bulk actions lock, so the two cannot deadlock.
+      // A top-level SELECT (an UPDATE's result would come back as [rows, count]).
+      const rows: SuppressionRecord[] = await tx.query(
+        `WITH expired AS (
+           SELECT id, status, suppressed_by, suppressed_reason, suppressed_until FROM findings
+           WHERE status = 'suppressed' AND suppressed_until <= $1 ORDER BY id FOR UPDATE
+         ),
+         lifted AS (
+           UPDATE findings f SET status = 'open', ${LIFTED} FROM expired e WHERE f.id = e.id
+           RETURNING e.id, e.status, e.suppressed_by, e.suppressed_reason, e.suppressed_until
+         )
+         SELECT * FROM lifted ORDER BY id`,
+        [at],
+      );
+      const lifted = rows.map(toSuppressionState);
+      if (lifted.length) await record(lifted, tx);
+      return lifted;
+    });
+  }
+
   /** Count per status of a set of rules (run summaries, tests). */
   async countByStatus(ruleIds?: readonly string[]): Promise<Record<string, number>> {
     const rows: { status: string; n: string }[] = await this.dataSource.query(
@@ -415,6 +537,36 @@ export class FindingsRepository {
     );
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
+}
+
+/** What lifting a suppression clears (the audit log keeps who suppressed it and why). */
+const LIFTED = `suppressed_by = NULL, suppressed_reason = NULL, suppressed_at = NULL, suppressed_until = NULL,
+  updated_at = now()`;
+
+interface SuppressionRecord {
+  id: string;
+  status: FindingStatus;
+  suppressed_by: string | null;
+  suppressed_reason: string | null;
+  suppressed_until: Date | null;
+}
+
+const toSuppressionState = (r: SuppressionRecord): SuppressionState => ({
+  id: r.id,
+  status: r.status,
+  by: r.suppressed_by,
+  reason: r.suppressed_reason,
+  until: r.suppressed_until?.toISOString() ?? null,
+});
+
+/** The rows of `ids` with their suppression, locked in id order (two overlapping requests cannot deadlock). */
+async function lockSuppressionStates(tx: EntityManager, ids: readonly string[]): Promise<SuppressionState[]> {
+  const rows: SuppressionRecord[] = await tx.query(
+    `SELECT id, status, suppressed_by, suppressed_reason, suppressed_until
+     FROM findings WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+    [[...ids]],
+  );
+  return rows.map(toSuppressionState);
 }
 
 /**
@@ -455,5 +607,9 @@ function toView(row: FindingRecord): FindingView {
     lastRunId: row.last_run_id,
     assignee: row.assignee,
     assignedAt: row.assigned_at,
+    suppressedBy: row.suppressed_by,
+    suppressedReason: row.suppressed_reason,
+    suppressedAt: row.suppressed_at,
+    suppressedUntil: row.suppressed_until,
   };
 }

@@ -52,6 +52,8 @@ export interface PlanSummary {
   superseded: number;
   resolvedLinked: number;
   dismissedResolved: number;
+  /** Idle tasks dismissed because their finding was suppressed (an accepted exception). */
+  dismissedSuppressed: number;
 }
 
 /** Findings that are decisions for people, not field writes: duplicates and unmatched identities. */
@@ -112,6 +114,7 @@ export class FixupPlannerService {
       superseded: 0,
       resolvedLinked: 0,
       dismissedResolved: 0,
+      dismissedSuppressed: 0,
     };
     const usedThisHour = new Map<string, number>();
     let autoThisRun = 0;
@@ -200,6 +203,7 @@ export class FixupPlannerService {
       }
     }
     await this.closeResolved(runId, summary);
+    await this.closeSuppressed(runId, summary);
     this.metrics.setStates(await this.tasks.countByState(), FIXUP_STATES);
     this.logger.log(
       `run ${runId}: ${summary.created} fix-up tasks (${summary.queued} queued, ${summary.proposed} for approval, ` +
@@ -370,6 +374,40 @@ export class FixupPlannerService {
       ).length;
     }
   }
+
+  /**
+   * Dismisses the tasks nobody acted on yet of findings suppressed since (an accepted exception needs
+   * no write), with who suppressed it and why. They are closed for planning too (`resolved_run_id`):
+   * unsuppressed and seen again, the finding gets a fresh task instead of staying blocked by this one.
+   * Tasks already under way (applying, verifying) finish; a done one stays as it is.
+   */
+  private async closeSuppressed(runId: string, summary: PlanSummary): Promise<void> {
+    const idle = await this.tasks.ofSuppressedFindings(IDLE_STATES);
+    const byReason = new Map<string, string[]>();
+    for (const task of idle) {
+      const reason = suppressedReason(task.suppressedBy, task.suppressedReason);
+      byReason.set(reason, [...(byReason.get(reason) ?? []), task.id]);
+    }
+    for (const [reason, ids] of byReason) {
+      summary.dismissedSuppressed += (
+        await this.tasks.transition({
+          ids,
+          from: IDLE_STATES,
+          to: 'dismissed',
+          actor: 'reconciliation',
+          reason,
+          patch: { resolvedRunId: runId },
+        })
+      ).length;
+    }
+  }
+}
+
+/** Why a suppressed finding's task was dismissed: the suppression's author and reason, when known. */
+function suppressedReason(by: string | null, reason: string | null): string {
+  return by !== null && reason !== null
+    ? `the finding was suppressed by ${by}: ${reason}`
+    : 'the finding was suppressed (an accepted exception)';
 }
 
 /** A canonical value that holds nothing: no text, or no date. */

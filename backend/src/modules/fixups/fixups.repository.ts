@@ -49,6 +49,8 @@ export interface TransitionPatch {
   appliedAt?: boolean;
   finished?: boolean;
   autoApproved?: boolean;
+  /** Closes the task for planning (the run that closed it): its base key may get a fresh task later. */
+  resolvedRunId?: string;
 }
 
 export interface TransitionRequest {
@@ -174,6 +176,7 @@ export class FixupsRepository {
     if (patch.appliedAt) sets.push('applied_at = now()');
     if (patch.finished) sets.push('finished_at = now()');
     if (patch.autoApproved) sets.push('auto_approved_at = now()');
+    if (patch.resolvedRunId) sets.push(`resolved_run_id = ${bind(patch.resolvedRunId)}::uuid`);
     const actor = bind(request.actor);
     const details = bind(request.details === undefined ? null : JSON.stringify(request.details));
     const rows: { id: string; prev: FixupState }[] = await this.dataSource.query(
@@ -420,6 +423,22 @@ export class FixupsRepository {
        )
        SELECT id::text AS id, state, status AS "findingStatus" FROM linked`,
       [runId],
+    );
+  }
+
+  /**
+   * Tasks in one of `states` that no run has closed yet whose finding is suppressed, with who suppressed
+   * it and why (null for a suppression from before migration 0014).
+   */
+  async ofSuppressedFindings(
+    states: readonly FixupState[],
+  ): Promise<{ id: string; suppressedBy: string | null; suppressedReason: string | null }[]> {
+    return this.dataSource.query(
+      `SELECT t.id::text AS id, f.suppressed_by AS "suppressedBy", f.suppressed_reason AS "suppressedReason"
+       FROM fix_tasks t JOIN findings f ON f.id = t.finding_id
+       WHERE t.resolved_run_id IS NULL AND t.state = ANY($1::text[]) AND f.status = 'suppressed'
+       ORDER BY t.id`,
+      [[...states]],
     );
   }
 

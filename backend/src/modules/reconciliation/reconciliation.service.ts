@@ -19,6 +19,7 @@ import { ConfigService } from '../../config/config.service';
 import { ident, type SqlFragment } from '../../clickhouse/sql';
 import type { FindingObservation } from '../findings/finding';
 import { FindingsRepository } from '../findings/findings.repository';
+import { FindingsService } from '../findings/findings.service';
 import { withCrosswalk } from './crosswalk-sources';
 import {
   assessSnapshots,
@@ -114,6 +115,8 @@ export class ReconciliationService {
     private readonly runs: ReconciliationRunsRepository,
     private readonly findings: FindingsRepository,
     private readonly config: ConfigService,
+    /** Lifts expired suppressions with their audit entries (the findings' own decisions). */
+    private readonly findingActions: FindingsService,
   ) {}
 
   /** One reconciliation run; runs are serialised across processes (see withRunLock). */
@@ -270,6 +273,9 @@ export class ReconciliationService {
       }
       if (!target) resolvable.push({ id: SUSPICIOUS_SNAPSHOT_RULE, version: SUSPICIOUS_SNAPSHOT_RULE_VERSION });
 
+      // Before resolution, so a lifted finding this run did not see is resolved by it rather than left
+      // open until the next run; lifted findings it saw are open with this run's sighting already.
+      const lifted = await this.findingActions.liftExpiredSuppressions(new Date());
       const closed = await this.findings.resolveUnseen(runId, foundAt, {
         rules: resolvable,
         ...(target ? { entity: target.entity, matchKeys: target.keys } : {}),
@@ -297,7 +303,8 @@ export class ReconciliationService {
         durationMs: Date.now() - started,
       });
       this.logger.log(
-        `run ${runId} ${status}: ${findingsTotal} findings, ${resolvedTotal} resolved, ${retiredTotal} retired, ${held.length} held`,
+        `run ${runId} ${status}: ${findingsTotal} findings, ${resolvedTotal} resolved, ${retiredTotal} retired, ` +
+          `${lifted.length} expired suppressions lifted, ${held.length} held`,
       );
       return { runId, status, findingsTotal, resolvedTotal, ruleCounts, held };
     } catch (error) {

@@ -8,6 +8,7 @@ import { sql } from '../../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../../backend/src/database/data-source';
 import { FindingsRepository } from '../../../../backend/src/modules/findings/findings.repository';
+import { findingsServiceOver } from '../../support/findings-service';
 import { ReconciliationRunsRepository } from '../../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from '../../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import { ReconciliationService } from '../../../../backend/src/modules/reconciliation/reconciliation.service';
@@ -57,6 +58,7 @@ export class ReconciliationFixture {
       new ReconciliationRunsRepository(dataSource),
       findings,
       config,
+      findingsServiceOver(dataSource, findings),
     );
     return new ReconciliationFixture(
       env,

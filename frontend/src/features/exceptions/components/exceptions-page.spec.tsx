@@ -27,6 +27,10 @@ const finding = (over: Partial<Finding>): Finding => ({
   lastRunId: 'a1b2c3d4-0000-4000-8000-000000000002',
   assignee: null,
   assignedAt: null,
+  suppressedBy: null,
+  suppressedReason: null,
+  suppressedAt: null,
+  suppressedUntil: null,
   ...over,
 });
 

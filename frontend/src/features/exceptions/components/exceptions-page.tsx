@@ -10,6 +10,7 @@ import { FindingsAssign } from './findings-assign';
 import { FindingsBulkActions } from './findings-bulk-actions';
 import { FindingsExportButton } from './findings-export-button';
 import { FindingsFilters } from './findings-filters';
+import { FindingsSuppress } from './findings-suppress';
 import { FindingsTable } from './findings-table';
 
 /** The integration engineers' queue: filter, sort and open findings; filters live in the URL. */
@@ -82,7 +83,12 @@ export function ExceptionsPage() {
           <FindingDetailPanel
             id={view.selected}
             onClose={() => select(null)}
-            actions={(id) => <FindingsAssign findingIds={[id]} />}
+            actions={(f) => (
+              <>
+                <FindingsAssign findingIds={[f.id]} />
+                <FindingsSuppress findingIds={[f.id]} status={f.status} />
+              </>
+            )}
           />
         )}
       </div>

@@ -1,11 +1,37 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { useFindingDetail } from '../../../api/findings';
+import { useFindingDetail, type Finding } from '../../../api/findings';
 import { formatCount, formatDateTime } from '../../../ui/formatting';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
 import { FieldDiff } from './field-diff';
 import { FindingFixup } from './finding-fixup';
 import { FindingHistory } from './finding-history';
+
+/** Why a suppressed finding is out of the counts, alerts and fix-ups, who decided it, and until when. */
+function SuppressionFacts({ finding: f }: { finding: Finding }) {
+  return (
+    <section aria-label="Suppression" className="suppression">
+      <h3>Suppressed</h3>
+      <dl className="facts">
+        <dt>Reason</dt>
+        <dd>{f.suppressedReason ?? <span className="muted">not recorded</span>}</dd>
+        <dt>By</dt>
+        <dd>
+          {f.suppressedBy ?? <span className="muted">not recorded</span>}
+          {f.suppressedAt && <span className="muted"> on {formatDateTime(f.suppressedAt)}</span>}
+        </dd>
+        <dt>Until</dt>
+        <dd>
+          {f.suppressedUntil ? (
+            <time dateTime={f.suppressedUntil}>{formatDateTime(f.suppressedUntil)}</time>
+          ) : (
+            <span className="muted">until someone unsuppresses it</span>
+          )}
+        </dd>
+      </dl>
+    </section>
+  );
+}
 
 /** Side panel for one finding: values across systems, its lifecycle, audit trail and fix-up task. */
 export function FindingDetailPanel({
@@ -15,7 +41,7 @@ export function FindingDetailPanel({
 }: {
   id: string;
   onClose: () => void;
-  actions?: (findingId: string) => ReactNode;
+  actions?: (finding: Finding) => ReactNode;
 }) {
   const query = useFindingDetail(id);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -63,7 +89,8 @@ export function FindingDetailPanel({
                   )}
                 </dd>
               </dl>
-              {actions?.(f.id)}
+              {f.status === 'suppressed' && <SuppressionFacts finding={f} />}
+              {actions?.(f)}
               <FieldDiff detail={detail} />
               <h3>History</h3>
               <ol className="timeline">

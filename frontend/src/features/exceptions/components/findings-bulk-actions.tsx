@@ -2,10 +2,11 @@ import { ErrorState } from '../../../ui/query-state';
 import { FixupActions } from '../../fix-ups/components/fixup-actions';
 import { useTasksOfFindings } from '../../fix-ups/hooks/use-fixups';
 import { FindingsAssign } from './findings-assign';
+import { FindingsSuppress } from './findings-suppress';
 
 /**
- * Bulk actions on the ticked findings: assign them, and act on their fix-up tasks (approve, dismiss,
- * retry, replay), as far as the signed-in role may.
+ * Bulk actions on the ticked findings: assign, suppress or unsuppress them, and act on their fix-up
+ * tasks (approve, dismiss, retry, replay), as far as the signed-in role may.
  */
 export function FindingsBulkActions({ findingIds, onDone }: { findingIds: string[]; onDone: () => void }) {
   const { tasks, pending, error } = useTasksOfFindings(findingIds);
@@ -21,6 +22,7 @@ export function FindingsBulkActions({ findingIds, onDone }: { findingIds: string
       {!pending && tasks.length === 0 && <span className="muted">No fix-up task to act on.</span>}
       {!pending && tasks.length > 0 && <FixupActions tasks={tasks} onDone={onDone} />}
       <FindingsAssign findingIds={findingIds} onDone={onDone} />
+      <FindingsSuppress findingIds={findingIds} onDone={onDone} />
     </div>
   );
 }
