@@ -3,26 +3,32 @@ import { Secret } from '../../../backend/src/connectors/config/secret';
 import { DynamicsConnector } from '../../../backend/src/connectors/dynamics/dynamics.connector';
 import { collect, describeConnectorContract } from './support/connector-contract';
 import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support/estate-harness';
+import { racingFetch } from './support/racing-fetch';
 
 const PAGE = 50;
+/** CustomersV3 fields of the canonical customer fields the contract touches. */
+const SOURCE_FIELDS: Record<string, string> = { legalName: 'OrganizationName', email: 'PrimaryContactEmail' };
 
-function dynamicsConnector(estate: RunningEstate, settings: Record<string, unknown> = {}) {
-  return new DynamicsConnector({
-    id: 'erp',
-    kind: 'dynamics',
-    baseUrl: estate.erp.baseUrl,
-    auth: {
-      type: 'oauth2-client-credentials',
-      tokenUrl: estate.erp.tokenUrl,
-      clientId: estate.erp.clientId,
-      clientSecret: new Secret(estate.erp.clientSecret, 'test'),
-      scope: estate.erp.scope,
+function dynamicsConnector(estate: RunningEstate, settings: Record<string, unknown> = {}, fetchImpl?: typeof fetch) {
+  return new DynamicsConnector(
+    {
+      id: 'erp',
+      kind: 'dynamics',
+      baseUrl: estate.erp.baseUrl,
+      auth: {
+        type: 'oauth2-client-credentials',
+        tokenUrl: estate.erp.tokenUrl,
+        clientId: estate.erp.clientId,
+        clientSecret: new Secret(estate.erp.clientSecret, 'test'),
+        scope: estate.erp.scope,
+      },
+      pageSize: PAGE,
+      timeoutMs: 10_000,
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      settings,
     },
-    pageSize: PAGE,
-    timeoutMs: 10_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-    settings,
-  });
+    { fetch: fetchImpl },
+  );
 }
 
 /** The estate's admin key of a customer account: `<dataAreaId>|<account>`. */
@@ -47,10 +53,18 @@ describeConnectorContract(
       seeded: estate.stores.erp.table('CustomersV3').size,
       pageSize: PAGE,
       async touch(key, field, value) {
-        if (field !== 'legalName') throw new Error(`touch ${field}`);
-        await mutate(estate, 'erp', 'CustomersV3', erpKeyOf(estate, 'CustomersV3', key), { OrganizationName: value });
+        const sourceField = SOURCE_FIELDS[field];
+        if (!sourceField) throw new Error(`touch ${field}`);
+        await mutate(estate, 'erp', 'CustomersV3', erpKeyOf(estate, 'CustomersV3', key), { [sourceField]: value });
       },
       writable: { field: 'legalName', value: (n) => `Renamed Customer ${n} Inc` },
+      sibling: { field: 'email', value: (n) => `sibling${n}@contract.example` },
+      racing: (edit) =>
+        dynamicsConnector(
+          estate,
+          {},
+          racingFetch((_, init) => init?.method === 'PATCH', edit),
+        ),
       faults: {
         throttle: () => queueFaults(estate, 'erp', ['throttle']),
         outage: () => queueFaults(estate, 'erp', ['outage', 'outage']),
@@ -96,17 +110,15 @@ describe('Dynamics connector specifics', () => {
     const { records } = await collect(connector.extract('credit_profile', { mode: 'full' }));
     const target = records[1];
     // Race: the ERP user edits the limit after the connector read the ETag but before its PATCH lands.
-    let raced = false;
-    const racingFetch: typeof fetch = async (input, init) => {
-      if (init?.method === 'PATCH' && !raced) {
-        raced = true;
-        await mutate(estate, 'erp', 'CustomersV3', erpKeyOf(estate, 'CustomersV3', target.sourceKey), {
-          CreditLimit: 1,
-        });
-      }
-      return fetch(input, init);
-    };
-    const racing = new DynamicsConnector({ ...connector.config, id: 'erp' }, { fetch: racingFetch });
+    const racing = dynamicsConnector(
+      estate,
+      {},
+      racingFetch(
+        (_, init) => init?.method === 'PATCH',
+        () =>
+          mutate(estate, 'erp', 'CustomersV3', erpKeyOf(estate, 'CustomersV3', target.sourceKey), { CreditLimit: 1 }),
+      ),
+    );
     const result = await racing.apply(
       {
         entity: 'credit_profile',

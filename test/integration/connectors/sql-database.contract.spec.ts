@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
+import type { ConnectorConfig } from '../../../backend/src/connectors/config/connectors-config';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SqlDatabaseConnector } from '../../../backend/src/connectors/sql/sql-database.connector';
 import { isolatedPostgres } from '../support/test-services';
@@ -6,6 +7,8 @@ import { describeConnectorContract } from './support/connector-contract';
 
 const SEEDED = 150;
 const PAGE = 40;
+/** legacy_customers columns of the canonical customer fields the contract touches. */
+const SOURCE_COLUMNS: Record<string, string> = { legalName: 'cust_name', phone: 'tel' };
 
 describeConnectorContract('SQL database (real Postgres)', { faults: ['drop'], writes: true }, async () => {
   const db = await isolatedPostgres();
@@ -27,7 +30,7 @@ describeConnectorContract('SQL database (real Postgres)', { faults: ['drop'], wr
             now() - interval '1 day'
      FROM generate_series(1, ${SEEDED}) AS i`,
   );
-  const connector = new SqlDatabaseConnector({
+  const config: ConnectorConfig = {
     id: 'legacy',
     kind: 'sql',
     auth: { type: 'none' },
@@ -50,7 +53,9 @@ describeConnectorContract('SQL database (real Postgres)', { faults: ['drop'], wr
         },
       },
     },
-  });
+  };
+  const connector = new SqlDatabaseConnector(config);
+  const racingConnectors: SqlDatabaseConnector[] = [];
   let seeded = SEEDED;
   let terminated = 0;
   return {
@@ -61,13 +66,32 @@ describeConnectorContract('SQL database (real Postgres)', { faults: ['drop'], wr
     },
     pageSize: PAGE,
     async touch(key, field, value) {
-      if (field !== 'legalName') throw new Error(`touch ${field}`);
+      const column = SOURCE_COLUMNS[field];
+      if (!column) throw new Error(`touch ${field}`);
       await admin.query(
-        'UPDATE legacy_customers SET cust_name = $1, changed_at = clock_timestamp() WHERE cust_id = $2',
+        `UPDATE legacy_customers SET ${column} = $1, changed_at = clock_timestamp() WHERE cust_id = $2`,
         [value, key],
       );
     },
     writable: { field: 'legalName', value: (n) => `Legacy Renamed ${n}` },
+    sibling: { field: 'phone', value: (n) => `+4930555900${n}` },
+    racing(edit) {
+      const racing = new SqlDatabaseConnector(config);
+      racingConnectors.push(racing);
+      // The connector reads through `pool.query` and checks a client out (`pool.connect()`, no
+      // callback) only for its UPDATE: the edit lands between the two, in a session of its own.
+      const pool = (racing as unknown as { pool: Pool }).pool;
+      const connect = pool.connect.bind(pool) as (...args: unknown[]) => Promise<PoolClient>;
+      let raced = false;
+      pool.connect = (async (...args: unknown[]) => {
+        if (!raced && args.length === 0) {
+          raced = true;
+          await edit();
+        }
+        return connect(...args);
+      }) as Pool['connect'];
+      return racing;
+    },
     faults: {
       // Kill the connector's pooled connections, as a failover or an idle-timeout on the server would.
       async drop() {
@@ -87,6 +111,7 @@ describeConnectorContract('SQL database (real Postgres)', { faults: ['drop'], wr
     },
     async close() {
       await connector.close();
+      for (const racing of racingConnectors) await racing.close();
       await admin.end();
       await db.drop();
     },

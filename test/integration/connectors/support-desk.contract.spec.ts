@@ -3,29 +3,36 @@ import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SupportDeskConnector } from '../../../backend/src/connectors/support-desk/support-desk.connector';
 import { collect, describeConnectorContract } from './support/connector-contract';
 import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support/estate-harness';
+import { racingFetch } from './support/racing-fetch';
 
 const PAGE = 50;
+/** Organization fields of the canonical customer fields the contract touches. */
+const SOURCE_FIELDS: Record<string, string> = { legalName: 'name', 'billingAddress.line1': 'details' };
 
-function supportDeskConnector(estate: RunningEstate) {
-  return new SupportDeskConnector({
-    id: 'support',
-    kind: 'support-desk',
-    baseUrl: estate.support.baseUrl,
-    auth: {
-      type: 'basic',
-      username: `${estate.support.email}/token`,
-      password: new Secret(estate.support.apiToken, 'test'),
+function supportDeskConnector(estate: RunningEstate, fetchImpl?: typeof fetch) {
+  return new SupportDeskConnector(
+    {
+      id: 'support',
+      kind: 'support-desk',
+      baseUrl: estate.support.baseUrl,
+      auth: {
+        type: 'basic',
+        username: `${estate.support.email}/token`,
+        password: new Secret(estate.support.apiToken, 'test'),
+      },
+      pageSize: PAGE,
+      timeoutMs: 10_000,
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      settings: {},
     },
-    pageSize: PAGE,
-    timeoutMs: 10_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-    settings: {},
-  });
+    { fetch: fetchImpl },
+  );
 }
 
 describeConnectorContract(
   'Support desk (estate Zendesk)',
-  { faults: ['throttle', 'outage', 'drop'], writes: true },
+  // Organization updates take no precondition (see SupportDeskConnector): an edit racing a write is lost.
+  { faults: ['throttle', 'outage', 'drop'], writes: true, unguardedWrites: true },
   async () => {
     const estate = await startSmallEstate(200);
     return {
@@ -34,10 +41,17 @@ describeConnectorContract(
       seeded: estate.stores.support.organizations.size,
       pageSize: PAGE,
       async touch(key, field, value) {
-        if (field !== 'legalName') throw new Error(`touch ${field}`);
-        await mutate(estate, 'support', 'organizations', key, { name: value });
+        const sourceField = SOURCE_FIELDS[field];
+        if (!sourceField) throw new Error(`touch ${field}`);
+        await mutate(estate, 'support', 'organizations', key, { [sourceField]: value });
       },
       writable: { field: 'legalName', value: (n) => `Renamed Org ${n}` },
+      sibling: { field: 'billingAddress.line1', value: (n) => `Sibling Street ${n}` },
+      racing: (edit) =>
+        supportDeskConnector(
+          estate,
+          racingFetch((_, init) => init?.method === 'PUT', edit),
+        ),
       faults: {
         throttle: () => queueFaults(estate, 'support', ['throttle']),
         outage: () => queueFaults(estate, 'support', ['outage', 'outage']),

@@ -5,30 +5,40 @@ import { TrytonConnector } from '../../../backend/src/connectors/tryton/tryton.c
 import type { TrytonRpcClient } from '../../../backend/src/connectors/tryton/tryton-rpc.client';
 import { collect, describeConnectorContract } from './support/connector-contract';
 import { FaultProxy } from './support/fault-proxy';
+import { racingFetch } from './support/racing-fetch';
 import { ensureCompany, ensureCountry, ensureTryton, trytonCall } from './support/tryton-server';
 
 const SEEDED = 120;
 const PAGE = 25;
 const run = `t${randomBytes(3).toString('hex')}`;
+/** party.party fields of the canonical customer fields the contract touches. */
+const SOURCE_FIELDS: Record<string, string> = { legalName: 'name', customerNumber: 'code' };
 
-function trytonConnector(url: string, password: string, database: string) {
-  return new TrytonConnector({
-    id: 'erp',
-    kind: 'tryton',
-    baseUrl: url,
-    auth: { type: 'none' },
-    pageSize: PAGE,
-    timeoutMs: 10_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-    settings: {
-      database,
-      username: 'admin',
-      password: new Secret(password, 'test'),
-      // This run's parties only: the Tryton database is reused across runs.
-      domains: { customer: [['code', 'like', `${run}-%`]] },
+function trytonConnector(url: string, password: string, database: string, fetchImpl?: typeof fetch) {
+  return new TrytonConnector(
+    {
+      id: 'erp',
+      kind: 'tryton',
+      baseUrl: url,
+      auth: { type: 'none' },
+      pageSize: PAGE,
+      timeoutMs: 10_000,
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      settings: {
+        database,
+        username: 'admin',
+        password: new Secret(password, 'test'),
+        // This run's parties only: the Tryton database is reused across runs.
+        domains: { customer: [['code', 'like', `${run}-%`]] },
+      },
     },
-  });
+    { fetch: fetchImpl },
+  );
 }
+
+/** Whether a request is the JSON-RPC call of `method` (`model.party.party.write`). */
+const isRpcCall = (method: string) => (_: string, init?: RequestInit) =>
+  typeof init?.body === 'string' && (JSON.parse(init.body) as { method?: string }).method === method;
 
 describeConnectorContract(
   'Tryton (real trytond)',
@@ -63,10 +73,21 @@ describeConnectorContract(
       },
       pageSize: PAGE,
       async touch(key, field, value) {
-        if (field !== 'legalName') throw new Error(`touch ${field}`);
-        await trytonCall(server, 'model.party.party.write', [[Number(key)], { name: value }, {}]);
+        const sourceField = SOURCE_FIELDS[field];
+        if (!sourceField) throw new Error(`touch ${field}`);
+        await trytonCall(server, 'model.party.party.write', [[Number(key)], { [sourceField]: value }, {}]);
       },
       writable: { field: 'legalName', value: (n) => `${run} Renamed ${n} AG` },
+      // Another field of the party row: its edit moves the party's `_timestamp` that guards our writes.
+      // The code stays in this run's domain.
+      sibling: { field: 'customerNumber', value: (n) => `${run}-sibling-${n}` },
+      racing: (edit) =>
+        trytonConnector(
+          server.url,
+          server.password,
+          server.database,
+          racingFetch(isRpcCall('model.party.party.write'), edit),
+        ),
       faults: {
         throttle: async () => proxy.next('throttle'),
         outage: async () => proxy.next('outage', 'outage'),

@@ -9,21 +9,27 @@ import {
 import { WmsConnector } from '../../../backend/src/connectors/wms/wms.connector';
 import { describeConnectorContract } from './support/connector-contract';
 import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support/estate-harness';
+import { racingFetch } from './support/racing-fetch';
 
 const PAGE = 50;
 const MILESTONES = ['picked', 'packed', 'shipped', 'delivered'];
+/** Shipment fields of the canonical fields the contract touches. */
+const SOURCE_FIELDS: Record<string, string> = { milestone: 'status', carrier: 'carrier' };
 
-function wmsConnector(estate: RunningEstate) {
-  return new WmsConnector({
-    id: 'wms',
-    kind: 'wms',
-    baseUrl: estate.wms.baseUrl,
-    auth: { type: 'api-key', header: 'x-api-key', key: new Secret(estate.wms.apiKey, 'test') },
-    pageSize: PAGE,
-    timeoutMs: 10_000,
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-    settings: {},
-  });
+function wmsConnector(estate: RunningEstate, fetchImpl?: typeof fetch) {
+  return new WmsConnector(
+    {
+      id: 'wms',
+      kind: 'wms',
+      baseUrl: estate.wms.baseUrl,
+      auth: { type: 'api-key', header: 'x-api-key', key: new Secret(estate.wms.apiKey, 'test') },
+      pageSize: PAGE,
+      timeoutMs: 10_000,
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      settings: {},
+    },
+    { fetch: fetchImpl },
+  );
 }
 
 describeConnectorContract('WMS (estate REST)', { faults: ['throttle', 'outage', 'drop'], writes: true }, async () => {
@@ -34,8 +40,9 @@ describeConnectorContract('WMS (estate REST)', { faults: ['throttle', 'outage', 
     seeded: estate.stores.wms.shipments.size,
     pageSize: PAGE,
     async touch(key, field, value) {
-      if (field !== 'milestone') throw new Error(`touch ${field}`);
-      await mutate(estate, 'wms', 'shipments', key, { status: value });
+      const sourceField = SOURCE_FIELDS[field];
+      if (!sourceField) throw new Error(`touch ${field}`);
+      await mutate(estate, 'wms', 'shipments', key, { [sourceField]: value });
     },
     async prepareWrite(key) {
       await mutate(estate, 'wms', 'shipments', key, {
@@ -44,6 +51,12 @@ describeConnectorContract('WMS (estate REST)', { faults: ['throttle', 'outage', 
       });
     },
     writable: { field: 'milestone', value: (n) => MILESTONES[n % 4] },
+    sibling: { field: 'carrier', value: (n) => `Sibling Carrier ${n}` },
+    racing: (edit) =>
+      wmsConnector(
+        estate,
+        racingFetch((_, init) => init?.method === 'POST', edit),
+      ),
     faults: {
       throttle: () => queueFaults(estate, 'wms', ['throttle']),
       outage: () => queueFaults(estate, 'wms', ['outage', 'outage']),

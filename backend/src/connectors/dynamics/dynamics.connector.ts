@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
+import {
+  preconditionFailed,
+  writeConditionally,
+  type ConditionalWrites,
+  type WriteAttempt,
+} from '../conditional-write';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
   ApplyResult,
@@ -19,7 +25,7 @@ import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { OAuth2ClientCredentials } from '../http/auth';
 import { HttpClient } from '../http/http-client';
 import { planApply } from '../mapping/apply-plan';
-import { EntityMapper, getPath, mergeMapping, sameValue, type ConnectorMapping } from '../mapping/entity-mapping';
+import { EntityMapper, mergeMapping, type ConnectorMapping } from '../mapping/entity-mapping';
 import { DYNAMICS_ENTITY_SET, DYNAMICS_MAPPING, canonicalOrderStatus } from './dynamics.mapping';
 
 const settingsSchema = z
@@ -61,10 +67,12 @@ const CROSS_COMPANY = { 'cross-company': 'true' } as const;
  * Source keys stay the entity's own number (CustomerAccount, SalesOrderNumber): they are what the
  * other systems hold, and F&O number sequences are usually shared across legal entities. A write
  * first finds the record's company with a cross-company read, then PATCHes the full key
- * `(dataAreaId=…,CustomerAccount=…)` with `If-Match` on that read's `@odata.etag`: an edit in between
- * answers 412, reported as a conflict (unless the re-read record holds exactly the new values: then
- * the 412 met our own earlier attempt, whose answer was lost). A number present in two companies is refused as ambiguous
- * rather than written to either.
+ * `(dataAreaId=…,CustomerAccount=…)` with `If-Match` on that read's `@odata.etag`: any edit of the
+ * record in between answers 412, which `writeConditionally` decides from a re-read (the record holds
+ * the new values: our own earlier attempt, whose answer was lost; only other fields changed, e.g. by
+ * the fix-up of the customer's name while this one sets its credit limit: planned and written again;
+ * else a conflict). A number present in two companies is refused as ambiguous rather than written to
+ * either.
  */
 export class DynamicsConnector implements Connector {
   readonly kind = 'dynamics';
@@ -80,6 +88,11 @@ export class DynamicsConnector implements Connector {
   /** Lower-case dataAreaIds to restrict to; null for every company. */
   readonly companies: string[] | null;
   private readonly idempotency: IdempotentApplier;
+  private readonly writes: ConditionalWrites = {
+    write: async ([change]) => [await this.writeWithETag(change)],
+    reread: (changes) => Promise.all(changes.map((change) => this.current(change))),
+    mapper: (entity) => this.mapper(entity),
+  };
 
   constructor(
     readonly config: ConnectorConfig,
@@ -196,7 +209,11 @@ export class DynamicsConnector implements Connector {
   }
 
   apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
-    return this.idempotency.apply(change, idempotencyKey, () => this.applyConditionally(change));
+    return this.idempotency.apply(
+      change,
+      idempotencyKey,
+      async () => (await writeConditionally([change], this.writes))[0],
+    );
   }
 
   /** The record's rows in every configured company (one, unless its number is reused across companies). */
@@ -214,7 +231,16 @@ export class DynamicsConnector implements Connector {
     return (response.body as ODataPage).value ?? [];
   }
 
-  private async applyConditionally(change: RecordChange): Promise<ApplyResult> {
+  /** The change's record as it is now; undefined when gone, ambiguous or unreadable. */
+  private async current(change: RecordChange): Promise<CanonicalRecord | undefined> {
+    if (!isDynEntity(change.entity)) return undefined;
+    const rows = await this.locate(change.entity, change.sourceKey);
+    const mapped = rows.length === 1 ? this.mapper(change.entity).map(rows[0]) : undefined;
+    return mapped && 'record' in mapped ? mapped.record : undefined;
+  }
+
+  /** Locate, plan and PATCH one change with `If-Match` on the ETag it was planned from. */
+  private async writeWithETag(change: RecordChange): Promise<WriteAttempt> {
     if (!isDynEntity(change.entity) || !this.capabilities.writableEntities.includes(change.entity)) {
       return { outcome: 'rejected', reason: `entity ${change.entity} is not writable in Dynamics` };
     }
@@ -250,22 +276,8 @@ export class DynamicsConnector implements Connector {
       idempotent: true,
       accept: [400, 404, 412],
     });
-    if (written.status === 412) {
-      // A re-sent PATCH whose first answer was lost meets its own write: the values say which it is.
-      const [now] = await this.locate(change.entity, change.sourceKey);
-      const record = now ? mapper.map(now) : undefined;
-      const currentValues =
-        record && 'record' in record
-          ? Object.fromEntries(change.changes.map((c) => [c.field, getPath(record.record.fields, c.field)]))
-          : undefined;
-      if (currentValues && change.changes.every((c) => sameValue(currentValues[c.field], c.newValue)))
-        return { outcome: 'already_applied', reason: 'the target holds the new values' };
-      return {
-        outcome: 'conflict',
-        reason: 'the record changed since it was read (412 Precondition Failed)',
-        ...(currentValues ? { currentValues } : {}),
-      };
-    }
+    if (written.status === 412)
+      return preconditionFailed('the record changed since it was read (412 Precondition Failed)');
     if (written.status === 400 || written.status === 404) {
       const error = (written.body as { error?: { message?: string } } | undefined)?.error;
       return { outcome: 'rejected', reason: error?.message ?? `HTTP ${written.status}` };

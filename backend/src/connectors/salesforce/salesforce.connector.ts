@@ -1,5 +1,11 @@
 import { changeFingerprint, IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
+import {
+  preconditionFailed,
+  writeConditionally,
+  type ConditionalWrites,
+  type WriteAttempt,
+} from '../conditional-write';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
   ApplyResult,
@@ -20,9 +26,7 @@ import { HttpClient } from '../http/http-client';
 import { planApply } from '../mapping/apply-plan';
 import {
   EntityMapper,
-  getPath,
   mergeMapping,
-  sameValue,
   type ConnectorMapping,
   type EntityMapping,
   type TransitionTime,
@@ -63,12 +67,6 @@ interface RecordWrite {
 }
 
 const PRECONDITION_FAILED = 'the record changed since it was read (412 Precondition Failed)';
-/**
- * Writes again after a 412 that changed none of the written fields. Each round at least one of the
- * fix-ups racing for a record gets in, so a record's few field fix-ups all land; a record edited
- * that often meanwhile is a conflict for a person.
- */
-const PRECONDITION_REWRITES = 3;
 const errorText = (body: unknown, status: number) =>
   (Array.isArray(body) ? (body as SfErrorBody) : []).map((e) => `${e.errorCode}: ${e.message}`).join('; ') ||
   `HTTP ${status}`;
@@ -96,11 +94,8 @@ const soqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/
  *   record's last modification is not detected). `applyMany` sends them through `/composite` — the
  *   `/composite/sobjects` collection has no per-record precondition — 25 subrequests per call (the
  *   vendor's limit), several calls in flight, each subrequest with its own header and result.
- * A 412 is re-read: a target now holding exactly the new values is `already_applied` (our own
- * earlier attempt whose answer was lost, or the same edit made elsewhere); one whose changed fields
- * still hold the values the change expects was modified in other fields (typically another fix-up of
- * the same record, in a batch in flight beside this one) and is planned and written again, up to
- * `PRECONDITION_REWRITES` times; anything else is a conflict.
+ * A 412 is decided by `writeConditionally` from a re-read (`readFields`): already applied, planned
+ * and written again (another field of the record changed, e.g. by another fix-up of it), or a conflict.
  */
 export class SalesforceConnector implements Connector {
   readonly kind = 'salesforce';
@@ -115,6 +110,18 @@ export class SalesforceConnector implements Connector {
   private readonly metrics: ConnectorMetrics;
   private readonly idempotency: IdempotentApplier;
   private readonly fieldMappers = new Map<string, EntityMapper<EntityKind>>();
+  /** Any object through `/composite`, each record with `If-Unmodified-Since`. */
+  private readonly compositeWrites: ConditionalWrites = {
+    write: (changes) => this.writeMany(changes),
+    reread: (changes) => this.reread(changes),
+    mapper: (entity) => this.mapper(entity),
+  };
+  /** One Account through its sObject Rows resource, with `If-Match` on its ETag. */
+  private readonly accountWrites: ConditionalWrites = {
+    write: async ([change]) => [await this.writeWithETag(change)],
+    reread: (changes) => this.reread(changes),
+    mapper: (entity) => this.mapper(entity),
+  };
 
   constructor(
     readonly config: ConnectorConfig,
@@ -323,15 +330,16 @@ export class SalesforceConnector implements Connector {
   }
 
   apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
-    return this.idempotency.apply(change, idempotencyKey, async () =>
-      isSfEntity(change.entity) && SALESFORCE_OBJECT[change.entity] === 'Account'
-        ? this.applyWithETag(change)
-        : (await this.writeMany([change]))[0],
+    const account = isSfEntity(change.entity) && SALESFORCE_OBJECT[change.entity] === 'Account';
+    return this.idempotency.apply(
+      change,
+      idempotencyKey,
+      async () => (await writeConditionally([change], account ? this.accountWrites : this.compositeWrites))[0],
     );
   }
 
   /** One Account change: sObject Rows GET for values and ETag, PATCH with `If-Match`. */
-  private async applyWithETag(change: RecordChange): Promise<ApplyResult> {
+  private async writeWithETag(change: RecordChange): Promise<WriteAttempt> {
     const entity = change.entity as SfEntity;
     const path = `${API}/sobjects/${SALESFORCE_OBJECT[entity]}/${encodeURIComponent(change.sourceKey)}`;
     const response = await this.http.request({ method: 'GET', path, accept: [400, 404] });
@@ -357,7 +365,7 @@ export class SalesforceConnector implements Connector {
       idempotent: true,
       accept: [400, 404, 412],
     });
-    if (written.status === 412) return (await this.afterPreconditionFailed([change], PRECONDITION_REWRITES))[0];
+    if (written.status === 412) return preconditionFailed(PRECONDITION_FAILED);
     if (written.status >= 400) return { outcome: 'rejected', reason: errorText(written.body, written.status) };
     return { outcome: 'applied' };
   }
@@ -381,7 +389,10 @@ export class SalesforceConnector implements Connector {
         pending.push(index);
       }
     }
-    const written = await this.writeMany(pending.map((i) => items[i].change));
+    const written = await writeConditionally(
+      pending.map((i) => items[i].change),
+      this.compositeWrites,
+    );
     for (const [n, index] of pending.entries()) {
       results[index] = written[n];
       await this.idempotency.remember(items[index].change, items[index].idempotencyKey, written[n]);
@@ -416,12 +427,15 @@ export class SalesforceConnector implements Connector {
     return current;
   }
 
-  /**
-   * Read, plan and write changes with `If-Unmodified-Since` through `/composite`; no ledger here.
-   * `rewrites`: how many more times a change whose record answered 412 may be written again.
-   */
-  private async writeMany(changes: RecordChange[], rewrites = PRECONDITION_REWRITES): Promise<ApplyResult[]> {
-    const results: ApplyResult[] = new Array<ApplyResult>(changes.length);
+  /** The changes' records as they are now (their fields only), in order. */
+  private async reread(changes: RecordChange[]): Promise<(CanonicalRecord | undefined)[]> {
+    const current = await this.currentRecords(changes);
+    return changes.map((change) => current.get(`${change.entity}/${change.sourceKey}`));
+  }
+
+  /** Read, plan and write changes with `If-Unmodified-Since` through `/composite`; no ledger here. */
+  private async writeMany(changes: RecordChange[]): Promise<WriteAttempt[]> {
+    const results: WriteAttempt[] = new Array<WriteAttempt>(changes.length);
     for (let start = 0; start < changes.length; start += COMPOSITE_LIMIT) {
       const chunk = changes.slice(start, start + COMPOSITE_LIMIT);
       const current = await this.currentRecords(chunk);
@@ -455,7 +469,6 @@ export class SalesforceConnector implements Connector {
       const batches: RecordWrite[][] = [];
       const all = [...writes.values()];
       for (let i = 0; i < all.length; i += SUBREQUEST_LIMIT) batches.push(all.slice(i, i + SUBREQUEST_LIMIT));
-      const stale: number[] = [];
       await Promise.all(
         batches.map(async (batch) => {
           const answers = await this.composite(batch);
@@ -464,7 +477,7 @@ export class SalesforceConnector implements Connector {
             const status = answer?.httpStatusCode ?? 0;
             for (const index of write.indexes) {
               if (status >= 200 && status < 300) results[index] = { outcome: 'applied' };
-              else if (status === 412) stale.push(index);
+              else if (status === 412) results[index] = preconditionFailed(PRECONDITION_FAILED);
               else
                 results[index] = {
                   outcome: 'rejected',
@@ -474,13 +487,6 @@ export class SalesforceConnector implements Connector {
           });
         }),
       );
-      if (stale.length > 0) {
-        const decided = await this.afterPreconditionFailed(
-          stale.map((i) => changes[i]),
-          rewrites,
-        );
-        stale.forEach((index, n) => (results[index] = decided[n]));
-      }
     }
     return results;
   }
@@ -506,42 +512,6 @@ export class SalesforceConnector implements Connector {
     const answers = (response.body as { compositeResponse?: SubrequestResult[] } | undefined)?.compositeResponse ?? [];
     const byReference = new Map(answers.map((a) => [a.referenceId, a]));
     return batch.map((_, i) => byReference.get(`w${i}`)!);
-  }
-
-  /**
-   * After a 412: the target holding exactly the new values means the write is in (a retried request
-   * whose first answer was lost, or the same edit made elsewhere). The changed fields still holding
-   * what the change expects means another field of the record changed (another fix-up of it, say):
-   * nothing this change would overwrite, so it is written again (`rewrites` more times at most).
-   * Anything else is a conflict.
-   */
-  private async afterPreconditionFailed(changes: RecordChange[], rewrites: number): Promise<ApplyResult[]> {
-    const current = await this.currentRecords(changes);
-    const results: ApplyResult[] = new Array<ApplyResult>(changes.length);
-    const again: number[] = [];
-    changes.forEach((change, index) => {
-      const record = current.get(`${change.entity}/${change.sourceKey}`);
-      if (!record) {
-        results[index] = { outcome: 'conflict', reason: `${PRECONDITION_FAILED}; the record is gone` };
-        return;
-      }
-      const currentValues = Object.fromEntries(change.changes.map((c) => [c.field, getPath(record.fields, c.field)]));
-      if (change.changes.every((c) => sameValue(currentValues[c.field], c.newValue))) {
-        results[index] = { outcome: 'already_applied', reason: 'the target holds the new values' };
-        return;
-      }
-      const plan = isSfEntity(change.entity) ? planApply(this.mapper(change.entity), change, record) : undefined;
-      if (rewrites > 0 && plan?.kind === 'write') again.push(index);
-      else results[index] = { outcome: 'conflict', reason: PRECONDITION_FAILED, currentValues };
-    });
-    if (again.length > 0) {
-      const rewritten = await this.writeMany(
-        again.map((i) => changes[i]),
-        rewrites - 1,
-      );
-      again.forEach((index, n) => (results[index] = rewritten[n]));
-    }
-    return results;
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -2,6 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
+import {
+  preconditionFailed,
+  writeConditionally,
+  type ConditionalWrites,
+  type WriteAttempt,
+} from '../conditional-write';
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
   ApplyResult,
@@ -99,7 +105,9 @@ const MODEL: Partial<Record<EntityKind, { model: string; fields: string[] }>> = 
  * Tryton ERP over JSON-RPC: parties (customers; credit profiles: payment terms and the credit limit
  * of account_credit_limit) and sales. Extracts page by id (keyset, so a resumed extract neither skips
  * nor repeats); incremental by write/create date. Writes compare current values and pass Tryton's
- * `_timestamp` so a concurrent edit is refused by Tryton (ConcurrencyException → conflict): party
+ * `_timestamp` so a concurrent edit is refused by Tryton (ConcurrencyException, decided by
+ * `writeConditionally` from a re-read: an edit of other fields of the party, such as another
+ * fix-up of it, leaves the change to be written again; an edit of its own fields is a conflict): party
  * fields and the credit limit with `write` (guarded by the versions of the party and of the record
  * that stores the credit limit), a sale's status by running its workflow buttons (quote, confirm,
  * process, cancel, draft) one step at a time, each guarded by the timestamp it was read at. A version
@@ -119,6 +127,11 @@ export class TrytonConnector implements Connector {
   private readonly settings: z.infer<typeof settingsSchema>;
   private readonly metrics: ConnectorMetrics;
   private readonly idempotency: IdempotentApplier;
+  private readonly writes: ConditionalWrites = {
+    write: async ([change]) => [await this.writeSettled(change)],
+    reread: (changes) => Promise.all(changes.map((change) => this.current(change))),
+    mapper: (entity) => this.mapper(entity),
+  };
 
   constructor(
     readonly config: ConnectorConfig,
@@ -244,10 +257,24 @@ export class TrytonConnector implements Connector {
   }
 
   apply(change: RecordChange, idempotencyKey: string): Promise<ApplyResult> {
-    return this.idempotency.apply(change, idempotencyKey, () => this.applyConditionally(change));
+    return this.idempotency.apply(
+      change,
+      idempotencyKey,
+      async () => (await writeConditionally([change], this.writes))[0],
+    );
   }
 
-  private async applyConditionally(change: RecordChange): Promise<ApplyResult> {
+  /** The change's record as it is now; undefined when gone, unreadable or not a Tryton id. */
+  private async current(change: RecordChange): Promise<CanonicalRecord | undefined> {
+    const id = Number(change.sourceKey);
+    if (!MODEL[change.entity] || !Number.isInteger(id) || id <= 0) return undefined;
+    const { row } = await this.sourceRow(change.entity, id);
+    const mapped = row ? this.mapper(change.entity).map(flatten(change.entity, row)) : undefined;
+    return mapped && 'record' in mapped ? mapped.record : undefined;
+  }
+
+  /** Read, plan and write one change guarded by the versions read, once they can guard it. */
+  private async writeSettled(change: RecordChange): Promise<WriteAttempt> {
     if (!this.capabilities.writableEntities.includes(change.entity)) {
       return { outcome: 'rejected', reason: `entity ${change.entity} is not writable in Tryton` };
     }
@@ -280,7 +307,7 @@ export class TrytonConnector implements Connector {
     row: Row,
     values: Record<string, unknown>,
     versions: Record<string, string>,
-  ): Promise<ApplyResult> {
+  ): Promise<WriteAttempt> {
     try {
       if (change.entity === 'order') {
         const target = values.state;
@@ -288,9 +315,8 @@ export class TrytonConnector implements Connector {
         if (refused) return { outcome: 'rejected', reason: refused };
       } else await this.writeParty(id, row, values, versions);
     } catch (error) {
-      if (error instanceof TrytonRpcError && error.isConcurrency) {
-        return { outcome: 'conflict', reason: 'Tryton refused the write: the record changed since it was read' };
-      }
+      if (error instanceof TrytonRpcError && error.isConcurrency)
+        return preconditionFailed('Tryton refused the write: the record changed since it was read');
       if (error instanceof TrytonRpcError && error.errorType === 'UserError')
         return { outcome: 'rejected', reason: error.detail };
       throw error;

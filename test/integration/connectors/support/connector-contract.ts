@@ -16,6 +16,23 @@ export interface ContractHarness {
   touch(sourceKey: string, field: string, value: unknown): Promise<void>;
   /** A canonical field the connector can write, and distinct values for it. */
   writable?: { field: string; value(n: number): unknown };
+  /**
+   * Writes: another canonical field of the contract entity, which `touch` can change and the writes
+   * leave alone: an edit of it while a write is in flight is another fix-up of the same record.
+   */
+  sibling?: { field: string; value(n: number): unknown };
+  /**
+   * Writes: a connector like `connector` (same id, so the same idempotency ledger) that runs `edit`
+   * once, after reading the record a write is planned from and just before sending that write, so the
+   * write's precondition meets the edit.
+   */
+  racing?(edit: () => Promise<void>): Connector;
+  /**
+   * Writes whose precondition compares modification times this coarsely (Salesforce's
+   * If-Unmodified-Since: whole seconds) cannot see an edit within the unit of the record's last
+   * modification: the races start in a later one.
+   */
+  preconditionGranularityMs?: number;
   /** Puts the record the write tests use into a state the writes can start from (WMS: first milestone). */
   prepareWrite?(sourceKey: string): Promise<void>;
   /** Faults the system can be told to show on its next requests; absent kinds are not tested. */
@@ -48,6 +65,18 @@ export async function collect<E extends EntityKind>(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for the clock to enter its next whole `unitMs` (not at all without a unit). */
+async function startOfNextUnit(unitMs: number | undefined): Promise<void> {
+  if (unitMs) await sleep(unitMs - (Date.now() % unitMs));
+}
+
+function writeParts(h: ContractHarness): Required<Pick<ContractHarness, 'writable' | 'sibling' | 'racing'>> {
+  const { writable, sibling, racing } = h;
+  if (!writable || !sibling || !racing)
+    throw new Error('harness declares writes but not its writable field, sibling field and racing connector');
+  return { writable, sibling, racing: racing.bind(h) };
+}
+
 /**
  * The one contract every connector meets, over real HTTP/SQL/files: full and incremental extract,
  * paging, resume from a cursor, faults, conditional writes with conflicts, idempotent replay (remembered
@@ -59,6 +88,11 @@ export interface ContractTraits {
   faults: ContractFault[];
   /** Whether the connector writes the contract entity back. */
   writes: boolean;
+  /**
+   * Writers whose target has no precondition for the write (the support desk's organization PUT):
+   * an edit of the written field landing between their read and their write is not detected.
+   */
+  unguardedWrites?: boolean;
 }
 
 export function describeConnectorContract(
@@ -228,6 +262,52 @@ export function describeConnectorContract(
         const [after] = await h.connector.read(h.entity, [key]);
         expect(getPath(after.fields, h.writable.field)).toEqual(original);
       });
+
+      // Two fix-ups of one record in flight side by side: the first write moves the record's stamp
+      // (ETag, write date, version), so the second's precondition fails though none of its fields changed.
+      it('a write whose record changed in another field since it was read still lands (re-planned)', async () => {
+        const { writable, sibling, racing } = writeParts(h);
+        await startOfNextUnit(h.preconditionGranularityMs);
+        const result = await racing(() => h.touch(key, sibling.field, sibling.value(1))).apply(
+          {
+            entity: h.entity,
+            sourceKey: key,
+            changes: [{ field: writable.field, expectedOld: original, newValue: writable.value(1) }],
+          },
+          `contract-${key}-race-1`,
+        );
+        expect(result).toEqual({ outcome: 'applied' });
+        const [after] = await h.connector.read(h.entity, [key]);
+        expect(getPath(after.fields, writable.field)).toEqual(writable.value(1));
+        expect(getPath(after.fields, sibling.field)).toEqual(sibling.value(1));
+      });
+
+      (traits.unguardedWrites ? it.skip : it)(
+        'a write whose own field changed since it was read is a conflict, the edit kept',
+        async () => {
+          const { writable, racing } = writeParts(h);
+          // Value 1 after the case above; read, so that this case stands on its own.
+          const [before] = await h.connector.read(h.entity, [key]);
+          await startOfNextUnit(h.preconditionGranularityMs);
+          const result = await racing(() => h.touch(key, writable.field, writable.value(3))).apply(
+            {
+              entity: h.entity,
+              sourceKey: key,
+              changes: [
+                {
+                  field: writable.field,
+                  expectedOld: getPath(before.fields, writable.field),
+                  newValue: writable.value(2),
+                },
+              ],
+            },
+            `contract-${key}-race-2`,
+          );
+          expect(result.outcome).toBe('conflict');
+          const [after] = await h.connector.read(h.entity, [key]);
+          expect(getPath(after.fields, writable.field)).toEqual(writable.value(3));
+        },
+      );
 
       it('rejects a change to a record that does not exist, with a reason', async () => {
         if (!h.writable) throw new Error('harness declares writes but no writable field');
