@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -15,12 +16,18 @@ import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_ID, SUPPRESSION_REASON_MAX_LE
 /** At most this many findings per assignment or suppression request (as the fix-up bulk actions). */
 export const MAX_ASSIGN = 1000;
 
+/** The findings a bulk action takes: 1 to MAX_ASSIGN finding ids. */
+const FindingIds = () =>
+  applyDecorators(
+    ApiProperty({ type: [String], description: `Finding ids (1 to ${MAX_ASSIGN}).` }),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(MAX_ASSIGN),
+    Matches(FINDING_ID, { each: true, message: 'each id must be a finding id (32 hex characters)' }),
+  );
+
 export class AssignFindingsDto {
-  @ApiProperty({ type: [String], description: `Finding ids (1 to ${MAX_ASSIGN}).` })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_ASSIGN)
-  @Matches(FINDING_ID, { each: true, message: 'each id must be a finding id (32 hex characters)' })
+  @FindingIds()
   ids!: string[];
 
   @ApiProperty({
@@ -42,11 +49,7 @@ export class AssignFindingsOutcome {
 }
 
 export class SuppressFindingsDto {
-  @ApiProperty({ type: [String], description: `Finding ids (1 to ${MAX_ASSIGN}).` })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_ASSIGN)
-  @Matches(FINDING_ID, { each: true, message: 'each id must be a finding id (32 hex characters)' })
+  @FindingIds()
   ids!: string[];
 
   @ApiProperty({
@@ -68,11 +71,7 @@ export class SuppressFindingsDto {
 }
 
 export class UnsuppressFindingsDto {
-  @ApiProperty({ type: [String], description: `Finding ids (1 to ${MAX_ASSIGN}).` })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_ASSIGN)
-  @Matches(FINDING_ID, { each: true, message: 'each id must be a finding id (32 hex characters)' })
+  @FindingIds()
   ids!: string[];
 }
 

@@ -452,12 +452,11 @@ export class FindingsRepository {
     record: (changes: SuppressionState[], tx: EntityManager) => Promise<void>,
   ): Promise<SuppressionOutcome> {
     return this.dataSource.transaction(async (tx) => {
-      const rows = await lockSuppressionStates(tx, ids);
-      const found = new Set(rows.map((r) => r.id));
-      const unknown = ids.filter((id) => !found.has(id));
-      const refused = rows
-        .filter((r) => r.status !== 'suppressed' && !ACTIVE_STATUSES.includes(r.status))
-        .map((r) => ({ id: r.id, status: r.status }));
+      const { rows, unknown, refused } = await lockSuppressionStates(
+        tx,
+        ids,
+        (status) => status === 'suppressed' || ACTIVE_STATUSES.includes(status),
+      );
       if (unknown.length || refused.length) return { unknown, refused, changed: [], unchanged: [] };
       const until = suppression.until?.toISOString() ?? null;
       const same = (r: SuppressionState) =>
@@ -487,10 +486,7 @@ export class FindingsRepository {
     record: (changes: SuppressionState[], tx: EntityManager) => Promise<void>,
   ): Promise<SuppressionOutcome> {
     return this.dataSource.transaction(async (tx) => {
-      const rows = await lockSuppressionStates(tx, ids);
-      const found = new Set(rows.map((r) => r.id));
-      const unknown = ids.filter((id) => !found.has(id));
-      const refused = rows.filter((r) => r.status !== 'suppressed').map((r) => ({ id: r.id, status: r.status }));
+      const { rows, unknown, refused } = await lockSuppressionStates(tx, ids, (status) => status === 'suppressed');
       if (unknown.length || refused.length) return { unknown, refused, changed: [], unchanged: [] };
       await tx.query(`UPDATE findings SET status = 'open', ${LIFTED} WHERE id = ANY($1::text[])`, [
         rows.map((r) => r.id),
@@ -560,13 +556,27 @@ const toSuppressionState = (r: SuppressionRecord): SuppressionState => ({
 });
 
 /** The rows of `ids` with their suppression, locked in id order (two overlapping requests cannot deadlock). */
-async function lockSuppressionStates(tx: EntityManager, ids: readonly string[]): Promise<SuppressionState[]> {
-  const rows: SuppressionRecord[] = await tx.query(
+/**
+ * Locks the rows of `ids` (in id order, as every bulk action does) and judges them for a suppression
+ * change: the ids that are no finding, and the findings whose status `accepts` refuses.
+ */
+async function lockSuppressionStates(
+  tx: EntityManager,
+  ids: readonly string[],
+  accepts: (status: FindingStatus) => boolean,
+): Promise<{ rows: SuppressionState[]; unknown: string[]; refused: { id: string; status: FindingStatus }[] }> {
+  const records: SuppressionRecord[] = await tx.query(
     `SELECT id, status, suppressed_by, suppressed_reason, suppressed_until
      FROM findings WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
     [[...ids]],
   );
-  return rows.map(toSuppressionState);
+  const rows = records.map(toSuppressionState);
+  const found = new Set(rows.map((r) => r.id));
+  return {
+    rows,
+    unknown: ids.filter((id) => !found.has(id)),
+    refused: rows.filter((r) => !accepts(r.status)).map((r) => ({ id: r.id, status: r.status })),
+  };
 }
 
 /**

@@ -1,38 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { Finding } from '../../../api/findings';
 import { failing, renderApp } from '../../../test/render-app';
+import type { Finding } from '../../../api/findings';
+import { findingFixture } from '../../../test/finding-fixture';
 
-const finding = (over: Partial<Finding>): Finding => ({
-  id: 'f1',
-  ruleId: 'customer.legal-name',
-  ruleVersion: 2,
-  entity: 'customer',
-  matchKey: 'C000017',
-  field: 'legal_name',
-  kind: 'mismatch',
-  ownerSystem: 'erp',
-  expectedValue: 'Acme Ltd',
-  actualSystem: 'crm',
-  actualValue: 'ACME LIMITED',
-  details: null,
-  score: 1,
-  severity: 'high',
-  domain: 'customer',
-  status: 'open',
-  occurrences: 3,
-  firstSeenAt: '2026-11-01T10:00:00Z',
-  lastSeenAt: '2026-11-02T10:00:00Z',
-  resolvedAt: null,
-  firstRunId: 'a1b2c3d4-0000-4000-8000-000000000001',
-  lastRunId: 'a1b2c3d4-0000-4000-8000-000000000002',
-  assignee: null,
-  assignedAt: null,
-  suppressedBy: null,
-  suppressedReason: null,
-  suppressedAt: null,
-  suppressedUntil: null,
-  ...over,
-});
+const finding = findingFixture;
 
 const suppressed = finding({
   status: 'suppressed',
