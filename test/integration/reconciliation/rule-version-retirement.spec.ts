@@ -10,11 +10,13 @@ import { findingId } from '../../../backend/src/modules/findings/finding';
 import { customers, ReconciliationFixture, TEST_RULES_DIR } from './support/reconciliation-fixture';
 
 const NAMES = 'customer.test-legal-name';
+const PRESENCE = 'customer.test-presence';
 const RULE_FILE = 'customer/customer.test-legal-name.yaml';
+const PRESENCE_FILE = 'customer/customer.test-presence.yaml';
 const nameFinding = (key: string) =>
   findingId({ ruleId: NAMES, entity: 'customer', matchKey: key, field: 'legal_name', actualSystem: 'crm' });
 
-describe('rule version changes retire the findings the new version no longer sees', () => {
+describe('rule changes retire the findings the rule no longer sees', () => {
   let fx: ReconciliationFixture;
   let rulesDir: string;
   const original = readFileSync(join(TEST_RULES_DIR, RULE_FILE), 'utf8');
@@ -23,6 +25,7 @@ describe('rule version changes retire the findings the new version no longer see
     rulesDir = mkdtempSync(join(tmpdir(), 'dw-rules-'));
     mkdirSync(join(rulesDir, 'customer'));
     writeFileSync(join(rulesDir, RULE_FILE), original);
+    writeFileSync(join(rulesDir, PRESENCE_FILE), readFileSync(join(TEST_RULES_DIR, PRESENCE_FILE), 'utf8'));
     fx = await ReconciliationFixture.create(rulesDir);
   }, 60_000);
 
@@ -70,5 +73,37 @@ describe('rule version changes retire the findings the new version no longer see
     expect(fixed.ruleCounts[NAMES]).toMatchObject({ resolved: 2 });
     expect(fixed.ruleCounts[NAMES]).not.toHaveProperty('retired');
     expect(await fx.findings.countByStatus([NAMES])).toEqual({ resolved: 2, retired: 3 });
+  });
+
+  it('a full run retires the active findings of a rule gone from the pack, unless a rule file failed to load', async () => {
+    // The CRM misses 4 customers: the presence rule finds them.
+    const erp = customers(50);
+    await fx.completeSnapshot('crm', erp.slice(0, 46));
+    await fx.service.run({ trigger: 'schedule' });
+    expect(await fx.findings.countByStatus([PRESENCE])).toEqual({ new: 4 });
+
+    // The presence rule is removed, but another file is broken: it might be the rule, so nothing retires.
+    rmSync(join(rulesDir, PRESENCE_FILE));
+    writeFileSync(join(rulesDir, 'customer/broken.yaml'), 'id: [');
+    const broken = await fx.service.run({ trigger: 'schedule' });
+    expect(broken.status).toBe('complete');
+    expect(await fx.findings.countByStatus([PRESENCE])).toEqual({ new: 4 });
+
+    // A targeted or rule-scoped run never retires what it did not select.
+    rmSync(join(rulesDir, 'customer/broken.yaml'));
+    await fx.service.run({ trigger: 'api', ruleIds: [NAMES] });
+    expect(await fx.findings.countByStatus([PRESENCE])).toEqual({ new: 4 });
+
+    // A whole pack without it: its findings retire, and the run says so.
+    const full = await fx.service.run({ trigger: 'schedule' });
+    expect(full.resolvedTotal).toBe(0);
+    expect(await fx.findings.countByStatus([PRESENCE])).toEqual({ retired: 4 });
+    const [{ skipped }]: { skipped: unknown }[] = await fx.dataSource.query(
+      `SELECT skipped FROM reconciliation_runs WHERE id = $1`,
+      [full.runId],
+    );
+    expect(skipped).toEqual([
+      { ruleId: PRESENCE, reason: 'not in the rule pack (removed or disabled): 4 active findings retired' },
+    ]);
   });
 });

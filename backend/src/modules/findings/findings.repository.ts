@@ -311,6 +311,29 @@ export class FindingsRepository {
   }
 
   /**
+   * Retires the active findings of every rule not in `ruleIds` (rules gone from the pack); per rule,
+   * how many. The rules with active findings come from the open-counts rollup (a few rows), so a pack
+   * whose rules are all present costs one small read.
+   */
+  async retireRulesOutside(ruleIds: readonly string[]): Promise<Map<string, number>> {
+    const gone: { rule_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT rule_id FROM findings_open_counts WHERE open > 0 AND NOT (rule_id = ANY($1::text[]))`,
+      [[...ruleIds]],
+    );
+    if (gone.length === 0) return new Map();
+    const rows: { rule_id: string; n: number }[] = await this.dataSource.query(
+      `WITH closed AS (
+         UPDATE findings SET status = 'retired', updated_at = now()
+         WHERE rule_id = ANY($1::text[]) AND status IN ('new', 'open', 'reopened')
+         RETURNING rule_id
+       )
+       SELECT rule_id, count(*)::integer AS n FROM closed GROUP BY 1`,
+      [gone.map((g) => g.rule_id)],
+    );
+    return new Map(rows.map((r) => [r.rule_id, r.n]));
+  }
+
+  /**
    * Closes the active findings in scope that this run did not see: `resolved` when the rule ran at the
    * version that found them, `retired` when it ran at another (the rule changed, not the data).
    */

@@ -286,6 +286,22 @@ export class ReconciliationService {
         const outcome = ruleCounts[ruleId];
         if (outcome) Object.assign(outcome, { resolved, ...(retired > 0 ? { retired } : {}) });
       }
+      // A full run of a pack that loaded whole: the active findings of rules no longer in it (removed or
+      // disabled) are retired, instead of staying open for ever. A pack with a file that failed to load
+      // (it may hold the rule) or with no enabled rule (a mistaken rules directory) retires nothing.
+      const enabled = set.rules.filter((r) => r.enabled).map((r) => r.id);
+      if (!request.ruleIds && !request.target && set.errors.length === 0 && enabled.length > 0) {
+        for (const [ruleId, retired] of await this.findings.retireRulesOutside([
+          ...enabled,
+          SUSPICIOUS_SNAPSHOT_RULE,
+        ])) {
+          retiredTotal += retired;
+          skipped.push({
+            ruleId,
+            reason: `not in the rule pack (removed or disabled): ${retired} active findings retired`,
+          });
+        }
+      }
 
       const failures = Object.entries(ruleCounts).filter(([, o]) => o.status === 'failed');
       const status = failures.length > 0 ? 'failed' : 'complete';
