@@ -376,6 +376,27 @@ describe('suppressing and unsuppressing findings (real app, Postgres, ClickHouse
     for (const id of [F[1], F[7]]) expect(await tasksOf(id)).toEqual([]);
 
     await post('suppress', { ids: [F[8]], reason: 'the CRM keeps the trading name' }).expect(200);
+    // Before the next planning dismisses it, its task cannot be approved: the difference is accepted.
+    const steward = await t.key(['steward'], { name: 'sam.steward' });
+    const [{ id: taskId }] = await t.sql<{ id: string }>('SELECT id::text AS id FROM fix_tasks WHERE finding_id = $1', [
+      F[8],
+    ]);
+    const approve = await request(t.server)
+      .post(`/api/v1/fixups/${taskId}/approve`)
+      .set('X-API-Key', steward.key)
+      .send({})
+      .expect(409);
+    expect(approve.body).toMatchObject({
+      field: 'finding',
+      message: expect.stringContaining('its finding is suppressed'),
+    });
+    const bulk = await request(t.server)
+      .post('/api/v1/fixups/approve')
+      .set('X-API-Key', steward.key)
+      .send({ ids: [taskId] })
+      .expect(200);
+    expect(bulk.body).toMatchObject({ changed: [], refused: [{ id: taskId }] });
+    expect(await tasksOf(F[8])).toEqual([{ state: 'proposed', state_reason: null, resolved_run_id: null }]);
     const next = await fx.service.run({ trigger: 'schedule' });
     const summary = await planner.planRun(next.runId);
     expect(summary).toMatchObject({ dismissedSuppressed: 1 });

@@ -255,6 +255,17 @@ export class FixupsRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Of `ids`, the tasks whose finding is suppressed (an accepted exception: nothing to write). */
+  async withSuppressedFinding(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT t.id::text AS id FROM fix_tasks t JOIN findings f ON f.id = t.finding_id
+       WHERE t.id = ANY($1::uuid[]) AND f.status = 'suppressed'`,
+      [[...ids]],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Every task with one of these base keys, whatever its state (a merge decision's tasks, planned once). */
   async findByBaseKeys(baseKeys: readonly string[]): Promise<{ baseKey: string; task: FixupTaskView }[]> {
     if (baseKeys.length === 0) return [];

@@ -30,7 +30,10 @@ export interface BulkOutcome {
    * listed in `refused`, with why).
    */
   skipped: string[];
-  /** Tasks the action does not apply to whatever their state, with why (approve: no field changes). */
+  /**
+   * Tasks the action does not apply to whatever their state, with why (approve: no field changes; approve,
+   * retry, replay: a suppressed finding).
+   */
   refused: RefusedTask[];
 }
 
@@ -44,8 +47,19 @@ export const NOTHING_TO_WRITE =
   'the task has no field changes, so approving it would write nothing; resolve it in the target system ' +
   'by hand if needed, then dismiss it';
 
+/** Why approve, retry and replay refuse a task of a suppressed finding: a person accepted the difference. */
+export const SUPPRESSED_FINDING =
+  'its finding is suppressed (the difference is accepted), so nothing is written; unsuppress the finding first';
+
 export type ReviewDecision = 'approve' | 'dismiss' | 'retry';
 export type SingleAction = ReviewDecision | 'replay';
+
+const PAST: Readonly<Record<SingleAction, string>> = {
+  approve: 'approved',
+  retry: 'retried',
+  replay: 'replayed',
+  dismiss: 'dismissed',
+};
 
 /** The states each action moves a task out of. */
 export const ACTION_STATES: Readonly<Record<SingleAction, readonly FixupState[]>> = {
@@ -124,7 +138,12 @@ export class FixupsService {
       action === 'dismiss'
         ? await this.dismiss({ ids: [id] }, actor, reason ?? 'dismissed')
         : await this[action]({ ids: [id] }, actor, reason);
-    if (outcome.refused.length > 0) throw nothingToWrite();
+    const [refused] = outcome.refused;
+    if (refused)
+      throw new ConflictException({
+        message: `fix-up task ${id} cannot be ${PAST[action]}: ${refused.reason}`,
+        field: refused.reason === NOTHING_TO_WRITE ? 'changes' : 'finding',
+      });
     if (outcome.changed.length === 0) throw refuse((await this.tasks.findById(id))?.state ?? task.state);
     return outcome;
   }
@@ -137,8 +156,9 @@ export class FixupsService {
   async approve(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
     const ids = await this.select(selection, ACTION_STATES.approve);
     const empty = new Set(await this.tasks.withoutChanges(ids, ACTION_STATES.approve));
+    const suppressed = new Set(await this.tasks.withSuppressedFinding(ids));
     const approved = await this.tasks.transition({
-      ids: ids.filter((id) => !empty.has(id)),
+      ids: ids.filter((id) => !empty.has(id) && !suppressed.has(id)),
       from: ACTION_STATES.approve,
       to: 'approved',
       actor,
@@ -150,14 +170,10 @@ export class FixupsService {
       actor,
       'approved',
     );
-    return this.outcome(
-      'fixup.approve',
-      ids,
-      approved,
-      actor,
-      reason,
-      ids.filter((id) => empty.has(id)).map((id) => ({ id, reason: NOTHING_TO_WRITE })),
-    );
+    return this.outcome('fixup.approve', ids, approved, actor, reason, [
+      ...ids.filter((id) => empty.has(id)).map((id) => ({ id, reason: NOTHING_TO_WRITE })),
+      ...ids.filter((id) => suppressed.has(id) && !empty.has(id)).map((id) => ({ id, reason: SUPPRESSED_FINDING })),
+    ]);
   }
 
   /** failed / conflict → queued under a new job: applied again, still conditional on the old value. */
@@ -190,8 +206,9 @@ export class FixupsService {
     reason?: string,
   ): Promise<BulkOutcome> {
     const ids = await this.select(selection, from);
+    const suppressed = new Set(await this.tasks.withSuppressedFinding(ids));
     const moved = await this.tasks.transition({
-      ids,
+      ids: ids.filter((id) => !suppressed.has(id)),
       from,
       to: 'queued',
       actor,
@@ -199,7 +216,8 @@ export class FixupsService {
       patch: { nextJobGeneration: true, lastError: null },
     });
     await this.queues.enqueue(await this.tasks.findMany(moved.map((m) => m.id)));
-    return this.outcome(action, ids, moved, actor, reason);
+    const refused = ids.filter((id) => suppressed.has(id)).map((id) => ({ id, reason: SUPPRESSED_FINDING }));
+    return this.outcome(action, ids, moved, actor, reason, refused);
   }
 
   private async select(selection: Selection, states: readonly FixupState[]): Promise<string[]> {
