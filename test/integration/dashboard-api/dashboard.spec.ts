@@ -230,6 +230,28 @@ describe('dashboard overview, trends and SLA over HTTP (real app, reconciliation
     expect({ ...after, to: before.to, from: before.from }).toEqual(before);
   });
 
+  it('counts suppressed findings as accepted exceptions, outside the open figures, with those ending within a week', async () => {
+    const before = (await get('/api/v1/dashboard/overview').expect(200)).body as Overview;
+    expect(before.suppressed).toEqual({ findings: 0, endingWithin7Days: 0 });
+    // Two of the history rule's open findings (wms) suppressed: one for three days, one for a month.
+    const open = await t.sql<{ id: string }>(
+      `SELECT id FROM findings WHERE rule_id = $1 AND status IN ('new', 'open', 'reopened') ORDER BY id LIMIT 2`,
+      [HISTORY_RULE],
+    );
+    for (const [{ id }, days] of open.map((row, i) => [row, i === 0 ? 3 : 30] as const)) {
+      await t.sql(
+        `UPDATE findings SET status = 'suppressed', suppressed_by = 'dana', suppressed_reason = 'kept apart',
+           suppressed_at = now(), suppressed_until = now() + $2 * interval '1 day' WHERE id = $1`,
+        [id, days],
+      );
+    }
+    const after = (await get('/api/v1/dashboard/overview').expect(200)).body as Overview;
+    expect(after.suppressed).toEqual({ findings: 2, endingWithin7Days: 1 });
+    expect(after.openTotal).toBe(before.openTotal - 2);
+    const crmOnly = (await get('/api/v1/dashboard/overview?system=crm').expect(200)).body as Overview;
+    expect(crmOnly.suppressed).toEqual({ findings: 0, endingWithin7Days: 0 });
+  });
+
   it('answers 400 naming the bad parameter, 401 without credentials', async () => {
     const field = async (path: string) => ((await get(path).expect(400)).body as { field: string }).field;
     expect(await field('/api/v1/dashboard/overview?from=yesterday')).toBe('from');

@@ -65,6 +65,12 @@ class OverviewSlaRouteDto {
   @ApiProperty({ type: Number, nullable: true }) p95Seconds!: number | null;
 }
 
+class SuppressedDto {
+  @ApiProperty({ description: 'Suppressed findings now (accepted exceptions; not in the open figures).' })
+  findings!: number;
+  @ApiProperty({ description: 'Of those, suppressions that end within 7 days.' }) endingWithin7Days!: number;
+}
+
 class TopRuleDto {
   @ApiProperty() ruleId!: string;
   @ApiProperty() severity!: string;
@@ -88,6 +94,7 @@ export class OverviewDto {
   @ApiProperty({ type: Number, nullable: true, description: 'Mean of resolved_at − first_seen_at of resolutions.' })
   meanTimeToResolveSeconds!: number | null;
   @ApiProperty({ type: AutoHealDto }) autoHeal!: AutoHealDto;
+  @ApiProperty({ type: SuppressedDto }) suppressed!: SuppressedDto;
   @ApiProperty({ type: DuplicatesDto }) duplicates!: DuplicatesDto;
   @ApiProperty({ type: [OverviewSlaRouteDto] }) sla!: OverviewSlaRouteDto[];
   @ApiProperty({ type: [TopRuleDto] }) topRules!: TopRuleDto[];

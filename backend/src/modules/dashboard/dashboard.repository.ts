@@ -170,6 +170,19 @@ export class DashboardRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /**
+   * Suppressed findings now (accepted exceptions), and how many of them end before `soon`. An index
+   * range of the status index, however many findings there are.
+   */
+  async suppressedCounts(soon: Date, systems?: readonly string[]): Promise<{ findings: number; endingSoon: number }> {
+    const rows: { findings: string; ending: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS findings, count(*) FILTER (WHERE suppressed_until < $1) AS ending
+       FROM findings WHERE status = 'suppressed' ${systems ? 'AND actual_system = ANY($2::text[])' : ''}`,
+      systems ? [soon, [...systems]] : [soon],
+    );
+    return { findings: Number(rows[0]?.findings ?? 0), endingSoon: Number(rows[0]?.ending ?? 0) };
+  }
+
   /** Findings resolved in [from, to) (exact timestamps, unlike the day rollup). */
   async resolvedBetween(from: Date, to: Date, systems?: readonly string[]): Promise<number> {
     const rows: { n: string }[] = await this.dataSource.query(

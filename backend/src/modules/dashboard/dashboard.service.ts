@@ -38,6 +38,8 @@ export interface Overview {
   flow: { opened: number; reopened: number; resolved: number };
   meanTimeToResolveSeconds: number | null;
   autoHeal: { resolved: number; healedByFixup: number; ratePercent: number | null; fixupsTracked: boolean };
+  /** Accepted exceptions now, outside the open figures: an ops leader sees how much is set aside. */
+  suppressed: { findings: number; endingWithin7Days: number };
   duplicates: { openFindings: number; records: number; perThousand: number | null };
   sla: {
     ruleId: string;
@@ -92,6 +94,9 @@ const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 
 const perThousand = (n: number, records: number): number | null =>
   records > 0 ? round((n / records) * 1000, 3) : null;
 
+/** "Ending soon" for suppressions: within a week. */
+const SUPPRESSION_ENDING_SOON_MS = 7 * 24 * 3600_000;
+
 /** Monday of the day's ISO week. */
 function weekOf(day: string): string {
   const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
@@ -113,12 +118,13 @@ export class DashboardService {
     const toDay = dayOf(request.to);
     const flowStart = new Date(`${fromDay}T00:00:00Z`);
     const flowEnd = new Date(`${addDays(toDay, 1)}T00:00:00Z`);
-    const [open, counts, ruleFlows, sla, healed] = await Promise.all([
+    const [open, counts, ruleFlows, sla, healed, suppressed] = await Promise.all([
       this.repository.openCounts(systems),
       this.recordCounts.latestFullSnapshotCounts(),
       this.repository.flowByRule({ fromDay, toDay, systems }),
       this.sla.report({ from: request.from, to: request.to, systems }),
       this.repository.healedByFixup(flowStart, flowEnd, systems),
+      this.repository.suppressedCounts(new Date(Date.now() + SUPPRESSION_ENDING_SOON_MS), systems),
     ]);
     const records = systems ? counts.filter((c) => systems.includes(c.system)) : counts;
     const flow = ruleFlows.reduce(
@@ -154,6 +160,7 @@ export class DashboardService {
           healed !== null && flow.resolved > 0 ? round((Math.min(healed, flow.resolved) / flow.resolved) * 100) : null,
         fixupsTracked: healed !== null,
       },
+      suppressed: { findings: suppressed.findings, endingWithin7Days: suppressed.endingSoon },
       duplicates: {
         openFindings: duplicateOpen,
         records: customerRecords,

@@ -13,7 +13,7 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
 
 const percent = (n: number | null) => (n === null ? '—' : `${n.toFixed(1)} %`);
 
-/** The headline figures: open now, flow in the range, time to resolve, auto-heal and duplicate rates. */
+/** The headline figures: open now, flow in the range, time to resolve, auto-heal, accepted exceptions, duplicate rates. */
 export function OverviewStats({ overview }: { overview: Overview }) {
   return (
     <div className="stat-row">
@@ -33,6 +33,11 @@ export function OverviewStats({ overview }: { overview: Overview }) {
         label="Auto-heal rate"
         value={overview.autoHeal.fixupsTracked ? percent(overview.autoHeal.ratePercent) : 'not tracked'}
         hint={`${formatCount(overview.autoHeal.healedByFixup)} of ${formatCount(overview.autoHeal.resolved)} resolutions by fix-ups`}
+      />
+      <Stat
+        label="Accepted exceptions"
+        value={formatCount(overview.suppressed.findings)}
+        hint={`suppressed findings, not counted as open; ${formatCount(overview.suppressed.endingWithin7Days)} end within 7 days`}
       />
       <Stat
         label="Duplicates per 1,000 customers"

@@ -14,6 +14,7 @@ export interface Overview {
   flow: { opened: number; reopened: number; resolved: number };
   meanTimeToResolveSeconds: number | null;
   autoHeal: { resolved: number; healedByFixup: number; ratePercent: number | null; fixupsTracked: boolean };
+  suppressed: { findings: number; endingWithin7Days: number };
   duplicates: { openFindings: number; records: number; perThousand: number | null };
   sla: {
     ruleId: string;
