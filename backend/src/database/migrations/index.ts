@@ -12,6 +12,7 @@ import { FindingsSightingIndexes0000000000011 } from './0011-findings-sighting-i
 import { FindingsStatusListOrder0000000000012 } from './0012-findings-status-list-order';
 import { FindingsRetiredStatus0000000000013 } from './0013-findings-retired-status';
 import { FindingSuppression0000000000014 } from './0014-finding-suppression';
+import { FindingsByteOrderKeys0000000000015 } from './0015-findings-byte-order-keys';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -29,4 +30,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingsStatusListOrder0000000000012,
   FindingsRetiredStatus0000000000013,
   FindingSuppression0000000000014,
+  FindingsByteOrderKeys0000000000015,
 ];
