@@ -1,9 +1,9 @@
 import type { RunningEstate } from '@driftwatch/demo-estate';
-import { Secret } from '../../../backend/src/connectors/config/secret';
 import { DynamicsConnector } from '../../../backend/src/connectors/dynamics/dynamics.connector';
 import { collect, describeConnectorContract } from './support/connector-contract';
 import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support/estate-harness';
 import { racingFetch } from './support/racing-fetch';
+import { erpAuth } from '../support/estate-auth';
 
 const PAGE = 50;
 /** CustomersV3 fields of the canonical customer fields the contract touches. */
@@ -15,13 +15,7 @@ function dynamicsConnector(estate: RunningEstate, settings: Record<string, unkno
       id: 'erp',
       kind: 'dynamics',
       baseUrl: estate.erp.baseUrl,
-      auth: {
-        type: 'oauth2-client-credentials',
-        tokenUrl: estate.erp.tokenUrl,
-        clientId: estate.erp.clientId,
-        clientSecret: new Secret(estate.erp.clientSecret, 'test'),
-        scope: estate.erp.scope,
-      },
+      auth: erpAuth(estate),
       pageSize: PAGE,
       timeoutMs: 10_000,
       retry: { baseDelayMs: 20, maxDelayMs: 200 },

@@ -1,11 +1,11 @@
 import type { RunningEstate } from '@driftwatch/demo-estate';
 import { InMemoryApplyLedger } from '../../../backend/src/connectors/apply-ledger';
-import { Secret } from '../../../backend/src/connectors/config/secret';
 import type { Connector, RecordChange } from '../../../backend/src/connectors/connector';
 import { DynamicsConnector } from '../../../backend/src/connectors/dynamics/dynamics.connector';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
 import { collect } from './support/connector-contract';
 import { mutate, startSmallEstate } from './support/estate-harness';
+import { crmAuth, erpAuth } from '../support/estate-auth';
 
 /**
  * Idempotency keys against the estate, which counts the writes it receives per record: a key is
@@ -33,12 +33,7 @@ describe('idempotent corrective writes (estate write counts per record)', () => 
         id: 'crm',
         kind: 'salesforce',
         baseUrl: estate.crm.baseUrl,
-        auth: {
-          type: 'oauth2-client-credentials',
-          tokenUrl: estate.crm.tokenUrl,
-          clientId: estate.crm.clientId,
-          clientSecret: new Secret(estate.crm.clientSecret, 'test'),
-        },
+        auth: crmAuth(estate),
         pageSize: 200,
         timeoutMs: 10_000,
         settings: {},
@@ -51,13 +46,7 @@ describe('idempotent corrective writes (estate write counts per record)', () => 
         id: 'erp',
         kind: 'dynamics',
         baseUrl: estate.erp.baseUrl,
-        auth: {
-          type: 'oauth2-client-credentials',
-          tokenUrl: estate.erp.tokenUrl,
-          clientId: estate.erp.clientId,
-          clientSecret: new Secret(estate.erp.clientSecret, 'test'),
-          scope: estate.erp.scope,
-        },
+        auth: erpAuth(estate),
         pageSize: 200,
         timeoutMs: 10_000,
         settings: {},

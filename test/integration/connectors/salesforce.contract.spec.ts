@@ -1,10 +1,10 @@
 import type { RunningEstate } from '@driftwatch/demo-estate';
 import type { EntityKind } from '../../../backend/src/connectors/canonical-model';
-import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
 import { collect, describeConnectorContract } from './support/connector-contract';
 import { faultsInjected, mutate, queueFaults, startSmallEstate } from './support/estate-harness';
 import { racingFetch } from './support/racing-fetch';
+import { crmAuth } from '../support/estate-auth';
 
 const PAGE = 200; // Salesforce's smallest query batch
 
@@ -14,12 +14,7 @@ function salesforceConnector(estate: RunningEstate, fetchImpl?: typeof fetch) {
       id: 'crm',
       kind: 'salesforce',
       baseUrl: estate.crm.baseUrl,
-      auth: {
-        type: 'oauth2-client-credentials',
-        tokenUrl: estate.crm.tokenUrl,
-        clientId: estate.crm.clientId,
-        clientSecret: new Secret(estate.crm.clientSecret, 'test'),
-      },
+      auth: crmAuth(estate),
       pageSize: PAGE,
       timeoutMs: 10_000,
       retry: { baseDelayMs: 20, maxDelayMs: 200 },

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
@@ -14,18 +13,16 @@ import {
   TEST_RULES_DIR,
   type Customer,
 } from '../reconciliation/support/reconciliation-fixture';
-import { redisUrl } from '../support/test-services';
+import { ownRedisUrl } from '../support/test-services';
 
 describe('customer 360 over HTTP (real app, snapshots, reconciliation run, crosswalk)', () => {
   let t: ApiTestApp;
   let viewer: string;
 
   beforeAll(async () => {
-    const redis = new URL(redisUrl());
-    redis.pathname = `/${randomInt(1, 16)}`;
     t = await startApiApp({
       RECONCILIATION_RULES_DIR: TEST_RULES_DIR,
-      REDIS_URL: redis.toString(),
+      REDIS_URL: ownRedisUrl(),
       RATE_LIMIT_PER_MINUTE: '100000',
     });
     viewer = (await t.key(['viewer'])).key;

@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -12,7 +12,7 @@ import type { SlaReport } from '../../../backend/src/modules/sla/sla.service';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 import { customers, ReconciliationFixture } from '../reconciliation/support/reconciliation-fixture';
-import { redisUrl } from '../support/test-services';
+import { ownRedisUrl } from '../support/test-services';
 
 const RULES_DIR = join(__dirname, 'rules');
 const DAY = 86_400_000;
@@ -45,11 +45,9 @@ describe('dashboard overview, trends and SLA over HTTP (real app, reconciliation
   const oneDayAgo = new Date(now - DAY);
 
   beforeAll(async () => {
-    const redis = new URL(redisUrl());
-    redis.pathname = `/${randomInt(1, 16)}`;
     t = await startApiApp({
       RECONCILIATION_RULES_DIR: RULES_DIR,
-      REDIS_URL: redis.toString(),
+      REDIS_URL: ownRedisUrl(),
       RATE_LIMIT_PER_MINUTE: '100000',
     });
     viewer = (await t.key(['viewer'])).key;

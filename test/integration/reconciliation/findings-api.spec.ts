@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
@@ -6,7 +5,7 @@ import { FindingsRepository } from '../../../backend/src/modules/findings/findin
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { JobEnqueuer } from '../../../backend/src/queues/job-enqueuer';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
-import { redisUrl } from '../support/test-services';
+import { ownRedisUrl } from '../support/test-services';
 import { customers, ReconciliationFixture, TEST_RULES_DIR } from './support/reconciliation-fixture';
 
 const NAMES = 'customer.test-legal-name';
@@ -17,12 +16,9 @@ describe('findings and reconciliation over HTTP (real app, Postgres, ClickHouse,
   let engineer: string;
 
   beforeAll(async () => {
-    // A Redis database of its own, so no other process's worker takes this test's jobs.
-    const redis = new URL(redisUrl());
-    redis.pathname = `/${randomInt(1, 16)}`;
     t = await startApiApp({
       RECONCILIATION_RULES_DIR: TEST_RULES_DIR,
-      REDIS_URL: redis.toString(),
+      REDIS_URL: ownRedisUrl(),
       RATE_LIMIT_PER_MINUTE: '100000',
     });
     viewer = (await t.key(['viewer'])).key;

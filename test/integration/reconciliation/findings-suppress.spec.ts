@@ -3,7 +3,7 @@
  * app: all or nothing, audited, kept by later runs, lifted by the first run after its end, out of the
  * dashboard rollups while it lasts, and the finding's idle fix-up tasks dismissed.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
@@ -12,7 +12,7 @@ import { FindingsRepository } from '../../../backend/src/modules/findings/findin
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
-import { redisUrl } from '../support/test-services';
+import { ownRedisUrl } from '../support/test-services';
 import { customers, ReconciliationFixture, TEST_RULES_DIR, type Customer } from './support/reconciliation-fixture';
 
 const NAMES = 'customer.test-legal-name';
@@ -46,12 +46,9 @@ describe('suppressing and unsuppressing findings (real app, Postgres, ClickHouse
   const F = Array.from({ length: 9 }, (_, n) => nameFinding(n));
 
   beforeAll(async () => {
-    // A Redis database of its own, so no other process's worker takes this test's jobs.
-    const redis = new URL(redisUrl());
-    redis.pathname = `/${randomInt(1, 16)}`;
     t = await startApiApp({
       RECONCILIATION_RULES_DIR: TEST_RULES_DIR,
-      REDIS_URL: redis.toString(),
+      REDIS_URL: ownRedisUrl(),
       RATE_LIMIT_PER_MINUTE: '100000',
     });
     viewer = (await t.key(['viewer'])).key;

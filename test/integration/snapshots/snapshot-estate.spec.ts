@@ -2,7 +2,6 @@ import { startEstate } from '@driftwatch/demo-estate';
 import type { INestApplication } from '@nestjs/common';
 import { sql } from '../../../backend/src/clickhouse/sql';
 import { connectorConfigSchema } from '../../../backend/src/connectors/config/connectors-config';
-import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
 import {
   CONNECTOR_RESOLVER,
@@ -11,6 +10,7 @@ import {
 import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/snapshot-runner.service';
 import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from './support/snapshot-app';
+import { crmAuth } from '../support/estate-auth';
 
 const CUSTOMERS = 1000;
 
@@ -38,12 +38,7 @@ describe('snapshots of the estate CRM through the Salesforce connector', () => {
         kind: 'salesforce',
         baseUrl: estate.crm.baseUrl,
         pageSize: 200,
-        auth: {
-          type: 'oauth2-client-credentials',
-          tokenUrl: estate.crm.tokenUrl,
-          clientId: estate.crm.clientId,
-          clientSecret: new Secret(estate.crm.clientSecret, 'test'),
-        },
+        auth: crmAuth(estate),
         retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 1000 },
       }),
     );

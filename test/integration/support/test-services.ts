@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -7,6 +7,12 @@ import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.se
 export const clickhouseUrl = (): string => process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 export const databaseUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/driftwatch';
 export const redisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.1:16379';
+/** A Redis database of its own (1-15), so no other test process's worker takes this test's jobs. */
+export function ownRedisUrl(): string {
+  const redis = new URL(redisUrl());
+  redis.pathname = `/${randomInt(1, 16)}`;
+  return redis.toString();
+}
 
 export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(5).toString('hex')}`;
 

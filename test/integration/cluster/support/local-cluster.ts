@@ -1,12 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { ClickHouseService } from '../../../../backend/src/clickhouse/clickhouse.service';
 import { shardDatabase } from '../../../../backend/src/clickhouse/cluster-ddl';
 import { ident, sql } from '../../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../../backend/src/config/config.service';
 import { runSchemaMigrations } from '../../../../backend/src/database/schema-migrations';
-import { clickhouseUrl, isolatedPostgres, redisUrl, testDatabaseName, uniqueName } from '../../support/test-services';
+import {
+  clickhouseUrl,
+  isolatedPostgres,
+  ownRedisUrl,
+  testDatabaseName,
+  uniqueName,
+} from '../../support/test-services';
 
 const SCRIPT = join(__dirname, '../../../../infra/local/clickhouse-cluster.sh');
 
@@ -53,13 +58,11 @@ export interface StoreEnv {
 export async function migratedStores(cluster?: LocalCluster): Promise<StoreEnv> {
   const postgres = await isolatedPostgres();
   const database = testDatabaseName();
-  const redis = new URL(redisUrl());
-  redis.pathname = `/${randomInt(1, 16)}`;
   const env: Record<string, string> = {
     DATABASE_URL: postgres.url,
     CLICKHOUSE_URL: clickhouseUrl(),
     CLICKHOUSE_DATABASE: database,
-    REDIS_URL: redis.toString(),
+    REDIS_URL: ownRedisUrl(),
     QUEUE_PREFIX: uniqueName('dwq'),
     LOG_LEVEL: 'silent',
     ...(cluster?.env ?? {}),

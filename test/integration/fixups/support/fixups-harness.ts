@@ -6,7 +6,6 @@ import type { RunningEstate } from '@driftwatch/demo-estate';
 import { ClickHouseModule } from '../../../../backend/src/clickhouse/clickhouse.module';
 import { ConfigModule } from '../../../../backend/src/config/config.module';
 import type { ProcessRole } from '../../../../backend/src/config/env.schema';
-import { Secret } from '../../../../backend/src/connectors/config/secret';
 import type { Connector } from '../../../../backend/src/connectors/connector';
 import { DynamicsConnector } from '../../../../backend/src/connectors/dynamics/dynamics.connector';
 import { SalesforceConnector } from '../../../../backend/src/connectors/salesforce/salesforce.connector';
@@ -17,6 +16,7 @@ import { findingId } from '../../../../backend/src/modules/findings/finding';
 import { FIXUP_TARGETS, StaticFixupTargets } from '../../../../backend/src/modules/fixups/fixup-connectors';
 import { FixupsModule } from '../../../../backend/src/modules/fixups/fixups.module';
 import { QueuesModule } from '../../../../backend/src/queues/queues.module';
+import { crmAuth, erpAuth } from '../../support/estate-auth';
 
 /** Fast retries so that fault tests take seconds; the breaker half-opens quickly too. */
 const FAST = {
@@ -32,12 +32,7 @@ export function crmConnector(estate: RunningEstate): SalesforceConnector {
     id: 'crm',
     kind: 'salesforce',
     baseUrl: estate.crm.baseUrl,
-    auth: {
-      type: 'oauth2-client-credentials',
-      tokenUrl: estate.crm.tokenUrl,
-      clientId: estate.crm.clientId,
-      clientSecret: new Secret(estate.crm.clientSecret, 'test'),
-    },
+    auth: crmAuth(estate),
     ...FAST,
   });
 }
@@ -47,13 +42,7 @@ export function erpConnector(estate: RunningEstate): DynamicsConnector {
     id: 'erp',
     kind: 'dynamics',
     baseUrl: estate.erp.baseUrl,
-    auth: {
-      type: 'oauth2-client-credentials',
-      tokenUrl: estate.erp.tokenUrl,
-      clientId: estate.erp.clientId,
-      clientSecret: new Secret(estate.erp.clientSecret, 'test'),
-      scope: estate.erp.scope,
-    },
+    auth: erpAuth(estate),
     ...FAST,
   });
 }

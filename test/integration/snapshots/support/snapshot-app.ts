@@ -2,7 +2,6 @@ import type { INestApplication, Provider } from '@nestjs/common';
 import { Module, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { randomInt } from 'node:crypto';
 import { ClickHouseModule } from '../../../../backend/src/clickhouse/clickhouse.module';
 import { ClickHouseService } from '../../../../backend/src/clickhouse/clickhouse.service';
 import { ident, sql } from '../../../../backend/src/clickhouse/sql';
@@ -14,7 +13,13 @@ import { DatabaseModule } from '../../../../backend/src/database/database.module
 import { runSchemaMigrations } from '../../../../backend/src/database/schema-migrations';
 import { SnapshotsModule } from '../../../../backend/src/modules/snapshots/snapshots.module';
 import { QueuesModule } from '../../../../backend/src/queues/queues.module';
-import { clickhouseUrl, isolatedPostgres, redisUrl, testDatabaseName, uniqueName } from '../../support/test-services';
+import {
+  clickhouseUrl,
+  isolatedPostgres,
+  ownRedisUrl,
+  testDatabaseName,
+  uniqueName,
+} from '../../support/test-services';
 
 export interface SnapshotTestEnv {
   env: Record<string, string>;
@@ -29,13 +34,11 @@ export interface SnapshotTestEnv {
 export async function snapshotTestEnv(extra: Record<string, string> = {}): Promise<SnapshotTestEnv> {
   const postgres = await isolatedPostgres();
   const database = testDatabaseName();
-  const redis = new URL(redisUrl());
-  redis.pathname = `/${randomInt(1, 16)}`;
   const env = {
     DATABASE_URL: postgres.url,
     CLICKHOUSE_URL: clickhouseUrl(),
     CLICKHOUSE_DATABASE: database,
-    REDIS_URL: redis.toString(),
+    REDIS_URL: ownRedisUrl(),
     // A prefix of its own: a scheduler some earlier suite left running can't feed this test's queues.
     QUEUE_PREFIX: uniqueName('dwq'),
     LOG_LEVEL: 'silent',
