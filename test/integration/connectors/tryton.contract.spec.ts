@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Secret } from '../../../backend/src/connectors/config/secret';
+import type { FieldChange, RecordChange } from '../../../backend/src/connectors/connector';
 import { TrytonConnector } from '../../../backend/src/connectors/tryton/tryton.connector';
 import type { TrytonRpcClient } from '../../../backend/src/connectors/tryton/tryton-rpc.client';
 import { collect, describeConnectorContract } from './support/connector-contract';
@@ -36,9 +37,15 @@ function trytonConnector(url: string, password: string, database: string, fetchI
   );
 }
 
-/** Whether a request is the JSON-RPC call of `method` (`model.party.party.write`). */
-const isRpcCall = (method: string) => (_: string, init?: RequestInit) =>
-  typeof init?.body === 'string' && (JSON.parse(init.body) as { method?: string }).method === method;
+/** The JSON-RPC method a request calls (`model.party.party.write`). */
+const rpcMethod = (init?: RequestInit) =>
+  typeof init?.body === 'string' ? ((JSON.parse(init.body) as { method?: string }).method ?? '') : '';
+const isRpcCall = (method: string) => (_: string, init?: RequestInit) => rpcMethod(init) === method;
+/** The connector's first call that changes data, whatever model it goes to: the write a race must meet. */
+const isFirstWrite = (_: string, init?: RequestInit) => /\.(write|create|delete)$/.test(rpcMethod(init));
+/** The connector's first model call after it read the party to plan a write (any check of its own comes after). */
+const isAfterRead = (_: string, init?: RequestInit) =>
+  /^model\.(?!party\.party\.search_read$|res\.user\.get_preferences$)/.test(rpcMethod(init));
 
 describeConnectorContract(
   'Tryton (real trytond)',
@@ -358,5 +365,165 @@ describe('Tryton connector specifics', () => {
     });
     const delta = await collect(connector.extract('order', { mode: 'incremental', since }));
     expect(delta.keys).toEqual(expect.arrayContaining(ids.map(String)));
+  });
+});
+
+/**
+ * A party's billing address and email are records of their own in Tryton (party.address,
+ * party.contact_mechanism): someone editing them between the connector's read and its write must
+ * keep their edit, and a fix-up whose record was refused must leave nothing of itself behind.
+ */
+describe('Tryton writes of addresses and contact mechanisms, raced by an edit in Tryton', () => {
+  let server: ReturnType<typeof ensureTryton>;
+  let de: number;
+
+  beforeAll(async () => {
+    server = ensureTryton();
+    de = await ensureCountry(server, 'DE', 'Germany');
+  }, 600_000);
+
+  /** A party with one address and the given contact mechanisms; its id. */
+  async function seedParty(name: string, mechanisms: { type: string; value: string }[]): Promise<number> {
+    const [id] = (await trytonCall(server, 'model.party.party.create', [
+      [
+        {
+          code: `${run}-${name}`,
+          name: `${name} GmbH`,
+          addresses: [['create', [{ street: 'Lindenstraße 1', postal_code: '10969', city: 'Berlin', country: de }]]],
+          contact_mechanisms: [['create', mechanisms]],
+        },
+      ],
+      {},
+    ])) as number[];
+    return id;
+  }
+
+  /** Records as Tryton holds them, read past the connector. */
+  type Raw = Record<string, unknown>;
+  const raw = async (model: string, domain: unknown[], fields: string[]) =>
+    (await trytonCall(server, `model.${model}.search_read`, [domain, 0, null, null, fields, {}])) as Raw[];
+  const isEmail = ['type', '=', 'email'];
+  const emailsOf = async (party: number) =>
+    (await raw('party.contact_mechanism', [['party', '=', party], isEmail], ['value'])).map((m) => m.value);
+  const addressOf = async (party: number) =>
+    (await raw('party.address', [['party', '=', party]], ['street', 'city']))[0];
+  const racing = (match: (url: string, init?: RequestInit) => boolean, edit: () => Promise<unknown>) =>
+    trytonConnector(server.url, server.password, server.database, racingFetch(match, edit));
+  const customerChange = (id: number, changes: FieldChange[]): RecordChange => ({
+    entity: 'customer',
+    sourceKey: String(id),
+    changes,
+  });
+
+  it('keeps an address line edited in Tryton between the read and the write, the fix-up a conflict', async () => {
+    const id = await seedParty('race-street', [{ type: 'email', value: 'ap@race-street.example' }]);
+    const { id: address } = await addressOf(id);
+    const connector = racing(isFirstWrite, () =>
+      trytonCall(server, 'model.party.address.write', [[address], { street: 'Lindenstraße 9' }, {}]),
+    );
+    const result = await connector.apply(
+      customerChange(id, [
+        { field: 'billingAddress.line1', expectedOld: 'Lindenstraße 1', newValue: 'Lindenstraße 2' },
+      ]),
+      `${run}-race-street`,
+    );
+    expect(result).toMatchObject({
+      outcome: 'conflict',
+      reason: expect.stringContaining('Tryton refused'),
+      currentValues: { 'billingAddress.line1': 'Lindenstraße 9' },
+    });
+    expect((await addressOf(id)).street).toBe('Lindenstraße 9');
+  });
+
+  it('keeps an email edited in Tryton between the read and the write, the fix-up a conflict', async () => {
+    const id = await seedParty('race-email', [{ type: 'email', value: 'ap@race-email.example' }]);
+    const [{ id: mechanism }] = await raw('party.contact_mechanism', [['party', '=', id]], ['id']);
+    const connector = racing(isFirstWrite, () =>
+      trytonCall(server, 'model.party.contact_mechanism.write', [
+        [mechanism],
+        { value: 'billing@race-email.example' },
+        {},
+      ]),
+    );
+    const result = await connector.apply(
+      customerChange(id, [{ field: 'email', expectedOld: 'ap@race-email.example', newValue: 'ar@race-email.example' }]),
+      `${run}-race-email`,
+    );
+    expect(result).toMatchObject({
+      outcome: 'conflict',
+      reason: expect.stringContaining('Tryton refused'),
+      currentValues: { email: 'billing@race-email.example' },
+    });
+    expect(await emailsOf(id)).toEqual(['billing@race-email.example']);
+  });
+
+  it('adds no second email when one was added in Tryton after the read, the fix-up a conflict', async () => {
+    const id = await seedParty('race-new-email', [{ type: 'phone', value: '030 5550100' }]);
+    const connector = racing(isAfterRead, () =>
+      trytonCall(server, 'model.party.contact_mechanism.create', [
+        [{ party: id, type: 'email', value: 'billing@race-new-email.example' }],
+        {},
+      ]),
+    );
+    const result = await connector.apply(
+      customerChange(id, [{ field: 'email', expectedOld: '', newValue: 'ap@race-new-email.example' }]),
+      `${run}-race-new-email`,
+    );
+    expect(result).toMatchObject({
+      outcome: 'conflict',
+      reason: expect.stringContaining('added in Tryton'),
+      currentValues: { email: 'billing@race-new-email.example' },
+    });
+    expect(await emailsOf(id)).toEqual(['billing@race-new-email.example']);
+  });
+
+  it('adds no second email when one was added on the party form just before the write, the fix-up a conflict', async () => {
+    const id = await seedParty('race-form-email', [{ type: 'phone', value: '030 5550101' }]);
+    // The Tryton client saves a party's contact mechanisms with the party: party.party.write.
+    const connector = racing(isFirstWrite, () =>
+      trytonCall(server, 'model.party.party.write', [
+        [id],
+        { contact_mechanisms: [['create', [{ type: 'email', value: 'billing@race-form-email.example' }]]] },
+        {},
+      ]),
+    );
+    const result = await connector.apply(
+      customerChange(id, [{ field: 'email', expectedOld: '', newValue: 'ap@race-form-email.example' }]),
+      `${run}-race-form-email`,
+    );
+    expect(result).toMatchObject({
+      outcome: 'conflict',
+      reason: expect.stringContaining('Tryton refused'),
+      currentValues: { email: 'billing@race-form-email.example' },
+    });
+    expect(await emailsOf(id)).toEqual(['billing@race-form-email.example']);
+  });
+
+  it('writes none of a fix-up of name, address and email when its email was edited meanwhile', async () => {
+    const id = await seedParty('race-all', [{ type: 'email', value: 'ap@race-all.example' }]);
+    const [{ id: mechanism }] = await raw('party.contact_mechanism', [['party', '=', id]], ['id']);
+    const connector = racing(isFirstWrite, () =>
+      trytonCall(server, 'model.party.contact_mechanism.write', [
+        [mechanism],
+        { value: 'billing@race-all.example' },
+        {},
+      ]),
+    );
+    const result = await connector.apply(
+      customerChange(id, [
+        { field: 'legalName', expectedOld: 'race-all GmbH', newValue: 'race-all AG' },
+        { field: 'billingAddress.city', expectedOld: 'Berlin', newValue: 'Potsdam' },
+        { field: 'email', expectedOld: 'ap@race-all.example', newValue: 'ar@race-all.example' },
+      ]),
+      `${run}-race-all`,
+    );
+    expect(result).toMatchObject({
+      outcome: 'conflict',
+      reason: expect.stringContaining('Tryton refused'),
+      currentValues: { legalName: 'race-all GmbH', 'billingAddress.city': 'Berlin', email: 'billing@race-all.example' },
+    });
+    const [party] = await raw('party.party', [['id', '=', id]], ['name']);
+    expect(party.name).toBe('race-all GmbH');
+    expect((await addressOf(id)).city).toBe('Berlin');
   });
 });

@@ -67,6 +67,27 @@ const CREDIT_LIMIT_FIELD = 'credit_limit_amount';
 const CREDIT_LIMIT_MODEL = 'party.party.credit_limit_amount';
 /** Read before a credit limit write: the stored value records, whose versions guard it too. */
 const CREDIT_LIMIT_GUARD_FIELDS = ['credit_limit_amounts.company', 'credit_limit_amounts._timestamp'];
+/**
+ * Read before a party write, in the same read as the party: the address and contact mechanism records
+ * its address, email and phone come from, with the versions that guard writes to them.
+ */
+const PARTY_GUARD_FIELDS = [
+  'addresses._timestamp',
+  'contact_mechanisms.type',
+  'contact_mechanisms.value',
+  'contact_mechanisms._timestamp',
+];
+const CONTACT_TYPES = ['email', 'phone'] as const;
+/** A record besides the party row that a party write changes, as read; none when it is to be created. */
+interface PartyPart {
+  kind: 'address' | (typeof CONTACT_TYPES)[number];
+  record: Row | undefined;
+}
+const PART_MODEL: Record<PartyPart['kind'], string> = {
+  address: 'party.address',
+  email: 'party.contact_mechanism',
+  phone: 'party.contact_mechanism',
+};
 const SALE_FIELDS = [
   'number',
   'state',
@@ -107,11 +128,12 @@ const MODEL: Partial<Record<EntityKind, { model: string; fields: string[] }>> = 
  * nor repeats); incremental by write/create date. Writes compare current values and pass Tryton's
  * `_timestamp` so a concurrent edit is refused by Tryton (ConcurrencyException, decided by
  * `writeConditionally` from a re-read: an edit of other fields of the party, such as another
- * fix-up of it, leaves the change to be written again; an edit of its own fields is a conflict): party
- * fields and the credit limit with `write` (guarded by the versions of the party and of the record
- * that stores the credit limit), a sale's status by running its workflow buttons (quote, confirm,
- * process, cancel, draft) one step at a time, each guarded by the timestamp it was read at. A version
- * too recent for Tryton's check to tell apart from the next edit is read again first (`settleWaitMs`).
+ * fix-up of it, leaves the change to be written again; an edit of its own fields is a conflict): a
+ * customer's fields, address, email and phone and the credit limit in one `party.party.write` (one
+ * transaction, guarded by the versions of the party and of every record it changes: see `writeParty`),
+ * a sale's status by running its workflow buttons (quote, confirm, process, cancel, draft) one step at
+ * a time, each guarded by the timestamp it was read at. A version too recent for Tryton's check to
+ * tell apart from the next edit is read again first (`settleWaitMs`).
  */
 export class TrytonConnector implements Connector {
   readonly kind = 'tryton';
@@ -221,7 +243,10 @@ export class TrytonConnector implements Connector {
   private async sourceRow(entity: EntityKind, id: number): Promise<{ row: Row | undefined; serverTimeMs: number }> {
     const { model } = MODEL[entity]!;
     const read = this.fieldsOf(entity);
-    const fields = read.includes(CREDIT_LIMIT_FIELD) ? [...read, ...CREDIT_LIMIT_GUARD_FIELDS] : read;
+    const fields =
+      model !== 'party.party'
+        ? read
+        : [...read, ...PARTY_GUARD_FIELDS, ...(read.includes(CREDIT_LIMIT_FIELD) ? CREDIT_LIMIT_GUARD_FIELDS : [])];
     const { result, serverTimeMs } = await this.rpc.modelAt(model, 'search_read', [
       [['id', '=', id]],
       0,
@@ -236,7 +261,9 @@ export class TrytonConnector implements Connector {
    * The `_timestamp` guard of a write: the versions, as read, of every record it changes. The credit
    * limit lives in its value record of the working company (or of none). Edits over RPC reach it only
    * through the party and move the party's version too; server-side code (a module, a script) can
-   * change it without touching the party row.
+   * change it without touching the party row. Addresses and contact mechanisms are edited on their own
+   * (their list views, scripts) without moving the party's version: each guards itself. A record to
+   * be created has no version (see `addedSinceRead`).
    */
   private async versionsOf(
     entity: EntityKind,
@@ -252,6 +279,10 @@ export class TrytonConnector implements Connector {
         if (value.company === null || value.company === company)
           versions[`${CREDIT_LIMIT_MODEL},${String(value.id)}`] = String(value._timestamp);
       }
+    }
+    if (model === 'party.party') {
+      for (const { kind, record } of partyParts(row, sourceValues))
+        if (record) versions[`${PART_MODEL[kind]},${String(record.id)}`] = String(record._timestamp);
     }
     return versions;
   }
@@ -313,7 +344,11 @@ export class TrytonConnector implements Connector {
         const target = values.state;
         const refused = await this.moveSale(id, row, typeof target === 'string' ? target : '');
         if (refused) return { outcome: 'rejected', reason: refused };
-      } else await this.writeParty(id, row, values, versions);
+      } else {
+        const added = await this.addedSinceRead(id, row, values);
+        if (added) return preconditionFailed(`${added} was added in Tryton since the party was read`);
+        await this.writeParty(id, row, values, versions);
+      }
     } catch (error) {
       if (error instanceof TrytonRpcError && error.isConcurrency)
         return preconditionFailed('Tryton refused the write: the record changed since it was read');
@@ -324,6 +359,44 @@ export class TrytonConnector implements Connector {
     return { outcome: 'applied' };
   }
 
+  /**
+   * What a write would create that someone added since `row` was read: an address, or an email or
+   * phone contact mechanism; null when none. A create has no version to guard it, and a second
+   * address or email would not replace the first (the canonical customer shows the first): the change
+   * is refused, and the re-read decides it on the record added. An addition on the party form moves
+   * the party's version, which guards the write that follows; a direct one landing between this search
+   * and that write (milliseconds) is not seen.
+   */
+  private async addedSinceRead(id: number, row: Row, values: Record<string, unknown>): Promise<string | null> {
+    const missing = partyParts(row, values)
+      .filter((part) => !part.record)
+      .map((part) => part.kind);
+    const types = missing.filter((kind) => kind !== 'address');
+    if (missing.includes('address') && (await this.exists('party.address', [['party', '=', id]]))) return 'an address';
+    const sameType = [
+      ['party', '=', id],
+      ['type', 'in', types],
+    ];
+    if (types.length && (await this.exists('party.contact_mechanism', sameType)))
+      return `a contact mechanism (${types.join(' or ')})`;
+    return null;
+  }
+
+  /** Whether an active record matches `domain`, as the party's one2many reads count them. */
+  private async exists(model: string, domain: unknown[]): Promise<boolean> {
+    return ((await this.rpc.model(model, 'search', [domain, 0, 1, null])) as number[]).length > 0;
+  }
+
+  /**
+   * One `party.party.write` for the party's fields, its first address and its email and phone (each
+   * the record whose value was read; created when there was none), so that a fix-up lands whole or not
+   * at all. Separate calls would be separate transactions: a refused address after a written name
+   * would leave a half-applied fix-up that the re-read calls a conflict. Tryton writes and creates
+   * one2many records inside the parent's write (trytond model/fields/one2many.py `One2Many.set`:
+   * `Target.write`, `Target.create`), in the one transaction of the call, rolled back on any error.
+   * The party row is written too (its write date moves, so incremental extracts see the change), as
+   * when its form is saved in Tryton.
+   */
   private async writeParty(
     id: number,
     row: Row,
@@ -338,36 +411,21 @@ export class TrytonConnector implements Connector {
         party[CREDIT_LIMIT_FIELD] = value === null ? null : { __class__: 'Decimal', decimal: Number(value).toFixed(2) };
       else if (field !== 'email' && field !== 'phone') party[field] = value;
     }
-    // Tryton checks `_timestamp` in the write's transaction and raises ConcurrencyException if the party
-    // or the credit limit's value record changed since we read them.
-    if (Object.keys(party).length)
-      await this.rpc.model('party.party', 'write', [[id], party], { _timestamp: versions });
-    if (Object.keys(address).length) {
-      const addresses = (row['addresses.'] as Row[] | undefined) ?? [];
-      if (addresses.length === 0) {
-        await this.rpc.model('party.address', 'create', [[{ party: id, ...address }]]);
-      } else {
-        await this.rpc.model('party.address', 'write', [[Number(addresses[0].id)], address]);
+    const mechanisms: unknown[] = [];
+    for (const { kind, record } of partyParts(row, values)) {
+      if (kind === 'address') party.addresses = [record ? ['write', [record.id], address] : ['create', [address]]];
+      else {
+        const value = values[kind];
+        mechanisms.push(record ? ['write', [record.id], { value }] : ['create', [{ type: kind, value }]]);
       }
     }
-    for (const type of ['email', 'phone'] as const) {
-      if (!(type in values)) continue;
-      const existing = (await this.rpc.model('party.contact_mechanism', 'search', [
-        [
-          ['party', '=', id],
-          ['type', '=', type],
-        ],
-        0,
-        1,
-        [
-          ['sequence', 'ASC'],
-          ['id', 'ASC'],
-        ],
-      ])) as number[];
-      if (existing.length)
-        await this.rpc.model('party.contact_mechanism', 'write', [existing, { value: values[type] }]);
-      else await this.rpc.model('party.contact_mechanism', 'create', [[{ party: id, type, value: values[type] }]]);
-    }
+    if (mechanisms.length) party.contact_mechanisms = mechanisms;
+    // trytond rpc.py `RPC.convert` makes the context's `_timestamp` the transaction's; every
+    // `ModelSQL.write` in it (the party's, the credit limit value's, the address's, the contact
+    // mechanisms') first runs model/modelsql.py `__check_timestamp(ids)`: it pops the
+    // "<model>,<id>" entries of the records it writes (others are not checked) and raises
+    // ConcurrencyException where EXTRACT(EPOCH FROM COALESCE(write_date, create_date)) differs.
+    await this.rpc.model('party.party', 'write', [[id], party], { _timestamp: versions });
   }
 
   /**
@@ -425,6 +483,36 @@ export function settleWaitMs(versions: string[], serverTimeMs: number): number {
   return waitMs;
 }
 
+/**
+ * The records besides the party row that a write of `values` changes, as read in `row`: its first
+ * address (the one `flatten` maps) and its email and phone contact mechanisms; undefined for one to
+ * be created.
+ */
+function partyParts(row: Row, values: Record<string, unknown>): PartyPart[] {
+  const parts: PartyPart[] = [];
+  if (Object.keys(values).some((field) => field.startsWith('address.')))
+    parts.push({ kind: 'address', record: ((row['addresses.'] as Row[] | undefined) ?? [])[0] });
+  for (const type of CONTACT_TYPES) if (type in values) parts.push({ kind: type, record: contactMechanism(row, type) });
+  return parts;
+}
+
+/**
+ * A party's email or phone record as Tryton picks it for the party's `email` and `phone`
+ * (modules/party/party.py `get_mechanism`): the first of that type in `contact_mechanisms`, in the
+ * order the read returns them (the one2many's order, the same in both).
+ */
+function contactMechanism(row: Row, type: string): Row | undefined {
+  return (row['contact_mechanisms.'] as Row[] | undefined)?.find((mechanism) => mechanism.type === type);
+}
+
+/**
+ * A party's email or phone. Where its contact mechanisms were read (before a write) it is the value
+ * of the record a write changes, so the plan and the guard stand on one record.
+ */
+function contactValue(row: Row, type: string): unknown {
+  return row['contact_mechanisms.'] ? (contactMechanism(row, type)?.value ?? '') : row[type];
+}
+
 /** One flat row per record: the first address and the many2one codes lifted out of Tryton's nested reads. */
 function flatten(entity: EntityKind, row: Row): Row {
   const updated = row.write_date ?? row.create_date;
@@ -446,8 +534,8 @@ function flatten(entity: EntityKind, row: Row): Row {
     code: row.code,
     name: row.name,
     active: row.active,
-    email: row.email,
-    phone: row.phone,
+    email: contactValue(row, 'email'),
+    phone: contactValue(row, 'phone'),
     updated,
     paymentTerm: (row['customer_payment_term.'] as Row | null)?.name ?? '',
     creditLimit: decimalOf(row[CREDIT_LIMIT_FIELD]),
