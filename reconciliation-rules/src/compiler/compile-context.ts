@@ -215,10 +215,17 @@ function whole(relation: SqlFragment): SqlFragment {
  */
 export class OverlayRelation extends SqlFragment {
   constructor(
-    text: string,
+    readonly entity: EntityKind,
+    readonly system: string,
+    readonly overlay: SnapshotOverlay,
     readonly sameRecordsAs: TableRelation,
   ) {
-    super(text);
+    super(overlayRows(entity, system, overlay, sameRecordsAs).text);
+  }
+
+  /** The same relation narrowed to the rows meeting `condition`, applied within both halves. */
+  where(condition: SqlFragment): SqlFragment {
+    return overlayRows(this.entity, this.system, this.overlay, this.sameRecordsAs, condition);
   }
 }
 
@@ -228,24 +235,30 @@ export interface SnapshotOverlay {
   incrementals: readonly string[];
 }
 
-function overlaySource(
+/**
+ * An overlay's rows, meeting `condition` if given: PREWHERE on the full snapshot, so a selective
+ * condition reads little of it beyond its own columns.
+ */
+function overlayRows(
   entity: EntityKind,
   system: string,
   overlay: SnapshotOverlay,
   current: TableRelation,
-): OverlayRelation {
+  condition?: SqlFragment,
+): SqlFragment {
   // Both branches name every column (the current state has more), in one order: UNION ALL is positional.
   const columns = join(entityColumns(entity).map((c) => ident(c.name)));
   const snapshots = ident(`snapshot_${entity}`);
   const touched = sql`SELECT key_hash FROM ${snapshots}
       WHERE system = ${system} AND snapshot_id IN ${list([...overlay.incrementals])}`;
-  const text = sql`(SELECT ${columns} FROM ${snapshots}
+  const prewhere = condition ? sql` PREWHERE ${condition}` : sql``;
+  const alsoMeeting = condition ? sql` AND ${condition}` : sql``;
+  return sql`(SELECT ${columns} FROM ${snapshots}${prewhere}
       WHERE system = ${system} AND snapshot_id = ${overlay.full} AND key_hash NOT IN (${touched})
     UNION ALL
     SELECT ${columns} FROM ${current.table} FINAL
       PREWHERE key_hash IN (${touched})
-      WHERE system = ${system} AND deleted = 0)`;
-  return new OverlayRelation(text.text, current);
+      WHERE system = ${system} AND deleted = 0${alsoMeeting})`;
 }
 
 /**
@@ -268,7 +281,7 @@ export function currentStateSources(
     const overlay = overlays[entity]?.[system];
     const current = tableSource(ident(`current_${entity}`), system, { final: true, liveOnly: true });
     // An overlay first: incrementals that started after the full snapshot may have completed before it.
-    if (overlay && overlay.incrementals.length > 0) return overlaySource(entity, system, overlay, current);
+    if (overlay && overlay.incrementals.length > 0) return new OverlayRelation(entity, system, overlay, current);
     return snapshotId === undefined
       ? current
       : tableSource(ident(`snapshot_${entity}`), system, { snapshotId }, current);
@@ -334,7 +347,7 @@ export function restrictToKeys(
       const readable = whole instanceof OverlayRelation ? whole.sameRecordsAs : whole;
       const text =
         readable instanceof TableRelation && readable.options.final && matchKeys[entity] === undefined
-          ? keyedFinalRows(readable, key, keySet)
+          ? keyedFinalRows(readable, sql`${key} IN ${keySet}`)
           : sql`(SELECT * FROM ${relation} WHERE ${key} IN ${keySet})`;
       narrowed[system] = new RestrictedRelation(text.text, whole);
     }
@@ -344,18 +357,19 @@ export function restrictToKeys(
 }
 
 /**
- * A FINAL table source narrowed to some match keys without merging the whole table: first the
- * key_hash of every version (no FINAL, one column read) whose key is in the set, then FINAL over only
- * those records (`PREWHERE key_hash IN`, sound because all versions of a record share key_hash), and
- * the key filter again on the merged row (its latest version may have moved to another key). A
- * targeted run then costs one narrow scan plus the touched records, not a merge of every record.
+ * A FINAL table source narrowed to the rows meeting a condition (e.g. some match keys) without
+ * merging the whole table: first the key_hash of every version (no FINAL, narrow columns read) that
+ * meets it, then FINAL over only those records (`PREWHERE key_hash IN`, sound because all versions of
+ * a record share key_hash), and the condition again on the merged row (its latest version may not
+ * meet it). A targeted run then costs one narrow scan plus the touched records, not a merge of every
+ * record.
  */
-function keyedFinalRows(relation: TableRelation, key: SqlFragment, keySet: SqlFragment): SqlFragment {
+function keyedFinalRows(relation: TableRelation, condition: SqlFragment): SqlFragment {
   const { table, system, options } = relation;
   const { hashes, live, snapshot } = readClauses(options);
   return sql`(SELECT *${hashes} FROM ${table} FINAL
-    PREWHERE key_hash IN (SELECT key_hash FROM ${table} WHERE system = ${system}${snapshot} AND ${key} IN ${keySet})
-    WHERE system = ${system}${live}${snapshot} AND ${key} IN ${keySet})`;
+    PREWHERE key_hash IN (SELECT key_hash FROM ${table} WHERE system = ${system}${snapshot} AND ${condition})
+    WHERE system = ${system}${live}${snapshot} AND ${condition})`;
 }
 
 function mapSources(
@@ -387,6 +401,37 @@ export class ContextReader {
   lookupSource(entity: EntityKind, system: string): SqlFragment {
     const relation = this.source(entity, system);
     return relation instanceof RestrictedRelation ? relation.unrestricted : relation;
+  }
+
+  /**
+   * Rows of a system's source meeting `prewhere` (a condition on stored columns, applied as PREWHERE),
+   * and maybe more: every stored version of its records, deleted ones too, instead of the current
+   * state. For narrow scans that only collect hashes of the records worth reading, where an extra
+   * record costs nothing but merging versions (FINAL, or an overlay) costs several plain scans. A
+   * snapshot source is read exactly, and a source that is no table (or a targeted run's few keys) as
+   * it is.
+   */
+  anyVersionRows(entity: EntityKind, system: string, prewhere: SqlFragment): SqlFragment {
+    const relation = this.source(entity, system);
+    const table = relation instanceof OverlayRelation ? relation.sameRecordsAs : relation;
+    if (!(table instanceof TableRelation)) return sql`(SELECT * FROM ${relation} WHERE ${prewhere})`;
+    const { hashes, snapshot } = readClauses(table.options);
+    return sql`(SELECT *${hashes} FROM ${table.table} PREWHERE ${prewhere} WHERE system = ${table.system}${snapshot})`;
+  }
+
+  /**
+   * The source narrowed to the rows meeting `condition` (over stored columns), read so that a
+   * selective condition is cheap: a snapshot (and an overlay's full snapshot) with the condition as
+   * PREWHERE, the current state by merging only the records with a version meeting it
+   * (keyedFinalRows). A source that is no table (or a targeted run's few keys) is filtered as it is.
+   */
+  sourceWhere(entity: EntityKind, system: string, condition: SqlFragment): SqlFragment {
+    const relation = this.source(entity, system);
+    if (relation instanceof OverlayRelation) return relation.where(condition);
+    if (!(relation instanceof TableRelation)) return sql`(SELECT * FROM ${relation} WHERE ${condition})`;
+    if (relation.options.final) return keyedFinalRows(relation, condition);
+    const { hashes, live, snapshot } = readClauses(relation.options);
+    return sql`(SELECT *${hashes} FROM ${relation.table} PREWHERE ${condition} WHERE system = ${system}${live}${snapshot})`;
   }
 
   /** The match key expression: the rule's own field, else the context's (crosswalk seam), else the default. */
