@@ -13,7 +13,6 @@ import { compileFieldMatch } from './field-match.compiler';
 import { findingShape } from './finding-row';
 import { compileFreshness } from './freshness.compiler';
 import { compileHierarchy } from './hierarchy.compiler';
-import { compileOrphans } from './orphans.compiler';
 import { compilePresence } from './presence.compiler';
 import { compilePropagationLatency, compilePropagationSla } from './propagation-sla.compiler';
 
@@ -70,7 +69,7 @@ function inner(rule: Rule, reader: ContextReader): SqlFragment {
     case 'field_match':
       return compileFieldMatch(rule, reader);
     case 'presence':
-      return rule.spec.check === 'orphan' ? compileOrphans(rule.spec, reader) : compilePresence(rule, reader);
+      return compilePresence(rule, reader);
     case 'duplicates':
       return compileDuplicates(rule, reader);
     case 'hierarchy':

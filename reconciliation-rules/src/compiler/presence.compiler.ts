@@ -1,7 +1,7 @@
 /**
  * presence: records of the system of record missing from another system (and, optionally, the
- * reverse), and orphans: children whose parent record is absent in the same system. Both compare
- * narrow key sets (`NOT IN` over a UInt64 hash) so no wide column is read for matching records.
+ * reverse), compared as narrow key sets (`NOT IN` over a UInt64 hash) so no wide column is read for
+ * matching records; orphans (children whose parent is absent) are compiled in orphans.compiler.ts.
  */
 import type { EntityKind } from '../model/entity-columns';
 import { recordOwnerOf } from '../ownership/ownership';
@@ -9,6 +9,7 @@ import type { RecordFilter, RuleOfKind } from '../rules/rule.schema';
 import { ident, join, list, sql, type SqlFragment } from '../sql/sql-fragment';
 import type { ContextReader } from './compile-context';
 import { jsonObject, unionAll } from './finding-row';
+import { compileOrphans } from './orphans.compiler';
 
 type PresenceRule = RuleOfKind<'presence'>;
 
@@ -61,24 +62,5 @@ export function compilePresence(rule: PresenceRule, reader: ContextReader): SqlF
     ]);
     return unionAll(parts);
   }
-  const reference = ident(spec.reference);
-  const parts = spec.systems.map((system) => {
-    // Hashes, and only of the parents some child references: the set stays as small as the children.
-    const parentHash =
-      spec.parent_field === 'entity_key' ? sql`key_hash` : sql`cityHash64(${ident(spec.parent_field)})`;
-    const referenced = sql`SELECT cityHash64(${reference}) FROM ${reader.source(spec.entity, system)} WHERE ${reference} != ''`;
-    const parents = sql`SELECT ${parentHash} FROM ${reader.lookupSource(spec.parent_entity, system)}
-      WHERE ${ident(spec.parent_field)} != '' AND ${parentHash} IN (${referenced})`;
-    const emptyIsOrphan = spec.require_reference ? sql`${reference} = '' OR ` : sql``;
-    const details = jsonObject({
-      child_key: { text: sql`entity_key` },
-      parent_entity: { text: sql`${spec.parent_entity}` },
-      parent_field: { text: sql`${spec.parent_field}` },
-    });
-    return sql`SELECT entity_key AS f_match_key, ${spec.reference} AS f_field, 'orphan' AS f_kind, ${system} AS f_owner_system,
-      '' AS f_expected_value, ${system} AS f_actual_system, ${reference} AS f_actual_value, ${details} AS f_details, 1 AS f_score
-    FROM ${reader.source(spec.entity, system)}
-    WHERE ${emptyIsOrphan}(${reference} != '' AND cityHash64(${reference}) NOT IN (${parents}))`;
-  });
-  return unionAll(parts);
+  return compileOrphans(spec, reader);
 }
