@@ -13,6 +13,7 @@ import { FindingsStatusListOrder0000000000012 } from './0012-findings-status-lis
 import { FindingsRetiredStatus0000000000013 } from './0013-findings-retired-status';
 import { FindingSuppression0000000000014 } from './0014-finding-suppression';
 import { FindingsByteOrderKeys0000000000015 } from './0015-findings-byte-order-keys';
+import { FindingsHotSightings0000000000016 } from './0016-findings-hot-sightings';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -31,4 +32,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingsRetiredStatus0000000000013,
   FindingSuppression0000000000014,
   FindingsByteOrderKeys0000000000015,
+  FindingsHotSightings0000000000016,
 ];

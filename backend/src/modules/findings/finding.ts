@@ -39,6 +39,8 @@ export interface FindingView {
   occurrences: number;
   firstSeenAt: string;
   lastSeenAt: string;
+  /** When the status last changed (appeared, opened, reopened, resolved, suppressed, lifted, retired). */
+  statusChangedAt: string;
   resolvedAt: string | null;
   firstRunId: string;
   lastRunId: string;

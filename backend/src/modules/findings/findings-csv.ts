@@ -3,7 +3,7 @@ import type { FindingView } from './finding';
 
 export const FINDINGS_CSV_HEADER =
   'id,status,severity,domain,rule_id,rule_version,entity,match_key,field,kind,owner_system,expected_value,' +
-  'actual_system,actual_value,occurrences,first_seen_at,last_seen_at,resolved_at,assignee,assigned_at,suppressed_by,suppressed_reason,suppressed_at,suppressed_until,details\r\n';
+  'actual_system,actual_value,occurrences,first_seen_at,last_seen_at,status_changed_at,resolved_at,assignee,assigned_at,suppressed_by,suppressed_reason,suppressed_at,suppressed_until,details\r\n';
 
 /** One CSV line; csvField neutralises spreadsheet formulas because values come from source systems. */
 export const findingCsvLine = (f: FindingView): string =>
@@ -25,6 +25,7 @@ export const findingCsvLine = (f: FindingView): string =>
     f.occurrences,
     f.firstSeenAt,
     f.lastSeenAt,
+    f.statusChangedAt,
     f.resolvedAt,
     f.assignee,
     f.assignedAt,

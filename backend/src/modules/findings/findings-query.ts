@@ -25,10 +25,18 @@ export const FINDINGS_LIST_QUERY = defineListQuery({
       description: `Who works on the finding: a name, \`${ASSIGNEE_ME}\` (the caller) or \`${UNASSIGNED}\`.`,
     },
   },
-  sortKeys: ['lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'],
-  defaultSort: '-lastSeenAt',
+  // statusChangedAt: the list's indexes end in it (a sighting does not move it, so sightings are HOT
+  // updates; migration 0016). The others sort every match: narrow the list with filters first.
+  sortKeys: ['statusChangedAt', 'lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'],
+  defaultSort: '-statusChangedAt',
   cursor: {
-    values: { lastSeenAt: 'timestamp', firstSeenAt: 'timestamp', occurrences: 'integer', matchKey: 'text' },
+    values: {
+      statusChangedAt: 'timestamp',
+      lastSeenAt: 'timestamp',
+      firstSeenAt: 'timestamp',
+      occurrences: 'integer',
+      matchKey: 'text',
+    },
     id: FINDING_ID,
   },
 });

@@ -72,6 +72,7 @@ interface FindingRecord {
   occurrences: number;
   first_seen_at: string;
   last_seen_at: string;
+  status_changed_at: string;
   resolved_at: string | null;
   first_run_id: string;
   last_run_id: string;
@@ -115,6 +116,7 @@ const FILTER_COLUMNS = {
   lastRunId: 'last_run_id',
 } as const;
 const SORT_COLUMNS = {
+  statusChangedAt: { column: 'status_changed_at', cast: 'timestamptz' },
   lastSeenAt: { column: 'last_seen_at', cast: 'timestamptz' },
   firstSeenAt: { column: 'first_seen_at', cast: 'timestamptz' },
   occurrences: { column: 'occurrences', cast: 'integer' },
@@ -124,11 +126,11 @@ const SORT_COLUMNS = {
 const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${column}`;
 const COLUMNS = `id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
   actual_system, actual_value, details, score, severity, domain, status, occurrences, ${ts('first_seen_at')},
-  ${ts('last_seen_at')}, ${ts('resolved_at')}, first_run_id::text AS first_run_id, last_run_id::text AS last_run_id,
+  ${ts('last_seen_at')}, ${ts('status_changed_at')}, ${ts('resolved_at')}, first_run_id::text AS first_run_id, last_run_id::text AS last_run_id,
   assignee, ${ts('assigned_at')}, suppressed_by, suppressed_reason, ${ts('suppressed_at')}, ${ts('suppressed_until')}`;
 const SELECT = `SELECT ${COLUMNS} FROM findings`;
 /**
- * Filters whose list index is (filter, status, last_seen_at DESC, id DESC) (migration 0008). Without a
+ * Filters whose list index is (filter, status, status_changed_at DESC, id DESC) (migrations 0008, 0016). Without a
  * status filter the list reads it once per status and merges the ordered parts (see find).
  */
 const STATUS_LED_FILTERS = ['ruleId', 'severity', 'domain', 'actualSystem'] as const;
@@ -251,10 +253,10 @@ export class FindingsRepository {
       const insert: QueryResult = await runner.query(
         `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
            expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,
-           first_seen_at, last_seen_at, first_run_id, last_run_id)
+           first_seen_at, last_seen_at, status_changed_at, first_run_id, last_run_id)
          SELECT o.id, o.rule_id, o.rule_version, o.entity, o.match_key, o.field, o.kind, o.owner_system,
            o.expected_value, o.actual_system, o.actual_value, o.details, o.score, o.severity, o.domain,
-           'new', 1, $1, $1, $2::uuid, $2::uuid
+           'new', 1, $1, $1, $1, $2::uuid, $2::uuid
          FROM finding_merge o
          WHERE o.class = 'new'
          ON CONFLICT (id) DO NOTHING`,
@@ -262,12 +264,14 @@ export class FindingsRepository {
         true,
       );
       // Active findings seen again (new/reopened become open, values may change): nothing the rollups
-      // count changes, so their trigger skips these rows (migration 0010).
+      // count changes, so their trigger skips these rows (migration 0010); and no index holds a column
+      // this writes for an open one, so each row is a HOT update (migration 0016).
       await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'on'`);
       const [, sighted] = (await runner.query(
         `UPDATE findings AS f SET
            rule_version = o.rule_version, owner_system = o.owner_system, expected_value = o.expected_value,
            actual_value = o.actual_value, details = o.details, score = o.score, status = 'open',
+           status_changed_at = CASE f.status WHEN 'open' THEN f.status_changed_at ELSE $1 END,
            occurrences = f.occurrences + 1, last_seen_at = $1, last_run_id = $2::uuid, updated_at = now()
          FROM finding_merge o
          WHERE o.class = 'seen' AND f.id = o.id AND f.last_run_id <> $2::uuid
@@ -289,6 +293,7 @@ export class FindingsRepository {
            expected_value = o.expected_value, actual_value = o.actual_value, details = o.details, score = o.score,
            severity = o.severity, domain = o.domain,
            status = CASE f.status WHEN 'suppressed' THEN 'suppressed' WHEN 'resolved' THEN 'reopened' ELSE 'open' END,
+           status_changed_at = CASE WHEN f.status IN ('suppressed', 'open') THEN f.status_changed_at ELSE $1 END,
            occurrences = f.occurrences + 1, last_seen_at = $1, last_run_id = $2::uuid, resolved_at = NULL,
            updated_at = now()
          FROM finding_merge o
@@ -350,7 +355,8 @@ export class FindingsRepository {
       `WITH closed AS (
          UPDATE findings AS f SET
            status = CASE WHEN f.rule_version = r.version THEN 'resolved' ELSE 'retired' END,
-           resolved_at = CASE WHEN f.rule_version = r.version THEN $2::timestamptz END, updated_at = now()
+           resolved_at = CASE WHEN f.rule_version = r.version THEN $2::timestamptz END, status_changed_at = $2,
+           updated_at = now()
          FROM unnest($3::text[], $4::integer[]) AS r(rule_id, version)
          WHERE f.rule_id = r.rule_id AND f.status IN ('new', 'open', 'reopened') AND f.last_run_id <> $1::uuid${narrow}
          RETURNING f.rule_id, f.status
@@ -379,7 +385,7 @@ export class FindingsRepository {
     const where: string[] = [];
     for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
       const value = query.filters[name as keyof typeof FILTER_COLUMNS];
-      // lastRunId is bound as uuid (the filter's pattern is a UUID) so its index applies.
+      // lastRunId is bound as uuid (the filter's pattern is a UUID): compared as text it would cast every row's.
       if (value !== undefined) where.push(`${column} = ${bind(value)}${name === 'lastRunId' ? '::uuid' : ''}`);
     }
     if (assignee) where.push('unassigned' in assignee ? 'assignee IS NULL' : `assignee = ${bind(assignee.name)}`);
@@ -603,13 +609,13 @@ async function lockSuppressionStates(
 }
 
 /**
- * Whether a list page is read per status (find): sorted by last seen, filtered by a column whose index
- * leads with it and then the status, with no status given, and no filter with an index of its own
- * (a run, a named assignee) that serves the page better.
+ * Whether a list page is read per status (find): in the list's indexed order, filtered by a column
+ * whose index leads with it and then the status, with no status given, and no filter with an index
+ * of its own (a named assignee) that serves the page better.
  */
 function mergesStatuses(query: FindingsListQuery, assignee?: AssigneeFilter): boolean {
   const { filters } = query;
-  if (query.sort.key !== 'lastSeenAt' || filters.status !== undefined || filters.lastRunId !== undefined) return false;
+  if (query.sort.key !== 'statusChangedAt' || filters.status !== undefined) return false;
   if (assignee && 'name' in assignee) return false;
   return STATUS_LED_FILTERS.some((name) => filters[name] !== undefined);
 }
@@ -635,6 +641,7 @@ function toView(row: FindingRecord): FindingView {
     occurrences: row.occurrences,
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
+    statusChangedAt: row.status_changed_at,
     resolvedAt: row.resolved_at,
     firstRunId: row.first_run_id,
     lastRunId: row.last_run_id,

@@ -263,6 +263,8 @@ function assigneeFilter(query: FindingsListQuery, caller?: Principal): AssigneeF
 
 function sortValue(row: FindingView, query: FindingsListQuery): string {
   switch (query.sort.key) {
+    case 'statusChangedAt':
+      return row.statusChangedAt;
     case 'lastSeenAt':
       return row.lastSeenAt;
     case 'firstSeenAt':
