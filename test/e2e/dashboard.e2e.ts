@@ -70,11 +70,12 @@ describe('dashboard pages on real data', () => {
     await page.getByLabel('Rule').fill(mismatch.ruleId);
     await page.getByLabel('Rule').press('Enter');
     await page.waitForURL((url) => url.searchParams.get('ruleId') === mismatch.ruleId);
+    // The default sort is by status change; another column starts descending.
     await page.getByRole('button', { name: /Last seen/ }).click();
-    await page.waitForURL((url) => url.searchParams.get('sort') === 'lastSeenAt');
+    await page.waitForURL((url) => url.searchParams.get('sort') === '-lastSeenAt');
     await page
       .getByRole('columnheader', { name: /Last seen/ })
-      .and(page.locator('[aria-sort="ascending"]'))
+      .and(page.locator('[aria-sort="descending"]'))
       .waitFor();
     const rules = await page
       .locator('tbody tr')

@@ -5,7 +5,7 @@ import { getJson, getText, sendJson, withQuery } from './http-client';
 export const FINDING_STATUSES = ['new', 'open', 'reopened', 'resolved', 'suppressed', 'retired'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export const DOMAINS = ['customer', 'credit', 'order', 'contact'] as const;
-export const FINDING_SORT_KEYS = ['lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'] as const;
+export const FINDING_SORT_KEYS = ['statusChangedAt', 'lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'] as const;
 export type FindingSortKey = (typeof FINDING_SORT_KEYS)[number];
 
 export interface Finding {
@@ -28,6 +28,8 @@ export interface Finding {
   occurrences: number;
   firstSeenAt: string;
   lastSeenAt: string;
+  /** When the status last changed (appeared, reopened, resolved, suppressed, lifted, retired); a re-sighting leaves it. */
+  statusChangedAt: string;
   resolvedAt: string | null;
   firstRunId: string;
   lastRunId: string;

@@ -21,6 +21,7 @@ export const findingFixture = (over: Partial<Finding> = {}): Finding => ({
   occurrences: 3,
   firstSeenAt: '2026-11-01T10:00:00Z',
   lastSeenAt: '2026-11-02T10:00:00Z',
+  statusChangedAt: '2026-11-01T10:00:00Z',
   resolvedAt: null,
   firstRunId: 'a1b2c3d4-0000-4000-8000-000000000001',
   lastRunId: 'a1b2c3d4-0000-4000-8000-000000000002',

@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { failing, plainText, renderApp } from '../../../test/render-app';
 import { findingFixture } from '../../../test/finding-fixture';
+import { formatDateTime } from '../../../ui/formatting';
 
 const finding = findingFixture;
 
@@ -40,8 +41,55 @@ describe('exceptions page', () => {
     const { location } = renderApp('/exceptions', answers);
     await screen.findByRole('button', { name: 'customer C000017' });
     fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'reopened' } });
+    // Another column than the current sort starts descending.
     fireEvent.click(screen.getByRole('button', { name: /Last seen/ }));
-    expect(location.current?.search).toBe('?status=reopened&sort=lastSeenAt');
+    expect(location.current?.search).toBe('?status=reopened&sort=-lastSeenAt');
+  });
+
+  it('lists the most recently changed findings first unless the URL sorts otherwise', async () => {
+    const { calls } = renderApp('/exceptions', answers);
+    await screen.findByRole('button', { name: 'customer C000017' });
+    const list = calls.find((c) => c.url.pathname === '/api/v1/findings');
+    expect(list!.url.searchParams.get('sort')).toBe('-statusChangedAt');
+    expect(screen.getByRole('columnheader', { name: /Status changed/ })).toHaveAttribute('aria-sort', 'descending');
+    expect(screen.getByRole('columnheader', { name: /Last seen/ })).toHaveAttribute('aria-sort', 'none');
+  });
+
+  it('flips the status-change sort and drops the default from the URL', async () => {
+    const { location } = renderApp('/exceptions', answers);
+    await screen.findByRole('button', { name: 'customer C000017' });
+    fireEvent.click(screen.getByRole('button', { name: /Status changed/ }));
+    expect(location.current?.search).toBe('?sort=statusChangedAt');
+    expect(await screen.findByRole('columnheader', { name: /Status changed/ })).toHaveAttribute(
+      'aria-sort',
+      'ascending',
+    );
+    fireEvent.click(screen.getByRole('button', { name: /Status changed/ }));
+    expect(location.current?.search).toBe('');
+  });
+
+  it("shows when each finding's status last changed, also beside the open panel", async () => {
+    const changedAt = ['2026-11-02T09:30:00Z', '2026-10-28T16:05:00Z'];
+    renderApp('/exceptions?finding=f1', {
+      ...answers,
+      'GET /api/v1/findings': {
+        items: [
+          finding({ statusChangedAt: changedAt[0] }),
+          finding({ id: 'f2', matchKey: 'C000018', statusChangedAt: changedAt[1] }),
+        ],
+        nextCursor: null,
+      },
+    });
+    await screen.findByRole('button', { name: 'customer C000017' });
+    const table = screen.getAllByRole('table')[0];
+    expect(table).toHaveClass('compact');
+    const headers = within(table).getAllByRole('columnheader');
+    const column = headers.findIndex((h) => /Status changed/.test(h.textContent ?? ''));
+    // The default sort's column stays in the compact table; "Last seen" gives way.
+    expect(headers[column]).not.toHaveClass('optional');
+    expect(within(table).getByRole('columnheader', { name: /Last seen/ })).toHaveClass('optional');
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[column].textContent)).toEqual(changedAt.map(formatDateTime));
   });
 
   it("opens a finding with every system's value and the owner's value marked", async () => {
@@ -56,6 +104,21 @@ describe('exceptions page', () => {
       'supportAcme Ltdmatches · resolved',
     ]);
     expect(await within(panel).findByText(/No audit entries for this finding/)).toBeInTheDocument();
+  });
+
+  it("shows since when the finding's status holds", async () => {
+    const changedAt = '2026-11-02T08:15:00Z';
+    renderApp('/exceptions?finding=f1', {
+      ...answers,
+      'GET /api/v1/findings/f1': {
+        ...(answers['GET /api/v1/findings/f1'] as object),
+        finding: finding({ status: 'reopened', statusChangedAt: changedAt }),
+      },
+    });
+    const panel = await screen.findByRole('complementary', { name: 'Finding' });
+    const since = await within(panel).findByText(formatDateTime(changedAt), { selector: 'time' });
+    expect(since).toHaveAttribute('dateTime', changedAt);
+    expect(since.parentElement).toHaveTextContent(`reopened since ${formatDateTime(changedAt)}`);
   });
 
   it('says when nothing matches the filters', async () => {

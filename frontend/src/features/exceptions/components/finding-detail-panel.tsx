@@ -67,6 +67,10 @@ export function FindingDetailPanel({
                 <span className="mono">{f.ruleId}</span> v{f.ruleVersion}
               </p>
               <dl className="facts">
+                <dt>Status</dt>
+                <dd>
+                  {f.status} since <time dateTime={f.statusChangedAt}>{formatDateTime(f.statusChangedAt)}</time>
+                </dd>
                 <dt>Record</dt>
                 <dd>
                   {f.entity} <span className="mono">{f.matchKey}</span>

@@ -11,6 +11,7 @@ const RECORD: SortColumn = { key: 'matchKey', label: 'Record' };
 const SEEN: SortColumn = { key: 'occurrences', label: 'Seen' };
 const FIRST_SEEN: SortColumn = { key: 'firstSeenAt', label: 'First seen' };
 const LAST_SEEN: SortColumn = { key: 'lastSeenAt', label: 'Last seen' };
+const STATUS_CHANGED: SortColumn = { key: 'statusChangedAt', label: 'Status changed' };
 
 function SortHeader({
   column,
@@ -54,7 +55,7 @@ export function FindingsTable({
   /** Ticked rows for bulk actions; absent when the signed-in role cannot act on findings. */
   checked?: Set<string>;
   onCheck?: (ids: string[], on: boolean) => void;
-  /** Leaves out secondary columns (the detail panel takes half the width). */
+  /** Leaves out secondary columns, keeping the status-change time (the default sort); the detail panel takes half the width. */
   compact?: boolean;
 }) {
   const allChecked = checked !== undefined && findings.length > 0 && findings.every((f) => checked.has(f.id));
@@ -95,7 +96,8 @@ export function FindingsTable({
             </th>
             <SortHeader column={SEEN} sort={sort} onSort={onSort} optional />
             <SortHeader column={FIRST_SEEN} sort={sort} onSort={onSort} optional />
-            <SortHeader column={LAST_SEEN} sort={sort} onSort={onSort} />
+            <SortHeader column={LAST_SEEN} sort={sort} onSort={onSort} optional />
+            <SortHeader column={STATUS_CHANGED} sort={sort} onSort={onSort} />
           </tr>
         </thead>
         <tbody>
@@ -135,7 +137,8 @@ export function FindingsTable({
               <td className="optional">{f.assignee ?? <span className="muted">unassigned</span>}</td>
               <td className="num optional">{formatCount(f.occurrences)}</td>
               <td className="optional">{formatDateTime(f.firstSeenAt)}</td>
-              <td>{formatDateTime(f.lastSeenAt)}</td>
+              <td className="optional">{formatDateTime(f.lastSeenAt)}</td>
+              <td>{formatDateTime(f.statusChangedAt)}</td>
             </tr>
           ))}
         </tbody>

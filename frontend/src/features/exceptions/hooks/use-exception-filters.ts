@@ -7,7 +7,8 @@ import {
   type FindingSortKey,
 } from '../../../api/findings';
 
-export const DEFAULT_SORT = '-lastSeenAt';
+/** Most recently changed first: a run's new and reopened findings lead the queue. */
+export const DEFAULT_SORT = '-statusChangedAt';
 
 export interface ExceptionView {
   filters: FindingFilters;
