@@ -14,6 +14,7 @@ import { FindingsRetiredStatus0000000000013 } from './0013-findings-retired-stat
 import { FindingSuppression0000000000014 } from './0014-finding-suppression';
 import { FindingsByteOrderKeys0000000000015 } from './0015-findings-byte-order-keys';
 import { FindingsHotSightings0000000000016 } from './0016-findings-hot-sightings';
+import { TargetedRunFindings0000000000017 } from './0017-targeted-run-findings';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingSuppression0000000000014,
   FindingsByteOrderKeys0000000000015,
   FindingsHotSightings0000000000016,
+  TargetedRunFindings0000000000017,
 ];

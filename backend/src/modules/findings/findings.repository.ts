@@ -194,7 +194,8 @@ export class FindingsRepository {
    * The observations are streamed into a temporary table with COPY (memory stays bounded however many
    * there are), deduplicated and classified against `findings` once (new / seen again while active with
    * the same rollup dimensions / moved / already merged), then merged by one statement per class in one
-   * transaction, whatever their number:
+   * transaction, whatever their number (and, for a targeted run, its findings' ids are recorded in
+   * `targeted_run_findings`, which its fix-up planning and stewardship intake read: migration 0017):
    *  - new: inserted;
    *  - seen again (nearly all of them, run after run): one UPDATE that the dashboard rollups' trigger
    *    skips (it changes nothing they count; migration 0010);
@@ -206,6 +207,7 @@ export class FindingsRepository {
     runId: string,
     seenAt: Date,
     observations: AsyncIterable<FindingObservation> | Iterable<FindingObservation>,
+    options: { targeted?: boolean } = {},
   ): Promise<UpsertOutcome> {
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
@@ -250,6 +252,15 @@ export class FindingsRepository {
       );
       // Statistics of the two columns the statements below join and filter on (all columns: ~10x slower).
       await runner.query(`ANALYZE finding_merge (id, class)`);
+      if (options.targeted) {
+        await runner.query(
+          `INSERT INTO targeted_run_findings (run_id, finding_id) SELECT $1::uuid, id FROM finding_merge
+           ON CONFLICT DO NOTHING`,
+          [runId],
+        );
+        // Their readers run within minutes of the run (retries within hours): a week is plenty.
+        await runner.query(`DELETE FROM targeted_run_findings WHERE recorded_at < now() - interval '7 days'`);
+      }
       const insert: QueryResult = await runner.query(
         `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
            expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { seenByRunCondition } from '../findings/seen-by-run';
 
 export interface RunForPlanning {
   id: string;
@@ -73,7 +74,7 @@ export class FixupPlanningRepository {
     }[] = await this.dataSource.query(
       `SELECT id, rule_id, entity, match_key, field, kind, owner_system, expected_value, actual_system, actual_value, details
        FROM findings
-       WHERE last_run_id = $1::uuid AND rule_id = $2 AND status IN ('new', 'open', 'reopened') AND id > $3
+       WHERE ${await seenByRunCondition(this.dataSource, runId, { run: '$1', after: '$3' })} AND rule_id = $2 AND id > $3
        ORDER BY id LIMIT $4`,
       [runId, ruleId, afterId, limit],
     );

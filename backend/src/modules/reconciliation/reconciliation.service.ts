@@ -227,7 +227,7 @@ export class ReconciliationService {
             merge(() => {
               mergeStarted ??= Date.now();
               const rows = this.store.streamFindings(runId, rule.id, parts > 1 ? { index, of: parts } : undefined);
-              return this.mergeFindings(runId, foundAt, rule, rows);
+              return this.mergeFindings(runId, foundAt, rule, rows, target !== undefined);
             }),
           );
           const work = Promise.allSettled(merged).then((results) => {
@@ -268,7 +268,7 @@ export class ReconciliationService {
       const suspicious = held.map((h) => suspiciousFinding(h, rules, set));
       if (suspicious.length > 0) {
         await this.store.insertFindingRows(runId, foundAt, suspicious);
-        const merged = await this.mergeFindings(runId, foundAt, null, toAsync(suspicious));
+        const merged = await this.mergeFindings(runId, foundAt, null, toAsync(suspicious), target !== undefined);
         findingsTotal += merged.seen;
       }
       if (!target) resolvable.push({ id: SUSPICIOUS_SNAPSHOT_RULE, version: SUSPICIOUS_SNAPSHOT_RULE_VERSION });
@@ -540,8 +540,9 @@ export class ReconciliationService {
     foundAt: Date,
     rule: Rule | null,
     rows: AsyncIterable<FindingRow>,
+    targeted: boolean,
   ): Promise<{ seen: number; inserted: number; reopened: number }> {
-    return this.findings.mergeRun(runId, foundAt, observations(rows, rule));
+    return this.findings.mergeRun(runId, foundAt, observations(rows, rule), { targeted });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { seenByRunCondition } from '../findings/seen-by-run';
 
 /** Finding kinds that become stewardship items: duplicates, and records absent from another system. */
 export const DUPLICATE_KINDS = ['duplicate', 'duplicate_candidate'] as const;
@@ -39,7 +40,8 @@ export class StewardshipFindingsRepository {
   /** The run's active duplicate and presence findings, a page at a time in id order. */
   async seenByRun(runId: string, afterId: string, limit: number): Promise<StewardshipFinding[]> {
     return this.select(
-      `WHERE last_run_id = $1::uuid AND status IN ('new', 'open', 'reopened') AND kind = ANY($2::text[]) AND id > $3
+      `WHERE ${await seenByRunCondition(this.dataSource, runId, { run: '$1', after: '$3' })}
+         AND kind = ANY($2::text[]) AND id > $3
        ORDER BY id LIMIT $4`,
       [runId, [...DUPLICATE_KINDS, ...UNMATCHED_KINDS], afterId, limit],
     );

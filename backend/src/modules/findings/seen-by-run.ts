@@ -1,0 +1,26 @@
+import type { DataSource } from 'typeorm';
+
+/**
+ * The WHERE condition (on `findings`) for the active findings a run saw, for the readers of a run's
+ * findings in other modules (fix-up planning, stewardship intake), who page them by id. `run` and
+ * `after` are the placeholders holding the run id and the id to page after.
+ *
+ * last_run_id has no index (migration 0016: every sighting writes it), so a full run's findings are
+ * read by walking findings in id order, nearly all of them active findings that run saw. A targeted
+ * run saw a handful: its merge recorded their ids (migration 0017), which lead the read instead.
+ */
+export async function seenByRunCondition(
+  dataSource: DataSource,
+  runId: string,
+  placeholders: { run: string; after: string },
+): Promise<string> {
+  const { run, after } = placeholders;
+  const rows: { target: unknown }[] = await dataSource.query(
+    `SELECT scope -> 'target' AS target FROM reconciliation_runs WHERE id = $1::uuid`,
+    [runId],
+  );
+  const seen = `last_run_id = ${run}::uuid AND status IN ('new', 'open', 'reopened')`;
+  if (rows[0]?.target == null) return seen;
+  return `id IN (SELECT finding_id FROM targeted_run_findings WHERE run_id = ${run}::uuid AND finding_id > ${after})
+    AND ${seen}`;
+}
