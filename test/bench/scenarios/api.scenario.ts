@@ -10,8 +10,9 @@
  *    severity, rule, domain or system; default sort; every 5th call the next page by cursor).
  *    Not in this mix: those filters WITHOUT a status (read once per status from 0008's indexes and
  *    merged since migration 0011; test/integration/reconciliation/findings-list-statuses.spec.ts),
- *    and the firstSeenAt / occurrences sorts on large statuses (no index orders them: they sort in
- *    memory, seconds at 5M rows).
+ *    and the lastSeenAt / firstSeenAt / occurrences sorts on large statuses (no index orders them: they
+ *    sort in memory, seconds at 5M rows; the default sort, statusChangedAt, is the indexed one since
+ *    migration 0016).
  * Baselines in the same run: the overview's aggregates computed straight from `findings` (what the
  * rollup replaces; SQL only, no HTTP, so the baseline is flattered), and the same exceptions
  * requests over HTTP after dropping the list indexes migration 0008 added.
@@ -56,12 +57,13 @@ const RULES: [string, string, string, string, string, string][] = [
   ['contact.customer-orphans', 'low', 'contact', 'contact', 'customer_number', 'orphan'],
 ];
 const SYSTEMS = ['crm', 'wms', 'support', 'erp'];
+// Migration 0008's list indexes, rebuilt on status_changed_at by 0016.
 const LIST_INDEXES = [
-  'findings_last_seen_idx',
-  'findings_rule_last_seen_idx',
-  'findings_severity_last_seen_idx',
-  'findings_domain_last_seen_idx',
-  'findings_system_last_seen_idx',
+  'findings_status_changed_idx',
+  'findings_rule_status_changed_idx',
+  'findings_severity_status_changed_idx',
+  'findings_domain_status_changed_idx',
+  'findings_system_status_changed_idx',
 ];
 
 const percentile = (samples: number[], q: number): number => {
@@ -103,12 +105,14 @@ async function loadFindings(pg: Client, n: number): Promise<void> {
     await pg.query(`
       INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
         actual_system, actual_value, details, score, severity, domain, status, occurrences, first_seen_at, last_seen_at,
-        resolved_at, first_run_id, last_run_id, updated_at)
+        status_changed_at, resolved_at, first_run_id, last_run_id, updated_at)
       SELECT md5(i::text), r.rule_id, 1, r.entity, 'C' || (i % 1000003), r.field, r.kind, 'erp', 'expected ' || (i % 97),
         (ARRAY['${SYSTEMS.join("','")}'])[1 + (i / 7) % 4], 'actual ' || (i % 89), '{}'::jsonb, 1, r.severity, r.domain,
         s.status, 1 + i % 5, s.first_seen,
         CASE WHEN s.status = 'resolved' THEN greatest(s.first_seen, s.resolved - interval '1 hour')
              ELSE greatest(s.first_seen, now() - ((i * 13) % 172800) * interval '1 second') END,
+        CASE WHEN s.status = 'resolved' THEN s.resolved
+             ELSE greatest(s.first_seen, now() - ((i::bigint * 17) % 2592000) * interval '1 second') END,
         CASE WHEN s.status = 'resolved' THEN s.resolved END,
         '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', now()
       FROM generate_series(${start}, ${end}) AS i

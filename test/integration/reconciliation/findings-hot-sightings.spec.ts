@@ -7,26 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { findingId, type FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { mismatchObservation } from './support/finding-observation';
 import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
 const RULE = 'customer.hot-test';
 const COUNT = 200;
-const observation = (i: number): FindingObservation => ({
-  ruleId: RULE,
-  ruleVersion: 1,
-  entity: 'customer',
-  matchKey: `K${i}`,
-  field: 'legal_name',
-  kind: 'mismatch',
-  ownerSystem: 'erp',
-  expectedValue: `Company ${i}`,
-  actualSystem: 'crm',
-  actualValue: `Company ${i} X`,
-  details: JSON.stringify({ owner_key: `erp-${i}`, actual_key: `crm-${i}`, note: 'x'.repeat(100) }),
-  score: 1,
-  severity: 'high',
-  domain: 'customer',
-});
+const observation = (i: number): FindingObservation =>
+  mismatchObservation(RULE, i, { details: JSON.stringify({ note: 'x'.repeat(100) }) });
 const all = (): FindingObservation[] => Array.from({ length: COUNT }, (_, i) => observation(i));
 /** What the merge writes on a plain sighting of an open finding (FindingsRepository.mergeRun). */
 const SIGHTING_COLUMNS = [

@@ -9,25 +9,16 @@ import { FindingsRepository } from '../../../backend/src/modules/findings/findin
 import { FixupPlanningRepository } from '../../../backend/src/modules/fixups/fixup-planning.repository';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { StewardshipFindingsRepository } from '../../../backend/src/modules/stewardship/stewardship-findings.repository';
+import { mismatchObservation } from './support/finding-observation';
 import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
 const RULE = 'customer.seen-by-run';
-const observation = (i: number, kind = 'mismatch'): FindingObservation => ({
-  ruleId: RULE,
-  ruleVersion: 1,
-  entity: 'customer',
-  matchKey: `K${String(i).padStart(3, '0')}`,
-  field: kind === 'mismatch' ? 'legal_name' : '',
-  kind,
-  ownerSystem: 'erp',
-  expectedValue: `Company ${i}`,
-  actualSystem: 'crm',
-  actualValue: kind === 'mismatch' ? `Company ${i} X` : '',
-  details: '{}',
-  score: 1,
-  severity: 'high',
-  domain: 'customer',
-});
+const observation = (i: number, kind = 'mismatch'): FindingObservation =>
+  mismatchObservation(
+    RULE,
+    String(i).padStart(3, '0'),
+    kind === 'mismatch' ? {} : { kind, field: '', actualValue: '' },
+  );
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
 describe('the findings a run saw (full and targeted runs)', () => {
