@@ -9,26 +9,15 @@ import { FindingsRollupNeutralUpdates0000000000010 } from '../../../backend/src/
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { findingId } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { mismatchObservation } from './support/finding-observation';
 import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
 const RULE = 'customer.merge-test';
-const observation = (i: number, over: Partial<FindingObservation> = {}): FindingObservation => ({
-  ruleId: RULE,
-  ruleVersion: 1,
-  entity: 'customer',
-  matchKey: `K${i}`,
-  field: 'legal_name',
-  kind: 'mismatch',
-  ownerSystem: 'erp',
-  expectedValue: `Company ${i}`,
-  actualSystem: 'crm',
-  actualValue: `Company ${i} X`,
-  details: JSON.stringify({ owner_key: `erp-${i}`, actual_key: `crm-${i}` }),
-  score: 1,
-  severity: 'high',
-  domain: 'customer',
-  ...over,
-});
+const observation = (i: number, over: Partial<FindingObservation> = {}): FindingObservation =>
+  mismatchObservation(RULE, i, {
+    details: JSON.stringify({ owner_key: `erp-${i}`, actual_key: `crm-${i}` }),
+    ...over,
+  });
 
 async function* streamed<T>(items: readonly T[]): AsyncGenerator<T> {
   for (const item of items) yield await Promise.resolve(item);
