@@ -3,9 +3,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * A run's sighting of a known finding becomes a HOT update: no index holds a column that a plain
  * sighting writes (last_seen_at, last_run_id, occurrences, values), so Postgres rewrites the row on
- * its own page and touches no index. Before, 9 of the 12 indexes held last_seen_at or last_run_id and
+ * its own page and touches no index. Before, 8 of the 12 indexes held last_seen_at or last_run_id and
  * every re-sighted finding inserted into all 12 (~50-75 µs a row; on a copy of 395,000 findings,
- * ~12 µs HOT with fillfactor 60-50; see docs/architecture.md).
+ * ~12 µs HOT at fillfactor 50; see docs/architecture.md).
  *
  * - `status_changed_at`: when the status last changed. The list's indexes end in it instead of
  *   last_seen_at, and it is the list's default order (newest change first: a run's new and reopened
