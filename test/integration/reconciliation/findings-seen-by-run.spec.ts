@@ -43,10 +43,12 @@ describe('the findings a run saw (full and targeted runs)', () => {
 
   /** Every page of the planning read, `limit` at a time. */
   const planned = async (runId: string, limit: number): Promise<string[]> => {
+    const run = await planning.run(runId);
+    if (!run) throw new Error(`run ${runId} unknown`);
     const keys: string[] = [];
     let after = '';
     for (;;) {
-      const page = await planning.findingsOfRun(runId, RULE, after, limit);
+      const page = await planning.findingsOfRun(run, RULE, after, limit);
       if (page.length === 0) return keys;
       keys.push(...page.map((f) => f.matchKey));
       after = page[page.length - 1].id;
@@ -80,9 +82,13 @@ describe('the findings a run saw (full and targeted runs)', () => {
     );
     const expected = seen.map((i) => `K${String(i).padStart(3, '0')}`).sort();
     expect((await planned(targeted, 4)).sort()).toEqual(expected);
-    expect((await stewardship.seenByRun(targeted, '', 100)).map((f) => f.matchKey).sort()).toEqual(
-      expected.filter((k) => k >= 'K045' && k < 'K050'),
-    );
+    const stewardRun = await stewardship.run(targeted);
+    expect(stewardRun).toEqual({ id: targeted, targeted: true });
+    expect(
+      (await stewardship.seenByRun(stewardRun ?? { id: targeted, targeted: true }, '', 100))
+        .map((f) => f.matchKey)
+        .sort(),
+    ).toEqual(expected.filter((k) => k >= 'K045' && k < 'K050'));
     // The full run still reads what it saw last (those the targeted run saw since are its now).
     expect(await planned(full, 7)).toHaveLength(50 - 12);
 

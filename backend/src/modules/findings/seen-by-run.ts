@@ -1,4 +1,8 @@
-import type { DataSource } from 'typeorm';
+/**
+ * SQL on `reconciliation_runs`: whether the run was targeted (its scope names a target). A full run's
+ * scope holds `"target": null`.
+ */
+export const RUN_IS_TARGETED = `coalesce(jsonb_typeof(scope -> 'target') = 'object', false)`;
 
 /**
  * The WHERE condition (on `findings`) for the active findings a run saw, for the readers of a run's
@@ -9,18 +13,10 @@ import type { DataSource } from 'typeorm';
  * read by walking findings in id order, nearly all of them active findings that run saw. A targeted
  * run saw a handful: its merge recorded their ids (migration 0017), which lead the read instead.
  */
-export async function seenByRunCondition(
-  dataSource: DataSource,
-  runId: string,
-  placeholders: { run: string; after: string },
-): Promise<string> {
+export function seenByRunCondition(targeted: boolean, placeholders: { run: string; after: string }): string {
   const { run, after } = placeholders;
-  const rows: { target: unknown }[] = await dataSource.query(
-    `SELECT scope -> 'target' AS target FROM reconciliation_runs WHERE id = $1::uuid`,
-    [runId],
-  );
   const seen = `last_run_id = ${run}::uuid AND status IN ('new', 'open', 'reopened')`;
-  if (rows[0]?.target == null) return seen;
+  if (!targeted) return seen;
   return `id IN (SELECT finding_id FROM targeted_run_findings WHERE run_id = ${run}::uuid AND finding_id > ${after})
     AND ${seen}`;
 }

@@ -129,7 +129,7 @@ export class FixupPlannerService {
 
       let after = '';
       for (;;) {
-        const findings = await this.planning.findingsOfRun(runId, rule.id, after, PAGE);
+        const findings = await this.planning.findingsOfRun(run, rule.id, after, PAGE);
         if (findings.length === 0) break;
         after = findings[findings.length - 1].id;
         const drafts: NewFixupTask[] = [];

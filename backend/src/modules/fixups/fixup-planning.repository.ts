@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { seenByRunCondition } from '../findings/seen-by-run';
+import { RUN_IS_TARGETED, seenByRunCondition } from '../findings/seen-by-run';
 
 export interface RunForPlanning {
   id: string;
   status: 'running' | 'complete' | 'failed';
   startedAt: Date;
+  /** Whether it ran for the keys of an event (see seenByRunCondition). */
+  targeted: boolean;
   ruleCounts: Record<string, { status: string; findings?: number }>;
 }
 
@@ -37,13 +39,23 @@ export class FixupPlanningRepository {
       id: string;
       status: RunForPlanning['status'];
       started_at: Date;
+      targeted: boolean;
       rule_counts: RunForPlanning['ruleCounts'];
     }[] = await this.dataSource.query(
-      `SELECT id::text AS id, status, started_at, rule_counts FROM reconciliation_runs WHERE id = $1::uuid`,
+      `SELECT id::text AS id, status, started_at, ${RUN_IS_TARGETED} AS targeted, rule_counts
+       FROM reconciliation_runs WHERE id = $1::uuid`,
       [runId],
     );
     const row = rows[0];
-    return row ? { id: row.id, status: row.status, startedAt: row.started_at, ruleCounts: row.rule_counts } : null;
+    return row
+      ? {
+          id: row.id,
+          status: row.status,
+          startedAt: row.started_at,
+          targeted: row.targeted,
+          ruleCounts: row.rule_counts,
+        }
+      : null;
   }
 
   /** The rule's finding counts in the runs before `before` in which it ran, newest first. */
@@ -58,7 +70,12 @@ export class FixupPlanningRepository {
   }
 
   /** One page of the live findings of a rule that a run saw (keyset by id). */
-  async findingsOfRun(runId: string, ruleId: string, afterId: string, limit: number): Promise<PlannableFinding[]> {
+  async findingsOfRun(
+    run: Pick<RunForPlanning, 'id' | 'targeted'>,
+    ruleId: string,
+    afterId: string,
+    limit: number,
+  ): Promise<PlannableFinding[]> {
     const rows: {
       id: string;
       rule_id: string;
@@ -74,9 +91,9 @@ export class FixupPlanningRepository {
     }[] = await this.dataSource.query(
       `SELECT id, rule_id, entity, match_key, field, kind, owner_system, expected_value, actual_system, actual_value, details
        FROM findings
-       WHERE ${await seenByRunCondition(this.dataSource, runId, { run: '$1', after: '$3' })} AND rule_id = $2 AND id > $3
+       WHERE ${seenByRunCondition(run.targeted, { run: '$1', after: '$3' })} AND rule_id = $2 AND id > $3
        ORDER BY id LIMIT $4`,
-      [runId, ruleId, afterId, limit],
+      [run.id, ruleId, afterId, limit],
     );
     return rows.map((r) => ({
       id: r.id,

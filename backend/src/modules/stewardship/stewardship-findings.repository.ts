@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { seenByRunCondition } from '../findings/seen-by-run';
+import { RUN_IS_TARGETED, seenByRunCondition } from '../findings/seen-by-run';
 
 /** Finding kinds that become stewardship items: duplicates, and records absent from another system. */
 export const DUPLICATE_KINDS = ['duplicate', 'duplicate_candidate'] as const;
@@ -37,13 +37,26 @@ export class StewardshipFindingsRepository {
     return rows[0] ?? null;
   }
 
+  /** The run, and whether it was targeted (which decides how its findings are read); null when unknown. */
+  async run(runId: string): Promise<{ id: string; targeted: boolean } | null> {
+    const rows: { targeted: boolean }[] = await this.dataSource.query(
+      `SELECT ${RUN_IS_TARGETED} AS targeted FROM reconciliation_runs WHERE id = $1::uuid`,
+      [runId],
+    );
+    return rows[0] ? { id: runId, targeted: rows[0].targeted } : null;
+  }
+
   /** The run's active duplicate and presence findings, a page at a time in id order. */
-  async seenByRun(runId: string, afterId: string, limit: number): Promise<StewardshipFinding[]> {
+  async seenByRun(
+    run: { id: string; targeted: boolean },
+    afterId: string,
+    limit: number,
+  ): Promise<StewardshipFinding[]> {
     return this.select(
-      `WHERE ${await seenByRunCondition(this.dataSource, runId, { run: '$1', after: '$3' })}
+      `WHERE ${seenByRunCondition(run.targeted, { run: '$1', after: '$3' })}
          AND kind = ANY($2::text[]) AND id > $3
        ORDER BY id LIMIT $4`,
-      [runId, [...DUPLICATE_KINDS, ...UNMATCHED_KINDS], afterId, limit],
+      [run.id, [...DUPLICATE_KINDS, ...UNMATCHED_KINDS], afterId, limit],
     );
   }
 

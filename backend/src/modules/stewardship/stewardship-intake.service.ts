@@ -37,9 +37,11 @@ export class StewardshipIntakeService {
 
   async fromRun(runId: string): Promise<IntakeOutcome> {
     const outcome: IntakeOutcome = { opened: 0, refreshed: 0, closed: 0 };
+    // An unknown run saw nothing; its resolved findings' items are still closed below.
+    const run = await this.findings.run(runId);
     let after = '';
-    for (;;) {
-      const page = await this.findings.seenByRun(runId, after, PAGE);
+    while (run) {
+      const page = await this.findings.seenByRun(run, after, PAGE);
       for (const input of await this.itemsOf(page)) {
         const { created } = await this.items.upsert(input, 'system', { refresh: true });
         if (created) outcome.opened += 1;
