@@ -13,9 +13,12 @@
  *    and the lastSeenAt / firstSeenAt / occurrences sorts on large statuses (no index orders them: they
  *    sort in memory, seconds at 5M rows; the default sort, statusChangedAt, is the indexed one since
  *    migration 0016).
+ * And, without HTTP, what alerting reads after a run of every rule (FindingGroupsRepository: counts
+ * and examples per rule).
  * Baselines in the same run: the overview's aggregates computed straight from `findings` (what the
  * rollup replaces; SQL only, no HTTP, so the baseline is flattered), and the same exceptions
- * requests over HTTP after dropping the list indexes migration 0008 added.
+ * requests over HTTP after dropping the list indexes migration 0008 added, and alerting's earlier
+ * reads (a count over every finding of the run's rules and a sort of each rule's active findings).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -29,6 +32,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
+import { FindingGroupsRepository } from '../../../backend/src/modules/alerts/finding-groups.repository';
 import { DashboardRepository } from '../../../backend/src/modules/dashboard/dashboard.repository';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
 import { buildBackend, ensureServices, ROOT } from '../support/bench-services';
@@ -202,6 +206,37 @@ async function overviewFromFindings(pg: Client, from: Date, to: Date, systems: s
   ]);
 }
 
+/**
+ * What alerting read of a run before it used the rollup and the run's own counts: every finding of the
+ * run's rules counted, and each rule's active findings sorted for examples (FindingGroupsRepository's
+ * SQL until session 12).
+ */
+async function alertGroupsFromFindings(pg: Client, runId: string): Promise<void> {
+  const { rows } = await pg.query<{ rule_ids: string[]; started_at: Date }>(
+    `SELECT ARRAY(SELECT key FROM jsonb_each(rule_counts) WHERE value ->> 'status' = 'ran') AS rule_ids, started_at
+       FROM reconciliation_runs WHERE id = $1 AND status = 'complete'`,
+    [runId],
+  );
+  const run = rows[0];
+  await pg.query(
+    `SELECT r.rule_id,
+            count(f.id) FILTER (WHERE f.status IN ('new', 'open', 'reopened')) AS open,
+            count(f.id) FILTER (WHERE f.status IN ('new', 'reopened') AND f.last_run_id = $1) AS fresh,
+            count(f.id) FILTER (WHERE f.status = 'resolved' AND f.resolved_at >= $2) AS resolved
+       FROM unnest($3::text[]) AS r(rule_id)
+       LEFT JOIN findings f ON f.rule_id = r.rule_id
+      GROUP BY r.rule_id`,
+    [runId, run.started_at, run.rule_ids],
+  );
+  await pg.query(
+    `SELECT rule_id, match_key, field, actual_system, expected_value, actual_value FROM (
+       SELECT f.*, row_number() OVER (PARTITION BY rule_id ORDER BY last_seen_at DESC, id) AS n
+         FROM findings f WHERE rule_id = ANY($1::text[]) AND status IN ('new', 'open', 'reopened')
+     ) ranked WHERE n <= 5`,
+    [run.rule_ids],
+  );
+}
+
 export const apiScenario: BenchScenario = {
   name: 'api',
   description: 'overview and exceptions API p95 over HTTP with 5M findings (rollups/indexes vs baseline)',
@@ -328,6 +363,29 @@ export const apiScenario: BenchScenario = {
       const baselineOverview = await measure(baselineRequests, 1, async (i) => {
         await overviewFromFindings(pg, from, to, i % 4 === 3 ? ['crm'] : null);
       });
+      // Alerting's read of a completed run of every rule (after each run), and its baseline.
+      const runId = '00000000-0000-4000-8000-0000000000a1';
+      await pg.query(
+        `INSERT INTO reconciliation_runs (id, trigger, status, scope, rule_counts, started_at, finished_at)
+         VALUES ($1, 'schedule', 'complete', '{}'::jsonb, $2::jsonb, now() - interval '1 minute', now())`,
+        [
+          runId,
+          JSON.stringify(
+            Object.fromEntries(
+              RULES.map(([id]) => [id, { version: 1, status: 'ran', new: 100, reopened: 5, resolved: 50 }]),
+            ),
+          ),
+        ],
+      );
+      const findingGroups = new FindingGroupsRepository(dataSource);
+      const alertRuns = Math.max(5, Math.round(baselineRequests / 4));
+      process.stderr.write(`alerts: finding groups and examples of a run of every rule (${alertRuns} ×) …\n`);
+      const alerts = await measure(alertRuns, 1, async () => {
+        const rows = (await findingGroups.groups(runId)) ?? [];
+        await findingGroups.examples(rows.filter((r) => r.open > 0).map((r) => r.ruleId));
+      });
+      const baselineAlerts = await measure(alertRuns, 1, () => alertGroupsFromFindings(pg, runId));
+
       process.stderr.write(`baseline: exceptions without the 0008 list indexes (${baselineRequests} × HTTP) …\n`);
       for (const index of LIST_INDEXES) await pg.query(`DROP INDEX ${index}`);
       await pg.query('ANALYZE findings');
@@ -335,6 +393,8 @@ export const apiScenario: BenchScenario = {
       const baselineLists = await measure(baselineRequests, 1, exceptions);
 
       const overviewP95 = p95(overview);
+      const alertsP95 = p95(alerts);
+      const alertsBaseline = p95(baselineAlerts);
       const exceptionsP95 = p95(lists);
       const overviewBaseline = p95(baselineOverview);
       const exceptionsBaseline = p95(baselineLists);
@@ -351,6 +411,9 @@ export const apiScenario: BenchScenario = {
         exceptions_p50_ms: round(percentile(lists, 0.5)),
         exceptions_baseline_p95_ms: round(exceptionsBaseline),
         exceptions_speedup: round(exceptionsBaseline / exceptionsP95),
+        alert_groups_p95_ms: round(alertsP95),
+        alert_groups_baseline_p95_ms: round(alertsBaseline),
+        alert_groups_speedup: round(alertsBaseline / alertsP95),
       };
     } finally {
       await api?.stop();

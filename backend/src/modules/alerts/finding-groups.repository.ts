@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { RuleOutcome } from '../reconciliation/reconciliation-runs.repository';
 
 export interface FindingGroupRow {
   ruleId: string;
@@ -19,6 +20,7 @@ export interface FindingExampleRow {
 }
 
 const EXAMPLES_PER_RULE = 5;
+const ACTIVE_STATUSES = ['new', 'open', 'reopened'] as const;
 
 /**
  * Reads the findings of one reconciliation run, grouped per rule, for alerting. It reads the
@@ -28,30 +30,31 @@ const EXAMPLES_PER_RULE = 5;
 export class FindingGroupsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Rules that ran (not held, skipped or failed) in this run with their open / new / resolved counts. Null when the run is unknown. */
+  /**
+   * Rules that ran (not held, skipped or failed) in this run with their counts: open is every active
+   * finding of the rule now (the exact rollup 0008's triggers keep, not a scan of `findings`); new and
+   * resolved are what this run itself raised (new and reopened) and resolved, as it recorded them.
+   * Null when the run is unknown or did not complete.
+   */
   async groups(runId: string): Promise<FindingGroupRow[] | null> {
-    const runs = await this.dataSource.query<Array<{ rule_ids: string[]; started_at: Date }>>(
-      `SELECT ARRAY(SELECT key FROM jsonb_each(rule_counts) WHERE value ->> 'status' = 'ran') AS rule_ids, started_at
-         FROM reconciliation_runs WHERE id = $1 AND status = 'complete'`,
+    const runs = await this.dataSource.query<Array<{ rule_counts: Record<string, RuleOutcome> }>>(
+      `SELECT rule_counts FROM reconciliation_runs WHERE id = $1 AND status = 'complete'`,
       [runId],
     );
     const run = runs[0];
     if (!run) return null;
-    const rows = await this.dataSource.query<Array<{ rule_id: string; open: string; fresh: string; resolved: string }>>(
-      `SELECT r.rule_id,
-              count(f.id) FILTER (WHERE f.status IN ('new', 'open', 'reopened')) AS open,
-              count(f.id) FILTER (WHERE f.status IN ('new', 'reopened') AND f.last_run_id = $1) AS fresh,
-              count(f.id) FILTER (WHERE f.status = 'resolved' AND f.resolved_at >= $2) AS resolved
-         FROM unnest($3::text[]) AS r(rule_id)
-         LEFT JOIN findings f ON f.rule_id = r.rule_id
-        GROUP BY r.rule_id`,
-      [runId, run.started_at, run.rule_ids],
+    const ran = Object.entries(run.rule_counts).filter(([, counts]) => counts.status === 'ran');
+    if (ran.length === 0) return [];
+    const open = await this.dataSource.query<Array<{ rule_id: string; open: string }>>(
+      `SELECT rule_id, sum(open) AS open FROM findings_open_counts WHERE rule_id = ANY($1::text[]) GROUP BY rule_id`,
+      [ran.map(([ruleId]) => ruleId)],
     );
-    return rows.map((r) => ({
-      ruleId: r.rule_id,
-      open: Number(r.open),
-      fresh: Number(r.fresh),
-      resolved: Number(r.resolved),
+    const openByRule = new Map(open.map((r) => [r.rule_id, Number(r.open)]));
+    return ran.map(([ruleId, counts]) => ({
+      ruleId,
+      open: openByRule.get(ruleId) ?? 0,
+      fresh: (counts.new ?? 0) + (counts.reopened ?? 0),
+      resolved: counts.resolved ?? 0,
     }));
   }
 
@@ -70,8 +73,17 @@ export class FindingGroupsRepository {
     return new Map(rows.map((r) => [r.entity, Number(r.records)]));
   }
 
+  /**
+   * Up to EXAMPLES_PER_RULE active findings per rule, the latest status changes first (a run's new and
+   * reopened findings on top): one short range of 0016's (rule_id, status, status_changed_at) index per
+   * rule and active status, never a sort of a rule's whole active set.
+   */
   async examples(ruleIds: string[]): Promise<FindingExampleRow[]> {
     if (ruleIds.length === 0) return [];
+    const latest = (status: string) =>
+      `(SELECT rule_id, match_key, field, actual_system, expected_value, actual_value, status_changed_at, id
+          FROM findings WHERE rule_id = r.rule_id AND status = '${status}'
+         ORDER BY status_changed_at DESC, id DESC LIMIT $2)`;
     const rows = await this.dataSource.query<
       Array<{
         rule_id: string;
@@ -82,10 +94,12 @@ export class FindingGroupsRepository {
         actual_value: string;
       }>
     >(
-      `SELECT rule_id, match_key, field, actual_system, expected_value, actual_value FROM (
-         SELECT f.*, row_number() OVER (PARTITION BY rule_id ORDER BY last_seen_at DESC, id) AS n
-           FROM findings f WHERE rule_id = ANY($1::text[]) AND status IN ('new', 'open', 'reopened')
-       ) ranked WHERE n <= $2`,
+      `SELECT e.rule_id, e.match_key, e.field, e.actual_system, e.expected_value, e.actual_value
+         FROM unnest($1::text[]) AS r(rule_id)
+         CROSS JOIN LATERAL (
+           SELECT * FROM (${ACTIVE_STATUSES.map(latest).join(' UNION ALL ')}) active
+            ORDER BY status_changed_at DESC, id DESC LIMIT $2
+         ) e`,
       [ruleIds, EXAMPLES_PER_RULE],
     );
     return rows.map((r) => ({
