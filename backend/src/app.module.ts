@@ -19,6 +19,7 @@ import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { ReconciliationModule } from './modules/reconciliation/reconciliation.module';
+import { RetentionModule } from './modules/retention/retention.module';
 import { SlaModule } from './modules/sla/sla.module';
 import { SnapshotsModule } from './modules/snapshots/snapshots.module';
 import { StewardshipModule } from './modules/stewardship/stewardship.module';
@@ -56,6 +57,7 @@ export class AppModule {
         DashboardModule.forRole(role),
         ConnectorsStatusModule.forRole(role),
         CustomersModule.forRole(role),
+        RetentionModule.forRole(role),
         ...(runsScheduler(role) ? [ScheduleModule.forRoot()] : []),
       ],
     };

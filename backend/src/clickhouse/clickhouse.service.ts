@@ -143,6 +143,16 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
     if (failed) throw failed.reason;
   }
 
+  /**
+   * The rows one query returns on every shard's own tables (e.g. `system.parts` of the shard database),
+   * concatenated; on a single server it runs once on the database.
+   */
+  async queryOnShards<T>(query: SqlFragment, options: QueryOptions): Promise<T[]> {
+    if (!this.cluster) return this.query<T>(query, options);
+    const rows = await Promise.all(this.shards().map((shard) => shard.query<T>(query, options)));
+    return rows.flat();
+  }
+
   private requireCluster(): ClusterTopology {
     if (!this.cluster) throw new Error('ClickHouse is not in cluster mode (CLICKHOUSE_CLUSTER is empty)');
     return this.cluster;

@@ -29,6 +29,13 @@ const cron = (options: { allowEmpty: boolean }) =>
     });
 
 /** Every variable the process reads. Defaults match `infra/local/services.sh`. */
+/** Days to keep: 0 (forever) or at least `min`, so a typo cannot drop what running work still reads. */
+const retentionDays = (min: number) =>
+  z.coerce
+    .number()
+    .int()
+    .refine((days) => days === 0 || days >= min, { message: `must be 0 (keep forever) or at least ${min} days` });
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DRIFTWATCH_ROLE: z.enum(PROCESS_ROLES).default('all'),
@@ -203,6 +210,15 @@ export const envSchema = z.object({
   FIXUPS_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(200),
   /** How often a worker re-adds jobs for queued tasks that have none (lost enqueue, expired lease). */
   FIXUPS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  // Retention (modules/retention): whole months of ClickHouse history dropped once older than this.
+  /** Cron (UTC) of the retention pass; empty disables it. */
+  RETENTION_SCHEDULE: cron({ allowEmpty: true }).default('17 3 * * *'),
+  /** Days of snapshots (and their rejected records) kept for backtests and record history; 0 = forever. */
+  SNAPSHOT_RETENTION_DAYS: retentionDays(7).default(90),
+  /** Days of findings_history (each run's raw findings; the lifecycle lives in Postgres); 0 = forever. */
+  FINDINGS_HISTORY_RETENTION_DAYS: retentionDays(2).default(35),
+  /** Days of entity_events (status transitions behind SLA figures and trends); 0 = forever. */
+  ENTITY_EVENTS_RETENTION_DAYS: retentionDays(31).default(400),
   /** Where links in alerts point: the dashboard as users reach it. */
   DASHBOARD_PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
 });

@@ -36,6 +36,8 @@ export const JOB_PAYLOADS = {
   [QUEUE.fixups]: z.object({
     reconciliationRunId: z.string().uuid(),
   }),
+  /** The scheduled retention pass (slot time, ISO): cutoffs are counted back from it. */
+  [QUEUE.retention]: z.object({ scheduledAt: z.string().datetime() }),
 } satisfies Record<StaticQueueName, z.ZodType>;
 
 /** The payload of every `corrective-sync:<connector>` queue: one fix-up task to apply. */

@@ -7,6 +7,8 @@ export const QUEUE = {
   stewardship: 'stewardship',
   /** Plans fix-up tasks from a completed reconciliation run's findings. */
   fixups: 'fixups',
+  /** Drops ClickHouse history older than the configured retention (modules/retention). */
+  retention: 'retention',
 } as const;
 
 export type StaticQueueName = (typeof QUEUE)[keyof typeof QUEUE];

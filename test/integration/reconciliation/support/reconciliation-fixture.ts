@@ -93,12 +93,20 @@ export class ReconciliationFixture {
     await this.env.cleanup();
   }
 
-  /** Registers a complete customer snapshot of `system`; full snapshots mark absent keys deleted. */
-  async completeSnapshot(system: string, customers: readonly Customer[], mode: 'full' | 'incremental' = 'full') {
+  /**
+   * Registers a complete customer snapshot of `system`; full snapshots mark absent keys deleted. It
+   * starts a minute after the previous one, or `options.at`.
+   */
+  async completeSnapshot(
+    system: string,
+    customers: readonly Customer[],
+    mode: 'full' | 'incremental' = 'full',
+    options: { at?: Date } = {},
+  ) {
     const id = randomUUID();
-    this.clock += 60_000;
-    const at = new Date(this.clock);
-    const seconds = Math.floor(this.clock / 1000);
+    if (!options.at) this.clock += 60_000;
+    const at = options.at ?? new Date(this.clock);
+    const seconds = Math.floor(at.getTime() / 1000);
     const blank = Object.fromEntries(canonicalColumns('customer').map((c) => [c, '']));
     const rows = customers.map((c) => ({
       ...blank,
@@ -113,8 +121,8 @@ export class ReconciliationFixture {
     const encoder = new RowBinaryEncoder('customer');
     for (const row of rows) encoder.write(row);
     await this.snapshots.insertRows('customer', Readable.from([encoder.take()], { objectMode: false }));
-    await this.snapshots.updateCurrent('customer', system, id, this.clock);
-    if (mode === 'full') await this.snapshots.markDeletions('customer', system, id, at, this.clock);
+    await this.snapshots.updateCurrent('customer', system, id, at.getTime());
+    if (mode === 'full') await this.snapshots.markDeletions('customer', system, id, at, at.getTime());
     await this.snapshots.addToCatalog({
       snapshotId: id,
       system,

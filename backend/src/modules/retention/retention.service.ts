@@ -1,0 +1,87 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '../../config/config.service';
+import { AuditService } from '../audit/audit.service';
+import { cutoffOf, partitionOlderThan, retainedTables } from './retention-plan';
+import { RetentionRepository, type TablePartition } from './retention.repository';
+
+export interface TableRetention {
+  table: string;
+  days: number;
+  cutoff: string;
+  dropped: TablePartition[];
+  /** Old enough, but holding a snapshot that reads still use. */
+  kept: string[];
+}
+
+export interface RetentionOutcome {
+  at: string;
+  tables: TableRetention[];
+  /** Snapshots taken out of the catalog because their rows were dropped. */
+  forgottenSnapshots: number;
+}
+
+/**
+ * Drops ClickHouse history older than the configured retention, a month partition at a time: snapshots
+ * (never one that reads still use), rejected records, each run's raw findings and status events.
+ * Current state, the catalog of kept snapshots, the findings lifecycle (Postgres) and the dashboard's
+ * daily rollups stay. Every pass that drops something is audited.
+ */
+@Injectable()
+export class RetentionService {
+  private readonly logger = new Logger(RetentionService.name);
+
+  constructor(
+    private readonly repository: RetentionRepository,
+    private readonly config: ConfigService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async apply(at: Date): Promise<RetentionOutcome> {
+    const tables = retainedTables({
+      SNAPSHOT_RETENTION_DAYS: this.config.get('SNAPSHOT_RETENTION_DAYS'),
+      FINDINGS_HISTORY_RETENTION_DAYS: this.config.get('FINDINGS_HISTORY_RETENTION_DAYS'),
+      ENTITY_EVENTS_RETENTION_DAYS: this.config.get('ENTITY_EVENTS_RETENTION_DAYS'),
+    });
+    const protectedIds = tables.some((t) => t.snapshots) ? await this.repository.protectedSnapshotIds() : [];
+    const outcome: RetentionOutcome = { at: at.toISOString(), tables: [], forgottenSnapshots: 0 };
+    for (const { table, days, snapshots } of tables) {
+      const cutoff = cutoffOf(at, days);
+      const old = (await this.repository.partitions(table)).filter((p) => partitionOlderThan(p.partitionId, cutoff));
+      const keep = new Set(snapshots ? await this.repository.partitionsHolding(table, protectedIds) : []);
+      const dropped = old.filter((p) => !keep.has(p.partitionId));
+      if (snapshots) {
+        const gone = await this.repository.snapshotsIn(
+          table,
+          dropped.map((p) => p.partitionId),
+        );
+        await this.repository.forgetSnapshots(gone);
+        outcome.forgottenSnapshots += gone.length;
+      }
+      for (const p of dropped) await this.repository.dropPartition(table, p.partitionId);
+      outcome.tables.push({
+        table,
+        days,
+        cutoff: cutoff.toISOString(),
+        dropped,
+        kept: old.filter((p) => keep.has(p.partitionId)).map((p) => p.partitionId),
+      });
+    }
+    const dropped = outcome.tables.flatMap((t) => t.dropped.map((p) => `${t.table}/${p.partitionId}`));
+    if (dropped.length > 0) {
+      await this.audit.record({
+        actor: 'system:retention',
+        action: 'retention.drop',
+        subjectType: 'clickhouse',
+        subjectId: null,
+        before: null,
+        after: outcome,
+      });
+    }
+    this.logger.log(
+      dropped.length > 0
+        ? `retention: dropped ${dropped.join(', ')}; ${outcome.forgottenSnapshots} snapshots left the catalog`
+        : 'retention: nothing older than the retention to drop',
+    );
+    return outcome;
+  }
+}
