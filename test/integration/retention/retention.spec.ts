@@ -64,8 +64,9 @@ describe('retention of ClickHouse history (ClickHouse + Postgres)', () => {
     const crmIncremental = await fx.completeSnapshot('crm', erp.slice(0, 2), 'incremental', {
       at: day('2026-02-12'),
     });
-    // WMS: an old incremental and no full snapshot to anchor it.
+    // WMS: incrementals only, no full snapshot to anchor them: the latest is kept, an old one is not.
     const wmsOld = await fx.completeSnapshot('wms', erp.slice(0, 3), 'incremental', { at: day('2026-01-20') });
+    const wmsLatest = await fx.completeSnapshot('wms', erp.slice(0, 1), 'incremental', { at: day('2026-11-25') });
     // A snapshot still running, whose rows were written in March (not catalogued yet).
     const running = randomUUID();
     await fx.dataSource.query(
@@ -103,7 +104,7 @@ describe('retention of ClickHouse history (ClickHouse + Postgres)', () => {
     const customerTable = outcome.tables.find((t) => t.table === 'snapshot_customer');
     expect(customerTable?.dropped.map((p) => [p.partitionId, p.rows])).toEqual([['202601', 23]]);
     expect(customerTable?.kept).toEqual(['202602', '202603']);
-    expect(await catalogued()).toEqual([erpFull, erpLatest, crmFull, crmIncremental].sort());
+    expect(await catalogued()).toEqual([erpFull, erpLatest, crmFull, crmIncremental, wmsLatest].sort());
     expect(outcome.forgottenSnapshots).toBe(2);
     expect([erpOld, wmsOld].every((id) => !outcome.tables.some((t) => t.kept.includes(id)))).toBe(true);
     expect(await partitions('findings_history')).toEqual(['202611']);

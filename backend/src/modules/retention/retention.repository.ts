@@ -38,10 +38,10 @@ export class RetentionRepository {
   }
 
   /**
-   * Snapshots that reads still use, whatever their age: per system and entity the two latest complete
-   * full snapshots (a whole-state read and the flood guard's comparison) and every snapshot completed
-   * since the older one started (the overlays of incrementals), plus every snapshot run not yet over
-   * (its rows are written before it is catalogued).
+   * Snapshots that reads still use, whatever their age: per system and entity the latest complete
+   * snapshot, the two latest complete full snapshots (a whole-state read and the flood guard's
+   * comparison) and every snapshot completed since the older one started (the overlays of
+   * incrementals), plus every snapshot run not yet over (its rows are written before it is catalogued).
    */
   async protectedSnapshotIds(): Promise<string[]> {
     const since = await this.clickhouse.query<{ system: string; entity: string; since_s: number }>(
@@ -51,7 +51,12 @@ export class RetentionRepository {
         ) GROUP BY system, entity`,
       { tag: 'retention.catalog.fulls' },
     );
-    const ids = new Set<string>();
+    // The latest snapshot of every pair too, full or not: freshness and connector status read it.
+    const latest = await this.clickhouse.query<{ snapshot_id: string }>(
+      sql`SELECT argMax(snapshot_id, completed_at) AS snapshot_id FROM snapshot_catalog FINAL GROUP BY system, entity`,
+      { tag: 'retention.catalog.latest' },
+    );
+    const ids = new Set<string>(latest.map((r) => r.snapshot_id));
     for (const pair of since) {
       const rows = await this.clickhouse.query<{ snapshot_id: string }>(
         sql`SELECT snapshot_id FROM snapshot_catalog FINAL
