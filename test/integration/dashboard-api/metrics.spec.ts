@@ -93,6 +93,10 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     expect(sample(text, 'driftwatch_snapshot_age_seconds', { system: 'crm', entity: 'customer' })).toBeLessThan(60);
     expect(sample(text, 'driftwatch_queue_jobs_waiting', { queue: 'snapshot' })).toBe(1);
     expect(sample(text, 'driftwatch_queue_jobs_failed', { queue: 'reconcile' })).toBe(0);
+    // Every queue of the registry is exported, not only those a snapshot or a run uses.
+    for (const queue of ['alerts', 'stewardship', 'fixups', 'retention']) {
+      expect(sample(text, 'driftwatch_queue_jobs_failed', { queue })).toBe(0);
+    }
     expect(text).toMatch(/^# TYPE driftwatch_findings_opened_total counter$/m);
   });
 });

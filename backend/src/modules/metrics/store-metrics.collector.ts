@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { getQueueToken } from '@nestjs/bull';
-import type { Queue } from 'bull';
+import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, register, type Registry } from 'prom-client';
+import { JobEnqueuer } from '../../queues/job-enqueuer';
 import { QUEUE } from '../../queues/queue-names';
 import { MetricsRepository, type StoreFigures } from './metrics.repository';
 
@@ -25,9 +24,7 @@ export class StoreMetricsCollector {
 
   constructor(
     private readonly repository: MetricsRepository,
-    @Inject(getQueueToken(QUEUE.snapshot)) snapshotQueue: Queue,
-    @Inject(getQueueToken(QUEUE.reconcile)) reconcileQueue: Queue,
-    @Inject(getQueueToken(QUEUE.alerts)) alertsQueue: Queue,
+    jobs: JobEnqueuer,
   ) {
     const registry = register;
     this.failures = fresh(
@@ -157,7 +154,8 @@ export class StoreMetricsCollector {
       },
     );
 
-    const queues = [snapshotQueue, reconcileQueue, alertsQueue];
+    // Every queue of the registry: a backlog or a dead letter in any of them is worth an alert.
+    const queues = Object.values(QUEUE).map((name) => jobs.queue(name));
     const failures = this.failures;
     const logger = this.logger;
     for (const state of QUEUE_STATES) {
