@@ -102,8 +102,10 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
     ...demoConnectorsEnv(estate),
     // Full snapshots every 6 hours (as in the demo), so freshness is judged against a schedule.
     SNAPSHOT_SCHEDULES: DEMO_SNAPSHOTS.map(([c, e]) => `${c}:${e}:full=0 */6 * * *`).join(';'),
-    // Runs are started by the tests; a snapshot's own delayed run would race them for the run lock.
+    // Runs are started by the tests; a snapshot's own delayed run would race them for the run lock,
+    // and the hourly scheduled run (at minute 0) would add a run the rules page then counts.
     RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: String(24 * 3600_000),
+    RECONCILIATION_SCHEDULE: '',
     RATE_LIMIT_PER_MINUTE: '100000',
   };
   let backend: RunningBackend | undefined;
