@@ -20,7 +20,8 @@ describe('retention of ClickHouse history (ClickHouse + Postgres)', () => {
   let fx: ReconciliationFixture;
   const service = (env: Record<string, string> = {}) =>
     new RetentionService(
-      new RetentionRepository(fx.clickhouse, fx.dataSource),
+      // One snapshot id per statement: the batching a month of incrementals needs, exercised here.
+      Object.assign(new RetentionRepository(fx.clickhouse, fx.dataSource), { idsPerStatement: 1 }),
       new ConfigService({ ...process.env, ...env }),
       new AuditService(new AuditRepository(fx.dataSource), new SecretRedactor()),
     );

@@ -15,6 +15,9 @@ const MUTATION_WAIT_MS = 60_000;
 /** Every read and write of the retention pass: ClickHouse partitions and catalog, Postgres snapshot runs. */
 @Injectable()
 export class RetentionRepository {
+  /** Snapshot ids per statement (~80 KiB of SQL at 2,000). */
+  idsPerStatement = 2000;
+
   constructor(
     private readonly clickhouse: ClickHouseService,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -74,13 +77,16 @@ export class RetentionRepository {
 
   /** Month partitions of a snapshot-schema table that hold rows of these snapshots. */
   async partitionsHolding(table: string, snapshotIds: readonly string[]): Promise<string[]> {
-    if (snapshotIds.length === 0) return [];
-    const rows = await this.clickhouse.queryOnShards<{ partition_id: string }>(
-      sql`SELECT DISTINCT toString(toYYYYMM(captured_at)) AS partition_id FROM ${ident(table)}
-        WHERE snapshot_id IN ${list([...snapshotIds])}`,
-      { tag: 'retention.protected.partitions' },
-    );
-    return [...new Set(rows.map((r) => r.partition_id))];
+    const found = new Set<string>();
+    for (const ids of this.batches(snapshotIds)) {
+      const rows = await this.clickhouse.queryOnShards<{ partition_id: string }>(
+        sql`SELECT DISTINCT toString(toYYYYMM(captured_at)) AS partition_id FROM ${ident(table)}
+          WHERE snapshot_id IN ${list(ids)}`,
+        { tag: 'retention.protected.partitions' },
+      );
+      for (const r of rows) found.add(r.partition_id);
+    }
+    return [...found];
   }
 
   /** Snapshots with rows in these month partitions of a snapshot-schema table. */
@@ -100,10 +106,14 @@ export class RetentionRepository {
    */
   async forgetSnapshots(snapshotIds: readonly string[]): Promise<void> {
     if (snapshotIds.length === 0) return;
-    await this.clickhouse.commandOnShards(
-      sql`ALTER TABLE snapshot_catalog DELETE WHERE snapshot_id IN ${list([...snapshotIds])}`,
-      { tag: 'retention.catalog.forget' },
-    );
+    for (const ids of this.batches(snapshotIds)) {
+      await this.clickhouse.commandOnShards(
+        sql`ALTER TABLE snapshot_catalog DELETE WHERE snapshot_id IN ${list(ids)}`,
+        {
+          tag: 'retention.catalog.forget',
+        },
+      );
+    }
     const deadline = Date.now() + MUTATION_WAIT_MS;
     for (;;) {
       const pending = await this.clickhouse.queryOnShards<{ n: string }>(
@@ -114,6 +124,16 @@ export class RetentionRepository {
       if (pending.every((p) => Number(p.n) === 0)) return;
       if (Date.now() > deadline) throw new Error('the snapshot catalog mutation did not finish within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /**
+   * Ids in statements of at most idsPerStatement each: a month of five-minute incrementals is tens of
+   * thousands of snapshots, past ClickHouse's max_query_size (256 KiB) as one IN list.
+   */
+  private *batches(ids: readonly string[]): Generator<string[]> {
+    for (let start = 0; start < ids.length; start += this.idsPerStatement) {
+      yield ids.slice(start, start + this.idsPerStatement);
     }
   }
 
