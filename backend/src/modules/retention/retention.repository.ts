@@ -47,27 +47,23 @@ export class RetentionRepository {
    * incrementals), plus every snapshot run not yet over (its rows are written before it is catalogued).
    */
   async protectedSnapshotIds(): Promise<string[]> {
-    const since = await this.clickhouse.query<{ system: string; entity: string; since_s: number }>(
-      sql`SELECT system, entity, toUInt32(min(started_at)) AS since_s FROM (
-          SELECT system, entity, started_at FROM snapshot_catalog FINAL WHERE mode = 'full'
-          ORDER BY system, entity, completed_at DESC LIMIT 2 BY system, entity
-        ) GROUP BY system, entity`,
-      { tag: 'retention.catalog.fulls' },
+    // One read of the catalog: each pair's snapshots since its second-latest full one started, and
+    // its latest snapshot of any mode (freshness and connector status read it).
+    const catalogued = await this.clickhouse.query<{ snapshot_id: string }>(
+      sql`SELECT snapshot_id FROM (
+          SELECT system, entity, snapshot_id, completed_at FROM snapshot_catalog FINAL
+        ) ALL INNER JOIN (
+          SELECT system, entity, min(started_at) AS since FROM (
+            SELECT system, entity, started_at FROM snapshot_catalog FINAL WHERE mode = 'full'
+            ORDER BY system, entity, completed_at DESC LIMIT 2 BY system, entity
+          ) GROUP BY system, entity
+        ) USING (system, entity)
+        WHERE completed_at >= since
+        UNION ALL
+        SELECT argMax(snapshot_id, completed_at) AS snapshot_id FROM snapshot_catalog FINAL GROUP BY system, entity`,
+      { tag: 'retention.catalog.protected' },
     );
-    // The latest snapshot of every pair too, full or not: freshness and connector status read it.
-    const latest = await this.clickhouse.query<{ snapshot_id: string }>(
-      sql`SELECT argMax(snapshot_id, completed_at) AS snapshot_id FROM snapshot_catalog FINAL GROUP BY system, entity`,
-      { tag: 'retention.catalog.latest' },
-    );
-    const ids = new Set<string>(latest.map((r) => r.snapshot_id));
-    for (const pair of since) {
-      const rows = await this.clickhouse.query<{ snapshot_id: string }>(
-        sql`SELECT snapshot_id FROM snapshot_catalog FINAL
-          WHERE system = ${pair.system} AND entity = ${pair.entity} AND completed_at >= toDateTime(${pair.since_s})`,
-        { tag: 'retention.catalog.protected' },
-      );
-      for (const r of rows) ids.add(r.snapshot_id);
-    }
+    const ids = new Set<string>(catalogued.map((r) => r.snapshot_id));
     const running = await this.dataSource.query<{ id: string }[]>(
       `SELECT id::text AS id FROM snapshot_runs WHERE status IN ('queued', 'running')`,
     );

@@ -42,12 +42,20 @@ export class RetentionService {
       FINDINGS_HISTORY_RETENTION_DAYS: this.config.get('FINDINGS_HISTORY_RETENTION_DAYS'),
       ENTITY_EVENTS_RETENTION_DAYS: this.config.get('ENTITY_EVENTS_RETENTION_DAYS'),
     });
-    const protectedIds = tables.some((t) => t.snapshots) ? await this.repository.protectedSnapshotIds() : [];
+    // Read once, and only when some snapshot table has a month old enough to drop.
+    let protectedIds: Promise<string[]> | undefined;
     const outcome: RetentionOutcome = { at: at.toISOString(), tables: [], forgottenSnapshots: 0 };
     for (const { table, days, snapshots } of tables) {
       const cutoff = cutoffOf(at, days);
       const old = (await this.repository.partitions(table)).filter((p) => partitionOlderThan(p.partitionId, cutoff));
-      const keep = new Set(snapshots ? await this.repository.partitionsHolding(table, protectedIds) : []);
+      const keep = new Set(
+        snapshots && old.length > 0
+          ? await this.repository.partitionsHolding(
+              table,
+              await (protectedIds ??= this.repository.protectedSnapshotIds()),
+            )
+          : [],
+      );
       const dropped = old.filter((p) => !keep.has(p.partitionId));
       if (snapshots) {
         const gone = await this.repository.snapshotsIn(
