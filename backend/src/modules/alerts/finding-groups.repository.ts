@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ACTIVE_STATUSES } from '../findings/finding';
 import type { RuleOutcome } from '../reconciliation/reconciliation-runs.repository';
 
 export interface FindingGroupRow {
@@ -20,7 +21,6 @@ export interface FindingExampleRow {
 }
 
 const EXAMPLES_PER_RULE = 5;
-const ACTIVE_STATUSES = ['new', 'open', 'reopened'] as const;
 
 /**
  * Reads the findings of one reconciliation run, grouped per rule, for alerting. It reads the
