@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { CorrectiveSyncQueues } from '../../../backend/src/modules/fixups/corrective-sync-queues';
 import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
 import { SnapshotsService } from '../../../backend/src/modules/snapshots/snapshots.service';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
@@ -37,12 +41,25 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 
 describe('Prometheus metrics read from the stores (findings, SLA, snapshots, queues)', () => {
   let t: ApiTestApp;
+  const dir = mkdtempSync(join(tmpdir(), 'dw-metrics-'));
 
   beforeAll(async () => {
     // A Redis database of its own, so the queue depths are this test's.
     const redis = new URL(redisUrl());
     redis.pathname = `/${1 + Math.floor(Math.random() * 15)}`;
-    t = await startApiApp({ REDIS_URL: redis.toString() });
+    // One fix-up target, never reached: its corrective-sync queue is only counted.
+    const connectors = join(dir, 'connectors.yaml');
+    writeFileSync(
+      connectors,
+      `connectors:
+  - id: wms-eu
+    kind: wms
+    baseUrl: http://127.0.0.1:9
+    auth: { type: api-key, header: x-api-key, key: '\${env:DW_TEST_METRICS_WMS_KEY}' }
+`,
+    );
+    process.env.DW_TEST_METRICS_WMS_KEY = 'wms-test-key-0001';
+    t = await startApiApp({ REDIS_URL: redis.toString(), DRIFTWATCH_CONNECTORS_FILE: connectors });
     const findings = t.app.get(FindingsRepository);
     const run = randomUUID();
     await findings.upsertBatch(run, new Date(), [
@@ -73,10 +90,15 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     await t.app
       .get(SnapshotsService)
       .enqueueScheduled({ connectorId: 'crm', entity: 'customer', mode: 'full', cron: '0 2 * * *' }, new Date());
+    // An api process runs no corrective-sync worker: the job waits.
+    await t.app
+      .get(CorrectiveSyncQueues, { strict: false })
+      .enqueue([{ id: randomUUID(), targetSystem: 'wms-eu', jobGeneration: 1 }]);
   }, 90_000);
 
   afterAll(async () => {
     await t?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('exports open findings by rule and severity, opened/resolved totals, SLA breaches, snapshot and queue figures', async () => {
@@ -97,6 +119,9 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     for (const queue of ['alerts', 'stewardship', 'fixups', 'retention']) {
       expect(sample(text, 'driftwatch_queue_jobs_failed', { queue })).toBe(0);
     }
+    // And each configured fix-up target's corrective-sync queue.
+    expect(sample(text, 'driftwatch_queue_jobs_waiting', { queue: 'corrective-sync:wms-eu' })).toBe(1);
+    expect(sample(text, 'driftwatch_queue_jobs_failed', { queue: 'corrective-sync:wms-eu' })).toBe(0);
     expect(text).toMatch(/^# TYPE driftwatch_findings_opened_total counter$/m);
   });
 });

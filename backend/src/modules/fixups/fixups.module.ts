@@ -5,6 +5,7 @@ import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi, runsWorker } from '../../config/process-role';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { CorrectiveSyncProcessor } from './corrective-sync.processor';
+import { CorrectiveSyncQueueMetrics } from './corrective-sync-queue-metrics';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
 import { CorrectiveSyncService } from './corrective-sync.service';
 import { ConfiguredFixupTargets, FIXUP_TARGETS } from './fixup-connectors';
@@ -60,6 +61,7 @@ export class FixupsModule {
         FixupPlanningRepository,
         FixupParentKeysRepository,
         CorrectiveSyncQueues,
+        CorrectiveSyncQueueMetrics,
         FixupPlannerService,
         FixupsService,
         MergeFixupPlanner,

@@ -4,5 +4,5 @@ import { StoreMetricsCollector } from './store-metrics.collector';
 
 /** Store-derived Prometheus metrics (findings, SLA, snapshots, runs, queues) on /metrics of every role. */
 @Global()
-@Module({ providers: [MetricsRepository, StoreMetricsCollector] })
+@Module({ providers: [MetricsRepository, StoreMetricsCollector], exports: [StoreMetricsCollector] })
 export class MetricsModule {}

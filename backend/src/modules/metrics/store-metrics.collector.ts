@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
 import { Counter, Gauge, register, type Registry } from 'prom-client';
 import { JobEnqueuer } from '../../queues/job-enqueuer';
 import { QUEUE } from '../../queues/queue-names';
@@ -21,6 +22,8 @@ export class StoreMetricsCollector {
   private readonly logger = new Logger(StoreMetricsCollector.name);
   private figures: { at: number; value: Promise<StoreFigures | null> } | undefined;
   private readonly failures: Counter<'source'>;
+  /** Queues outside the static registry (one per fix-up target), named when a scrape reads them. */
+  private readonly queueSources: (() => Queue[])[] = [];
 
   constructor(
     private readonly repository: MetricsRepository,
@@ -154,10 +157,23 @@ export class StoreMetricsCollector {
       },
     );
 
-    // Every queue of the registry: a backlog or a dead letter in any of them is worth an alert.
-    const queues = Object.values(QUEUE).map((name) => jobs.queue(name));
+    // Every queue of the registry, and every queue a module added (corrective sync per target): a
+    // backlog or a dead letter in any of them is worth an alert.
+    const registryQueues = Object.values(QUEUE).map((name) => jobs.queue(name));
     const failures = this.failures;
     const logger = this.logger;
+    const queues = () => [
+      ...registryQueues,
+      ...this.queueSources.flatMap((source) => {
+        try {
+          return source();
+        } catch (error) {
+          failures.inc({ source: 'queues' });
+          logger.warn(`queues unavailable: ${(error as Error).message}`);
+          return [];
+        }
+      }),
+    ];
     for (const state of QUEUE_STATES) {
       fresh(
         registry,
@@ -171,7 +187,7 @@ export class StoreMetricsCollector {
             async collect() {
               this.reset();
               await Promise.all(
-                queues.map(async (queue) => {
+                queues().map(async (queue) => {
                   try {
                     const counts = await queue.getJobCounts();
                     this.set({ queue: queue.name }, counts[state]);
@@ -185,6 +201,11 @@ export class StoreMetricsCollector {
           }),
       );
     }
+  }
+
+  /** Adds queues whose depths every scrape reports too; `source` is asked at each scrape. */
+  watchQueues(source: () => Queue[]): void {
+    this.queueSources.push(source);
   }
 
   private read(): Promise<StoreFigures | null> {
