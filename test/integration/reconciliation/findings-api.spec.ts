@@ -61,6 +61,10 @@ describe('findings and reconciliation over HTTP (real app, Postgres, ClickHouse,
     expect(pages).toBe(5);
     const names = await get(`/api/v1/findings?ruleId=${NAMES}`).expect(200);
     expect((names.body as { items: unknown[] }).items).toHaveLength(7);
+    // `active`: new, open and reopened at once (here all 17 are new).
+    const active = await get('/api/v1/findings?status=active&limit=100').expect(200);
+    expect((active.body as { items: unknown[] }).items).toHaveLength(17);
+    await get('/api/v1/findings?status=activ').expect(400);
     await get('/api/v1/findings?orderBy=id').expect(400);
     await get("/api/v1/findings?status=new'--").expect(400);
     await request(t.server).get('/api/v1/findings').expect(401);

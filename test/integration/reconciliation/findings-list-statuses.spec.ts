@@ -138,6 +138,25 @@ describe('findings list without a status filter (one index range per status, mer
     },
   );
 
+  it.each(['desc', 'asc'] as const)(
+    'pages the active findings (new, open, reopened) alone, with or without other filters (%s)',
+    async (direction) => {
+      const active = `status IN ('new', 'open', 'reopened')`;
+      const all = await allPages({ status: 'active' }, direction);
+      expect(all.length).toBeGreaterThan(0);
+      expect(all).toEqual(await expected(active, [], direction));
+      expect(await allPages({ status: 'active', ruleId: RULES[0] }, direction)).toEqual(
+        await expected(`${active} AND rule_id = $1`, [RULES[0]], direction),
+      );
+      expect(await allPages({ status: 'active', kind: 'mismatch' }, direction, { name: 'ana' })).toEqual(
+        await expected(`${active} AND kind = 'mismatch' AND assignee = 'ana'`, [], direction),
+      );
+      expect(await allPages({ status: 'active', severity: 'low' }, direction, undefined, 'lastSeenAt')).toEqual(
+        await expected(`${active} AND severity = 'low'`, [], direction, 'last_seen_at'),
+      );
+    },
+  );
+
   it('keeps serving a status filter, a named assignee and a matchKey with the rule as before', async () => {
     expect(await allPages({ ruleId: RULES[1], status: 'resolved' }, 'desc')).toEqual(
       await expected(`rule_id = $1 AND status = 'resolved'`, [RULES[1]], 'desc'),

@@ -18,6 +18,8 @@ export const SYSTEM_ACTOR = 'system';
 
 /** Statuses of a finding that a run still sees as a live problem. */
 export const ACTIVE_STATUSES: readonly FindingStatus[] = ['new', 'open', 'reopened'];
+/** The status filter's value for every active status at once (the triage queue). */
+export const ACTIVE_FILTER = 'active';
 
 export interface FindingView {
   id: string;

@@ -1,12 +1,16 @@
 import { defineListQuery, type ListQuery } from '../../http/list-query';
-import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_ID, FINDING_STATUSES, UNASSIGNED } from './finding';
+import { ACTIVE_FILTER, ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_ID, FINDING_STATUSES, UNASSIGNED } from './finding';
 
 const name = /^[A-Za-z0-9_.:-]+$/;
 
 /** Filters and sort keys the findings list and export accept. */
 export const FINDINGS_LIST_QUERY = defineListQuery({
   filters: {
-    status: { type: 'enum', values: FINDING_STATUSES, description: 'Lifecycle status.' },
+    status: {
+      type: 'enum',
+      values: [...FINDING_STATUSES, ACTIVE_FILTER],
+      description: `Lifecycle status, or \`${ACTIVE_FILTER}\` for new, open and reopened at once.`,
+    },
     ruleId: { type: 'string', pattern: name, description: 'Rule id.' },
     entity: { type: 'string', pattern: name, description: 'Entity, e.g. customer.' },
     kind: { type: 'string', pattern: name, description: 'Finding kind, e.g. mismatch, missing.' },

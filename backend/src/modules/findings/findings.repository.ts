@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager, type QueryResult } from 'typeorm';
 import { type CopyValue, copyRows } from '../../database/copy-from';
 import type { FindingObservation, FindingStatus, FindingView } from './finding';
-import { ACTIVE_STATUSES, FINDING_STATUSES, findingId } from './finding';
+import { ACTIVE_FILTER, ACTIVE_STATUSES, FINDING_STATUSES, findingId } from './finding';
 import type { FindingsListQuery } from './findings-query';
 
 /** The assignee filter once `me` is resolved: nobody, or one name. */
@@ -394,8 +394,10 @@ export class FindingsRepository {
       return `$${params.length}`;
     };
     const where: string[] = [];
+    const active = query.filters.status === ACTIVE_FILTER;
     for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
       const value = query.filters[name as keyof typeof FILTER_COLUMNS];
+      if (name === 'status' && active) continue;
       // lastRunId is bound as uuid (the filter's pattern is a UUID): compared as text it would cast every row's.
       if (value !== undefined) where.push(`${column} = ${bind(value)}${name === 'lastRunId' ? '::uuid' : ''}`);
     }
@@ -411,12 +413,14 @@ export class FindingsRepository {
     const order = `ORDER BY findings.${sort.column} ${direction}, findings.id ${direction}`;
     const top = bind(limit);
     let text: string;
-    if (mergesStatuses(query, assignee)) {
-      // A rule, severity, domain or system without a status: one ordered index range per status (each
-      // reads at most `limit` rows; one parameterized plan run once per status), the page taken from
-      // those few rows, instead of a second index per filter without the status (migration 0011 dropped
-      // them: every sighting wrote them).
-      const statuses = bind([...FINDING_STATUSES]);
+    const merged = active ? query.sort.key === 'statusChangedAt' : mergesStatuses(query, assignee);
+    if (active && !merged) where.push(`status = ANY(${bind([...ACTIVE_STATUSES])}::text[])`);
+    if (merged) {
+      // Several statuses (all of them for a rule, severity, domain or system without a status filter, or
+      // the active ones): one ordered index range per status (each reads at most `limit` rows; one
+      // parameterized plan run once per status), the page taken from those few rows, instead of a second
+      // index per filter without the status (migration 0011 dropped them: every sighting wrote them).
+      const statuses = bind(active ? [...ACTIVE_STATUSES] : [...FINDING_STATUSES]);
       text = `SELECT ${COLUMNS} FROM unnest(${statuses}::text[]) AS s(wanted)
         CROSS JOIN LATERAL (SELECT * FROM findings WHERE ${[...where, 'findings.status = s.wanted'].join(' AND ')}
           ${order} LIMIT ${top}) AS findings

@@ -28,13 +28,30 @@ describe('exceptions page', () => {
     await screen.findByRole('button', { name: 'customer C000017' });
     const list = calls.find((c) => c.url.pathname === '/api/v1/findings');
     expect(Object.fromEntries(list!.url.searchParams)).toEqual({
+      // The queue's default: what needs work.
+      status: 'active',
       severity: 'high',
       ruleId: 'customer.legal-name',
       sort: 'occurrences',
       limit: '50',
     });
     expect(screen.getByLabelText('Severity')).toHaveValue('high');
+    expect(screen.getByLabelText('Status')).toHaveValue('active');
     expect(screen.getByRole('columnheader', { name: /Seen/ })).toHaveAttribute('aria-sort', 'ascending');
+  });
+
+  it('lists every status when "any" is chosen, and the active ones again when that is', async () => {
+    const { calls, location } = renderApp('/exceptions', answers);
+    await screen.findByRole('button', { name: 'customer C000017' });
+    fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'any' } });
+    expect(location.current?.search).toBe('?status=any');
+    await waitFor(() =>
+      expect(
+        calls.filter((c) => c.url.pathname === '/api/v1/findings').map((c) => c.url.searchParams.get('status')),
+      ).toEqual(['active', null]),
+    );
+    fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'active' } });
+    expect(location.current?.search).toBe('');
   });
 
   it('keeps a changed filter and sort in the URL', async () => {
@@ -264,6 +281,7 @@ describe('exceptions page: assignment and CSV export', () => {
     await waitFor(() => expect(clicked).toHaveLength(1));
     const exported = calls.find((c) => c.url.pathname === '/api/v1/findings/export');
     expect(Object.fromEntries(exported!.url.searchParams)).toEqual({
+      status: 'active',
       severity: 'high',
       assignee: 'me',
       sort: 'occurrences',

@@ -16,9 +16,9 @@ import { FindingsTable } from './findings-table';
 /** The integration engineers' queue: filter, sort and open findings; filters live in the URL. */
 export function ExceptionsPage() {
   const { view, setFilter, clearFilters, sortBy, select } = useExceptionFilters();
-  const query = useFindings(view.filters, view.sort.text);
+  const query = useFindings(view.query, view.sort.text);
   const findings = query.data?.pages.flatMap((p) => p.items) ?? [];
-  const filtered = Object.keys(view.filters).length > 0;
+  const filtered = view.narrowed;
   const canAct = roleAllows(useCurrentRole(), 'engineer');
   const [checked, setChecked] = useState<Set<string>>(new Set());
   const onCheck = (ids: string[], on: boolean) =>
@@ -32,7 +32,7 @@ export function ExceptionsPage() {
     });
 
   return (
-    <Page title="Exceptions" actions={<FindingsExportButton filters={view.filters} sort={view.sort.text} />}>
+    <Page title="Exceptions" actions={<FindingsExportButton filters={view.query} sort={view.sort.text} />}>
       <FindingsFilters filters={view.filters} onChange={setFilter} onClear={clearFilters} />
       <div className={view.selected ? 'split split-open' : 'split'}>
         <div className="split-main">

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { DOMAINS, FINDING_STATUSES, SEVERITIES, type FindingFilters } from '../../../api/findings';
+import { ANY_STATUS, DEFAULT_STATUS } from '../hooks/use-exception-filters';
 
 const TEXT_FILTERS: { name: keyof FindingFilters; label: string; placeholder: string }[] = [
   { name: 'ruleId', label: 'Rule', placeholder: 'customer.legal-name' },
@@ -10,8 +11,19 @@ const TEXT_FILTERS: { name: keyof FindingFilters; label: string; placeholder: st
   { name: 'assignee', label: 'Assignee', placeholder: 'me, unassigned or a name' },
 ];
 
-const SELECT_FILTERS: { name: keyof FindingFilters; label: string; values: readonly string[] }[] = [
-  { name: 'status', label: 'Status', values: FINDING_STATUSES },
+/** `any` first unless the filter has its own choices for everything (status: active or any). */
+const SELECT_FILTERS: {
+  name: keyof FindingFilters;
+  label: string;
+  values: readonly string[];
+  labels?: Record<string, string>;
+}[] = [
+  {
+    name: 'status',
+    label: 'Status',
+    values: [DEFAULT_STATUS, ANY_STATUS, ...FINDING_STATUSES],
+    labels: { [DEFAULT_STATUS]: 'active (new, open, reopened)' },
+  },
   { name: 'severity', label: 'Severity', values: SEVERITIES },
   { name: 'domain', label: 'Domain', values: DOMAINS },
 ];
@@ -38,14 +50,14 @@ export function FindingsFilters({
 
   return (
     <form className="filter-bar" aria-label="Filter findings" onSubmit={apply}>
-      {SELECT_FILTERS.map(({ name, label, values }) => (
+      {SELECT_FILTERS.map(({ name, label, values, labels }) => (
         <label key={name} className="field">
           <span>{label}</span>
           <select value={filters[name] ?? ''} onChange={(e) => onChange(name, e.target.value || null)}>
-            <option value="">any</option>
+            {!values.includes(ANY_STATUS) && <option value="">any</option>}
             {values.map((v) => (
               <option key={v} value={v}>
-                {v}
+                {labels?.[v] ?? v}
               </option>
             ))}
           </select>

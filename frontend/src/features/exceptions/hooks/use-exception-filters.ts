@@ -9,9 +9,18 @@ import {
 
 /** Most recently changed first: a run's new and reopened findings lead the queue. */
 export const DEFAULT_SORT = '-statusChangedAt';
+/** The queue shows what needs work (new, open, reopened) unless another status is chosen. */
+export const DEFAULT_STATUS = 'active';
+/** The status choice for every status (kept in the URL, never sent: the API's default). */
+export const ANY_STATUS = 'any';
 
 export interface ExceptionView {
+  /** As chosen, for the filter bar: the status is always set (`active` by default, or `any`). */
   filters: FindingFilters;
+  /** As the API takes them: `any` status left out. */
+  query: FindingFilters;
+  /** Whether anything beyond the default status narrows the list. */
+  narrowed: boolean;
   sort: { key: FindingSortKey; direction: 'asc' | 'desc'; text: string };
   /** The finding open in the detail panel. */
   selected: string | null;
@@ -29,12 +38,15 @@ export function useExceptionFilters() {
   const [params, setParams] = useSearchParams();
 
   const view = useMemo<ExceptionView>(() => {
-    const filters: FindingFilters = {};
+    const filters: FindingFilters = { status: DEFAULT_STATUS };
     for (const name of FINDING_FILTER_NAMES) {
       const value = params.get(name);
       if (value) filters[name] = value;
     }
-    return { filters, sort: parseSort(params.get('sort')), selected: params.get('finding') };
+    const query = { ...filters };
+    if (query.status === ANY_STATUS) delete query.status;
+    const narrowed = Object.entries(filters).some(([name, value]) => name !== 'status' || value !== DEFAULT_STATUS);
+    return { filters, query, narrowed, sort: parseSort(params.get('sort')), selected: params.get('finding') };
   }, [params]);
 
   const update = useCallback(
@@ -55,7 +67,8 @@ export function useExceptionFilters() {
 
   return {
     view,
-    setFilter: (name: keyof FindingFilters, value: string | null) => update({ [name]: value }),
+    setFilter: (name: keyof FindingFilters, value: string | null) =>
+      update({ [name]: name === 'status' && value === DEFAULT_STATUS ? null : value }),
     clearFilters: () => update(Object.fromEntries(FINDING_FILTER_NAMES.map((n) => [n, null]))),
     /** Clicking the current sort column flips its direction; another column starts descending. */
     sortBy: (key: FindingSortKey) => {
