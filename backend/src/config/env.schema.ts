@@ -219,6 +219,13 @@ export const envSchema = z.object({
   FINDINGS_HISTORY_RETENTION_DAYS: retentionDays(2).default(35),
   /** Days of entity_events (status transitions behind SLA figures and trends); 0 = forever. */
   ENTITY_EVENTS_RETENTION_DAYS: retentionDays(31).default(400),
+  /**
+   * Days of run history in Postgres: reconciliation and snapshot runs, alert deliveries, and the audit
+   * entries of received connector events; 0 = forever. The runs reads still use are always kept.
+   */
+  RUN_HISTORY_RETENTION_DAYS: retentionDays(7).default(90),
+  /** Days of every other audit entry (people's and the system's actions); 0 = forever. */
+  AUDIT_LOG_RETENTION_DAYS: retentionDays(31).default(0),
   /** Where links in alerts point: the dashboard as users reach it. */
   DASHBOARD_PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
 });

@@ -11,6 +11,7 @@ import { AuditRepository } from '../../../backend/src/modules/audit/audit.reposi
 import { AuditService } from '../../../backend/src/modules/audit/audit.service';
 import { RetentionRepository } from '../../../backend/src/modules/retention/retention.repository';
 import { RetentionService } from '../../../backend/src/modules/retention/retention.service';
+import { RunHistoryRepository } from '../../../backend/src/modules/retention/run-history.repository';
 import { customers, ReconciliationFixture } from '../reconciliation/support/reconciliation-fixture';
 
 const AT = new Date('2026-11-30T03:17:00Z');
@@ -22,6 +23,7 @@ describe('retention of ClickHouse history (ClickHouse + Postgres)', () => {
     new RetentionService(
       // One snapshot id per statement: the batching a month of incrementals needs, exercised here.
       Object.assign(new RetentionRepository(fx.clickhouse, fx.dataSource), { idsPerStatement: 1 }),
+      new RunHistoryRepository(fx.dataSource),
       new ConfigService({ ...process.env, ...env }),
       new AuditService(new AuditRepository(fx.dataSource), new SecretRedactor()),
     );

@@ -15,6 +15,7 @@ import { FindingSuppression0000000000014 } from './0014-finding-suppression';
 import { FindingsByteOrderKeys0000000000015 } from './0015-findings-byte-order-keys';
 import { FindingsHotSightings0000000000016 } from './0016-findings-hot-sightings';
 import { TargetedRunFindings0000000000017 } from './0017-targeted-run-findings';
+import { RunHistoryRetention0000000000018 } from './0018-run-history-retention';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingsByteOrderKeys0000000000015,
   FindingsHotSightings0000000000016,
   TargetedRunFindings0000000000017,
+  RunHistoryRetention0000000000018,
 ];

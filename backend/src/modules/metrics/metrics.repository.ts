@@ -12,7 +12,7 @@ export interface StoreFigures {
   ruleDurations: { rule: string; seconds: number }[];
 }
 
-/** Postgres reads for /metrics: the findings rollups (0008), snapshot runs and reconciliation runs. */
+/** Postgres reads for /metrics: the findings rollups (0008), snapshot runs and reconciliation runs (with pruned totals, 0018). */
 @Injectable()
 export class MetricsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -27,9 +27,14 @@ export class MetricsRepository {
          FROM findings_daily_flow GROUP BY rule_id`,
       ),
       this.dataSource.query<{ connector_id: string; entity: string; status: string; runs: string; rows: string }[]>(
-        `SELECT connector_id, entity, status, count(*) AS runs,
-           coalesce(sum(rows_written) FILTER (WHERE status = 'complete'), 0)::bigint AS rows
-         FROM snapshot_runs WHERE status IN ('complete', 'partial', 'failed') GROUP BY 1, 2, 3`,
+        // Plus what runs deleted by the retention pass counted (migration 0018): totals never go down.
+        `SELECT connector_id, entity, status, sum(runs)::bigint AS runs, sum(rows)::bigint AS rows FROM (
+           SELECT connector_id, entity, status, count(*) AS runs,
+             coalesce(sum(rows_written) FILTER (WHERE status = 'complete'), 0) AS rows
+           FROM snapshot_runs WHERE status IN ('complete', 'partial', 'failed') GROUP BY 1, 2, 3
+           UNION ALL
+           SELECT system, entity, status, runs, rows FROM pruned_run_totals WHERE kind = 'snapshot'
+         ) counted GROUP BY 1, 2, 3`,
       ),
       this.dataSource.query<{ connector_id: string; entity: string; age: number; duration: number | null }[]>(
         `SELECT DISTINCT ON (connector_id, entity) connector_id, entity,
@@ -39,7 +44,11 @@ export class MetricsRepository {
          ORDER BY connector_id, entity, finished_at DESC`,
       ),
       this.dataSource.query<{ status: string; runs: string }[]>(
-        `SELECT status, count(*) AS runs FROM reconciliation_runs GROUP BY status`,
+        `SELECT status, sum(runs)::bigint AS runs FROM (
+           SELECT status, count(*) AS runs FROM reconciliation_runs GROUP BY status
+           UNION ALL
+           SELECT status, runs FROM pruned_run_totals WHERE kind = 'reconciliation'
+         ) counted GROUP BY status`,
       ),
       this.dataSource.query<{ rule: string; seconds: number }[]>(
         `SELECT r.key AS rule, ((r.value ->> 'durationMs')::float8 / 1000) AS seconds

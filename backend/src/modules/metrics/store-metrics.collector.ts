@@ -82,7 +82,7 @@ export class StoreMetricsCollector {
             async collect() {
               const f = await figures();
               if (!f) return;
-              // Totals are counts of recorded facts (monotonic as long as history is kept): set, not added.
+              // Totals are counts of recorded facts (deleted runs stay counted: migration 0018): set, not added.
               this.reset();
               fill(this, f);
             },

@@ -5,8 +5,9 @@ import { RetentionProcessor } from './retention.processor';
 import { RetentionRepository } from './retention.repository';
 import { RetentionSchedule } from './retention.schedule';
 import { RetentionService } from './retention.service';
+import { RunHistoryRepository } from './run-history.repository';
 
-/** Drops ClickHouse history past its retention: scheduled by the scheduler, applied by a worker. */
+/** Drops ClickHouse and Postgres history past its retention: scheduled by the scheduler, applied by a worker. */
 @Module({})
 export class RetentionModule {
   static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => RetentionModule.build(role));
@@ -15,7 +16,7 @@ export class RetentionModule {
     return {
       module: RetentionModule,
       providers: [
-        ...(runsWorker(role) ? [RetentionRepository, RetentionService, RetentionProcessor] : []),
+        ...(runsWorker(role) ? [RetentionRepository, RunHistoryRepository, RetentionService, RetentionProcessor] : []),
         ...(runsScheduler(role) ? [RetentionSchedule] : []),
       ],
     };

@@ -3,6 +3,7 @@ import { ConfigService } from '../../config/config.service';
 import { AuditService } from '../audit/audit.service';
 import { cutoffOf, partitionOlderThan, retainedTables } from './retention-plan';
 import { RetentionRepository, type TablePartition } from './retention.repository';
+import { RunHistoryRepository } from './run-history.repository';
 
 export interface TableRetention {
   table: string;
@@ -18,13 +19,17 @@ export interface RetentionOutcome {
   tables: TableRetention[];
   /** Snapshots taken out of the catalog because their rows were dropped. */
   forgottenSnapshots: number;
+  /** Postgres rows deleted per history (`audit_log:connector-events` for received events' entries). */
+  pruned: Record<string, number>;
 }
 
 /**
  * Drops ClickHouse history older than the configured retention, a month partition at a time: snapshots
- * (never one that reads still use), rejected records, each run's raw findings and status events.
- * Current state, the catalog of kept snapshots, the findings lifecycle (Postgres) and the dashboard's
- * daily rollups stay. Every pass that drops something is audited.
+ * (never one that reads still use), rejected records, each run's raw findings and status events. Then
+ * deletes Postgres run history past its own retention: reconciliation and snapshot runs (never one that
+ * reads still use), alert deliveries, received connector events' audit entries and, when configured,
+ * the rest of the audit log. Current state, the catalog of kept snapshots, the findings lifecycle and
+ * the dashboard's daily rollups stay. Every pass that drops or deletes something is audited.
  */
 @Injectable()
 export class RetentionService {
@@ -32,6 +37,7 @@ export class RetentionService {
 
   constructor(
     private readonly repository: RetentionRepository,
+    private readonly history: RunHistoryRepository,
     private readonly config: ConfigService,
     private readonly audit: AuditService,
   ) {}
@@ -44,7 +50,7 @@ export class RetentionService {
     });
     // Read once, and only when some snapshot table has a month old enough to drop.
     let protectedIds: Promise<string[]> | undefined;
-    const outcome: RetentionOutcome = { at: at.toISOString(), tables: [], forgottenSnapshots: 0 };
+    const outcome: RetentionOutcome = { at: at.toISOString(), tables: [], forgottenSnapshots: 0, pruned: {} };
     for (const { table, days, snapshots } of tables) {
       const cutoff = cutoffOf(at, days);
       const old = (await this.repository.partitions(table)).filter((p) => partitionOlderThan(p.partitionId, cutoff));
@@ -75,6 +81,23 @@ export class RetentionService {
       });
     }
     const dropped = outcome.tables.flatMap((t) => t.dropped.map((p) => `${t.table}/${p.partitionId}`));
+    outcome.pruned = await this.pruneHistory(at);
+    const pruned = Object.entries(outcome.pruned).filter(([, n]) => n > 0);
+    if (pruned.length > 0) {
+      await this.audit.record({
+        actor: 'system:retention',
+        action: 'retention.prune',
+        subjectType: 'postgres',
+        subjectId: null,
+        before: null,
+        after: {
+          at: outcome.at,
+          runHistoryDays: this.config.get('RUN_HISTORY_RETENTION_DAYS'),
+          auditLogDays: this.config.get('AUDIT_LOG_RETENTION_DAYS'),
+          deleted: outcome.pruned,
+        },
+      });
+    }
     if (dropped.length > 0) {
       await this.audit.record({
         actor: 'system:retention',
@@ -90,6 +113,24 @@ export class RetentionService {
         ? `retention: dropped ${dropped.join(', ')}; ${outcome.forgottenSnapshots} snapshots left the catalog`
         : 'retention: nothing older than the retention to drop',
     );
+    if (pruned.length > 0) {
+      this.logger.log(`retention: deleted ${pruned.map(([history, n]) => `${n} ${history}`).join(', ')}`);
+    }
     return outcome;
+  }
+
+  private async pruneHistory(at: Date): Promise<Record<string, number>> {
+    const pruned: Record<string, number> = {};
+    const runDays = this.config.get('RUN_HISTORY_RETENTION_DAYS');
+    if (runDays > 0) {
+      const cutoff = cutoffOf(at, runDays);
+      pruned.reconciliation_runs = await this.history.pruneReconciliationRuns(cutoff);
+      pruned.snapshot_runs = await this.history.pruneSnapshotRuns(cutoff);
+      pruned.alert_deliveries = await this.history.pruneAlertDeliveries(cutoff);
+      pruned['audit_log:connector-events'] = await this.history.pruneAuditLog(cutoff, 'connector-events');
+    }
+    const auditDays = this.config.get('AUDIT_LOG_RETENTION_DAYS');
+    if (auditDays > 0) pruned.audit_log = await this.history.pruneAuditLog(cutoffOf(at, auditDays), 'others');
+    return pruned;
   }
 }
