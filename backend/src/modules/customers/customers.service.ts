@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ownerOf, type EntityKind, type Ownership } from '@driftwatch/reconciliation-rules';
 import { InvalidQueryParameterError, type Page } from '../../http/list-query';
+import { ACTIVE_STATUSES, type FindingStatus } from '../findings/finding';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { CUSTOMER_SEARCH_QUERY, type CustomerSearchQuery } from './customers-query';
 import {
@@ -14,7 +15,6 @@ import {
 
 const VERSIONS_PER_RECORD = 30;
 const TIMELINE_LIMIT = 300;
-const ACTIVE = ['new', 'open', 'reopened'];
 
 export interface FieldComparison {
   field: string;
@@ -113,7 +113,7 @@ export class CustomersService {
       creditProfile: sideBySide('credit_profile', credit, ownership),
       contacts,
       crosswalk,
-      openFindings: findings.filter((f) => ACTIVE.includes(f.status)),
+      openFindings: findings.filter((f) => ACTIVE_STATUSES.includes(f.status as FindingStatus)),
       fixTasks,
       timeline: timeline(versions, events, findings, fixTasks),
     };
