@@ -1,26 +1,55 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { AppShell } from './app/app-shell';
 import { NAVIGATION } from './app/navigation';
 import { NotBuiltPage } from './app/not-built-page';
-import { ConnectorsPage } from './features/connectors/components/connectors-page';
-import { FixUpsPage } from './features/fix-ups/components/fix-ups-page';
-import { RulesPage } from './features/rules/components/rules-page';
-import { AlertsPage } from './features/alerts/components/alerts-page';
-import { AuditPage } from './features/audit/components/audit-page';
-import { Customer360Page } from './features/customer-360/components/customer-360-page';
-import { ExceptionsPage } from './features/exceptions/components/exceptions-page';
-import { OverviewPage } from './features/overview/components/overview-page';
+
+/**
+ * A page loaded on first visit: each page (and what only it uses, e.g. recharts for the overview)
+ * is its own chunk, so signing in does not download every page of the dashboard.
+ */
+function page<M>(load: () => Promise<M>, pick: (module: M) => ComponentType): ReactNode {
+  const Page = lazy(() => load().then((module) => ({ default: pick(module) })));
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <Page />
+    </Suspense>
+  );
+}
 
 const PAGES: Record<string, ReactNode> = {
-  '/': <OverviewPage />,
-  '/exceptions': <ExceptionsPage />,
-  '/connectors': <ConnectorsPage />,
-  '/customers': <Customer360Page />,
-  '/fix-ups': <FixUpsPage />,
-  '/rules': <RulesPage />,
-  '/alerts': <AlertsPage />,
-  '/audit': <AuditPage />,
+  '/': page(
+    () => import('./features/overview/components/overview-page'),
+    (m) => m.OverviewPage,
+  ),
+  '/exceptions': page(
+    () => import('./features/exceptions/components/exceptions-page'),
+    (m) => m.ExceptionsPage,
+  ),
+  '/connectors': page(
+    () => import('./features/connectors/components/connectors-page'),
+    (m) => m.ConnectorsPage,
+  ),
+  '/customers': page(
+    () => import('./features/customer-360/components/customer-360-page'),
+    (m) => m.Customer360Page,
+  ),
+  '/fix-ups': page(
+    () => import('./features/fix-ups/components/fix-ups-page'),
+    (m) => m.FixUpsPage,
+  ),
+  '/rules': page(
+    () => import('./features/rules/components/rules-page'),
+    (m) => m.RulesPage,
+  ),
+  '/alerts': page(
+    () => import('./features/alerts/components/alerts-page'),
+    (m) => m.AlertsPage,
+  ),
+  '/audit': page(
+    () => import('./features/audit/components/audit-page'),
+    (m) => m.AuditPage,
+  ),
 };
 
 export const routes: RouteObject[] = [
