@@ -7,12 +7,27 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
   minute: '2-digit',
   second: '2-digit',
 });
+const shortThisYear = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const shortOtherYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 const number = new Intl.NumberFormat();
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+}
+
+/** For table cells: "Nov 30, 14:55" this year, "Nov 30, 2025" before (the full time is formatDateTime's). */
+export function formatShortDateTime(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return (date.getFullYear() === now.getFullYear() ? shortThisYear : shortOtherYear).format(date);
 }
 
 export function formatCount(n: number | null | undefined): string {

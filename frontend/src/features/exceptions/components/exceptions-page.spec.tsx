@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { failing, plainText, renderApp } from '../../../test/render-app';
 import { findingFixture } from '../../../test/finding-fixture';
-import { formatDateTime } from '../../../ui/formatting';
+import { formatDateTime, formatShortDateTime } from '../../../ui/formatting';
 
 const finding = findingFixture;
 
@@ -106,7 +106,10 @@ describe('exceptions page', () => {
     expect(headers[column]).not.toHaveClass('optional');
     expect(within(table).getByRole('columnheader', { name: /Last seen/ })).toHaveClass('optional');
     const rows = within(table).getAllByRole('row').slice(1);
-    expect(rows.map((r) => within(r).getAllByRole('cell')[column].textContent)).toEqual(changedAt.map(formatDateTime));
+    const cells = rows.map((r) => within(r).getAllByRole('cell')[column]);
+    expect(cells.map((c) => c.textContent)).toEqual(changedAt.map((at) => formatShortDateTime(at)));
+    // The full date and time on hover.
+    expect(cells.map((c) => c.querySelector('time')?.getAttribute('title'))).toEqual(changedAt.map(formatDateTime));
   });
 
   it("opens a finding with every system's value and the owner's value marked", async () => {

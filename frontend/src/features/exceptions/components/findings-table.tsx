@@ -1,5 +1,5 @@
 import type { Finding, FindingSortKey } from '../../../api/findings';
-import { formatCount, formatDateTime } from '../../../ui/formatting';
+import { formatCount, formatDateTime, formatShortDateTime } from '../../../ui/formatting';
 import { StatusBadge } from '../../../ui/status-badge';
 import type { ExceptionView } from '../hooks/use-exception-filters';
 
@@ -136,13 +136,28 @@ export function FindingsTable({
               </td>
               <td className="optional">{f.assignee ?? <span className="muted">unassigned</span>}</td>
               <td className="num optional">{formatCount(f.occurrences)}</td>
-              <td className="optional">{formatDateTime(f.firstSeenAt)}</td>
-              <td className="optional">{formatDateTime(f.lastSeenAt)}</td>
-              <td>{formatDateTime(f.statusChangedAt)}</td>
+              <td className="optional when">
+                <When iso={f.firstSeenAt} />
+              </td>
+              <td className="optional when">
+                <When iso={f.lastSeenAt} />
+              </td>
+              <td className="when">
+                <When iso={f.statusChangedAt} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A time in a table cell: short, on one line, the full date and time on hover. */
+function When({ iso }: { iso: string }) {
+  return (
+    <time dateTime={iso} title={formatDateTime(iso)}>
+      {formatShortDateTime(iso)}
+    </time>
   );
 }
