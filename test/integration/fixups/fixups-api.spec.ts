@@ -212,6 +212,56 @@ describe('fix-up task API and CLI: approve, retry, replay, dismiss with audit an
     expect((await stateOf(b)).state).toBe('needs_review');
   });
 
+  it('lists the open tasks (every state but done and dismissed) newest first, paged like any list', async () => {
+    const system = `api-open-${randomBytes(3).toString('hex')}`;
+    const on = { targetSystem: system };
+    for (const state of ['proposed', 'done', 'queued', 'dismissed', 'dead_lettered', 'needs_review', 'done'] as const) {
+      await task(state, on);
+    }
+    // The same creation time for some: ties are broken by id, across states.
+    await t.sql(
+      `UPDATE fix_tasks SET created_at = '2026-11-01T00:00:00Z' WHERE target_system = $1 AND state <> 'queued'`,
+      [system],
+    );
+    const list = async (query: Record<string, string>) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await request(t.server)
+          .get('/api/v1/fixups')
+          .set('X-API-Key', keys.viewer)
+          .query({ ...query, system, limit: 2, ...(cursor ? { cursor } : {}) })
+          .expect(200);
+        ids.push(...(res.body.items as { id: string }[]).map((i) => i.id));
+        cursor = res.body.nextCursor as string | null;
+        pages += 1;
+      } while (cursor !== null && pages < 20);
+      return ids;
+    };
+    const expected = async (where: string, direction: 'DESC' | 'ASC') =>
+      (
+        await t.sql<{ id: string }>(
+          `SELECT id::text AS id FROM fix_tasks WHERE target_system = $1 AND ${where}
+           ORDER BY created_at ${direction}, id ${direction}`,
+          [system],
+        )
+      ).map((r) => r.id);
+    const open = `state NOT IN ('done', 'dismissed')`;
+    expect(await list({ state: 'open' })).toEqual(await expected(open, 'DESC'));
+    expect(await list({ state: 'open', sort: 'createdAt' })).toEqual(await expected(open, 'ASC'));
+    expect(await list({})).toEqual(await expected('true', 'DESC'));
+    expect(await list({ state: 'done' })).toEqual(await expected(`state = 'done'`, 'DESC'));
+    expect((await list({ state: 'open' })).length).toBe(4);
+    // The review list (needs_review, conflict) narrowed to open is still the review list.
+    const reviews = await request(t.server)
+      .get('/api/v1/fixups/review')
+      .set('X-API-Key', keys.viewer)
+      .query({ system, state: 'open' })
+      .expect(200);
+    expect((reviews.body.items as { state: string }[]).map((i) => i.state)).toEqual(['needs_review']);
+  });
+
   it('lists reviews by reason (validation_failure, conflict, needs_decision), each only its kind, paged with a cursor', async () => {
     const system = `api-review-${randomBytes(3).toString('hex')}`;
     const on = { targetSystem: system };

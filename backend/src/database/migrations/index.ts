@@ -16,6 +16,7 @@ import { FindingsByteOrderKeys0000000000015 } from './0015-findings-byte-order-k
 import { FindingsHotSightings0000000000016 } from './0016-findings-hot-sightings';
 import { TargetedRunFindings0000000000017 } from './0017-targeted-run-findings';
 import { RunHistoryRetention0000000000018 } from './0018-run-history-retention';
+import { FixupListOrder0000000000019 } from './0019-fixup-list-order';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -37,4 +38,5 @@ export const POSTGRES_MIGRATIONS = [
   FindingsHotSightings0000000000016,
   TargetedRunFindings0000000000017,
   RunHistoryRetention0000000000018,
+  FixupListOrder0000000000019,
 ];

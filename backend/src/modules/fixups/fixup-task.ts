@@ -14,6 +14,8 @@ export const FIXUP_STATES = [
   'dismissed',
 ] as const;
 export type FixupState = (typeof FIXUP_STATES)[number];
+/** The state filter's value for every state but the terminal ones (done, dismissed): work in flight or waiting. */
+export const OPEN_FILTER = 'open';
 
 /**
  * Why a task in a review state waits for a person: the target refused the write

@@ -1,12 +1,16 @@
 import { defineListQuery, type ListQuery } from '../../http/list-query';
-import { FIX_POLICIES, FIXUP_STATES, REVIEW_REASONS } from './fixup-task';
+import { FIX_POLICIES, FIXUP_STATES, OPEN_FILTER, REVIEW_REASONS } from './fixup-task';
 
 const name = /^[A-Za-z0-9_.:-]+$/;
 
 /** Filters and sort keys the fix-up task list accepts. */
 export const FIXUPS_LIST_QUERY = defineListQuery({
   filters: {
-    state: { type: 'enum', values: FIXUP_STATES, description: 'Task state.' },
+    state: {
+      type: 'enum',
+      values: [...FIXUP_STATES, OPEN_FILTER],
+      description: `Task state, or \`${OPEN_FILTER}\` for every state but done and dismissed.`,
+    },
     ruleId: { type: 'string', pattern: name, description: 'Rule id.' },
     system: { type: 'string', pattern: name, description: 'Target system (connector id) the task writes to.' },
     policy: { type: 'enum', values: FIX_POLICIES, description: 'Fix policy the task was created under.' },

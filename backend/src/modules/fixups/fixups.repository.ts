@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { FixupReviewsListQuery, FixupsListQuery } from './fixups-query';
 import {
+  FIXUP_STATES,
+  OPEN_FILTER,
   REFUSED_BY_TARGET,
   type FixupEventView,
   type FixupReviewView,
@@ -11,7 +13,7 @@ import {
   type NewFixupTask,
   type ReviewReason,
 } from './fixup-task';
-import { REVIEW_STATES, sourcesOf } from './fixup-state-machine';
+import { REVIEW_STATES, sourcesOf, TERMINAL_STATES } from './fixup-state-machine';
 
 interface TaskRecord {
   id: string;
@@ -349,24 +351,44 @@ export class FixupsRepository {
       params.push(value);
       return `$${params.length}`;
     };
+    const open = query.filters.state === OPEN_FILTER;
+    const wanted = open ? (states ?? FIXUP_STATES).filter((s) => !TERMINAL_STATES.includes(s)) : states;
     const where: string[] = [];
     for (const [name, column] of Object.entries(FILTER_COLUMNS)) {
       const value = query.filters[name as keyof typeof FILTER_COLUMNS];
-      if (value !== undefined) where.push(`${column} = ${bind(value)}`);
+      if (value !== undefined && !(name === 'state' && open)) where.push(`${column} = ${bind(value)}`);
     }
-    if (states) where.push(`state = ANY(${bind([...states])}::text[])`);
     const more = extra?.(bind);
     if (more) where.push(...more.where);
     const column = SORT_COLUMNS[query.sort.key];
     const direction = query.sort.direction === 'desc' ? 'DESC' : 'ASC';
     if (query.after) {
       const op = direction === 'DESC' ? '<' : '>';
-      where.push(`(${column}, id) ${op} (${bind(query.after.value)}::timestamptz, ${bind(query.after.id)}::uuid)`);
+      where.push(
+        `(fix_tasks.${column}, fix_tasks.id) ${op} (${bind(query.after.value)}::timestamptz, ${bind(query.after.id)}::uuid)`,
+      );
     }
+    // Qualified: SELECT names its to_char() text columns like the timestamps, and an unqualified ORDER BY
+    // would sort by that text (no index: a sort of every match).
+    const order = `ORDER BY fix_tasks.${column} ${direction}, fix_tasks.id ${direction}`;
+    const columns = `${TASK_COLUMNS}${more ? `, ${more.columns}` : ''}`;
+    const top = bind(limit);
+    if (wanted && wanted.length > 1 && column === 'created_at') {
+      // Several states, newest first: one ordered range of (state, created_at, id) per state, each read
+      // at most `limit` rows, and the page taken from those (migration 0019), instead of walking every
+      // done task to find the few in flight.
+      const statuses = bind([...wanted]);
+      return this.dataSource.query(
+        `SELECT ${columns} FROM unnest(${statuses}::text[]) AS s(wanted)
+         CROSS JOIN LATERAL (SELECT * FROM fix_tasks WHERE ${[...where, 'fix_tasks.state = s.wanted'].join(' AND ')}
+           ${order} LIMIT ${top}) AS fix_tasks
+         ${order} LIMIT ${top}`,
+        params,
+      );
+    }
+    if (wanted) where.push(`fix_tasks.state = ANY(${bind([...wanted])}::text[])`);
     return this.dataSource.query(
-      `SELECT ${TASK_COLUMNS}${more ? `, ${more.columns}` : ''} FROM fix_tasks
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY ${column} ${direction}, fix_tasks.id ${direction} LIMIT ${bind(limit)}`,
+      `SELECT ${columns} FROM fix_tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${order} LIMIT ${top}`,
       params,
     );
   }

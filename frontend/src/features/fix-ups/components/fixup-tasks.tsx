@@ -9,14 +9,22 @@ import { FixupActions } from './fixup-actions';
 import { FixupChanges } from './fixup-changes';
 import { FixupDetailPanel } from './fixup-detail-panel';
 
+/** The list shows tasks in flight or waiting (every state but done and dismissed) unless told otherwise. */
+const DEFAULT_STATE = 'open';
+/** Every state (kept in the URL, never sent: the API's default). */
+const ANY_STATE = 'any';
+
 /** Fix-up tasks by state (dead letters included), with bulk approve / retry / replay / dismiss. */
 export function FixupTasks() {
   const [params, setParams] = useSearchParams();
-  const state = params.get('state') ?? '';
+  const state = params.get('state') ?? DEFAULT_STATE;
   const selected = params.get('task');
   const role = useCurrentRole();
   const canAct = roleAllows(role, 'engineer');
-  const query = useFixups({ state: state || undefined, ruleId: params.get('ruleId') ?? undefined });
+  const query = useFixups({
+    state: state === ANY_STATE ? undefined : state,
+    ruleId: params.get('ruleId') ?? undefined,
+  });
   const [checked, setChecked] = useState<Set<string>>(new Set());
   const set = (name: string, value: string | null) =>
     setParams((current) => {
@@ -35,10 +43,11 @@ export function FixupTasks() {
             value={state}
             onChange={(e) => {
               setChecked(new Set());
-              set('state', e.target.value || null);
+              set('state', e.target.value === DEFAULT_STATE ? null : e.target.value);
             }}
           >
-            <option value="">any</option>
+            <option value={DEFAULT_STATE}>open (not done or dismissed)</option>
+            <option value={ANY_STATE}>any</option>
             {FIXUP_STATES.map((s) => (
               <option key={s} value={s}>
                 {s === 'dead_lettered' ? 'dead_lettered (dead letter)' : s}
@@ -59,7 +68,7 @@ export function FixupTasks() {
             query={query}
             label="fix-up tasks"
             isEmpty={(p) => p.items.length === 0}
-            emptyText={state ? `No fix-up tasks are ${state}.` : 'No fix-up tasks yet.'}
+            emptyText={state === ANY_STATE ? 'No fix-up tasks yet.' : `No fix-up tasks are ${state}.`}
           >
             {(page) => {
               const tasks = page.items;
