@@ -260,8 +260,10 @@ export class StewardshipItemsRepository {
         `(${sort.column}, id) ${op} (${bind(query.after.value)}::${sort.cast}, ${bind(query.after.id)}::uuid)`,
       );
     }
+    // Qualified: SELECT names its text columns (to_char() times, id::text) like the table's, and an
+    // unqualified ORDER BY would sort by that text (no index: a sort of every match).
     const text = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${sort.column} ${direction}, id ${direction} LIMIT ${bind(limit)}`;
+      ORDER BY stewardship_items.${sort.column} ${direction}, stewardship_items.id ${direction} LIMIT ${bind(limit)}`;
     const rows: ItemRecord[] = await this.dataSource.query(text, params);
     return rows.map(toView);
   }
