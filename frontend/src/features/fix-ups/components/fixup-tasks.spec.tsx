@@ -1,31 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { renderApp } from '../../../test/render-app';
-import type { FixupTask } from '../hooks/use-fixups';
+import { fixupTaskFixture } from '../../../test/fixup-task-fixture';
 
-const task = (over: Partial<FixupTask> = {}): FixupTask => ({
-  id: 't1',
-  findingId: 'f1',
-  ruleId: 'customer.legal-name',
-  ruleKind: 'field_match',
-  findingKind: 'mismatch',
-  entity: 'customer',
-  matchKey: 'C000017',
-  targetSystem: 'crm',
-  sourceKey: '001A',
-  changes: [{ field: 'legalName', column: 'legal_name', expectedOld: 'ACME LIMITED', newValue: 'Acme Ltd' }],
-  policy: 'approval',
-  state: 'proposed',
-  stateReason: null,
-  attempts: 0,
-  lastError: null,
-  createdRunId: 'a1b2c3d4-0000-4000-8000-000000000001',
-  resolvedRunId: null,
-  createdAt: '2026-11-02T09:30:00Z',
-  updatedAt: '2026-11-02T09:30:00Z',
-  appliedAt: null,
-  finishedAt: null,
-  ...over,
-});
+const task = () => fixupTaskFixture({ state: 'proposed', policy: 'approval' });
 
 const answers = {
   'GET /health/ready': { status: 'ok', checks: [] },

@@ -1,32 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { failing, renderApp, type FakeCall } from '../../../test/render-app';
-import type { FixupTask } from '../hooks/use-fixups';
+import { fixupTaskFixture } from '../../../test/fixup-task-fixture';
 import type { ReviewItem } from '../hooks/use-stewardship';
 
-const task = (over: Partial<FixupTask>): FixupTask => ({
-  id: 't1',
-  findingId: 'f'.repeat(32),
-  ruleId: 'customer.legal-name',
-  ruleKind: 'field_match',
-  findingKind: 'mismatch',
-  entity: 'customer',
-  matchKey: 'C000017',
-  targetSystem: 'crm',
-  sourceKey: '001A',
-  changes: [{ field: 'name', column: 'legal_name', expectedOld: 'Acme', newValue: 'Acme Holding International' }],
-  policy: 'auto',
-  state: 'needs_review',
-  stateReason: null,
-  attempts: 1,
-  lastError: null,
-  createdRunId: 'r1',
-  resolvedRunId: null,
-  createdAt: '2026-11-28T09:00:00Z',
-  updatedAt: '2026-11-28T10:00:00Z',
-  appliedAt: null,
-  finishedAt: null,
-  ...over,
-});
+const task = fixupTaskFixture;
 
 const refused: ReviewItem = {
   kind: 'validation_failure',
