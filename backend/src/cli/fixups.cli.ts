@@ -7,14 +7,14 @@ import { InvalidConfigError } from '../config/env.schema';
 import { DatabaseModule } from '../database/database.module';
 import { HttpModule } from '../http/http.module';
 import { AuditModule } from '../modules/audit/audit.module';
-import { FIXUP_STATES, type FixupState } from '../modules/fixups/fixup-task';
+import { FIXUP_STATES, OPEN_FILTER } from '../modules/fixups/fixup-task';
 import { FIXUPS_LIST_QUERY } from '../modules/fixups/fixups-query';
 import { FixupsModule } from '../modules/fixups/fixups.module';
 import { FixupsService, type BulkOutcome, type Selection } from '../modules/fixups/fixups.service';
 import { QueuesModule } from '../queues/queues.module';
 
 const USAGE = `Usage: node backend/dist/cli/fixups.cli.js <command> [options]
-  list     [--state S] [--rule R] [--system SYS] [--limit N]     fix-up tasks as JSON lines
+  list     [--state S] [--rule R] [--system SYS] [--limit N]     fix-up tasks as JSON lines (S: a state, or open)
   approve  (--id ID ... | --rule R | --system SYS) [--reason T]  proposed/needs_review → queued
            (a task with no field changes is refused: listed under "refused"; dismiss it instead)
   retry    (--id ID ... | --rule R | --system SYS) [--reason T]  failed/conflict → queued
@@ -56,8 +56,9 @@ async function main(): Promise<void> {
     if (!command && !values.help) throw new UsageError('a command is required');
     return;
   }
-  if (values.state && !FIXUP_STATES.includes(values.state as FixupState)) {
-    throw new UsageError(`--state must be one of ${FIXUP_STATES.join(', ')}`);
+  const states: readonly string[] = [...FIXUP_STATES, OPEN_FILTER];
+  if (values.state && !states.includes(values.state)) {
+    throw new UsageError(`--state must be one of ${states.join(', ')}`);
   }
   const app = await NestFactory.createApplicationContext(FixupsCliModule, { logger: ['error'] });
   try {

@@ -385,6 +385,13 @@ describe('fix-up task API and CLI: approve, retry, replay, dismiss with audit an
       .split('\n')
       .map((line) => (JSON.parse(line) as { id: string }).id);
     expect(ids).toContain(id);
+    const open = await cli(['list', '--state', 'open', '--system', target]);
+    expect(
+      open.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id),
+    ).toContain(id);
     const approved = await cli(['approve', '--id', id, '--reason', 'from the terminal']);
     expect(JSON.parse(approved.stdout)).toEqual({ changed: [id], skipped: [], refused: [] });
     expect((await stateOf(id)).state).toBe('queued');
