@@ -231,6 +231,15 @@ describe('retention of Postgres run history', () => {
     expect(entries[0]?.n).toBe(1);
   });
 
+  it('finds the runs that name a deleted run as replaced through an index, not a scan per deleted row', async () => {
+    // Without it, deleting 50 runs of 4M took 19.5 s (the foreign key's lookup scanned the table per
+    // row); with it, 5,000 took 93 ms (migration 0020).
+    const indexes = await fx.dataSource.query<{ indexdef: string }[]>(
+      `SELECT indexdef FROM pg_indexes WHERE tablename = 'snapshot_runs'`,
+    );
+    expect(indexes.map((i) => i.indexdef).filter((d) => /\(replaces_run_id\)/.test(d))).toHaveLength(1);
+  });
+
   it('deletes the rest of the audit log only past its own retention, and nothing when retention is 0', async () => {
     await fx.dataSource.query(
       `INSERT INTO audit_log (at, actor, action, subject_type) VALUES ('2025-01-10T00:00:00Z', 'api-key:abc', 'api-key.create', 'api_key')`,

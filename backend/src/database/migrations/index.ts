@@ -17,6 +17,7 @@ import { FindingsHotSightings0000000000016 } from './0016-findings-hot-sightings
 import { TargetedRunFindings0000000000017 } from './0017-targeted-run-findings';
 import { RunHistoryRetention0000000000018 } from './0018-run-history-retention';
 import { FixupListOrder0000000000019 } from './0019-fixup-list-order';
+import { SnapshotRunIndexes0000000000020 } from './0020-snapshot-run-indexes';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -39,4 +40,5 @@ export const POSTGRES_MIGRATIONS = [
   TargetedRunFindings0000000000017,
   RunHistoryRetention0000000000018,
   FixupListOrder0000000000019,
+  SnapshotRunIndexes0000000000020,
 ];

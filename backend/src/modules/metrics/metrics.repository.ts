@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
 
 /** What the store-derived Prometheus metrics show, read in one go per scrape. */
 export interface StoreFigures {
@@ -37,11 +38,17 @@ export class MetricsRepository {
          ) counted GROUP BY 1, 2, 3`,
       ),
       this.dataSource.query<{ connector_id: string; entity: string; age: number; duration: number | null }[]>(
-        `SELECT DISTINCT ON (connector_id, entity) connector_id, entity,
-           extract(epoch FROM now() - finished_at)::float8 AS age,
-           extract(epoch FROM finished_at - started_at)::float8 AS duration
-         FROM snapshot_runs WHERE status = 'complete' AND finished_at IS NOT NULL
-         ORDER BY connector_id, entity, finished_at DESC`,
+        // One index probe per pair (a DISTINCT ON read every run: 3.9 s at 4M runs).
+        `WITH RECURSIVE ${SNAPSHOT_RUN_PAIRS}
+         SELECT pairs.connector_id, pairs.entity,
+           extract(epoch FROM now() - latest.finished_at)::float8 AS age,
+           extract(epoch FROM latest.finished_at - latest.started_at)::float8 AS duration
+         FROM pairs CROSS JOIN LATERAL (
+           SELECT r.finished_at, r.started_at FROM snapshot_runs r
+           WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity
+             AND r.status = 'complete' AND r.finished_at IS NOT NULL
+           ORDER BY r.finished_at DESC LIMIT 1
+         ) latest`,
       ),
       this.dataSource.query<{ status: string; runs: string }[]>(
         `SELECT status, sum(runs)::bigint AS runs FROM (
