@@ -9,6 +9,11 @@ import { MetricsRepository, type StoreFigures } from './metrics.repository';
 const FIGURES_TTL_MS = 5000;
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
+interface QueueCounts {
+  queue: string;
+  counts: Record<(typeof QUEUE_STATES)[number], number>;
+}
+
 /**
  * Prometheus metrics read from the stores at scrape time: findings (open by rule, severity, domain,
  * system; opened and resolved totals), SLA breach findings, snapshot runs and freshness,
@@ -22,8 +27,11 @@ export class StoreMetricsCollector {
   private readonly logger = new Logger(StoreMetricsCollector.name);
   private figures: { at: number; value: Promise<StoreFigures | null> } | undefined;
   private readonly failures: Counter<'source'>;
+  private registryQueues: Queue[] = [];
   /** Queues outside the static registry (one per fix-up target), named when a scrape reads them. */
   private readonly queueSources: (() => Queue[])[] = [];
+  /** One read of every queue's counts serves the four queue gauges of a scrape. */
+  private queueCounts: { at: number; value: Promise<QueueCounts[]> } | undefined;
 
   constructor(
     private readonly repository: MetricsRepository,
@@ -159,21 +167,8 @@ export class StoreMetricsCollector {
 
     // Every queue of the registry, and every queue a module added (corrective sync per target): a
     // backlog or a dead letter in any of them is worth an alert.
-    const registryQueues = Object.values(QUEUE).map((name) => jobs.queue(name));
-    const failures = this.failures;
-    const logger = this.logger;
-    const queues = () => [
-      ...registryQueues,
-      ...this.queueSources.flatMap((source) => {
-        try {
-          return source();
-        } catch (error) {
-          failures.inc({ source: 'queues' });
-          logger.warn(`queues unavailable: ${(error as Error).message}`);
-          return [];
-        }
-      }),
-    ];
+    this.registryQueues = Object.values(QUEUE).map((name) => jobs.queue(name));
+    const queueCounts = () => this.readQueueCounts();
     for (const state of QUEUE_STATES) {
       fresh(
         registry,
@@ -186,17 +181,7 @@ export class StoreMetricsCollector {
             registers: [registry],
             async collect() {
               this.reset();
-              await Promise.all(
-                queues().map(async (queue) => {
-                  try {
-                    const counts = await queue.getJobCounts();
-                    this.set({ queue: queue.name }, counts[state]);
-                  } catch (error) {
-                    failures.inc({ source: 'redis' });
-                    logger.warn(`queue ${queue.name} counts unavailable: ${(error as Error).message}`);
-                  }
-                }),
-              );
+              for (const { queue, counts } of await queueCounts()) this.set({ queue }, counts[state]);
             },
           }),
       );
@@ -206,6 +191,39 @@ export class StoreMetricsCollector {
   /** Adds queues whose depths every scrape reports too; `source` is asked at each scrape. */
   watchQueues(source: () => Queue[]): void {
     this.queueSources.push(source);
+  }
+
+  private readQueueCounts(): Promise<QueueCounts[]> {
+    const now = Date.now();
+    if (this.queueCounts && now - this.queueCounts.at < FIGURES_TTL_MS) return this.queueCounts.value;
+    const value = Promise.all(
+      this.queues().map(async (queue) => {
+        try {
+          return [{ queue: queue.name, counts: await queue.getJobCounts() }];
+        } catch (error) {
+          this.failures.inc({ source: 'redis' });
+          this.logger.warn(`queue ${queue.name} counts unavailable: ${(error as Error).message}`);
+          return [];
+        }
+      }),
+    ).then((rows) => rows.flat());
+    this.queueCounts = { at: now, value };
+    return value;
+  }
+
+  private queues(): Queue[] {
+    return [
+      ...this.registryQueues,
+      ...this.queueSources.flatMap((source) => {
+        try {
+          return source();
+        } catch (error) {
+          this.failures.inc({ source: 'queues' });
+          this.logger.warn(`queues unavailable: ${(error as Error).message}`);
+          return [];
+        }
+      }),
+    ];
   }
 
   private read(): Promise<StoreFigures | null> {
