@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager, type QueryResult } from 'typeorm';
 import { type CopyValue, copyRows } from '../../database/copy-from';
+import { mergedRanges } from '../../database/merged-ranges';
 import type { FindingObservation, FindingStatus, FindingView } from './finding';
 import { ACTIVE_FILTER, ACTIVE_STATUSES, FINDING_STATUSES, findingId } from './finding';
 import type { FindingsListQuery } from './findings-query';
@@ -420,11 +421,15 @@ export class FindingsRepository {
       // the active ones): one ordered index range per status (each reads at most `limit` rows; one
       // parameterized plan run once per status), the page taken from those few rows, instead of a second
       // index per filter without the status (migration 0011 dropped them: every sighting wrote them).
-      const statuses = bind(active ? [...ACTIVE_STATUSES] : [...FINDING_STATUSES]);
-      text = `SELECT ${COLUMNS} FROM unnest(${statuses}::text[]) AS s(wanted)
-        CROSS JOIN LATERAL (SELECT * FROM findings WHERE ${[...where, 'findings.status = s.wanted'].join(' AND ')}
-          ${order} LIMIT ${top}) AS findings
-        ${order} LIMIT ${top}`;
+      text = mergedRanges({
+        table: 'findings',
+        column: 'status',
+        values: bind(active ? [...ACTIVE_STATUSES] : [...FINDING_STATUSES]),
+        where,
+        columns: COLUMNS,
+        order,
+        top,
+      });
     } else {
       // Qualified: SELECT names its to_char() text columns like the timestamps, and an unqualified ORDER BY
       // would sort by that text (no index, a full sort of every match).

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { mergedRanges } from '../../database/merged-ranges';
 import type { FixupReviewsListQuery, FixupsListQuery } from './fixups-query';
 import {
   FIXUP_STATES,
@@ -377,12 +378,9 @@ export class FixupsRepository {
       // Several states, newest first: one ordered range of (state, created_at, id) per state, each read
       // at most `limit` rows, and the page taken from those (migration 0019), instead of walking every
       // done task to find the few in flight.
-      const statuses = bind([...wanted]);
+      const values = bind([...wanted]);
       return this.dataSource.query(
-        `SELECT ${columns} FROM unnest(${statuses}::text[]) AS s(wanted)
-         CROSS JOIN LATERAL (SELECT * FROM fix_tasks WHERE ${[...where, 'fix_tasks.state = s.wanted'].join(' AND ')}
-           ${order} LIMIT ${top}) AS fix_tasks
-         ${order} LIMIT ${top}`,
+        mergedRanges({ table: 'fix_tasks', column: 'state', values, where, columns, order, top }),
         params,
       );
     }
