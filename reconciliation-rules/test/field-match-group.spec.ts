@@ -104,11 +104,9 @@ describe('compileFieldMatchGroup', () => {
     expect(count(separate, 'WHERE o_field_hash != x_field_hash')).toBe(3);
     expect(count(fused, 'WHERE o_field_hash != x_field_hash')).toBe(1);
     expect(count(fused, 'PREWHERE key_hash IN')).toBe(1);
-    expect(count(fused, 'ARRAY JOIN f_comparisons')).toBe(1);
+    expect(count(fused, 'arrayJoin(arrayFilter(k -> k != 0')).toBe(1);
     // Every comparison of every rule, each tagged with its rule's position in the group.
-    expect(count(fused, ', toUInt16(1))')).toBe(5);
-    expect(count(fused, ', toUInt16(2))')).toBe(3);
-    expect(count(fused, ', toUInt16(3))')).toBe(2);
+    expect(fused).toContain('arrayElement([1, 1, 1, 1, 1, 2, 2, 2, 3, 3], f_k) AS f_rule');
   });
 
   it('is the rule’s own query for a group of one', () => {

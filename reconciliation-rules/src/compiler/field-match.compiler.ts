@@ -8,7 +8,7 @@
 import { expandField, findColumn, type EntityKind } from '../model/entity-columns';
 import { ownerOf } from '../ownership/ownership';
 import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
-import { ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
+import { array, ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
 import { RuleCompileError, type ContextReader } from './compile-context';
 import { jsonObject, unionAll } from './finding-row';
 import { mapValues, normalize } from './normalizers';
@@ -49,17 +49,30 @@ function display(entity: EntityKind, column: string, x: SqlFragment): SqlFragmen
 }
 
 /**
- * tuple(field, expected, actual, differs, score, owner system, actual system, owner key, actual key)
- * for one compared column of a pairing whose `o_` columns are `first`'s and `x_` columns `second`'s.
- * A fused query (several rules, one pairing) adds the rule's 1-based index as a tenth element.
+ * One compared column of a pairing whose `o_` columns are `first`'s and `x_` columns `second`'s: what
+ * a finding of it says, and whether the pair's values differ. A fused query (several rules, one
+ * pairing) tags it with its rule's 1-based index.
  */
+interface Comparison {
+  field: string;
+  expected: SqlFragment;
+  actual: SqlFragment;
+  differs: SqlFragment;
+  score: SqlFragment;
+  ownerSystem: string;
+  actualSystem: string;
+  ownerKey: SqlFragment;
+  actualKey: SqlFragment;
+  ruleIndex?: number;
+}
+
 function comparison(
   entity: EntityKind,
   c: ComparedColumn,
   first: string,
   second: string,
   ruleIndex?: number,
-): SqlFragment {
+): Comparison {
   const ownerIsFirst = c.owner === first;
   const [ownerPrefix, actualPrefix] = ownerIsFirst ? ['o', 'x'] : ['x', 'o'];
   const o = ident(`${ownerPrefix}_${c.column}`);
@@ -83,11 +96,18 @@ function comparison(
   } else {
     differs = sql`${o} != ${x}`;
   }
-  const actualSystem = ownerIsFirst ? second : first;
-  const ownerKey = ident(`${ownerPrefix}_entity_key`);
-  const actualKey = ident(`${actualPrefix}_entity_key`);
-  const tag = ruleIndex === undefined ? sql`` : sql`, toUInt16(${ruleIndex})`;
-  return sql`tuple(${c.column}, ${display(entity, c.column, o)}, ${display(entity, c.column, x)}, toUInt8(${differs}), toFloat64(${score}), ${c.owner}, ${actualSystem}, ${ownerKey}, ${actualKey}${tag})`;
+  return {
+    field: c.column,
+    expected: display(entity, c.column, o),
+    actual: display(entity, c.column, x),
+    differs,
+    score: sql`toFloat64(${score})`,
+    ownerSystem: c.owner,
+    actualSystem: ownerIsFirst ? second : first,
+    ownerKey: ident(`${ownerPrefix}_entity_key`),
+    actualKey: ident(`${actualPrefix}_entity_key`),
+    ruleIndex,
+  };
 }
 
 /** The distinct compared columns, in rule order. */
@@ -181,20 +201,36 @@ function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, sec
 }
 
 /**
- * One row per comparison tuple that differs. With `tagged`, the tuples carry their rule's index
- * (tenth element), selected as `f_rule`.
+ * One row per comparison that differs. Each pair yields the 1-based indexes of its differing
+ * comparisons (`f_k`, usually one), and only those rows pick their values: an array of every
+ * comparison's values per pair, array-joined, copies each compared string ten times over. With
+ * `tagged`, the comparisons' rule indexes are selected as `f_rule`.
  */
-function differingComparisons(pairs: SqlFragment, comparisons: readonly SqlFragment[], tagged: boolean): SqlFragment {
-  const details = jsonObject({ owner_key: { text: sql`c.8` }, actual_key: { text: sql`c.9` } });
-  const rule = tagged ? sql`c.10 AS f_rule, ` : sql``;
-  return sql`SELECT ${rule}f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
-    c.7 AS f_actual_system, c.3 AS f_actual_value, ${details} AS f_details, c.5 AS f_score
+function differingComparisons(pairs: SqlFragment, comparisons: readonly Comparison[], tagged: boolean): SqlFragment {
+  const pick = (of: (c: Comparison) => SqlFragment): SqlFragment => {
+    const values = comparisons.map(of);
+    if (new Set(values.map((v) => v.text)).size === 1) return values[0];
+    return sql`multiIf(${join([
+      ...values.slice(0, -1).flatMap((v, i) => [sql`f_k = ${i + 1}`, v]),
+      values[values.length - 1],
+    ])})`;
+  };
+  const constant = (of: (c: Comparison) => string | number): SqlFragment =>
+    sql`arrayElement(${array(comparisons.map(of))}, f_k)`;
+  const details = jsonObject({
+    owner_key: { text: pick((c) => c.ownerKey) },
+    actual_key: { text: pick((c) => c.actualKey) },
+  });
+  const rule = tagged ? sql`${constant((c) => c.ruleIndex ?? 0)} AS f_rule, ` : sql``;
+  const flags = comparisons.map((c, i) => sql`if(${c.differs}, toUInt16(${i + 1}), toUInt16(0))`);
+  return sql`SELECT ${rule}f_match_key, ${constant((c) => c.field)} AS f_field, 'mismatch' AS f_kind,
+    ${constant((c) => c.ownerSystem)} AS f_owner_system, ${pick((c) => c.expected)} AS f_expected_value,
+    ${constant((c) => c.actualSystem)} AS f_actual_system, ${pick((c) => c.actual)} AS f_actual_value,
+    ${details} AS f_details, ${pick((c) => c.score)} AS f_score
   FROM (
-    SELECT f_match_key, [${join(comparisons)}] AS f_comparisons
+    SELECT *, arrayJoin(arrayFilter(k -> k != 0, [${join(flags)}])) AS f_k
     FROM (${pairs})
-  )
-  ARRAY JOIN f_comparisons AS c
-  WHERE c.4 = 1`;
+  )`;
 }
 
 /** Findings of one pairing of two systems: one row per compared field that differs, in either direction. */

@@ -12,10 +12,12 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
-    c.7 AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.8, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.9, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
+SELECT f_match_key, arrayElement(['first_name', 'last_name', 'phone', 'title'], f_k) AS f_field, 'mismatch' AS f_kind,
+    arrayElement(['crm', 'crm', 'crm', 'crm'], f_k) AS f_owner_system, multiIf(f_k = 1, toString(`o_first_name`), f_k = 2, toString(`o_last_name`), f_k = 3, toString(`o_phone`), toString(`o_title`)) AS f_expected_value,
+    arrayElement(['erp', 'erp', 'erp', 'erp'], f_k) AS f_actual_system, multiIf(f_k = 1, toString(`x_first_name`), f_k = 2, toString(`x_last_name`), f_k = 3, toString(`x_phone`), toString(`x_title`)) AS f_actual_value,
+    concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, toFloat64(1) AS f_score
   FROM (
-    SELECT f_match_key, [tuple('first_name', toString(`o_first_name`), toString(`x_first_name`), toUInt8(lowerUTF8(replaceRegexpAll(if(`o_first_name` = `x_first_name`, '', `o_first_name`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`o_first_name` = `x_first_name`, '', `x_first_name`), '^\\s+|\\s+$', ''))), toFloat64(1), 'crm', 'erp', `o_entity_key`, `x_entity_key`), tuple('last_name', toString(`o_last_name`), toString(`x_last_name`), toUInt8(lowerUTF8(replaceRegexpAll(if(`o_last_name` = `x_last_name`, '', `o_last_name`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`o_last_name` = `x_last_name`, '', `x_last_name`), '^\\s+|\\s+$', ''))), toFloat64(1), 'crm', 'erp', `o_entity_key`, `x_entity_key`), tuple('phone', toString(`o_phone`), toString(`x_phone`), toUInt8(replaceRegexpOne(replaceRegexpAll(if(`o_phone` = `x_phone`, '', `o_phone`), '[^0-9]', ''), '^00', '') != replaceRegexpOne(replaceRegexpAll(if(`o_phone` = `x_phone`, '', `x_phone`), '[^0-9]', ''), '^00', '')), toFloat64(1), 'crm', 'erp', `o_entity_key`, `x_entity_key`), tuple('title', toString(`o_title`), toString(`x_title`), toUInt8(replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`o_title` = `x_title`, '', `o_title`), '^\\s+|\\s+$', '')), '\\s+', ' ') != replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`o_title` = `x_title`, '', `x_title`), '^\\s+|\\s+$', '')), '\\s+', ' ')), toFloat64(1), 'crm', 'erp', `o_entity_key`, `x_entity_key`)] AS f_comparisons
+    SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(lowerUTF8(replaceRegexpAll(if(`o_first_name` = `x_first_name`, '', `o_first_name`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`o_first_name` = `x_first_name`, '', `x_first_name`), '^\\s+|\\s+$', '')), toUInt16(1), toUInt16(0)), if(lowerUTF8(replaceRegexpAll(if(`o_last_name` = `x_last_name`, '', `o_last_name`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`o_last_name` = `x_last_name`, '', `x_last_name`), '^\\s+|\\s+$', '')), toUInt16(2), toUInt16(0)), if(replaceRegexpOne(replaceRegexpAll(if(`o_phone` = `x_phone`, '', `o_phone`), '[^0-9]', ''), '^00', '') != replaceRegexpOne(replaceRegexpAll(if(`o_phone` = `x_phone`, '', `x_phone`), '[^0-9]', ''), '^00', ''), toUInt16(3), toUInt16(0)), if(replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`o_title` = `x_title`, '', `o_title`), '^\\s+|\\s+$', '')), '\\s+', ' ') != replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`o_title` = `x_title`, '', `x_title`), '^\\s+|\\s+$', '')), '\\s+', ' '), toUInt16(4), toUInt16(0))])) AS f_k
     FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_first_name`, o.3 AS `o_last_name`, o.4 AS `o_phone`, o.5 AS `o_title`, x.1 AS `x_entity_key`, x.2 AS `x_first_name`, x.3 AS `x_last_name`, x.4 AS `x_phone`, x.5 AS `x_title`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
@@ -35,6 +37,4 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
     )
     ARRAY JOIN f_second_records AS x)
   )
-  ARRAY JOIN f_comparisons AS c
-  WHERE c.4 = 1
 )

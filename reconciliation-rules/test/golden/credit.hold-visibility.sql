@@ -12,10 +12,12 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
-    c.7 AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.8, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.9, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
+SELECT f_match_key, arrayElement(['credit_hold'], f_k) AS f_field, 'mismatch' AS f_kind,
+    arrayElement(['erp'], f_k) AS f_owner_system, toString(`o_credit_hold`) AS f_expected_value,
+    arrayElement(['crm'], f_k) AS f_actual_system, toString(`x_credit_hold`) AS f_actual_value,
+    concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, toFloat64(1) AS f_score
   FROM (
-    SELECT f_match_key, [tuple('credit_hold', toString(`o_credit_hold`), toString(`x_credit_hold`), toUInt8(`o_credit_hold` != `x_credit_hold`), toFloat64(1), 'erp', 'crm', `o_entity_key`, `x_entity_key`)] AS f_comparisons
+    SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(`o_credit_hold` != `x_credit_hold`, toUInt16(1), toUInt16(0))])) AS f_k
     FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_credit_hold`, x.1 AS `x_entity_key`, x.2 AS `x_credit_hold`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
@@ -35,6 +37,4 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
     )
     ARRAY JOIN f_second_records AS x)
   )
-  ARRAY JOIN f_comparisons AS c
-  WHERE c.4 = 1
 )

@@ -12,10 +12,12 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
-    c.7 AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.8, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.9, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
+SELECT f_match_key, arrayElement(['phone', 'email', 'account_team'], f_k) AS f_field, 'mismatch' AS f_kind,
+    arrayElement(['crm', 'crm', 'crm'], f_k) AS f_owner_system, multiIf(f_k = 1, toString(`x_phone`), f_k = 2, toString(`x_email`), toString(`x_account_team`)) AS f_expected_value,
+    arrayElement(['erp', 'erp', 'erp'], f_k) AS f_actual_system, multiIf(f_k = 1, toString(`o_phone`), f_k = 2, toString(`o_email`), toString(`o_account_team`)) AS f_actual_value,
+    concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, toFloat64(1) AS f_score
   FROM (
-    SELECT f_match_key, [tuple('phone', toString(`x_phone`), toString(`o_phone`), toUInt8(replaceRegexpOne(replaceRegexpAll(if(`x_phone` = `o_phone`, '', `x_phone`), '[^0-9]', ''), '^00', '') != replaceRegexpOne(replaceRegexpAll(if(`x_phone` = `o_phone`, '', `o_phone`), '[^0-9]', ''), '^00', '')), toFloat64(1), 'crm', 'erp', `x_entity_key`, `o_entity_key`), tuple('email', toString(`x_email`), toString(`o_email`), toUInt8(lowerUTF8(replaceRegexpAll(if(`x_email` = `o_email`, '', `x_email`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`x_email` = `o_email`, '', `o_email`), '^\\s+|\\s+$', ''))), toFloat64(1), 'crm', 'erp', `x_entity_key`, `o_entity_key`), tuple('account_team', toString(`x_account_team`), toString(`o_account_team`), toUInt8(replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`x_account_team` = `o_account_team`, '', `x_account_team`), '^\\s+|\\s+$', '')), '\\s+', ' ') != replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`x_account_team` = `o_account_team`, '', `o_account_team`), '^\\s+|\\s+$', '')), '\\s+', ' ')), toFloat64(1), 'crm', 'erp', `x_entity_key`, `o_entity_key`)] AS f_comparisons
+    SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(replaceRegexpOne(replaceRegexpAll(if(`x_phone` = `o_phone`, '', `x_phone`), '[^0-9]', ''), '^00', '') != replaceRegexpOne(replaceRegexpAll(if(`x_phone` = `o_phone`, '', `o_phone`), '[^0-9]', ''), '^00', ''), toUInt16(1), toUInt16(0)), if(lowerUTF8(replaceRegexpAll(if(`x_email` = `o_email`, '', `x_email`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`x_email` = `o_email`, '', `o_email`), '^\\s+|\\s+$', '')), toUInt16(2), toUInt16(0)), if(replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`x_account_team` = `o_account_team`, '', `x_account_team`), '^\\s+|\\s+$', '')), '\\s+', ' ') != replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`x_account_team` = `o_account_team`, '', `o_account_team`), '^\\s+|\\s+$', '')), '\\s+', ' '), toUInt16(3), toUInt16(0))])) AS f_k
     FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_phone`, o.3 AS `o_email`, o.4 AS `o_account_team`, x.1 AS `x_entity_key`, x.2 AS `x_phone`, x.3 AS `x_email`, x.4 AS `x_account_team`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
@@ -35,6 +37,4 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
     )
     ARRAY JOIN f_second_records AS x)
   )
-  ARRAY JOIN f_comparisons AS c
-  WHERE c.4 = 1
 )

@@ -12,10 +12,12 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system, c.2 AS f_expected_value,
-    c.7 AS f_actual_system, c.3 AS f_actual_value, concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.8, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(c.9, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, c.5 AS f_score
+SELECT f_match_key, arrayElement(['legal_name', 'tax_id'], f_k) AS f_field, 'mismatch' AS f_kind,
+    arrayElement(['erp', 'erp'], f_k) AS f_owner_system, multiIf(f_k = 1, toString(`o_legal_name`), toString(`o_tax_id`)) AS f_expected_value,
+    arrayElement(['crm', 'crm'], f_k) AS f_actual_system, multiIf(f_k = 1, toString(`x_legal_name`), toString(`x_tax_id`)) AS f_actual_value,
+    concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, toFloat64(1) AS f_score
   FROM (
-    SELECT f_match_key, [tuple('legal_name', toString(`o_legal_name`), toString(`x_legal_name`), toUInt8(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(if(`o_legal_name` = `x_legal_name`, '', `o_legal_name`)), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '') != replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(if(`o_legal_name` = `x_legal_name`, '', `x_legal_name`)), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '')), toFloat64(1), 'erp', 'crm', `o_entity_key`, `x_entity_key`), tuple('tax_id', toString(`o_tax_id`), toString(`x_tax_id`), toUInt8(replaceRegexpAll(replaceRegexpAll(upperUTF8(if(`o_tax_id` = `x_tax_id`, '', `o_tax_id`)), '[[:punct:]]+', ''), '\\s+', '') != replaceRegexpAll(replaceRegexpAll(upperUTF8(if(`o_tax_id` = `x_tax_id`, '', `x_tax_id`)), '[[:punct:]]+', ''), '\\s+', '')), toFloat64(1), 'erp', 'crm', `o_entity_key`, `x_entity_key`)] AS f_comparisons
+    SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(if(`o_legal_name` = `x_legal_name`, '', `o_legal_name`)), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '') != replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(if(`o_legal_name` = `x_legal_name`, '', `x_legal_name`)), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', ''), toUInt16(1), toUInt16(0)), if(replaceRegexpAll(replaceRegexpAll(upperUTF8(if(`o_tax_id` = `x_tax_id`, '', `o_tax_id`)), '[[:punct:]]+', ''), '\\s+', '') != replaceRegexpAll(replaceRegexpAll(upperUTF8(if(`o_tax_id` = `x_tax_id`, '', `x_tax_id`)), '[[:punct:]]+', ''), '\\s+', ''), toUInt16(2), toUInt16(0))])) AS f_k
     FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_legal_name`, o.3 AS `o_tax_id`, x.1 AS `x_entity_key`, x.2 AS `x_legal_name`, x.3 AS `x_tax_id`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
@@ -35,6 +37,4 @@ SELECT f_match_key, c.1 AS f_field, 'mismatch' AS f_kind, c.6 AS f_owner_system,
     )
     ARRAY JOIN f_second_records AS x)
   )
-  ARRAY JOIN f_comparisons AS c
-  WHERE c.4 = 1
 )
