@@ -18,6 +18,7 @@ import { TargetedRunFindings0000000000017 } from './0017-targeted-run-findings';
 import { RunHistoryRetention0000000000018 } from './0018-run-history-retention';
 import { FixupListOrder0000000000019 } from './0019-fixup-list-order';
 import { SnapshotRunIndexes0000000000020 } from './0020-snapshot-run-indexes';
+import { ActiveSnapshotRuns0000000000021 } from './0021-active-snapshot-runs';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -41,4 +42,5 @@ export const POSTGRES_MIGRATIONS = [
   RunHistoryRetention0000000000018,
   FixupListOrder0000000000019,
   SnapshotRunIndexes0000000000020,
+  ActiveSnapshotRuns0000000000021,
 ];

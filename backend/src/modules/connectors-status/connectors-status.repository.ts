@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
 import { SnapshotRunEntity } from '../snapshots/snapshot-run.entity';
 
 /** The latest run of one connector and entity in some state, as the status page shows it. */
@@ -61,26 +62,19 @@ export class ConnectorsStatusRepository {
 
   /** Per connector and entity: the latest complete run (any mode) and the latest complete full run. */
   async latestComplete(connectorIds: readonly string[]): Promise<{ any: RunSummary[]; full: RunSummary[] }> {
-    const query = (full: boolean) =>
-      this.dataSource.query<RunRecord[]>(
-        `SELECT DISTINCT ON (connector_id, entity) ${RUN_COLUMNS} FROM snapshot_runs
-         WHERE connector_id = ANY($1::text[]) AND status = 'complete' ${full ? "AND mode = 'full'" : ''}
-         ORDER BY connector_id, entity, snapshot_runs.finished_at DESC NULLS LAST, snapshot_runs.id`,
-        [[...connectorIds]],
-      );
-    const [any, full] = await Promise.all([query(false), query(true)]);
-    return { any: any.map(toSummary), full: full.map(toSummary) };
+    const [any, full] = await Promise.all([
+      this.latestPerPair(connectorIds, ['complete']),
+      // Complete and keys IS NULL (a full run never has keys), spelled out, read the full-scope runs'
+      // partial index (migration 0020):
+      // behind the latest full run may be every event-triggered incremental since.
+      this.latestPerPair(connectorIds, ['complete'], `AND r.status = 'complete' AND r.mode = 'full' AND r.keys IS NULL`),
+    ]);
+    return { any, full };
   }
 
   /** Per connector and entity: the latest finished run whatever its outcome (shows a failing source). */
-  async latestFinished(connectorIds: readonly string[]): Promise<RunSummary[]> {
-    const rows = await this.dataSource.query<RunRecord[]>(
-      `SELECT DISTINCT ON (connector_id, entity) ${RUN_COLUMNS} FROM snapshot_runs
-       WHERE connector_id = ANY($1::text[]) AND status IN ('complete', 'partial', 'failed')
-       ORDER BY connector_id, entity, snapshot_runs.finished_at DESC NULLS LAST, snapshot_runs.id`,
-      [[...connectorIds]],
-    );
-    return rows.map(toSummary);
+  latestFinished(connectorIds: readonly string[]): Promise<RunSummary[]> {
+    return this.latestPerPair(connectorIds, ['complete', 'partial', 'failed']);
   }
 
   /** Rows per second of the last `runs` complete runs that read rows, per connector and entity. */
@@ -88,15 +82,17 @@ export class ConnectorsStatusRepository {
     const rows = await this.dataSource.query<
       { connector_id: string; entity: string; runs: string; rows_per_s: number | null }[]
     >(
-      `SELECT connector_id, entity, count(*) AS runs,
-         sum(rows_read)::float8 / nullif(sum(extract(epoch FROM finished_at - started_at)), 0) AS rows_per_s
-       FROM (
-         SELECT connector_id, entity, rows_read, started_at, finished_at,
-           row_number() OVER (PARTITION BY connector_id, entity ORDER BY finished_at DESC) AS n
-         FROM snapshot_runs
-         WHERE connector_id = ANY($1::text[]) AND status = 'complete' AND rows_read > 0
-           AND started_at IS NOT NULL AND finished_at IS NOT NULL
-       ) recent WHERE n <= $2 GROUP BY connector_id, entity`,
+      `WITH RECURSIVE ${SNAPSHOT_RUN_PAIRS}
+       SELECT pairs.connector_id, pairs.entity, count(*) AS runs,
+         sum(recent.rows_read)::float8 / nullif(sum(extract(epoch FROM recent.finished_at - recent.started_at)), 0) AS rows_per_s
+       FROM pairs CROSS JOIN LATERAL (
+         SELECT r.rows_read, r.started_at, r.finished_at FROM snapshot_runs r
+         WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity AND r.status = 'complete'
+           AND r.rows_read > 0 AND r.started_at IS NOT NULL AND r.finished_at IS NOT NULL
+         ORDER BY r.finished_at DESC LIMIT $2
+       ) recent
+       WHERE pairs.connector_id = ANY($1::text[])
+       GROUP BY pairs.connector_id, pairs.entity`,
       [[...connectorIds], runs],
     );
     return rows.map((r) => ({
@@ -105,6 +101,37 @@ export class ConnectorsStatusRepository {
       runs: Number(r.runs),
       rowsPerS: r.rows_per_s === null ? null : Math.round(Number(r.rows_per_s)),
     }));
+  }
+
+  /**
+   * Per connector and entity, the run in one of `statuses` that finished last (ties: the lowest id;
+   * never finished: last of all). Each pair and status is one probe of `snapshot_runs_latest_idx`
+   * (connector, entity, status, finished_at DESC): a DISTINCT ON over the runs read all of them, and
+   * a busy webhook source adds a run per event.
+   */
+  private async latestPerPair(
+    connectorIds: readonly string[],
+    statuses: readonly string[],
+    where = '',
+  ): Promise<RunSummary[]> {
+    const latest = (finished: boolean) => `(
+         SELECT r.* FROM snapshot_runs r
+         WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity AND r.status = wanted.status
+           AND r.finished_at IS ${finished ? 'NOT NULL' : 'NULL'} ${where}
+         ORDER BY r.finished_at DESC, r.id LIMIT 1
+       )`;
+    const rows = await this.dataSource.query<RunRecord[]>(
+      `WITH RECURSIVE ${SNAPSHOT_RUN_PAIRS}
+       SELECT DISTINCT ON (connector_id, entity) ${RUN_COLUMNS}
+       FROM (
+         SELECT latest.* FROM pairs CROSS JOIN unnest($2::text[]) AS wanted(status)
+           CROSS JOIN LATERAL (${latest(true)} UNION ALL ${latest(false)}) latest
+         WHERE pairs.connector_id = ANY($1::text[])
+       ) snapshot_runs
+       ORDER BY connector_id, entity, snapshot_runs.finished_at DESC NULLS LAST, snapshot_runs.id`,
+      [[...connectorIds], [...statuses]],
+    );
+    return rows.map(toSummary);
   }
 
   /** Runs queued or running now (the running ones with their progress counters). */
