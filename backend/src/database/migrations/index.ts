@@ -19,6 +19,7 @@ import { RunHistoryRetention0000000000018 } from './0018-run-history-retention';
 import { FixupListOrder0000000000019 } from './0019-fixup-list-order';
 import { SnapshotRunIndexes0000000000020 } from './0020-snapshot-run-indexes';
 import { ActiveSnapshotRuns0000000000021 } from './0021-active-snapshot-runs';
+import { RunCounts0000000000022 } from './0022-run-counts';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -43,4 +44,5 @@ export const POSTGRES_MIGRATIONS = [
   FixupListOrder0000000000019,
   SnapshotRunIndexes0000000000020,
   ActiveSnapshotRuns0000000000021,
+  RunCounts0000000000022,
 ];
