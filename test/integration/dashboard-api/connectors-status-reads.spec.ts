@@ -57,13 +57,34 @@ describe('connector status reads of snapshot runs', () => {
     // erp/customer: fulls and incrementals; the latest complete is a tie of two incrementals.
     await run({ connector: 'erp', entity: 'customer', mode: 'full', status: 'complete', finished: 10, rows: 1000 });
     await run({ connector: 'erp', entity: 'customer', mode: 'full', status: 'complete', finished: 50, rows: 900 });
-    await run({ connector: 'erp', entity: 'customer', mode: 'incremental', status: 'complete', finished: 70, keys: true });
-    await run({ connector: 'erp', entity: 'customer', mode: 'incremental', status: 'complete', finished: 70, keys: true });
+    await run({
+      connector: 'erp',
+      entity: 'customer',
+      mode: 'incremental',
+      status: 'complete',
+      finished: 70,
+      keys: true,
+    });
+    await run({
+      connector: 'erp',
+      entity: 'customer',
+      mode: 'incremental',
+      status: 'complete',
+      finished: 70,
+      keys: true,
+    });
     await run({ connector: 'erp', entity: 'customer', mode: 'incremental', status: 'failed', finished: 80, rows: 0 });
     await run({ connector: 'erp', entity: 'customer', mode: 'full', status: 'running', finished: null });
     // erp/order: only keyed incrementals (no full run at all), one partial last.
     for (let i = 0; i < 30; i++) {
-      await run({ connector: 'erp', entity: 'order', mode: 'incremental', status: 'complete', finished: i, keys: true });
+      await run({
+        connector: 'erp',
+        entity: 'order',
+        mode: 'incremental',
+        status: 'complete',
+        finished: i,
+        keys: true,
+      });
     }
     await run({ connector: 'erp', entity: 'order', mode: 'incremental', status: 'partial', finished: 31, keys: true });
     // crm/customer: a complete run that (wrongly) never recorded its end, and a failed full.

@@ -38,9 +38,7 @@ describe('snapshot and reconciliation run counts kept by triggers', () => {
   const reconciliationCounts = () =>
     dataSource.query<unknown[]>(`SELECT status, runs::int FROM reconciliation_run_counts WHERE runs <> 0 ORDER BY 1`);
   const reconciliationTruth = () =>
-    dataSource.query<unknown[]>(
-      `SELECT status, count(*)::int AS runs FROM reconciliation_runs GROUP BY 1 ORDER BY 1`,
-    );
+    dataSource.query<unknown[]>(`SELECT status, count(*)::int AS runs FROM reconciliation_runs GROUP BY 1 ORDER BY 1`);
   const expectExact = async () => {
     expect(await snapshotCounts()).toEqual(await snapshotTruth());
     expect(await reconciliationCounts()).toEqual(await reconciliationTruth());
@@ -82,7 +80,9 @@ describe('snapshot and reconciliation run counts kept by triggers', () => {
     await dataSource.query(`UPDATE snapshot_runs SET status = 'running' WHERE connector_id = 'wms'`);
     await dataSource.query(`UPDATE snapshot_runs SET rows_read = 40, rows_written = 40 WHERE connector_id = 'wms'`);
     await expectExact();
-    await dataSource.query(`UPDATE snapshot_runs SET status = 'complete', rows_written = 42 WHERE connector_id = 'wms'`);
+    await dataSource.query(
+      `UPDATE snapshot_runs SET status = 'complete', rows_written = 42 WHERE connector_id = 'wms'`,
+    );
     await expectExact();
     // A complete run's rows corrected, a run purged, several runs at once, then deleted.
     await dataSource.query(`UPDATE snapshot_runs SET rows_written = rows_written + 1 WHERE connector_id = 'erp'`);
@@ -93,7 +93,9 @@ describe('snapshot and reconciliation run counts kept by triggers', () => {
        SELECT gen_random_uuid(), 'erp', 'order', 'incremental', 'event', 'complete', i FROM generate_series(1, 50) i`,
     );
     await expectExact();
-    await dataSource.query(`DELETE FROM snapshot_runs WHERE connector_id = 'erp' AND entity = 'order' AND rows_written > 20`);
+    await dataSource.query(
+      `DELETE FROM snapshot_runs WHERE connector_id = 'erp' AND entity = 'order' AND rows_written > 20`,
+    );
     await expectExact();
     await reconciliationRun('running');
     await dataSource.query(`UPDATE reconciliation_runs SET status = 'complete' WHERE status = 'running'`);

@@ -24,9 +24,7 @@ export class RunCounts0000000000022 implements MigrationInterface {
          PRIMARY KEY (system, entity, status)
        )`,
     );
-    await queryRunner.query(
-      `CREATE TABLE reconciliation_run_counts (status text PRIMARY KEY, runs bigint NOT NULL)`,
-    );
+    await queryRunner.query(`CREATE TABLE reconciliation_run_counts (status text PRIMARY KEY, runs bigint NOT NULL)`);
     // The rows of a statement's old (-1) and new (+1) versions, summed per key; in key order, so that
     // concurrent statements lock count rows in the same order. An update that moves nothing counted
     // (progress, heartbeats) sums to zero and writes nothing.
@@ -79,7 +77,8 @@ export class RunCounts0000000000022 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of ['snapshot_runs', 'reconciliation_runs']) {
-      for (const op of ['insert', 'update', 'delete']) await queryRunner.query(`DROP TRIGGER ${table}_count_${op} ON ${table}`);
+      for (const op of ['insert', 'update', 'delete'])
+        await queryRunner.query(`DROP TRIGGER ${table}_count_${op} ON ${table}`);
     }
     await queryRunner.query(`DROP FUNCTION reconciliation_run_counts_apply()`);
     await queryRunner.query(`DROP FUNCTION snapshot_run_counts_apply()`);

@@ -64,10 +64,14 @@ export class ConnectorsStatusRepository {
   async latestComplete(connectorIds: readonly string[]): Promise<{ any: RunSummary[]; full: RunSummary[] }> {
     const [any, full] = await Promise.all([
       this.latestPerPair(connectorIds, ['complete']),
-      // Complete and keys IS NULL (a full run never has keys), spelled out, read the full-scope runs'
-      // partial index (migration 0020):
-      // behind the latest full run may be every event-triggered incremental since.
-      this.latestPerPair(connectorIds, ['complete'], `AND r.status = 'complete' AND r.mode = 'full' AND r.keys IS NULL`),
+      // Behind a pair's latest full run may lie every event-triggered incremental since; spelling out
+      // status and keys IS NULL (a full run never has keys) lets the planner read migration 0020's
+      // partial index of full-scope runs instead.
+      this.latestPerPair(
+        connectorIds,
+        ['complete'],
+        `AND r.status = 'complete' AND r.mode = 'full' AND r.keys IS NULL`,
+      ),
     ]);
     return { any, full };
   }
