@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ACTIVE_STATUSES } from '../findings/finding';
+import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
 import type { RuleOutcome } from '../reconciliation/reconciliation-runs.repository';
 
 export interface FindingGroupRow {
@@ -60,15 +61,21 @@ export class FindingGroupsRepository {
 
   /**
    * Records per entity as of the latest complete full snapshots (the largest system's count): the
-   * denominator of "percentage of records affected".
+   * denominator of "percentage of records affected". Read after every run, event-triggered ones too:
+   * one probe per system and entity of migration 0020's index of full-scope runs (a DISTINCT ON over
+   * the complete full runs read them all, behind every event-triggered run).
    */
   async recordsByEntity(): Promise<Map<string, number>> {
     const rows = await this.dataSource.query<Array<{ entity: string; records: string }>>(
-      `SELECT entity, max(rows_written) AS records FROM (
-         SELECT DISTINCT ON (connector_id, entity) entity, rows_written
-           FROM snapshot_runs WHERE status = 'complete' AND mode = 'full'
-          ORDER BY connector_id, entity, finished_at DESC
-       ) latest GROUP BY entity`,
+      `WITH RECURSIVE ${SNAPSHOT_RUN_PAIRS}
+       SELECT pairs.entity, max(latest.rows_written) AS records
+       FROM pairs CROSS JOIN LATERAL (
+         SELECT r.rows_written FROM snapshot_runs r
+         WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity AND r.status = 'complete'
+           AND r.mode = 'full' AND r.keys IS NULL AND r.finished_at IS NOT NULL
+         ORDER BY r.finished_at DESC NULLS LAST, r.queued_at DESC LIMIT 1
+       ) latest
+       GROUP BY pairs.entity`,
     );
     return new Map(rows.map((r) => [r.entity, Number(r.records)]));
   }
