@@ -4,15 +4,14 @@
  * equals the plain DISTINCT ON over every run, whatever event-triggered, failed or older runs surround it.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import type { DataSource } from 'typeorm';
 import { FindingGroupsRepository } from '../../../backend/src/modules/alerts/finding-groups.repository';
-import { isolatedPostgres } from '../support/test-services';
+import { migratedPostgres } from '../support/test-services';
 
 const T0 = Date.parse('2026-11-30T00:00:00Z');
 
 describe('records per entity for alert percentages', () => {
-  let db: Awaited<ReturnType<typeof isolatedPostgres>>;
+  let db: Awaited<ReturnType<typeof migratedPostgres>>;
   let dataSource: DataSource;
 
   const run = (
@@ -31,14 +30,11 @@ describe('records per entity for alert percentages', () => {
     );
 
   beforeAll(async () => {
-    db = await isolatedPostgres();
-    dataSource = new DataSource(dataSourceOptions(db.url));
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    db = await migratedPostgres();
+    ({ dataSource } = db);
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
     await db.drop();
   });
 

@@ -6,17 +6,16 @@
  * active runs are read through their own index (migration 0021), not the connector's whole history.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
+import type { DataSource } from 'typeorm';
 import { ConnectorsStatusRepository } from '../../../backend/src/modules/connectors-status/connectors-status.repository';
 import { SnapshotRunEntity } from '../../../backend/src/modules/snapshots/snapshot-run.entity';
-import { isolatedPostgres } from '../support/test-services';
+import { migratedPostgres } from '../support/test-services';
 
 const T0 = Date.parse('2026-11-30T00:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
 describe('connector status reads of snapshot runs', () => {
-  let db: Awaited<ReturnType<typeof isolatedPostgres>>;
+  let db: Awaited<ReturnType<typeof migratedPostgres>>;
   let dataSource: DataSource;
   let repository: ConnectorsStatusRepository;
 
@@ -48,31 +47,23 @@ describe('connector status reads of snapshot runs', () => {
     );
 
   beforeAll(async () => {
-    db = await isolatedPostgres();
-    dataSource = new DataSource({ ...dataSourceOptions(db.url), entities: [SnapshotRunEntity] });
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    db = await migratedPostgres([SnapshotRunEntity]);
+    ({ dataSource } = db);
     repository = new ConnectorsStatusRepository(dataSource);
 
     // erp/customer: fulls and incrementals; the latest complete is a tie of two incrementals.
     await run({ connector: 'erp', entity: 'customer', mode: 'full', status: 'complete', finished: 10, rows: 1000 });
     await run({ connector: 'erp', entity: 'customer', mode: 'full', status: 'complete', finished: 50, rows: 900 });
-    await run({
-      connector: 'erp',
-      entity: 'customer',
-      mode: 'incremental',
-      status: 'complete',
-      finished: 70,
-      keys: true,
-    });
-    await run({
-      connector: 'erp',
-      entity: 'customer',
-      mode: 'incremental',
-      status: 'complete',
-      finished: 70,
-      keys: true,
-    });
+    for (let i = 0; i < 2; i++) {
+      await run({
+        connector: 'erp',
+        entity: 'customer',
+        mode: 'incremental',
+        status: 'complete',
+        finished: 70,
+        keys: true,
+      });
+    }
     await run({ connector: 'erp', entity: 'customer', mode: 'incremental', status: 'failed', finished: 80, rows: 0 });
     await run({ connector: 'erp', entity: 'customer', mode: 'full', status: 'running', finished: null });
     // erp/order: only keyed incrementals (no full run at all), one partial last.
@@ -97,7 +88,6 @@ describe('connector status reads of snapshot runs', () => {
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
     await db.drop();
   });
 

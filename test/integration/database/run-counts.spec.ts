@@ -5,12 +5,11 @@
  * runs table as it is.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
-import { isolatedPostgres } from '../support/test-services';
+import type { DataSource } from 'typeorm';
+import { migratedPostgres } from '../support/test-services';
 
 describe('snapshot and reconciliation run counts kept by triggers', () => {
-  let db: Awaited<ReturnType<typeof isolatedPostgres>>;
+  let db: Awaited<ReturnType<typeof migratedPostgres>>;
   let dataSource: DataSource;
 
   const snapshotRun = (connector: string, status: string, rows = 0, entity = 'customer') =>
@@ -45,14 +44,11 @@ describe('snapshot and reconciliation run counts kept by triggers', () => {
   };
 
   beforeAll(async () => {
-    db = await isolatedPostgres();
-    dataSource = new DataSource(dataSourceOptions(db.url));
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    db = await migratedPostgres();
+    ({ dataSource } = db);
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
     await db.drop();
   });
 

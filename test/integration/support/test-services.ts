@@ -2,7 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
+import { dataSourceOptions } from '../../../backend/src/database/data-source';
 
 export const clickhouseUrl = (): string => process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
 export const databaseUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/driftwatch';
@@ -74,6 +76,23 @@ export async function isolatedPostgres(): Promise<{ url: string; drop(): Promise
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/** A fresh Postgres database with every migration applied and a DataSource open on it; drop() closes and drops both. */
+export async function migratedPostgres(
+  entities: DataSourceOptions['entities'] = [],
+): Promise<{ dataSource: DataSource; drop(): Promise<void> }> {
+  const db = await isolatedPostgres();
+  const dataSource = new DataSource({ ...dataSourceOptions(db.url), entities });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return {
+    dataSource,
+    async drop() {
+      await dataSource.destroy();
+      await db.drop();
     },
   };
 }
