@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ACTIVE_STATUSES } from '../findings/finding';
-import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
+import { COMPLETE_FULL_RUN, SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
 import type { RuleOutcome } from '../reconciliation/reconciliation-runs.repository';
 
 export interface FindingGroupRow {
@@ -71,8 +71,8 @@ export class FindingGroupsRepository {
        SELECT pairs.entity, max(latest.rows_written) AS records
        FROM pairs CROSS JOIN LATERAL (
          SELECT r.rows_written FROM snapshot_runs r
-         WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity AND r.status = 'complete'
-           AND r.mode = 'full' AND r.keys IS NULL AND r.finished_at IS NOT NULL
+         WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity
+           AND ${COMPLETE_FULL_RUN} AND r.finished_at IS NOT NULL
          ORDER BY r.finished_at DESC NULLS LAST, r.queued_at DESC LIMIT 1
        ) latest
        GROUP BY pairs.entity`,

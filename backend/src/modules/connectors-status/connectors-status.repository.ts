@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
+import { COMPLETE_FULL_RUN, SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
 import { SnapshotRunEntity } from '../snapshots/snapshot-run.entity';
 
 /** The latest run of one connector and entity in some state, as the status page shows it. */
@@ -64,14 +64,7 @@ export class ConnectorsStatusRepository {
   async latestComplete(connectorIds: readonly string[]): Promise<{ any: RunSummary[]; full: RunSummary[] }> {
     const [any, full] = await Promise.all([
       this.latestPerPair(connectorIds, ['complete']),
-      // Behind a pair's latest full run may lie every event-triggered incremental since; spelling out
-      // status and keys IS NULL (a full run never has keys) lets the planner read migration 0020's
-      // partial index of full-scope runs instead.
-      this.latestPerPair(
-        connectorIds,
-        ['complete'],
-        `AND r.status = 'complete' AND r.mode = 'full' AND r.keys IS NULL`,
-      ),
+      this.latestPerPair(connectorIds, ['complete'], `AND ${COMPLETE_FULL_RUN}`),
     ]);
     return { any, full };
   }

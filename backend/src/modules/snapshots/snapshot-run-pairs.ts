@@ -13,3 +13,10 @@ export const SNAPSHOT_RUN_PAIRS = `pairs (connector_id, entity) AS (
       ORDER BY s.connector_id, s.entity LIMIT 1
     ) next
   )`;
+
+/**
+ * A complete run of a whole entity (a full snapshot, never a targeted one) as run `r`. It spells out
+ * migration 0020's partial-index predicate (`keys IS NULL` with the status) so that the planner reads
+ * that index of full-scope runs instead of every event-triggered run behind a pair's latest full one.
+ */
+export const COMPLETE_FULL_RUN = `r.status = 'complete' AND r.mode = 'full' AND r.keys IS NULL`;
