@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_MATCH_FIELD } from '@driftwatch/reconciliation-rules';
 import type { Readable } from 'node:stream';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, raw, sql, SqlFragment } from '../../clickhouse/sql';
@@ -97,7 +98,10 @@ export class SnapshotStoreRepository {
     );
   }
 
-  /** Copies a complete snapshot into `current_<entity>` under a version newer than what it replaces. */
+  /**
+   * Copies a complete snapshot into `current_<entity>` under a version newer than what it replaces
+   * (on a cluster, superseding the older versions of records whose match key changed: below).
+   */
   async updateCurrent(entity: EntityKind, system: string, snapshotId: string, version: number): Promise<void> {
     const columns = columnList(snapshotColumns(entity));
     await this.clickhouse.command(
@@ -105,6 +109,41 @@ export class SnapshotStoreRepository {
         SELECT ${columns}, ${version}, 0 FROM ${ident(`snapshot_${entity}`)}
         WHERE system = ${system} AND snapshot_id = ${snapshotId}`,
       { tag: 'snapshots.current' },
+    );
+    if (this.clickhouse.cluster) await this.supersedeMovedRecords(entity, system, snapshotId, version);
+  }
+
+  /**
+   * On a cluster `current_<entity>` is sharded by match key, and each shard deduplicates only its own
+   * rows: a record whose match key changed in this snapshot has its new version on one shard while
+   * the older one stays live on another (a customer renumbered in its source would show under both
+   * numbers). Each such older row gets a `deleted = 1` copy, which the Distributed table routes to
+   * that row's shard. The copy's version is one below the snapshot's: above the row it supersedes
+   * (versions are snapshot start times in ms), below the new version where both keys share a shard.
+   */
+  private async supersedeMovedRecords(
+    entity: EntityKind,
+    system: string,
+    snapshotId: string,
+    version: number,
+  ): Promise<void> {
+    const current = ident(`current_${entity}`);
+    const snapshot = ident(`snapshot_${entity}`);
+    const match = ident(DEFAULT_MATCH_FIELD[entity]);
+    const columns = snapshotColumns(entity).filter((c) => c !== 'snapshot_id');
+    // GLOBAL IN: a record's snapshot row may sit on another shard than its older current row.
+    await this.clickhouse.command(
+      sql`INSERT INTO ${current} (${columnList(columns)}, snapshot_id, version, deleted)
+        SELECT ${columnList(columns)}, ${snapshotId}, ${version - 1}, 1 FROM (
+          SELECT ${columnList(columns)}, key_hash, deleted FROM ${current} FINAL
+          PREWHERE key_hash GLOBAL IN (
+            SELECT key_hash FROM ${snapshot} WHERE system = ${system} AND snapshot_id = ${snapshotId}
+          )
+          WHERE system = ${system}
+        ) WHERE deleted = 0 AND (key_hash, ${match}) NOT IN (
+          SELECT key_hash, ${match} FROM ${snapshot} WHERE system = ${system} AND snapshot_id = ${snapshotId}
+        )`,
+      { tag: 'snapshots.current.moved' },
     );
   }
 
