@@ -20,6 +20,7 @@ import { FixupListOrder0000000000019 } from './0019-fixup-list-order';
 import { SnapshotRunIndexes0000000000020 } from './0020-snapshot-run-indexes';
 import { ActiveSnapshotRuns0000000000021 } from './0021-active-snapshot-runs';
 import { RunCounts0000000000022 } from './0022-run-counts';
+import { SnapshotRunWatermarks0000000000023 } from './0023-snapshot-run-watermarks';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -45,4 +46,5 @@ export const POSTGRES_MIGRATIONS = [
   SnapshotRunIndexes0000000000020,
   ActiveSnapshotRuns0000000000021,
   RunCounts0000000000022,
+  SnapshotRunWatermarks0000000000023,
 ];

@@ -188,7 +188,9 @@ export class SnapshotRunsRepository {
   /** Where the next incremental run starts: the newest source timestamp a complete run saw. */
   async lastCompleteWatermark(connectorId: string, entity: EntityKind): Promise<Date | null> {
     const rows = await this.dataSource.query<Array<{ w: Date | null }>>(
-      `SELECT max(watermark) AS w FROM snapshot_runs WHERE connector_id = $1 AND entity = $2 AND status = 'complete'`,
+      // `watermark IS NOT NULL` (max ignores NULLs anyway) matches migration 0023's partial index: one probe.
+      `SELECT max(watermark) AS w FROM snapshot_runs
+       WHERE connector_id = $1 AND entity = $2 AND status = 'complete' AND watermark IS NOT NULL`,
       [connectorId, entity],
     );
     return rows[0]?.w ?? null;
