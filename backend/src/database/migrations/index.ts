@@ -21,6 +21,7 @@ import { SnapshotRunIndexes0000000000020 } from './0020-snapshot-run-indexes';
 import { ActiveSnapshotRuns0000000000021 } from './0021-active-snapshot-runs';
 import { RunCounts0000000000022 } from './0022-run-counts';
 import { SnapshotRunWatermarks0000000000023 } from './0023-snapshot-run-watermarks';
+import { SnapshotRunLookups0000000000024 } from './0024-snapshot-run-lookups';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -47,4 +48,5 @@ export const POSTGRES_MIGRATIONS = [
   ActiveSnapshotRuns0000000000021,
   RunCounts0000000000022,
   SnapshotRunWatermarks0000000000023,
+  SnapshotRunLookups0000000000024,
 ];

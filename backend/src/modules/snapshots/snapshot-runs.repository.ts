@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, IsNull, Not } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import type { EntityKind } from '../../connectors/canonical-model';
 import { RunStatus, SnapshotRunEntity } from './snapshot-run.entity';
 
@@ -196,17 +196,16 @@ export class SnapshotRunsRepository {
     return rows[0]?.w ?? null;
   }
 
-  /** Runs that did not complete and whose ClickHouse rows are not yet removed. */
+  /**
+   * Runs that did not complete and whose ClickHouse rows are not yet removed. The statuses are literals
+   * so that the planner can match migration 0024's partial index of unpurged runs.
+   */
   unpurged(connectorId: string, entity: EntityKind): Promise<SnapshotRunEntity[]> {
-    return this.runs.find({
-      where: {
-        connectorId,
-        entity,
-        status: In(['failed', 'partial']),
-        purgedAt: IsNull(),
-        startedAt: Not(IsNull()),
-      },
-    });
+    return this.runs
+      .createQueryBuilder('r')
+      .where(`r.connector_id = :connectorId AND r.entity = :entity`, { connectorId, entity })
+      .andWhere(`r.status IN ('failed', 'partial') AND r.purged_at IS NULL AND r.started_at IS NOT NULL`)
+      .getMany();
   }
 
   async markPurged(id: string): Promise<void> {
