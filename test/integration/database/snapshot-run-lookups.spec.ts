@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
 import { SnapshotRunEntity } from '../../../backend/src/modules/snapshots/snapshot-run.entity';
+import { probesIndex } from '../support/query-plans';
 import { migratedPostgres } from '../support/test-services';
 
 interface RunSpec {
@@ -50,37 +50,6 @@ describe('snapshot run lookups', () => {
     return id;
   };
 
-  /**
-   * The plan of the statement `read` sends, with scans forbidden so that only a usable index plans, and
-   * whether it probes `index` (an index condition, not a walk of the whole index).
-   */
-  const probes = async (index: string, read: () => Promise<unknown>): Promise<boolean> => {
-    const sent: [string, unknown[] | undefined][] = [];
-    const original = PostgresQueryRunner.prototype.query;
-    const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (
-      this: PostgresQueryRunner,
-      ...args: Parameters<typeof original>
-    ) {
-      if (args[0].includes('snapshot_runs')) sent.push([args[0], args[1]]);
-      return original.apply(this, args);
-    });
-    try {
-      await read();
-    } finally {
-      spy.mockRestore();
-    }
-    expect(sent).toHaveLength(1);
-    const [text, params] = sent[0];
-    const plan = await dataSource.transaction(async (tx) => {
-      await tx.query('SET LOCAL enable_seqscan = off');
-      await tx.query('SET LOCAL enable_bitmapscan = off');
-      const rows: { 'QUERY PLAN': string }[] = await tx.query(`EXPLAIN ${text}`, params);
-      return rows.map((r) => r['QUERY PLAN']);
-    });
-    const at = plan.findIndex((line) => line.includes(`using ${index} `));
-    return at >= 0 && /^\s*Index Cond: /.test(plan[at + 1] ?? '');
-  };
-
   beforeAll(async () => {
     db = await migratedPostgres([SnapshotRunEntity]);
     ({ dataSource } = db);
@@ -108,7 +77,11 @@ describe('snapshot run lookups', () => {
     expect((await runs.lastCompleteWatermark('crm', 'order'))?.toISOString()).toBe('2026-11-06T10:00:00.000Z');
     expect(await runs.lastCompleteWatermark('erp', 'order')).toBeNull();
     expect(await runs.lastCompleteWatermark('wms', 'shipment')).toBeNull();
-    expect(await probes('snapshot_runs_watermark_idx', () => runs.lastCompleteWatermark('crm', 'customer'))).toBe(true);
+    expect(
+      await probesIndex(dataSource, 'snapshot_runs', 'snapshot_runs_watermark_idx', () =>
+        runs.lastCompleteWatermark('crm', 'customer'),
+      ),
+    ).toBe(true);
   });
 
   it('lists the failed and partial runs of a pair whose rows are not purged yet', async () => {
@@ -125,7 +98,11 @@ describe('snapshot run lookups', () => {
     expect(found.every((r) => r instanceof SnapshotRunEntity && r.connectorId === 'wms')).toBe(true);
     await runs.markPurged(failed);
     expect((await runs.unpurged('wms', 'shipment')).map((r) => r.id)).toEqual([partial]);
-    expect(await probes('snapshot_runs_unpurged_idx', () => runs.unpurged('wms', 'shipment'))).toBe(true);
+    expect(
+      await probesIndex(dataSource, 'snapshot_runs', 'snapshot_runs_unpurged_idx', () =>
+        runs.unpurged('wms', 'shipment'),
+      ),
+    ).toBe(true);
   });
 
   it("finds a job's latest run (a retried job's attempts are separate runs)", async () => {
@@ -135,6 +112,10 @@ describe('snapshot run lookups', () => {
 
     expect((await runs.latestOfJob('snapshot:wms:shipment:1'))?.id).toBe(retry);
     expect(await runs.latestOfJob('snapshot:wms:shipment:3')).toBeNull();
-    expect(await probes('snapshot_runs_job_idx', () => runs.latestOfJob('snapshot:wms:shipment:1'))).toBe(true);
+    expect(
+      await probesIndex(dataSource, 'snapshot_runs', 'snapshot_runs_job_idx', () =>
+        runs.latestOfJob('snapshot:wms:shipment:1'),
+      ),
+    ).toBe(true);
   });
 });

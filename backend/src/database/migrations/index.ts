@@ -22,6 +22,7 @@ import { ActiveSnapshotRuns0000000000021 } from './0021-active-snapshot-runs';
 import { RunCounts0000000000022 } from './0022-run-counts';
 import { SnapshotRunWatermarks0000000000023 } from './0023-snapshot-run-watermarks';
 import { SnapshotRunLookups0000000000024 } from './0024-snapshot-run-lookups';
+import { AuditLogLookups0000000000025 } from './0025-audit-log-lookups';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -49,4 +50,5 @@ export const POSTGRES_MIGRATIONS = [
   RunCounts0000000000022,
   SnapshotRunWatermarks0000000000023,
   SnapshotRunLookups0000000000024,
+  AuditLogLookups0000000000025,
 ];
