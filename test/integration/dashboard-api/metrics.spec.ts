@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { CorrectiveSyncQueues } from '../../../backend/src/modules/fixups/corrective-sync-queues';
@@ -78,6 +79,21 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     await findings.upsertBatch(second, new Date(), [finding(1), finding(3, { severity: 'low' })]);
     // M2 was not seen again by the second run of the rule: resolved.
     await findings.resolveUnseen(second, new Date(), { rules: [{ id: 'customer.metrics-test', version: 1 }] });
+    // The latest full run timed the rule at 4 s; a targeted run since (a handful of keys) at 20 ms.
+    for (const [hoursAgo, ms, target] of [
+      [2, 4000, null],
+      [1, 20, { entity: 'customer', snapshotRunId: randomUUID() }],
+    ] as const) {
+      await t.app.get(DataSource).query(
+        `INSERT INTO reconciliation_runs (id, trigger, status, scope, rule_counts, started_at, finished_at)
+         VALUES (gen_random_uuid(), 'api', 'complete', $1::jsonb, $2::jsonb, now() - $3 * interval '1 hour', now())`,
+        [
+          JSON.stringify({ ruleIds: null, target }),
+          JSON.stringify({ 'customer.metrics-test': { version: 1, status: 'ran', findings: 2, durationMs: ms } }),
+          hoursAgo,
+        ],
+      );
+    }
     const runs = t.app.get(SnapshotRunsRepository);
     const queued = await runs.createQueued({ connectorId: 'crm', entity: 'customer', mode: 'full', trigger: 'api' });
     const started = await runs.start(
@@ -122,6 +138,8 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     // And each configured fix-up target's corrective-sync queue.
     expect(sample(text, 'driftwatch_queue_jobs_waiting', { queue: 'corrective-sync:wms-eu' })).toBe(1);
     expect(sample(text, 'driftwatch_queue_jobs_failed', { queue: 'corrective-sync:wms-eu' })).toBe(0);
+    // A rule's last run duration is its last full run's: a targeted run's time says nothing of its cost.
+    expect(sample(text, 'driftwatch_rule_last_run_duration_seconds', { rule: 'customer.metrics-test' })).toBe(4);
     expect(text).toMatch(/^# TYPE driftwatch_findings_opened_total counter$/m);
   });
 });

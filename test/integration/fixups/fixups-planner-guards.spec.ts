@@ -2,9 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { FixupPlanningRepository } from '../../../backend/src/modules/fixups/fixup-planning.repository';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { snapshotTestEnv, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
+import { probesIndex } from '../support/query-plans';
 import { seedRun, startFixupsApp, type SeededFinding } from './support/fixups-harness';
 
 const RULE = 'customer.billing-address-match';
@@ -47,6 +50,22 @@ async function states(db: DataSource, runId: string) {
   return db.query<{ state: string; state_reason: string | null; target_system: string }[]>(
     `SELECT state, state_reason, target_system FROM fix_tasks WHERE created_run_id = $1 ORDER BY match_key`,
     [runId],
+  );
+}
+
+/** A finished run of RULE `hoursAgo` that saw `findings`: a full run, or one targeted at an event's keys. */
+async function earlierRun(db: DataSource, hoursAgo: number, findings: number, targeted = false): Promise<void> {
+  await db.query(
+    `INSERT INTO reconciliation_runs (id, trigger, status, scope, rule_counts, findings_total, started_at, finished_at)
+     VALUES (gen_random_uuid(), $3, 'complete', $4::jsonb, $1::jsonb, $5, now() - $2 * interval '1 hour',
+       now() - $2 * interval '1 hour')`,
+    [
+      JSON.stringify({ [RULE]: { version: 1, status: 'ran', findings } }),
+      hoursAgo,
+      targeted ? 'event' : 'api',
+      JSON.stringify({ ruleIds: null, target: targeted ? { entity: 'customer', snapshotRunId: randomUUID() } : null }),
+      findings,
+    ],
   );
 }
 
@@ -138,18 +157,47 @@ describe('blast-radius guards and the policy file, through the planner on real P
     });
     open.push(p);
     // Three earlier runs of the rule saw 2 findings each.
-    for (const hoursAgo of [3, 2, 1]) {
-      await p.db.query(
-        `INSERT INTO reconciliation_runs (id, trigger, status, scope, rule_counts, findings_total, started_at, finished_at)
-         VALUES (gen_random_uuid(), 'api', 'complete', '{}'::jsonb, $1::jsonb, 2, now() - $2 * interval '1 hour', now() - $2 * interval '1 hour')`,
-        [JSON.stringify({ [RULE]: { version: 1, status: 'ran', findings: 2 } }), hoursAgo],
-      );
-    }
+    for (const hoursAgo of [3, 2, 1]) await earlierRun(p.db, hoursAgo, 2);
     const spike = await seedRun(p.db, findings('crm', 8));
     expect(await p.planner.planRun(spike.runId)).toMatchObject({ created: 8, queued: 0, held: 8 });
     const tasks = await states(p.db, spike.runId);
     expect(new Set(tasks.map((t) => t.state))).toEqual(new Set(['needs_review']));
     expect(tasks[0].state_reason).toMatch(/found 8 this run, more than 3× its usual 2 \(median of 3 runs\)/);
+  }, 90_000);
+
+  it('judges a full run against earlier full runs and a targeted one against targeted runs, never mixed', async () => {
+    const p = await plannerApp({
+      FIXUPS_SPIKE_FACTOR: '3',
+      FIXUPS_SPIKE_MIN_FINDINGS: '5',
+      FIXUPS_SPIKE_HISTORY_RUNS: '3',
+    });
+    open.push(p);
+    // Scheduled full runs saw the rule's 8 standing findings; since then, change events triggered runs
+    // on a handful of keys each, one finding apiece (as a live estate's are: many more than full runs).
+    for (const hoursAgo of [8, 7, 6]) await earlierRun(p.db, hoursAgo, 8);
+    for (const hoursAgo of [5, 4, 3, 2, 1]) await earlierRun(p.db, hoursAgo, 1, true);
+
+    // The next full run sees its usual 8: no spike (against the targeted runs' 1 it would be 8×).
+    const full = await seedRun(p.db, findings('crm', 8));
+    expect(await p.planner.planRun(full.runId)).toMatchObject({ created: 8, queued: 8, held: 0 });
+
+    // A targeted run on 8 keys that all drifted is 8× the targeted runs' usual 1: held for a person.
+    const burst = await seedRun(p.db, findings('crm', 8, 50), { targeted: true });
+    expect(await p.planner.planRun(burst.runId)).toMatchObject({ created: 8, queued: 0, held: 8 });
+    expect((await states(p.db, burst.runId))[0]?.state_reason).toMatch(
+      /found 8 this run, more than 3× its usual 1 \(median of 3 runs\)/,
+    );
+
+    // Each history is an index range, whatever the number of runs of the other kind.
+    const planning = p.app.get(FixupPlanningRepository);
+    const now = new Date(Date.now() + 60_000);
+    expect(await planning.ruleHistory(RULE, now, 3, false)).toEqual([8, 8, 8]);
+    expect(await planning.ruleHistory(RULE, now, 3, true)).toEqual([8, 1, 1]);
+    await expect(
+      probesIndex(p.db, 'reconciliation_runs', 'reconciliation_runs_full_started_idx', () =>
+        planning.ruleHistory(RULE, now, 3, false),
+      ),
+    ).resolves.toBe(true);
   }, 90_000);
 
   it('the policy file overrides the rule per system: approval → proposed, manual → needs_review', async () => {

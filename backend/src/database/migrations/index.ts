@@ -23,6 +23,7 @@ import { RunCounts0000000000022 } from './0022-run-counts';
 import { SnapshotRunWatermarks0000000000023 } from './0023-snapshot-run-watermarks';
 import { SnapshotRunLookups0000000000024 } from './0024-snapshot-run-lookups';
 import { AuditLogLookups0000000000025 } from './0025-audit-log-lookups';
+import { FullRunHistory0000000000026 } from './0026-full-run-history';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -51,4 +52,5 @@ export const POSTGRES_MIGRATIONS = [
   SnapshotRunWatermarks0000000000023,
   SnapshotRunLookups0000000000024,
   AuditLogLookups0000000000025,
+  FullRunHistory0000000000026,
 ];

@@ -123,7 +123,7 @@ export class FixupPlannerService {
     for (const rule of this.catalog.load().rules) {
       const outcome = run.ruleCounts[rule.id];
       if (outcome?.status !== 'ran' || !PLANNED_KINDS.includes(rule.kind)) continue;
-      const history = await this.planning.ruleHistory(rule.id, run.startedAt, guards.spikeHistoryRuns);
+      const history = await this.planning.ruleHistory(rule.id, run.startedAt, guards.spikeHistoryRuns, run.targeted);
       const spike = assessSpike(rule.id, outcome.findings ?? 0, history, guards);
       if (spike.spiking) this.logger.warn(spike.reason);
 

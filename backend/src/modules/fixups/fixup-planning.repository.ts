@@ -58,11 +58,17 @@ export class FixupPlanningRepository {
       : null;
   }
 
-  /** The rule's finding counts in the runs before `before` in which it ran, newest first. */
-  async ruleHistory(ruleId: string, before: Date, runs: number): Promise<number[]> {
+  /**
+   * The rule's finding counts in the runs of the same kind (targeted or full) before `before` in which
+   * it ran, newest first. Kinds are not mixed: an event-triggered run sees a handful of keys, so its
+   * counts would make the next full run's standing findings look like a spike (migration 0026 indexes
+   * the full runs, which are few among many targeted ones).
+   */
+  async ruleHistory(ruleId: string, before: Date, runs: number, targeted: boolean): Promise<number[]> {
     const rows: { findings: string }[] = await this.dataSource.query(
       `SELECT rule_counts -> $1 ->> 'findings' AS findings FROM reconciliation_runs
-       WHERE started_at < $2 AND rule_counts -> $1 ->> 'status' = 'ran'
+       WHERE ${targeted ? RUN_IS_TARGETED : `NOT ${RUN_IS_TARGETED}`}
+         AND started_at < $2 AND rule_counts -> $1 ->> 'status' = 'ran'
        ORDER BY started_at DESC LIMIT $3`,
       [ruleId, before, runs],
     );

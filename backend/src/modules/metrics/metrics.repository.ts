@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { RUN_IS_TARGETED } from '../findings/seen-by-run';
 import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
 
 /** What the store-derived Prometheus metrics show, read in one go per scrape. */
@@ -59,7 +60,7 @@ export class MetricsRepository {
       ),
       this.dataSource.query<{ rule: string; seconds: number }[]>(
         `SELECT r.key AS rule, ((r.value ->> 'durationMs')::float8 / 1000) AS seconds
-         FROM (SELECT rule_counts FROM reconciliation_runs WHERE status = 'complete' AND scope -> 'target' = 'null'::jsonb
+         FROM (SELECT rule_counts FROM reconciliation_runs WHERE status = 'complete' AND NOT ${RUN_IS_TARGETED}
                ORDER BY started_at DESC LIMIT 1) latest, jsonb_each(latest.rule_counts) r
          WHERE r.value ? 'durationMs'`,
       ),

@@ -96,7 +96,11 @@ export interface SeededFinding {
  * A finished reconciliation run that saw these findings, written as reconciliation writes them
  * (`reconciliation_runs`, `findings`); returns the run id and the finding ids.
  */
-export async function seedRun(dataSource: DataSource, findings: readonly SeededFinding[]) {
+export async function seedRun(
+  dataSource: DataSource,
+  findings: readonly SeededFinding[],
+  options: { targeted?: boolean } = {},
+) {
   const runId = randomUUID();
   const counts: Record<string, { version: number; status: string; findings: number }> = {};
   for (const f of findings) {
@@ -105,8 +109,18 @@ export async function seedRun(dataSource: DataSource, findings: readonly SeededF
   }
   await dataSource.query(
     `INSERT INTO reconciliation_runs (id, trigger, status, scope, rule_counts, findings_total, finished_at)
-     VALUES ($1, 'api', 'complete', '{}'::jsonb, $2::jsonb, $3, now())`,
-    [runId, JSON.stringify(counts), findings.length],
+     VALUES ($1, $4, 'complete', $5::jsonb, $2::jsonb, $3, now())`,
+    [
+      runId,
+      JSON.stringify(counts),
+      findings.length,
+      options.targeted ? 'event' : 'api',
+      // As ReconciliationService records a run: a targeted one names the snapshot whose keys it ran for.
+      JSON.stringify({
+        ruleIds: null,
+        target: options.targeted ? { entity: findings[0]?.entity ?? 'customer', snapshotRunId: randomUUID() } : null,
+      }),
+    ],
   );
   const ids: string[] = [];
   for (const f of findings) {
@@ -130,6 +144,13 @@ export async function seedRun(dataSource: DataSource, findings: readonly SeededF
         JSON.stringify({ owner_key: `owner-${f.matchKey}`, actual_key: f.actualKey }),
         runId,
       ],
+    );
+  }
+  if (options.targeted) {
+    // As a targeted run's merge records what it saw (migration 0017).
+    await dataSource.query(
+      `INSERT INTO targeted_run_findings (run_id, finding_id) SELECT $1::uuid, unnest($2::text[])`,
+      [runId, ids],
     );
   }
   return { runId, findingIds: ids };
