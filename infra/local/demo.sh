@@ -14,15 +14,24 @@ after=$(bash infra/local/services.sh started)
 started_now=$(comm -13 <(echo "$before" | sort) <(echo "$after" | sort) | tr '\n' ' ')
 
 pids=()
+# Stops one child and waits for it, at most `seconds` (then kills it).
+stop_child() { # pid, seconds
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 1 $(($2 * 5))); do kill -0 "$1" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 stop_all() {
   trap - INT TERM EXIT
   echo "[demo] stopping" >&2
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Newest first: Driftwatch finishes a snapshot in flight while the estate it reads still answers.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_child "${pids[$i]}" 60; done
   [ -n "${started_now// /}" ] && bash infra/local/services.sh down $started_now
   exit 0
 }
 trap stop_all INT TERM EXIT
+# Children in process groups of their own: Ctrl-C reaches this script alone, which stops them in order.
+set -m
 
 set -a
 # shellcheck disable=SC1091
