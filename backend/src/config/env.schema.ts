@@ -226,6 +226,11 @@ export const envSchema = z.object({
   RUN_HISTORY_RETENTION_DAYS: retentionDays(7).default(90),
   /** Days of every other audit entry (people's and the system's actions); 0 = forever. */
   AUDIT_LOG_RETENTION_DAYS: retentionDays(31).default(0),
+  /**
+   * Days a resolved or retired finding is kept in Postgres, with its finished fix-up tasks; 0 = forever.
+   * Unfinished tasks and stewardship items keep theirs; the dashboard's rollups keep every day's figures.
+   */
+  CLOSED_FINDINGS_RETENTION_DAYS: retentionDays(31).default(0),
   /** Where links in alerts point: the dashboard as users reach it. */
   DASHBOARD_PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
 });

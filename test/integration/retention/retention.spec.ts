@@ -9,6 +9,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { SecretRedactor } from '../../../backend/src/http/secret-redaction';
 import { AuditRepository } from '../../../backend/src/modules/audit/audit.repository';
 import { AuditService } from '../../../backend/src/modules/audit/audit.service';
+import { ClosedFindingsRepository } from '../../../backend/src/modules/retention/closed-findings.repository';
 import { RetentionRepository } from '../../../backend/src/modules/retention/retention.repository';
 import { RetentionService } from '../../../backend/src/modules/retention/retention.service';
 import { RunHistoryRepository } from '../../../backend/src/modules/retention/run-history.repository';
@@ -24,6 +25,7 @@ describe('retention of ClickHouse history (ClickHouse + Postgres)', () => {
       // One snapshot id per statement: the batching a month of incrementals needs, exercised here.
       Object.assign(new RetentionRepository(fx.clickhouse, fx.dataSource), { idsPerStatement: 1 }),
       new RunHistoryRepository(fx.dataSource),
+      new ClosedFindingsRepository(fx.dataSource),
       new ConfigService({ ...process.env, ...env }),
       new AuditService(new AuditRepository(fx.dataSource), new SecretRedactor()),
     );

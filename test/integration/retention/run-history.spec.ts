@@ -10,6 +10,7 @@ import { SecretRedactor } from '../../../backend/src/http/secret-redaction';
 import { AuditRepository } from '../../../backend/src/modules/audit/audit.repository';
 import { AuditService } from '../../../backend/src/modules/audit/audit.service';
 import { MetricsRepository } from '../../../backend/src/modules/metrics/metrics.repository';
+import { ClosedFindingsRepository } from '../../../backend/src/modules/retention/closed-findings.repository';
 import { RetentionRepository } from '../../../backend/src/modules/retention/retention.repository';
 import { RetentionService } from '../../../backend/src/modules/retention/retention.service';
 import { RunHistoryRepository } from '../../../backend/src/modules/retention/run-history.repository';
@@ -27,6 +28,7 @@ describe('retention of Postgres run history', () => {
       new RetentionRepository(fx.clickhouse, fx.dataSource),
       // One row per statement: the batching a first pass over years of history needs, exercised here.
       Object.assign(new RunHistoryRepository(fx.dataSource), { batchSize: 1 }),
+      new ClosedFindingsRepository(fx.dataSource),
       new ConfigService({ ...process.env, ...env }),
       new AuditService(new AuditRepository(fx.dataSource), new SecretRedactor()),
     );

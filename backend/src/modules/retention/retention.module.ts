@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsScheduler, runsWorker } from '../../config/process-role';
+import { ClosedFindingsRepository } from './closed-findings.repository';
 import { RetentionProcessor } from './retention.processor';
 import { RetentionRepository } from './retention.repository';
 import { RetentionSchedule } from './retention.schedule';
@@ -16,7 +17,9 @@ export class RetentionModule {
     return {
       module: RetentionModule,
       providers: [
-        ...(runsWorker(role) ? [RetentionRepository, RunHistoryRepository, RetentionService, RetentionProcessor] : []),
+        ...(runsWorker(role)
+          ? [RetentionRepository, RunHistoryRepository, ClosedFindingsRepository, RetentionService, RetentionProcessor]
+          : []),
         ...(runsScheduler(role) ? [RetentionSchedule] : []),
       ],
     };

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '../../config/config.service';
 import { AuditService } from '../audit/audit.service';
+import { ClosedFindingsRepository } from './closed-findings.repository';
 import { cutoffOf, partitionOlderThan, retainedTables } from './retention-plan';
 import { RetentionRepository, type TablePartition } from './retention.repository';
 import { RunHistoryRepository } from './run-history.repository';
@@ -28,8 +29,9 @@ export interface RetentionOutcome {
  * (never one that reads still use), rejected records, each run's raw findings and status events. Then
  * deletes Postgres run history past its own retention: reconciliation and snapshot runs (never one that
  * reads still use), alert deliveries, received connector events' audit entries and, when configured,
- * the rest of the audit log. Current state, the catalog of kept snapshots, the findings lifecycle and
- * the dashboard's daily rollups stay. Every pass that drops or deletes something is audited.
+ * the rest of the audit log, and findings closed (resolved or retired) long ago with their finished
+ * fix-up tasks. Current state, the catalog of kept snapshots, active and suppressed findings and the
+ * dashboard's daily rollups stay. Every pass that drops or deletes something is audited.
  */
 @Injectable()
 export class RetentionService {
@@ -38,6 +40,7 @@ export class RetentionService {
   constructor(
     private readonly repository: RetentionRepository,
     private readonly history: RunHistoryRepository,
+    private readonly closedFindings: ClosedFindingsRepository,
     private readonly config: ConfigService,
     private readonly audit: AuditService,
   ) {}
@@ -94,6 +97,7 @@ export class RetentionService {
           at: outcome.at,
           runHistoryDays: this.config.get('RUN_HISTORY_RETENTION_DAYS'),
           auditLogDays: this.config.get('AUDIT_LOG_RETENTION_DAYS'),
+          closedFindingsDays: this.config.get('CLOSED_FINDINGS_RETENTION_DAYS'),
           deleted: outcome.pruned,
         },
       });
@@ -131,6 +135,12 @@ export class RetentionService {
     }
     const auditDays = this.config.get('AUDIT_LOG_RETENTION_DAYS');
     if (auditDays > 0) pruned.audit_log = await this.history.pruneAuditLog(cutoffOf(at, auditDays), 'others');
+    const findingDays = this.config.get('CLOSED_FINDINGS_RETENTION_DAYS');
+    if (findingDays > 0) {
+      const closed = await this.closedFindings.prune(cutoffOf(at, findingDays));
+      pruned.findings = closed.findings;
+      pruned.fix_tasks = closed.fixTasks;
+    }
     return pruned;
   }
 }
