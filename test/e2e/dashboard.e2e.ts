@@ -168,7 +168,7 @@ describe('dashboard pages on real data', () => {
 
   it('rules: hit counts over runs, dry-run and backtest charts', async () => {
     const page = await tabs.open(demo.keys.engineer, '/rules?rule=customer.duplicates');
-    await page.getByRole('heading', { name: 'Hit counts over the last 2 runs' }).waitFor();
+    await page.getByRole('heading', { name: 'Hit counts over the last 2 full runs' }).waitFor();
     await page.getByRole('button', { name: 'Dry-run now' }).click();
     await page.getByText(/findings \(v\d+\); nothing was saved/).waitFor();
     await page.getByRole('button', { name: 'Run backtest' }).click();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
@@ -143,5 +144,20 @@ describe('findings and reconciliation over HTTP (real app, Postgres, ClickHouse,
       status: 'complete',
       trigger: 'api',
     });
+
+    // A run on a change event's keys since: the newest run, but not a full one.
+    const targeted = randomUUID();
+    await t.app.get(DataSource).query(
+      `INSERT INTO reconciliation_runs (id, trigger, status, scope, started_at, finished_at)
+       VALUES ($1, 'event', 'complete', $2::jsonb, now() + interval '1 minute', now() + interval '1 minute')`,
+      [targeted, JSON.stringify({ ruleIds: null, target: { entity: 'customer', keys: ['C0001'] } })],
+    );
+    const ids = async (query: string) =>
+      ((await get(`/api/v1/reconciliation/runs${query}`).expect(200)).body as { id: string }[]).map((r) => r.id);
+    const all = await ids('');
+    expect(all[0]).toBe(targeted);
+    expect(await ids('?scope=full')).toEqual(all.slice(1));
+    expect(await ids('?scope=targeted')).toEqual([targeted]);
+    await get('/api/v1/reconciliation/runs?scope=partial').expect(400);
   });
 });

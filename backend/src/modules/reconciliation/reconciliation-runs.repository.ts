@@ -3,7 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityKind } from '@driftwatch/reconciliation-rules';
+import { RUN_IS_TARGETED } from '../findings/seen-by-run';
 import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
+
+/** Which runs a listing keeps: over whole entities, or on the keys of change events. */
+export const RUN_SCOPES = ['full', 'targeted'] as const;
+export type RunScope = (typeof RUN_SCOPES)[number];
 
 export type ReconciliationTrigger = 'schedule' | 'snapshot' | 'api' | 'event';
 export type ReconciliationRunStatus = 'running' | 'complete' | 'failed';
@@ -171,10 +176,18 @@ export class ReconciliationRunsRepository {
     return rows[0] ? toView(rows[0]) : null;
   }
 
-  async list(limit: number, jobId?: string): Promise<ReconciliationRunView[]> {
+  /**
+   * The latest runs, newest first. `scope` keeps full or targeted runs only: event-triggered runs far
+   * outnumber full ones, and their counts (a handful of keys each) say nothing of a rule's hits over
+   * the whole estate (the full ones are a range of migration 0026's index).
+   */
+  async list(limit: number, filter: { jobId?: string; scope?: RunScope } = {}): Promise<ReconciliationRunView[]> {
+    const scope =
+      filter.scope === undefined ? '' : `AND ${filter.scope === 'targeted' ? '' : 'NOT '}${RUN_IS_TARGETED}`;
     const rows: RunRecord[] = await this.dataSource.query(
-      `SELECT * FROM reconciliation_runs WHERE ($2::text IS NULL OR job_id = $2) ORDER BY started_at DESC, id LIMIT $1`,
-      [limit, jobId ?? null],
+      `SELECT * FROM reconciliation_runs WHERE ($2::text IS NULL OR job_id = $2) ${scope}
+       ORDER BY started_at DESC, id LIMIT $1`,
+      [limit, filter.jobId ?? null],
     );
     return rows.map(toView);
   }

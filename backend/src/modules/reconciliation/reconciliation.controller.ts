@@ -46,7 +46,7 @@ export class ReconciliationController {
   @Get('runs')
   @Roles('viewer')
   async list(@Query() query: ListReconciliationRunsQuery) {
-    return this.runs.list(query.limit ?? 50, query.jobId);
+    return this.runs.list(query.limit ?? 50, { jobId: query.jobId, scope: query.scope });
   }
 
   @Get('runs/:id')

@@ -3,6 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsString, Length, Matches
 import { LimitField, TargetKeys } from '../../http/request-field.decorators';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
+import { RUN_SCOPES, type RunScope } from './reconciliation-runs.repository';
 import { MAX_BACKTEST_POINTS, MAX_PREVIEW, MAX_TARGET_KEYS } from './reconciliation.service';
 
 const RULE_ID = /^[a-z][a-z0-9_.-]*$/;
@@ -35,6 +36,16 @@ export class ListReconciliationRunsQuery {
   @Length(1, 200)
   @Matches(/^[\w:.-]+$/)
   jobId?: string;
+
+  @ApiPropertyOptional({
+    enum: RUN_SCOPES,
+    description:
+      'full: runs over whole entities (scheduled, after a full snapshot, requested); targeted: runs on the keys ' +
+      'of change events, a handful each. Default: both.',
+  })
+  @IsOptional()
+  @IsIn(RUN_SCOPES)
+  scope?: RunScope;
 }
 
 class RuleChoiceDto {

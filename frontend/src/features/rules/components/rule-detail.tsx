@@ -32,7 +32,7 @@ export function RuleDetail({ ruleId, runs }: { ruleId: string; runs: Reconciliat
           <Link to={`/exceptions?ruleId=${encodeURIComponent(ruleId)}`}>Open findings of this rule</Link>
         </p>
         <RuleDefinitionView ruleId={ruleId} />
-        <h3>Hit counts over the last {hits.length} runs</h3>
+        <h3>Hit counts over the last {hits.length} full runs</h3>
         {hits.length === 0 ? (
           <p className="empty">This rule has not run yet.</p>
         ) : (

@@ -76,6 +76,14 @@ describe('rules page', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('no rule customer.gone in the rule set');
   });
 
+  it('takes outcomes and hit counts from full runs only, not from runs on change events\' keys', async () => {
+    const { calls } = renderApp('/rules', answers, 'viewer');
+    await screen.findByRole('table');
+    const runs = calls.filter((c) => c.url.pathname === '/api/v1/reconciliation/runs');
+    expect(runs.length).toBeGreaterThan(0);
+    for (const c of runs) expect(c.url.searchParams.get('scope')).toBe('full');
+  });
+
   it('keeps the rule list when the runs cannot be read', async () => {
     renderApp(
       '/rules',

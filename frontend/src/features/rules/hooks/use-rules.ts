@@ -91,11 +91,16 @@ export function useRuleDefinition(ruleId: string) {
   });
 }
 
-/** The latest reconciliation runs: where the rules' outcomes and hit counts come from. */
+/**
+ * The latest full reconciliation runs: where the rules' outcomes and hit counts come from. Runs on the
+ * keys of change events are left out: far more numerous, each sees a handful of records, so they would
+ * crowd the full runs out of the chart and show a rule's latest count as a handful.
+ */
 export function useRuns(limit = 100) {
   return useQuery({
-    queryKey: ['reconciliation-runs', limit],
-    queryFn: () => getJson<ReconciliationRun[]>(withQuery('/api/v1/reconciliation/runs', { limit })),
+    queryKey: ['reconciliation-runs', 'full', limit],
+    queryFn: () =>
+      getJson<ReconciliationRun[]>(withQuery('/api/v1/reconciliation/runs', { scope: 'full', limit })),
     refetchInterval: 30_000,
   });
 }
