@@ -76,7 +76,7 @@ describe('rules page', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('no rule customer.gone in the rule set');
   });
 
-  it('takes outcomes and hit counts from full runs only, not from runs on change events\' keys', async () => {
+  it("takes outcomes and hit counts from full runs only, not from runs on change events' keys", async () => {
     const { calls } = renderApp('/rules', answers, 'viewer');
     await screen.findByRole('table');
     const runs = calls.filter((c) => c.url.pathname === '/api/v1/reconciliation/runs');

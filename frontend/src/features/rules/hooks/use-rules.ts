@@ -99,8 +99,7 @@ export function useRuleDefinition(ruleId: string) {
 export function useRuns(limit = 100) {
   return useQuery({
     queryKey: ['reconciliation-runs', 'full', limit],
-    queryFn: () =>
-      getJson<ReconciliationRun[]>(withQuery('/api/v1/reconciliation/runs', { scope: 'full', limit })),
+    queryFn: () => getJson<ReconciliationRun[]>(withQuery('/api/v1/reconciliation/runs', { scope: 'full', limit })),
     refetchInterval: 30_000,
   });
 }
