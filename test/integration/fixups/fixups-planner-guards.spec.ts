@@ -53,6 +53,9 @@ async function states(db: DataSource, runId: string) {
   );
 }
 
+/** A spike is over 3× the median of a rule's last 3 runs, and at least 5 findings. */
+const SPIKE_GUARD = { FIXUPS_SPIKE_FACTOR: '3', FIXUPS_SPIKE_MIN_FINDINGS: '5', FIXUPS_SPIKE_HISTORY_RUNS: '3' };
+
 /** A finished run of RULE `hoursAgo` that saw `findings`: a full run, or one targeted at an event's keys. */
 async function earlierRun(db: DataSource, hoursAgo: number, findings: number, targeted = false): Promise<void> {
   await db.query(
@@ -150,11 +153,7 @@ describe('blast-radius guards and the policy file, through the planner on real P
   }, 90_000);
 
   it("holds a rule's auto-fixes when its findings spike far above its usual runs", async () => {
-    const p = await plannerApp({
-      FIXUPS_SPIKE_FACTOR: '3',
-      FIXUPS_SPIKE_MIN_FINDINGS: '5',
-      FIXUPS_SPIKE_HISTORY_RUNS: '3',
-    });
+    const p = await plannerApp(SPIKE_GUARD);
     open.push(p);
     // Three earlier runs of the rule saw 2 findings each.
     for (const hoursAgo of [3, 2, 1]) await earlierRun(p.db, hoursAgo, 2);
@@ -166,11 +165,7 @@ describe('blast-radius guards and the policy file, through the planner on real P
   }, 90_000);
 
   it('judges a full run against earlier full runs and a targeted one against targeted runs, never mixed', async () => {
-    const p = await plannerApp({
-      FIXUPS_SPIKE_FACTOR: '3',
-      FIXUPS_SPIKE_MIN_FINDINGS: '5',
-      FIXUPS_SPIKE_HISTORY_RUNS: '3',
-    });
+    const p = await plannerApp(SPIKE_GUARD);
     open.push(p);
     // Scheduled full runs saw the rule's 8 standing findings; since then, change events triggered runs
     // on a handful of keys each, one finding apiece (as a live estate's are: many more than full runs).
