@@ -147,7 +147,7 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
     expect(row.status).toBe('cancelled');
   });
 
-  it('catalogues a snapshot of given keys as incremental even when asked for a full one, and deletes nothing', async () => {
+  it('catalogues a snapshot of given keys as keyed (never a whole state) even when asked for a full one, and deletes nothing', async () => {
     const live = async () =>
       Number(
         (await ch<{ n: string }>(raw(`SELECT count() AS n FROM current_order FINAL WHERE deleted = 0`)))[0]?.n ?? 0,
@@ -164,7 +164,7 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
     const [catalogued] = await ch<{ mode: string; row_count: string }>(
       sql`SELECT mode, row_count FROM snapshot_catalog FINAL WHERE snapshot_id = ${run.id}`,
     );
-    expect(catalogued).toEqual({ mode: 'incremental', row_count: '1' });
+    expect(catalogued).toEqual({ mode: 'keyed', row_count: '1' });
     expect(await live()).toBe(before);
   });
 

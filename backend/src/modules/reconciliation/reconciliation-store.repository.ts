@@ -16,6 +16,8 @@ export interface CatalogSnapshot {
   mode: 'full' | 'incremental';
   rowCount: number;
   completedAt: Date;
+  /** When the pair's latest snapshot that was not keyed (a change event's records only) completed. */
+  wholeCompletedAt: Date;
 }
 
 interface CatalogRow {
@@ -25,6 +27,7 @@ interface CatalogRow {
   mode: string;
   row_count: string;
   completed_s: number;
+  whole_s?: number;
 }
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
@@ -44,9 +47,11 @@ function toSnapshot(row: CatalogRow): CatalogSnapshot {
     snapshotId: row.snapshot_id,
     system: row.system,
     entity: row.entity as EntityKind,
-    mode: row.mode === 'incremental' ? 'incremental' : 'full',
+    // A keyed snapshot holds some records only, as an incremental one does.
+    mode: row.mode === 'full' ? 'full' : 'incremental',
     rowCount: Number(row.row_count),
     completedAt: new Date(Number(row.completed_s) * 1000),
+    wholeCompletedAt: new Date(Number(row.whole_s ?? row.completed_s) * 1000),
   };
 }
 
@@ -59,12 +64,22 @@ function toSnapshot(row: CatalogRow): CatalogSnapshot {
 export class ReconciliationStoreRepository {
   constructor(private readonly clickhouse: ClickHouseService) {}
 
-  /** The latest complete snapshot of every (system, entity), any mode. */
+  /**
+   * The latest complete snapshot of every (system, entity), any mode, of the pairs that have a whole
+   * snapshot (full or incremental, not keyed). A pair with keyed snapshots only (change events landed
+   * before its first whole snapshot finished) holds a handful of records in its current state: rules
+   * reading it would find every other record missing, so it is not available yet.
+   */
   async latestSnapshots(): Promise<CatalogSnapshot[]> {
     const rows = await this.clickhouse.query<CatalogRow>(
-      sql`SELECT system, entity, argMax(snapshot_id, completed_at) AS snapshot_id, argMax(mode, completed_at) AS mode,
-          argMax(row_count, completed_at) AS row_count, toUInt32(max(completed_at)) AS completed_s
-        FROM snapshot_catalog FINAL GROUP BY system, entity`,
+      // The latest mode is aliased apart: an alias named mode would stand for it inside the other aggregates.
+      sql`SELECT system, entity, snapshot_id, latest_mode AS mode, row_count, completed_s, whole_s FROM (
+          SELECT system, entity, argMax(snapshot_id, completed_at) AS snapshot_id,
+            argMax(mode, completed_at) AS latest_mode, argMax(row_count, completed_at) AS row_count,
+            toUInt32(max(completed_at)) AS completed_s, toUInt32(maxIf(completed_at, mode != 'keyed')) AS whole_s,
+            countIf(mode != 'keyed') AS whole_snapshots
+          FROM snapshot_catalog FINAL GROUP BY system, entity
+        ) WHERE whole_snapshots > 0`,
       { tag: 'reconciliation.catalog.latest' },
     );
     return rows.map(toSnapshot);
@@ -158,7 +173,7 @@ export class ReconciliationStoreRepository {
       ' OR ',
     );
     const incrementals = await this.clickhouse.query<{ system: string; entity: string; snapshot_id: string }>(
-      sql`SELECT system, entity, snapshot_id FROM snapshot_catalog FINAL WHERE mode = 'incremental' AND (${after})`,
+      sql`SELECT system, entity, snapshot_id FROM snapshot_catalog FINAL WHERE mode != 'full' AND (${after})`,
       { tag: 'reconciliation.catalog.overlay-incrementals' },
     );
     const overlays: { system: string; entity: EntityKind; full: string; incrementals: string[] }[] = [];

@@ -527,10 +527,11 @@ export class ReconciliationService {
       const keys = target.keySet ?? (target.keys.length ? target.keys : ['']);
       sources = restrictToKeys(sources, { [target.entity]: keys }, matchKeys);
     }
+    // Keyed snapshots (a change event's records) say nothing of how fresh the rest of a system is.
     const lastComplete: Record<string, Date | null> = {};
     for (const s of latest) {
       const known = lastComplete[s.system];
-      if (!known || known < s.completedAt) lastComplete[s.system] = s.completedAt;
+      if (!known || known < s.wholeCompletedAt) lastComplete[s.system] = s.wholeCompletedAt;
     }
     return { ownership: set.ownership, sources, matchKeys, events: ident('entity_events'), lastComplete };
   }

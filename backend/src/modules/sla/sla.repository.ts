@@ -66,10 +66,14 @@ export class SlaRepository {
     return new Map(rows.map((r) => [r.rule_id, Number(r.open)]));
   }
 
-  /** When each system last completed a snapshot (any entity, any mode): what freshness rules judge. */
+  /**
+   * When each system last completed a whole snapshot (any entity, full or incremental; not a change
+   * event's keyed records): what freshness rules judge.
+   */
   async lastCompleteBySystem(): Promise<Map<string, Date>> {
     const rows = await this.clickhouse.query<{ system: string; completed_s: number }>(
-      sql`SELECT system, toUInt32(max(completed_at)) AS completed_s FROM snapshot_catalog FINAL GROUP BY system`,
+      sql`SELECT system, toUInt32(max(completed_at)) AS completed_s FROM snapshot_catalog FINAL
+        WHERE mode != 'keyed' GROUP BY system`,
       { tag: 'sla.catalog.last-complete' },
     );
     return new Map(rows.map((r) => [r.system, new Date(Number(r.completed_s) * 1000)]));

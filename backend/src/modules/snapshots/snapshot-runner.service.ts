@@ -263,7 +263,7 @@ export class SnapshotRunnerService {
         system: request.connectorId,
         entity: request.entity,
         // Some records only: never the system's whole state, whatever mode was asked for.
-        mode: targeted ? 'incremental' : request.mode,
+        mode: targeted ? 'keyed' : request.mode,
         rowCount: state.rowsWritten,
         rejectCount: state.rejects,
         startedAt,

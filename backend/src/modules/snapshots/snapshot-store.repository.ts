@@ -11,7 +11,8 @@ export interface CatalogEntry {
   snapshotId: string;
   system: string;
   entity: EntityKind;
-  mode: 'full' | 'incremental';
+  /** keyed: a change event's records only (snapshot_runs.keys), never the system's whole state. */
+  mode: 'full' | 'incremental' | 'keyed';
   rowCount: number;
   rejectCount: number;
   startedAt: Date;
