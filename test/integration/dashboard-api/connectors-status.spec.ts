@@ -83,31 +83,38 @@ describe('connector status and the snapshot progress stream over HTTP (real app,
     runs = t.app.get(SnapshotRunsRepository);
 
     // Runs through the real repository; then their clocks are moved back to give them an age.
-    const complete = async (connectorId: string, entity: 'shipment' | 'customer', minutesAgo: number) => {
-      const queued = await runs.createQueued({ connectorId, entity, mode: 'full', trigger: 'api' });
-      const started = await runs.start(
-        { connectorId, entity, mode: 'full', trigger: 'api', queuedRunId: queued.id, attempt: 1 },
-        5,
-        60_000,
-      );
+    // A keyed run (a change event's records) reads 2 rows in a second.
+    const complete = async (
+      connectorId: string,
+      entity: 'shipment' | 'customer',
+      minutesAgo: number,
+      keys?: string[],
+    ) => {
+      const request = { connectorId, entity, mode: keys ? 'incremental' : 'full', trigger: 'api', keys } as const;
+      const queued = await runs.createQueued(request);
+      const started = await runs.start({ ...request, queuedRunId: queued.id, attempt: 1 }, 5, 60_000);
       if (!started) throw new Error('no slot');
+      const rows = keys ? 2 : 1000;
       await runs.progress(started.id, {
-        rowsRead: 1000,
-        rowsWritten: 1000,
+        rowsRead: rows,
+        rowsWritten: rows,
         rejects: 0,
         cursor: null,
-        total: 1000,
+        total: rows,
         watermark: null,
       });
-      await runs.finish(started.id, { status: 'complete', rowsWritten: 1000 });
+      await runs.finish(started.id, { status: 'complete', rowsWritten: rows });
       await t.sql(
-        `UPDATE snapshot_runs SET started_at = now() - make_interval(secs => $2 * 60 + 10), finished_at = now() - make_interval(secs => $2 * 60) WHERE id = $1`,
-        [started.id, minutesAgo],
+        `UPDATE snapshot_runs SET started_at = now() - make_interval(secs => $2 * 60 + $3), finished_at = now() - make_interval(secs => $2 * 60) WHERE id = $1`,
+        [started.id, minutesAgo, keys ? 1 : 10],
       );
       return started.id;
     };
     ids.wmsOld = await complete('wms', 'shipment', 20);
     ids.legacy = await complete('legacy', 'customer', 60);
+    // Change events since: they do not make the shipments fresh, nor set their rows and throughput.
+    for (const minutesAgo of [3, 2, 1]) await complete('wms', 'shipment', minutesAgo, [`SO-${minutesAgo}`]);
+    await complete('offline', 'shipment', 1, ['SO-1']);
     const queued = await runs.createQueued({
       connectorId: 'wms',
       entity: 'shipment',
@@ -161,6 +168,7 @@ describe('connector status and the snapshot progress stream over HTTP (real app,
     expect(shipment).toMatchObject({
       schedules: [{ mode: 'incremental', cron: '*/5 * * * *', intervalSeconds: 300 }],
       lastComplete: { runId: ids.wmsOld, status: 'complete', rowsWritten: 1000 },
+      lastFinished: { runId: ids.wmsOld },
       freshness: 'stale',
       throughputRowsPerS: 100,
       throughputRuns: 1,

@@ -23,10 +23,19 @@ export class SnapshotScheduleDto {
 export class EntitySnapshotStatusDto {
   @ApiProperty({ example: 'customer' }) entity!: string;
   @ApiProperty({ type: [SnapshotScheduleDto] }) schedules!: SnapshotScheduleDto[];
-  @ApiProperty({ type: SnapshotRunSummaryDto, nullable: true, description: 'Latest complete run, any mode.' })
+  @ApiProperty({
+    type: SnapshotRunSummaryDto,
+    nullable: true,
+    description:
+      "Latest complete run over the whole entity, full or incremental (runs of a change event's keys are left out).",
+  })
   lastComplete!: SnapshotRunSummaryDto | null;
   @ApiProperty({ type: SnapshotRunSummaryDto, nullable: true }) lastCompleteFull!: SnapshotRunSummaryDto | null;
-  @ApiProperty({ type: SnapshotRunSummaryDto, nullable: true, description: 'Latest finished run, any outcome.' })
+  @ApiProperty({
+    type: SnapshotRunSummaryDto,
+    nullable: true,
+    description: 'Latest finished whole-entity run, any outcome.',
+  })
   lastFinished!: SnapshotRunSummaryDto | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Seconds since lastComplete finished.' })
   ageSeconds!: number | null;
@@ -35,7 +44,11 @@ export class EntitySnapshotStatusDto {
     description: 'fresh: age within two intervals of the shortest schedule; unscheduled: no schedule to judge by.',
   })
   freshness!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'Rows read per second over the last 5 complete runs.' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Rows read per second over the last 5 complete whole-entity runs.',
+  })
   throughputRowsPerS!: number | null;
   @ApiProperty() throughputRuns!: number;
 }

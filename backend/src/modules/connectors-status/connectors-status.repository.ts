@@ -55,26 +55,33 @@ const toSummary = (r: RunRecord): RunSummary => ({
   error: r.error,
 });
 
-/** Reads of `snapshot_runs` for connector health, freshness and throughput. */
+/**
+ * A run over the whole entity, not one of a change event's keys: keyed runs (a handful of rows, one a
+ * window of events) would show a busy webhook source as fresh with a few rows at a few rows a second,
+ * and hide its failing scheduled snapshots behind their successes.
+ */
+const WHOLE_RUN = 'AND r.keys IS NULL';
+
+/** Reads of `snapshot_runs` for connector health, freshness and throughput: whole-entity runs only. */
 @Injectable()
 export class ConnectorsStatusRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Per connector and entity: the latest complete run (any mode) and the latest complete full run. */
+  /** Per connector and entity: the latest complete whole run (either mode) and the latest complete full run. */
   async latestComplete(connectorIds: readonly string[]): Promise<{ any: RunSummary[]; full: RunSummary[] }> {
     const [any, full] = await Promise.all([
-      this.latestPerPair(connectorIds, ['complete']),
+      this.latestPerPair(connectorIds, ['complete'], WHOLE_RUN),
       this.latestPerPair(connectorIds, ['complete'], `AND ${COMPLETE_FULL_RUN}`),
     ]);
     return { any, full };
   }
 
-  /** Per connector and entity: the latest finished run whatever its outcome (shows a failing source). */
+  /** Per connector and entity: the latest finished whole run whatever its outcome (shows a failing source). */
   latestFinished(connectorIds: readonly string[]): Promise<RunSummary[]> {
-    return this.latestPerPair(connectorIds, ['complete', 'partial', 'failed']);
+    return this.latestPerPair(connectorIds, ['complete', 'partial', 'failed'], WHOLE_RUN);
   }
 
-  /** Rows per second of the last `runs` complete runs that read rows, per connector and entity. */
+  /** Rows per second of the last `runs` complete whole runs that read rows, per connector and entity. */
   async throughput(connectorIds: readonly string[], runs: number): Promise<Throughput[]> {
     const rows = await this.dataSource.query<
       { connector_id: string; entity: string; runs: string; rows_per_s: number | null }[]
@@ -85,7 +92,7 @@ export class ConnectorsStatusRepository {
        FROM pairs CROSS JOIN LATERAL (
          SELECT r.rows_read, r.started_at, r.finished_at FROM snapshot_runs r
          WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity AND r.status = 'complete'
-           AND r.rows_read > 0 AND r.started_at IS NOT NULL AND r.finished_at IS NOT NULL
+           AND r.rows_read > 0 AND r.started_at IS NOT NULL AND r.finished_at IS NOT NULL ${WHOLE_RUN}
          ORDER BY r.finished_at DESC LIMIT $2
        ) recent
        WHERE pairs.connector_id = ANY($1::text[])

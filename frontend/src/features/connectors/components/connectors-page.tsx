@@ -35,7 +35,7 @@ export function ConnectorsPage() {
             <StartSnapshotForm connectors={connectors.data} />
           )}
         </Panel>
-        <Panel title="Throughput (rows/s, last 5 complete runs)">
+        <Panel title="Throughput (rows/s, last 5 complete whole-entity runs)">
           <QueryState query={connectors} label="connectors" isEmpty={(c) => c.length === 0}>
             {(list) => {
               const t = throughputRows(list);
