@@ -7,7 +7,10 @@ import { DataSource } from 'typeorm';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { CorrectiveSyncQueues } from '../../../backend/src/modules/fixups/corrective-sync-queues';
-import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
+import {
+  SnapshotRunsRepository,
+  type RunRequest,
+} from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
 import { SnapshotsService } from '../../../backend/src/modules/snapshots/snapshots.service';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 import { redisUrl } from '../support/test-services';
@@ -103,6 +106,24 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     );
     if (!started) throw new Error('no slot');
     await runs.finish(started.id, { status: 'complete', rowsWritten: 1234 });
+    // Two hours old; a change event's keyed snapshot of the same pair since does not make it younger.
+    await t.app
+      .get(DataSource)
+      .query(
+        `UPDATE snapshot_runs SET started_at = now() - interval '2 hours 10 seconds', finished_at = now() - interval '2 hours' WHERE id = $1`,
+        [started.id],
+      );
+    const event: RunRequest = {
+      connectorId: 'crm',
+      entity: 'customer',
+      mode: 'incremental',
+      trigger: 'event',
+      keys: ['C1'],
+    };
+    const keyedQueued = await runs.createQueued(event);
+    const keyed = await runs.start({ ...event, queuedRunId: keyedQueued.id, attempt: 1 }, 2, 60_000);
+    if (!keyed) throw new Error('no slot');
+    await runs.finish(keyed.id, { status: 'complete', rowsWritten: 1 });
     await t.app
       .get(SnapshotsService)
       .enqueueScheduled({ connectorId: 'crm', entity: 'customer', mode: 'full', cron: '0 2 * * *' }, new Date());
@@ -126,9 +147,11 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     expect(sample(text, 'driftwatch_sla_breached_findings', { rule: 'order.metrics-sla', system: 'crm' })).toBe(1);
     expect(
       sample(text, 'driftwatch_snapshot_runs_total', { system: 'crm', entity: 'customer', status: 'complete' }),
-    ).toBe(1);
-    expect(sample(text, 'driftwatch_snapshot_rows_total', { system: 'crm', entity: 'customer' })).toBe(1234);
-    expect(sample(text, 'driftwatch_snapshot_age_seconds', { system: 'crm', entity: 'customer' })).toBeLessThan(60);
+    ).toBe(2);
+    expect(sample(text, 'driftwatch_snapshot_rows_total', { system: 'crm', entity: 'customer' })).toBe(1235);
+    const age = sample(text, 'driftwatch_snapshot_age_seconds', { system: 'crm', entity: 'customer' });
+    expect(age).toBeGreaterThanOrEqual(7200);
+    expect(age).toBeLessThan(7260);
     expect(sample(text, 'driftwatch_queue_jobs_waiting', { queue: 'snapshot' })).toBe(1);
     expect(sample(text, 'driftwatch_queue_jobs_failed', { queue: 'reconcile' })).toBe(0);
     // Every queue of the registry is exported, not only those a snapshot or a run uses.

@@ -39,7 +39,8 @@ export class MetricsRepository {
          ) counted GROUP BY 1, 2, 3`,
       ),
       this.dataSource.query<{ connector_id: string; entity: string; age: number; duration: number | null }[]>(
-        // One index probe per pair (a DISTINCT ON read every run: 3.9 s at 4M runs).
+        // One index probe per pair (a DISTINCT ON read every run: 3.9 s at 4M runs), of whole-entity
+        // runs (migration 0020's index): a change event's keyed run says nothing of the rest's age.
         `WITH RECURSIVE ${SNAPSHOT_RUN_PAIRS}
          SELECT pairs.connector_id, pairs.entity,
            extract(epoch FROM now() - latest.finished_at)::float8 AS age,
@@ -47,8 +48,8 @@ export class MetricsRepository {
          FROM pairs CROSS JOIN LATERAL (
            SELECT r.finished_at, r.started_at FROM snapshot_runs r
            WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity
-             AND r.status = 'complete' AND r.finished_at IS NOT NULL
-           ORDER BY r.finished_at DESC LIMIT 1
+             AND r.status = 'complete' AND r.keys IS NULL AND r.finished_at IS NOT NULL
+           ORDER BY r.finished_at DESC NULLS LAST LIMIT 1
          ) latest`,
       ),
       this.dataSource.query<{ status: string; runs: string }[]>(
