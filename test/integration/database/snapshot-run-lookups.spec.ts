@@ -17,6 +17,8 @@ interface RunSpec {
   status?: string;
   mode?: string;
   watermark?: string | null;
+  /** The run read a change event's records only (snapshot_runs.keys). */
+  keyed?: boolean;
   jobId?: string | null;
   queuedAt?: string;
   started?: boolean;
@@ -32,8 +34,9 @@ describe('snapshot run lookups', () => {
     const id = randomUUID();
     await dataSource.query(
       `INSERT INTO snapshot_runs (id, connector_id, entity, mode, trigger, status, watermark, job_id, queued_at,
-         started_at, purged_at)
-       VALUES ($1, $2, $3, $4, 'schedule', $5, $6, $7, $8, CASE WHEN $9 THEN now() END, CASE WHEN $10 THEN now() END)`,
+         started_at, purged_at, keys)
+       VALUES ($1, $2, $3, $4, 'schedule', $5, $6, $7, $8, CASE WHEN $9 THEN now() END, CASE WHEN $10 THEN now() END,
+         $11::jsonb)`,
       [
         id,
         spec.connector ?? 'crm',
@@ -45,6 +48,7 @@ describe('snapshot run lookups', () => {
         spec.queuedAt ?? new Date().toISOString(),
         spec.started ?? true,
         spec.purged ?? false,
+        spec.keyed ? JSON.stringify(['C1']) : null,
       ],
     );
     return id;
@@ -69,6 +73,8 @@ describe('snapshot run lookups', () => {
     await run({ watermark: '2026-11-09T10:00:00Z', status: 'failed' });
     await run({ watermark: '2026-11-08T10:00:00Z', status: 'partial' });
     await run({ watermark: '2026-11-07T10:00:00Z', status: 'running' });
+    // A change event's records, newer than changes it never read (keyed runs before this fix held one).
+    await run({ watermark: '2026-11-10T10:00:00Z', keyed: true });
     await run({ watermark: '2026-11-06T10:00:00Z', entity: 'order' });
     await run({ watermark: '2026-11-05T10:00:00Z', connector: 'erp' });
     await run({ watermark: null, connector: 'erp', entity: 'order' });

@@ -166,6 +166,8 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
     );
     expect(catalogued).toEqual({ mode: 'keyed', row_count: '1' });
     expect(await live()).toBe(before);
+    // Nor is its newest record time a place for the next incremental to resume from.
+    expect(run.watermark).toBeNull();
   });
 
   it('streams progress over server-sent events for a run requested through the API', async () => {

@@ -49,7 +49,8 @@ export class RunHistoryRepository {
    * Finished snapshot runs queued before `cutoff` (a failed or partial one only once its rows are
    * purged from ClickHouse), except, per system and entity, the runs reads still use: the latest
    * finished and latest complete run of each mode, the latest finished full-scope run (reconciliation's
-   * flood guard), and the complete run holding the highest watermark (where incremental extracts resume).
+   * flood guard), and the complete whole-entity run holding the highest watermark (where incremental
+   * extracts resume).
    */
   async pruneSnapshotRuns(cutoff: Date): Promise<number> {
     const kept: { id: string }[] = await this.dataSource.query(
@@ -65,7 +66,7 @@ export class RunHistoryRepository {
         ORDER BY connector_id, entity, finished_at DESC NULLS LAST, queued_at DESC)
        UNION
        (SELECT DISTINCT ON (connector_id, entity) id FROM snapshot_runs
-        WHERE status = 'complete' AND watermark IS NOT NULL
+        WHERE status = 'complete' AND watermark IS NOT NULL AND keys IS NULL
         ORDER BY connector_id, entity, watermark DESC)`,
     );
     return this.inBatches(

@@ -174,7 +174,9 @@ export class SnapshotRunnerService {
         }
         const batch: ExtractBatch = next.value;
         if (batch.cursor !== null) ahead = requestNext();
-        state.watermark = mapBatch(batch.records, encode, rejects, state.watermark);
+        const watermark = mapBatch(batch.records, encode, rejects, state.watermark);
+        // A keyed run's records are newer than changes it never read: its time is no place to resume from.
+        if (!targeted) state.watermark = watermark;
         for (const reject of batch.rejects) rejects.push(reject);
         state.rowsRead += batch.records.length + batch.rejects.length;
         state.cursor = batch.cursor;

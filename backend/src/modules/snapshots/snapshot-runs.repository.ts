@@ -185,12 +185,17 @@ export class SnapshotRunsRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Where the next incremental run starts: the newest source timestamp a complete run saw. */
+  /**
+   * Where the next incremental run starts: the newest source timestamp a complete whole-entity run saw.
+   * Not a keyed run's (a change event's records): resuming from it would skip every other record's
+   * changes made before it (keyed runs record no watermark since; older ones may hold one).
+   */
   async lastCompleteWatermark(connectorId: string, entity: EntityKind): Promise<Date | null> {
     const rows = await this.dataSource.query<Array<{ w: Date | null }>>(
-      // `watermark IS NOT NULL` (max ignores NULLs anyway) matches migration 0023's partial index: one probe.
+      // `watermark IS NOT NULL` (max ignores NULLs anyway) matches migration 0023's partial index: one
+      // range, newest first, stepping over the few keyed runs since the last whole one.
       `SELECT max(watermark) AS w FROM snapshot_runs
-       WHERE connector_id = $1 AND entity = $2 AND status = 'complete' AND watermark IS NOT NULL`,
+       WHERE connector_id = $1 AND entity = $2 AND status = 'complete' AND watermark IS NOT NULL AND keys IS NULL`,
       [connectorId, entity],
     );
     return rows[0]?.w ?? null;
