@@ -134,6 +134,13 @@ export const envSchema = z.object({
    * one keyed snapshot; 0 = one snapshot per event.
    */
   SNAPSHOT_EVENT_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
+  /**
+   * How long before a run's start its watermark may reach, at most: the next incremental extract
+   * re-reads that window. A record changed while a long extract ran, behind the extract's paging, is
+   * read again rather than skipped behind a later record's time; a source clock this far behind ours
+   * is covered too. 0: resume from the newest record time seen.
+   */
+  SNAPSHOT_WATERMARK_LOOKBACK_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** Connectors status page: how long a connector's health() answer is reused before asking the source again. */
   CONNECTOR_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   // Alerts (modules/alerts): Slack bot token for chat.postMessage/chat.update; the signing secret

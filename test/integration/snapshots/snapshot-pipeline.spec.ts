@@ -93,6 +93,8 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
     const run = await runner.execute(request('incremental'));
     expect(run.status).toBe('complete');
     expect(run.since).not.toBeNull();
+    // Rows changed just now: the next incremental resumes before them (SNAPSHOT_WATERMARK_LOOKBACK_MS, 5 min).
+    expect(run.watermark?.getTime()).toBeLessThanOrEqual((run.startedAt?.getTime() ?? 0) - 300_000);
     // The watermark is inclusive, so the newest seeded row may be read again; nothing else is.
     expect(run.rowsWritten).toBeGreaterThanOrEqual(3);
     expect(run.rowsWritten).toBeLessThanOrEqual(4);

@@ -51,6 +51,7 @@ export class SnapshotRunnerService {
   private readonly logger = new Logger(SnapshotRunnerService.name);
   private readonly limitOf: (connectorId: string) => number;
   private readonly insertRows: number;
+  private readonly watermarkLookbackMs: number;
 
   constructor(
     config: ConfigService,
@@ -63,6 +64,7 @@ export class SnapshotRunnerService {
       config.get('SNAPSHOT_DEFAULT_CONNECTOR_CONCURRENCY'),
     );
     this.insertRows = config.get('SNAPSHOT_INSERT_ROWS');
+    this.watermarkLookbackMs = config.get('SNAPSHOT_WATERMARK_LOOKBACK_MS');
   }
 
   async execute(request: RunRequest, options: ExecuteOptions = {}): Promise<SnapshotRunEntity> {
@@ -87,6 +89,8 @@ export class SnapshotRunnerService {
       });
     }, HEARTBEAT_MS);
     const startedAt = run.startedAt ?? new Date();
+    // Seconds, as the watermark is counted.
+    const watermarkCap = Math.floor((startedAt.getTime() - this.watermarkLookbackMs) / 1000);
     const report = async (): Promise<void> => {
       await this.runs.progress(run.id, this.snapshotOf(state));
       if (options.onProgress) {
@@ -176,7 +180,8 @@ export class SnapshotRunnerService {
         if (batch.cursor !== null) ahead = requestNext();
         const watermark = mapBatch(batch.records, encode, rejects, state.watermark);
         // A keyed run's records are newer than changes it never read: its time is no place to resume from.
-        if (!targeted) state.watermark = watermark;
+        // Nor, past the lookback before this run started, a record's time seen after pages already read.
+        if (!targeted) state.watermark = Math.min(watermark, watermarkCap);
         for (const reject of batch.rejects) rejects.push(reject);
         state.rowsRead += batch.records.length + batch.rejects.length;
         state.cursor = batch.cursor;
