@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { COMPLETE_FULL_RUN, SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
+import { COMPLETE_FULL_RUN, SNAPSHOT_RUN_PAIRS, WHOLE_ENTITY_RUN } from '../snapshots/snapshot-run-pairs';
 import { SnapshotRunEntity } from '../snapshots/snapshot-run.entity';
 
 /** The latest run of one connector and entity in some state, as the status page shows it. */
@@ -55,12 +55,9 @@ const toSummary = (r: RunRecord): RunSummary => ({
   error: r.error,
 });
 
-/**
- * A run over the whole entity, not one of a change event's keys: keyed runs (a handful of rows, one a
- * window of events) would show a busy webhook source as fresh with a few rows at a few rows a second,
- * and hide its failing scheduled snapshots behind their successes.
- */
-const WHOLE_RUN = 'AND r.keys IS NULL';
+// Whole-entity runs only: a busy webhook source's keyed runs would show it fresh with a few rows at a few
+// rows a second, and hide its failing scheduled snapshots behind their successes.
+const WHOLE_RUN = `AND ${WHOLE_ENTITY_RUN}`;
 
 /** Reads of `snapshot_runs` for connector health, freshness and throughput: whole-entity runs only. */
 @Injectable()

@@ -4,6 +4,9 @@
  */
 export const RUN_IS_TARGETED = `coalesce(jsonb_typeof(scope -> 'target') = 'object', false)`;
 
+/** A full run (its scope names no target): migration 0026's partial-index predicate, spelled alike. */
+export const RUN_IS_FULL = `NOT ${RUN_IS_TARGETED}`;
+
 /**
  * The WHERE condition (on `findings`) for the active findings a run saw, for the readers of a run's
  * findings in other modules (fix-up planning, stewardship intake), who page them by id. `run` and

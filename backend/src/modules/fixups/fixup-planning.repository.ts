@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RUN_IS_TARGETED, seenByRunCondition } from '../findings/seen-by-run';
+import { RUN_IS_FULL, RUN_IS_TARGETED, seenByRunCondition } from '../findings/seen-by-run';
 
 export interface RunForPlanning {
   id: string;
@@ -67,7 +67,7 @@ export class FixupPlanningRepository {
   async ruleHistory(ruleId: string, before: Date, runs: number, targeted: boolean): Promise<number[]> {
     const rows: { findings: string }[] = await this.dataSource.query(
       `SELECT rule_counts -> $1 ->> 'findings' AS findings FROM reconciliation_runs
-       WHERE ${targeted ? RUN_IS_TARGETED : `NOT ${RUN_IS_TARGETED}`}
+       WHERE ${targeted ? RUN_IS_TARGETED : RUN_IS_FULL}
          AND started_at < $2 AND rule_counts -> $1 ->> 'status' = 'ran'
        ORDER BY started_at DESC LIMIT $3`,
       [ruleId, before, runs],

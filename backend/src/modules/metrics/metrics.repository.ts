@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RUN_IS_TARGETED } from '../findings/seen-by-run';
-import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
+import { RUN_IS_FULL } from '../findings/seen-by-run';
+import { SNAPSHOT_RUN_PAIRS, WHOLE_ENTITY_RUN } from '../snapshots/snapshot-run-pairs';
 
 /** What the store-derived Prometheus metrics show, read in one go per scrape. */
 export interface StoreFigures {
@@ -48,7 +48,7 @@ export class MetricsRepository {
          FROM pairs CROSS JOIN LATERAL (
            SELECT r.finished_at, r.started_at FROM snapshot_runs r
            WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity
-             AND r.status = 'complete' AND r.keys IS NULL AND r.finished_at IS NOT NULL
+             AND r.status = 'complete' AND ${WHOLE_ENTITY_RUN} AND r.finished_at IS NOT NULL
            ORDER BY r.finished_at DESC NULLS LAST LIMIT 1
          ) latest`,
       ),
@@ -61,7 +61,7 @@ export class MetricsRepository {
       ),
       this.dataSource.query<{ rule: string; seconds: number }[]>(
         `SELECT r.key AS rule, ((r.value ->> 'durationMs')::float8 / 1000) AS seconds
-         FROM (SELECT rule_counts FROM reconciliation_runs WHERE status = 'complete' AND NOT ${RUN_IS_TARGETED}
+         FROM (SELECT rule_counts FROM reconciliation_runs WHERE status = 'complete' AND ${RUN_IS_FULL}
                ORDER BY started_at DESC LIMIT 1) latest, jsonb_each(latest.rule_counts) r
          WHERE r.value ? 'durationMs'`,
       ),

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityKind } from '@driftwatch/reconciliation-rules';
-import { RUN_IS_TARGETED } from '../findings/seen-by-run';
+import { RUN_IS_FULL, RUN_IS_TARGETED } from '../findings/seen-by-run';
 import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
 
 /** Which runs a listing keeps: over whole entities, or on the keys of change events. */
@@ -183,7 +183,7 @@ export class ReconciliationRunsRepository {
    */
   async list(limit: number, filter: { jobId?: string; scope?: RunScope } = {}): Promise<ReconciliationRunView[]> {
     const scope =
-      filter.scope === undefined ? '' : `AND ${filter.scope === 'targeted' ? '' : 'NOT '}${RUN_IS_TARGETED}`;
+      filter.scope === undefined ? '' : `AND ${filter.scope === 'targeted' ? RUN_IS_TARGETED : RUN_IS_FULL}`;
     const rows: RunRecord[] = await this.dataSource.query(
       `SELECT * FROM reconciliation_runs WHERE ($2::text IS NULL OR job_id = $2) ${scope}
        ORDER BY started_at DESC, id LIMIT $1`,

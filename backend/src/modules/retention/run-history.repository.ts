@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RUN_IS_TARGETED } from '../findings/seen-by-run';
+import { RUN_IS_FULL } from '../findings/seen-by-run';
 
 /** Audit actions of received connector events (one entry per webhook call): run history, not decisions. */
 const CONNECTOR_EVENT_ACTIONS = ['connector.event', 'connector.event.duplicate'];
@@ -25,7 +25,7 @@ export class RunHistoryRepository {
     const kept: { id: string }[] = await this.dataSource.query(
       `(SELECT id FROM reconciliation_runs ORDER BY started_at DESC LIMIT 1)
        UNION
-       (SELECT id FROM reconciliation_runs WHERE status = 'complete' AND NOT ${RUN_IS_TARGETED}
+       (SELECT id FROM reconciliation_runs WHERE status = 'complete' AND ${RUN_IS_FULL}
         ORDER BY started_at DESC LIMIT 1)`,
     );
     return this.inBatches(

@@ -15,8 +15,14 @@ export const SNAPSHOT_RUN_PAIRS = `pairs (connector_id, entity) AS (
   )`;
 
 /**
+ * Run `r` read its entity whole, not the records of a change event's keys (a keyed run: a handful of
+ * rows, dozens a minute from a webhook source, never the entity's state, freshness or throughput).
+ */
+export const WHOLE_ENTITY_RUN = `r.keys IS NULL`;
+
+/**
  * A complete run of a whole entity (a full snapshot, never a targeted one) as run `r`. It spells out
  * migration 0020's partial-index predicate (`keys IS NULL` with the status) so that the planner reads
  * that index of full-scope runs instead of every event-triggered run behind a pair's latest full one.
  */
-export const COMPLETE_FULL_RUN = `r.status = 'complete' AND r.mode = 'full' AND r.keys IS NULL`;
+export const COMPLETE_FULL_RUN = `r.status = 'complete' AND r.mode = 'full' AND ${WHOLE_ENTITY_RUN}`;
