@@ -5,7 +5,7 @@
  */
 import { customerNumberOf, type CustomerTruth, type OrderTruth } from '../generator/estate-generator';
 import { mixSeed, Prng } from '../generator/prng';
-import { COUNTRIES, PAYMENT_TERMS, type PaymentTermsCode } from '../generator/reference-data';
+import { COUNTRIES, JOB_TITLES, PAYMENT_TERMS, type PaymentTermsCode } from '../generator/reference-data';
 import {
   accountIdOf,
   CRM_MILESTONE,
@@ -153,6 +153,74 @@ export class DriftInjector {
   private later(rng: Prng, after: number): number {
     const span = this.epoch - after;
     return span <= HOUR ? this.epoch : after + HOUR + Math.floor(rng.next() * (span - HOUR));
+  }
+
+  /**
+   * The CRM owns contacts: a salesperson's change of a contact's title or phone that never reached
+   * the ERP's contact person, or a CRM contact never created there at all.
+   */
+  private contactNotPropagated(c: CustomerCopies, rng: Prng): boolean {
+    const crm = c.crm!;
+    const erp = c.erp!;
+    const k = rng.int(c.truth.contacts.length);
+    const truth = c.truth.contacts[k];
+    const crmContact = crm.contacts[k];
+    const erpContact = erp.contacts[k];
+    if (!truth || !crmContact || !erpContact) return false;
+    if (rng.chance(0.3)) {
+      this.entry({
+        system: 'erp',
+        entity: 'contact',
+        key: truth.email,
+        sourceKey: null,
+        field: null,
+        sourceField: null,
+        kind: 'contact_not_propagated',
+        variation: 'never_created',
+        at: crmContact.modifiedAt,
+      });
+      erp.contacts.splice(k, 1);
+      return true;
+    }
+    const at = this.later(rng, Math.max(crmContact.modifiedAt, erpContact.modifiedAt));
+    let field: string;
+    let crmField: string;
+    let erpField: string;
+    let crmValue: string;
+    let erpValue: string;
+    if (rng.chance(0.5)) {
+      const title = rng.pick(JOB_TITLES.filter((x) => x !== truth.title));
+      [field, crmField, erpField, crmValue, erpValue] = ['title', 'Title', 'EmploymentProfession', title, title];
+    } else {
+      const digits = truth.phone.subscriber.length;
+      const phone = {
+        ...truth.phone,
+        subscriber: String((Number(truth.phone.subscriber) + 1 + rng.int(90)) % 10 ** digits).padStart(digits, '0'),
+      };
+      [field, crmField, erpField, crmValue, erpValue] = [
+        'phone',
+        'Phone',
+        'PrimaryPhoneNumber',
+        crmPhone(phone),
+        erpPhone(phone),
+      ];
+    }
+    this.entry({
+      system: 'erp',
+      entity: 'contact',
+      key: truth.email,
+      sourceKey: erpContact.record.ContactPersonId as string,
+      field,
+      sourceField: erpField,
+      kind: 'contact_not_propagated',
+      variation: 'edit',
+      at,
+      expected: erpValue,
+      actual: erpContact.record[erpField],
+    });
+    crmContact.record[crmField] = crmValue;
+    crmContact.modifiedAt = at;
+    return true;
   }
 
   private applyKind(kind: DriftKind, c: CustomerCopies, rng: Prng): boolean {
@@ -344,6 +412,17 @@ export class DriftInjector {
             kind,
             at: s.arrivals[0],
           });
+        for (const contact of crm.contacts)
+          this.entry({
+            system: 'crm',
+            entity: 'contact',
+            key: contact.record.Email as string,
+            sourceKey: contact.record.Id as string,
+            field: null,
+            sourceField: null,
+            kind,
+            at: t.createdAt,
+          });
         c.crm = null;
         return true;
       }
@@ -376,9 +455,24 @@ export class DriftInjector {
             kind,
             at: t.modifiedAt,
           });
+        // Its contact persons went with it: the CRM's contacts are missing from the ERP.
+        for (const contact of erp.contacts)
+          this.entry({
+            system: 'erp',
+            entity: 'contact',
+            key: contact.record.PrimaryEmailAddress as string,
+            sourceKey: contact.record.ContactPersonId as string,
+            field: null,
+            sourceField: null,
+            kind,
+            variation: 'customer_removed',
+            at: t.modifiedAt,
+          });
         c.erp = null;
         return true;
       }
+      case 'contact_not_propagated':
+        return this.contactNotPropagated(c, rng);
       case 'duplicate': {
         const dup: SfRecord = {
           ...account,

@@ -18,6 +18,8 @@ export const DRIFT_KINDS = [
   'order_status_stuck',
   /** A customer whose parent does not exist in the same system (ParentId / InvoiceAccount dangling). */
   'orphan_parent',
+  /** A CRM contact's change (title, phone) that never reached the ERP, or a contact never created there. */
+  'contact_not_propagated',
 ] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
@@ -80,6 +82,7 @@ export const DEFAULT_SCENARIO: DriftScenario = driftScenarioSchema.parse({
     credit_hold_not_in_crm: 0.004,
     order_status_stuck: 0.01,
     orphan_parent: 0.002,
+    contact_not_propagated: 0.005,
   },
 });
 

@@ -110,7 +110,9 @@ async function readEverything(estate: RunningEstate) {
     crmShipments: await soql(
       'SELECT Id, Name, Opportunity__r.ERP_Order_Number__c, Milestone__c, Milestone_Date__c, Tracking_Number__c, LastModifiedDate FROM Shipment__c',
     ),
+    contacts: await soql('SELECT Id, AccountId, Email, FirstName, LastName, Phone, Title FROM Contact'),
     customers: await odata('CustomersV3'),
+    contactPersons: await odata('CDSContactPersonsV2'),
     orders: await odata('SalesOrderHeadersV2'),
     shipments: wms,
     organizations: orgs,
@@ -170,6 +172,8 @@ describe('drift injection and its ground truth', () => {
       data.crmShipments.map((s): string => s.Opportunity__r?.ERP_Order_Number__c as string),
     );
     const orgsByNumber = new Set(data.organizations.map((o): string => o.external_id as string));
+    const crmContacts = new Map(data.contacts.map((c) => [c.Email, c]));
+    const erpContacts = new Map(data.contactPersons.map((c) => [c.PrimaryEmailAddress, c]));
 
     for (const e of log) {
       const where = `${e.kind} ${e.system} ${e.entity} ${e.key} ${e.field ?? ''}`;
@@ -240,8 +244,24 @@ describe('drift injection and its ground truth', () => {
           expect(opp.Order_Status__c).toBe(CRM_ORDER_STATUS[statusOfErp(o)]);
           break;
         }
+        case 'contact_not_propagated': {
+          const crm = crmContacts.get(e.key);
+          if (e.variation === 'never_created') {
+            expect([where, crm !== undefined, erpContacts.has(e.key)]).toEqual([where, true, false]);
+            break;
+          }
+          const erp = erpContacts.get(e.key)!;
+          expect([where, erp.ContactPersonId, erp[e.sourceField!]]).toEqual([where, e.sourceKey, e.actual]);
+          const crmValue = e.field === 'phone' ? digits(crm?.Phone).slice(-7) : crm?.Title;
+          const expected = e.field === 'phone' ? digits(e.expected).slice(-7) : e.expected;
+          expect([where, crmValue]).toEqual([where, expected]);
+          expect(e.actual).not.toEqual(e.expected);
+          break;
+        }
         case 'missing':
-          if (e.system === 'support')
+          if (e.entity === 'contact')
+            expect([where, crmContacts.has(e.key), erpContacts.has(e.key)]).toEqual([where, false, true]);
+          else if (e.system === 'support')
             expect([where, orgsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, false, true]);
           else if (e.entity === 'customer')
             expect([where, accountsByNumber.has(e.key), customers.has(e.key)]).toEqual([where, false, true]);
@@ -250,7 +270,9 @@ describe('drift injection and its ground truth', () => {
           else expect([where, oppsByNumber.has(e.key), orders.has(e.key)]).toEqual([where, false, true]);
           break;
         case 'orphan':
-          if (e.entity === 'shipment')
+          if (e.entity === 'contact')
+            expect([where, crmContacts.has(e.key), erpContacts.has(e.key)]).toEqual([where, true, false]);
+          else if (e.entity === 'shipment')
             expect([where, shipments.has(e.sourceKey!), orders.has(e.key)]).toEqual([where, true, false]);
           else if (e.entity === 'order')
             expect([where, oppsById.has(e.sourceKey), orders.has(e.key)]).toEqual([where, true, false]);
@@ -345,6 +367,35 @@ describe('drift injection and its ground truth', () => {
     }
     expect(compared).toBeGreaterThan(1900);
     expect(mismatches).toEqual([]);
+    // Contacts: the CRM owns them, and the ERP's contact persons are its copies.
+    const crmContacts = new Map(data.contacts.map((c) => [c.Email, c]));
+    const erpContacts = new Map(data.contactPersons.map((c) => [c.PrimaryEmailAddress, c]));
+    const contactMismatches: string[] = [];
+    let contactsCompared = 0;
+    for (const p of data.contactPersons) {
+      if (logged.has(p.PrimaryEmailAddress) || logged.has(p.AssociatedContactNumber)) continue;
+      const c = crmContacts.get(p.PrimaryEmailAddress);
+      if (!c) {
+        contactMismatches.push(`${p.PrimaryEmailAddress} missing in CRM`);
+        continue;
+      }
+      contactsCompared++;
+      const checks: [string, unknown, unknown][] = [
+        ['first', c.FirstName, p.FirstName],
+        ['last', c.LastName, p.LastName],
+        ['title', c.Title, p.EmploymentProfession],
+        ['phone', digits(c.Phone).slice(-7), digits(p.PrimaryPhoneNumber).slice(-7)],
+        ['customer', numberById.get(c.AccountId), p.AssociatedContactNumber],
+      ];
+      for (const [name, crm, erp] of checks)
+        if (crm !== erp)
+          contactMismatches.push(`${p.PrimaryEmailAddress} ${name}: CRM ${String(crm)} vs ERP ${String(erp)}`);
+    }
+    for (const c of data.contacts)
+      if (!logged.has(c.Email) && !logged.has(numberById.get(c.AccountId) ?? '') && !erpContacts.has(c.Email))
+        contactMismatches.push(`${c.Email} missing in ERP`);
+    expect(contactsCompared).toBeGreaterThan(2500);
+    expect(contactMismatches).toEqual([]);
     const stuck = data.opportunities.filter((o) => !logged.has(o.ERP_Order_Number__c));
     const orders = new Map(data.orders.map((o) => [o.SalesOrderNumber, o]));
     for (const o of stuck)

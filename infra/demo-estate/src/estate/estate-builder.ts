@@ -64,6 +64,7 @@ export function buildEstate(
     if (erp && c.erp) {
       erp.put('CustomersV3', c.erp.customer, c.erp.modifiedAt, false);
       for (const r of c.erp.orders) erp.put('SalesOrderHeadersV2', r.record, r.modifiedAt, false);
+      for (const r of c.erp.contacts) erp.put('CDSContactPersonsV2', r.record, r.modifiedAt, false);
     }
     if (wms) for (const r of c.wms) wms.put(r.record, r.modifiedAt, false);
     if (support && c.support) {

@@ -205,7 +205,7 @@ export function generateCustomer(options: GeneratorOptions, index: number): Cust
       contactIndex: index * MAX_CONTACTS_PER_CUSTOMER + k,
       firstName,
       lastName,
-      email: `${slug(firstName)}.${slug(lastName)}@${domain}`,
+      email: contactEmail(firstName, lastName, domain, contacts),
       phone: phoneOf(rng, country, city.area),
       title: rng.pick(JOB_TITLES),
       createdAt: cCreated,
@@ -356,4 +356,18 @@ export function e164(phone: PhoneTruth): string {
 /** Lazily yields customers `from..to-1`; memory stays flat however many are asked for. */
 export function* generateCustomers(options: GeneratorOptions, count: number, from = 0): Generator<CustomerTruth> {
   for (let i = from; i < from + count; i++) yield generateCustomer(options, i);
+}
+
+/** first.last@domain, numbered when a colleague already has it: the email is a contact's match key. */
+function contactEmail(
+  firstName: string,
+  lastName: string,
+  domain: string,
+  colleagues: readonly ContactTruth[],
+): string {
+  const local = `${slug(firstName)}.${slug(lastName)}`;
+  const taken = new Set(colleagues.map((c) => c.email));
+  let email = `${local}@${domain}`;
+  for (let n = 2; taken.has(email); n++) email = `${local}${n}@${domain}`;
+  return email;
 }

@@ -50,6 +50,35 @@ describe('ERP (Dynamics 365 F&O OData subset) over HTTP', () => {
     expect((await res.json()).error.code).toBe('Unauthorized');
   });
 
+  it("serves customers' contact persons (CDSContactPersonsV2) in the customer's legal entity, patchable with If-Match", async () => {
+    const customers = (await (await get(`/data/CustomersV3?cross-company=true&$top=1`)).json()).value;
+    const customer = customers[0];
+    const res = await get(
+      `/data/CDSContactPersonsV2?cross-company=true&$filter=AssociatedContactNumber eq '${customer.CustomerAccount}'`,
+    );
+    expect(res.status).toBe(200);
+    const contacts = (await res.json()).value;
+    expect(contacts.length).toBeGreaterThanOrEqual(1);
+    for (const c of contacts) {
+      expect(c).toMatchObject({ dataAreaId: customer.dataAreaId, AssociatedContactType: 'Customer', IsInactive: 'No' });
+      expect(c.ContactPersonId).toMatch(/^CP\d{8}$/);
+      expect(c.PrimaryEmailAddress).toMatch(/@/);
+      expect(c.PrimaryPhoneNumber).toMatch(/^\+\d/);
+    }
+    const contact = contacts[0];
+    const url = `${estate.erp.baseUrl}/data/CDSContactPersonsV2(dataAreaId='${contact.dataAreaId}',ContactPersonId='${contact.ContactPersonId}')?cross-company=true`;
+    const patch = (etag: string) =>
+      fetch(url, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': etag },
+        body: JSON.stringify({ EmploymentProfession: 'Head of Purchasing' }),
+      });
+    expect((await patch(contact['@odata.etag'])).status).toBe(204);
+    expect((await patch(contact['@odata.etag'])).status).toBe(412);
+    const after = await (await fetch(url, { headers: { Authorization: `Bearer ${token}` } })).json();
+    expect(after.EmploymentProfession).toBe('Head of Purchasing');
+  });
+
   it('pages cross-company customers with @odata.nextLink and carries @odata.etag on every entity', async () => {
     let url: string | undefined =
       `/data/CustomersV3?cross-company=true&$select=dataAreaId,CustomerAccount,ModifiedDateTime&$orderby=CustomerAccount`;

@@ -2,10 +2,12 @@
  * The ERP's own copy, in Dynamics 365 F&O vocabulary: CustomersV3 keyed by (dataAreaId,
  * CustomerAccount) with "N30" payment terms, ISO-3 country ids and international phone formats, and
  * the customer's credit terms on the same entity (CreditLimit, SalesCurrencyCode, PaymentTerms,
- * OnHoldStatus) as in F&O, which has no separate customer credit entity; SalesOrderHeadersV2.
+ * OnHoldStatus) as in F&O, which has no separate customer credit entity; SalesOrderHeadersV2; the
+ * customers' contact persons (CDSContactPersonsV2), copied from the CRM, which owns them.
  */
 import {
   areaCodeAbroad,
+  type ContactTruth,
   type CustomerTruth,
   type OrderStatus,
   type OrderTruth,
@@ -130,7 +132,35 @@ export const SALES_ORDER_HEADERS_V2 = entity(
   ],
 );
 
-export const ERP_ENTITIES = new Map([CUSTOMERS_V3, SALES_ORDER_HEADERS_V2].map((e) => [e.name, e]));
+/**
+ * F&O's contact persons of customers (AssociatedContactType Customer, AssociatedContactNumber the
+ * customer account). F&O has no job title on this entity: the CRM's title is kept as the profession.
+ * ModifiedDateTime is this estate's addition (as on the other entities), for incremental reads.
+ */
+export const CDS_CONTACT_PERSONS_V2 = entity(
+  'CDSContactPersonsV2',
+  'CDSContactPersonV2',
+  ['dataAreaId', 'ContactPersonId'],
+  [
+    ['dataAreaId', 'string', 4, true],
+    ['ContactPersonId', 'string', 20, true],
+    ['ContactPersonPartyNumber', 'string', 20],
+    ['AssociatedContactType', 'enum'],
+    ['AssociatedContactNumber', 'string', 20, true],
+    ['FirstName', 'string', 25],
+    ['MiddleName', 'string', 25],
+    ['LastName', 'string', 25, true],
+    ['PrimaryEmailAddress', 'string', 255],
+    ['PrimaryPhoneNumber', 'string', 255],
+    ['EmploymentProfession', 'string', 60],
+    ['IsInactive', NO_YES],
+    ['ModifiedDateTime', 'datetime'],
+  ],
+);
+
+export const ERP_ENTITIES = new Map(
+  [CUSTOMERS_V3, SALES_ORDER_HEADERS_V2, CDS_CONTACT_PERSONS_V2].map((e) => [e.name, e]),
+);
 
 export const ERP_ORDER_STATUS: Record<OrderStatus, { status: string; processing: string }> = {
   draft: { status: 'Backorder', processing: 'None' },
@@ -181,6 +211,7 @@ export class DynamicsStore {
 export interface ErpCopy {
   customer: ErpRecord;
   orders: { record: ErpRecord; modifiedAt: number }[];
+  contacts: { record: ErpRecord; modifiedAt: number }[];
   modifiedAt: number;
 }
 
@@ -257,6 +288,31 @@ export function erpCopyOf(customer: CustomerTruth): ErpCopy {
       CreatedDateTime: erpIso(customer.createdAt),
     },
     orders: customer.orders.map((o) => erpOrder(customer, o)),
+    contacts: customer.contacts.map((c) => erpContact(customer, c)),
     modifiedAt: customer.modifiedAt,
+  };
+}
+
+export function erpContactPersonId(contact: Pick<ContactTruth, 'contactIndex'>): string {
+  return `CP${String(contact.contactIndex + 1).padStart(8, '0')}`;
+}
+
+export function erpContact(customer: CustomerTruth, contact: ContactTruth): { record: ErpRecord; modifiedAt: number } {
+  return {
+    record: {
+      dataAreaId: customer.dataAreaId,
+      ContactPersonId: erpContactPersonId(contact),
+      ContactPersonPartyNumber: `P${String(contact.contactIndex + 1).padStart(9, '0')}`,
+      AssociatedContactType: 'Customer',
+      AssociatedContactNumber: customer.customerNumber,
+      FirstName: contact.firstName,
+      MiddleName: '',
+      LastName: contact.lastName,
+      PrimaryEmailAddress: contact.email,
+      PrimaryPhoneNumber: erpPhone(contact.phone),
+      EmploymentProfession: contact.title,
+      IsInactive: 'No',
+    },
+    modifiedAt: contact.modifiedAt,
   };
 }
