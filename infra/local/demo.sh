@@ -70,7 +70,7 @@ export ESTATE_WMS_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 3))" ESTATE_SUPPOR
 export DRIFTWATCH_CONNECTORS_FILE="$ROOT/infra/local/demo-connectors.yaml"
 export CRM_CLIENT_SECRET=crm-demo-secret ERP_CLIENT_SECRET=erp-demo-secret
 export WMS_API_KEY=wms-demo-api-key SUPPORT_API_TOKEN=support-demo-token
-DEMO_SNAPSHOTS="crm:customer crm:credit_profile crm:contact crm:order crm:shipment erp:customer erp:credit_profile erp:order wms:shipment support:customer support:ticket"
+DEMO_SNAPSHOTS="crm:customer crm:credit_profile crm:contact crm:order crm:shipment erp:customer erp:credit_profile erp:contact erp:order wms:shipment support:customer support:ticket"
 if [ -z "${SNAPSHOT_SCHEDULES:-}" ]; then
   SNAPSHOT_SCHEDULES=""
   for s in $DEMO_SNAPSHOTS; do

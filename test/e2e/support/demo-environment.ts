@@ -19,6 +19,7 @@ export const DEMO_SNAPSHOTS = [
   ['crm', 'shipment'],
   ['erp', 'customer'],
   ['erp', 'credit_profile'],
+  ['erp', 'contact'],
   ['erp', 'order'],
   ['wms', 'shipment'],
   ['support', 'customer'],

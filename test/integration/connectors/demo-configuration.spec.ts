@@ -82,6 +82,42 @@ describe('demo connector configuration against the estate', () => {
     expect(DEMO_SNAPSHOTS.map(([connector, entity]) => `${connector}:${entity}`).sort()).toEqual(declared);
   });
 
+  it("reads the ERP's contact persons as copies of the CRM's contacts, off exactly where drift was injected", async () => {
+    const configs = loadConnectorsConfig(DEMO_CONFIG, demoEnv());
+    const erp = createConnector(configs.find((c) => c.id === 'erp')!);
+    const crm = createConnector(configs.find((c) => c.id === 'crm')!);
+    const erpContacts = await collect(erp.extract('contact', { mode: 'full' }));
+    const crmContacts = await collect(crm.extract('contact', { mode: 'full' }));
+    expect(erpContacts.rejects + crmContacts.rejects).toBe(0);
+    const inErp = new Map(erpContacts.records.map((r) => [r.fields.email, r.fields]));
+    const inCrm = new Map(crmContacts.records.map((r) => [r.fields.email, r.fields]));
+    expect(inErp.size).toBe(erpContacts.records.length);
+
+    const contactTruth = truth.filter((t) => t.entity === 'contact');
+    const missingInErp = contactTruth
+      .filter((t) => t.system === 'erp' && t.field === null)
+      .map((t) => t.key)
+      .sort();
+    expect(new Set(contactTruth.map((t) => t.variation))).toEqual(
+      new Set(['never_created', 'edit', 'customer_removed', undefined]),
+    );
+    expect([...inCrm.keys()].filter((email) => !inErp.has(email)).sort()).toEqual(missingInErp);
+
+    // Field by field, as contact.fields-match compares them (phones in E.164 on both sides).
+    const differing: string[] = [];
+    for (const [email, c] of inCrm) {
+      const e = inErp.get(email);
+      if (!e) continue;
+      for (const field of ['firstName', 'lastName', 'phone', 'title'] as const)
+        if (c[field] !== e[field]) differing.push(`${email} ${field}`);
+    }
+    const edited = contactTruth
+      .filter((t) => t.variation === 'edit')
+      .map((t) => `${t.key} ${t.field === 'phone' ? 'phone' : 'title'}`);
+    expect(edited.length).toBeGreaterThan(0);
+    expect(differing.sort()).toEqual(edited.sort());
+  });
+
   it('extracts the CRM copy of every WMS shipment but those of customers missing from the CRM', async () => {
     const crm = createConnector(loadConnectorsConfig(DEMO_CONFIG, demoEnv()).find((c) => c.id === 'crm')!);
     const shipments = await collect(crm.extract('shipment', { mode: 'full' }));

@@ -99,6 +99,34 @@ describe('Dynamics connector specifics', () => {
       expect(['draft', 'confirmed', 'processing', 'shipped', 'delivered', 'cancelled']).toContain(s);
   });
 
+  it("maps customers' contact persons to canonical contacts of their customer, and writes the CRM's title back", async () => {
+    const connector = dynamicsConnector(estate);
+    const contacts = await collect(connector.extract('contact', { mode: 'full' }));
+    expect(contacts.rejects).toBe(0);
+    expect(contacts.records.length).toBe(estate.stores.erp.table('CDSContactPersonsV2').size);
+    const accounts = new Set(
+      [...estate.stores.erp.table('CustomersV3').rowsInOrder()].map((r) => String(r.record.CustomerAccount)),
+    );
+    for (const c of contacts.records) {
+      expect(c.sourceKey).toMatch(/^CP\d{8}$/);
+      expect(c.fields.email).toMatch(/^[a-z0-9.]+@[a-z0-9.-]+$/);
+      expect(c.fields.phone).toMatch(/^\+\d+$/);
+      expect(c.fields.customerKey).toBe(c.fields.customerNumber);
+      expect(accounts.has(c.fields.customerKey)).toBe(true);
+    }
+    const target = contacts.records[2];
+    const change = {
+      entity: 'contact' as const,
+      sourceKey: target.sourceKey,
+      changes: [{ field: 'title', expectedOld: target.fields.title, newValue: 'Head of Procurement' }],
+    };
+    expect((await connector.apply(change, 'contact-title-1')).outcome).toBe('applied');
+    const [after] = await connector.read('contact', [target.sourceKey]);
+    expect(after.fields).toMatchObject({ title: 'Head of Procurement', email: target.fields.email });
+    // A replay under another key finds the value in place.
+    expect((await connector.apply(change, 'contact-title-2')).outcome).toBe('already_applied');
+  });
+
   it('writes with If-Match: an edit between read and write answers 412 and is reported as a conflict', async () => {
     const connector = dynamicsConnector(estate);
     const { records } = await collect(connector.extract('credit_profile', { mode: 'full' }));

@@ -63,6 +63,20 @@ export const DYNAMICS_MAPPING: ConnectorMapping = {
       creditHold: { from: 'OnHoldStatus', valueMap: ON_HOLD_CREDIT, normalize: 'boolean' },
     },
   },
+  // Contact persons of customers; F&O has no job title on the entity, so the title is the profession.
+  contact: {
+    key: 'ContactPersonId',
+    updatedAt: 'ModifiedDateTime',
+    fields: {
+      customerKey: { from: 'AssociatedContactNumber', normalize: 'string', writable: false },
+      customerNumber: { from: 'AssociatedContactNumber', normalize: 'string', writable: false },
+      firstName: { from: 'FirstName', normalize: 'string' },
+      lastName: { from: 'LastName', normalize: 'string', required: true },
+      email: { from: 'PrimaryEmailAddress', normalize: 'email' },
+      phone: { from: 'PrimaryPhoneNumber', normalize: 'phone' },
+      title: { from: 'EmploymentProfession', normalize: 'string' },
+    },
+  },
   order: {
     key: 'SalesOrderNumber',
     updatedAt: 'ModifiedDateTime',
@@ -85,6 +99,7 @@ export const DYNAMICS_PAYMENT_TERMS = PAYMENT_TERMS;
 export const DYNAMICS_ENTITY_SET = {
   customer: 'CustomersV3',
   credit_profile: 'CustomersV3',
+  contact: 'CDSContactPersonsV2',
   order: 'SalesOrderHeadersV2',
 } as const;
 
