@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { BenchResult, BenchScenario } from './bench-scenario';
 import { snapshotScenario } from './scenarios/snapshot.scenario';
 import { reconcile1mScenario, reconcile5mScenario } from './scenarios/reconcile.scenario';
+import { reconcileOrdersScenario } from './scenarios/reconcile-orders.scenario';
 import { connectorsScenario } from './scenarios/connectors.scenario';
 import { apiScenario } from './scenarios/api.scenario';
 import { fixupsScenario } from './scenarios/fixups.scenario';
@@ -18,6 +19,7 @@ const SCENARIOS: BenchScenario[] = [
   snapshotScenario,
   reconcile1mScenario,
   reconcile5mScenario,
+  reconcileOrdersScenario,
   connectorsScenario,
   fixupsScenario,
   apiScenario,

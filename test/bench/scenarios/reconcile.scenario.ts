@@ -14,28 +14,20 @@
  * background merges of the generated data are done.
  */
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
-import { Client } from 'pg';
 import { join } from 'node:path';
 import { DEFAULT_RULES_DIR, loadRules } from '@driftwatch/reconciliation-rules';
-import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { raw, sql } from '../../../backend/src/clickhouse/sql';
-import { ConfigService } from '../../../backend/src/config/config.service';
-import { dataSourceOptions } from '../../../backend/src/database/data-source';
-import { recreateDatabase } from '../../../backend/src/database/recreate-database';
-import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
-import { findingsServiceOver } from '../../integration/support/findings-service';
-import {
-  ReconciliationRunsRepository,
-  type RuleOutcome,
-} from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
-import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
 import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/snapshot-store.repository';
 import type { BenchFigures, BenchScenario } from '../bench-scenario';
-import { ensureServices } from '../support/bench-services';
+import {
+  clickhouseSeconds,
+  complete,
+  medianSeconds,
+  mergeSeconds,
+  openReconcileBench,
+  seconds,
+  waitForMerges,
+} from '../support/reconcile-bench';
 
 const BENCH_RULES_DIR = join(__dirname, '..', 'reconcile-rules');
 const FIELDS = [
@@ -80,19 +72,6 @@ const isChanged = (i: number) => i % 50 === 3;
 const changedField = (i: number) => FIELDS[Math.floor(i / 50) % 10];
 const isDuplicated = (i: number) => i % 200 === 11;
 
-const seconds = async <T>(work: () => Promise<T>): Promise<[number, T]> => {
-  const start = process.hrtime.bigint();
-  const result = await work();
-  return [Number(process.hrtime.bigint() - start) / 1e9, result];
-};
-/** The median of three timings of a baseline (one run of it varied 1.8–2.9 s on a quiet machine). */
-const medianSeconds = async <T>(work: () => Promise<T>): Promise<[number, T]> => {
-  const runs: [number, T][] = [];
-  for (let i = 0; i < 3; i++) runs.push(await seconds(work));
-  runs.sort((x, y) => x[0] - y[0]);
-  return runs[1];
-};
-
 function chFields(system: 'erp' | 'crm' | 'wms'): string {
   return FIELDS.map((f, k) => {
     const base = CH_VALUES[f];
@@ -119,42 +98,7 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
       const { values } = parseArgs({ args, options: { rows: { type: 'string' } } });
       const n = values.rows ? Number(values.rows) : defaultRows;
       if (!Number.isInteger(n) || n < 1000) throw new Error('--rows must be a whole number of at least 1000');
-      const services = ensureServices();
-      const chDatabase = `dw_bench_${name.replace(/-/g, '_')}`;
-      const pgUrl = await recreateDatabase(services.DATABASE_URL, `dw_bench_${name.replace(/-/g, '_')}`);
-      const env = {
-        ...process.env,
-        DATABASE_URL: pgUrl,
-        CLICKHOUSE_URL: services.CLICKHOUSE_URL,
-        CLICKHOUSE_DATABASE: chDatabase,
-        LOG_LEVEL: 'warn',
-      };
-      const admin = ClickHouseService.fromConfig(new ConfigService({ ...env, CLICKHOUSE_DATABASE: 'default' }));
-      await admin.command(raw(`DROP DATABASE IF EXISTS ${chDatabase}`), { tag: 'bench.drop' });
-      await admin.onModuleDestroy();
-      await runSchemaMigrations(new ConfigService(env));
-      const clickhouse = ClickHouseService.fromConfig(new ConfigService(env));
-      const dataSource = new DataSource(dataSourceOptions(pgUrl));
-      await dataSource.initialize();
-      const pg = new Client({ connectionString: pgUrl });
-      await pg.connect();
-      const serviceFor = (rulesDir: string) => {
-        const config = new ConfigService({ ...env, RECONCILIATION_RULES_DIR: rulesDir });
-        return new ReconciliationService(
-          new RuleCatalogService(config),
-          new ReconciliationStoreRepository(clickhouse),
-          new ReconciliationRunsRepository(dataSource),
-          new FindingsRepository(dataSource),
-          config,
-          findingsServiceOver(dataSource),
-        );
-      };
-      const opts = { tag: 'bench.reconcile', settings: { max_execution_time: 3600 } };
-      const complete = <T extends { status: string; runId: string }>(run: T): T => {
-        if (run.status !== 'complete')
-          throw new Error(`run ${run.runId} ended ${run.status}; see reconciliation_runs.error`);
-        return run;
-      };
+      const { clickhouse, pg, opts, serviceFor, close } = await openReconcileBench(name);
       try {
         process.stderr.write(`generating ${n} customers × 3 systems in ClickHouse …\n`);
         const now = Math.floor(Date.now() / 1000);
@@ -373,42 +317,10 @@ function makeScenario(name: string, defaultRows: number): BenchScenario {
           findings_pack: pack.findingsTotal,
         };
       } finally {
-        await pg.end();
-        await dataSource.destroy();
-        await clickhouse.onModuleDestroy();
+        await close();
       }
     },
   };
-}
-
-/**
- * Seconds ClickHouse spent evaluating a run's rules (each query once: fused rules share theirs), out of
- * the run's wall time; the rest is mostly the Postgres merges. Timed while earlier rules' merges ran
- * beside the queries on the same two cores.
- */
-function clickhouseSeconds(ruleCounts: Record<string, RuleOutcome>): number {
-  const units = new Map<string, number>();
-  for (const [id, outcome] of Object.entries(ruleCounts)) {
-    if (outcome.queryMs === undefined) continue;
-    units.set([id, ...(outcome.fusedWith ?? [])].sort().join(','), outcome.queryMs);
-  }
-  return [...units.values()].reduce((sum, ms) => sum + ms, 0) / 1000;
-}
-
-/** Seconds a run spent merging its rules' findings into Postgres. */
-function mergeSeconds(ruleCounts: Record<string, RuleOutcome>): number {
-  return Object.values(ruleCounts).reduce((sum, outcome) => sum + (outcome.mergeMs ?? 0), 0) / 1000;
-}
-
-async function waitForMerges(clickhouse: ClickHouseService): Promise<void> {
-  for (let waited = 0; waited < 600; waited++) {
-    const [row] = await clickhouse.query<{ n: string }>(raw('SELECT count() AS n FROM system.merges'), {
-      tag: 'bench.merges',
-    });
-    if (Number(row?.n ?? 0) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error('ClickHouse background merges did not finish within 10 minutes');
 }
 
 export const reconcile1mScenario = makeScenario('reconcile-1m', 1_000_000);
