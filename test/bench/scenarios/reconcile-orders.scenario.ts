@@ -40,7 +40,8 @@ const DAY = 86_400;
 
 /** What the generator did to order i (of n orders, m customers), as the rules should see it. */
 const truth = (m: number) => ({
-  missingInCrm: (i: number) => i % 100 === 7 && i % 6 !== 0, // draft orders are not expected in the CRM
+  // Never a draft (i is odd, drafts are i % 6 = 0), which the CRM is not expected to hold.
+  missingInCrm: (i: number) => i % 100 === 7,
   staleStatus: (i: number) => i % 50 === 3,
   orphanInCrm: (i: number) => i % 100 !== 7 && (i % m) % 1000 === 999,
   slaBreach: (i: number) => i % 100 === 50 && (i % 1000 === 50 || i % 1000 === 150),
@@ -65,18 +66,20 @@ export const reconcileOrdersScenario: BenchScenario = {
       for (const system of ['erp', 'crm'] as const) {
         await clickhouse.command(
           raw(`INSERT INTO snapshot_customer (${customerColumns})
-            SELECT '${system}', concat('${system}-C', toString(number)), 'bench-${system}-customer', ${at('0')}, ${at('0')},
+            SELECT '${system}', concat('${system}-C', toString(number)), 'bench-${system}-customer', ${at('0')}, ${at(`${60 * DAY}`)},
               concat('C', toString(number))
             FROM numbers(${m}) WHERE ${system === 'crm' ? 'number % 1000 != 999' : '1'}`),
           opts,
         );
+        // Last changed a month ago, so the status match's settle time (15 min) is long past.
+        const changed = at(`${30 * DAY} + i % ${DAY}`);
         const status =
           system === 'crm' ? `${CH_STATUSES}[if(i % 50 = 3, (i + 1) % 6, i % 6) + 1]` : `${CH_STATUSES}[i % 6 + 1]`;
         await clickhouse.command(
           raw(`INSERT INTO snapshot_order (${orderColumns})
-            SELECT '${system}', concat('${system}-SO', toString(i)), 'bench-${system}-order', ${at('0')}, ${at('0')},
+            SELECT '${system}', concat('${system}-SO', toString(i)), 'bench-${system}-order', ${at('0')}, ${changed},
               concat('SO', toString(i)), concat('${system}-C', toString(i % ${m})), concat('C', toString(i % ${m})),
-              ${status}, ${at(`${30 * DAY} + i % ${DAY}`)}, toDecimal64(i % 100000, 2), 'USD'
+              ${status}, ${changed}, toDecimal64(i % 100000, 2), 'USD'
             FROM (SELECT number AS i FROM numbers(${n})) WHERE ${system === 'crm' ? 'i % 100 != 7' : '1'}`),
           opts,
         );
@@ -160,7 +163,8 @@ export const reconcileOrdersScenario: BenchScenario = {
             WHERE run_id = ${first.runId} AND rule_id != 'credit.open-order-exposure'`,
         { tag: 'bench.orders.truth' },
       )) {
-        const i = Number(row.match_key.slice(2));
+        // The order number (SO<i>), or for orphans the CRM's own key of the order (crm-SO<i>).
+        const i = Number(row.match_key.replace(/^.*SO/, ''));
         const [bucket, right] =
           row.rule_id === 'order.presence'
             ? (['presence', row.kind === 'missing' && is.missingInCrm(i)] as const)
