@@ -5,7 +5,7 @@
  * allows it, a narrow join on (match-key hash, field_hash) finds the records that differ at all, and
  * only those records' compared columns are read, paired and normalised.
  */
-import { expandField, findColumn, type EntityKind } from '../model/entity-columns';
+import { expandField, findColumn, SYSTEM_LOCAL_COLUMNS, type EntityKind } from '../model/entity-columns';
 import { ownerOf } from '../ownership/ownership';
 import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
 import { array, ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
@@ -136,25 +136,40 @@ function joinedPairs(reader: ContextReader, rule: FieldMatchRule, first: string,
 }
 
 /**
- * The fast path. (1) A narrow join of both systems on (match-key hash, field_hash) — hashes only, no
- * compared column — yields the entity-key hashes of the records that differ at all. (2) Only those
- * records are read with their compared columns, both systems in one pass (the key set is built once),
- * and (3) paired by match key: each record of `first` with each record of `second` of its key, as the
- * join without prefilter pairs them. Records whose field_hash agrees hold equal values in every
- * compared column, so they cannot yield a finding.
+ * What the narrow join compares: the write-time field_hash (one column, no compared column read) when
+ * it can agree, else a hash of the compared columns at read time. field_hash covers every canonical
+ * column, so for an entity with a system-local reference the rule does not compare (an order's
+ * customer_key) it differs for every pair and would narrow nothing.
+ */
+function narrowingHash(entity: EntityKind, compared: readonly string[]): SqlFragment {
+  if (SYSTEM_LOCAL_COLUMNS[entity].every((c) => compared.includes(c))) return sql`field_hash`;
+  // As field_hash hashes them: Decimals through toString.
+  const values = compared.map((c) => (findColumn(entity, c)?.type === 'money' ? sql`toString(${ident(c)})` : ident(c)));
+  return sql`cityHash64(${join(values)})`;
+}
+
+/**
+ * The fast path. (1) A narrow join of both systems on (match-key hash, narrowing hash) — hashes only —
+ * yields the entity-key hashes of the records that differ at all. (2) Only those records are read with
+ * their compared columns, both systems in one pass (the key set is built once), and (3) paired by
+ * match key: each record of `first` with each record of `second` of its key, as the join without
+ * prefilter pairs them. Records whose hashes agree hold equal values in every compared column, so
+ * they cannot yield a finding.
  */
 function prefilteredPairs(
   reader: ContextReader,
   rule: FieldMatchRule,
   first: string,
   second: string,
+  compared: readonly string[],
   columns: string[],
 ): SqlFragment {
   const { entity, match_key: matchField } = rule.spec;
   const hash = reader.matchKeyHash(entity, matchField);
   const key = reader.matchKey(entity, matchField);
+  const fieldHash = narrowingHash(entity, compared);
   const narrow = (system: string, prefix: 'o' | 'x'): SqlFragment =>
-    sql`SELECT ${hash} AS f_key_hash, key_hash AS ${ident(`${prefix}_key_hash`)}, field_hash AS ${ident(`${prefix}_field_hash`)}
+    sql`SELECT ${hash} AS f_key_hash, key_hash AS ${ident(`${prefix}_key_hash`)}, ${fieldHash} AS ${ident(`${prefix}_field_hash`)}
       FROM ${reader.source(entity, system)} WHERE ${key} != ''`;
   const differing = sql`SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (${narrow(first, 'o')})
       ALL INNER JOIN (${narrow(second, 'x')}) USING f_key_hash WHERE o_field_hash != x_field_hash`;
@@ -193,7 +208,7 @@ function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, sec
   const { settle } = rule.spec;
   const read = settle === undefined ? columns : [...columns, 'source_updated_at'];
   const pairs = reader.prefilter
-    ? prefilteredPairs(reader, rule, first, second, read)
+    ? prefilteredPairs(reader, rule, first, second, columns, read)
     : joinedPairs(reader, rule, first, second, read);
   if (settle === undefined) return pairs;
   return sql`SELECT * FROM (${pairs})

@@ -76,6 +76,21 @@ export const FIELD_GROUPS: Record<string, readonly string[]> = {
 };
 
 /** The default cross-system matching field per entity ('' = the entity has no cross-system key). */
+/**
+ * Canonical columns holding a reference in the system's own key space (a Salesforce AccountId against
+ * an ERP customer account): they differ across systems for every record that has one, so a write-time
+ * field_hash over all canonical columns never agrees for two systems' copies of such a record. A
+ * customer's parent_key is one too, but few customers have a parent.
+ */
+export const SYSTEM_LOCAL_COLUMNS: Record<EntityKind, readonly string[]> = {
+  customer: [],
+  contact: ['customer_key'],
+  credit_profile: ['customer_key'],
+  order: ['customer_key'],
+  shipment: [],
+  ticket: ['organization_key'],
+};
+
 export const DEFAULT_MATCH_FIELD: Record<EntityKind, string> = {
   customer: 'customer_number',
   contact: 'email',

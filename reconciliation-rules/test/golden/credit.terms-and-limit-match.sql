@@ -26,9 +26,9 @@ SELECT f_match_key, arrayElement(['credit_limit', 'currency', 'payment_terms'], 
           groupArrayIf(tuple(f_entity_key, `credit_limit`, `currency`, `payment_terms`), f_system = 'crm') AS f_second_records
         FROM (SELECT system AS f_system, `customer_number` AS f_match_key, entity_key AS f_entity_key, `credit_limit`, `currency`, `payment_terms`
       FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL
-        PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
+        PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `o_key_hash`, cityHash64(toString(`credit_limit`), `currency`, `payment_terms`) AS `o_field_hash`
       FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != '')
-      ALL INNER JOIN (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `x_key_hash`, field_hash AS `x_field_hash`
+      ALL INNER JOIN (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `x_key_hash`, cityHash64(toString(`credit_limit`), `currency`, `payment_terms`) AS `x_field_hash`
       FROM (SELECT *, key_hash, field_hash FROM `current_credit_profile` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `customer_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
         WHERE system IN ('erp', 'crm')) WHERE deleted = 0)
         WHERE f_match_key != ''
