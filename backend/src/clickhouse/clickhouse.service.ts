@@ -14,6 +14,8 @@ export interface ClickHouseConnectionOptions {
   database: string;
   /** Cluster mode (docs/clickhouse-cluster.md): the database holds Distributed tables over shard tables. */
   cluster?: ClusterTopology;
+  /** A GROUP BY's state beyond this many bytes spills to disk (max_bytes_before_external_group_by); 0: never. */
+  externalGroupByBytes?: number;
 }
 
 export interface QueryOptions {
@@ -59,6 +61,7 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
       username: config.get('CLICKHOUSE_USER'),
       password: config.get('CLICKHOUSE_PASSWORD'),
       database: config.get('CLICKHOUSE_DATABASE'),
+      externalGroupByBytes: config.get('CLICKHOUSE_EXTERNAL_GROUP_BY_BYTES'),
       cluster: cluster
         ? {
             cluster,
@@ -78,6 +81,11 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
     const clusterSettings: ClickHouseSettings = options.cluster
       ? { insert_distributed_sync: 1, distributed_product_mode: 'global' }
       : {};
+    // A rule's pairs are grouped by match key: when most records of a big pair of systems differ, that
+    // state outgrows the server's per-query memory limit (10 GB by default); spilled, the run completes.
+    const spillSettings: ClickHouseSettings = options.externalGroupByBytes
+      ? { max_bytes_before_external_group_by: String(options.externalGroupByBytes) }
+      : {};
     return createClient({
       url: options.url,
       username: options.username,
@@ -93,6 +101,7 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
         date_time_input_format: 'best_effort',
         send_progress_in_http_headers: 1,
         http_headers_progress_interval_ms: '10000',
+        ...spillSettings,
         ...clusterSettings,
       },
     });

@@ -45,6 +45,8 @@ export const envSchema = z.object({
   CLICKHOUSE_URL: url(['http:', 'https:']).default('http://127.0.0.1:18123'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** max_bytes_before_external_group_by of every query (half the server's default 10 GB limit); 0: never spill. */
+  CLICKHOUSE_EXTERNAL_GROUP_BY_BYTES: z.coerce.number().int().min(0).default(5_000_000_000),
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
