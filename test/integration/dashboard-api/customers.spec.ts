@@ -148,6 +148,60 @@ describe('customer 360 over HTTP (real app, snapshots, reconciliation run, cross
     expect(body.crosswalk).toEqual([]);
   });
 
+  it("lists the findings of the customer's contacts (keyed by email) among its open findings", async () => {
+    const clickhouse = t.app.get(ClickHouseService);
+    const dataSource = t.app.get(DataSource);
+    const contact = (system: string, email: string, customerNumber: string, title: string) => ({
+      system,
+      entity_key: `${system}-${email}`,
+      snapshot_id: `contacts-${system}`,
+      captured_at: Math.floor(Date.now() / 1000),
+      source_updated_at: Math.floor(Date.now() / 1000),
+      customer_key: `${system}-${customerNumber}`,
+      customer_number: customerNumber,
+      first_name: 'Ada',
+      last_name: 'Buyer',
+      email,
+      phone: '',
+      title,
+      raw_excerpt: '',
+      version: 1,
+      deleted: 0,
+    });
+    await clickhouse.insert(
+      raw('current_contact'),
+      [
+        contact('crm', 'ada@acme3.example', 'C0003', 'Head of Purchasing'),
+        contact('erp', 'ada@acme3.example', 'C0003', 'Buyer'),
+        contact('crm', 'bob@acme4.example', 'C0004', 'CFO'),
+      ],
+      { tag: 'test.contacts' },
+    );
+    const [run] = await dataSource.query(`SELECT id FROM reconciliation_runs ORDER BY started_at DESC LIMIT 1`);
+    const finding = (id: string, matchKey: string) =>
+      dataSource.query(
+        `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system, expected_value,
+           actual_system, actual_value, severity, domain, status, first_seen_at, last_seen_at, first_run_id, last_run_id)
+         VALUES ($1, 'contact.fields-match', 1, 'contact', $2, 'title', 'mismatch', 'crm', 'head of purchasing', 'erp',
+           'buyer', 'low', 'contact', 'open', now(), now(), $3, $3)`,
+        [id, matchKey, run.id],
+      );
+    await finding('contact-finding-ada', 'ada@acme3.example');
+    await finding('contact-finding-bob', 'bob@acme4.example');
+
+    const body = (await get('/api/v1/customers/C0003').expect(200)).body as Customer360;
+    expect(body.contacts.map((c) => c.system)).toEqual(['crm', 'erp']);
+    expect(body.openFindings).toEqual([
+      expect.objectContaining({
+        id: 'contact-finding-ada',
+        entity: 'contact',
+        matchKey: 'ada@acme3.example',
+        field: 'title',
+        actualSystem: 'erp',
+      }),
+    ]);
+  });
+
   it('includes records linked through the crosswalk', async () => {
     const body = (await get('/api/v1/customers/C0002').expect(200)).body as Customer360;
     expect(body.customer.records.map((r) => `${r.system}/${r.entityKey}`)).toEqual([

@@ -59,6 +59,7 @@ class CustomerFindingDto {
   @ApiProperty() id!: string;
   @ApiProperty() ruleId!: string;
   @ApiProperty() entity!: string;
+  @ApiProperty({ description: "The customer number, or a contact's email for a contact finding." }) matchKey!: string;
   @ApiProperty() field!: string;
   @ApiProperty() kind!: string;
   @ApiProperty() severity!: string;

@@ -50,6 +50,8 @@ export interface CustomerFinding {
   id: string;
   ruleId: string;
   entity: string;
+  /** The customer number, or a contact's email for a contact finding. */
+  matchKey: string;
   field: string;
   kind: string;
   severity: string;
@@ -283,19 +285,22 @@ export class CustomersRepository {
   }
 
   /** Findings about this customer number (customer, credit profile and ticket rules), newest first. */
-  async findings(customerNumber: string, limit: number): Promise<CustomerFinding[]> {
+  /** Findings of the customer (keyed by its number) and of its contacts (keyed by their emails). */
+  async findings(customerNumber: string, contactEmails: readonly string[], limit: number): Promise<CustomerFinding[]> {
     const ts = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}`;
     const rows: Record<string, string | null>[] = await this.dataSource.query(
-      `SELECT id, rule_id, entity, field, kind, severity, status, owner_system, expected_value, actual_system, actual_value,
-         ${ts('first_seen_at')}, ${ts('last_seen_at')}, ${ts('resolved_at')}
-       FROM findings WHERE entity = ANY($1::text[]) AND match_key = $2
-       ORDER BY findings.last_seen_at DESC, findings.id LIMIT $3`,
-      [['customer', 'credit_profile', 'ticket'], customerNumber, limit],
+      `SELECT id, rule_id, entity, match_key, field, kind, severity, status, owner_system, expected_value, actual_system,
+         actual_value, ${ts('first_seen_at')}, ${ts('last_seen_at')}, ${ts('resolved_at')}
+       FROM findings
+       WHERE (entity = ANY($1::text[]) AND match_key = $2) OR (entity = 'contact' AND match_key = ANY($3::text[]))
+       ORDER BY findings.last_seen_at DESC, findings.id LIMIT $4`,
+      [['customer', 'credit_profile', 'ticket'], customerNumber, contactEmails, limit],
     );
     return rows.map((r) => ({
       id: String(r.id),
       ruleId: String(r.rule_id),
       entity: String(r.entity),
+      matchKey: String(r.match_key),
       field: String(r.field),
       kind: String(r.kind),
       severity: String(r.severity),

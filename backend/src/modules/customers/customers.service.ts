@@ -98,10 +98,12 @@ export class CustomersService {
       : direct;
     if (customers.length === 0) throw new NotFoundException(`no system holds customer ${customerNumber}`);
     const keys = customers.map((r) => ({ system: r.system, entityKey: r.entityKey }));
-    const [credit, contacts, findings, versions, events] = await Promise.all([
+    // A contact's findings are keyed by its email (the contact match key), not the customer number.
+    const contacts = await this.repository.records('contact', { customerNumber }, 100);
+    const contactEmails = [...new Set(contacts.map((c) => c.fields.email).filter((email) => email))];
+    const [credit, findings, versions, events] = await Promise.all([
       this.repository.records('credit_profile', { customerNumber }),
-      this.repository.records('contact', { customerNumber }, 100),
-      this.repository.findings(customerNumber, 500),
+      this.repository.findings(customerNumber, contactEmails, 500),
       this.repository.versions(keys, VERSIONS_PER_RECORD),
       this.repository.statusEvents(customerNumber, 100),
     ]);

@@ -30,6 +30,7 @@ export function CustomerDetail({ customerNumber }: { customerNumber: string }) {
                       <Link to={`/exceptions?finding=${f.id}`} className="mono">
                         {f.ruleId}
                       </Link>{' '}
+                      {f.entity === 'contact' && <>contact {f.matchKey} </>}
                       {f.field && <span className="mono">{f.field}</span>}:{' '}
                       <span className="system-tag">{f.ownerSystem}</span> {f.expectedValue || '∅'} vs{' '}
                       <span className="system-tag">{f.actualSystem}</span> {f.actualValue || '∅'}

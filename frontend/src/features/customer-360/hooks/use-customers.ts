@@ -49,6 +49,7 @@ export interface Customer360 {
     id: string;
     ruleId: string;
     entity: string;
+    matchKey: string;
     field: string;
     kind: string;
     severity: string;
