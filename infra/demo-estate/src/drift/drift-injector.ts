@@ -149,6 +149,12 @@ export class DriftInjector {
     this.log.record({ ...rest, time: new Date(at).toISOString() });
   }
 
+  /** A drift of a whole record (missing, orphaned, never created): no field. */
+  private recordDrift(e: Omit<GroundTruthEntry, 'time' | 'field' | 'sourceField'> & { at: number }): void {
+    const { system, entity, key, sourceKey, ...rest } = e;
+    this.entry({ system, entity, key, sourceKey, field: null, sourceField: null, ...rest });
+  }
+
   /** A time after `after` and at or before the epoch. */
   private later(rng: Prng, after: number): number {
     const span = this.epoch - after;
@@ -168,13 +174,11 @@ export class DriftInjector {
     const erpContact = erp.contacts[k];
     if (!truth || !crmContact || !erpContact) return false;
     if (rng.chance(0.3)) {
-      this.entry({
+      this.recordDrift({
         system: 'erp',
         entity: 'contact',
         key: truth.email,
         sourceKey: null,
-        field: null,
-        sourceField: null,
         kind: 'contact_not_propagated',
         variation: 'never_created',
         at: crmContact.modifiedAt,
@@ -367,59 +371,49 @@ export class DriftInjector {
       }
       case 'missing': {
         if (rng.chance(0.3) && c.support) {
-          this.entry({
+          this.recordDrift({
             system: 'support',
             entity: 'customer',
             key: t.customerNumber,
             sourceKey: String(c.support.organization.id),
-            field: null,
-            sourceField: null,
             kind,
             at: t.createdAt,
           });
           c.support = null;
           return true;
         }
-        this.entry({
+        this.recordDrift({
           system: 'crm',
           entity: 'customer',
           key: t.customerNumber,
           sourceKey: accountId,
-          field: null,
-          sourceField: null,
           kind,
           at: t.createdAt,
         });
         for (const o of crm.opportunities)
-          this.entry({
+          this.recordDrift({
             system: 'crm',
             entity: 'order',
             key: o.record.ERP_Order_Number__c as string,
             sourceKey: o.record.Id as string,
-            field: null,
-            sourceField: null,
             kind,
             at: Date.parse(String(o.record.CreatedDate).replace('+0000', 'Z')),
           });
         for (const s of crm.shipments)
-          this.entry({
+          this.recordDrift({
             system: 'crm',
             entity: 'shipment',
             key: s.orderNumber,
             sourceKey: s.record.Id as string,
-            field: null,
-            sourceField: null,
             kind,
             at: s.arrivals[0],
           });
         for (const contact of crm.contacts)
-          this.entry({
+          this.recordDrift({
             system: 'crm',
             entity: 'contact',
             key: contact.record.Email as string,
             sourceKey: contact.record.Id as string,
-            field: null,
-            sourceField: null,
             kind,
             at: t.createdAt,
           });
@@ -434,36 +428,30 @@ export class DriftInjector {
           return true;
         }
         // No orders: the whole customer is gone from the ERP, left behind in the CRM and the support desk.
-        this.entry({
+        this.recordDrift({
           system: 'crm',
           entity: 'customer',
           key: t.customerNumber,
           sourceKey: accountId,
-          field: null,
-          sourceField: null,
           kind,
           at: t.modifiedAt,
         });
         if (c.support)
-          this.entry({
+          this.recordDrift({
             system: 'support',
             entity: 'customer',
             key: t.customerNumber,
             sourceKey: String(c.support.organization.id),
-            field: null,
-            sourceField: null,
             kind,
             at: t.modifiedAt,
           });
         // Its contact persons went with it: the CRM's contacts are missing from the ERP.
         for (const contact of erp.contacts)
-          this.entry({
+          this.recordDrift({
             system: 'erp',
             entity: 'contact',
             key: contact.record.PrimaryEmailAddress as string,
             sourceKey: contact.record.ContactPersonId as string,
-            field: null,
-            sourceField: null,
             kind,
             variation: 'customer_removed',
             at: t.modifiedAt,
@@ -506,13 +494,11 @@ export class DriftInjector {
         const at = this.later(rng, crm.accountModifiedAt);
         dup.CreatedDate = sfDateTime(at);
         c.crmDuplicates.push({ record: dup, modifiedAt: at });
-        this.entry({
+        this.recordDrift({
           system: 'crm',
           entity: 'customer',
           key: t.customerNumber,
           sourceKey: dup.Id as string,
-          field: null,
-          sourceField: null,
           kind,
           at,
           variation,
@@ -680,25 +666,21 @@ export class DriftInjector {
   private orphanOrder(c: CustomerCopies, order: OrderTruth): void {
     const opp = c.crm!.opportunities.find((o) => o.record.ERP_Order_Number__c === order.orderNumber);
     if (opp)
-      this.entry({
+      this.recordDrift({
         system: 'crm',
         entity: 'order',
         key: order.orderNumber,
         sourceKey: opp.record.Id as string,
-        field: null,
-        sourceField: null,
         kind: 'orphan',
         at: order.createdAt,
       });
     const shipment = c.wms.find((s) => s.record.order_number === order.orderNumber);
     if (shipment)
-      this.entry({
+      this.recordDrift({
         system: 'wms',
         entity: 'shipment',
         key: order.orderNumber,
         sourceKey: shipment.record.id,
-        field: null,
-        sourceField: null,
         kind: 'orphan',
         at: order.createdAt,
       });
