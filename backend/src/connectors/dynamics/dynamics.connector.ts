@@ -59,8 +59,9 @@ const CROSS_COMPANY = { 'cross-company': 'true' } as const;
 
 /**
  * Dynamics 365 Finance & Operations over OData v4: customers (with their credit terms, both from
- * CustomersV3), their contact persons (CDSContactPersonsV2) and sales order headers of every legal entity (or the configured `companies`): every
- * request says `cross-company=true`, as F&O otherwise answers only the app user's default company.
+ * CustomersV3), their contact persons (CDSContactPersonsV2) and sales order headers of every legal
+ * entity (or the configured `companies`): every request says `cross-company=true`, as F&O otherwise
+ * answers only the app user's default company.
  * Pages follow `@odata.nextLink`; the resume cursor is the last (key, dataAreaId) (keyset), so it
  * survives server restarts and `$skip` shifts.
  *

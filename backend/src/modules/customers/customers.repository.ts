@@ -284,8 +284,10 @@ export class CustomersRepository {
     }));
   }
 
-  /** Findings about this customer number (customer, credit profile and ticket rules), newest first. */
-  /** Findings of the customer (keyed by its number) and of its contacts (keyed by their emails). */
+  /**
+   * Findings about this customer number (customer, credit profile and ticket rules) and about its
+   * contacts (keyed by their emails), newest first.
+   */
   async findings(customerNumber: string, contactEmails: readonly string[], limit: number): Promise<CustomerFinding[]> {
     const ts = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}`;
     const rows: Record<string, string | null>[] = await this.dataSource.query(
