@@ -3,7 +3,12 @@
  * each injected drift to the ground-truth log. At most one kind per customer, drawn from the
  * scenario's rates with the scenario's own seed, so the same scenario always drifts the same records.
  */
-import { customerNumberOf, type CustomerTruth, type OrderTruth } from '../generator/estate-generator';
+import {
+  customerNumberOf,
+  type ContactTruth,
+  type CustomerTruth,
+  type OrderTruth,
+} from '../generator/estate-generator';
 import { mixSeed, Prng } from '../generator/prng';
 import { COUNTRIES, JOB_TITLES, PAYMENT_TERMS, type PaymentTermsCode } from '../generator/reference-data';
 import {
@@ -59,6 +64,26 @@ export function typo(text: string, rng: Prng): string {
   if (letters.length === 0) return `${text}x`;
   const i = rng.pick(letters);
   return text.slice(0, i) + text[i + 1] + text[i] + text.slice(i + 2);
+}
+
+/** A salesperson's change of a CRM contact: a new title or phone, in each system's spelling. */
+function contactEdit(contact: ContactTruth, rng: Prng) {
+  if (rng.chance(0.5)) {
+    const title = rng.pick(JOB_TITLES.filter((x) => x !== contact.title));
+    return { field: 'title', crmField: 'Title', erpField: 'EmploymentProfession', crmValue: title, erpValue: title };
+  }
+  const digits = contact.phone.subscriber.length;
+  const phone = {
+    ...contact.phone,
+    subscriber: String((Number(contact.phone.subscriber) + 1 + rng.int(90)) % 10 ** digits).padStart(digits, '0'),
+  };
+  return {
+    field: 'phone',
+    crmField: 'Phone',
+    erpField: 'PrimaryPhoneNumber',
+    crmValue: crmPhone(phone),
+    erpValue: erpPhone(phone),
+  };
 }
 
 const LEGAL_FORM_VARIANTS: Record<string, string> = {
@@ -187,28 +212,7 @@ export class DriftInjector {
       return true;
     }
     const at = this.later(rng, Math.max(crmContact.modifiedAt, erpContact.modifiedAt));
-    let field: string;
-    let crmField: string;
-    let erpField: string;
-    let crmValue: string;
-    let erpValue: string;
-    if (rng.chance(0.5)) {
-      const title = rng.pick(JOB_TITLES.filter((x) => x !== truth.title));
-      [field, crmField, erpField, crmValue, erpValue] = ['title', 'Title', 'EmploymentProfession', title, title];
-    } else {
-      const digits = truth.phone.subscriber.length;
-      const phone = {
-        ...truth.phone,
-        subscriber: String((Number(truth.phone.subscriber) + 1 + rng.int(90)) % 10 ** digits).padStart(digits, '0'),
-      };
-      [field, crmField, erpField, crmValue, erpValue] = [
-        'phone',
-        'Phone',
-        'PrimaryPhoneNumber',
-        crmPhone(phone),
-        erpPhone(phone),
-      ];
-    }
+    const { field, crmField, erpField, crmValue, erpValue } = contactEdit(truth, rng);
     this.entry({
       system: 'erp',
       entity: 'contact',
