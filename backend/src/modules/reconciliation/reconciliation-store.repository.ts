@@ -7,6 +7,7 @@ import {
 } from '@driftwatch/reconciliation-rules';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, list, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
+import { WHOLE_SNAPSHOT } from '../snapshots/snapshot-catalog-modes';
 import type { RulePlacement } from './rule-placement';
 
 export interface CatalogSnapshot {
@@ -76,8 +77,8 @@ export class ReconciliationStoreRepository {
       sql`SELECT system, entity, snapshot_id, latest_mode AS mode, row_count, completed_s, whole_s FROM (
           SELECT system, entity, argMax(snapshot_id, completed_at) AS snapshot_id,
             argMax(mode, completed_at) AS latest_mode, argMax(row_count, completed_at) AS row_count,
-            toUInt32(max(completed_at)) AS completed_s, toUInt32(maxIf(completed_at, mode != 'keyed')) AS whole_s,
-            countIf(mode != 'keyed') AS whole_snapshots
+            toUInt32(max(completed_at)) AS completed_s, toUInt32(maxIf(completed_at, ${WHOLE_SNAPSHOT})) AS whole_s,
+            countIf(${WHOLE_SNAPSHOT}) AS whole_snapshots
           FROM snapshot_catalog FINAL GROUP BY system, entity
         ) WHERE whole_snapshots > 0`,
       { tag: 'reconciliation.catalog.latest' },

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RUN_IS_FULL } from '../findings/seen-by-run';
+import { WHOLE_ENTITY_RUN } from '../snapshots/snapshot-run-pairs';
 
 /** Audit actions of received connector events (one entry per webhook call): run history, not decisions. */
 const CONNECTOR_EVENT_ACTIONS = ['connector.event', 'connector.event.duplicate'];
@@ -61,12 +62,12 @@ export class RunHistoryRepository {
        (SELECT DISTINCT ON (connector_id, entity, mode) id FROM snapshot_runs WHERE status = 'complete'
         ORDER BY connector_id, entity, mode, finished_at DESC NULLS LAST, queued_at DESC)
        UNION
-       (SELECT DISTINCT ON (connector_id, entity) id FROM snapshot_runs
-        WHERE status IN ('complete', 'partial', 'failed') AND keys IS NULL
+       (SELECT DISTINCT ON (connector_id, entity) id FROM snapshot_runs r
+        WHERE status IN ('complete', 'partial', 'failed') AND ${WHOLE_ENTITY_RUN}
         ORDER BY connector_id, entity, finished_at DESC NULLS LAST, queued_at DESC)
        UNION
-       (SELECT DISTINCT ON (connector_id, entity) id FROM snapshot_runs
-        WHERE status = 'complete' AND watermark IS NOT NULL AND keys IS NULL
+       (SELECT DISTINCT ON (connector_id, entity) id FROM snapshot_runs r
+        WHERE status = 'complete' AND watermark IS NOT NULL AND ${WHOLE_ENTITY_RUN}
         ORDER BY connector_id, entity, watermark DESC)`,
     );
     return this.inBatches(

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { sql, type SqlFragment } from '../../clickhouse/sql';
+import { WHOLE_SNAPSHOT } from '../snapshots/snapshot-catalog-modes';
 
 /** One route's delivery figures over a window, as the rules package's latency query returns them. */
 export interface RouteLatency {
@@ -73,7 +74,7 @@ export class SlaRepository {
   async lastCompleteBySystem(): Promise<Map<string, Date>> {
     const rows = await this.clickhouse.query<{ system: string; completed_s: number }>(
       sql`SELECT system, toUInt32(max(completed_at)) AS completed_s FROM snapshot_catalog FINAL
-        WHERE mode != 'keyed' GROUP BY system`,
+        WHERE ${WHOLE_SNAPSHOT} GROUP BY system`,
       { tag: 'sla.catalog.last-complete' },
     );
     return new Map(rows.map((r) => [r.system, new Date(Number(r.completed_s) * 1000)]));

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import type { EntityKind } from '../../connectors/canonical-model';
 import { RunStatus, SnapshotRunEntity } from './snapshot-run.entity';
+import { WHOLE_ENTITY_RUN } from './snapshot-run-pairs';
 
 export interface RunRequest {
   connectorId: string;
@@ -194,8 +195,8 @@ export class SnapshotRunsRepository {
     const rows = await this.dataSource.query<Array<{ w: Date | null }>>(
       // `watermark IS NOT NULL` (max ignores NULLs anyway) matches migration 0023's partial index: one
       // range, newest first, stepping over the few keyed runs since the last whole one.
-      `SELECT max(watermark) AS w FROM snapshot_runs
-       WHERE connector_id = $1 AND entity = $2 AND status = 'complete' AND watermark IS NOT NULL AND keys IS NULL`,
+      `SELECT max(watermark) AS w FROM snapshot_runs r
+       WHERE connector_id = $1 AND entity = $2 AND status = 'complete' AND watermark IS NOT NULL AND ${WHOLE_ENTITY_RUN}`,
       [connectorId, entity],
     );
     return rows[0]?.w ?? null;

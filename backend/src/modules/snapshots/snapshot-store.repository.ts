@@ -5,14 +5,14 @@ import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, raw, sql, SqlFragment } from '../../clickhouse/sql';
 import type { EntityKind, RejectedRecord } from '../../connectors/canonical-model';
 import type { TransitionTime } from '../../connectors/mapping/entity-mapping';
+import type { CatalogMode } from './snapshot-catalog-modes';
 import { canonicalColumns, excerpt, snapshotColumns, STATUS_FIELDS } from './snapshot-row.mapper';
 
 export interface CatalogEntry {
   snapshotId: string;
   system: string;
   entity: EntityKind;
-  /** keyed: a change event's records only (snapshot_runs.keys), never the system's whole state. */
-  mode: 'full' | 'incremental' | 'keyed';
+  mode: CatalogMode;
   rowCount: number;
   rejectCount: number;
   startedAt: Date;
