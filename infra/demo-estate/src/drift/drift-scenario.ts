@@ -48,6 +48,8 @@ export const driftScenarioSchema = z
         newOrdersPerTick: z.number().int().min(0).default(1),
         statusMovesPerTick: z.number().int().min(0).default(3),
         editsPerTick: z.number().int().min(0).default(1),
+        /** CRM contact title changes per tick, which the CRM → ERP contact integration copies. */
+        contactEditsPerTick: z.number().int().min(0).default(1),
         /** Chance that one change of a tick drifts (not propagated, late, or edited in the CRM). */
         driftProbability: rate.default(0.05),
         /** Normal propagation delay ERP → CRM / support. */

@@ -29,6 +29,7 @@ describe('continuous mode', () => {
         newOrdersPerTick: 5,
         statusMovesPerTick: 20,
         editsPerTick: 5,
+        contactEditsPerTick: 5,
         driftProbability: 0,
         propagationDelayMs: 10,
       },
@@ -116,6 +117,20 @@ describe('continuous mode', () => {
     expect(estate.groundTruth()).toHaveLength(0);
   });
 
+  it('copies CRM contact title changes to the ERP contact person shortly after', async () => {
+    const since = Date.now();
+    estate.continuous!.tick();
+    const people = estate.stores.erp.table('CDSContactPersonsV2');
+    const erpTitleOf = (email: unknown) =>
+      [...people.rowsInOrder()].find((r) => r.record.PrimaryEmailAddress === email)?.record.EmploymentProfession;
+    const edited = [...estate.stores.crm.contacts.rowsInOrder()].filter((r) => r.modifiedAt >= since);
+    expect(edited.length).toBeGreaterThan(0);
+    // Before the integration ran the systems disagree; after, the ERP holds the CRM's title.
+    expect(edited.some((r) => erpTitleOf(r.record.Email) !== r.record.Title)).toBe(true);
+    expect(await waitFor(() => edited.every((r) => erpTitleOf(r.record.Email) === r.record.Title))).toBe(true);
+    expect(estate.groundTruth()).toHaveLength(0);
+  });
+
   it('logs drift it injects while running', async () => {
     const drifting = await startEstate({
       customers: 300,
@@ -126,6 +141,7 @@ describe('continuous mode', () => {
           newOrdersPerTick: 0,
           statusMovesPerTick: 10,
           editsPerTick: 10,
+          contactEditsPerTick: 5,
           driftProbability: 1,
           propagationDelayMs: 10,
         },
@@ -137,9 +153,26 @@ describe('continuous mode', () => {
       const kinds = new Set(drifting.groundTruth().map((e) => e.kind));
       expect(drifting.groundTruth().length).toBeGreaterThan(5);
       for (const k of kinds)
-        expect(['field_edit', 'not_propagated', 'late_propagation', 'order_status_stuck']).toContain(k);
+        expect([
+          'field_edit',
+          'not_propagated',
+          'late_propagation',
+          'order_status_stuck',
+          'contact_not_propagated',
+        ]).toContain(k);
       for (const e of drifting.groundTruth().filter((x) => x.kind === 'field_edit')) {
         expect(drifting.stores.crm.accounts.get(e.sourceKey!)?.record.Phone).toBe(e.actual);
+      }
+      // Contact title changes the CRM → ERP integration lost: the CRM has the new title, the ERP the old.
+      const contacts = drifting.groundTruth().filter((x) => x.kind === 'contact_not_propagated');
+      expect(contacts.length).toBeGreaterThan(0);
+      const people = [...drifting.stores.erp.table('CDSContactPersonsV2').rowsInOrder()];
+      const crmContacts = [...drifting.stores.crm.contacts.rowsInOrder()];
+      for (const e of contacts) {
+        const person = people.find((r) => r.record.ContactPersonId === e.sourceKey)?.record;
+        const crmContact = crmContacts.find((r) => r.record.Email === e.key)?.record;
+        expect([e.key, person?.EmploymentProfession, crmContact?.Title]).toEqual([e.key, e.actual, e.expected]);
+        expect(e.expected).not.toEqual(e.actual);
       }
       // Shipment milestones the WMS → CRM integration lost or holds back: the CRM copy stays as it was.
       const shipments = drifting.groundTruth().filter((x) => x.entity === 'shipment');

@@ -1,27 +1,37 @@
 /**
  * Continuous mode for the demo: the estate keeps living. Each tick the ERP takes new orders, moves
- * orders along (the WMS ships them and fires webhooks), and customers' details change; integrations
- * propagate those changes (ERP orders and customers, WMS shipment milestones) to the CRM after a
- * short delay, except when the scenario's drift probability decides the change is lost, late, or
- * edited in the CRM instead (logged).
+ * orders along (the WMS ships them and fires webhooks), customers' details change, and salespeople
+ * change contacts in the CRM; integrations propagate those changes (ERP orders and customers, WMS
+ * shipment milestones to the CRM; CRM contacts to the ERP) after a short delay, except when the
+ * scenario's drift probability decides the change is lost, late, or edited in the CRM instead (logged).
  */
 import {
   MILESTONES,
   ORDER_FLOW,
   orderNumberOf,
+  MAX_CONTACTS_PER_CUSTOMER,
   MAX_ORDERS_PER_CUSTOMER,
   type Milestone,
   type OrderStatus,
 } from '../generator/estate-generator';
 import { mixSeed, Prng } from '../generator/prng';
-import { COUNTRIES, COUNTRY_CODES } from '../generator/reference-data';
+import { COUNTRIES, COUNTRY_CODES, JOB_TITLES } from '../generator/reference-data';
 import type { DriftScenario } from '../drift/drift-scenario';
 import type { GroundTruthLog } from '../drift/ground-truth-log';
 import { CRM_MILESTONE, CRM_ORDER_STATUS, crmMilestoneFields } from '../systems/crm/salesforce.store';
-import { OPPORTUNITY, SHIPMENT, sfDateTime, type SfRecord } from '../systems/crm/salesforce-schema';
-import { ERP_ORDER_STATUS, erpIso } from '../systems/erp/dynamics.store';
+import {
+  CONTACT,
+  OPPORTUNITY,
+  SHIPMENT,
+  salesforceId,
+  sfDateTime,
+  type SfRecord,
+} from '../systems/crm/salesforce-schema';
+import { ERP_ORDER_STATUS, erpContactPersonId, erpIso } from '../systems/erp/dynamics.store';
 import type { WmsServer } from '../systems/wms/wms.server';
 import type { EstateStores } from './estate-builder';
+
+const DATA_AREAS = ['usmf', 'gbsi', 'demf', 'frrt', 'itco'];
 
 const ERP_TO_CANONICAL = new Map<string, OrderStatus>(
   (Object.entries(ERP_ORDER_STATUS) as [OrderStatus, { status: string; processing: string }][]).map(([k, v]) => [
@@ -45,7 +55,7 @@ export class ContinuousChange {
     private readonly wms: WmsServer,
     private readonly scenario: DriftScenario,
     private readonly log: GroundTruthLog,
-    customers: number,
+    private readonly customers: number,
     seed: number,
   ) {
     this.rng = new Prng(mixSeed(seed, 0x5eed, Date.now() % 1_000_000));
@@ -76,6 +86,7 @@ export class ContinuousChange {
     for (let i = 0; i < c.newOrdersPerTick; i++) this.newOrder();
     for (let i = 0; i < c.statusMovesPerTick; i++) this.moveOrder();
     for (let i = 0; i < c.editsPerTick; i++) this.editCustomer();
+    for (let i = 0; i < c.contactEditsPerTick; i++) this.editContact();
     this.log.flush();
   }
 
@@ -93,7 +104,7 @@ export class ContinuousChange {
     // Random access into a Map: walk from a random start is too slow at 1M, so sample by key.
     for (let attempt = 0; attempt < 5; attempt++) {
       const n = 1 + this.rng.int(Math.max(1, table.size));
-      for (const area of ['usmf', 'gbsi', 'demf', 'frrt', 'itco']) {
+      for (const area of DATA_AREAS) {
         const row = table.get(`${area}|c${String(n).padStart(6, '0')}`);
         if (row && !this.drifted.has(String(row.record.CustomerAccount))) return row;
       }
@@ -380,6 +391,59 @@ export class ContinuousChange {
     this.later(this.scenario.continuous.propagationDelayMs, () => {
       const current = this.stores.crm.accounts.get(accountId);
       if (current) this.stores.crm.put('Account', { ...current.record, Phone: crmPhone }, Date.now());
+    });
+  }
+
+  /** A contact both systems hold and no drift touched: its CRM record and its ERP contact person's key. */
+  private randomContact() {
+    const people = this.stores.erp.table('CDSContactPersonsV2');
+    // Contact indexes are sparse (each customer has a block of them): sample a few.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const contactIndex = this.rng.int(this.customers * MAX_CONTACTS_PER_CUSTOMER);
+      // A generated contact's CRM Id and ERP contact person id both derive from its index.
+      const contact = this.stores.crm.contacts.get(salesforceId(CONTACT.keyPrefix, contactIndex + 1))?.record;
+      const personId = erpContactPersonId({ contactIndex });
+      const personKey = DATA_AREAS.map((area) => `${area}|${personId.toLowerCase()}`).find((k) => people.get(k));
+      const email = String(contact?.Email ?? '');
+      if (contact && personKey && email && !this.drifted.has(email)) return { contact, email, personId, personKey };
+    }
+    return undefined;
+  }
+
+  /**
+   * A salesperson gives a CRM contact a new title; the CRM → ERP contact integration copies it to the
+   * ERP's contact person after the usual delay, or, with the drift probability, never (logged as the
+   * generator logs a contact edit that did not propagate, and the contact is left alone from then on).
+   */
+  private editContact(): void {
+    const found = this.randomContact();
+    if (!found) return;
+    const { contact, email, personId, personKey } = found;
+    const crm = this.stores.crm;
+    const people = this.stores.erp.table('CDSContactPersonsV2');
+    const title = this.rng.pick(JOB_TITLES.filter((t) => t !== contact.Title));
+    const now = Date.now();
+    crm.put('Contact', { ...contact, Title: title }, now);
+    if (this.rng.chance(this.scenario.continuous.driftProbability)) {
+      this.drifted.add(email);
+      this.log.record({
+        system: 'erp',
+        entity: 'contact',
+        key: email,
+        sourceKey: personId,
+        field: 'title',
+        sourceField: 'EmploymentProfession',
+        kind: 'contact_not_propagated',
+        variation: 'edit',
+        time: new Date(now).toISOString(),
+        expected: title,
+        actual: people.get(personKey)?.record.EmploymentProfession,
+      });
+      return;
+    }
+    this.later(this.scenario.continuous.propagationDelayMs, () => {
+      const current = people.get(personKey)?.record;
+      if (current) this.stores.erp.put('CDSContactPersonsV2', { ...current, EmploymentProfession: title }, Date.now());
     });
   }
 }
