@@ -27,9 +27,10 @@ export interface CompileContext {
   /** Evaluation time (backtests); default: the server's now(). */
   asOf?: Date;
   /**
-   * Compare the write-time `field_hash` of both records first and read the compared columns only for
-   * keys whose hashes differ. Sound when field_hash covers every compared field and is computed the
-   * same way in every system (the snapshot pipeline's contract). Default true.
+   * Compare the write-time hash of both records first (`shared_hash`, or `field_hash` for a rule that
+   * compares a system-local reference) and read the compared columns only for keys whose hashes
+   * differ. Sound when the hash covers every compared field and is computed the same way in every
+   * system (the snapshot pipeline's contract). Default true.
    */
   fieldHashPrefilter?: boolean;
 }
@@ -52,7 +53,7 @@ export interface SourceOptions {
   /** Only rows of this snapshot (backtests). */
   snapshotId?: string;
   /**
-   * key_hash and field_hash are MATERIALIZED in the snapshot tables, so `SELECT *` omits them; name
+   * key_hash, field_hash and shared_hash are MATERIALIZED in the snapshot tables, so `SELECT *` omits them; name
    * them explicitly (default). Set false for a relation where they are ordinary columns.
    */
   materializedHashes?: boolean;
@@ -97,14 +98,14 @@ export class TableRelation extends SqlFragment {
 /** The clauses a read of a snapshot-schema table takes from its options. */
 function readClauses(options: SourceOptions) {
   return {
-    hashes: options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash`,
+    hashes: options.materializedHashes === false ? sql`` : sql`, key_hash, field_hash, shared_hash`,
     final: options.final ? sql` FINAL` : sql``,
     live: options.liveOnly ? sql` AND deleted = 0` : sql``,
     snapshot: options.snapshotId === undefined ? sql`` : sql` AND snapshot_id = ${options.snapshotId}`,
   };
 }
 
-/** `(SELECT *, key_hash, field_hash FROM <table> [FINAL] WHERE system = '<system>' […])`. */
+/** `(SELECT *, key_hash, field_hash, shared_hash FROM <table> [FINAL] WHERE system = '<system>' […])`. */
 export function tableSource(
   table: SqlFragment,
   system: string,

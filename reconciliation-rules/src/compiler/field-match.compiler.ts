@@ -136,15 +136,23 @@ function joinedPairs(reader: ContextReader, rule: FieldMatchRule, first: string,
 }
 
 /**
- * What the narrow join compares: the write-time field_hash (one column, no compared column read) when
- * it can agree, else a hash of the compared columns at read time. field_hash covers every canonical
- * column, so for an entity with a system-local reference the rule does not compare (an order's
- * customer_key) it differs for every pair and would narrow nothing.
+ * What the narrow join compares; each covers every compared column. A rule comparing a system-local
+ * reference: field_hash, over every canonical column. A customer rule: shared_hash, which leaves the
+ * system-local parent_key out so two systems' copies can agree; both are written at insert, and a
+ * customer's twenty columns make reading a rule's compared ones for every record dearer than the few
+ * pairs a differing other column lets through. Another entity's rule: a hash of its few compared
+ * columns at read time, since a shared column it does not compare may differ for every record (a
+ * CRM stamping an order's status_changed_at itself, a CRM without payment terms).
  */
 function narrowingHash(entity: EntityKind, compared: readonly string[]): SqlFragment {
-  if (SYSTEM_LOCAL_COLUMNS[entity].every((c) => compared.includes(c))) return sql`field_hash`;
-  // As field_hash hashes them: Decimals through toString.
-  const values = compared.map((c) => (findColumn(entity, c)?.type === 'money' ? sql`toString(${ident(c)})` : ident(c)));
+  const local = SYSTEM_LOCAL_COLUMNS[entity];
+  if (local.length === 0 || local.some((c) => compared.includes(c))) return sql`field_hash`;
+  if (entity === 'customer') return sql`shared_hash`;
+  // As the stored hashes take them: Decimals through toString, DateTimes as seconds.
+  const values = compared.map((c) => {
+    const type = findColumn(entity, c)?.type;
+    return type === 'money' ? sql`toString(${ident(c)})` : type === 'datetime' ? sql`toUInt32(${ident(c)})` : ident(c);
+  });
   return sql`cityHash64(${join(values)})`;
 }
 

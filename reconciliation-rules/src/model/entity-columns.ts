@@ -33,6 +33,7 @@ export const BOOKKEEPING_COLUMNS: readonly ColumnDefinition[] = [
   { name: 'captured_at', type: 'datetime' },
   { name: 'source_updated_at', type: 'datetime' },
   { name: 'field_hash', type: 'uint64' },
+  { name: 'shared_hash', type: 'uint64' },
   { name: 'raw_excerpt', type: 'string' },
 ];
 
@@ -75,15 +76,14 @@ export const FIELD_GROUPS: Record<string, readonly string[]> = {
   shipping_address: ADDRESS_PARTS.map((part) => `shipping_address_${part}`),
 };
 
-/** The default cross-system matching field per entity ('' = the entity has no cross-system key). */
 /**
  * Canonical columns holding a reference in the system's own key space (a Salesforce AccountId against
- * an ERP customer account): they differ across systems for every record that has one, so a write-time
- * field_hash over all canonical columns never agrees for two systems' copies of such a record. A
- * customer's parent_key is one too, but few customers have a parent.
+ * an ERP customer account, a CRM ParentId against an ERP InvoiceAccount): they differ across systems
+ * for every record that has one, so a hash over all canonical columns (field_hash) never agrees for two
+ * systems' copies of such a record. shared_hash leaves them out (see sharedHashColumns).
  */
 export const SYSTEM_LOCAL_COLUMNS: Record<EntityKind, readonly string[]> = {
-  customer: [],
+  customer: ['parent_key'],
   contact: ['customer_key'],
   credit_profile: ['customer_key'],
   order: ['customer_key'],
@@ -91,6 +91,7 @@ export const SYSTEM_LOCAL_COLUMNS: Record<EntityKind, readonly string[]> = {
   ticket: ['organization_key'],
 };
 
+/** The default cross-system matching field per entity ('' = the entity has no cross-system key). */
 export const DEFAULT_MATCH_FIELD: Record<EntityKind, string> = {
   customer: 'customer_number',
   contact: 'email',
@@ -99,6 +100,15 @@ export const DEFAULT_MATCH_FIELD: Record<EntityKind, string> = {
   shipment: 'order_number',
   ticket: 'customer_number',
 };
+
+/**
+ * The canonical columns shared_hash covers: all that field_hash covers but the system-local
+ * references, so two systems' copies of a record can agree on it. Money is hashed through toString,
+ * as in field_hash. The ClickHouse migration 0005_shared_hash.sql spells the same lists.
+ */
+export function sharedHashColumns(entity: EntityKind): readonly ColumnDefinition[] {
+  return CANONICAL_COLUMNS[entity].filter((c) => !SYSTEM_LOCAL_COLUMNS[entity].includes(c.name));
+}
 
 export function entityColumns(entity: EntityKind): ColumnDefinition[] {
   return [...BOOKKEEPING_COLUMNS, ...CANONICAL_COLUMNS[entity]];

@@ -25,11 +25,11 @@ SELECT f_match_key, arrayElement(['first_name', 'last_name', 'phone', 'title'], 
         SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `first_name`, `last_name`, `phone`, `title`), f_system = 'crm') AS f_first_records,
           groupArrayIf(tuple(f_entity_key, `first_name`, `last_name`, `phone`, `title`), f_system = 'erp') AS f_second_records
         FROM (SELECT system AS f_system, `email` AS f_match_key, entity_key AS f_entity_key, `first_name`, `last_name`, `phone`, `title`
-      FROM (SELECT *, key_hash, field_hash FROM `current_contact` FINAL
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_contact` FINAL
         PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`email`) AS f_key_hash, key_hash AS `o_key_hash`, cityHash64(`first_name`, `last_name`, `phone`, `title`) AS `o_field_hash`
-      FROM (SELECT *, key_hash, field_hash FROM `current_contact` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `email` != '')
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_contact` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `email` != '')
       ALL INNER JOIN (SELECT cityHash64(`email`) AS f_key_hash, key_hash AS `x_key_hash`, cityHash64(`first_name`, `last_name`, `phone`, `title`) AS `x_field_hash`
-      FROM (SELECT *, key_hash, field_hash FROM `current_contact` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `email` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_contact` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `email` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
         WHERE system IN ('crm', 'erp')) WHERE deleted = 0)
         WHERE f_match_key != ''
         GROUP BY f_match_key

@@ -15,7 +15,7 @@ FROM (
 SELECT `email` AS f_match_key, '' AS f_field, 'missing' AS f_kind, 'crm' AS f_owner_system,
     entity_key AS f_expected_value, 'erp' AS f_actual_system,
     '' AS f_actual_value, concat('{"present_in":', concat('"', replaceRegexpAll(replaceRegexpAll('crm', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"absent_from":', concat('"', replaceRegexpAll(replaceRegexpAll('erp', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
-  FROM (SELECT *, key_hash, field_hash FROM `current_contact` FINAL WHERE system = 'crm' AND deleted = 0)
+  FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_contact` FINAL WHERE system = 'crm' AND deleted = 0)
   WHERE `email` != ''
-    AND cityHash64(`email`) NOT IN (SELECT cityHash64(`email`) FROM (SELECT *, key_hash, field_hash FROM `current_contact` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `email` != '')
+    AND cityHash64(`email`) NOT IN (SELECT cityHash64(`email`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_contact` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `email` != '')
 )

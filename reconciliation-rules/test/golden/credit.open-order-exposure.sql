@@ -16,11 +16,11 @@ SELECT f_match_key, 'open_order_value' AS f_field, 'aggregate_mismatch' AS f_kin
     f_expected AS f_expected_value, 'crm' AS f_actual_system, f_actual AS f_actual_value,
     concat('{"difference":', toString(f_actual - f_expected), ',"expected_records":', toString(f_expected_records), ',"actual_records":', toString(f_actual_records), '}') AS f_details, abs(f_actual - f_expected) AS f_score
   FROM (SELECT `customer_number` AS f_match_key, toFloat64(sum(toFloat64(`total`))) AS `f_expected`, count() AS `f_expected_records`
-    FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0)
     WHERE `customer_number` != '' AND `status` IN ('confirmed', 'processing', 'on_hold')
     GROUP BY f_match_key)
   ALL FULL OUTER JOIN (SELECT `customer_number` AS f_match_key, toFloat64(sum(toFloat64(`total`))) AS `f_actual`, count() AS `f_actual_records`
-    FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0)
     WHERE `customer_number` != '' AND `status` IN ('confirmed', 'processing', 'on_hold')
     GROUP BY f_match_key)
   USING f_match_key

@@ -15,14 +15,14 @@ FROM (
 SELECT * FROM (
 SELECT entity_key AS f_match_key, 'customer_number' AS f_field, 'orphan' AS f_kind, 'erp' AS f_owner_system,
       '' AS f_expected_value, 'erp' AS f_actual_system, `customer_number` AS f_actual_value, concat('{"child_key":', concat('"', replaceRegexpAll(replaceRegexpAll(entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_entity":', concat('"', replaceRegexpAll(replaceRegexpAll('customer', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_field":', concat('"', replaceRegexpAll(replaceRegexpAll('customer_number', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
-    FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0)
-    WHERE `customer_number` = '' OR (`customer_number` != '' AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
-      WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_order` PREWHERE `customer_number` != '' WHERE system = 'erp'))))
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0)
+    WHERE `customer_number` = '' OR (`customer_number` != '' AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+      WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` PREWHERE `customer_number` != '' WHERE system = 'erp'))))
 UNION ALL
 SELECT entity_key AS f_match_key, 'customer_number' AS f_field, 'orphan' AS f_kind, 'crm' AS f_owner_system,
       '' AS f_expected_value, 'crm' AS f_actual_system, `customer_number` AS f_actual_value, concat('{"child_key":', concat('"', replaceRegexpAll(replaceRegexpAll(entity_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_entity":', concat('"', replaceRegexpAll(replaceRegexpAll('customer', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"parent_field":', concat('"', replaceRegexpAll(replaceRegexpAll('customer_number', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
-    FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0)
-    WHERE `customer_number` = '' OR (`customer_number` != '' AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
-      WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_order` PREWHERE `customer_number` != '' WHERE system = 'crm'))))
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0)
+    WHERE `customer_number` = '' OR (`customer_number` != '' AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+      WHERE `customer_number` != '' AND cityHash64(`customer_number`) IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` PREWHERE `customer_number` != '' WHERE system = 'crm'))))
 )
 )

@@ -15,7 +15,7 @@ FROM (
 SELECT `order_number` AS f_match_key, '' AS f_field, 'missing' AS f_kind, 'erp' AS f_owner_system,
     entity_key AS f_expected_value, 'crm' AS f_actual_system,
     '' AS f_actual_value, concat('{"present_in":', concat('"', replaceRegexpAll(replaceRegexpAll('erp', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"absent_from":', concat('"', replaceRegexpAll(replaceRegexpAll('crm', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
-  FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0)
+  FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0)
   WHERE `order_number` != '' AND `status` NOT IN ('draft')
-    AND cityHash64(`order_number`) NOT IN (SELECT cityHash64(`order_number`) FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `order_number` != '')
+    AND cityHash64(`order_number`) NOT IN (SELECT cityHash64(`order_number`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `order_number` != '')
 )

@@ -25,11 +25,11 @@ SELECT f_match_key, arrayElement(['status', 'total'], f_k) AS f_field, 'mismatch
         SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `status`, `total`, `source_updated_at`), f_system = 'erp') AS f_first_records,
           groupArrayIf(tuple(f_entity_key, `status`, `total`, `source_updated_at`), f_system = 'crm') AS f_second_records
         FROM (SELECT system AS f_system, `order_number` AS f_match_key, entity_key AS f_entity_key, `status`, `total`, `source_updated_at`
-      FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL
         PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`order_number`) AS f_key_hash, key_hash AS `o_key_hash`, cityHash64(`status`, toString(`total`)) AS `o_field_hash`
-      FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `order_number` != '')
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `order_number` != '')
       ALL INNER JOIN (SELECT cityHash64(`order_number`) AS f_key_hash, key_hash AS `x_key_hash`, cityHash64(`status`, toString(`total`)) AS `x_field_hash`
-      FROM (SELECT *, key_hash, field_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `order_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_order` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `order_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
         WHERE system IN ('erp', 'crm')) WHERE deleted = 0)
         WHERE f_match_key != ''
         GROUP BY f_match_key

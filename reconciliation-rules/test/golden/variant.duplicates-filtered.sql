@@ -18,9 +18,9 @@ SELECT concat(f_keys[1], ' | ', f_other) AS f_match_key, 'tax_id' AS f_field, 'd
     concat('{"key":', concat('"', replaceRegexpAll(replaceRegexpAll(f_key, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"group_size":', toString(f_group_size), '}') AS f_details, 1 AS f_score
   FROM (
     SELECT any(`f_key_0`) AS f_key, arraySort(groupArray(entity_key)) AS f_keys, count() AS f_group_size
-    FROM (SELECT entity_key, `tax_id` AS `f_key_0` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien'))
+    FROM (SELECT entity_key, `tax_id` AS `f_key_0` FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien'))
     WHERE `f_key_0` != '' AND cityHash64(`f_key_0`) IN (
-      SELECT cityHash64(`f_key_0`) AS f_key_hash FROM (SELECT `tax_id` AS `f_key_0` FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien'))
+      SELECT cityHash64(`f_key_0`) AS f_key_hash FROM (SELECT `tax_id` AS `f_key_0` FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien'))
       WHERE `f_key_0` != ''
       GROUP BY f_key_hash
       HAVING count() > 1
@@ -42,15 +42,15 @@ SELECT concat(f_key_1, ' | ', f_key_2) AS f_match_key, 'legal_name' AS f_field, 
       SELECT f_key_1, f_key_2, f_value_1, f_value_2, f_grams_1, f_grams_2
       FROM (SELECT f_block, entity_key AS `f_key_1`, f_value AS `f_value_1`, arrayDistinct(arrayMap((a, b, c) -> cityHash64(concat(a, b, c)), arraySlice(extractAll(concat('  ', f_value, ' '), '.'), 1, length(extractAll(concat('  ', f_value, ' '), '.')) - 2), arraySlice(extractAll(concat('  ', f_value, ' '), '.'), 2, length(extractAll(concat('  ', f_value, ' '), '.')) - 2), arraySlice(extractAll(concat('  ', f_value, ' '), '.'), 3, length(extractAll(concat('  ', f_value, ' '), '.')) - 2))) AS `f_grams_1`
       FROM (SELECT entity_key, `legal_name` AS f_value, arrayFilter(b -> b != '', [if(lowerUTF8(`billing_address_country`) != '', concat('0:', lowerUTF8(`billing_address_country`)), '')]) AS f_blocks
-    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
     WHERE f_value != '' AND `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien')) ARRAY JOIN f_blocks AS f_block WHERE f_block IN (SELECT f_block FROM (SELECT entity_key, `legal_name` AS f_value, arrayFilter(b -> b != '', [if(lowerUTF8(`billing_address_country`) != '', concat('0:', lowerUTF8(`billing_address_country`)), '')]) AS f_blocks
-    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
     WHERE f_value != '' AND `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien')) ARRAY JOIN f_blocks AS f_block
     GROUP BY f_block HAVING count() BETWEEN 2 AND 200)) ALL INNER JOIN (SELECT f_block, entity_key AS `f_key_2`, f_value AS `f_value_2`, arrayDistinct(arrayMap((a, b, c) -> cityHash64(concat(a, b, c)), arraySlice(extractAll(concat('  ', f_value, ' '), '.'), 1, length(extractAll(concat('  ', f_value, ' '), '.')) - 2), arraySlice(extractAll(concat('  ', f_value, ' '), '.'), 2, length(extractAll(concat('  ', f_value, ' '), '.')) - 2), arraySlice(extractAll(concat('  ', f_value, ' '), '.'), 3, length(extractAll(concat('  ', f_value, ' '), '.')) - 2))) AS `f_grams_2`
       FROM (SELECT entity_key, `legal_name` AS f_value, arrayFilter(b -> b != '', [if(lowerUTF8(`billing_address_country`) != '', concat('0:', lowerUTF8(`billing_address_country`)), '')]) AS f_blocks
-    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
     WHERE f_value != '' AND `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien')) ARRAY JOIN f_blocks AS f_block WHERE f_block IN (SELECT f_block FROM (SELECT entity_key, `legal_name` AS f_value, arrayFilter(b -> b != '', [if(lowerUTF8(`billing_address_country`) != '', concat('0:', lowerUTF8(`billing_address_country`)), '')]) AS f_blocks
-    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
     WHERE f_value != '' AND `status` IN ('active', 'prospect') AND `account_team` NOT IN ('O\'Brien')) ARRAY JOIN f_blocks AS f_block
     GROUP BY f_block HAVING count() BETWEEN 2 AND 200)) USING f_block
       WHERE f_key_1 < f_key_2

@@ -25,11 +25,11 @@ SELECT f_match_key, arrayElement(['legal_name', 'tax_id'], f_k) AS f_field, 'mis
         SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `legal_name`, `tax_id`), f_system = 'erp') AS f_first_records,
           groupArrayIf(tuple(f_entity_key, `legal_name`, `tax_id`), f_system = 'crm') AS f_second_records
         FROM (SELECT system AS f_system, `customer_number` AS f_match_key, entity_key AS f_entity_key, `legal_name`, `tax_id`
-      FROM (SELECT *, key_hash, field_hash FROM `snapshot_customer`
-        PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
-      FROM (SELECT *, key_hash, field_hash FROM `snapshot_customer` WHERE system = 'erp' AND snapshot_id = 'snap-erp-1') WHERE `customer_number` != '')
-      ALL INNER JOIN (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `x_key_hash`, field_hash AS `x_field_hash`
-      FROM (SELECT *, key_hash, field_hash FROM `snapshot_customer` WHERE system = 'crm' AND snapshot_id = 'snap-crm-7') WHERE `customer_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `snapshot_customer`
+        PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `o_key_hash`, shared_hash AS `o_field_hash`
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `snapshot_customer` WHERE system = 'erp' AND snapshot_id = 'snap-erp-1') WHERE `customer_number` != '')
+      ALL INNER JOIN (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `x_key_hash`, shared_hash AS `x_field_hash`
+      FROM (SELECT *, key_hash, field_hash, shared_hash FROM `snapshot_customer` WHERE system = 'crm' AND snapshot_id = 'snap-crm-7') WHERE `customer_number` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
         WHERE (system = 'erp' AND snapshot_id = 'snap-erp-1') OR (system = 'crm' AND snapshot_id = 'snap-crm-7')))
         WHERE f_match_key != ''
         GROUP BY f_match_key

@@ -24,20 +24,20 @@ SELECT f_match_key, arrayElement(['legal_name', 'tax_id'], f_k) AS f_field, 'mis
       FROM (
         SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `legal_name`, `tax_id`), f_system = 'erp') AS f_first_records,
           groupArrayIf(tuple(f_entity_key, `legal_name`, `tax_id`), f_system = 'crm') AS f_second_records
-        FROM (SELECT 'erp' AS f_system, `global_id` AS f_match_key, entity_key AS f_entity_key, `legal_name`, `tax_id` FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
-        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
-      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+        FROM (SELECT 'erp' AS f_system, `global_id` AS f_match_key, entity_key AS f_entity_key, `legal_name`, `tax_id` FROM (SELECT * FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `o_key_hash`, shared_hash AS `o_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
         ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE `global_id` != '')
-      ALL INNER JOIN (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `x_key_hash`, field_hash AS `x_field_hash`
-      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+      ALL INNER JOIN (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `x_key_hash`, shared_hash AS `x_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
         ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key) WHERE `global_id` != '') USING f_key_hash WHERE o_field_hash != x_field_hash)
 UNION ALL
-SELECT 'crm' AS f_system, `global_id` AS f_match_key, entity_key AS f_entity_key, `legal_name`, `tax_id` FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
-        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key) WHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `o_key_hash`, field_hash AS `o_field_hash`
-      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+SELECT 'crm' AS f_system, `global_id` AS f_match_key, entity_key AS f_entity_key, `legal_name`, `tax_id` FROM (SELECT * FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+        ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key) WHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `o_key_hash`, shared_hash AS `o_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
         ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'erp' AND entity = 'customer') USING entity_key) WHERE `global_id` != '')
-      ALL INNER JOIN (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `x_key_hash`, field_hash AS `x_field_hash`
-      FROM (SELECT * FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+      ALL INNER JOIN (SELECT cityHash64(`global_id`) AS f_key_hash, key_hash AS `x_key_hash`, shared_hash AS `x_field_hash`
+      FROM (SELECT * FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
         ALL LEFT JOIN (SELECT entity_key, global_id FROM crosswalk FINAL WHERE system = 'crm' AND entity = 'customer') USING entity_key) WHERE `global_id` != '') USING f_key_hash WHERE o_field_hash != x_field_hash))
         WHERE f_match_key != ''
         GROUP BY f_match_key

@@ -19,10 +19,10 @@ SELECT f_match_key, arrayElement(['legal_name', 'tax_id'], f_k) AS f_field, 'mis
   FROM (
     SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(if(`o_legal_name` = `x_legal_name`, '', `o_legal_name`)), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', '') != replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(lowerUTF8(if(`o_legal_name` = `x_legal_name`, '', `x_legal_name`)), '[[:punct:]]+', ' '), '\\s+', ' '), '^\\s+|\\s+$', ''), '(\\s+(inc|incorporated|corp|corporation|co|company|llc|llp|ltd|limited|gmbh|ag|kg|ohg|sa|sas|sarl|srl|spa|bv|nv|plc|pty|ab|oy))+$', ''), toUInt16(1), toUInt16(0)), if(replaceRegexpAll(replaceRegexpAll(upperUTF8(if(`o_tax_id` = `x_tax_id`, '', `o_tax_id`)), '[[:punct:]]+', ''), '\\s+', '') != replaceRegexpAll(replaceRegexpAll(upperUTF8(if(`o_tax_id` = `x_tax_id`, '', `x_tax_id`)), '[[:punct:]]+', ''), '\\s+', ''), toUInt16(2), toUInt16(0))])) AS f_k
     FROM (SELECT * FROM (SELECT `customer_number` AS f_match_key, entity_key AS `x_entity_key`, `legal_name` AS `x_legal_name`, `tax_id` AS `x_tax_id`
-    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'crm' AND deleted = 0)
     WHERE `customer_number` != '')
     ALL INNER JOIN (SELECT `customer_number` AS f_match_key, entity_key AS `o_entity_key`, `legal_name` AS `o_legal_name`, `tax_id` AS `o_tax_id`
-    FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
+    FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0)
     WHERE `customer_number` != '')
     USING f_match_key)
   )

@@ -16,22 +16,22 @@ SELECT * FROM (
 SELECT `customer_number` AS f_match_key, '' AS f_field, 'missing' AS f_kind, 'erp' AS f_owner_system,
     entity_key AS f_expected_value, 'crm' AS f_actual_system,
     '' AS f_actual_value, concat('{"present_in":', concat('"', replaceRegexpAll(replaceRegexpAll('erp', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"absent_from":', concat('"', replaceRegexpAll(replaceRegexpAll('crm', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
-  FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL
+  FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL
     PREWHERE key_hash IN (SELECT key_hash FROM `current_customer` WHERE system = 'erp' AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co'])))
     WHERE system = 'erp' AND deleted = 0 AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co'])))
   WHERE `customer_number` != '' AND `status` NOT IN ('prospect')
-    AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL
+    AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL
     PREWHERE key_hash IN (SELECT key_hash FROM `current_customer` WHERE system = 'crm' AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co'])))
     WHERE system = 'crm' AND deleted = 0 AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co']))) WHERE `customer_number` != '')
 UNION ALL
 SELECT `customer_number` AS f_match_key, '' AS f_field, 'unexpected' AS f_kind, 'erp' AS f_owner_system,
     '' AS f_expected_value, 'crm' AS f_actual_system,
     entity_key AS f_actual_value, concat('{"present_in":', concat('"', replaceRegexpAll(replaceRegexpAll('crm', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"absent_from":', concat('"', replaceRegexpAll(replaceRegexpAll('erp', '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, 1 AS f_score
-  FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL
+  FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL
     PREWHERE key_hash IN (SELECT key_hash FROM `current_customer` WHERE system = 'crm' AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co'])))
     WHERE system = 'crm' AND deleted = 0 AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co'])))
   WHERE `customer_number` != ''
-    AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash FROM `current_customer` FINAL
+    AND cityHash64(`customer_number`) NOT IN (SELECT cityHash64(`customer_number`) FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL
     PREWHERE key_hash IN (SELECT key_hash FROM `current_customer` WHERE system = 'erp' AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co'])))
     WHERE system = 'erp' AND deleted = 0 AND `customer_number` IN (SELECT arrayJoin(['C-1001', 'O\'Brien & Co']))) WHERE `customer_number` != '')
 )

@@ -1,11 +1,12 @@
 /**
  * The contract between the rule compiler and the snapshot pipeline: the default pack compiles to SQL
  * that runs against the tables the backend's ClickHouse migrations create (current_<entity> FINAL,
- * live rows, MATERIALIZED key_hash/field_hash, entity_events), and its findings go into a
+ * live rows, MATERIALIZED key_hash/field_hash/shared_hash, entity_events), and its findings go into a
  * findings_history-shaped table with one INSERT … SELECT.
  */
 import {
   compileRule,
+  createTableStatement,
   currentStateSources,
   DEFAULT_OWNERSHIP_FILE,
   DEFAULT_RULES_DIR,
@@ -13,6 +14,7 @@ import {
   FINDING_COLUMNS,
   ident,
   join,
+  list,
   loadOwnership,
   loadRules,
   raw,
@@ -93,6 +95,30 @@ describe('default rule pack on the snapshot schema', () => {
       if (compiled.latency) await clickhouse.query(compiled.latency, { tag: 'test.latency' });
     },
   );
+
+  it('hashes as the tables rule fixtures create do (the hash each compiled rule narrows on)', async () => {
+    const hashes = (tables: string[]) =>
+      clickhouse.query<{ table: string; name: string; default_expression: string }>(
+        sql`SELECT table, name, default_expression FROM system.columns
+          WHERE database = currentDatabase() AND table IN ${list(tables)} AND name IN ('key_hash', 'field_hash', 'shared_hash')
+          ORDER BY table, name`,
+        { tag: 'test.hashes' },
+      );
+    for (const entity of ENTITY_KINDS) {
+      await clickhouse.command(createTableStatement(ident(`fixture_${entity}`), entity), { tag: 'test.fixture-table' });
+      const fixture = (await hashes([`fixture_${entity}`])).map((c) => [c.name, c.default_expression]);
+      expect(fixture).toHaveLength(3);
+      for (const table of [`snapshot_${entity}`, `current_${entity}`])
+        expect([table, (await hashes([table])).map((c) => [c.name, c.default_expression])]).toEqual([table, fixture]);
+    }
+    // shared_hash leaves a customer's own parent reference out; field_hash does not.
+    const [row] = await clickhouse.query<{ field: string; shared: string }>(
+      sql`SELECT uniqExact(field_hash) AS field, uniqExact(shared_hash) AS shared FROM current_customer
+        WHERE customer_number = 'C11'`,
+      { tag: 'test.parent-hash' },
+    );
+    expect(row).toEqual({ field: '2', shared: '1' });
+  });
 
   it('reads the latest live version only, through the field_hash fast path', async () => {
     const rule = rules.find((r) => r.rule.id === 'customer.legal-identity-match')?.rule;
