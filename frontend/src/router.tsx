@@ -3,6 +3,8 @@ import { createBrowserRouter, type RouteObject } from 'react-router';
 import { AppShell } from './app/app-shell';
 import { NAVIGATION } from './app/navigation';
 import { NotBuiltPage } from './app/not-built-page';
+import { NotFoundPage } from './app/not-found-page';
+import { RouteErrorPage } from './app/route-error-page';
 
 /**
  * A page loaded on first visit: each page (and what only it uses, e.g. recharts for the overview)
@@ -56,10 +58,19 @@ export const routes: RouteObject[] = [
   {
     path: '/',
     element: <AppShell />,
-    children: NAVIGATION.map((item) => {
-      const element = PAGES[item.path] ?? <NotBuiltPage title={item.label} />;
-      return item.path === '/' ? { index: true, element } : { path: item.path.slice(1), element };
-    }),
+    children: [
+      {
+        // Pathless, so a page's error or an unknown path renders in the shell's outlet, navigation kept.
+        errorElement: <RouteErrorPage />,
+        children: [
+          ...NAVIGATION.map((item): RouteObject => {
+            const element = PAGES[item.path] ?? <NotBuiltPage title={item.label} />;
+            return item.path === '/' ? { index: true, element } : { path: item.path.slice(1), element };
+          }),
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
+    ],
   },
 ];
 

@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider } from 'react-router';
+import { credentialStore } from '../api/credential-store';
 import { routes } from '../router';
 
 function renderAt(path: string, fetchImpl: typeof fetch) {
@@ -41,5 +42,14 @@ describe('app shell', () => {
       jest.fn(async () => Promise.reject(new TypeError('Failed to fetch'))),
     );
     expect(await screen.findByText('Backend unreachable')).toBeInTheDocument();
+  });
+
+  it('says inside the shell that a path has no page, with the way back', async () => {
+    credentialStore.set('dwk_test_credential');
+    renderAt('/findings?domain=contact', respond(200, { status: 'ok', checks: [] }));
+    expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+    expect(screen.getByText('/findings')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Go to the overview' })).toHaveAttribute('href', '/');
+    expect(screen.getByRole('navigation', { name: 'Main' })).toBeInTheDocument();
   });
 });
