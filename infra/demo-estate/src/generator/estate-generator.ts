@@ -14,6 +14,7 @@ import {
   PAYMENT_TERMS_WEIGHTS,
   SALES_REPS,
   TICKET_SUBJECTS,
+  type City,
   type CountryCode,
   type PaymentTermsCode,
 } from './reference-data';
@@ -149,9 +150,12 @@ function phoneOf(rng: Prng, country: CountryCode, areaCode: string): PhoneTruth 
   return { callingCode: profile.callingCode, areaCode, subscriber };
 }
 
-function addressOf(rng: Prng, country: CountryCode, withLine2: boolean): AddressTruth {
+/** An address in `country`; in `at` when given (the customer's own city), else in a city of its own. */
+function addressOf(rng: Prng, country: CountryCode, withLine2: boolean, at?: City): AddressTruth {
   const profile = COUNTRIES[country];
-  const city = rng.pick(profile.cities);
+  // Drawn even when `at` is given: the stream stays as it was, so nothing else about a customer changes.
+  const drawn = rng.pick(profile.cities);
+  const city = at ?? drawn;
   return {
     line1: profile.streetLine(rng.pick(profile.streets), rng.between(1, 2400)),
     line2: withLine2 ? profile.line2(rng) : '',
@@ -188,9 +192,8 @@ export function generateCustomer(options: GeneratorOptions, index: number): Cust
 
   const createdAt = options.epoch - rng.between(30, 3 * 365) * DAY - rng.int(DAY);
   let modifiedAt = createdAt + Math.floor(rng.next() * (options.epoch - createdAt));
-  const billing = addressOf(rng, country, rng.chance(0.5));
-  billing.city = city.name;
-  billing.region = city.region;
+  // The billing address is in the customer's city, its postal code too.
+  const billing = addressOf(rng, country, rng.chance(0.5), city);
   const shipping = rng.chance(0.7) ? { ...billing } : addressOf(rng, country, rng.chance(0.3));
 
   const parentIndex = index >= 10 && rng.chance(0.12) ? index - 1 - rng.int(Math.min(index, 200)) : -1;
