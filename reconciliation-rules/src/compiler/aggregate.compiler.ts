@@ -29,7 +29,7 @@ function total(reader: ContextReader, side: AggregateSide, alias: string): SqlFr
       : sql`${raw(AGGREGATE_FUNCTIONS[side.function])}(toFloat64(${value}))`;
   return sql`SELECT ${key} AS f_match_key, toFloat64(${measure}) AS ${ident(alias)}, count() AS ${ident(`${alias}_records`)}
     FROM ${reader.source(side.entity, side.system)}
-    WHERE ${key} != ''${filterClause(side.filter)}
+    WHERE ${key} != ''${filterClause(side.filter, side.system)}
     GROUP BY f_match_key`;
 }
 

@@ -53,7 +53,7 @@ function systemsOf(rule: Rule, reader: ContextReader): string[] {
       return [...rule.spec.systems];
     case 'presence':
       return rule.spec.check === 'orphan'
-        ? [...rule.spec.systems]
+        ? [...rule.spec.systems, ...(rule.spec.parent_system ? [rule.spec.parent_system] : [])]
         : [rule.spec.source ?? reader.context.ownership.entities[rule.spec.entity]?.record ?? '', ...rule.spec.targets];
     case 'aggregate':
       return [rule.spec.expected.system, rule.spec.actual.system];

@@ -2,7 +2,9 @@
  * duplicates: records within one system that share exact normalised keys, and candidate pairs whose
  * normalised names have a trigram Jaccard similarity above a threshold. Fuzzy pairs are only formed
  * inside blocks (e.g. country + first word of the name) of bounded size, so the work grows with the
- * sum of squared block sizes, not with the square of the table. The rule's `filter` (the presence
+ * sum of squared block sizes, not with the square of the table. A pair whose `distinct_if_different`
+ * key (a tax id) is filled on both records and differs is two entities however alike their names, and
+ * is dropped before its similarity is computed. The rule's `filter` (the presence
  * rule's record filter, e.g. leaving out retired records) applies to every record read, before keys,
  * blocks or pairs are formed.
  */
@@ -16,6 +18,17 @@ import { filterClause, filterCondition } from './presence.compiler';
 type DuplicatesRule = RuleOfKind<'duplicates'>;
 type FuzzySpec = NonNullable<DuplicatesRule['spec']['fuzzy']>;
 type Blocking = FuzzySpec['blocking'][number];
+
+/** A record's normalised key of several fields as one text ('' when any field is empty). */
+function distinctKey(fields: readonly string[], names: readonly NormalizerName[]): SqlFragment {
+  const keys = fields.map((field) => normalize(ident(field), names));
+  if (keys.length === 1) return keys[0];
+  const filled = join(
+    keys.map((key) => sql`${key} != ''`),
+    ' AND ',
+  );
+  return sql`if(${filled}, concat(${join(keys, ", ' | ', ")}), '')`;
+}
 
 function exactPairs(
   reader: ContextReader,
@@ -34,7 +47,7 @@ function exactPairs(
   const keyText = fields.length === 1 ? aliases[0] : sql`concat(${join(aliases, ", ' | ', ")})`;
   const details = jsonObject({ key: { text: sql`f_key` }, group_size: { number: sql`f_group_size` } });
   const relation = reader.source(rule.spec.entity, system);
-  const condition = filterCondition(rule.spec.filter);
+  const condition = filterCondition(rule.spec.filter, system);
   const where = condition ? sql` WHERE ${condition}` : sql``;
   const keyHash = sql`cityHash64(${join(aliases)})`;
   // Almost every key is unique. Grouping every record by its string key and collecting its entity
@@ -88,14 +101,28 @@ function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string,
     const block = blockKey(blocking, sql`f_value`);
     return sql`if(${block.nonEmpty}, concat(${`${pass}:`}, ${block.key}), '')`;
   });
-  const records = sql`SELECT entity_key, ${value} AS f_value, arrayFilter(b -> b != '', [${join(passes)}]) AS f_blocks
+  const distinct = fuzzy.distinct_if_different.map((key, i) => ({
+    value: distinctKey(key.fields, key.normalize),
+    of: (n: 0 | 1 | 2) => ident(n === 0 ? `f_distinct_${i}` : `f_distinct_${i}_${n}`),
+  }));
+  const records = sql`SELECT entity_key, ${value} AS f_value, arrayFilter(b -> b != '', [${join(passes)}]) AS f_blocks${join(
+    distinct.map((d) => sql`, ${d.value} AS ${d.of(0)}`),
+    '',
+  )}
     FROM ${relation}
-    WHERE f_value != ''${filterClause(rule.spec.filter)}`;
+    WHERE f_value != ''${filterClause(rule.spec.filter, system)}`;
   const sized = sql`SELECT f_block FROM (${records}) ARRAY JOIN f_blocks AS f_block
     GROUP BY f_block HAVING count() BETWEEN 2 AND ${uint(fuzzy.max_block_size)}`;
   const sideOf = (n: 1 | 2): SqlFragment =>
-    sql`SELECT f_block, entity_key AS ${ident(`f_key_${n}`)}, f_value AS ${ident(`f_value_${n}`)}, ${trigrams(sql`f_value`)} AS ${ident(`f_grams_${n}`)}
+    sql`SELECT f_block, entity_key AS ${ident(`f_key_${n}`)}, f_value AS ${ident(`f_value_${n}`)}, ${trigrams(sql`f_value`)} AS ${ident(`f_grams_${n}`)}${join(
+      distinct.map((d) => sql`, ${d.of(0)} AS ${d.of(n)}`),
+      '',
+    )}
       FROM (${records}) ARRAY JOIN f_blocks AS f_block WHERE f_block IN (${sized})`;
+  const notDistinct = join(
+    distinct.map((d) => sql` AND NOT (${d.of(1)} != '' AND ${d.of(2)} != '' AND ${d.of(1)} != ${d.of(2)})`),
+    '',
+  );
   // Pairs are ordered and pruned by length first (Jaccard >= t needs |A| >= t * |B|), so the
   // intersection is computed only for pairs that can still reach the threshold.
   return sql`SELECT f_key_1, f_key_2, f_value_1, f_value_2,
@@ -104,7 +131,7 @@ function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string,
     FROM (
       SELECT f_key_1, f_key_2, f_value_1, f_value_2, f_grams_1, f_grams_2
       FROM (${sideOf(1)}) ALL INNER JOIN (${sideOf(2)}) USING f_block
-      WHERE f_key_1 < f_key_2
+      WHERE f_key_1 < f_key_2${notDistinct}
         AND least(length(f_grams_1), length(f_grams_2)) >= ${fuzzy.threshold} * greatest(length(f_grams_1), length(f_grams_2))
     )
     WHERE f_similarity >= ${fuzzy.threshold}`;

@@ -41,6 +41,7 @@ const COMPANY_SUFFIXES = [
   'limited',
   'gmbh',
   'ag',
+  'aktiengesellschaft',
   'kg',
   'ohg',
   'sa',
@@ -84,7 +85,8 @@ function apply(x: SqlFragment, name: NormalizerName): SqlFragment {
       return trim(collapse(out));
     }
     case 'company_suffix': {
-      const base = trim(collapse(punctuationToSpace(sql`lowerUTF8(${x})`)));
+      // Dots go without a space first, so dotted legal forms read as written out: P.L.C. is plc, Inc. inc.
+      const base = trim(collapse(punctuationToSpace(sql`replaceAll(lowerUTF8(${x}), '.', '')`)));
       const suffixes = `(\\s+(${COMPANY_SUFFIXES.join('|')}))+$`;
       return sql`replaceRegexpAll(${base}, ${suffixes}, '')`;
     }

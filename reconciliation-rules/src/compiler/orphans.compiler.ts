@@ -1,5 +1,6 @@
 /**
- * presence, check: orphan: children whose parent record is absent in the same system. The parents
+ * presence, check: orphan: children whose parent record is absent in the same system, or in
+ * `parent_system` (a WMS shipment's order in the ERP). The parents
  * are a narrow set of hashes, and only of the parents some child references, so the set stays as
  * small as the children; where the parent is named by its entity key, only those parent records are
  * read (by key_hash), and merged when the source is the current state.
@@ -26,7 +27,7 @@ function parentHashes(spec: OrphanSpec, reader: ContextReader, system: string): 
     return sql`SELECT f_parent_hash FROM (${parents}) WHERE f_parent_key != ''`;
   }
   const field = ident(spec.parent_field);
-  return sql`SELECT cityHash64(${field}) FROM ${reader.lookupSource(spec.parent_entity, system)}
+  return sql`SELECT cityHash64(${field}) FROM ${reader.lookupSource(spec.parent_entity, spec.parent_system ?? system)}
       WHERE ${field} != '' AND cityHash64(${field}) IN (${referenced})`;
 }
 
@@ -42,6 +43,7 @@ export function compileOrphans(spec: OrphanSpec, reader: ContextReader): SqlFrag
       child_key: { text: sql`entity_key` },
       parent_entity: { text: sql`${spec.parent_entity}` },
       parent_field: { text: sql`${spec.parent_field}` },
+      ...(spec.parent_system ? { parent_system: { text: sql`${spec.parent_system}` } } : {}),
     });
     return sql`SELECT entity_key AS f_match_key, ${spec.reference} AS f_field, 'orphan' AS f_kind, ${system} AS f_owner_system,
       '' AS f_expected_value, ${system} AS f_actual_system, ${reference} AS f_actual_value, ${details} AS f_details, 1 AS f_score

@@ -13,17 +13,17 @@ import { compileOrphans } from './orphans.compiler';
 
 type PresenceRule = RuleOfKind<'presence'>;
 
-/** The record filters as one condition, or undefined when there are none. */
-export function filterCondition(filters: readonly RecordFilter[]): SqlFragment | undefined {
-  const parts = filters.map((f) =>
+/** The record filters that apply to `system`'s records as one condition, or undefined when there are none. */
+export function filterCondition(filters: readonly RecordFilter[], system: string): SqlFragment | undefined {
+  const parts = filters.filter((f) => f.systems === undefined || f.systems.includes(system)).map((f) =>
     f.in ? sql`${ident(f.field)} IN ${list(f.in)}` : sql`${ident(f.field)} NOT IN ${list(f.not_in ?? [])}`,
   );
   return parts.length === 0 ? undefined : join(parts, ' AND ');
 }
 
-/** The record filters as ` AND …`, to append to a WHERE; empty when there are none. */
-export function filterClause(filters: readonly RecordFilter[]): SqlFragment {
-  const condition = filterCondition(filters);
+/** The record filters that apply to `system` as ` AND …`, to append to a WHERE; empty when there are none. */
+export function filterClause(filters: readonly RecordFilter[], system: string): SqlFragment {
+  const condition = filterCondition(filters, system);
   return condition ? sql` AND ${condition}` : sql``;
 }
 
@@ -46,7 +46,7 @@ function absent(
     ${kind === 'missing' ? present : sql`''`} AS f_expected_value, ${other} AS f_actual_system,
     ${kind === 'missing' ? sql`''` : present} AS f_actual_value, ${details} AS f_details, 1 AS f_score
   FROM ${reader.source(entity, from)}
-  WHERE ${key} != ''${filterClause(filters)}
+  WHERE ${key} != ''${filterClause(filters, from)}
     AND ${hash} NOT IN (SELECT ${hash} FROM ${reader.source(entity, notIn)} WHERE ${key} != '')`;
 }
 

@@ -57,6 +57,11 @@ const filter = z
     field: fieldName,
     in: z.array(z.string()).min(1).optional(),
     not_in: z.array(z.string()).min(1).optional(),
+    systems: z
+      .array(systemName)
+      .min(1)
+      .optional()
+      .describe("Only these systems' records are filtered (a status means one thing in one system); default: all."),
   })
   .strict()
   .refine((f) => (f.in === undefined) !== (f.not_in === undefined), { message: 'give exactly one of in, not_in' });
@@ -108,9 +113,16 @@ export const PresenceSpec = z.discriminatedUnion('check', [
       reference: fieldName.describe('Child field pointing at the parent, e.g. customer_key.'),
       parent_entity: ENTITY,
       parent_field: fieldName.default('entity_key').describe('Parent field the reference must equal.'),
+      parent_system: systemName
+        .optional()
+        .describe("System holding the parents (e.g. the ERP's orders for WMS shipments); default: the child's own."),
       require_reference: z.boolean().default(false).describe('An empty reference is an orphan too.'),
     })
-    .strict(),
+    .strict()
+    .refine((s) => s.parent_system === undefined || s.parent_field !== 'entity_key', {
+      message: "parent_system needs a parent_field other than entity_key: entity keys are each system's own",
+      path: ['parent_field'],
+    }),
 ]);
 
 const blocking = z
@@ -119,6 +131,8 @@ const blocking = z
     first_token_of: fieldName.optional().describe('Add the first normalised word of this field to the key.'),
   })
   .strict();
+
+const normalisedKey = z.object({ fields: z.array(fieldName).min(1), normalize: normalizers }).strict();
 
 export const DuplicatesSpec = z
   .object({
@@ -129,7 +143,7 @@ export const DuplicatesSpec = z
       .default([])
       .describe('Only records passing every filter are compared (e.g. leave out retired records).'),
     exact: z
-      .array(z.object({ fields: z.array(fieldName).min(1), normalize: normalizers }).strict())
+      .array(normalisedKey)
       .default([])
       .describe('Records sharing every normalised field (none empty) are duplicates.'),
     fuzzy: z
@@ -139,6 +153,10 @@ export const DuplicatesSpec = z
         threshold: z.number().gt(0).max(1).describe('Minimum trigram Jaccard similarity.'),
         blocking: z.array(blocking).min(1).describe('Only records sharing a block key are compared.'),
         max_block_size: z.number().int().min(2).default(200).describe('Larger blocks are skipped.'),
+        distinct_if_different: z
+          .array(normalisedKey)
+          .default([])
+          .describe('Two records whose normalised key is filled in both and differs are never a candidate pair.'),
       })
       .strict()
       .optional(),

@@ -39,7 +39,8 @@ export function ruleReads(rule: Rule, ownership: Ownership): SourceRead[] {
       return each(rule.spec.entity, rule.spec.systems);
     case 'presence':
       if (rule.spec.check === 'orphan') {
-        return [...each(rule.spec.entity, rule.spec.systems), ...each(rule.spec.parent_entity, rule.spec.systems)];
+        const parents = rule.spec.parent_system ? [rule.spec.parent_system] : rule.spec.systems;
+        return [...each(rule.spec.entity, rule.spec.systems), ...each(rule.spec.parent_entity, parents)];
       }
       return each(rule.spec.entity, [
         rule.spec.source ?? recordOwnerOf(ownership, rule.spec.entity),
