@@ -15,9 +15,11 @@ type PresenceRule = RuleOfKind<'presence'>;
 
 /** The record filters that apply to `system`'s records as one condition, or undefined when there are none. */
 export function filterCondition(filters: readonly RecordFilter[], system: string): SqlFragment | undefined {
-  const parts = filters.filter((f) => f.systems === undefined || f.systems.includes(system)).map((f) =>
-    f.in ? sql`${ident(f.field)} IN ${list(f.in)}` : sql`${ident(f.field)} NOT IN ${list(f.not_in ?? [])}`,
-  );
+  const parts = filters
+    .filter((f) => f.systems === undefined || f.systems.includes(system))
+    .map((f) =>
+      f.in ? sql`${ident(f.field)} IN ${list(f.in)}` : sql`${ident(f.field)} NOT IN ${list(f.not_in ?? [])}`,
+    );
   return parts.length === 0 ? undefined : join(parts, ' AND ');
 }
 
