@@ -1,11 +1,12 @@
 /**
  * presence, check: orphan: children whose parent record is absent in the same system, or in
- * `parent_system` (a WMS shipment's order in the ERP). The parents
+ * `parent_system` (a WMS shipment's order in the ERP); with `settle`, only children unchanged that long
+ * before the evaluation (source_updated_at; a system that sends none counts as settled). The parents
  * are a narrow set of hashes, and only of the parents some child references, so the set stays as
  * small as the children; where the parent is named by its entity key, only those parent records are
  * read (by key_hash), and merged when the source is the current state.
  */
-import type { RuleOfKind } from '../rules/rule.schema';
+import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
 import { ident, sql, type SqlFragment } from '../sql/sql-fragment';
 import type { ContextReader } from './compile-context';
 import { jsonObject, unionAll } from './finding-row';
@@ -39,6 +40,11 @@ export function compileOrphans(spec: OrphanSpec, reader: ContextReader): SqlFrag
       ? reader.source(spec.entity, system)
       : reader.sourceWhere(spec.entity, system, sql`${reference} != ''`);
     const emptyIsOrphan = spec.require_reference ? sql`${reference} = '' OR ` : sql``;
+    const orphan = sql`${emptyIsOrphan}(${reference} != '' AND cityHash64(${reference}) NOT IN (${parentHashes(spec, reader, system)}))`;
+    const condition =
+      spec.settle === undefined
+        ? orphan
+        : sql`toUInt32(source_updated_at) <= toUInt32(${reader.asOf()}) - ${durationSeconds(spec.settle)} AND (${orphan})`;
     const details = jsonObject({
       child_key: { text: sql`entity_key` },
       parent_entity: { text: sql`${spec.parent_entity}` },
@@ -48,7 +54,7 @@ export function compileOrphans(spec: OrphanSpec, reader: ContextReader): SqlFrag
     return sql`SELECT entity_key AS f_match_key, ${spec.reference} AS f_field, 'orphan' AS f_kind, ${system} AS f_owner_system,
       '' AS f_expected_value, ${system} AS f_actual_system, ${reference} AS f_actual_value, ${details} AS f_details, 1 AS f_score
     FROM ${children}
-    WHERE ${emptyIsOrphan}(${reference} != '' AND cityHash64(${reference}) NOT IN (${parentHashes(spec, reader, system)}))`;
+    WHERE ${condition}`;
   });
   return unionAll(parts);
 }

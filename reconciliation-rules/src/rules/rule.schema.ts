@@ -117,6 +117,10 @@ export const PresenceSpec = z.discriminatedUnion('check', [
         .optional()
         .describe("System holding the parents (e.g. the ERP's orders for WMS shipments); default: the child's own."),
       require_reference: z.boolean().default(false).describe('An empty reference is an orphan too.'),
+      settle: DURATION.optional().describe(
+        'Children changed within this long before the evaluation are not checked yet: a parent still on its ' +
+          'way from its system (the next snapshot) is not missing.',
+      ),
     })
     .strict()
     .refine((s) => s.parent_system === undefined || s.parent_field !== 'entity_key', {
