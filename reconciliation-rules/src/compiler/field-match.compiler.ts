@@ -10,6 +10,7 @@ import { ownerOf } from '../ownership/ownership';
 import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
 import { array, ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
 import { RuleCompileError, type ContextReader } from './compile-context';
+import { columnsHash } from './columns-hash';
 import { jsonObject, unionAll } from './finding-row';
 import { mapValues, normalize } from './normalizers';
 
@@ -148,12 +149,7 @@ function narrowingHash(entity: EntityKind, compared: readonly string[]): SqlFrag
   const local = SYSTEM_LOCAL_COLUMNS[entity];
   if (local.length === 0 || local.some((c) => compared.includes(c))) return sql`field_hash`;
   if (entity === 'customer') return sql`shared_hash`;
-  // As the stored hashes take them: Decimals through toString, DateTimes as seconds.
-  const values = compared.map((c) => {
-    const type = findColumn(entity, c)?.type;
-    return type === 'money' ? sql`toString(${ident(c)})` : type === 'datetime' ? sql`toUInt32(${ident(c)})` : ident(c);
-  });
-  return sql`cityHash64(${join(values)})`;
+  return columnsHash(compared.map((name) => findColumn(entity, name) ?? { name, type: 'string' }));
 }
 
 /**

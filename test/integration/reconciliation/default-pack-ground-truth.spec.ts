@@ -197,16 +197,8 @@ function keysOf(row: FindingRow, duplicates: ReadonlySet<string>): string[] {
     const logged = ids.filter((id) => duplicates.has(id));
     return logged.length > 0 ? logged : [row.match_key];
   }
-  const field = [
-    'customer.presence',
-    'customer.support-presence',
-    'credit.profile-presence',
-    'order.presence',
-    'contact.presence',
-  ].includes(row.rule_id)
-    ? ''
-    : row.field;
-  return [`${row.match_key} ${field}`];
+  // A presence finding has no field (''), a field finding its column, an orphan its reference.
+  return [`${row.match_key} ${row.field}`];
 }
 
 interface RuleScore {
