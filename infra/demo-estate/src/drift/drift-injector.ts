@@ -585,10 +585,12 @@ export class DriftInjector {
         const opp = crm.opportunities.find((o) => o.record.ERP_Order_Number__c === order.orderNumber);
         if (!opp) return false;
         const previous = order.history[order.history.length - 2];
+        // The previous status reached the CRM as late as the integration's usual delay for this order.
+        const arrival = previous.at + (opp.modifiedAt - order.history[order.history.length - 1].at);
         opp.record.Order_Status__c = CRM_ORDER_STATUS[previous.status];
-        opp.record.Order_Status_Changed__c = sfDateTime(previous.at);
+        opp.record.Order_Status_Changed__c = sfDateTime(arrival);
         opp.record.StageName = previous.status === 'draft' ? 'Proposal/Price Quote' : 'Closed Won';
-        opp.modifiedAt = previous.at;
+        opp.modifiedAt = arrival;
         this.log.recordPropagationDrift({
           entity: 'order',
           key: order.orderNumber,

@@ -1,7 +1,12 @@
 import { startEstate, type RunningEstate } from '../estate/estate';
 import { DRIFT_KINDS, parseScenario } from './drift-scenario';
 import type { GroundTruthEntry } from './ground-truth-log';
-import { CRM_MILESTONE, CRM_ORDER_STATUS, SHIPMENT_PROPAGATION_SECONDS } from '../systems/crm/salesforce.store';
+import {
+  CRM_MILESTONE,
+  CRM_ORDER_STATUS,
+  ORDER_STATUS_PROPAGATION_SECONDS,
+  SHIPMENT_PROPAGATION_SECONDS,
+} from '../systems/crm/salesforce.store';
 import { ERP_ORDER_STATUS, erpIsOnHold } from '../systems/erp/dynamics.store';
 import { PAYMENT_TERMS } from '../generator/reference-data';
 
@@ -403,6 +408,27 @@ describe('drift injection and its ground truth', () => {
         o.ERP_Order_Number__c,
         CRM_ORDER_STATUS[statusOfErp(orders.get(o.ERP_Order_Number__c)!)],
       ]);
+  });
+
+  it('copies every unlogged ERP order status to the CRM within minutes of its change', () => {
+    const logged = new Set(log.map((e) => e.key));
+    const orders = new Map(data.orders.map((o) => [o.SalesOrderNumber, o]));
+    const lags: number[] = [];
+    const problems: string[] = [];
+    for (const opp of data.opportunities) {
+      const order = orders.get(opp.ERP_Order_Number__c);
+      if (!order || logged.has(opp.ERP_Order_Number__c)) continue;
+      // The ERP keeps whole seconds (cut, not rounded), Salesforce milliseconds.
+      const lag = (sfTime(opp.Order_Status_Changed__c) - Date.parse(order.StatusChangedDateTime)) / 1000;
+      lags.push(lag);
+      if (lag < 0 || lag >= ORDER_STATUS_PROPAGATION_SECONDS.max + 1)
+        problems.push(`${opp.ERP_Order_Number__c}: reached the CRM ${lag} s later`);
+    }
+    expect(lags.length).toBeGreaterThan(2000);
+    expect(problems).toEqual([]);
+    // Delays spread over the range (not all zero), so propagation percentiles mean something.
+    const sorted = [...lags].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeGreaterThan(ORDER_STATUS_PROPAGATION_SECONDS.min);
   });
 
   it('copies every unlogged WMS shipment to the CRM within minutes of its milestone', () => {

@@ -42,6 +42,9 @@ export const CRM_MILESTONE: Record<Milestone, string> = {
 export const SHIPMENT_PROPAGATION_SECONDS = { min: 15, max: 480 } as const;
 /** PRNG stream of those delays, apart from the generator's own draws (which stay as they were). */
 const SHIPMENT_PROPAGATION_STREAM = 41;
+/** The integration's usual ERP → CRM order status delay, in seconds: well inside a 15-minute SLA. */
+export const ORDER_STATUS_PROPAGATION_SECONDS = { min: 2, max: 240 } as const;
+const ORDER_STATUS_PROPAGATION_STREAM = 43;
 
 export function crmPhone(phone: PhoneTruth): string {
   const nsn = phone.areaCode + phone.subscriber;
@@ -198,13 +201,21 @@ export function crmShipmentOf(order: OrderTruth, gen: GeneratorOptions): CrmShip
   };
 }
 
+/**
+ * The CRM's copy of an order as the integration left it: the ERP's latest status, which reached the
+ * CRM a few seconds to minutes after the ERP changed it (never after the estate's "now").
+ */
 export function crmOpportunity(
   customer: CustomerTruth,
   accountId: string,
   order: OrderTruth,
+  gen: GeneratorOptions,
 ): { record: SfRecord; modifiedAt: number } {
   const last = order.history[order.history.length - 1];
   const delivered = order.history.find((h) => h.status === 'delivered');
+  const rng = new Prng(mixSeed(gen.seed, order.orderIndex, ORDER_STATUS_PROPAGATION_STREAM));
+  const { min, max } = ORDER_STATUS_PROPAGATION_SECONDS;
+  const arrival = Math.min(last.at + (min + rng.int(max - min + 1)) * 1000, Math.max(last.at, gen.epoch));
   return {
     record: {
       Id: salesforceId(OPPORTUNITY.keyPrefix, order.orderIndex + 1),
@@ -217,10 +228,10 @@ export function crmOpportunity(
       CurrencyIsoCode: order.currency,
       ERP_Order_Number__c: order.orderNumber,
       Order_Status__c: CRM_ORDER_STATUS[order.status],
-      Order_Status_Changed__c: sfDateTime(last.at),
+      Order_Status_Changed__c: sfDateTime(arrival),
       CreatedDate: sfDateTime(order.createdAt),
     },
-    modifiedAt: last.at,
+    modifiedAt: arrival,
   };
 }
 
@@ -275,7 +286,7 @@ export function crmCopyOf(customer: CustomerTruth, gen: GeneratorOptions): CrmCo
       },
       modifiedAt: c.modifiedAt,
     })),
-    opportunities: customer.orders.map((o) => crmOpportunity(customer, accountId, o)),
+    opportunities: customer.orders.map((o) => crmOpportunity(customer, accountId, o, gen)),
     shipments: customer.orders.map((o) => crmShipmentOf(o, gen)).filter((s): s is CrmShipmentCopy => s !== null),
   };
 }
