@@ -10,6 +10,12 @@ export * from './compiler/compile-context';
 export { compileRule, type CompiledRule } from './compiler/compile-rule';
 export { compileFieldMatchGroup, fieldMatchFusionKey } from './compiler/field-match-group';
 export { normalize } from './compiler/normalizers';
-export { FINDING_COLUMNS, FINDING_KINDS, type FindingRow, type FindingColumn } from './compiler/finding-row';
+export {
+  FINDING_COLUMNS,
+  FINDING_KINDS,
+  UNSETTLED_KIND,
+  type FindingRow,
+  type FindingColumn,
+} from './compiler/finding-row';
 export * from './fixtures/rule-fixture';
 export { RULES_PACKAGE_ROOT, DEFAULT_RULES_DIR, DEFAULT_OWNERSHIP_FILE, DEFAULT_FIXTURES_DIR } from './package-paths';

@@ -11,7 +11,7 @@ import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
 import { array, ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
 import { RuleCompileError, type ContextReader } from './compile-context';
 import { columnsHash } from './columns-hash';
-import { jsonObject, unionAll } from './finding-row';
+import { jsonObject, unionAll, UNSETTLED_KIND } from './finding-row';
 import { mapValues, normalize } from './normalizers';
 
 type FieldMatchRule = RuleOfKind<'field_match'>;
@@ -205,8 +205,8 @@ function prefilteredPairs(
 
 /**
  * Every pairing of a record of `first` with a record of `second` that may differ, with `columns` of
- * both. With `settle`, only pairings of records neither system changed within it before the
- * evaluation time (source_updated_at; a system that sends none counts as settled).
+ * both. With `settle`, each pairing says whether either system changed its record within it before
+ * the evaluation time (`f_unsettled`; source_updated_at, a system that sends none counts as settled).
  */
 function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, second: string, columns: string[]) {
   const { settle } = rule.spec;
@@ -215,8 +215,9 @@ function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, sec
     ? prefilteredPairs(reader, rule, first, second, columns, read)
     : joinedPairs(reader, rule, first, second, read);
   if (settle === undefined) return pairs;
-  return sql`SELECT * FROM (${pairs})
-    WHERE greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) <= toUInt32(${reader.asOf()}) - ${durationSeconds(settle)}`;
+  return sql`SELECT *,
+      greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) > toUInt32(${reader.asOf()}) - ${durationSeconds(settle)} AS f_unsettled
+    FROM (${pairs})`;
 }
 
 /**
@@ -225,7 +226,12 @@ function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, sec
  * comparison's values per pair, array-joined, copies each compared string ten times over. With
  * `tagged`, the comparisons' rule indexes are selected as `f_rule`.
  */
-function differingComparisons(pairs: SqlFragment, comparisons: readonly Comparison[], tagged: boolean): SqlFragment {
+function differingComparisons(
+  pairs: SqlFragment,
+  comparisons: readonly Comparison[],
+  tagged: boolean,
+  settles: boolean,
+): SqlFragment {
   const pick = (of: (c: Comparison) => SqlFragment): SqlFragment => {
     const values = comparisons.map(of);
     if (new Set(values.map((v) => v.text)).size === 1) return values[0];
@@ -242,7 +248,9 @@ function differingComparisons(pairs: SqlFragment, comparisons: readonly Comparis
   });
   const rule = tagged ? sql`${constant((c) => c.ruleIndex ?? 0)} AS f_rule, ` : sql``;
   const flags = comparisons.map((c, i) => sql`if(${c.differs}, toUInt16(${i + 1}), toUInt16(0))`);
-  return sql`SELECT ${rule}f_match_key, ${constant((c) => c.field)} AS f_field, 'mismatch' AS f_kind,
+  // A difference between records still settling is held, not reported (UNSETTLED_KIND).
+  const kind = settles ? sql`if(f_unsettled, ${UNSETTLED_KIND}, 'mismatch')` : sql`'mismatch'`;
+  return sql`SELECT ${rule}f_match_key, ${constant((c) => c.field)} AS f_field, ${kind} AS f_kind,
     ${constant((c) => c.ownerSystem)} AS f_owner_system, ${pick((c) => c.expected)} AS f_expected_value,
     ${constant((c) => c.actualSystem)} AS f_actual_system, ${pick((c) => c.actual)} AS f_actual_value,
     ${details} AS f_details, ${pick((c) => c.score)} AS f_score
@@ -266,6 +274,7 @@ function pairFindings(
     pairs,
     compared.map((c) => comparison(entity, c, first, second)),
     false,
+    rule.spec.settle !== undefined,
   );
 }
 
@@ -314,7 +323,7 @@ export function compileFieldMatchFused(rules: readonly FieldMatchRule[], reader:
     if (compared.length === 0) return;
     const pairs = pairsOf(reader, lead, first, second, distinctColumns(compared.map((c) => c.column)));
     const comparisons = compared.map((c) => comparison(entity, c.column, first, second, c.ruleIndex));
-    parts.push(differingComparisons(pairs, comparisons, true));
+    parts.push(differingComparisons(pairs, comparisons, true, lead.spec.settle !== undefined));
   });
   return unionAll(parts);
 }

@@ -54,6 +54,14 @@ export const FINDING_KINDS = [
   'custom',
 ] as const;
 
+/**
+ * The kind of a row that is no finding: a rule with `settle` would report it, but its records changed
+ * within the settle time, so the difference may still be on its way between the systems. A run keeps
+ * the active finding of that id as it is (neither sighted again nor resolved) until the records have
+ * settled; previews and backtests leave such rows out.
+ */
+export const UNSETTLED_KIND = 'unsettled';
+
 export interface RuleIdentity {
   id: string;
   version: number;

@@ -1,7 +1,8 @@
 /**
  * presence, check: orphan: children whose parent record is absent in the same system, or in
- * `parent_system` (a WMS shipment's order in the ERP); with `settle`, only children unchanged that long
- * before the evaluation (source_updated_at; a system that sends none counts as settled). The parents
+ * `parent_system` (a WMS shipment's order in the ERP); with `settle`, an orphan changed within it before
+ * the evaluation is held (UNSETTLED_KIND: its parent may still be on its way; source_updated_at, a
+ * system that sends none counts as settled), not reported. The parents
  * are a narrow set of hashes, and only of the parents some child references, so the set stays as
  * small as the children; where the parent is named by its entity key, only those parent records are
  * read (by key_hash), and merged when the source is the current state.
@@ -9,7 +10,7 @@
 import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
 import { ident, sql, type SqlFragment } from '../sql/sql-fragment';
 import type { ContextReader } from './compile-context';
-import { jsonObject, unionAll } from './finding-row';
+import { jsonObject, unionAll, UNSETTLED_KIND } from './finding-row';
 
 type OrphanSpec = Extract<RuleOfKind<'presence'>['spec'], { check: 'orphan' }>;
 
@@ -41,20 +42,20 @@ export function compileOrphans(spec: OrphanSpec, reader: ContextReader): SqlFrag
       : reader.sourceWhere(spec.entity, system, sql`${reference} != ''`);
     const emptyIsOrphan = spec.require_reference ? sql`${reference} = '' OR ` : sql``;
     const orphan = sql`${emptyIsOrphan}(${reference} != '' AND cityHash64(${reference}) NOT IN (${parentHashes(spec, reader, system)}))`;
-    const condition =
+    const kind =
       spec.settle === undefined
-        ? orphan
-        : sql`toUInt32(source_updated_at) <= toUInt32(${reader.asOf()}) - ${durationSeconds(spec.settle)} AND (${orphan})`;
+        ? sql`'orphan'`
+        : sql`if(toUInt32(source_updated_at) > toUInt32(${reader.asOf()}) - ${durationSeconds(spec.settle)}, ${UNSETTLED_KIND}, 'orphan')`;
     const details = jsonObject({
       child_key: { text: sql`entity_key` },
       parent_entity: { text: sql`${spec.parent_entity}` },
       parent_field: { text: sql`${spec.parent_field}` },
       ...(spec.parent_system ? { parent_system: { text: sql`${spec.parent_system}` } } : {}),
     });
-    return sql`SELECT entity_key AS f_match_key, ${spec.reference} AS f_field, 'orphan' AS f_kind, ${system} AS f_owner_system,
+    return sql`SELECT entity_key AS f_match_key, ${spec.reference} AS f_field, ${kind} AS f_kind, ${system} AS f_owner_system,
       '' AS f_expected_value, ${system} AS f_actual_system, ${reference} AS f_actual_value, ${details} AS f_details, 1 AS f_score
     FROM ${children}
-    WHERE ${condition}`;
+    WHERE ${orphan}`;
   });
   return unionAll(parts);
 }

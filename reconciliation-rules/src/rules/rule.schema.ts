@@ -87,8 +87,9 @@ export const FieldMatchSpec = z
       )
       .min(1),
     settle: DURATION.optional().describe(
-      'Records either system changed within this long before the evaluation are not compared yet: a change ' +
-        'still on its way between systems is not drift (a propagation_sla rule times it).',
+      'Records either system changed within this long before the evaluation are not reported yet: a change ' +
+        'still on its way between systems is not drift (a propagation_sla rule times it). Their open findings ' +
+        'stay as they are until the records have settled.',
     ),
   })
   .strict();
@@ -118,8 +119,9 @@ export const PresenceSpec = z.discriminatedUnion('check', [
         .describe("System holding the parents (e.g. the ERP's orders for WMS shipments); default: the child's own."),
       require_reference: z.boolean().default(false).describe('An empty reference is an orphan too.'),
       settle: DURATION.optional().describe(
-        'Children changed within this long before the evaluation are not checked yet: a parent still on its ' +
-          'way from its system (the next snapshot) is not missing.',
+        'Children changed within this long before the evaluation are not reported yet: a parent still on its ' +
+          'way from its system (the next snapshot) is not missing. Their open findings stay as they are until ' +
+          'the children have settled.',
       ),
     })
     .strict()

@@ -98,6 +98,7 @@ describe('findings staged through COPY', () => {
       inserted: observations.length,
       reopened: 0,
       seen: observations.length,
+      unsettled: 0,
     });
 
     for (const o of observations) {
@@ -138,6 +139,7 @@ describe('findings staged through COPY', () => {
       inserted: 5000,
       reopened: 0,
       seen: 5000,
+      unsettled: 0,
     });
     expect((await findings.findById(findingId(last)))?.actualValue).toBe('the last one\nwins');
     expect((await findings.findById(findingId(many[4999])))?.actualValue).toBe(many[4999].actualValue);
@@ -163,6 +165,7 @@ describe('findings staged through COPY', () => {
       inserted: 1,
       reopened: 0,
       seen: 1,
+      unsettled: 0,
     });
   });
 

@@ -120,12 +120,17 @@ describe('findings merge (delta only)', () => {
       t1,
       streamed([1, 2, 3, 4, 5].map((i) => observation(i)).concat(observation(5, { actualValue: 'last' }))),
     );
-    expect(outcome1).toEqual({ inserted: 5, reopened: 0, seen: 5 });
+    expect(outcome1).toEqual({ inserted: 5, reopened: 0, seen: 5, unsettled: 0 });
     expect(await row(5)).toMatchObject({ status: 'new', occurrences: 1, actual_value: 'last', last_run_id: first });
     await expectRollupsExact();
 
     // Retrying the same run's merge changes nothing.
-    expect(await findings.mergeRun(first, t1, [observation(1)])).toEqual({ inserted: 0, reopened: 0, seen: 1 });
+    expect(await findings.mergeRun(first, t1, [observation(1)])).toEqual({
+      inserted: 0,
+      reopened: 0,
+      seen: 1,
+      unsettled: 0,
+    });
     expect((await row(1)).occurrences).toBe(1);
 
     // Second run: 1 unchanged, 2 with a new value, 3 not seen (resolved), 4 suppressed by a steward, 5 unchanged.
@@ -139,7 +144,7 @@ describe('findings merge (delta only)', () => {
       observation(5, { actualValue: 'last' }),
       observation(6),
     ]);
-    expect(outcome2).toEqual({ inserted: 1, reopened: 0, seen: 5 });
+    expect(outcome2).toEqual({ inserted: 1, reopened: 0, seen: 5, unsettled: 0 });
     expect(await findings.resolveUnseen(second, t2, v1)).toEqual(new Map([[RULE, { resolved: 1, retired: 0 }]]));
     expect(await row(1)).toMatchObject({ status: 'open', occurrences: 2, last_run_id: second, first_run_id: first });
     expect((await row(1)).last_seen_at.toISOString()).toBe(t2.toISOString());
@@ -162,7 +167,7 @@ describe('findings merge (delta only)', () => {
         observation(6),
       ]),
     );
-    expect(outcome3).toEqual({ inserted: 0, reopened: 1, seen: 4 });
+    expect(outcome3).toEqual({ inserted: 0, reopened: 1, seen: 4, unsettled: 0 });
     expect(await findings.resolveUnseen(third, t3, v1)).toEqual(new Map([[RULE, { resolved: 1, retired: 0 }]]));
     expect(await row(1)).toMatchObject({ status: 'open', occurrences: 3, last_run_id: third });
     expect((await row(1)).last_seen_at.toISOString()).toBe(t3.toISOString());
@@ -183,6 +188,7 @@ describe('findings merge (delta only)', () => {
       inserted: 0,
       reopened: 0,
       seen: 1,
+      unsettled: 0,
     });
     expect(await findings.resolveUnseen(fourth, t4, { rules: [{ id: RULE, version: 2 }] })).toEqual(
       new Map([[RULE, { resolved: 0, retired: 3 }]]),
@@ -202,13 +208,19 @@ describe('findings merge (delta only)', () => {
       inserted: 0,
       reopened: 0,
       seen: 2,
+      unsettled: 0,
     });
     expect(await row(2)).toMatchObject({ status: 'open', rule_version: 2, last_run_id: fifth });
     expect(await flow()).toEqual({ ...flowBefore, exited: flowBefore.exited + 3, returned: flowBefore.returned + 1 });
     await expectRollupsExact();
 
     // An empty run merges nothing.
-    expect(await findings.mergeRun(randomUUID(), t3, streamed([]))).toEqual({ inserted: 0, reopened: 0, seen: 0 });
+    expect(await findings.mergeRun(randomUUID(), t3, streamed([]))).toEqual({
+      inserted: 0,
+      reopened: 0,
+      seen: 0,
+      unsettled: 0,
+    });
   });
 
   it('a finding a person suppresses while the merge waits for its row still gets the sighting and stays suppressed', async () => {
@@ -238,7 +250,7 @@ describe('findings merge (delta only)', () => {
     ]);
     await person.commitTransaction();
     await person.release();
-    expect(await merging).toEqual({ inserted: 0, reopened: 0, seen: 2 });
+    expect(await merging).toEqual({ inserted: 0, reopened: 0, seen: 2, unsettled: 0 });
     expect(await row(100)).toMatchObject({ status: 'suppressed', occurrences: 2, last_run_id: second });
     expect(await row(101)).toMatchObject({ status: 'open', occurrences: 2, last_run_id: second });
     await expectRollupsExact();

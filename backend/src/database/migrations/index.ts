@@ -24,6 +24,7 @@ import { SnapshotRunWatermarks0000000000023 } from './0023-snapshot-run-watermar
 import { SnapshotRunLookups0000000000024 } from './0024-snapshot-run-lookups';
 import { AuditLogLookups0000000000025 } from './0025-audit-log-lookups';
 import { FullRunHistory0000000000026 } from './0026-full-run-history';
+import { FindingUnsettledRun0000000000027 } from './0027-finding-unsettled-run';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -53,4 +54,5 @@ export const POSTGRES_MIGRATIONS = [
   SnapshotRunLookups0000000000024,
   AuditLogLookups0000000000025,
   FullRunHistory0000000000026,
+  FindingUnsettledRun0000000000027,
 ];

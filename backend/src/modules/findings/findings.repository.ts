@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { UNSETTLED_KIND } from '@driftwatch/reconciliation-rules';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager, type QueryResult } from 'typeorm';
@@ -89,6 +90,8 @@ export interface UpsertOutcome {
   inserted: number;
   reopened: number;
   seen: number;
+  /** Findings held rather than judged (UNSETTLED_KIND rows, by id): their records are still settling. */
+  unsettled: number;
 }
 
 /**
@@ -228,9 +231,23 @@ export class FindingsRepository {
            expected_value, actual_system, actual_value, details, score, severity, domain) FROM STDIN`,
         observationRows(observations),
       );
-      if (staged === 0) {
+      // Held rows (UNSETTLED_KIND) are no findings: the active finding of the same id stays as it is, and
+      // marked held by this run, resolveUnseen leaves it. Rollup-neutral: nothing the rollups count moves.
+      await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'on'`);
+      await runner.query(
+        `UPDATE findings AS f SET unsettled_run_id = $1::uuid
+         FROM (SELECT DISTINCT id FROM finding_observations WHERE kind = $2) o
+         WHERE f.id = o.id AND f.status IN ('new', 'open', 'reopened') AND f.last_run_id <> $1::uuid`,
+        [runId, UNSETTLED_KIND],
+      );
+      await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'off'`);
+      const [heldRows] = (await runner.query(`DELETE FROM finding_observations WHERE kind = $1 RETURNING id`, [
+        UNSETTLED_KIND,
+      ])) as [{ id: string }[], number];
+      const unsettled = new Set(heldRows.map((r) => r.id)).size;
+      if (staged === heldRows.length) {
         await runner.commitTransaction();
-        return { inserted: 0, reopened: 0, seen: 0 };
+        return { inserted: 0, reopened: 0, seen: 0, unsettled };
       }
       // One row per finding (the same finding twice in one run: its last observation counts, once), with
       // what the merge does to it, judged once instead of one join of findings per statement.
@@ -318,6 +335,7 @@ export class FindingsRepository {
         inserted: insert.affected ?? 0,
         reopened: moved.filter((r) => r.status === 'reopened').length,
         seen: classified.affected ?? 0,
+        unsettled,
       };
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
@@ -352,7 +370,8 @@ export class FindingsRepository {
 
   /**
    * Closes the active findings in scope that this run did not see: `resolved` when the rule ran at the
-   * version that found them, `retired` when it ran at another (the rule changed, not the data).
+   * version that found them, `retired` when it ran at another (the rule changed, not the data). A
+   * finding the run held (its records still settling, see mergeRun) is left as it is.
    */
   async resolveUnseen(runId: string, at: Date, scope: ResolutionScope): Promise<ResolutionCounts> {
     const counts: ResolutionCounts = new Map();
@@ -370,7 +389,8 @@ export class FindingsRepository {
            resolved_at = CASE WHEN f.rule_version = r.version THEN $2::timestamptz END, status_changed_at = $2,
            updated_at = now()
          FROM unnest($3::text[], $4::integer[]) AS r(rule_id, version)
-         WHERE f.rule_id = r.rule_id AND f.status IN ('new', 'open', 'reopened') AND f.last_run_id <> $1::uuid${narrow}
+         WHERE f.rule_id = r.rule_id AND f.status IN ('new', 'open', 'reopened') AND f.last_run_id <> $1::uuid
+           AND f.unsettled_run_id IS DISTINCT FROM $1::uuid${narrow}
          RETURNING f.rule_id, f.status
        )
        SELECT rule_id, status, count(*)::integer AS n FROM closed GROUP BY 1, 2`,

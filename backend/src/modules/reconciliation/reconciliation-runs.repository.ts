@@ -19,6 +19,8 @@ export interface RuleOutcome {
   findings?: number;
   new?: number;
   reopened?: number;
+  /** Differences held rather than reported: the rule's settle time had not passed since their records changed. */
+  unsettled?: number;
   /** Active findings of the rule this run no longer saw: resolved, and retired (found by another version). */
   resolved?: number;
   retired?: number;

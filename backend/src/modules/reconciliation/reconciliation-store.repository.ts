@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   COMPILED_RULE_SETTINGS,
   FINDING_COLUMNS,
+  UNSETTLED_KIND,
   type EntityKind,
   type FindingRow,
 } from '@driftwatch/reconciliation-rules';
@@ -302,18 +303,21 @@ export class ReconciliationStoreRepository {
     );
   }
 
-  /** The first `limit` findings of a compiled rule, without writing anything (dry-run). */
+  /**
+   * The first `limit` findings of a compiled rule, without writing anything (dry-run). Held rows
+   * (UNSETTLED_KIND) are no findings and left out, here and in countFindings.
+   */
   async previewFindings(findings: SqlFragment, limit: number): Promise<FindingRow[]> {
-    return this.clickhouse.query<FindingRow>(sql`SELECT * FROM (${findings}) LIMIT ${uint(limit)}`, {
-      tag: 'reconciliation.preview',
-      settings: RULE_QUERY_SETTINGS,
-    });
+    return this.clickhouse.query<FindingRow>(
+      sql`SELECT * FROM (${findings}) WHERE kind != ${UNSETTLED_KIND} LIMIT ${uint(limit)}`,
+      { tag: 'reconciliation.preview', settings: RULE_QUERY_SETTINGS },
+    );
   }
 
   /** How many findings a compiled rule yields, per kind. */
   async countFindings(findings: SqlFragment): Promise<Record<string, number>> {
     const rows = await this.clickhouse.query<{ kind: string; n: string }>(
-      sql`SELECT kind, count() AS n FROM (${findings}) GROUP BY kind`,
+      sql`SELECT kind, count() AS n FROM (${findings}) WHERE kind != ${UNSETTLED_KIND} GROUP BY kind`,
       { tag: 'reconciliation.count', settings: RULE_QUERY_SETTINGS },
     );
     return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));

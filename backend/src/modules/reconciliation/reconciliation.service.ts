@@ -18,7 +18,7 @@ import {
 import { ConfigService } from '../../config/config.service';
 import { ident, type SqlFragment } from '../../clickhouse/sql';
 import type { FindingObservation } from '../findings/finding';
-import { FindingsRepository } from '../findings/findings.repository';
+import { FindingsRepository, type UpsertOutcome } from '../findings/findings.repository';
 import { FindingsService } from '../findings/findings.service';
 import { withCrosswalk } from './crosswalk-sources';
 import {
@@ -237,12 +237,13 @@ export class ReconciliationService {
               failed(rule, rejected.reason, { queryMs, mergeMs, ...fusedWith(rule) });
               return;
             }
-            const sum = { seen: 0, inserted: 0, reopened: 0 };
+            const sum = { seen: 0, inserted: 0, reopened: 0, unsettled: 0 };
             for (const r of results) {
               if (r.status !== 'fulfilled') continue;
               sum.seen += r.value.seen;
               sum.inserted += r.value.inserted;
               sum.reopened += r.value.reopened;
+              sum.unsettled += r.value.unsettled;
             }
             ruleCounts[rule.id] = {
               version: rule.version,
@@ -250,6 +251,7 @@ export class ReconciliationService {
               findings: sum.seen,
               new: sum.inserted,
               reopened: sum.reopened,
+              ...(sum.unsettled > 0 ? { unsettled: sum.unsettled } : {}),
               durationMs: queryMs + mergeMs,
               queryMs,
               mergeMs,
@@ -542,7 +544,7 @@ export class ReconciliationService {
     rule: Rule | null,
     rows: AsyncIterable<FindingRow>,
     targeted: boolean,
-  ): Promise<{ seen: number; inserted: number; reopened: number }> {
+  ): Promise<UpsertOutcome> {
     return this.findings.mergeRun(runId, foundAt, observations(rows, rule), { targeted });
   }
 }
