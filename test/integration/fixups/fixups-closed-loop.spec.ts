@@ -100,7 +100,7 @@ describe('fix-ups closed loop from a real reconciliation run to the resolving ru
   };
 
   it('fixes the injected field drift in the estate and links every task to the run that saw it resolved', async () => {
-    // Field drift the estate injected into customers' CRM copies (credit profiles are not snapshotted here).
+    // Field drift the estate injected into customers' copies (credit profiles are not snapshotted here).
     const drift = estate
       .groundTruth()
       .filter((e: GroundTruthEntry) => e.kind === 'field_edit' && e.entity === 'customer');

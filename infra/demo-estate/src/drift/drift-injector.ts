@@ -241,17 +241,15 @@ export class DriftInjector {
       case 'field_edit': {
         const country = COUNTRIES[t.country];
         const otherCity = country.cities.find((x) => x.name !== t.billing.city) ?? country.cities[0];
+        const editedPhone = {
+          ...t.phone,
+          subscriber: String((Number(t.phone.subscriber) + 1 + rng.int(90)) % 10 ** t.phone.subscriber.length).padStart(
+            t.phone.subscriber.length,
+            '0',
+          ),
+        };
         const choices: [string, string, unknown][] = [
-          [
-            'phone',
-            'Phone',
-            crmPhone({
-              ...t.phone,
-              subscriber: String(
-                (Number(t.phone.subscriber) + 1 + rng.int(90)) % 10 ** t.phone.subscriber.length,
-              ).padStart(t.phone.subscriber.length, '0'),
-            }),
-          ],
+          ['phone', 'PrimaryContactPhone', erpPhone(editedPhone)],
           ['billing_city', 'BillingCity', otherCity.name],
           [
             'billing_postal_code',
@@ -272,6 +270,26 @@ export class DriftInjector {
           ['tax_id', 'Tax_Id__c', typo(t.taxId, rng)],
         ];
         const [field, sourceField, value] = rng.pick(choices);
+        if (field === 'phone') {
+          // The CRM owns the phone: the drift is an edit in the ERP's copy.
+          if (value === erp.customer.PrimaryContactPhone) return false;
+          const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
+          this.entry({
+            system: 'erp',
+            entity: 'customer',
+            key: t.customerNumber,
+            sourceKey: t.customerNumber,
+            field,
+            sourceField,
+            kind,
+            at,
+            expected: erp.customer.PrimaryContactPhone,
+            actual: value,
+          });
+          erp.customer.PrimaryContactPhone = value as string;
+          erp.modifiedAt = at;
+          return true;
+        }
         if (value === account[sourceField]) return false;
         const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
         this.entry({
@@ -301,19 +319,22 @@ export class DriftInjector {
               '0',
             ),
           };
-          erp.customer.PrimaryContactPhone = erpPhone(phone);
+          // The CRM (the phone's owner) changed it; the ERP kept the old one.
           this.entry({
-            system: 'crm',
+            system: 'erp',
             entity: 'customer',
             key: t.customerNumber,
-            sourceKey: accountId,
+            sourceKey: t.customerNumber,
             field: 'phone',
-            sourceField: 'Phone',
+            sourceField: 'PrimaryContactPhone',
             kind,
             at,
-            expected: crmPhone(phone),
-            actual: account.Phone,
+            expected: erpPhone(phone),
+            actual: erp.customer.PrimaryContactPhone,
           });
+          account.Phone = crmPhone(phone);
+          crm.accountModifiedAt = at;
+          return true;
         } else if (which === 1) {
           const country = COUNTRIES[t.country];
           const city = country.cities.find((x) => x.name !== t.billing.city) ?? country.cities[0];

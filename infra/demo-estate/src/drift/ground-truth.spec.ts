@@ -185,6 +185,15 @@ describe('drift injection and its ground truth', () => {
       switch (e.kind) {
         case 'field_edit':
         case 'hierarchy_change': {
+          if (e.system === 'erp') {
+            // An edit of the CRM-owned phone in the ERP's copy; the CRM kept its own.
+            const c = customers.get(e.sourceKey)!;
+            const a = accountsByNumber.get(e.key)![0];
+            expect([where, e.field, c[e.sourceField!]]).toEqual([where, 'phone', e.actual]);
+            expect([where, digits(a.Phone).slice(-7)]).toEqual([where, digits(e.expected).slice(-7)]);
+            expect(e.actual).not.toEqual(e.expected);
+            break;
+          }
           const a = accountsById.get(e.sourceKey);
           expect([where, a?.[e.sourceField!]]).toEqual([where, e.actual]);
           expect(e.actual).not.toEqual(e.expected);
@@ -197,6 +206,15 @@ describe('drift injection and its ground truth', () => {
             const wms = lastMilestone(shipmentsByOrder.get(e.key)!);
             expect([where, crm.Milestone__c, wms.label]).toEqual([where, e.actual, e.expected]);
             expect([where, sfTime(crm.Milestone_Date__c) < wms.at]).toEqual([where, true]);
+            break;
+          }
+          if (e.system === 'erp') {
+            // The CRM changed its phone; the ERP kept the old one.
+            const c = customers.get(e.sourceKey)!;
+            const a = accountsByNumber.get(e.key)![0];
+            expect([where, e.field, c[e.sourceField!]]).toEqual([where, 'phone', e.actual]);
+            expect([where, digits(a.Phone).slice(-7)]).toEqual([where, digits(e.expected).slice(-7)]);
+            expect(e.actual).not.toEqual(e.expected);
             break;
           }
           const a = accountsById.get(e.sourceKey)!;

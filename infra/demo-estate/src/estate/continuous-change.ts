@@ -340,6 +340,11 @@ export class ContinuousChange {
     this.later(this.scenario.continuous.propagationDelayMs, propagate);
   }
 
+  /**
+   * A customer's phone changes. The CRM owns it (as the ownership table says): a salesperson changes it
+   * there and the CRM → ERP integration copies it after the usual delay, unless the drift probability
+   * decides someone edited the ERP's copy instead, or the change never reached the ERP (both logged).
+   */
   private editCustomer(): void {
     const row = this.randomCustomer();
     if (!row) return;
@@ -353,44 +358,36 @@ export class ContinuousChange {
     const account = this.stores.crm.accounts.get(accountId);
     if (!account) return;
     const crmPhone = String(account.record.Phone).replace(/\d{2}$/, phoneSuffix);
+    if (erpPhone === row.record.PrimaryContactPhone) return;
+    const drift = (kind: 'field_edit' | 'not_propagated', expected: unknown, actual: unknown) =>
+      this.log.record({
+        system: 'erp',
+        entity: 'customer',
+        key: customerNumber,
+        sourceKey: customerNumber,
+        field: 'phone',
+        sourceField: 'PrimaryContactPhone',
+        kind,
+        time: new Date(now).toISOString(),
+        expected,
+        actual,
+      });
     if (this.rng.chance(this.scenario.continuous.driftProbability)) {
       this.drifted.add(customerNumber);
       if (this.rng.chance(0.5)) {
-        // Edited in the CRM, which does not own the customer master.
-        this.stores.crm.put('Account', { ...account.record, Phone: crmPhone }, now);
-        this.log.record({
-          system: 'crm',
-          entity: 'customer',
-          key: customerNumber,
-          sourceKey: accountId,
-          field: 'phone',
-          sourceField: 'Phone',
-          kind: 'field_edit',
-          time: new Date(now).toISOString(),
-          expected: account.record.Phone,
-          actual: crmPhone,
-        });
-      } else {
+        // Edited in the ERP, which does not own the phone.
         this.stores.erp.put('CustomersV3', { ...row.record, PrimaryContactPhone: erpPhone }, now);
-        this.log.record({
-          system: 'crm',
-          entity: 'customer',
-          key: customerNumber,
-          sourceKey: accountId,
-          field: 'phone',
-          sourceField: 'Phone',
-          kind: 'not_propagated',
-          time: new Date(now).toISOString(),
-          expected: crmPhone,
-          actual: account.record.Phone,
-        });
+        drift('field_edit', row.record.PrimaryContactPhone, erpPhone);
+      } else {
+        this.stores.crm.put('Account', { ...account.record, Phone: crmPhone }, now);
+        drift('not_propagated', erpPhone, row.record.PrimaryContactPhone);
       }
       return;
     }
-    this.stores.erp.put('CustomersV3', { ...row.record, PrimaryContactPhone: erpPhone }, now);
+    this.stores.crm.put('Account', { ...account.record, Phone: crmPhone }, now);
     this.later(this.scenario.continuous.propagationDelayMs, () => {
-      const current = this.stores.crm.accounts.get(accountId);
-      if (current) this.stores.crm.put('Account', { ...current.record, Phone: crmPhone }, Date.now());
+      const current = this.stores.erp.table('CustomersV3').get(row.key);
+      if (current) this.stores.erp.put('CustomersV3', { ...current.record, PrimaryContactPhone: erpPhone }, Date.now());
     });
   }
 
