@@ -95,9 +95,9 @@ function expectationsOf(truth: readonly GroundTruthEntry[], estate: RunningEstat
     switch (`${e.kind} ${e.entity} ${e.system}`) {
       case 'field_edit customer crm':
       case 'not_propagated customer crm':
-      // The CRM owns the phone: its drift is in the ERP's copy.
       case 'field_edit customer erp':
       case 'not_propagated customer erp': {
+        // ERP-owned fields drift in the CRM's copy; the CRM-owned phone in the ERP's.
         const [rule, field] = CUSTOMER_FIELDS[e.field ?? ''] ?? [`no rule for customer ${e.field}`, ''];
         x.require(rule, `${key} ${field}`);
         break;
