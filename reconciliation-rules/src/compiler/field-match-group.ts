@@ -6,7 +6,7 @@
  * fused, that work happens once and only the comparisons are per rule.
  */
 import { createHash } from 'node:crypto';
-import { durationSeconds, type Rule, type RuleOfKind } from '../rules/rule.schema';
+import type { Rule, RuleOfKind } from '../rules/rule.schema';
 import { array, sql, type SqlFragment } from '../sql/sql-fragment';
 import { ContextReader, RuleCompileError, type CompileContext } from './compile-context';
 import { compileRule } from './compile-rule';
@@ -18,8 +18,9 @@ type FieldMatchRule = RuleOfKind<'field_match'>;
 /**
  * A key such that field_match rules with equal non-null keys (computed against the same context) can
  * be compiled together by compileFieldMatchGroup: it covers everything their reads depend on besides
- * the compared fields — entity, systems in order, match key and match-key hash expressions, the
- * field_hash fast path, and each system's source relation. Null for a rule that is not field_match,
+ * the compared fields and settle times (each rule's rows are judged with its own) — entity, systems
+ * in order, match key and match-key hash expressions, the field_hash fast path, and each system's
+ * source relation. Null for a rule that is not field_match,
  * and for one that does not compile on its own (missing source, a field owned outside its systems):
  * compile that one with compileRule, which reports the error, so it cannot fail a whole group.
  */
@@ -40,7 +41,6 @@ function readsKey(rule: FieldMatchRule, context: CompileContext): string {
   const { entity, systems, match_key: matchField } = rule.spec;
   const reads = JSON.stringify({
     prefilter: reader.prefilter,
-    settle: rule.spec.settle === undefined ? null : durationSeconds(rule.spec.settle),
     matchKey: reader.matchKey(entity, matchField).text,
     matchKeyHash: reader.matchKeyHash(entity, matchField).text,
     sources: systems.map((system) => [reader.source(entity, system).text, reader.lookupSource(entity, system).text]),
@@ -76,7 +76,7 @@ export function compileFieldMatchGroup(rules: readonly Rule[], context: CompileC
     if (readsKey(rule, context) !== key) {
       throw new RuleCompileError(
         rule.id,
-        `reads other records than ${lead.id} (entity, systems, match key, settle time or sources differ): it cannot be fused with it`,
+        `reads other records than ${lead.id} (entity, systems, match key or sources differ): it cannot be fused with it`,
       );
     }
   }

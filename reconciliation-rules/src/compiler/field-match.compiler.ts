@@ -64,18 +64,44 @@ interface Comparison {
   actualSystem: string;
   ownerKey: SqlFragment;
   actualKey: SqlFragment;
+  /** With its rule's `settle`: whether the pair's change may still be on its way (see settlingOf). */
+  settling?: SqlFragment;
   ruleIndex?: number;
 }
 
+/**
+ * With a rule's `settle`, whether a pair's difference in a field may still be on its way
+ * (source_updated_at; a system that sends none counts as settled): either record changed within the
+ * settle time before the evaluation, or with `settle_on: owner`, the field owner's record did and is
+ * the newer one (a copy changed on its own is drift at once).
+ */
+function settlingOf(
+  reader: ContextReader,
+  rule: FieldMatchRule,
+  ownerPrefix: 'o' | 'x',
+  actualPrefix: 'o' | 'x',
+): SqlFragment | undefined {
+  const { settle, settle_on: on } = rule.spec;
+  if (settle === undefined) return undefined;
+  const cutoff = sql`toUInt32(${reader.asOf()}) - ${durationSeconds(settle)}`;
+  const owner = sql`toUInt32(${ident(`${ownerPrefix}_source_updated_at`)})`;
+  const copy = sql`toUInt32(${ident(`${actualPrefix}_source_updated_at`)})`;
+  return on === 'owner'
+    ? sql`(${owner} > ${cutoff} AND ${owner} > ${copy})`
+    : sql`greatest(${owner}, ${copy}) > ${cutoff}`;
+}
+
 function comparison(
-  entity: EntityKind,
+  reader: ContextReader,
+  rule: FieldMatchRule,
   c: ComparedColumn,
   first: string,
   second: string,
   ruleIndex?: number,
 ): Comparison {
+  const { entity } = rule.spec;
   const ownerIsFirst = c.owner === first;
-  const [ownerPrefix, actualPrefix] = ownerIsFirst ? ['o', 'x'] : ['x', 'o'];
+  const [ownerPrefix, actualPrefix] = ownerIsFirst ? (['o', 'x'] as const) : (['x', 'o'] as const);
   const o = ident(`${ownerPrefix}_${c.column}`);
   const x = ident(`${actualPrefix}_${c.column}`);
   const type = findColumn(entity, c.column)?.type;
@@ -107,6 +133,7 @@ function comparison(
     actualSystem: ownerIsFirst ? second : first,
     ownerKey: ident(`${ownerPrefix}_entity_key`),
     actualKey: ident(`${actualPrefix}_entity_key`),
+    settling: settlingOf(reader, rule, ownerPrefix, actualPrefix),
     ruleIndex,
   };
 }
@@ -205,19 +232,20 @@ function prefilteredPairs(
 
 /**
  * Every pairing of a record of `first` with a record of `second` that may differ, with `columns` of
- * both. With `settle`, each pairing says whether either system changed its record within it before
- * the evaluation time (`f_unsettled`; source_updated_at, a system that sends none counts as settled).
+ * both, and their source_updated_at when some rule settles (`settles`).
  */
-function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, second: string, columns: string[]) {
-  const { settle } = rule.spec;
-  const read = settle === undefined ? columns : [...columns, 'source_updated_at'];
-  const pairs = reader.prefilter
+function pairsOf(
+  reader: ContextReader,
+  rule: FieldMatchRule,
+  first: string,
+  second: string,
+  columns: string[],
+  settles: boolean,
+) {
+  const read = settles ? [...columns, 'source_updated_at'] : columns;
+  return reader.prefilter
     ? prefilteredPairs(reader, rule, first, second, columns, read)
     : joinedPairs(reader, rule, first, second, read);
-  if (settle === undefined) return pairs;
-  return sql`SELECT *,
-      greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) > toUInt32(${reader.asOf()}) - ${durationSeconds(settle)} AS f_unsettled
-    FROM (${pairs})`;
 }
 
 /**
@@ -226,12 +254,7 @@ function pairsOf(reader: ContextReader, rule: FieldMatchRule, first: string, sec
  * comparison's values per pair, array-joined, copies each compared string ten times over. With
  * `tagged`, the comparisons' rule indexes are selected as `f_rule`.
  */
-function differingComparisons(
-  pairs: SqlFragment,
-  comparisons: readonly Comparison[],
-  tagged: boolean,
-  settles: boolean,
-): SqlFragment {
+function differingComparisons(pairs: SqlFragment, comparisons: readonly Comparison[], tagged: boolean): SqlFragment {
   const pick = (of: (c: Comparison) => SqlFragment): SqlFragment => {
     const values = comparisons.map(of);
     if (new Set(values.map((v) => v.text)).size === 1) return values[0];
@@ -249,7 +272,9 @@ function differingComparisons(
   const rule = tagged ? sql`${constant((c) => c.ruleIndex ?? 0)} AS f_rule, ` : sql``;
   const flags = comparisons.map((c, i) => sql`if(${c.differs}, toUInt16(${i + 1}), toUInt16(0))`);
   // A difference between records still settling is held, not reported (UNSETTLED_KIND).
-  const kind = settles ? sql`if(f_unsettled, ${UNSETTLED_KIND}, 'mismatch')` : sql`'mismatch'`;
+  const kind = comparisons.some((c) => c.settling)
+    ? sql`if(${pick((c) => c.settling ?? sql`0`)}, ${UNSETTLED_KIND}, 'mismatch')`
+    : sql`'mismatch'`;
   return sql`SELECT ${rule}f_match_key, ${constant((c) => c.field)} AS f_field, ${kind} AS f_kind,
     ${constant((c) => c.ownerSystem)} AS f_owner_system, ${pick((c) => c.expected)} AS f_expected_value,
     ${constant((c) => c.actualSystem)} AS f_actual_system, ${pick((c) => c.actual)} AS f_actual_value,
@@ -268,13 +293,12 @@ function pairFindings(
   second: string,
   compared: readonly ComparedColumn[],
 ): SqlFragment {
-  const { entity } = rule.spec;
-  const pairs = pairsOf(reader, rule, first, second, distinctColumns(compared));
+  const settles = rule.spec.settle !== undefined;
+  const pairs = pairsOf(reader, rule, first, second, distinctColumns(compared), settles);
   return differingComparisons(
     pairs,
-    compared.map((c) => comparison(entity, c, first, second)),
+    compared.map((c) => comparison(reader, rule, c, first, second)),
     false,
-    rule.spec.settle !== undefined,
   );
 }
 
@@ -307,13 +331,14 @@ export function compileFieldMatch(rule: FieldMatchRule, reader: ContextReader): 
  * sources; see fieldMatchFusionKey) as one query: per pairing of systems, the records are found,
  * read and paired once — on the fast path one narrow (match-key hash, field_hash) join, one read of
  * the union of the rules' compared columns — and every rule's comparisons run on those pairs, each
- * tagged with the rule's 1-based index in `rules` (column `f_rule`). The pairs do not depend on the
- * columns read, so each rule's rows are exactly those its own query returns. The caller checks that
+ * tagged with the rule's 1-based index in `rules` (column `f_rule`) and judged with its own settle
+ * time. The pairs do not depend on the columns read (nor on source_updated_at, read when some rule
+ * settles), so each rule's rows are exactly those its own query returns. The caller checks that
  * the rules belong together; `reader` reads for all of them.
  */
 export function compileFieldMatchFused(rules: readonly FieldMatchRule[], reader: ContextReader): SqlFragment {
   const [lead] = rules;
-  const { entity, systems } = lead.spec;
+  const { systems } = lead.spec;
   const byRule = rules.map((rule) => pairings(systems, comparedColumns(rule, reader)));
   const parts: SqlFragment[] = [];
   pairings(systems, []).forEach(({ first, second }, p) => {
@@ -321,9 +346,12 @@ export function compileFieldMatchFused(rules: readonly FieldMatchRule[], reader:
       rulePairings[p].compared.map((column) => ({ column, ruleIndex: r + 1 })),
     );
     if (compared.length === 0) return;
-    const pairs = pairsOf(reader, lead, first, second, distinctColumns(compared.map((c) => c.column)));
-    const comparisons = compared.map((c) => comparison(entity, c.column, first, second, c.ruleIndex));
-    parts.push(differingComparisons(pairs, comparisons, true, lead.spec.settle !== undefined));
+    const settles = rules.some((rule) => rule.spec.settle !== undefined);
+    const pairs = pairsOf(reader, lead, first, second, distinctColumns(compared.map((c) => c.column)), settles);
+    const comparisons = compared.map((c) =>
+      comparison(reader, rules[c.ruleIndex - 1], c.column, first, second, c.ruleIndex),
+    );
+    parts.push(differingComparisons(pairs, comparisons, true));
   });
   return unionAll(parts);
 }

@@ -91,8 +91,20 @@ export const FieldMatchSpec = z
         'still on its way between systems is not drift (a propagation_sla rule times it). Their open findings ' +
         'stay as they are until the records have settled.',
     ),
+    settle_on: z
+      .enum(['either', 'owner'])
+      .default('either')
+      .describe(
+        "Whose changes settle waits for. either: a change of either record. owner: only a change of the field's " +
+          "system of record, while its record is newer than the other system's (the change is on its way to the " +
+          'copy); a copy changed on its own is drift and reported at once.',
+      ),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.settle !== undefined || s.settle_on === 'either', {
+    message: 'settle_on needs settle',
+    path: ['settle_on'],
+  });
 
 export const PresenceSpec = z.discriminatedUnion('check', [
   z

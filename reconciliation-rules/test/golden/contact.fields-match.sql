@@ -1,6 +1,6 @@
 SELECT
   'contact.fields-match' AS rule_id,
-  toUInt32(1) AS rule_version,
+  toUInt32(2) AS rule_version,
   'contact' AS entity,
   toString(f_match_key) AS match_key,
   toString(f_field) AS field,
@@ -12,19 +12,19 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, arrayElement(['first_name', 'last_name', 'phone', 'title'], f_k) AS f_field, 'mismatch' AS f_kind,
+SELECT f_match_key, arrayElement(['first_name', 'last_name', 'phone', 'title'], f_k) AS f_field, if((toUInt32(`o_source_updated_at`) > toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 600 AND toUInt32(`o_source_updated_at`) > toUInt32(`x_source_updated_at`)), 'unsettled', 'mismatch') AS f_kind,
     arrayElement(['crm', 'crm', 'crm', 'crm'], f_k) AS f_owner_system, multiIf(f_k = 1, toString(`o_first_name`), f_k = 2, toString(`o_last_name`), f_k = 3, toString(`o_phone`), toString(`o_title`)) AS f_expected_value,
     arrayElement(['erp', 'erp', 'erp', 'erp'], f_k) AS f_actual_system, multiIf(f_k = 1, toString(`x_first_name`), f_k = 2, toString(`x_last_name`), f_k = 3, toString(`x_phone`), toString(`x_title`)) AS f_actual_value,
     concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, toFloat64(1) AS f_score
   FROM (
     SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(lowerUTF8(replaceRegexpAll(if(`o_first_name` = `x_first_name`, '', `o_first_name`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`o_first_name` = `x_first_name`, '', `x_first_name`), '^\\s+|\\s+$', '')), toUInt16(1), toUInt16(0)), if(lowerUTF8(replaceRegexpAll(if(`o_last_name` = `x_last_name`, '', `o_last_name`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`o_last_name` = `x_last_name`, '', `x_last_name`), '^\\s+|\\s+$', '')), toUInt16(2), toUInt16(0)), if(replaceRegexpOne(replaceRegexpAll(if(`o_phone` = `x_phone`, '', `o_phone`), '[^0-9]', ''), '^00', '') != replaceRegexpOne(replaceRegexpAll(if(`o_phone` = `x_phone`, '', `x_phone`), '[^0-9]', ''), '^00', ''), toUInt16(3), toUInt16(0)), if(replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`o_title` = `x_title`, '', `o_title`), '^\\s+|\\s+$', '')), '\\s+', ' ') != replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`o_title` = `x_title`, '', `x_title`), '^\\s+|\\s+$', '')), '\\s+', ' '), toUInt16(4), toUInt16(0))])) AS f_k
-    FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_first_name`, o.3 AS `o_last_name`, o.4 AS `o_phone`, o.5 AS `o_title`, x.1 AS `x_entity_key`, x.2 AS `x_first_name`, x.3 AS `x_last_name`, x.4 AS `x_phone`, x.5 AS `x_title`
+    FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_first_name`, o.3 AS `o_last_name`, o.4 AS `o_phone`, o.5 AS `o_title`, o.6 AS `o_source_updated_at`, x.1 AS `x_entity_key`, x.2 AS `x_first_name`, x.3 AS `x_last_name`, x.4 AS `x_phone`, x.5 AS `x_title`, x.6 AS `x_source_updated_at`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
       FROM (
-        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `first_name`, `last_name`, `phone`, `title`), f_system = 'crm') AS f_first_records,
-          groupArrayIf(tuple(f_entity_key, `first_name`, `last_name`, `phone`, `title`), f_system = 'erp') AS f_second_records
-        FROM (SELECT system AS f_system, `email` AS f_match_key, entity_key AS f_entity_key, `first_name`, `last_name`, `phone`, `title`
+        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `first_name`, `last_name`, `phone`, `title`, `source_updated_at`), f_system = 'crm') AS f_first_records,
+          groupArrayIf(tuple(f_entity_key, `first_name`, `last_name`, `phone`, `title`, `source_updated_at`), f_system = 'erp') AS f_second_records
+        FROM (SELECT system AS f_system, `email` AS f_match_key, entity_key AS f_entity_key, `first_name`, `last_name`, `phone`, `title`, `source_updated_at`
       FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_contact` FINAL
         PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`email`) AS f_key_hash, key_hash AS `o_key_hash`, cityHash64(`first_name`, `last_name`, `phone`, `title`) AS `o_field_hash`
       FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_contact` FINAL WHERE system = 'crm' AND deleted = 0) WHERE `email` != '')

@@ -1,6 +1,6 @@
 SELECT
   'customer.contact-channels-match' AS rule_id,
-  toUInt32(1) AS rule_version,
+  toUInt32(2) AS rule_version,
   'customer' AS entity,
   toString(f_match_key) AS match_key,
   toString(f_field) AS field,
@@ -12,19 +12,19 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, arrayElement(['phone', 'email', 'account_team'], f_k) AS f_field, 'mismatch' AS f_kind,
+SELECT f_match_key, arrayElement(['phone', 'email', 'account_team'], f_k) AS f_field, if((toUInt32(`x_source_updated_at`) > toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 600 AND toUInt32(`x_source_updated_at`) > toUInt32(`o_source_updated_at`)), 'unsettled', 'mismatch') AS f_kind,
     arrayElement(['crm', 'crm', 'crm'], f_k) AS f_owner_system, multiIf(f_k = 1, toString(`x_phone`), f_k = 2, toString(`x_email`), toString(`x_account_team`)) AS f_expected_value,
     arrayElement(['erp', 'erp', 'erp'], f_k) AS f_actual_system, multiIf(f_k = 1, toString(`o_phone`), f_k = 2, toString(`o_email`), toString(`o_account_team`)) AS f_actual_value,
     concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, toFloat64(1) AS f_score
   FROM (
     SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(replaceRegexpOne(replaceRegexpAll(if(`x_phone` = `o_phone`, '', `x_phone`), '[^0-9]', ''), '^00', '') != replaceRegexpOne(replaceRegexpAll(if(`x_phone` = `o_phone`, '', `o_phone`), '[^0-9]', ''), '^00', ''), toUInt16(1), toUInt16(0)), if(lowerUTF8(replaceRegexpAll(if(`x_email` = `o_email`, '', `x_email`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`x_email` = `o_email`, '', `o_email`), '^\\s+|\\s+$', '')), toUInt16(2), toUInt16(0)), if(replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`x_account_team` = `o_account_team`, '', `x_account_team`), '^\\s+|\\s+$', '')), '\\s+', ' ') != replaceRegexpAll(lowerUTF8(replaceRegexpAll(if(`x_account_team` = `o_account_team`, '', `o_account_team`), '^\\s+|\\s+$', '')), '\\s+', ' '), toUInt16(3), toUInt16(0))])) AS f_k
-    FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_phone`, o.3 AS `o_email`, o.4 AS `o_account_team`, x.1 AS `x_entity_key`, x.2 AS `x_phone`, x.3 AS `x_email`, x.4 AS `x_account_team`
+    FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_phone`, o.3 AS `o_email`, o.4 AS `o_account_team`, o.5 AS `o_source_updated_at`, x.1 AS `x_entity_key`, x.2 AS `x_phone`, x.3 AS `x_email`, x.4 AS `x_account_team`, x.5 AS `x_source_updated_at`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
       FROM (
-        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `phone`, `email`, `account_team`), f_system = 'erp') AS f_first_records,
-          groupArrayIf(tuple(f_entity_key, `phone`, `email`, `account_team`), f_system = 'crm') AS f_second_records
-        FROM (SELECT system AS f_system, `customer_number` AS f_match_key, entity_key AS f_entity_key, `phone`, `email`, `account_team`
+        SELECT f_match_key, groupArrayIf(tuple(f_entity_key, `phone`, `email`, `account_team`, `source_updated_at`), f_system = 'erp') AS f_first_records,
+          groupArrayIf(tuple(f_entity_key, `phone`, `email`, `account_team`, `source_updated_at`), f_system = 'crm') AS f_second_records
+        FROM (SELECT system AS f_system, `customer_number` AS f_match_key, entity_key AS f_entity_key, `phone`, `email`, `account_team`, `source_updated_at`
       FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL
         PREWHERE key_hash IN (SELECT arrayJoin([o_key_hash, x_key_hash]) FROM (SELECT cityHash64(`customer_number`) AS f_key_hash, key_hash AS `o_key_hash`, shared_hash AS `o_field_hash`
       FROM (SELECT *, key_hash, field_hash, shared_hash FROM `current_customer` FINAL WHERE system = 'erp' AND deleted = 0) WHERE `customer_number` != '')

@@ -12,14 +12,12 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, arrayElement(['milestone', 'milestone_at', 'tracking_number'], f_k) AS f_field, if(f_unsettled, 'unsettled', 'mismatch') AS f_kind,
+SELECT f_match_key, arrayElement(['milestone', 'milestone_at', 'tracking_number'], f_k) AS f_field, if(greatest(toUInt32(`o_source_updated_at`), toUInt32(`x_source_updated_at`)) > toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 1800, 'unsettled', 'mismatch') AS f_kind,
     arrayElement(['wms', 'wms', 'wms'], f_k) AS f_owner_system, multiIf(f_k = 1, toString(`o_milestone`), f_k = 2, toString(`o_milestone_at`, 'UTC'), toString(`o_tracking_number`)) AS f_expected_value,
     arrayElement(['crm', 'crm', 'crm'], f_k) AS f_actual_system, multiIf(f_k = 1, toString(`x_milestone`), f_k = 2, toString(`x_milestone_at`, 'UTC'), toString(`x_tracking_number`)) AS f_actual_value,
     concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, multiIf(f_k = 1, toFloat64(1), f_k = 2, toFloat64(abs(toFloat64(toUInt32(`o_milestone_at`)) - toFloat64(toUInt32(`x_milestone_at`)))), toFloat64(1)) AS f_score
   FROM (
     SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(lowerUTF8(replaceRegexpAll(if(`o_milestone` = `x_milestone`, '', `o_milestone`), '^\\s+|\\s+$', '')) != lowerUTF8(replaceRegexpAll(if(`o_milestone` = `x_milestone`, '', `x_milestone`), '^\\s+|\\s+$', '')), toUInt16(1), toUInt16(0)), if(round(abs(toFloat64(toUInt32(`o_milestone_at`)) - toFloat64(toUInt32(`x_milestone_at`))), 6) > greatest(60, 0 * greatest(abs(toFloat64(toUInt32(`o_milestone_at`))), abs(toFloat64(toUInt32(`x_milestone_at`))))), toUInt16(2), toUInt16(0)), if(replaceRegexpAll(upperUTF8(if(`o_tracking_number` = `x_tracking_number`, '', `o_tracking_number`)), '\\s+', '') != replaceRegexpAll(upperUTF8(if(`o_tracking_number` = `x_tracking_number`, '', `x_tracking_number`)), '\\s+', ''), toUInt16(3), toUInt16(0))])) AS f_k
-    FROM (SELECT *,
-      greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) > toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 1800 AS f_unsettled
     FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_milestone`, o.3 AS `o_milestone_at`, o.4 AS `o_tracking_number`, o.5 AS `o_source_updated_at`, x.1 AS `x_entity_key`, x.2 AS `x_milestone`, x.3 AS `x_milestone_at`, x.4 AS `x_tracking_number`, x.5 AS `x_source_updated_at`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
@@ -37,6 +35,6 @@ SELECT f_match_key, arrayElement(['milestone', 'milestone_at', 'tracking_number'
         GROUP BY f_match_key
       )
     )
-    ARRAY JOIN f_second_records AS x))
+    ARRAY JOIN f_second_records AS x)
   )
 )

@@ -12,14 +12,12 @@ SELECT
   toString(f_details) AS details,
   toFloat64(f_score) AS score
 FROM (
-SELECT f_match_key, arrayElement(['status', 'total'], f_k) AS f_field, if(f_unsettled, 'unsettled', 'mismatch') AS f_kind,
+SELECT f_match_key, arrayElement(['status', 'total'], f_k) AS f_field, if(greatest(toUInt32(`o_source_updated_at`), toUInt32(`x_source_updated_at`)) > toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 900, 'unsettled', 'mismatch') AS f_kind,
     arrayElement(['erp', 'erp'], f_k) AS f_owner_system, multiIf(f_k = 1, toString(`o_status`), toString(`o_total`)) AS f_expected_value,
     arrayElement(['crm', 'crm'], f_k) AS f_actual_system, multiIf(f_k = 1, toString(`x_status`), toString(`x_total`)) AS f_actual_value,
     concat('{"owner_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`o_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), ',"actual_key":', concat('"', replaceRegexpAll(replaceRegexpAll(`x_entity_key`, '(["\\\\])', '\\\\\\1'), '[\\x00-\\x1f]', ' '), '"'), '}') AS f_details, multiIf(f_k = 1, toFloat64(1), toFloat64(abs(toFloat64(`o_total`) - toFloat64(`x_total`)))) AS f_score
   FROM (
     SELECT *, arrayJoin(arrayFilter(k -> k != 0, [if(arrayElement(arrayPushFront([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(if(`o_status` = `x_status`, '', `o_status`), '^\\s+|\\s+$', ''))), indexOf([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('held', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('canceled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(if(`o_status` = `x_status`, '', `o_status`), '^\\s+|\\s+$', ''))) + 1) != arrayElement(arrayPushFront([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(if(`o_status` = `x_status`, '', `x_status`), '^\\s+|\\s+$', ''))), indexOf([lowerUTF8(replaceRegexpAll('on_hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('on hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('hold', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('held', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('cancelled', '^\\s+|\\s+$', '')), lowerUTF8(replaceRegexpAll('canceled', '^\\s+|\\s+$', ''))], lowerUTF8(replaceRegexpAll(if(`o_status` = `x_status`, '', `x_status`), '^\\s+|\\s+$', ''))) + 1), toUInt16(1), toUInt16(0)), if(round(abs(toFloat64(`o_total`) - toFloat64(`x_total`)), 6) > greatest(0.01, 0 * greatest(abs(toFloat64(`o_total`)), abs(toFloat64(`x_total`)))), toUInt16(2), toUInt16(0))])) AS f_k
-    FROM (SELECT *,
-      greatest(toUInt32(o_source_updated_at), toUInt32(x_source_updated_at)) > toUInt32(toDateTime('2026-01-10 12:00:00', 'UTC')) - 900 AS f_unsettled
     FROM (SELECT f_match_key, o.1 AS `o_entity_key`, o.2 AS `o_status`, o.3 AS `o_total`, o.4 AS `o_source_updated_at`, x.1 AS `x_entity_key`, x.2 AS `x_status`, x.3 AS `x_total`, x.4 AS `x_source_updated_at`
     FROM (
       SELECT f_match_key, arrayJoin(f_first_records) AS o, f_second_records
@@ -37,6 +35,6 @@ SELECT f_match_key, arrayElement(['status', 'total'], f_k) AS f_field, if(f_unse
         GROUP BY f_match_key
       )
     )
-    ARRAY JOIN f_second_records AS x))
+    ARRAY JOIN f_second_records AS x)
   )
 )

@@ -23,6 +23,7 @@ import {
   restrictToKeys,
   snapshotSources,
   sql,
+  UNSETTLED_KIND,
   type CompileContext,
   type FindingRow,
   type Rule,
@@ -284,6 +285,8 @@ const CUSTOMERS = 160;
 const CUSTOMER_SYSTEMS = ['erp', 'crm', 'wms'];
 const CREDIT_SYSTEMS = ['erp', 'crm'];
 const CAPTURED = 1767225600; // 2026-01-01 00:00:00 UTC
+/** The evaluation time: v2 records changed a minute before it, within a settle time of minutes. */
+const AS_OF = new Date((CAPTURED + 120) * 1000);
 
 /** Two states per entity: v1 (also the snapshots) and v2, where about half the records changed and some were deleted. */
 function states() {
@@ -316,7 +319,8 @@ async function seed(clickhouse: Awaited<ReturnType<typeof isolatedClickHouse>>):
     const currentRows: Row[] = [];
     for (const [system, rows] of v1) {
       for (const row of rows) {
-        const bookkeeping = { system, captured_at: CAPTURED, source_updated_at: CAPTURED };
+        // Changed long before the evaluation (AS_OF): settled for every rule.
+        const bookkeeping = { system, captured_at: CAPTURED, source_updated_at: CAPTURED - 3600 };
         snapshotRows.push({ ...row, ...bookkeeping, snapshot_id: `snap-${system}-1` });
         currentRows.push({ ...row, ...bookkeeping, snapshot_id: `snap-${system}-1`, version: 1, deleted: 0 });
       }
@@ -447,7 +451,7 @@ describe('fused field_match rules on the real ClickHouse', () => {
   it.each(CASES)(
     '%s (field_hash prefilter %s): each group returns exactly its rules’ rows',
     async (_name, prefilter, c) => {
-      const context: CompileContext = { ownership, ...c.context, fieldHashPrefilter: prefilter };
+      const context: CompileContext = { ownership, ...c.context, fieldHashPrefilter: prefilter, asOf: AS_OF };
       const groups = groupsOf(context);
       expect(groups.map((g) => g.map((r) => r.id))).toEqual(EXPECTED_GROUPS);
 
@@ -459,6 +463,14 @@ describe('fused field_match rules on the real ClickHouse', () => {
         total += separate.length;
 
         const rowsOf = (id: string) => separate.filter((r) => r.rule_id === id);
+        const settles = (r: Rule | undefined) => r?.kind === 'field_match' && r.spec.settle !== undefined;
+        if (c.context.sources === current && group.some(settles)) {
+          // A rule that settles (contact channels: on the CRM's changes) holds some of its rows, the others none.
+          const held = separate.filter((r) => r.kind === UNSETTLED_KIND);
+          expect(held.length).toBeGreaterThan(0);
+          for (const r of held)
+            expect([r.rule_id, settles(group.find((g) => g.id === r.rule_id))]).toEqual([r.rule_id, true]);
+        }
         if (c.every) {
           // Every rule finds something here, so a dropped or mislabelled rule's rows cannot go unnoticed.
           for (const rule of group) expect(rowsOf(rule.id).length).toBeGreaterThan(0);
