@@ -180,18 +180,22 @@ describe('drift injection and its ground truth', () => {
     const crmContacts = new Map(data.contacts.map((c) => [c.Email, c]));
     const erpContacts = new Map(data.contactPersons.map((c) => [c.PrimaryEmailAddress, c]));
 
+    // Phone drift lives in the ERP's copy (the CRM owns phones): the ERP holds `actual`, the CRM `expected`.
+    const expectErpPhoneDrift = (e: GroundTruthEntry, where: string) => {
+      const c = customers.get(e.sourceKey)!;
+      const a = accountsByNumber.get(e.key)![0];
+      expect([where, e.field, c[e.sourceField!]]).toEqual([where, 'phone', e.actual]);
+      expect([where, digits(a.Phone).slice(-7)]).toEqual([where, digits(e.expected).slice(-7)]);
+      expect(e.actual).not.toEqual(e.expected);
+    };
     for (const e of log) {
       const where = `${e.kind} ${e.system} ${e.entity} ${e.key} ${e.field ?? ''}`;
       switch (e.kind) {
         case 'field_edit':
         case 'hierarchy_change': {
           if (e.system === 'erp') {
-            // An edit of the CRM-owned phone in the ERP's copy; the CRM kept its own.
-            const c = customers.get(e.sourceKey)!;
-            const a = accountsByNumber.get(e.key)![0];
-            expect([where, e.field, c[e.sourceField!]]).toEqual([where, 'phone', e.actual]);
-            expect([where, digits(a.Phone).slice(-7)]).toEqual([where, digits(e.expected).slice(-7)]);
-            expect(e.actual).not.toEqual(e.expected);
+            // An edit of the CRM-owned phone in the ERP's copy.
+            expectErpPhoneDrift(e, where);
             break;
           }
           const a = accountsById.get(e.sourceKey);
@@ -210,11 +214,7 @@ describe('drift injection and its ground truth', () => {
           }
           if (e.system === 'erp') {
             // The CRM changed its phone; the ERP kept the old one.
-            const c = customers.get(e.sourceKey)!;
-            const a = accountsByNumber.get(e.key)![0];
-            expect([where, e.field, c[e.sourceField!]]).toEqual([where, 'phone', e.actual]);
-            expect([where, digits(a.Phone).slice(-7)]).toEqual([where, digits(e.expected).slice(-7)]);
-            expect(e.actual).not.toEqual(e.expected);
+            expectErpPhoneDrift(e, where);
             break;
           }
           const a = accountsById.get(e.sourceKey)!;
