@@ -20,9 +20,9 @@ type FieldMatchRule = RuleOfKind<'field_match'>;
  * be compiled together by compileFieldMatchGroup: it covers everything their reads depend on besides
  * the compared fields and settle times (each rule's rows are judged with its own) — entity, systems
  * in order, match key and match-key hash expressions, the field_hash fast path, and each system's
- * source relation. Null for a rule that is not field_match,
- * and for one that does not compile on its own (missing source, a field owned outside its systems):
- * compile that one with compileRule, which reports the error, so it cannot fail a whole group.
+ * source relation. Null for a rule that is not field_match, and for one that does not compile on its
+ * own (missing source, a field owned outside its systems): compile that one with compileRule, which
+ * reports the error, so it cannot fail a whole group.
  */
 export function fieldMatchFusionKey(rule: Rule, context: CompileContext): string | null {
   if (rule.kind !== 'field_match') return null;

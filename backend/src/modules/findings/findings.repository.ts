@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { UNSETTLED_KIND } from '@driftwatch/reconciliation-rules';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
-import { DataSource, type EntityManager, type QueryResult } from 'typeorm';
+import { DataSource, type EntityManager, type QueryResult, type QueryRunner } from 'typeorm';
 import { type CopyValue, copyRows } from '../../database/copy-from';
 import { mergedRanges } from '../../database/merged-ranges';
 import type { FindingObservation, FindingStatus, FindingView } from './finding';
@@ -149,12 +149,17 @@ function parseDetails(text: string): string {
   return JSON.stringify({ raw: text });
 }
 
-/** A run's observations as rows of the staging table (see mergeRun), numbered in the order they came. */
+/**
+ * A run's observations as rows of the staging table (see mergeRun), numbered in the order they came;
+ * counts the held ones (UNSETTLED_KIND) in `held`.
+ */
 async function* observationRows(
   observations: AsyncIterable<FindingObservation> | Iterable<FindingObservation>,
+  held: { rows: number },
 ): AsyncGenerator<CopyValue[]> {
   let seq = 0;
   for await (const f of observations) {
+    if (f.kind === UNSETTLED_KIND) held.rows += 1;
     yield [
       seq++,
       findingId(f),
@@ -174,6 +179,26 @@ async function* observationRows(
       f.domain,
     ];
   }
+}
+
+/**
+ * Held rows (UNSETTLED_KIND) of the staged observations are no findings: each marks the active finding
+ * of its id held by the run (resolveUnseen leaves it; rollup-neutral, nothing the rollups count
+ * moves) and leaves the staging table. Returns how many findings (ids) were held.
+ */
+async function holdUnsettled(runner: QueryRunner, runId: string): Promise<number> {
+  await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'on'`);
+  await runner.query(
+    `UPDATE findings AS f SET unsettled_run_id = $1::uuid
+     FROM (SELECT DISTINCT id FROM finding_observations WHERE kind = $2) o
+     WHERE f.id = o.id AND f.status IN ('new', 'open', 'reopened') AND f.last_run_id <> $1::uuid`,
+    [runId, UNSETTLED_KIND],
+  );
+  await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'off'`);
+  const [rows] = (await runner.query(`DELETE FROM finding_observations WHERE kind = $1 RETURNING id`, [
+    UNSETTLED_KIND,
+  ])) as [{ id: string }[], number];
+  return new Set(rows.map((r) => r.id)).size;
 }
 
 /** The current state and lifecycle of findings (Postgres `findings`). */
@@ -217,6 +242,7 @@ export class FindingsRepository {
     const client = (await runner.connect()) as PoolClient;
     try {
       await runner.startTransaction();
+      const held = { rows: 0 };
       // The deduplicating sort and the joins below stay in memory (the default 4 MB spills at ~15k rows).
       await runner.query(`SET LOCAL work_mem = '64MB'`);
       await runner.query(
@@ -229,23 +255,10 @@ export class FindingsRepository {
         client,
         `COPY finding_observations (seq, id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
            expected_value, actual_system, actual_value, details, score, severity, domain) FROM STDIN`,
-        observationRows(observations),
+        observationRows(observations, held),
       );
-      // Held rows (UNSETTLED_KIND) are no findings: the active finding of the same id stays as it is, and
-      // marked held by this run, resolveUnseen leaves it. Rollup-neutral: nothing the rollups count moves.
-      await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'on'`);
-      await runner.query(
-        `UPDATE findings AS f SET unsettled_run_id = $1::uuid
-         FROM (SELECT DISTINCT id FROM finding_observations WHERE kind = $2) o
-         WHERE f.id = o.id AND f.status IN ('new', 'open', 'reopened') AND f.last_run_id <> $1::uuid`,
-        [runId, UNSETTLED_KIND],
-      );
-      await runner.query(`SET LOCAL driftwatch.findings_rollup_neutral = 'off'`);
-      const [heldRows] = (await runner.query(`DELETE FROM finding_observations WHERE kind = $1 RETURNING id`, [
-        UNSETTLED_KIND,
-      ])) as [{ id: string }[], number];
-      const unsettled = new Set(heldRows.map((r) => r.id)).size;
-      if (staged === heldRows.length) {
+      const unsettled = held.rows > 0 ? await holdUnsettled(runner, runId) : 0;
+      if (staged === held.rows) {
         await runner.commitTransaction();
         return { inserted: 0, reopened: 0, seen: 0, unsettled };
       }
