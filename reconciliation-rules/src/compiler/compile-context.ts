@@ -6,6 +6,7 @@
  */
 import { DEFAULT_MATCH_FIELD, entityColumns, type EntityKind } from '../model/entity-columns';
 import type { Ownership } from '../ownership/ownership';
+import { durationSeconds, type Duration } from '../rules/rule.schema';
 import { ident, join, list, sql, SqlFragment } from '../sql/sql-fragment';
 
 export interface CompileContext {
@@ -467,6 +468,11 @@ export class ContextReader {
 
   asOf(): SqlFragment {
     return this.context.asOf ? sql`${this.context.asOf}` : sql`now()`;
+  }
+
+  /** Whether a record changed at `at` (a DateTime column) is still settling: within `settle` before asOf. */
+  stillSettling(at: SqlFragment, settle: Duration): SqlFragment {
+    return sql`${at} > toUInt32(${this.asOf()}) - ${durationSeconds(settle)}`;
   }
 
   get prefilter(): boolean {

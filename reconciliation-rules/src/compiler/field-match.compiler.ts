@@ -7,7 +7,7 @@
  */
 import { expandField, findColumn, SYSTEM_LOCAL_COLUMNS, type EntityKind } from '../model/entity-columns';
 import { ownerOf } from '../ownership/ownership';
-import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
+import type { RuleOfKind } from '../rules/rule.schema';
 import { array, ident, join, raw, sql, type SqlFragment } from '../sql/sql-fragment';
 import { RuleCompileError, type ContextReader } from './compile-context';
 import { columnsHash } from './columns-hash';
@@ -83,12 +83,11 @@ function settlingOf(
 ): SqlFragment | undefined {
   const { settle, settle_on: on } = rule.spec;
   if (settle === undefined) return undefined;
-  const cutoff = sql`toUInt32(${reader.asOf()}) - ${durationSeconds(settle)}`;
   const owner = sql`toUInt32(${ident(`${ownerPrefix}_source_updated_at`)})`;
   const copy = sql`toUInt32(${ident(`${actualPrefix}_source_updated_at`)})`;
   return on === 'owner'
-    ? sql`(${owner} > ${cutoff} AND ${owner} > ${copy})`
-    : sql`greatest(${owner}, ${copy}) > ${cutoff}`;
+    ? sql`(${reader.stillSettling(owner, settle)} AND ${owner} > ${copy})`
+    : reader.stillSettling(sql`greatest(${owner}, ${copy})`, settle);
 }
 
 function comparison(

@@ -7,7 +7,7 @@
  * small as the children; where the parent is named by its entity key, only those parent records are
  * read (by key_hash), and merged when the source is the current state.
  */
-import { durationSeconds, type RuleOfKind } from '../rules/rule.schema';
+import type { RuleOfKind } from '../rules/rule.schema';
 import { ident, sql, type SqlFragment } from '../sql/sql-fragment';
 import type { ContextReader } from './compile-context';
 import { jsonObject, unionAll, UNSETTLED_KIND } from './finding-row';
@@ -45,7 +45,7 @@ export function compileOrphans(spec: OrphanSpec, reader: ContextReader): SqlFrag
     const kind =
       spec.settle === undefined
         ? sql`'orphan'`
-        : sql`if(toUInt32(source_updated_at) > toUInt32(${reader.asOf()}) - ${durationSeconds(spec.settle)}, ${UNSETTLED_KIND}, 'orphan')`;
+        : sql`if(${reader.stillSettling(sql`toUInt32(source_updated_at)`, spec.settle)}, ${UNSETTLED_KIND}, 'orphan')`;
     const details = jsonObject({
       child_key: { text: sql`entity_key` },
       parent_entity: { text: sql`${spec.parent_entity}` },

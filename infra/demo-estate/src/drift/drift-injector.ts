@@ -248,64 +248,51 @@ export class DriftInjector {
             '0',
           ),
         };
-        const choices: [string, string, unknown][] = [
-          ['phone', 'PrimaryContactPhone', erpPhone(editedPhone)],
-          ['billing_city', 'BillingCity', otherCity.name],
+        // Each choice names the system whose copy is edited: the ERP owns these fields but the phone, which
+        // the CRM owns (its drift is an edit of the ERP's copy).
+        const choices: ['crm' | 'erp', string, string, string | number][] = [
+          ['erp', 'phone', 'PrimaryContactPhone', erpPhone(editedPhone)],
+          ['crm', 'billing_city', 'BillingCity', otherCity.name],
           [
+            'crm',
             'billing_postal_code',
             'BillingPostalCode',
             t.billing.postalCode.slice(0, -1) + String((Number(t.billing.postalCode.slice(-1)) + 1) % 10),
           ],
-          ['legal_name', 'Name', typo(t.legalName, rng)],
+          ['crm', 'legal_name', 'Name', typo(t.legalName, rng)],
           [
+            'crm',
             'payment_terms',
             'Payment_Terms__c',
             PAYMENT_TERMS[t.credit.paymentTerms === 'NET30' ? 'NET45' : 'NET30'].crm,
           ],
           [
+            'crm',
             'credit_limit',
             'Credit_Limit__c',
             t.credit.limit + (rng.chance(0.5) ? 10_000 : -Math.min(t.credit.limit - 1000, 10_000)),
           ],
-          ['tax_id', 'Tax_Id__c', typo(t.taxId, rng)],
+          ['crm', 'tax_id', 'Tax_Id__c', typo(t.taxId, rng)],
         ];
-        const [field, sourceField, value] = rng.pick(choices);
-        if (field === 'phone') {
-          // The CRM owns the phone: the drift is an edit in the ERP's copy.
-          if (value === erp.customer.PrimaryContactPhone) return false;
-          const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
-          this.entry({
-            system: 'erp',
-            entity: 'customer',
-            key: t.customerNumber,
-            sourceKey: t.customerNumber,
-            field,
-            sourceField,
-            kind,
-            at,
-            expected: erp.customer.PrimaryContactPhone,
-            actual: value,
-          });
-          erp.customer.PrimaryContactPhone = value as string;
-          erp.modifiedAt = at;
-          return true;
-        }
-        if (value === account[sourceField]) return false;
+        const [system, field, sourceField, value] = rng.pick(choices);
+        const copy: Record<string, unknown> = system === 'erp' ? erp.customer : account;
+        if (value === copy[sourceField]) return false;
         const at = this.later(rng, Math.max(crm.accountModifiedAt, erp.modifiedAt));
         this.entry({
-          system: 'crm',
+          system,
           entity: field === 'credit_limit' || field === 'payment_terms' ? 'credit_profile' : 'customer',
           key: t.customerNumber,
-          sourceKey: accountId,
+          sourceKey: system === 'erp' ? t.customerNumber : accountId,
           field,
           sourceField,
           kind,
           at,
-          expected: account[sourceField],
+          expected: copy[sourceField],
           actual: value,
         });
-        account[sourceField] = value as SfRecord[string];
-        crm.accountModifiedAt = at;
+        copy[sourceField] = value;
+        if (system === 'erp') erp.modifiedAt = at;
+        else crm.accountModifiedAt = at;
         return true;
       }
       case 'not_propagated': {
