@@ -60,6 +60,19 @@ describe('rule loader', () => {
     expect('problems' in extra && extra.problems[0].message).toMatch(/colour/);
   });
 
+  it('refuses settle_on without settle, and a settle_on outside either/owner, at its line', () => {
+    const alone = parseRule(`${VALID}  settle_on: owner\n`, 's.yaml');
+    expect('problems' in alone && alone.problems).toEqual([
+      expect.objectContaining({ line: 15, field: 'spec.settle_on', message: 'settle_on needs settle' }),
+    ]);
+    const wrong = parseRule(`${VALID}  settle: 10m\n  settle_on: copy\n`, 's.yaml');
+    expect('problems' in wrong && wrong.problems).toEqual([
+      expect.objectContaining({ line: 16, field: 'spec.settle_on' }),
+    ]);
+    const good = parseRule(`${VALID}  settle: 10m\n  settle_on: owner\n`, 's.yaml');
+    expect('rule' in good && good.rule.spec).toMatchObject({ settle: '10m', settle_on: 'owner' });
+  });
+
   it('points at the parent when a required field is missing', () => {
     const result = parseRule(VALID.replace('owner: finance-data\n', ''), 'missing.yaml');
     expect('problems' in result && result.problems).toEqual([expect.objectContaining({ line: 1, field: 'owner' })]);
