@@ -292,6 +292,8 @@ export class FindingsRepository {
         // Their readers run within minutes of the run (retries within hours): a week is plenty.
         await runner.query(`DELETE FROM targeted_run_findings WHERE recorded_at < now() - interval '7 days'`);
       }
+      // In id order: each index takes the rows in its own order (the status-led ones share status and
+      // status_changed_at) instead of at random places, ~20% less time for the same rows.
       const insert: QueryResult = await runner.query(
         `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
            expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,
@@ -301,6 +303,7 @@ export class FindingsRepository {
            'new', 1, $1, $1, $1, $2::uuid, $2::uuid
          FROM finding_merge o
          WHERE o.class = 'new'
+         ORDER BY o.id
          ON CONFLICT (id) DO NOTHING`,
         [seenAt, runId],
         true,
