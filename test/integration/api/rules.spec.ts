@@ -43,7 +43,7 @@ describe('GET /api/v1/rules and /api/v1/rules/:id: the rule pack, one definition
     ]);
     expect(res.body.items[0]).toEqual({
       id: 'customer.billing-address-match',
-      version: 1,
+      version: 2,
       description: "The CRM's billing address equals the ERP's (street tokens, case and punctuation aside).",
       owner: 'finance-data',
       severity: 'medium',
