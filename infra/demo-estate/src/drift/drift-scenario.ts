@@ -54,6 +54,11 @@ export const driftScenarioSchema = z
         driftProbability: rate.default(0.05),
         /** Normal propagation delay ERP → CRM / support. */
         propagationDelayMs: z.number().int().min(0).default(2000),
+        /** How late the ERP → CRM customer integration copies a billing address: [min, max] ms, uniform. */
+        addressPropagationDelayMs: z
+          .tuple([z.number().int().min(0), z.number().int().min(0)])
+          .default([5000, 300_000])
+          .refine(([min, max]) => min <= max, { message: 'the minimum exceeds the maximum' }),
       })
       .strict()
       .prefault({}),

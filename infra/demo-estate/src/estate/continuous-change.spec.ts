@@ -34,6 +34,7 @@ describe('continuous mode', () => {
         contactEditsPerTick: 5,
         driftProbability: 0,
         propagationDelayMs: 10,
+        addressPropagationDelayMs: [10, 40],
       },
     });
     estate = await startEstate({ customers: 600, seed: 8, scenario, continuous: true });
@@ -133,6 +134,32 @@ describe('continuous mode', () => {
     expect(estate.groundTruth()).toHaveLength(0);
   });
 
+  it('moves customers in the ERP and copies the new billing address to the CRM after the integration delay', async () => {
+    const customers = estate.stores.erp.table('CustomersV3');
+    const billing = (accountId: string) => {
+      const a = estate.stores.crm.accounts.get(accountId)?.record;
+      return [a?.BillingCity, a?.BillingPostalCode, a?.BillingState];
+    };
+    const since = Date.now();
+    // Half of a tick's customer edits are moves (the PRNG is seeded from the clock): tick until one moved.
+    let moved: { record: Record<string, unknown> }[] = [];
+    for (let i = 0; i < 10 && moved.length === 0; i++) {
+      estate.continuous!.tick();
+      moved = [...customers.rowsInOrder()].filter((r) => r.modifiedAt >= since);
+    }
+    expect(moved.length).toBeGreaterThan(0);
+    const pairs = moved.map((r) => ({
+      erp: [r.record.AddressCity, r.record.AddressZipCode, r.record.AddressState],
+      accountId: estate.stores.crm.accountIdsByCustomerNumber(String(r.record.CustomerAccount))[0],
+    }));
+    // The ERP moved first; the CRM follows after the integration's delay.
+    expect(pairs.some((p) => JSON.stringify(billing(p.accountId)) !== JSON.stringify(p.erp))).toBe(true);
+    expect(
+      await waitFor(() => pairs.every((p) => JSON.stringify(billing(p.accountId)) === JSON.stringify(p.erp))),
+    ).toBe(true);
+    expect(estate.groundTruth()).toHaveLength(0);
+  });
+
   it('logs drift it injects while running', async () => {
     const drifting = await startEstate({
       customers: 300,
@@ -142,7 +169,8 @@ describe('continuous mode', () => {
           intervalMs: 3_600_000,
           newOrdersPerTick: 0,
           statusMovesPerTick: 10,
-          editsPerTick: 10,
+          // Half phones, half moves, each drifting one of two ways: enough that every way shows.
+          editsPerTick: 40,
           contactEditsPerTick: 5,
           driftProbability: 1,
           propagationDelayMs: 10,
@@ -174,6 +202,26 @@ describe('continuous mode', () => {
         const crmPhone = drifting.stores.crm.accounts.get(accountId)?.record.Phone;
         expect([e.kind, lastDigits(crmPhone)]).toEqual([e.kind, lastDigits(e.expected)]);
         expect(lastDigits(e.actual)).not.toBe(lastDigits(e.expected));
+      }
+      // Address drift lives in the CRM's copy (the ERP owns the address): a move it never got, or an edit of its city.
+      const addresses = drifting.groundTruth().filter((x) => x.field?.startsWith('billing_'));
+      expect(new Set(addresses.map((e) => e.kind))).toEqual(new Set(['field_edit', 'not_propagated']));
+      const erpField = {
+        billing_city: 'AddressCity',
+        billing_postal_code: 'AddressZipCode',
+        billing_region: 'AddressState',
+      };
+      for (const e of addresses) {
+        const erp = customers.find((r) => r.record.CustomerAccount === e.key)?.record;
+        const crm = drifting.stores.crm.accounts.get(String(e.sourceKey))?.record;
+        const field = e.field as keyof typeof erpField;
+        expect([e.system, e.key, crm?.[String(e.sourceField)], erp?.[erpField[field]]]).toEqual([
+          'crm',
+          e.key,
+          e.actual,
+          e.expected,
+        ]);
+        expect(e.expected).not.toEqual(e.actual);
       }
       // Contact title changes the CRM → ERP integration lost: the CRM has the new title, the ERP the old.
       const contacts = drifting.groundTruth().filter((x) => x.kind === 'contact_not_propagated');

@@ -85,7 +85,11 @@ export class ContinuousChange {
     const c = this.scenario.continuous;
     for (let i = 0; i < c.newOrdersPerTick; i++) this.newOrder();
     for (let i = 0; i < c.statusMovesPerTick; i++) this.moveOrder();
-    for (let i = 0; i < c.editsPerTick; i++) this.editCustomer();
+    // Half of the customer edits are a phone the CRM owns, half a move (billing address) the ERP owns.
+    for (let i = 0; i < c.editsPerTick; i++) {
+      if (this.rng.chance(0.5)) this.changePhone();
+      else this.moveCustomer();
+    }
     for (let i = 0; i < c.contactEditsPerTick; i++) this.editContact();
     this.log.flush();
   }
@@ -345,7 +349,7 @@ export class ContinuousChange {
    * there and the CRM → ERP integration copies it after the usual delay, unless the drift probability
    * decides someone edited the ERP's copy instead, or the change never reached the ERP (both logged).
    */
-  private editCustomer(): void {
+  private changePhone(): void {
     const row = this.randomCustomer();
     if (!row) return;
     const now = Date.now();
@@ -388,6 +392,73 @@ export class ContinuousChange {
     this.later(this.scenario.continuous.propagationDelayMs, () => {
       const current = this.stores.erp.table('CustomersV3').get(row.key);
       if (current) this.stores.erp.put('CustomersV3', { ...current.record, PrimaryContactPhone: erpPhone }, Date.now());
+    });
+  }
+
+  /**
+   * A customer moves to another city of its country (billing city, postal code and region). The ERP owns
+   * the billing address (as the ownership table says): finance changes it there and the ERP → CRM
+   * integration, a batch slower than the phone's, copies it seconds to minutes later; unless the drift
+   * probability decides the move never reached the CRM (one log entry per field), or someone edited the
+   * CRM's copy of the city instead (logged).
+   */
+  private moveCustomer(): void {
+    const row = this.randomCustomer();
+    if (!row) return;
+    const now = Date.now();
+    const customerNumber = String(row.record.CustomerAccount);
+    const accountIds = this.stores.crm.accountIdsByCustomerNumber(customerNumber);
+    if (accountIds.length !== 1) return;
+    const account = this.stores.crm.accounts.get(accountIds[0]);
+    const country = Object.values(COUNTRIES).find((c) => c.iso3 === row.record.AddressCountryRegionId);
+    const cities = country?.cities.filter((c) => c.name !== row.record.AddressCity) ?? [];
+    if (!account || cities.length === 0) return;
+    const city = this.rng.pick(cities);
+    // [logged field, CRM field, ERP field, the ERP's new value]
+    const fields: [string, string, string, string][] = [
+      ['billing_city', 'BillingCity', 'AddressCity', city.name],
+      ['billing_postal_code', 'BillingPostalCode', 'AddressZipCode', city.postal(this.rng)],
+      ['billing_region', 'BillingState', 'AddressState', city.region],
+    ];
+    const drift = (
+      kind: 'field_edit' | 'not_propagated',
+      field: (typeof fields)[number],
+      expected: unknown,
+      actual: unknown,
+    ) =>
+      this.log.record({
+        system: 'crm',
+        entity: 'customer',
+        key: customerNumber,
+        sourceKey: accountIds[0],
+        field: field[0],
+        sourceField: field[1],
+        kind,
+        time: new Date(now).toISOString(),
+        expected,
+        actual,
+      });
+    const drifts = this.rng.chance(this.scenario.continuous.driftProbability);
+    if (drifts && this.rng.chance(0.5)) {
+      // Edited in the CRM, which does not own the address; the ERP's stays.
+      this.drifted.add(customerNumber);
+      this.stores.crm.put('Account', { ...account.record, BillingCity: city.name }, now);
+      drift('field_edit', fields[0], row.record.AddressCity, city.name);
+      return;
+    }
+    const moved = Object.fromEntries(fields.map(([, , erpField, value]) => [erpField, value]));
+    this.stores.erp.put('CustomersV3', { ...row.record, ...moved }, now);
+    if (drifts) {
+      this.drifted.add(customerNumber);
+      for (const field of fields)
+        if (field[3] !== account.record[field[1]]) drift('not_propagated', field, field[3], account.record[field[1]]);
+      return;
+    }
+    const [min, max] = this.scenario.continuous.addressPropagationDelayMs;
+    this.later(this.rng.between(min, max), () => {
+      const current = this.stores.crm.accounts.get(accountIds[0]);
+      const copied = Object.fromEntries(fields.map(([, crmField, , value]) => [crmField, value]));
+      if (current) this.stores.crm.put('Account', { ...current.record, ...copied }, Date.now());
     });
   }
 
