@@ -160,6 +160,47 @@ describe('continuous mode', () => {
     expect(estate.groundTruth()).toHaveLength(0);
   });
 
+  it('never lets a later change overtake a move on its way: the CRM ends with every ERP address', async () => {
+    const small = await startEstate({
+      customers: 20,
+      seed: 5,
+      scenario: parseScenario({
+        continuous: {
+          intervalMs: 3_600_000,
+          newOrdersPerTick: 0,
+          statusMovesPerTick: 0,
+          editsPerTick: 20,
+          contactEditsPerTick: 0,
+          driftProbability: 0,
+          propagationDelayMs: 5,
+          addressPropagationDelayMs: [5, 80],
+        },
+      }),
+      continuous: true,
+    });
+    try {
+      // Twenty customers, twenty edits a tick: were a moving customer picked again, a second move would
+      // race the first to the CRM and the earlier address arrive last.
+      for (let i = 0; i < 5; i++) {
+        small.continuous!.tick();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const addresses = () =>
+        [...small.stores.erp.table('CustomersV3').rowsInOrder()].map(({ record }) => {
+          const [accountId] = small.stores.crm.accountIdsByCustomerNumber(String(record.CustomerAccount));
+          const account = small.stores.crm.accounts.get(accountId)?.record;
+          return {
+            erp: [record.AddressCity, record.AddressZipCode, record.AddressState],
+            crm: [account?.BillingCity, account?.BillingPostalCode, account?.BillingState],
+          };
+        });
+      expect(await waitFor(() => addresses().every((a) => JSON.stringify(a.erp) === JSON.stringify(a.crm)))).toBe(true);
+      expect(small.groundTruth()).toHaveLength(0);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('logs drift it injects while running', async () => {
     const drifting = await startEstate({
       customers: 300,

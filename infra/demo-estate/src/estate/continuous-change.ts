@@ -47,6 +47,11 @@ export class ContinuousChange {
   private readonly openOrders: string[] = [];
   /** Keys whose drift must not be healed by later changes. */
   private readonly drifted = new Set<string>();
+  /**
+   * Customers whose move is on its way to the CRM: left alone until it arrives, so that no later change
+   * overtakes it (a second move copied first, or a CRM edit making the CRM's record the newer one).
+   */
+  private readonly moving = new Set<string>();
   private nextOrder: number;
   ticks = 0;
 
@@ -354,6 +359,7 @@ export class ContinuousChange {
     if (!row) return;
     const now = Date.now();
     const customerNumber = String(row.record.CustomerAccount);
+    if (this.moving.has(customerNumber)) return;
     const accountIds = this.stores.crm.accountIdsByCustomerNumber(customerNumber);
     if (accountIds.length !== 1) return;
     const accountId = accountIds[0];
@@ -407,6 +413,7 @@ export class ContinuousChange {
     if (!row) return;
     const now = Date.now();
     const customerNumber = String(row.record.CustomerAccount);
+    if (this.moving.has(customerNumber)) return;
     const accountIds = this.stores.crm.accountIdsByCustomerNumber(customerNumber);
     if (accountIds.length !== 1) return;
     const account = this.stores.crm.accounts.get(accountIds[0]);
@@ -455,7 +462,9 @@ export class ContinuousChange {
       return;
     }
     const [min, max] = this.scenario.continuous.addressPropagationDelayMs;
+    this.moving.add(customerNumber);
     this.later(this.rng.between(min, max), () => {
+      this.moving.delete(customerNumber);
       const current = this.stores.crm.accounts.get(accountIds[0]);
       const copied = Object.fromEntries(fields.map(([, crmField, , value]) => [crmField, value]));
       if (current) this.stores.crm.put('Account', { ...current.record, ...copied }, Date.now());
