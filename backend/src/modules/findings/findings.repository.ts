@@ -292,8 +292,9 @@ export class FindingsRepository {
         // Their readers run within minutes of the run (retries within hours): a week is plenty.
         await runner.query(`DELETE FROM targeted_run_findings WHERE recorded_at < now() - interval '7 days'`);
       }
-      // In id order: each index takes the rows in its own order (the status-led ones share status and
-      // status_changed_at) instead of at random places, ~20% less time for the same rows.
+      // In id order, as the classification's merge join leaves them today; the sort (cheap, in memory)
+      // keeps that should its plan change: rows in random order cost the table's indexes up to twice the
+      // time (docs/architecture.md, "What bounds (c) and (f)").
       const insert: QueryResult = await runner.query(
         `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
            expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,
