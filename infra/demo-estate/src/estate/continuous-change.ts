@@ -349,24 +349,29 @@ export class ContinuousChange {
     this.later(this.scenario.continuous.propagationDelayMs, propagate);
   }
 
+  /** A customer no drift touched and no move is on its way for, with its one CRM account. */
+  private customerToEdit() {
+    const row = this.randomCustomer();
+    if (!row) return undefined;
+    const customerNumber = String(row.record.CustomerAccount);
+    if (this.moving.has(customerNumber)) return undefined;
+    const accountIds = this.stores.crm.accountIdsByCustomerNumber(customerNumber);
+    const account = accountIds.length === 1 ? this.stores.crm.accounts.get(accountIds[0]) : undefined;
+    return account ? { row, customerNumber, accountId: accountIds[0], account } : undefined;
+  }
+
   /**
    * A customer's phone changes. The CRM owns it (as the ownership table says): a salesperson changes it
    * there and the CRM → ERP integration copies it after the usual delay, unless the drift probability
    * decides someone edited the ERP's copy instead, or the change never reached the ERP (both logged).
    */
   private changePhone(): void {
-    const row = this.randomCustomer();
-    if (!row) return;
+    const found = this.customerToEdit();
+    if (!found) return;
+    const { row, customerNumber, account } = found;
     const now = Date.now();
-    const customerNumber = String(row.record.CustomerAccount);
-    if (this.moving.has(customerNumber)) return;
-    const accountIds = this.stores.crm.accountIdsByCustomerNumber(customerNumber);
-    if (accountIds.length !== 1) return;
-    const accountId = accountIds[0];
     const phoneSuffix = String(this.rng.between(10, 99));
     const erpPhone = String(row.record.PrimaryContactPhone).replace(/\d{2}$/, phoneSuffix);
-    const account = this.stores.crm.accounts.get(accountId);
-    if (!account) return;
     const crmPhone = String(account.record.Phone).replace(/\d{2}$/, phoneSuffix);
     if (erpPhone === row.record.PrimaryContactPhone) return;
     const drift = (kind: 'field_edit' | 'not_propagated', expected: unknown, actual: unknown) =>
@@ -409,17 +414,13 @@ export class ContinuousChange {
    * CRM's copy of the city instead (logged).
    */
   private moveCustomer(): void {
-    const row = this.randomCustomer();
-    if (!row) return;
+    const found = this.customerToEdit();
+    if (!found) return;
+    const { row, customerNumber, accountId, account } = found;
     const now = Date.now();
-    const customerNumber = String(row.record.CustomerAccount);
-    if (this.moving.has(customerNumber)) return;
-    const accountIds = this.stores.crm.accountIdsByCustomerNumber(customerNumber);
-    if (accountIds.length !== 1) return;
-    const account = this.stores.crm.accounts.get(accountIds[0]);
     const country = Object.values(COUNTRIES).find((c) => c.iso3 === row.record.AddressCountryRegionId);
     const cities = country?.cities.filter((c) => c.name !== row.record.AddressCity) ?? [];
-    if (!account || cities.length === 0) return;
+    if (cities.length === 0) return;
     const city = this.rng.pick(cities);
     // [logged field, CRM field, ERP field, the ERP's new value]
     const fields: [string, string, string, string][] = [
@@ -437,7 +438,7 @@ export class ContinuousChange {
         system: 'crm',
         entity: 'customer',
         key: customerNumber,
-        sourceKey: accountIds[0],
+        sourceKey: accountId,
         field: field[0],
         sourceField: field[1],
         kind,
@@ -465,7 +466,7 @@ export class ContinuousChange {
     this.moving.add(customerNumber);
     this.later(this.rng.between(min, max), () => {
       this.moving.delete(customerNumber);
-      const current = this.stores.crm.accounts.get(accountIds[0]);
+      const current = this.stores.crm.accounts.get(accountId);
       const copied = Object.fromEntries(fields.map(([, crmField, , value]) => [crmField, value]));
       if (current) this.stores.crm.put('Account', { ...current.record, ...copied }, Date.now());
     });
