@@ -31,6 +31,11 @@ export function RuleList({
             <th scope="col" className="num optional">
               New
             </th>
+            <th scope="col" className="num optional">
+              <abbr title="Differences the latest run held instead of reporting: their records changed within the rule's settle time, so the change may still be on its way">
+                Held
+              </abbr>
+            </th>
             <th scope="col" className="optional">
               At
             </th>
@@ -67,6 +72,7 @@ export function RuleList({
               </td>
               <td className="num">{r.latest ? formatCount(r.latest.findings) : '—'}</td>
               <td className="num optional">{r.latest ? formatCount(r.latest.new) : '—'}</td>
+              <td className="num optional">{r.latest?.unsettled ? formatCount(r.latest.unsettled) : '—'}</td>
               <td className="optional">{r.latest ? formatDateTime(r.latest.at) : '—'}</td>
             </tr>
           ))}

@@ -33,7 +33,9 @@ const answers = {
       trigger: 'schedule',
       status: 'complete',
       ruleVersions: { 'customer.billing-address-match': 2 },
-      ruleCounts: { 'customer.billing-address-match': { version: 2, status: 'ran', findings: 7, new: 3 } },
+      ruleCounts: {
+        'customer.billing-address-match': { version: 2, status: 'ran', findings: 7, new: 3, unsettled: 12 },
+      },
       findingsTotal: 7,
       resolvedTotal: 0,
       error: null,
@@ -53,6 +55,21 @@ describe('rules page', () => {
     expect(within(table).getByText('not run yet')).toBeInTheDocument();
     expect(within(table).getByText('7')).toBeInTheDocument();
     expect(screen.getByRole('list', { name: 'Rule files that failed to load' })).toHaveTextContent('broken.yaml:5');
+  });
+
+  it('shows how many differences the latest run held while their records settled', async () => {
+    renderApp('/rules', answers, 'viewer');
+    const table = await screen.findByRole('table');
+    const headers = within(table)
+      .getAllByRole('columnheader')
+      .map((h) => h.textContent?.trim());
+    const row = within(table).getByRole('button', { name: 'customer.billing-address-match' }).closest('tr');
+    const cells = within(row!)
+      .getAllByRole('cell')
+      .map((c) => c.textContent?.trim());
+    expect(cells[headers.indexOf('Held')]).toBe('12');
+    const other = within(table).getByRole('button', { name: 'order.status-propagation-sla' }).closest('tr');
+    expect(within(other!).getAllByRole('cell')[headers.indexOf('Held')]).toHaveTextContent('—');
   });
 
   it('shows the selected rule definition and its compiled SQL instead of "Not available"', async () => {

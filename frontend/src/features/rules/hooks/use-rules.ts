@@ -7,6 +7,8 @@ export interface RuleOutcome {
   findings?: number;
   new?: number;
   reopened?: number;
+  /** Differences held rather than reported: their records changed within the rule's settle time. */
+  unsettled?: number;
   durationMs?: number;
   reason?: string;
 }
