@@ -263,7 +263,10 @@ export class FindingsRepository {
         return { inserted: 0, reopened: 0, seen: 0, unsettled };
       }
       // One row per finding (the same finding twice in one run: its last observation counts, once), with
-      // what the merge does to it, judged once instead of one join of findings per statement.
+      // what the merge does to it, judged once instead of one join of findings per statement. Stored in id
+      // order, so the insert below hands the table's indexes new rows in order (in random order they cost
+      // up to twice the time; docs/architecture.md, "What bounds (c) and (f)"): free with today's plan, a
+      // merge join on the sorted observations, and kept should the plan change.
       await runner.query(
         `CREATE TEMP TABLE finding_merge ON COMMIT DROP AS
          SELECT *, ''::text AS class FROM finding_observations WITH NO DATA`,
@@ -277,7 +280,8 @@ export class FindingsRepository {
                AND (f.kind, f.severity, f.domain) IS NOT DISTINCT FROM (o.kind, o.severity, o.domain) THEN 'seen'
              ELSE 'moved' END
          FROM (SELECT DISTINCT ON (id) * FROM finding_observations ORDER BY id, seq DESC) o
-         LEFT JOIN findings f ON f.id = o.id`,
+         LEFT JOIN findings f ON f.id = o.id
+         ORDER BY o.id`,
         [runId],
         true,
       );
@@ -292,9 +296,6 @@ export class FindingsRepository {
         // Their readers run within minutes of the run (retries within hours): a week is plenty.
         await runner.query(`DELETE FROM targeted_run_findings WHERE recorded_at < now() - interval '7 days'`);
       }
-      // In id order, as the classification's merge join leaves them today; the sort (cheap, in memory)
-      // keeps that should its plan change: rows in random order cost the table's indexes up to twice the
-      // time (docs/architecture.md, "What bounds (c) and (f)").
       const insert: QueryResult = await runner.query(
         `INSERT INTO findings (id, rule_id, rule_version, entity, match_key, field, kind, owner_system,
            expected_value, actual_system, actual_value, details, score, severity, domain, status, occurrences,
@@ -304,7 +305,6 @@ export class FindingsRepository {
            'new', 1, $1, $1, $1, $2::uuid, $2::uuid
          FROM finding_merge o
          WHERE o.class = 'new'
-         ORDER BY o.id
          ON CONFLICT (id) DO NOTHING`,
         [seenAt, runId],
         true,
