@@ -73,6 +73,40 @@ describe('ClickHouse wrapper', () => {
     expect(tables.map((t) => t.name)).toEqual(['a', 'b', 'schema_migrations']);
   });
 
+  it('resumes a migration interrupted after some of its ADD COLUMN statements (18.16 has no IF NOT EXISTS)', async () => {
+    await writeFile(
+      join(dir, '0001_first.sql'),
+      'CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = MergeTree ORDER BY x;\n',
+    );
+    await new ClickHouseMigrator(clickhouse, dir).migrate();
+    const second =
+      'ALTER TABLE a ADD COLUMN y String;\nALTER TABLE a ADD COLUMN z UInt64 MATERIALIZED cityHash64(y);\n';
+    await writeFile(join(dir, '0002_second.sql'), second);
+    // The first statement ran, then the process died before the second and before the ledger entry.
+    await clickhouse.command(raw('ALTER TABLE a ADD COLUMN y String'), { tag: 'test.interrupted' });
+
+    expect(await new ClickHouseMigrator(clickhouse, dir).migrate()).toEqual([2]);
+    const columns = await clickhouse.query<{ name: string }>(
+      sql`SELECT name FROM system.columns WHERE database = ${clickhouse.database} AND table = 'a' ORDER BY name`,
+      { tag: 'test.columns' },
+    );
+    expect(columns.map((c) => c.name)).toEqual(['x', 'y', 'z']);
+    expect(await new ClickHouseMigrator(clickhouse, dir).migrate()).toEqual([]);
+  });
+
+  it('stops on an ADD COLUMN statement found half applied, naming what is missing', async () => {
+    await writeFile(
+      join(dir, '0001_first.sql'),
+      'CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = MergeTree ORDER BY x;\n',
+    );
+    await new ClickHouseMigrator(clickhouse, dir).migrate();
+    await writeFile(join(dir, '0002_second.sql'), 'ALTER TABLE a ADD COLUMN y String, ADD COLUMN z String;\n');
+    await clickhouse.command(raw('ALTER TABLE a ADD COLUMN y String'), { tag: 'test.half' });
+    const migrating = new ClickHouseMigrator(clickhouse, dir).migrate();
+    await expect(migrating).rejects.toThrow(MigrationError);
+    await expect(new ClickHouseMigrator(clickhouse, dir).migrate()).rejects.toThrow(/already has y but not z/);
+  });
+
   it('refuses to run when an applied migration was edited', async () => {
     await writeFile(
       join(dir, '0001_first.sql'),

@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join as joinPath } from 'node:path';
 import { ClickHouseService } from './clickhouse.service';
 import { clusterStatements, type ClusterStatement, type ClusterTopology } from './cluster-ddl';
+import { columnAddition, type ColumnAddition } from './column-additions';
 import { ident, raw, sql, uint } from './sql';
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
@@ -67,7 +68,8 @@ const LEDGER_COLUMNS = 'version UInt32, name String, checksum String, applied_at
 /**
  * Applies numbered ClickHouse migrations once each, recording them with a checksum.
  * Statements must be idempotent (`IF NOT EXISTS`), because ClickHouse has no transactional DDL:
- * a migration interrupted halfway is re-run from its start.
+ * a migration interrupted halfway is re-run from its start. ClickHouse 18.16 has no `ADD COLUMN IF NOT
+ * EXISTS`, so an `ADD COLUMN` statement is skipped where its columns are already there.
  *
  * On a cluster every statement is transformed by `clusterStatements` (shard tables + Distributed
  * tables) and the ledger lives in each shard's own database: a migration counts as applied only when
@@ -105,7 +107,7 @@ export class ClickHouseMigrator {
         continue;
       }
       for (const [index, statement] of migration.statements.entries()) {
-        await this.clickhouse.command(raw(statement), { tag: `migrations.${migration.version}.${index + 1}` });
+        await this.applyOn(this.clickhouse, statement, `migrations.${migration.version}.${index + 1}`);
       }
       await this.clickhouse.command(
         sql`INSERT INTO ${ident('schema_migrations')} (version, name, checksum, applied_at) VALUES (${migration.version}, ${migration.name}, ${migration.checksum}, now())`,
@@ -163,13 +165,52 @@ export class ClickHouseMigrator {
   }
 
   private async applyOnCluster(cluster: ClusterTopology, statement: ClusterStatement, tag: string): Promise<void> {
-    const query = raw(statement.sql);
-    if (statement.placement === 'once' || cluster.ddl === 'on_cluster') {
-      await this.clickhouse.command(query, { tag });
+    if (statement.placement === 'once') {
+      await this.clickhouse.command(raw(statement.sql), { tag });
       return;
     }
     const nodes = statement.placement === 'shard' ? this.clickhouse.shards() : this.clickhouse.entryNodes();
-    for (const node of nodes) await node.command(query, { tag });
+    if (cluster.ddl === 'per_shard') {
+      for (const node of nodes) await this.applyOn(node, statement.sql, tag);
+      return;
+    }
+    // One ON CLUSTER statement reaches every node: it can only be skipped where all have its columns.
+    const addition = columnAddition(statement.sql);
+    if (addition) {
+      const missing = await Promise.all(nodes.map((node) => missingColumns(node, addition)));
+      const complete = missing.filter((columns) => columns.length === 0).length;
+      if (complete === nodes.length) return this.skipped(addition, tag);
+      if (complete > 0 || missing.some((columns) => columns.length < addition.columns.length)) {
+        throw new MigrationError(
+          `${tag}: ${addition.table} has the columns ${addition.columns.join(', ')} on some nodes only ` +
+            `(an interrupted migration); add the missing ones by hand, then restart`,
+        );
+      }
+    }
+    await this.clickhouse.command(raw(statement.sql), { tag });
+  }
+
+  /** Runs a statement on one node, but not an `ADD COLUMN` whose columns an earlier attempt added there. */
+  private async applyOn(node: ClickHouseService, statement: string, tag: string): Promise<void> {
+    const addition = columnAddition(statement);
+    if (addition) {
+      const missing = await missingColumns(node, addition);
+      if (missing.length === 0) return this.skipped(addition, tag);
+      if (missing.length < addition.columns.length) {
+        throw new MigrationError(
+          `${tag}: ${addition.table} at ${node.url} already has ${addition.columns.filter((c) => !missing.includes(c)).join(', ')} ` +
+            `but not ${missing.join(', ')} (an interrupted migration); add the missing ones by hand, then restart`,
+        );
+      }
+    }
+    await node.command(raw(statement), { tag });
+  }
+
+  private skipped({ table, columns }: ColumnAddition, tag: string): void {
+    this.logger.warn(
+      `${tag}: ${table} already has ${columns.join(', ')} ` +
+        '(added by an earlier, interrupted attempt of this migration): not added again',
+    );
   }
 
   /** The ledger: a plain table per shard (replicated among a shard's replicas), never Distributed. */
@@ -228,4 +269,19 @@ function assertUnchanged(migration: ClickHouseMigration, previous: LedgerRow): v
         'was applied; migrations are immutable: add a new one instead',
     );
   }
+}
+
+/** Of the columns a statement adds, those its table (in the statement's database, or the node's own) does not have. */
+async function missingColumns(
+  node: ClickHouseService,
+  { database, table, columns }: ColumnAddition,
+): Promise<string[]> {
+  const rows = await node.query<{ name: string }>(
+    database
+      ? sql`SELECT name FROM system.columns WHERE database = ${database} AND table = ${table}`
+      : sql`SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ${table}`,
+    { tag: 'migrations.columns' },
+  );
+  const present = new Set(rows.map((row) => row.name));
+  return columns.filter((column) => !present.has(column));
 }

@@ -265,7 +265,7 @@ function endOfQuoted(text: string, start: number): number {
 }
 
 /** Splits on `separator` outside parentheses and quotes. */
-function splitTopLevel(text: string, separator: string): string[] {
+export function splitTopLevel(text: string, separator: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let start = 0;

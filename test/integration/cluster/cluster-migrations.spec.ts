@@ -82,6 +82,34 @@ describe('ClickHouse migrations in cluster mode (two local 18.16 shards)', () =>
     expect((await tables(second)).map((t) => t.name)).toContain('findings_daily_mv');
   });
 
+  it('re-applies a migration of ADD COLUMN statements to a shard whose ledger lacks it', async () => {
+    const { clickhouse } = stores;
+    const [first, second] = clickhouse.shards();
+    // Migration 5 adds shared_hash everywhere; the second shard's record of it is lost (as if it died
+    // between the DDL and the ledger), so the migrator meets columns already there on both shards.
+    await second.command(raw('ALTER TABLE schema_migrations DELETE WHERE version = 5'), { tag: 'test.forget' });
+    for (let i = 0; i < 50; i += 1) {
+      const left = await second.query<{ n: string }>(
+        raw('SELECT count() AS n FROM schema_migrations WHERE version = 5'),
+        {
+          tag: 'test.forget.wait',
+        },
+      );
+      if (Number(left[0].n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await new ClickHouseMigrator(clickhouse).migrate()).toEqual([5]);
+    for (const shard of [first, second]) {
+      const recorded = await shard.query<{ n: string }>(
+        raw('SELECT count() AS n FROM schema_migrations WHERE version = 5'),
+        {
+          tag: 'test.n',
+        },
+      );
+      expect(Number(recorded[0].n)).toBe(1);
+    }
+  });
+
   it('refuses shard URLs that are not the cluster shards in order', async () => {
     const swapped = new ClickHouseService({
       url: cluster.shardUrls[0],
