@@ -80,13 +80,22 @@ if [ -z "${SNAPSHOT_SCHEDULES:-}" ]; then
 fi
 export RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS=${RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS:-20000}
 
-DASHBOARD_DIR="$ROOT/frontend/dist" PORT=$PORT DRIFTWATCH_ROLE=all node backend/dist/main.js &
+# The backend logs every request (the WMS alone posts webhooks several times a second): to a file, so
+# the terminal keeps the admin key and URLs printed below instead of scrolling them away.
+BACKEND_LOG="$ROOT/.local/demo-backend.log"
+: >"$BACKEND_LOG"
+backend_failed() {
+  echo "[demo] backend exited; its last log lines ($BACKEND_LOG):" >&2
+  tail -n 30 "$BACKEND_LOG" >&2
+  exit 1
+}
+DASHBOARD_DIR="$ROOT/frontend/dist" PORT=$PORT DRIFTWATCH_ROLE=all node backend/dist/main.js >>"$BACKEND_LOG" 2>&1 &
 backend_pid=$!
 pids+=("$backend_pid")
 
 for _ in $(seq 1 150); do
   if curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then break; fi
-  kill -0 "$backend_pid" 2>/dev/null || { echo "[demo] backend exited; see the messages above" >&2; exit 1; }
+  kill -0 "$backend_pid" 2>/dev/null || backend_failed
   sleep 0.2
 done
 
@@ -112,7 +121,8 @@ cat <<MSG
                (shown once: sign in to the dashboard with it, or send it as X-API-Key; more keys at /api/v1/api-keys)
     Estate     CRM $ESTATE_CRM_URL  ERP $ESTATE_ERP_URL  WMS $ESTATE_WMS_URL  support $ESTATE_SUPPORT_URL
                (credentials: .local/demo-estate/endpoints.json, drift log: .local/demo-estate/ground-truth.jsonl)
+    Logs       .local/demo-backend.log (JSON lines; follow with: tail -f .local/demo-backend.log)
   Press Ctrl-C to stop everything this command started.
 
 MSG
-wait "$backend_pid"
+wait "$backend_pid" || backend_failed
