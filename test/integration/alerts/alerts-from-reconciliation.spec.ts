@@ -90,6 +90,15 @@ describe('alerts from real reconciliation runs (ClickHouse + Postgres) to a Slac
       ['chat.update', false],
     ]);
 
+    // A run of one rule (an API run of chosen rules, or an event's targeted run of a few) says nothing
+    // about the other rule's findings: its alert stays as it is.
+    receiver.clear();
+    const posted = posts.map((c) => String(c.args.text));
+    const partial = await fx.service.run({ trigger: 'api', ruleIds: ['customer.test-presence'] });
+    await runAlerts.evaluate(partial.runId);
+    expect(receiver.calls.filter((c) => String(c.args.text).startsWith('Resolved: '))).toEqual([]);
+    expect(posted).toHaveLength(2);
+
     receiver.clear();
     await fx.completeSnapshot('crm', crm(false));
     const fixed = await fx.service.run({ trigger: 'snapshot' });

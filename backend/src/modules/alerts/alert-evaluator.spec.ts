@@ -1,5 +1,5 @@
 import { alertRuleSchema } from './alert-rule.schema';
-import { AlertStateView, evaluateAlerts, FindingGroup } from './alert-evaluator';
+import { AlertStateView, evaluateAlertInputs, evaluateAlerts, FindingGroup } from './alert-evaluator';
 
 const rule = alertRuleSchema.parse({
   id: 'credit-ops',
@@ -85,6 +85,15 @@ describe('evaluateAlerts', () => {
       now,
     );
     expect(decisions.map((d) => d.action)).toEqual(['update']);
+  });
+
+  it('leaves a firing alert alone when its rule did not run but still has active findings', () => {
+    const states = firingState(group());
+    const otherRuleRan = [group({ ruleId: 'credit-terms', counts: { new: 0, open: 0, resolved: 0 } })];
+    const inputs = (active: string[]) => ({ findings: otherRuleRan, rulesWithActiveFindings: new Set(active) });
+    expect(evaluateAlertInputs([rule], inputs(['credit-hold-visible']), states, [], now)).toEqual([]);
+    // Its findings retired (the rule left the pack): nothing is open any more.
+    expect(evaluateAlertInputs([rule], inputs([]), states, [], now).map((d) => d.action)).toEqual(['resolve']);
   });
 
   it('resolves when the findings are gone or below the threshold', () => {

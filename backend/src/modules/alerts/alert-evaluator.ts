@@ -58,7 +58,14 @@ export interface ConnectorView {
  * (in particular not resolved): findings come after each run, SLA and connector status on a schedule.
  */
 export interface AlertInputs {
+  /** One group per reconciliation rule that ran in the run evaluated. */
   findings?: FindingGroup[];
+  /**
+   * With `findings`: rules that have active findings now, whether they ran or not. A firing alert of a
+   * rule that did not run (a run of chosen rules, an event's targeted run, a rule held or failed) is
+   * left as it is while its rule has any; it resolves once they are gone (the rule left the pack).
+   */
+  rulesWithActiveFindings?: ReadonlySet<string>;
   /** SLA routes per window length in minutes (each sla rule names its window). */
   slaByWindow?: Map<number, SlaRouteView[]>;
   connectors?: ConnectorView[];
@@ -378,6 +385,7 @@ export function evaluateAlertInputs(
     for (const [alertKey, state] of states) {
       if (state.status !== 'firing' || seen.has(alertKey) || !alertKey.startsWith(`${rule.id}:`)) continue;
       const ruleId = alertKey.slice(rule.id.length + 1, alertKey.length - rule.route.channel.length - 1);
+      if (rule.when && inputs.rulesWithActiveFindings?.has(ruleId)) continue;
       decisions.push({
         alertKey,
         alertRuleId: rule.id,

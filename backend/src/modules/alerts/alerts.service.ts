@@ -45,8 +45,13 @@ export class AlertsService implements OnModuleInit {
    * Evaluates one reconciliation run's finding groups. Each decision is recorded as it is carried
    * out, so a retried job does not repeat what already went out; failures are recorded and thrown.
    */
-  evaluateRun(runId: string, groups: FindingGroup[], now = new Date()): Promise<RunAlertOutcome> {
-    return this.evaluate(runId, { findings: groups }, now);
+  evaluateRun(
+    runId: string,
+    groups: FindingGroup[],
+    now = new Date(),
+    rulesWithActiveFindings?: ReadonlySet<string>,
+  ): Promise<RunAlertOutcome> {
+    return this.evaluate(runId, { findings: groups, rulesWithActiveFindings }, now);
   }
 
   /**

@@ -59,6 +59,14 @@ export class FindingGroupsRepository {
     }));
   }
 
+  /** Rules with any active finding now (the open-counts rollup: a few rows per rule, no scan of `findings`). */
+  async rulesWithActiveFindings(): Promise<Set<string>> {
+    const rows = await this.dataSource.query<Array<{ rule_id: string }>>(
+      `SELECT rule_id FROM findings_open_counts GROUP BY rule_id HAVING sum(open) > 0`,
+    );
+    return new Set(rows.map((r) => r.rule_id));
+  }
+
   /**
    * Records per entity as of the latest complete full snapshots (the largest system's count): the
    * denominator of "percentage of records affected". Read after every run, event-triggered ones too:

@@ -46,6 +46,6 @@ export class RunAlertsService {
         },
       ];
     });
-    return this.alerts.evaluateRun(runId, groups);
+    return this.alerts.evaluateRun(runId, groups, new Date(), await this.findings.rulesWithActiveFindings());
   }
 }
