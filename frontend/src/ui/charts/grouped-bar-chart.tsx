@@ -25,7 +25,8 @@ export function GroupedBarChart({
           <XAxis dataKey="category" interval={0} tick={{ fontSize: 12 }} />
           <YAxis unit={unit} />
           <Tooltip />
-          <Legend />
+          {/* In the order of `series` (recharts sorts the legend alphabetically by default). */}
+          <Legend itemSorter={(item) => series.indexOf(String(item.dataKey))} />
           {series.map((name, i) => (
             <Bar
               key={name}

@@ -8,7 +8,8 @@ export function TrendLineChart({
   label,
 }: {
   rows: Record<string, string | number>[];
-  lines: { key: string; name: string }[];
+  /** A line without a color takes the next of the shared series colors. */
+  lines: { key: string; name: string; color?: string }[];
   label: string;
 }) {
   return (
@@ -19,14 +20,15 @@ export function TrendLineChart({
           <XAxis dataKey="bucket" />
           <YAxis allowDecimals={false} />
           <Tooltip />
-          <Legend />
+          {/* In the order of `lines` (recharts sorts the legend alphabetically by default). */}
+          <Legend itemSorter={(item) => lines.findIndex((line) => line.key === item.dataKey)} />
           {lines.map((line, i) => (
             <Line
               key={line.key}
               type="monotone"
               dataKey={line.key}
               name={line.name}
-              stroke={SERIES_COLORS[i % SERIES_COLORS.length]}
+              stroke={line.color ?? SERIES_COLORS[i % SERIES_COLORS.length]}
               strokeWidth={2}
               dot={rows.length < 40}
               isAnimationActive={false}

@@ -2,7 +2,7 @@ import { GroupedBarChart } from '../../../ui/charts/grouped-bar-chart';
 import { TrendLineChart } from '../../../ui/charts/trend-line-chart';
 import { Page, Panel } from '../../../ui/page';
 import { QueryState } from '../../../ui/query-state';
-import { SeverityBarChart } from '../charts/severity-bar-chart';
+import { SEVERITY_COLORS, SeverityBarChart } from '../charts/severity-bar-chart';
 import { driftRateRows, openBySeriesRows, severityRows, trendRows } from '../hooks/overview-shapes';
 import { useOverview, useOverviewFilters, useTrends } from '../hooks/use-overview';
 import { OverviewFilters } from './overview-filters';
@@ -79,7 +79,7 @@ export function OverviewPage() {
               return (
                 <TrendLineChart
                   rows={shaped.rows}
-                  lines={shaped.keys.map((k) => ({ key: k, name: k }))}
+                  lines={shaped.keys.map((k) => ({ key: k, name: k, color: SEVERITY_COLORS[k] }))}
                   label="Open findings per severity over time"
                 />
               );

@@ -1,5 +1,7 @@
 import type { Overview, Trends } from './use-overview';
 
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+
 /** Drift rate rows for a grouped bar chart: one row per domain, one number per system. */
 export function driftRateRows(overview: Overview): {
   rows: Record<string, string | number | null>[];
@@ -29,9 +31,16 @@ export function trendRows(trends: Trends): Record<string, string | number>[] {
   }));
 }
 
-/** Open findings at the end of each bucket, one line per series (severity, domain or rule). */
+/**
+ * Open findings at the end of each bucket, one line per series (severity, domain or rule); severities
+ * in their rank order, as in the bar chart beside it, rather than the API's alphabetical one.
+ */
 export function openBySeriesRows(trends: Trends): { rows: Record<string, string | number>[]; keys: string[] } {
-  const keys = trends.series.map((s) => s.key);
+  const rank = (key: string) => {
+    const at = SEVERITY_ORDER.indexOf(key);
+    return at < 0 ? SEVERITY_ORDER.length : at;
+  };
+  const keys = trends.series.map((s) => s.key).sort((a, b) => rank(a) - rank(b));
   const rows = trends.buckets.map((bucket) => {
     const row: Record<string, string | number> = { bucket };
     for (const s of trends.series) row[s.key] = s.points.find((p) => p.bucket === bucket)?.openAtEnd ?? 0;
@@ -40,7 +49,6 @@ export function openBySeriesRows(trends: Trends): { rows: Record<string, string 
   return { rows, keys };
 }
 
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
 export function severityRows(overview: Overview) {
   return SEVERITY_ORDER.map((severity) => ({
     severity,
