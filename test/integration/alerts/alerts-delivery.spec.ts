@@ -123,6 +123,8 @@ describe('alerts to a Slack-compatible receiver over HTTP, state in Postgres', (
     expect(receiver.calls).toHaveLength(0);
     const held = await dataSource.getRepository(AlertDeliveryEntity).findBy({ status: 'held' });
     expect(held.map((d) => d.detail)).toEqual(['silenced']);
+    await service.evaluateRun('run-1b', [creditGroup(5)], at(30));
+    expect(await dataSource.getRepository(AlertDeliveryEntity).countBy({ status: 'held' })).toBe(1);
     await service.evaluateRun('run-2', [creditGroup(5)], at(61));
     expect(receiver.calls.map((c) => c.method)).toEqual(['chat.postMessage']);
   });
@@ -158,8 +160,14 @@ describe('alerts to a Slack-compatible receiver over HTTP, state in Postgres', (
       held: 1,
       failed: 0,
     });
+    // Run after run the same alert stays held for the same reason: the history keeps the first.
+    await expect(unconfigured.evaluateRun('run-2', [creditGroup(6)], at(1))).resolves.toEqual({
+      sent: 0,
+      held: 1,
+      failed: 0,
+    });
     const held = await dataSource.getRepository(AlertDeliveryEntity).findBy({ status: 'held' });
-    expect(held.map((d) => d.detail)).toEqual(['slack_not_configured']);
+    expect(held.map((d) => [d.runId, d.detail])).toEqual([['run-1', 'slack_not_configured']]);
   });
 
   it('redraws the message when someone acknowledges, and stops escalation', async () => {

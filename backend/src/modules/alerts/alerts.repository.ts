@@ -46,6 +46,15 @@ export class AlertsRepository {
     await this.deliveries.insert(delivery);
   }
 
+  /** Whether the alert's latest delivery was this action held for this reason (index alert_deliveries_alert_idx). */
+  async lastDeliveryHeld(alertKey: string, action: string, reason: string): Promise<boolean> {
+    const latest = await this.deliveries.findOne({
+      where: { alertKey },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    return latest?.status === 'held' && latest.action === action && latest.detail === reason;
+  }
+
   listDeliveries(limit: number, beforeId?: string): Promise<AlertDeliveryEntity[]> {
     return this.deliveries.find({
       where: beforeId ? { id: LessThanOrEqual(beforeId) } : {},

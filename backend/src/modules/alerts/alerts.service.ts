@@ -74,7 +74,10 @@ export class AlertsService implements OnModuleInit {
             ? undefined
             : 'no_webhook_for_channel');
       if (heldBecause) {
-        await this.record(decision, runId, 'held', heldBecause, null);
+        // Held again for the same reason (nothing goes out, so nothing moves on): the history keeps the
+        // first of the spell instead of a row per run, every few seconds with event-triggered runs.
+        const repeated = await this.repository.lastDeliveryHeld(decision.alertKey, decision.action, heldBecause);
+        if (!repeated) await this.record(decision, runId, 'held', heldBecause, null);
         outcome.held += 1;
         continue;
       }
