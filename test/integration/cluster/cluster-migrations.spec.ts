@@ -59,55 +59,41 @@ describe('ClickHouse migrations in cluster mode (two local 18.16 shards)', () =>
     expect(await new ClickHouseMigrator(clickhouse).migrate()).toEqual([]);
   });
 
+  const recorded = async (shard: ClickHouseService, version: number) => {
+    const rows = await shard.query<{ n: string }>(
+      sql`SELECT count() AS n FROM schema_migrations WHERE version = ${version}`,
+      { tag: 'test.recorded' },
+    );
+    return Number(rows[0].n);
+  };
+
+  /** The shard loses its ledger entry of `version` (as if it died between the DDL and the ledger). */
+  const forget = async (shard: ClickHouseService, version: number) => {
+    await shard.command(sql`ALTER TABLE schema_migrations DELETE WHERE version = ${version}`, { tag: 'test.forget' });
+    for (let i = 0; i < 50 && (await recorded(shard, version)) > 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   it('re-applies a migration to a shard whose ledger lacks it, and only records it there', async () => {
     const { clickhouse } = stores;
     const [first, second] = clickhouse.shards();
-    await second.command(raw('ALTER TABLE schema_migrations DELETE WHERE version = 2'), { tag: 'test.forget' });
     await second.command(raw('DROP TABLE findings_daily_mv'), { tag: 'test.forget' });
-    for (let i = 0; i < 50; i += 1) {
-      const left = await second.query<{ n: string }>(
-        raw('SELECT count() AS n FROM schema_migrations WHERE version = 2'),
-        {
-          tag: 'test.forget.wait',
-        },
-      );
-      if (Number(left[0].n) === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await forget(second, 2);
     expect(await new ClickHouseMigrator(clickhouse).migrate()).toEqual([2]);
-    const count = (s: ClickHouseService) =>
-      s.query<{ n: string }>(raw('SELECT count() AS n FROM schema_migrations WHERE version = 2'), { tag: 'test.n' });
-    expect(Number((await count(first))[0].n)).toBe(1);
-    expect(Number((await count(second))[0].n)).toBe(1);
+    expect(await recorded(first, 2)).toBe(1);
+    expect(await recorded(second, 2)).toBe(1);
     expect((await tables(second)).map((t) => t.name)).toContain('findings_daily_mv');
   });
 
   it('re-applies a migration of ADD COLUMN statements to a shard whose ledger lacks it', async () => {
     const { clickhouse } = stores;
     const [first, second] = clickhouse.shards();
-    // Migration 5 adds shared_hash everywhere; the second shard's record of it is lost (as if it died
-    // between the DDL and the ledger), so the migrator meets columns already there on both shards.
-    await second.command(raw('ALTER TABLE schema_migrations DELETE WHERE version = 5'), { tag: 'test.forget' });
-    for (let i = 0; i < 50; i += 1) {
-      const left = await second.query<{ n: string }>(
-        raw('SELECT count() AS n FROM schema_migrations WHERE version = 5'),
-        {
-          tag: 'test.forget.wait',
-        },
-      );
-      if (Number(left[0].n) === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Migration 5 adds shared_hash on every shard: the migrator meets columns already there on both.
+    await forget(second, 5);
     expect(await new ClickHouseMigrator(clickhouse).migrate()).toEqual([5]);
-    for (const shard of [first, second]) {
-      const recorded = await shard.query<{ n: string }>(
-        raw('SELECT count() AS n FROM schema_migrations WHERE version = 5'),
-        {
-          tag: 'test.n',
-        },
-      );
-      expect(Number(recorded[0].n)).toBe(1);
-    }
+    expect(await recorded(first, 5)).toBe(1);
+    expect(await recorded(second, 5)).toBe(1);
   });
 
   it('refuses shard URLs that are not the cluster shards in order', async () => {
