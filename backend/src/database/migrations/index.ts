@@ -25,6 +25,7 @@ import { SnapshotRunLookups0000000000024 } from './0024-snapshot-run-lookups';
 import { AuditLogLookups0000000000025 } from './0025-audit-log-lookups';
 import { FullRunHistory0000000000026 } from './0026-full-run-history';
 import { FindingUnsettledRun0000000000027 } from './0027-finding-unsettled-run';
+import { AlertDeliveryDays0000000000028 } from './0028-alert-delivery-days';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -55,4 +56,5 @@ export const POSTGRES_MIGRATIONS = [
   AuditLogLookups0000000000025,
   FullRunHistory0000000000026,
   FindingUnsettledRun0000000000027,
+  AlertDeliveryDays0000000000028,
 ];

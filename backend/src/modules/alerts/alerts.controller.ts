@@ -9,16 +9,18 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Req,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentPrincipal, Public, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { AlertSilencesService } from './alert-silences.service';
 import { AlertsRepository } from './alerts.repository';
-import { CreateSilenceDto } from './alerts.dto';
+import { AlertDeliveryDayDto, CreateSilenceDto, DELIVERY_DAYS_QUERY } from './alerts.dto';
+import { AlertsService, type DeliveryDay } from './alerts.service';
 import { SlackInteractivityService, SlackPayloadError } from './slack-interactivity.service';
 import { SlackSignatureError } from './slack/slack-signature';
 
@@ -27,6 +29,7 @@ import { SlackSignatureError } from './slack/slack-signature';
 export class AlertsController {
   constructor(
     private readonly repository: AlertsRepository,
+    private readonly alerts: AlertsService,
     private readonly silenceService: AlertSilencesService,
     private readonly interactivity: SlackInteractivityService,
   ) {}
@@ -35,6 +38,16 @@ export class AlertsController {
   @Roles('viewer')
   deliveries() {
     return this.repository.listDeliveries(200);
+  }
+
+  @Get('alerts/deliveries/daily')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Alert deliveries per day (UTC) by status over a range, every day of it.' })
+  @DELIVERY_DAYS_QUERY.apiQueries()
+  @ApiOkResponse({ type: [AlertDeliveryDayDto] })
+  deliveriesPerDay(@Query() query: Record<string, unknown>): Promise<DeliveryDay[]> {
+    const { from, to } = DELIVERY_DAYS_QUERY.parse(query);
+    return this.alerts.deliveriesPerDay(from, to);
   }
 
   @Get('alerts/silences')

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { defineReportQuery } from '../../http/report-query';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { DOMAINS } from '@driftwatch/reconciliation-rules';
 
@@ -24,4 +25,15 @@ export class CreateSilenceDto {
   @ApiProperty({ description: 'When the silence expires (ISO 8601)' })
   @IsZonedDateTime()
   endsAt!: string;
+}
+
+/** `/api/v1/alerts/deliveries/daily`: a range (default 30 days, at most 366). */
+export const DELIVERY_DAYS_QUERY = defineReportQuery({ params: {}, range: { defaultDays: 30, maxDays: 366 } });
+
+export class AlertDeliveryDayDto {
+  @ApiProperty({ example: '2026-12-01', description: 'The day (UTC).' }) day!: string;
+  @ApiProperty({ description: 'Messages posted, updated, re-notified or escalated in Slack.' }) sent!: number;
+  @ApiProperty({ description: 'Held (no Slack configured, silenced, snoozed, quiet hours), once per spell.' })
+  held!: number;
+  @ApiProperty({ description: 'Deliveries that failed after their retries.' }) failed!: number;
 }

@@ -55,6 +55,17 @@ export class AlertsRepository {
     return latest?.status === 'held' && latest.action === action && latest.detail === reason;
   }
 
+  /** Deliveries per UTC day and status within [from, to) (index alert_deliveries_created_idx). */
+  async deliveryCountsByDay(from: Date, to: Date): Promise<Array<{ day: string; status: string; n: number }>> {
+    const rows = await this.deliveries.query<Array<{ day: string; status: string; n: string }>>(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, status, count(*) AS n
+         FROM alert_deliveries WHERE created_at >= $1 AND created_at < $2
+        GROUP BY 1, 2`,
+      [from, to],
+    );
+    return rows.map((r) => ({ day: r.day, status: r.status, n: Number(r.n) }));
+  }
+
   listDeliveries(limit: number, beforeId?: string): Promise<AlertDeliveryEntity[]> {
     return this.deliveries.find({
       where: beforeId ? { id: LessThanOrEqual(beforeId) } : {},

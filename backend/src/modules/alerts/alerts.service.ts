@@ -97,6 +97,21 @@ export class AlertsService implements OnModuleInit {
     return outcome;
   }
 
+  /** Deliveries per UTC day of [from, to) by status: every day of the range, those without any as zeros. */
+  async deliveriesPerDay(from: Date, to: Date): Promise<DeliveryDay[]> {
+    const days = new Map<string, DeliveryDay>();
+    for (let at = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); at < to.getTime();) {
+      const day = new Date(at).toISOString().slice(0, 10);
+      days.set(day, { day, sent: 0, held: 0, failed: 0 });
+      at += 86_400_000;
+    }
+    for (const { day, status, n } of await this.repository.deliveryCountsByDay(from, to)) {
+      const row = days.get(day);
+      if (row && (status === 'sent' || status === 'held' || status === 'failed')) row[status] += n;
+    }
+    return [...days.values()];
+  }
+
   async acknowledge(alertKey: string, user: string, now = new Date()): Promise<void> {
     const state = await this.requireState(alertKey);
     await this.repository.saveState({ alertKey, acknowledgedBy: user, acknowledgedAt: now });
@@ -239,6 +254,13 @@ export class AlertsService implements OnModuleInit {
       attempts: 1,
     });
   }
+}
+
+export interface DeliveryDay {
+  day: string;
+  sent: number;
+  held: number;
+  failed: number;
 }
 
 export class AlertNotFoundError extends Error {

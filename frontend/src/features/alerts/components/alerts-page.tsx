@@ -4,7 +4,7 @@ import { formatDateTime, formatRelative } from '../../../ui/formatting';
 import { Page, Panel } from '../../../ui/page';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
-import { deliveriesPerDay, useDeliveries, useSilenceActions, useSilences } from '../hooks/use-alerts';
+import { deliveryDayRows, useDeliveries, useDeliveryDays, useSilenceActions, useSilences } from '../hooks/use-alerts';
 import { SilenceForm } from './silence-form';
 
 /** Alert history (Slack deliveries) and silences. */
@@ -12,6 +12,7 @@ export function AlertsPage() {
   const role = useCurrentRole();
   const canSilence = roleAllows(role, 'engineer');
   const deliveries = useDeliveries();
+  const days = useDeliveryDays();
   const silences = useSilences();
   const { expire } = useSilenceActions();
 
@@ -53,16 +54,16 @@ export function AlertsPage() {
             </p>
           )}
         </Panel>
-        <Panel title="Deliveries per day">
+        <Panel title="Deliveries per day, last 30 days">
           <QueryState
-            query={deliveries}
-            label="alert history"
-            isEmpty={(d) => d.length === 0}
+            query={days}
+            label="deliveries per day"
+            isEmpty={(d) => d.every((day) => day.sent + day.held + day.failed === 0)}
             emptyText="No alerts sent yet."
           >
             {(list) => (
               <GroupedBarChart
-                rows={deliveriesPerDay(list)}
+                rows={deliveryDayRows(list)}
                 series={['sent', 'held', 'failed']}
                 colors={{ sent: '#1a7f37', held: '#bf8700', failed: '#cf222e' }}
                 label="Alert deliveries per day by status"
@@ -71,7 +72,7 @@ export function AlertsPage() {
           </QueryState>
         </Panel>
       </div>
-      <Panel title="Alert history" className="spaced">
+      <Panel title="Alert history (latest 200)" className="spaced">
         <QueryState
           query={deliveries}
           label="alert history"

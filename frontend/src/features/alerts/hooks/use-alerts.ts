@@ -53,14 +53,22 @@ export function useSilenceActions() {
   };
 }
 
-/** Deliveries per day and status, oldest first, for the history chart. */
-export function deliveriesPerDay(deliveries: AlertDelivery[]) {
-  const days = new Map<string, Record<string, string | number>>();
-  for (const d of deliveries) {
-    const day = d.createdAt.slice(0, 10);
-    const row = days.get(day) ?? { category: day, sent: 0, held: 0, failed: 0 };
-    row[d.status] = Number(row[d.status] ?? 0) + 1;
-    days.set(day, row);
-  }
-  return [...days.values()].sort((a, b) => String(a.category).localeCompare(String(b.category)));
+export interface DeliveryDay {
+  day: string;
+  sent: number;
+  held: number;
+  failed: number;
 }
+
+/** Deliveries per UTC day and status over the last 30 days, counted by the API (not from the list). */
+export function useDeliveryDays() {
+  return useQuery({
+    queryKey: ['alerts', 'deliveries', 'daily'],
+    queryFn: () => getJson<DeliveryDay[]>('/api/v1/alerts/deliveries/daily'),
+    refetchInterval: 60_000,
+  });
+}
+
+/** Rows for the grouped bar chart: one per day, oldest first. */
+export const deliveryDayRows = (days: DeliveryDay[]) =>
+  days.map(({ day, sent, held, failed }) => ({ category: day, sent, held, failed }));
