@@ -9,6 +9,7 @@ export function GroupedBarChart({
   label,
   unit,
   colors,
+  dense = false,
 }: {
   rows: Record<string, string | number | null>[];
   series: string[];
@@ -16,13 +17,15 @@ export function GroupedBarChart({
   unit?: string;
   /** Fixed colours per series (e.g. a status), otherwise the palette in order. */
   colors?: Record<string, string>;
+  /** Many categories (e.g. days): label as many as fit instead of every one. */
+  dense?: boolean;
 }) {
   return (
     <div className="chart" role="img" aria-label={label}>
       <ResponsiveContainer>
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="category" interval={0} tick={{ fontSize: 12 }} />
+          <XAxis dataKey="category" interval={dense ? 'preserveStartEnd' : 0} tick={{ fontSize: 12 }} />
           <YAxis unit={unit} />
           <Tooltip />
           {/* In the order of `series` (recharts sorts the legend alphabetically by default). */}

@@ -64,6 +64,7 @@ export function AlertsPage() {
             {(list) => (
               <GroupedBarChart
                 rows={deliveryDayRows(list)}
+                dense
                 series={['sent', 'held', 'failed']}
                 colors={{ sent: '#1a7f37', held: '#bf8700', failed: '#cf222e' }}
                 label="Alert deliveries per day by status"

@@ -69,6 +69,6 @@ export function useDeliveryDays() {
   });
 }
 
-/** Rows for the grouped bar chart: one per day, oldest first. */
+/** Rows for the grouped bar chart: one per day (labelled MM-DD), oldest first. */
 export const deliveryDayRows = (days: DeliveryDay[]) =>
-  days.map(({ day, sent, held, failed }) => ({ category: day, sent, held, failed }));
+  days.map(({ day, sent, held, failed }) => ({ category: day.slice(5), sent, held, failed }));
