@@ -20,6 +20,7 @@ export interface RunAlertOutcome {
 }
 
 const SNOOZE_LIMIT_MS = 7 * 24 * 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** Carries out alert decisions: posts, updates in place, thread re-notifications, escalations. */
 @Injectable()
@@ -100,10 +101,10 @@ export class AlertsService implements OnModuleInit {
   /** Deliveries per UTC day of [from, to) by status: every day of the range, those without any as zeros. */
   async deliveriesPerDay(from: Date, to: Date): Promise<DeliveryDay[]> {
     const days = new Map<string, DeliveryDay>();
-    for (let at = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); at < to.getTime();) {
+    const first = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+    for (let at = first; at < to.getTime(); at += DAY_MS) {
       const day = new Date(at).toISOString().slice(0, 10);
       days.set(day, { day, sent: 0, held: 0, failed: 0 });
-      at += 86_400_000;
     }
     for (const { day, status, n } of await this.repository.deliveryCountsByDay(from, to)) {
       const row = days.get(day);
