@@ -65,7 +65,7 @@ export function ConnectorsPage() {
         )}
       </QueryState>
       <Panel title="Recent snapshot runs">
-        <SnapshotRunsTable />
+        <SnapshotRunsTable connectorIds={(connectors.data ?? []).map((c) => c.id)} />
       </Panel>
     </Page>
   );

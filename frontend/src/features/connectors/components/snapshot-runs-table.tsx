@@ -1,13 +1,53 @@
+import { useState } from 'react';
 import { formatCount, formatDateTime, formatDuration } from '../../../ui/formatting';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
-import { useSnapshotRuns } from '../hooks/use-connectors';
+import { SNAPSHOT_RUN_STATUSES, useSnapshotRuns } from '../hooks/use-connectors';
 
-/** The latest snapshot runs of every connector. */
-export function SnapshotRunsTable() {
-  const query = useSnapshotRuns();
+/** The latest snapshot runs, of every connector or of the one and in the status chosen. */
+export function SnapshotRunsTable({ connectorIds }: { connectorIds: string[] }) {
+  const [connectorId, setConnectorId] = useState('');
+  const [status, setStatus] = useState('');
+  const query = useSnapshotRuns({ connectorId: connectorId || undefined, status: status || undefined });
   return (
-    <QueryState query={query} label="snapshot runs" isEmpty={(runs) => runs.length === 0}>
+    <>
+      <div className="toolbar" role="group" aria-label="Filter snapshot runs">
+        <label className="field">
+          <span>Runs of</span>
+          <select value={connectorId} onChange={(e) => setConnectorId(e.target.value)}>
+            <option value="">all</option>
+            {connectorIds.map((id) => (
+              <option key={id} value={id}>
+                {id}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>In status</span>
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">any</option>
+            {SNAPSHOT_RUN_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <SnapshotRuns query={query} />
+    </>
+  );
+}
+
+function SnapshotRuns({ query }: { query: ReturnType<typeof useSnapshotRuns> }) {
+  return (
+    <QueryState
+      query={query}
+      label="snapshot runs"
+      isEmpty={(runs) => runs.length === 0}
+      emptyText="No snapshot runs match."
+    >
       {(runs) => (
         <div className="table-scroll">
           <table className="data-table">

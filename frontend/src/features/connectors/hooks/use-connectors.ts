@@ -80,10 +80,13 @@ export function useConnectors() {
   });
 }
 
-export function useSnapshotRuns(limit = 30) {
+export const SNAPSHOT_RUN_STATUSES = ['queued', 'running', 'complete', 'partial', 'failed'] as const;
+
+/** The latest runs, of one connector or in one status when given (a busy WMS's event runs hide the rest). */
+export function useSnapshotRuns(filters: { connectorId?: string; status?: string } = {}, limit = 30) {
   return useQuery({
-    queryKey: ['snapshots', limit],
-    queryFn: () => getJson<SnapshotRun[]>(withQuery('/api/v1/snapshots', { limit })),
+    queryKey: ['snapshots', limit, filters.connectorId ?? '', filters.status ?? ''],
+    queryFn: () => getJson<SnapshotRun[]>(withQuery('/api/v1/snapshots', { ...filters, limit })),
     refetchInterval: 15_000,
   });
 }
