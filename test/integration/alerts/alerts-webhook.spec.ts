@@ -39,7 +39,7 @@ describe('alerts through Slack incoming webhooks (no bot token)', () => {
       new SlackTransport({ botToken: '', apiUrl: 'http://127.0.0.1:9/api/', retries, timeoutMs: 5000, webhooks }),
     );
   const deliveries = async () =>
-    (await repository.listDeliveries(50)).map((d) => [d.action, d.status, d.detail]).reverse();
+    (await repository.listDeliveries({ limit: 50 })).map((d) => [d.action, d.status, d.detail]).reverse();
 
   it('posts to the channel’s webhook, stays quiet while unchanged, and posts the resolution as a new message', async () => {
     const alerts = await service({ '#integration-eng': receiver.webhookUrl('integration-eng') });

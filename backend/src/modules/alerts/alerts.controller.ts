@@ -18,8 +18,7 @@ import type { Request } from 'express';
 import { CurrentPrincipal, Public, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { AlertSilencesService } from './alert-silences.service';
-import { AlertsRepository } from './alerts.repository';
-import { AlertDeliveryDayDto, CreateSilenceDto, DELIVERY_DAYS_QUERY } from './alerts.dto';
+import { AlertDeliveryDayDto, CreateSilenceDto, DELIVERY_DAYS_QUERY, ListDeliveriesQuery } from './alerts.dto';
 import { AlertsService, type DeliveryDay } from './alerts.service';
 import { SlackInteractivityService, SlackPayloadError } from './slack-interactivity.service';
 import { SlackSignatureError } from './slack/slack-signature';
@@ -28,7 +27,6 @@ import { SlackSignatureError } from './slack/slack-signature';
 @Controller('api/v1')
 export class AlertsController {
   constructor(
-    private readonly repository: AlertsRepository,
     private readonly alerts: AlertsService,
     private readonly silenceService: AlertSilencesService,
     private readonly interactivity: SlackInteractivityService,
@@ -36,8 +34,9 @@ export class AlertsController {
 
   @Get('alerts/deliveries')
   @Roles('viewer')
-  deliveries() {
-    return this.repository.listDeliveries(200);
+  @ApiOperation({ summary: 'Alert deliveries, the latest first; `before` (the last id seen) pages back.' })
+  deliveries(@Query() query: ListDeliveriesQuery) {
+    return this.alerts.listDeliveries({ limit: query.limit ?? 200, before: query.before, alertKey: query.alertKey });
   }
 
   @Get('alerts/deliveries/daily')

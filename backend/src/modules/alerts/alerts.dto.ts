@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { LimitField } from '../../http/request-field.decorators';
 import { defineReportQuery } from '../../http/report-query';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { DOMAINS } from '@driftwatch/reconciliation-rules';
@@ -36,4 +37,20 @@ export class AlertDeliveryDayDto {
   @ApiProperty({ description: 'Held (no Slack configured, silenced, snoozed, quiet hours), once per spell.' })
   held!: number;
   @ApiProperty({ description: 'Deliveries that failed after their retries.' }) failed!: number;
+}
+
+export class ListDeliveriesQuery {
+  @LimitField(500, { default: 200 })
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Only deliveries older than this one (its id): the next page.' })
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'before must be a delivery id' })
+  before?: string;
+
+  @ApiPropertyOptional({ description: 'Only this alert (alert rule:reconciliation rule:channel).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 300)
+  alertKey?: string;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { LessThan, MoreThan, Repository } from 'typeorm';
 import type { AlertStateView, SilenceView } from './alert-evaluator';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
 
@@ -66,11 +66,15 @@ export class AlertsRepository {
     return rows.map((r) => ({ day: r.day, status: r.status, n: Number(r.n) }));
   }
 
-  listDeliveries(limit: number, beforeId?: string): Promise<AlertDeliveryEntity[]> {
+  /** The latest deliveries first, older than `before` (an id) and of one alert when given. */
+  listDeliveries(filter: { limit: number; before?: string; alertKey?: string }): Promise<AlertDeliveryEntity[]> {
     return this.deliveries.find({
-      where: beforeId ? { id: LessThanOrEqual(beforeId) } : {},
+      where: {
+        ...(filter.before ? { id: LessThan(filter.before) } : {}),
+        ...(filter.alertKey ? { alertKey: filter.alertKey } : {}),
+      },
       order: { id: 'DESC' },
-      take: limit,
+      take: filter.limit,
     });
   }
 

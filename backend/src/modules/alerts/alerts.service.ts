@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AlertDecision, AlertInputs, evaluateAlertInputs, FindingGroup } from './alert-evaluator';
 import type { AlertRule } from './alert-rule.schema';
 import { loadAlertRules } from './alert-rules.loader';
-import type { AlertStateEntity } from './alert-state.entity';
+import type { AlertDeliveryEntity, AlertStateEntity } from './alert-state.entity';
 import { AlertsRepository } from './alerts.repository';
 import { buildAlertMessage } from './slack/slack-message.builder';
 import { SlackTransport } from './slack/slack-transport';
@@ -96,6 +96,10 @@ export class AlertsService implements OnModuleInit {
     }
     if (errors.length > 0) throw new Error(`${errors.length} alert deliveries failed: ${errors.join('; ')}`);
     return outcome;
+  }
+
+  listDeliveries(filter: { limit: number; before?: string; alertKey?: string }): Promise<AlertDeliveryEntity[]> {
+    return this.repository.listDeliveries(filter);
   }
 
   /** Deliveries per UTC day of [from, to) by status: every day of the range, those without any as zeros. */

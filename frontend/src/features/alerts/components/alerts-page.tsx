@@ -3,15 +3,14 @@ import { GroupedBarChart } from '../../../ui/charts/grouped-bar-chart';
 import { formatDateTime, formatRelative } from '../../../ui/formatting';
 import { Page, Panel } from '../../../ui/page';
 import { QueryState } from '../../../ui/query-state';
-import { StatusBadge } from '../../../ui/status-badge';
-import { deliveryDayRows, useDeliveries, useDeliveryDays, useSilenceActions, useSilences } from '../hooks/use-alerts';
+import { deliveryDayRows, useDeliveryDays, useSilenceActions, useSilences } from '../hooks/use-alerts';
+import { DeliveryHistory } from './delivery-history';
 import { SilenceForm } from './silence-form';
 
 /** Alert history (Slack deliveries) and silences. */
 export function AlertsPage() {
   const role = useCurrentRole();
   const canSilence = roleAllows(role, 'engineer');
-  const deliveries = useDeliveries();
   const days = useDeliveryDays();
   const silences = useSilences();
   const { expire } = useSilenceActions();
@@ -73,44 +72,8 @@ export function AlertsPage() {
           </QueryState>
         </Panel>
       </div>
-      <Panel title="Alert history (latest 200)" className="spaced">
-        <QueryState
-          query={deliveries}
-          label="alert history"
-          isEmpty={(d) => d.length === 0}
-          emptyText="No alerts sent yet."
-        >
-          {(list) => (
-            <div className="table-scroll">
-              <table className="data-table">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Alert</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Channel</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Detail</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((d) => (
-                    <tr key={d.id}>
-                      <td>{formatDateTime(d.createdAt)}</td>
-                      <td className="mono">{d.alertKey}</td>
-                      <td>{d.action}</td>
-                      <td>{d.channel}</td>
-                      <td>
-                        <StatusBadge value={d.status} />
-                      </td>
-                      <td>{d.detail ?? ''}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </QueryState>
+      <Panel title="Alert history" className="spaced">
+        <DeliveryHistory />
       </Panel>
     </Page>
   );

@@ -1,5 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { getJson, sendJson } from '../../../api/http-client';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { getJson, sendJson, withQuery } from '../../../api/http-client';
 
 export interface AlertDelivery {
   id: string;
@@ -25,10 +25,20 @@ export interface Silence {
   createdAt: string;
 }
 
-export function useDeliveries() {
-  return useQuery({
-    queryKey: ['alerts', 'deliveries'],
-    queryFn: () => getJson<AlertDelivery[]>('/api/v1/alerts/deliveries'),
+/** The delivery history, the latest first, of one alert when given; older pages on demand. */
+export function useDeliveries(alertKey: string | null, pageSize = 200) {
+  return useInfiniteQuery({
+    queryKey: ['alerts', 'deliveries', alertKey, pageSize],
+    queryFn: ({ pageParam }) =>
+      getJson<AlertDelivery[]>(
+        withQuery('/api/v1/alerts/deliveries', {
+          limit: pageSize,
+          before: pageParam ?? undefined,
+          alertKey: alertKey ?? undefined,
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => (last.length === pageSize ? last[last.length - 1].id : null),
     refetchInterval: 30_000,
   });
 }

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 
-describe('GET /api/v1/alerts/deliveries/daily (real API, Postgres)', () => {
+describe('alert delivery history over the API (real API, Postgres)', () => {
   let api: ApiTestApp;
   let key: string;
 
@@ -47,5 +47,21 @@ describe('GET /api/v1/alerts/deliveries/daily (real API, Postgres)', () => {
     const bad = await daily('?from=2026-11-24T00:00:00Z&to=2026-11-19T00:00:00Z').expect(400);
     expect(bad.body.field).toBe('from');
     await request(api.server).get('/api/v1/alerts/deliveries/daily').expect(401);
+  });
+
+  it('pages back through the history with before, and narrows it to one alert', async () => {
+    const list = (query: string) =>
+      request(api.server).get(`/api/v1/alerts/deliveries${query}`).set('authorization', `Bearer ${key}`);
+    const first = (await list('').expect(200)).body as Array<{ id: string; alertKey: string }>;
+    expect(first).toHaveLength(200);
+    const next = (await list(`?before=${first[first.length - 1].id}`).expect(200)).body as Array<{ id: string }>;
+    expect(next).toHaveLength(101);
+    const ids = [...first, ...next].map((d) => Number(d.id));
+    expect(new Set(ids).size).toBe(301);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const one = (await list('?alertKey=order-ops:order.status-match:%23order-ops&limit=5').expect(200)).body;
+    expect(one).toHaveLength(1);
+    expect((await list('?before=abc').expect(400)).body.field).toBe('before');
+    expect((await list('?limit=501').expect(400)).body.field).toBe('limit');
   });
 });
