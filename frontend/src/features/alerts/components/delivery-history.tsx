@@ -3,6 +3,7 @@ import { formatDateTime } from '../../../ui/formatting';
 import { ErrorState, LoadingState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
 import { useDeliveries } from '../hooks/use-alerts';
+import { LoadMoreButton } from '../../../ui/load-more-button';
 
 /** Every delivery, the latest first, a page at a time; an alert's key narrows it to that alert. */
 export function DeliveryHistory() {
@@ -66,16 +67,7 @@ export function DeliveryHistory() {
               </tbody>
             </table>
           </div>
-          {query.hasNextPage && (
-            <button
-              type="button"
-              className="button"
-              disabled={query.isFetchingNextPage}
-              onClick={() => void query.fetchNextPage()}
-            >
-              Load older
-            </button>
-          )}
+          <LoadMoreButton query={query} label="Load older" />
         </>
       )}
     </>

@@ -5,6 +5,7 @@ import { roleAllows, useCurrentRole } from '../../../api/current-role';
 import { formatDateTime } from '../../../ui/formatting';
 import { Page } from '../../../ui/page';
 import { ErrorState, LoadingState } from '../../../ui/query-state';
+import { LoadMoreButton } from '../../../ui/load-more-button';
 
 const TEXT_FILTERS: { name: keyof AuditFilters; label: string }[] = [
   { name: 'actor', label: 'Actor' },
@@ -104,16 +105,7 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          {query.hasNextPage && (
-            <button
-              type="button"
-              className="button"
-              disabled={query.isFetchingNextPage}
-              onClick={() => void query.fetchNextPage()}
-            >
-              Load more
-            </button>
-          )}
+          <LoadMoreButton query={query} />
         </>
       )}
     </Page>

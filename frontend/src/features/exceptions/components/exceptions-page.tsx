@@ -12,6 +12,7 @@ import { FindingsExportButton } from './findings-export-button';
 import { FindingsFilters } from './findings-filters';
 import { FindingsSuppress } from './findings-suppress';
 import { FindingsTable } from './findings-table';
+import { LoadMoreButton } from '../../../ui/load-more-button';
 
 /** The integration engineers' queue: filter, sort and open findings; filters live in the URL. */
 export function ExceptionsPage() {
@@ -66,16 +67,7 @@ export function ExceptionsPage() {
                 onSelect={select}
                 compact={view.selected !== null}
               />
-              {query.hasNextPage && (
-                <button
-                  type="button"
-                  className="button"
-                  disabled={query.isFetchingNextPage}
-                  onClick={() => void query.fetchNextPage()}
-                >
-                  {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
-                </button>
-              )}
+              <LoadMoreButton query={query} />
             </>
           )}
         </div>

@@ -14,6 +14,7 @@ import {
   type ReviewKind,
 } from '../hooks/use-stewardship';
 import { FixupChanges } from './fixup-changes';
+import { LoadMoreButton } from '../../../ui/load-more-button';
 
 export const REVIEW_LABELS: Record<ReviewKind, string> = {
   validation_failure: 'validation failure',
@@ -102,16 +103,7 @@ export function StewardshipReviews() {
                 </tbody>
               </table>
             </div>
-            {query.hasNextPage && (
-              <button
-                type="button"
-                className="button"
-                disabled={query.isFetchingNextPage}
-                onClick={() => void query.fetchNextPage()}
-              >
-                {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
-              </button>
-            )}
+            <LoadMoreButton query={query} />
           </>
         )}
       </QueryState>
