@@ -7,6 +7,7 @@ import type { ConfigService } from '../config/config.service';
 import type { ApiErrorBody } from './api-error';
 import { httpMetricsMiddleware } from './http-metrics.middleware';
 import { requestContextMiddleware } from './request-context';
+import { requestIdOf } from './request-id';
 
 const ALLOWED_HEADERS = ['Authorization', 'X-API-Key', 'Content-Type', 'X-Request-Id'];
 
@@ -17,6 +18,10 @@ const ALLOWED_HEADERS = ['Authorization', 'X-API-Key', 'Content-Type', 'X-Reques
  */
 export function applyHttpHardening(app: NestExpressApplication, config: ConfigService): void {
   app.disable('x-powered-by');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    requestIdOf(req, res);
+    next();
+  });
   app.use(httpMetricsMiddleware());
   app.use(requestContextMiddleware);
   app.use(
@@ -153,7 +158,13 @@ function refuseNulInUrl(req: Request, res: Response, next: NextFunction): void {
 const safeName = (name: string): string => name.replace(/[^\w.[\]$-]/g, '?').slice(0, 64);
 
 function refuse(res: Response, status: HttpStatus, message: string, field: string): void {
-  const body: ApiErrorBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, field };
+  const body: ApiErrorBody = {
+    statusCode: status,
+    error: STATUS_CODES[status] ?? 'Error',
+    message,
+    field,
+    requestId: requestIdOf(res.req, res),
+  };
   res.status(status).json(body);
 }
 
@@ -189,6 +200,7 @@ function guarded(parser: RequestHandler): RequestHandler {
         error: status === 413 ? 'Payload Too Large' : 'Bad Request',
         message,
         field: 'body',
+        requestId: requestIdOf(req, res),
       };
       if (status === 415) body.error = 'Unsupported Media Type';
       if (res.headersSent) return;

@@ -1,7 +1,7 @@
 import type { LoggerModuleAsyncParams } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigService } from '../config/config.service';
+import { requestIdOf } from '../http/request-id';
 
 const QUIET_PATHS = /^\/(health|metrics)/;
 
@@ -48,12 +48,7 @@ export const loggerOptions: LoggerModuleAsyncParams = {
       level: config.get('LOG_LEVEL'),
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: httpSerializers,
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const header = req.headers['x-request-id'];
-        const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
+      genReqId: (req: IncomingMessage, res: ServerResponse) => requestIdOf(req, res),
       autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
     },
   }),

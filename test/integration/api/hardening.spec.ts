@@ -99,6 +99,9 @@ describe('HTTP hardening: headers, CORS, body limits, clean errors, secrets kept
     );
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, message: 'request body is not valid JSON', field: 'body' });
+    // Refused before the request logger, yet with the id the response echoes, like every other error.
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+    expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.text).not.toMatch(/SyntaxError|at JSON\.parse|node_modules/);
   });
 
