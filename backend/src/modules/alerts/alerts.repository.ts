@@ -4,6 +4,9 @@ import { LessThan, MoreThan, Repository } from 'typeorm';
 import type { AlertStateView, SilenceView } from './alert-evaluator';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
 
+/** What the held-delivery check compares: an alert's latest delivery. */
+export type LatestDelivery = Pick<AlertDeliveryEntity, 'action' | 'status' | 'detail'>;
+
 @Injectable()
 export class AlertsRepository {
   constructor(
@@ -46,13 +49,15 @@ export class AlertsRepository {
     await this.deliveries.insert(delivery);
   }
 
-  /** Whether the alert's latest delivery was this action held for this reason (index alert_deliveries_alert_idx). */
-  async lastDeliveryHeld(alertKey: string, action: string, reason: string): Promise<boolean> {
-    const latest = await this.deliveries.findOne({
-      where: { alertKey },
-      order: { createdAt: 'DESC', id: 'DESC' },
-    });
-    return latest?.status === 'held' && latest.action === action && latest.detail === reason;
+  /** Each alert's latest delivery (one query, index alert_deliveries_alert_idx per key). */
+  async latestDeliveries(alertKeys: string[]): Promise<Map<string, LatestDelivery>> {
+    if (alertKeys.length === 0) return new Map();
+    const rows = await this.deliveries.query<Array<{ alert_key: string } & LatestDelivery>>(
+      `SELECT DISTINCT ON (alert_key) alert_key, action, status, detail FROM alert_deliveries
+        WHERE alert_key = ANY($1::text[]) ORDER BY alert_key, created_at DESC, id DESC`,
+      [alertKeys],
+    );
+    return new Map(rows.map((r) => [r.alert_key, { action: r.action, status: r.status, detail: r.detail }]));
   }
 
   /** Deliveries per UTC day and status within [from, to) (index alert_deliveries_created_idx). */

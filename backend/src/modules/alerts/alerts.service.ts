@@ -66,6 +66,7 @@ export class AlertsService implements OnModuleInit {
     const decisions = evaluateAlertInputs(this.rules, inputs, states, silences, now);
     const outcome: RunAlertOutcome = { sent: 0, held: 0, failed: 0 };
     const errors: string[] = [];
+    const latest = await this.repository.latestDeliveries([...new Set(decisions.map((d) => d.alertKey))]);
     for (const decision of decisions) {
       const heldBecause =
         decision.heldBecause ??
@@ -77,18 +78,23 @@ export class AlertsService implements OnModuleInit {
       if (heldBecause) {
         // Held again for the same reason (nothing goes out, so nothing moves on): the history keeps the
         // first of the spell instead of a row per run, every few seconds with event-triggered runs.
-        const repeated = await this.repository.lastDeliveryHeld(decision.alertKey, decision.action, heldBecause);
-        if (!repeated) await this.record(decision, runId, 'held', heldBecause, null);
+        const last = latest.get(decision.alertKey);
+        if (last?.status !== 'held' || last.action !== decision.action || last.detail !== heldBecause) {
+          await this.record(decision, runId, 'held', heldBecause, null);
+          latest.set(decision.alertKey, { action: decision.action, status: 'held', detail: heldBecause });
+        }
         outcome.held += 1;
         continue;
       }
       try {
         const ts = await this.carryOut(decision, states.get(decision.alertKey)?.entity ?? null, now);
         await this.record(decision, runId, 'sent', null, ts);
+        latest.set(decision.alertKey, { action: decision.action, status: 'sent', detail: null });
         outcome.sent += 1;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         await this.record(decision, runId, 'failed', message, null);
+        latest.set(decision.alertKey, { action: decision.action, status: 'failed', detail: message });
         this.logger.warn(`alert ${decision.alertKey} ${decision.action} failed: ${message}`);
         errors.push(message);
         outcome.failed += 1;
