@@ -1,4 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
+import { HttpStatus, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
@@ -10,6 +10,17 @@ import { requestContextMiddleware } from './request-context';
 import { requestIdOf } from './request-id';
 
 const ALLOWED_HEADERS = ['Authorization', 'X-API-Key', 'Content-Type', 'X-Request-Id'];
+
+// Requests refused here never reach pino-http (a Nest middleware, installed after these): without this
+// line the error body's requestId would be the only trace of them.
+const refusals = new Logger('HttpHardening');
+
+function logRefusal(req: IncomingMessage, status: number, message: string): void {
+  refusals.warn(
+    { req: { id: req.id, method: req.method, url: req.url }, res: { statusCode: status } },
+    `refused: ${message}`,
+  );
+}
 
 /**
  * Security headers, strict CORS, request metrics, request context and size-limited body parsing.
@@ -165,6 +176,7 @@ function refuse(res: Response, status: HttpStatus, message: string, field: strin
     field,
     requestId: requestIdOf(res.req, res),
   };
+  logRefusal(res.req, status, message);
   res.status(status).json(body);
 }
 
@@ -204,6 +216,7 @@ function guarded(parser: RequestHandler): RequestHandler {
       };
       if (status === 415) body.error = 'Unsupported Media Type';
       if (res.headersSent) return;
+      logRefusal(req, status, message);
       // The rest of the body is not read; close the connection rather than leave it half-consumed.
       res.setHeader('Connection', 'close');
       res.status(status).json(body);

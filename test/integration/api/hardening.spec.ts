@@ -103,6 +103,17 @@ describe('HTTP hardening: headers, CORS, body limits, clean errors, secrets kept
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
     expect(res.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.text).not.toMatch(/SyntaxError|at JSON\.parse|node_modules/);
+    // pino-http never sees it: the refusal is logged under the same id.
+    const line = logs
+      .text()
+      .split('\n')
+      .find((l) => l.includes(res.body.requestId));
+    expect(line && JSON.parse(line)).toMatchObject({
+      level: 40,
+      req: { id: res.body.requestId, method: 'POST', url: '/api/v1/api-keys' },
+      res: { statusCode: 400 },
+      msg: 'refused: request body is not valid JSON',
+    });
   });
 
   it('names every invalid body field, including unknown ones', async () => {
