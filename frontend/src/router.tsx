@@ -52,6 +52,10 @@ const PAGES: Record<string, ReactNode> = {
     () => import('./features/audit/components/audit-page'),
     (m) => m.AuditPage,
   ),
+  '/api-keys': page(
+    () => import('./features/api-keys/components/api-keys-page'),
+    (m) => m.ApiKeysPage,
+  ),
 };
 
 export const routes: RouteObject[] = [

@@ -118,7 +118,7 @@ cat <<MSG
     API docs   http://127.0.0.1:$PORT/api/docs
     Health     http://127.0.0.1:$PORT/health/ready
     Admin key  $ADMIN_KEY
-               (shown once: sign in to the dashboard with it, or send it as X-API-Key; more keys at /api/v1/api-keys)
+               (shown once: sign in to the dashboard with it, or send it as X-API-Key; more keys on the API keys page)
     Estate     CRM $ESTATE_CRM_URL  ERP $ESTATE_ERP_URL  WMS $ESTATE_WMS_URL  support $ESTATE_SUPPORT_URL
                (credentials: .local/demo-estate/endpoints.json, drift log: .local/demo-estate/ground-truth.jsonl)
     Logs       .local/demo-backend.log (JSON lines; follow with: tail -f .local/demo-backend.log)

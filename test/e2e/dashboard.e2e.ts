@@ -211,6 +211,28 @@ describe('dashboard pages on real data', () => {
     await screenshot(page, 'audit');
   });
 
+  it('API keys: an admin creates a viewer key, the key signs in, revoking it locks it out', async () => {
+    const page = await tabs.open(demo.keys.admin, '/api-keys');
+    await page.getByLabel('Name').fill('ops-leads e2e');
+    await page.getByLabel('Key role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByLabel('New API key').inputValue();
+    expect(secret).toMatch(/^dwk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const me = await fetch(`${demo.backend.url}/api/v1/auth/me`, { headers: { 'x-api-key': secret } });
+    expect(await me.json()).toMatchObject({ kind: 'api_key', name: 'ops-leads e2e', roles: ['viewer'] });
+    await page.getByRole('button', { name: 'Done' }).click();
+    await screenshot(page, 'api-keys');
+
+    await page.getByRole('button', { name: 'Revoke ops-leads e2e' }).click();
+    await page.getByRole('button', { name: 'Revoke ops-leads e2e for good' }).click();
+    await page.getByRole('button', { name: 'Revoke ops-leads e2e' }).waitFor({ state: 'detached' });
+    const after = await fetch(`${demo.backend.url}/api/v1/auth/me`, { headers: { 'x-api-key': secret } });
+    expect(after.status).toBe(401);
+
+    const steward = await tabs.open(demo.keys.steward, '/api-keys');
+    await steward.getByText('API keys are managed by admins.').waitFor();
+  });
+
   it('core flow: drift injected in the CRM becomes a finding, is approved in the UI, fixed in the CRM and resolves', async () => {
     // A customer in both the CRM and the ERP that the legal-identity rule finds nothing wrong with.
     const seen = await demo.api<{ items: { matchKey: string }[] }>(

@@ -13,4 +13,5 @@ export const NAVIGATION: NavigationItem[] = [
   { path: '/connectors', label: 'Connectors' },
   { path: '/alerts', label: 'Alerts' },
   { path: '/audit', label: 'Audit log' },
+  { path: '/api-keys', label: 'API keys' },
 ];

@@ -33,6 +33,9 @@ const TONES: Record<string, 'good' | 'bad' | 'warn' | 'muted' | 'info'> = {
   conflict: 'bad',
   dead_lettered: 'bad',
   dismissed: 'muted',
+  active: 'good',
+  revoked: 'muted',
+  expired: 'muted',
 };
 
 export function StatusBadge({ value }: { value: string }) {
