@@ -13,7 +13,13 @@ export class RedisThrottlerStorage extends ThrottlerStorageRedisService {
 
   constructor(url: string, keyPrefix: string) {
     // A few quick retries, then errors surface instead of requests hanging on an offline queue.
-    super(url, { keyPrefix, maxRetriesPerRequest: 2, connectTimeout: 2000 });
+    // Named so that CLIENT LIST tells it from the queues' connections (it cannot share theirs: key prefix, retries).
+    super(url, {
+      keyPrefix,
+      maxRetriesPerRequest: 2,
+      connectTimeout: 2000,
+      connectionName: `rate-limit:${process.pid}`,
+    });
     // Connection errors are reported per request (above); ioredis would otherwise print each retry.
     this.redis.on('error', (error: Error) => this.logger.debug(`redis: ${error.message}`));
   }

@@ -284,6 +284,40 @@ describe('api, two schedulers and two workers as separate processes', () => {
       await dataSource.destroy();
     }
   }, 240_000);
+
+  it('each process shares two Redis connections among its queues; only blocking pops get one per queue', async () => {
+    const probe = new Bull('connections-probe', redis.url, { prefix: 'probe' });
+    try {
+      await probe.client.client('SETNAME', 'test-probe');
+      const list = String(await probe.client.client('LIST'));
+      const names = list
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '')
+        .filter((name) => name !== 'test-probe');
+      // Every connection says what it is for; Bull's own command and pub/sub connections were unnamed.
+      expect(names.filter((name) => name === '')).toEqual([]);
+      const limiters = names.filter((name) => /^(write-)?rate-limit:\d+$/.test(name));
+      expect(new Set(limiters).size).toBe(limiters.length);
+      const shared = names.filter((name) => name.startsWith('driftwatch:shared:'));
+      const byProcess = new Map<string, string[]>();
+      for (const name of shared) {
+        const [, , pid, type] = name.split(':');
+        byProcess.set(pid, [...(byProcess.get(pid) ?? []), type]);
+      }
+      // The api and both workers (the schedulers were stopped by the first test).
+      expect(byProcess.size).toBe(running.length);
+      for (const types of byProcess.values()) expect(new Set(types).size).toBe(types.length);
+      for (const types of byProcess.values()) expect(types.length).toBeLessThanOrEqual(2);
+      // Blocking connections: at most one per queue a worker processes (six queues and the CRM's corrective sync).
+      const blocking = names.filter((name) => !shared.includes(name) && !limiters.includes(name));
+      expect(blocking.every((name) => name.startsWith('driftwatch:'))).toBe(true);
+      expect(blocking.length).toBeGreaterThan(0);
+      expect(blocking.length).toBeLessThanOrEqual(workers.length * 7);
+    } finally {
+      await probe.close();
+    }
+  });
 });
 
 async function createAdminKey(env: Record<string, string>): Promise<string> {

@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import Bull, { type Job, type JobOptions, type Queue } from 'bull';
 import { CORRECTIVE_SYNC_PAYLOAD, type CorrectiveSyncPayload } from '../../queues/job-payloads';
 import { correctiveSyncQueue } from '../../queues/queue-names';
+import { QueueRedisConnections } from '../../queues/queue-redis-connections';
 import { FIXUPS_SETTINGS, type FixupsSettings } from './fixups-settings';
 
 /** Retry delay of a corrective-sync job: the target's Retry-After when it named one, else equal-jitter backoff. */
@@ -30,7 +31,11 @@ export function correctiveSyncBackoff(
 export class CorrectiveSyncQueues implements OnModuleDestroy {
   private readonly queues = new Map<string, Queue<CorrectiveSyncPayload>>();
 
-  constructor(@Inject(FIXUPS_SETTINGS) private readonly settings: FixupsSettings) {}
+  constructor(
+    @Inject(FIXUPS_SETTINGS) private readonly settings: FixupsSettings,
+    // Absent only where a queue is built by hand (the fix-ups benchmark): Bull then opens its own connections.
+    @Optional() private readonly connections?: QueueRedisConnections,
+  ) {}
 
   queue(connectorId: string): Queue<CorrectiveSyncPayload> {
     let queue = this.queues.get(connectorId);
@@ -38,7 +43,11 @@ export class CorrectiveSyncQueues implements OnModuleDestroy {
     const sync = this.settings.sync;
     // No Bull `limiter`: it limits job starts, not writes. The target's rate is enforced at the write
     // (WriteRateLimiter), counting records, shared by every worker.
-    queue = new Bull<CorrectiveSyncPayload>(correctiveSyncQueue(connectorId), this.settings.redisUrl, {
+    const connection = this.connections
+      ? { createClient: this.connections.createClient }
+      : { redis: this.settings.redisUrl };
+    queue = new Bull<CorrectiveSyncPayload>(correctiveSyncQueue(connectorId), {
+      ...connection,
       prefix: this.settings.queuePrefix,
       settings: {
         lockDuration: sync.lockMs,
@@ -50,6 +59,7 @@ export class CorrectiveSyncQueues implements OnModuleDestroy {
         },
       },
     });
+    this.connections?.track(queue);
     this.queues.set(connectorId, queue);
     return queue;
   }

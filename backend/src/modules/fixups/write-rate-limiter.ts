@@ -74,7 +74,11 @@ export class WriteRateLimiter implements OnModuleDestroy {
   }
 
   private client(): Redis {
-    this.redis ??= new Redis(this.settings.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.redis ??= new Redis(this.settings.redisUrl, {
+      maxRetriesPerRequest: null,
+      lazyConnect: false,
+      connectionName: `write-rate-limit:${process.pid}`,
+    });
     return this.redis;
   }
 
