@@ -1,15 +1,13 @@
 import { useState } from 'react';
 import { formatDateTime } from '../../../ui/formatting';
-import { ErrorState, LoadingState } from '../../../ui/query-state';
+import { PagedQueryState } from '../../../ui/paged-query-state';
 import { StatusBadge } from '../../../ui/status-badge';
 import { useDeliveries } from '../hooks/use-alerts';
-import { LoadMoreButton } from '../../../ui/load-more-button';
 
 /** Every delivery, the latest first, a page at a time; an alert's key narrows it to that alert. */
 export function DeliveryHistory() {
   const [alertKey, setAlertKey] = useState<string | null>(null);
   const query = useDeliveries(alertKey);
-  const deliveries = query.data?.pages.flat() ?? [];
   return (
     <>
       {alertKey && (
@@ -22,14 +20,14 @@ export function DeliveryHistory() {
           </button>
         </div>
       )}
-      {query.isPending ? (
-        <LoadingState label="alert history" />
-      ) : query.isError ? (
-        <ErrorState label="alert history" error={query.error} onRetry={() => void query.refetch()} />
-      ) : deliveries.length === 0 ? (
-        <p className="empty">No alerts sent yet.</p>
-      ) : (
-        <>
+      <PagedQueryState
+        query={query}
+        label="alert history"
+        itemsOf={(page) => page}
+        emptyText="No alerts sent yet."
+        loadMoreLabel="Load older"
+      >
+        {(deliveries) => (
           <div className="table-scroll">
             <table className="data-table">
               <thead>
@@ -67,9 +65,8 @@ export function DeliveryHistory() {
               </tbody>
             </table>
           </div>
-          <LoadMoreButton query={query} label="Load older" />
-        </>
-      )}
+        )}
+      </PagedQueryState>
     </>
   );
 }

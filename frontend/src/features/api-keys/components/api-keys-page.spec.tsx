@@ -62,7 +62,7 @@ describe('API keys page', () => {
             name: 'old-ci',
             status: 'revoked',
             revokedAt: '2026-11-01T00:00:00Z',
-            revokedBy: 'api-key:admin',
+            revokedBy: 'api-key:cccccccccccc',
           }),
         ],
       },
@@ -72,6 +72,8 @@ describe('API keys page', () => {
     expect(screen.queryByText('old-ci')).toBeNull();
     fireEvent.click(screen.getByLabelText('Show revoked and expired keys'));
     expect(await screen.findByText('old-ci')).toBeTruthy();
+    // Actors that are listed keys are named after them.
+    expect(screen.getByText(/by old-ci \(dwk_cccccccccccc\), /)).toBeTruthy();
 
     fireEvent.click(screen.getByRole('button', { name: 'Revoke grafana' }));
     expect(calls.some((c) => c.method === 'DELETE')).toBe(false);

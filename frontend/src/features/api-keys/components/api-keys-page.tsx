@@ -44,14 +44,27 @@ export function ApiKeysPage() {
           isEmpty={(keys) => !keys.some((k) => showInactive || k.status === 'active')}
           emptyText="No active keys."
         >
-          {(keys) => <ApiKeysTable keys={keys.filter((k) => showInactive || k.status === 'active')} />}
+          {(keys) => (
+            <ApiKeysTable
+              keys={keys.filter((k) => showInactive || k.status === 'active')}
+              // Revoked keys too: a key made by one since revoked still names its creator.
+              names={new Map(keys.map((k) => [k.keyId, k.name]))}
+            />
+          )}
         </QueryState>
       </Panel>
     </Page>
   );
 }
 
-function ApiKeysTable({ keys }: { keys: ApiKey[] }) {
+/** An actor as the audit trail writes it; `api-key:<keyId>` named after that key when it is listed. */
+function actorLabel(actor: string | null, names: Map<string, string>): string {
+  const keyId = /^api-key:(\w+)$/.exec(actor ?? '')?.[1];
+  const name = keyId ? names.get(keyId) : undefined;
+  return name ? `${name} (dwk_${keyId})` : (actor ?? 'unknown');
+}
+
+function ApiKeysTable({ keys, names }: { keys: ApiKey[]; names: Map<string, string> }) {
   const own = signedInKeyId();
   return (
     <div className="table-scroll">
@@ -83,13 +96,13 @@ function ApiKeysTable({ keys }: { keys: ApiKey[] }) {
                 <StatusBadge value={key.status} />
                 {key.revokedAt && (
                   <div className="muted">
-                    by {key.revokedBy ?? 'unknown'}, {formatShortDateTime(key.revokedAt)}
+                    by {actorLabel(key.revokedBy, names)}, {formatShortDateTime(key.revokedAt)}
                   </div>
                 )}
               </td>
               <td title={formatDateTime(key.createdAt)}>
                 {formatShortDateTime(key.createdAt)}
-                <div className="muted">by {key.createdBy}</div>
+                <div className="muted">by {actorLabel(key.createdBy, names)}</div>
               </td>
               <td>{key.expiresAt ? formatShortDateTime(key.expiresAt) : 'never'}</td>
               <td>{key.lastUsedAt ? formatShortDateTime(key.lastUsedAt) : 'never'}</td>

@@ -4,8 +4,7 @@ import { AUDIT_FILTER_NAMES, useAuditLog, type AuditFilters } from '../../../api
 import { roleAllows, useCurrentRole } from '../../../api/current-role';
 import { formatDateTime } from '../../../ui/formatting';
 import { Page } from '../../../ui/page';
-import { ErrorState, LoadingState } from '../../../ui/query-state';
-import { LoadMoreButton } from '../../../ui/load-more-button';
+import { PagedQueryState } from '../../../ui/paged-query-state';
 
 const TEXT_FILTERS: { name: keyof AuditFilters; label: string }[] = [
   { name: 'actor', label: 'Actor' },
@@ -45,7 +44,6 @@ export function AuditPage() {
     setParams(next);
   }
 
-  const entries = query.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <Page title="Audit log">
       <form className="filter-bar" onSubmit={apply} aria-label="Filter the audit log">
@@ -64,14 +62,13 @@ export function AuditPage() {
           </button>
         </div>
       </form>
-      {query.isPending ? (
-        <LoadingState label="audit log" />
-      ) : query.isError ? (
-        <ErrorState label="audit log" error={query.error} onRetry={() => void query.refetch()} />
-      ) : entries.length === 0 ? (
-        <p className="empty">No audit entries match.</p>
-      ) : (
-        <>
+      <PagedQueryState
+        query={query}
+        label="audit log"
+        itemsOf={(page) => page.items}
+        emptyText="No audit entries match."
+      >
+        {(entries) => (
           <div className="table-scroll">
             <table className="data-table">
               <thead>
@@ -105,9 +102,8 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          <LoadMoreButton query={query} />
-        </>
-      )}
+        )}
+      </PagedQueryState>
     </Page>
   );
 }

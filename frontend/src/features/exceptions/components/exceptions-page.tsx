@@ -3,7 +3,7 @@ import { roleAllows, useCurrentRole } from '../../../api/current-role';
 import { useFindings } from '../../../api/findings';
 import { formatCount } from '../../../ui/formatting';
 import { Page } from '../../../ui/page';
-import { ErrorState, LoadingState } from '../../../ui/query-state';
+import { PagedQueryState } from '../../../ui/paged-query-state';
 import { useExceptionFilters } from '../hooks/use-exception-filters';
 import { FindingDetailPanel } from './finding-detail-panel';
 import { FindingsAssign } from './findings-assign';
@@ -12,13 +12,11 @@ import { FindingsExportButton } from './findings-export-button';
 import { FindingsFilters } from './findings-filters';
 import { FindingsSuppress } from './findings-suppress';
 import { FindingsTable } from './findings-table';
-import { LoadMoreButton } from '../../../ui/load-more-button';
 
 /** The integration engineers' queue: filter, sort and open findings; filters live in the URL. */
 export function ExceptionsPage() {
   const { view, setFilter, clearFilters, sortBy, select } = useExceptionFilters();
   const query = useFindings(view.query, view.sort.text);
-  const findings = query.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = view.narrowed;
   const canAct = roleAllows(useCurrentRole(), 'engineer');
   const [checked, setChecked] = useState<Set<string>>(new Set());
@@ -37,39 +35,39 @@ export function ExceptionsPage() {
       <FindingsFilters filters={view.filters} onChange={setFilter} onClear={clearFilters} />
       <div className={view.selected ? 'split split-open' : 'split'}>
         <div className="split-main">
-          {query.isPending ? (
-            <LoadingState label="findings" />
-          ) : query.isError ? (
-            <ErrorState label="findings" error={query.error} onRetry={() => void query.refetch()} />
-          ) : findings.length === 0 ? (
-            <p className="empty">
-              {filtered
+          <PagedQueryState
+            query={query}
+            label="findings"
+            itemsOf={(page) => page.items}
+            emptyText={
+              filtered
                 ? 'No findings match these filters.'
-                : 'No findings yet: they appear after the first reconciliation run.'}
-            </p>
-          ) : (
-            <>
-              <p className="muted" aria-live="polite">
-                Showing {formatCount(findings.length)} finding{findings.length === 1 ? '' : 's'}
-                {query.hasNextPage ? ' (more available)' : ''}
-                {query.isFetching && !query.isFetchingNextPage ? ' · refreshing…' : ''}
-              </p>
-              {canAct && checked.size > 0 && (
-                <FindingsBulkActions findingIds={[...checked]} onDone={() => setChecked(new Set())} />
-              )}
-              <FindingsTable
-                checked={canAct ? checked : undefined}
-                onCheck={canAct ? onCheck : undefined}
-                findings={findings}
-                sort={view.sort}
-                onSort={sortBy}
-                selected={view.selected}
-                onSelect={select}
-                compact={view.selected !== null}
-              />
-              <LoadMoreButton query={query} />
-            </>
-          )}
+                : 'No findings yet: they appear after the first reconciliation run.'
+            }
+          >
+            {(findings) => (
+              <>
+                <p className="muted" aria-live="polite">
+                  Showing {formatCount(findings.length)} finding{findings.length === 1 ? '' : 's'}
+                  {query.hasNextPage ? ' (more available)' : ''}
+                  {query.isFetching && !query.isFetchingNextPage ? ' · refreshing…' : ''}
+                </p>
+                {canAct && checked.size > 0 && (
+                  <FindingsBulkActions findingIds={[...checked]} onDone={() => setChecked(new Set())} />
+                )}
+                <FindingsTable
+                  checked={canAct ? checked : undefined}
+                  onCheck={canAct ? onCheck : undefined}
+                  findings={findings}
+                  sort={view.sort}
+                  onSort={sortBy}
+                  selected={view.selected}
+                  onSelect={select}
+                  compact={view.selected !== null}
+                />
+              </>
+            )}
+          </PagedQueryState>
         </div>
         {view.selected && (
           <FindingDetailPanel
