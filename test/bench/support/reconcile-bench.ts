@@ -10,7 +10,7 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import {
   ReconciliationRunsRepository,
   type RuleOutcome,
@@ -63,7 +63,7 @@ export async function openReconcileBench(name: string): Promise<ReconcileBench> 
         new RuleCatalogService(config),
         new ReconciliationStoreRepository(clickhouse),
         new ReconciliationRunsRepository(dataSource),
-        new FindingsRepository(dataSource),
+        new FindingsMergeRepository(dataSource),
         config,
         findingsServiceOver(dataSource),
       );

@@ -5,7 +5,7 @@
  */
 import { DataSource } from 'typeorm';
 import { FindingGroupsRepository } from '../../../backend/src/modules/alerts/finding-groups.repository';
-import type { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import type { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { mismatchObservation } from '../reconciliation/support/finding-observation';
 import { migratedFindingsStore, type FindingsStore } from '../reconciliation/support/findings-store';
@@ -18,13 +18,13 @@ const keys = (rule: string, from: number, to: number) =>
 describe('finding groups for alerts (Postgres)', () => {
   let store: FindingsStore;
   let dataSource: DataSource;
-  let findings: FindingsRepository;
+  let findings: FindingsMergeRepository;
   let runs: ReconciliationRunsRepository;
   let groups: FindingGroupsRepository;
 
   beforeAll(async () => {
     store = await migratedFindingsStore();
-    ({ dataSource, findings } = store);
+    ({ dataSource, merge: findings } = store);
     runs = new ReconciliationRunsRepository(dataSource);
     groups = new FindingGroupsRepository(dataSource);
   });

@@ -3,7 +3,7 @@ import { FINDING_COLUMNS, type FindingRow } from '@driftwatch/reconciliation-rul
 import type { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { ident, join, sql } from '../../../backend/src/clickhouse/sql';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { findingsServiceOver } from '../support/findings-service';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
@@ -33,7 +33,7 @@ async function side(stores: StoreEnv): Promise<Side> {
     new RuleCatalogService(stores.config),
     new ReconciliationStoreRepository(stores.clickhouse),
     new ReconciliationRunsRepository(dataSource),
-    new FindingsRepository(dataSource),
+    new FindingsMergeRepository(dataSource),
     stores.config,
     findingsServiceOver(dataSource),
   );

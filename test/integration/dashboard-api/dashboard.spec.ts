@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { raw } from '../../../backend/src/clickhouse/sql';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { DashboardRepository } from '../../../backend/src/modules/dashboard/dashboard.repository';
 import type { Overview, Trends } from '../../../backend/src/modules/dashboard/dashboard.service';
@@ -51,12 +52,12 @@ describe('dashboard overview, trends and SLA over HTTP (real app, reconciliation
       RATE_LIMIT_PER_MINUTE: '100000',
     });
     viewer = (await t.key(['viewer'])).key;
-    const findings = t.app.get(FindingsRepository);
+    const findings = t.app.get(FindingsMergeRepository);
     const fx = ReconciliationFixture.over({
       clickhouse: t.app.get(ClickHouseService),
       dataSource: t.app.get(DataSource),
       service: t.app.get(ReconciliationService),
-      findings,
+      findings: t.app.get(FindingsRepository),
     });
     // A real run: 7 legal names differ in the CRM (medium), 10 ERP customers are missing there (high).
     const erp = customers(200);

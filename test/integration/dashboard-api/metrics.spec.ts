@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { CorrectiveSyncQueues } from '../../../backend/src/modules/fixups/corrective-sync-queues';
 import {
   SnapshotRunsRepository,
@@ -64,7 +64,7 @@ describe('Prometheus metrics read from the stores (findings, SLA, snapshots, que
     );
     process.env.DW_TEST_METRICS_WMS_KEY = 'wms-test-key-0001';
     t = await startApiApp({ REDIS_URL: redis.toString(), DRIFTWATCH_CONNECTORS_FILE: connectors });
-    const findings = t.app.get(FindingsRepository);
+    const findings = t.app.get(FindingsMergeRepository);
     const run = randomUUID();
     await findings.upsertBatch(run, new Date(), [
       finding(1),

@@ -7,6 +7,7 @@ import { DEFAULT_OWNERSHIP_FILE, DEFAULT_RULES_DIR } from '@driftwatch/reconcili
 import { ConfigService } from '../../../backend/src/config/config.service';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { findingsServiceOver } from '../support/findings-service';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
@@ -91,7 +92,7 @@ describe('the planner turns hierarchy and orphan findings into fix-up tasks', ()
         new RuleCatalogService(config),
         new ReconciliationStoreRepository(env.clickhouse),
         new ReconciliationRunsRepository(db),
-        findings,
+        new FindingsMergeRepository(db),
         config,
         findingsServiceOver(db, findings),
       ),

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { findingId } from '../../../backend/src/modules/findings/finding';
 import { MAX_ASSIGN } from '../../../backend/src/modules/findings/findings.dto';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 
 interface FindingItem {
@@ -47,7 +47,7 @@ describe('assigning findings over HTTP (real app, Postgres)', () => {
     engineer = await t.key(['engineer'], { name: 'dana.engineer' });
     steward = (await t.key(['steward'])).key;
     const batch = Array.from({ length: 12 }, (_, i) => observation(i));
-    await t.app.get(FindingsRepository).upsertBatch(randomUUID(), new Date(), batch);
+    await t.app.get(FindingsMergeRepository).upsertBatch(randomUUID(), new Date(), batch);
     ids.push(...batch.map((f) => findingId(f)));
   }, 90_000);
 
@@ -206,7 +206,7 @@ describe('assigning findings over HTTP (real app, Postgres)', () => {
 
   it(`assigns the most findings one request may name (${MAX_ASSIGN}), each with its audit entry`, async () => {
     const batch = Array.from({ length: MAX_ASSIGN }, (_, i) => ({ ...observation(1000 + i), ruleId: 'customer.bulk' }));
-    await t.app.get(FindingsRepository).upsertBatch(randomUUID(), new Date(), batch);
+    await t.app.get(FindingsMergeRepository).upsertBatch(randomUUID(), new Date(), batch);
     const many = batch.map((f) => findingId(f));
     const res = await assign({ ids: many, assignee: 'Bulk Owner' }).expect(200);
     expect((res.body as { changed: string[] }).changed).toHaveLength(MAX_ASSIGN);

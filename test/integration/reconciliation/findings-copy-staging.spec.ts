@@ -1,5 +1,5 @@
 /**
- * A run's observations reach Postgres through COPY (FindingsRepository.mergeRun stages them with
+ * A run's observations reach Postgres through COPY (FindingsMergeRepository.mergeRun stages them with
  * copyRows, text format): values with tabs, newlines, carriage returns, backslashes, quotes, COPY's own
  * markers (\N, \.) and unicode, and JSON details, come back exactly; a stream of many chunks keeps its
  * last observation of a finding; a source that fails mid-stream aborts the merge and leaves the
@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { type CopyValue, copyRows } from '../../../backend/src/database/copy-from';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { findingId } from '../../../backend/src/modules/findings/finding';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
@@ -54,10 +55,11 @@ describe('findings staged through COPY', () => {
   let store: FindingsStore;
   let dataSource: DataSource;
   let findings: FindingsRepository;
+  let merge: FindingsMergeRepository;
 
   beforeAll(async () => {
     store = await migratedFindingsStore();
-    ({ dataSource, findings } = store);
+    ({ dataSource, findings, merge } = store);
   });
 
   afterAll(async () => {
@@ -94,7 +96,7 @@ describe('findings staged through COPY', () => {
     observations.push(observation(102, { details: '["an", "array\\t"]' }));
 
     const runId = randomUUID();
-    expect(await findings.mergeRun(runId, new Date('2026-03-01T10:00:00Z'), streamed(observations))).toEqual({
+    expect(await merge.mergeRun(runId, new Date('2026-03-01T10:00:00Z'), streamed(observations))).toEqual({
       inserted: observations.length,
       reopened: 0,
       seen: observations.length,
@@ -135,7 +137,7 @@ describe('findings staged through COPY', () => {
     );
     const last = observation(7, { ruleId: rule, actualValue: 'the last one\nwins' });
     const runId = randomUUID();
-    expect(await findings.mergeRun(runId, new Date('2026-03-02T10:00:00Z'), streamed([...many, last]))).toEqual({
+    expect(await merge.mergeRun(runId, new Date('2026-03-02T10:00:00Z'), streamed([...many, last]))).toEqual({
       inserted: 5000,
       reopened: 0,
       seen: 5000,
@@ -152,7 +154,7 @@ describe('findings staged through COPY', () => {
       for (let i = 0; i < 3000; i++) yield await Promise.resolve(observation(i, { ruleId: rule }));
       throw new Error('the ClickHouse stream broke');
     }
-    await expect(findings.mergeRun(randomUUID(), new Date(), failing())).rejects.toThrow('the ClickHouse stream broke');
+    await expect(merge.mergeRun(randomUUID(), new Date(), failing())).rejects.toThrow('the ClickHouse stream broke');
     expect(await findings.countByStatus([rule])).toEqual({});
     // Every pooled connection still works (none was left inside the aborted COPY).
     const answers = await Promise.all(
@@ -161,7 +163,7 @@ describe('findings staged through COPY', () => {
       ),
     );
     expect(answers.map((rows: { n: number }[]) => rows[0].n)).toEqual(Array(10).fill(0));
-    expect(await findings.mergeRun(randomUUID(), new Date(), [observation(1, { ruleId: rule })])).toEqual({
+    expect(await merge.mergeRun(randomUUID(), new Date(), [observation(1, { ruleId: rule })])).toEqual({
       inserted: 1,
       reopened: 0,
       seen: 1,
@@ -172,7 +174,7 @@ describe('findings staged through COPY', () => {
   it('a row the server rejects fails the merge with its error', async () => {
     const rule = 'customer.copy-rejected';
     const bad = observation(1, { ruleId: rule, expectedValue: 'a NUL \u0000 byte' });
-    await expect(findings.mergeRun(randomUUID(), new Date(), [observation(0, { ruleId: rule }), bad])).rejects.toThrow(
+    await expect(merge.mergeRun(randomUUID(), new Date(), [observation(0, { ruleId: rule }), bad])).rejects.toThrow(
       /0x00/,
     );
     expect(await findings.countByStatus([rule])).toEqual({});

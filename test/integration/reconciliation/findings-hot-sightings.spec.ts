@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { findingId, type FindingObservation } from '../../../backend/src/modules/findings/finding';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { mismatchObservation } from './support/finding-observation';
 import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
@@ -15,7 +15,7 @@ const COUNT = 200;
 const observation = (i: number): FindingObservation =>
   mismatchObservation(RULE, i, { details: JSON.stringify({ note: 'x'.repeat(100) }) });
 const all = (): FindingObservation[] => Array.from({ length: COUNT }, (_, i) => observation(i));
-/** What the merge writes on a plain sighting of an open finding (FindingsRepository.mergeRun). */
+/** What the merge writes on a plain sighting of an open finding (FindingsMergeRepository.mergeRun). */
 const SIGHTING_COLUMNS = [
   'rule_version',
   'owner_system',
@@ -32,11 +32,11 @@ const SIGHTING_COLUMNS = [
 describe('findings sightings are HOT updates (migration 0016)', () => {
   let store: FindingsStore;
   let dataSource: DataSource;
-  let findings: FindingsRepository;
+  let findings: FindingsMergeRepository;
 
   beforeAll(async () => {
     store = await migratedFindingsStore();
-    ({ dataSource, findings } = store);
+    ({ dataSource, merge: findings } = store);
   });
 
   afterAll(async () => {

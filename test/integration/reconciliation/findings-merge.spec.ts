@@ -1,5 +1,5 @@
 /**
- * The delta merge of a run's findings into Postgres (FindingsRepository.mergeRun): every lifecycle
+ * The delta merge of a run's findings into Postgres (FindingsMergeRepository.mergeRun): every lifecycle
  * move, the narrow sighting of unchanged open findings, and the dashboard rollups (migration 0008
  * triggers) equal to a recount from `findings` after each step.
  */
@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { FindingsRollupNeutralUpdates0000000000010 } from '../../../backend/src/database/migrations/0010-findings-rollup-neutral-updates';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
 import { findingId } from '../../../backend/src/modules/findings/finding';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { mismatchObservation } from './support/finding-observation';
 import { migratedFindingsStore, type FindingsStore } from './support/findings-store';
 
@@ -38,11 +38,11 @@ interface Row {
 describe('findings merge (delta only)', () => {
   let store: FindingsStore;
   let dataSource: DataSource;
-  let findings: FindingsRepository;
+  let findings: FindingsMergeRepository;
 
   beforeAll(async () => {
     store = await migratedFindingsStore();
-    ({ dataSource, findings } = store);
+    ({ dataSource, merge: findings } = store);
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@
  */
 import { DataSource } from 'typeorm';
 import type { FindingObservation } from '../../../backend/src/modules/findings/finding';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { FixupPlanningRepository } from '../../../backend/src/modules/fixups/fixup-planning.repository';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { StewardshipFindingsRepository } from '../../../backend/src/modules/stewardship/stewardship-findings.repository';
@@ -24,14 +24,14 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 describe('the findings a run saw (full and targeted runs)', () => {
   let store: FindingsStore;
   let dataSource: DataSource;
-  let findings: FindingsRepository;
+  let findings: FindingsMergeRepository;
   let planning: FixupPlanningRepository;
   let stewardship: StewardshipFindingsRepository;
   let runs: ReconciliationRunsRepository;
 
   beforeAll(async () => {
     store = await migratedFindingsStore();
-    ({ dataSource, findings } = store);
+    ({ dataSource, merge: findings } = store);
     planning = new FixupPlanningRepository(dataSource);
     stewardship = new StewardshipFindingsRepository(dataSource);
     runs = new ReconciliationRunsRepository(dataSource);

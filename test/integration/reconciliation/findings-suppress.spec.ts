@@ -8,6 +8,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { findingId } from '../../../backend/src/modules/findings/finding';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
@@ -237,7 +238,7 @@ describe('suppressing and unsuppressing findings (real app, Postgres, ClickHouse
 
   it('changes nothing when an id is unknown (404 naming it) or a finding is in the wrong status (409 naming it)', async () => {
     const unknown = 'e'.repeat(32);
-    const other = await fx.findings.upsertBatch(randomUUID(), new Date(), [
+    const other = await t.app.get(FindingsMergeRepository).upsertBatch(randomUUID(), new Date(), [
       {
         ruleId: 'customer.suppress-refusals',
         ruleVersion: 1,

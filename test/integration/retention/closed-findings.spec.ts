@@ -10,7 +10,7 @@ import { SecretRedactor } from '../../../backend/src/http/secret-redaction';
 import { AuditRepository } from '../../../backend/src/modules/audit/audit.repository';
 import { AuditService } from '../../../backend/src/modules/audit/audit.service';
 import { findingId, type FindingObservation } from '../../../backend/src/modules/findings/finding';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { ClosedFindingsRepository } from '../../../backend/src/modules/retention/closed-findings.repository';
 import { RetentionRepository } from '../../../backend/src/modules/retention/retention.repository';
 import { RetentionService } from '../../../backend/src/modules/retention/retention.service';
@@ -149,7 +149,7 @@ describe('retention of closed findings', () => {
 
     // Seen again after its deletion: a new finding, first seen now, not a reopened one.
     const again = randomUUID();
-    const merged = await new FindingsRepository(fx.dataSource).mergeRun(again, AT, [observation('K04-plain')]);
+    const merged = await new FindingsMergeRepository(fx.dataSource).mergeRun(again, AT, [observation('K04-plain')]);
     expect(merged).toMatchObject({ inserted: 1, reopened: 0 });
     const [fresh] = await fx.dataSource.query<{ status: string; first_run_id: string }[]>(
       `SELECT status, first_run_id::text AS first_run_id FROM findings WHERE match_key = 'K04-plain'`,

@@ -9,7 +9,7 @@ import { DEFAULT_OWNERSHIP_FILE } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../../backend/src/config/config.service';
 import type { EntityKind } from '../../../backend/src/connectors/canonical-model';
 import type { Connector } from '../../../backend/src/connectors/connector';
-import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
+import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { findingsServiceOver } from './findings-service';
 import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
@@ -81,7 +81,7 @@ export async function startClosedLoop(options: {
       catalog,
       new ReconciliationStoreRepository(env.clickhouse),
       new ReconciliationRunsRepository(dataSource),
-      new FindingsRepository(dataSource),
+      new FindingsMergeRepository(dataSource),
       config,
       findingsServiceOver(dataSource),
     );

@@ -2,10 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi } from '../../config/process-role';
 import { FindingsController } from './findings.controller';
+import { FindingsMergeRepository } from './findings-merge.repository';
 import { FindingsRepository } from './findings.repository';
 import { FindingsService } from './findings.service';
 
-/** Findings' current state: the API in the api role; the repository for the reconciliation worker. */
+/** Findings' current state: the API in the api role; the repositories for the reconciliation worker. */
 @Module({})
 export class FindingsModule {
   static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => FindingsModule.build(role));
@@ -14,8 +15,8 @@ export class FindingsModule {
     return {
       module: FindingsModule,
       controllers: runsApi(role) ? [FindingsController] : [],
-      providers: [FindingsRepository, FindingsService],
-      exports: [FindingsRepository, FindingsService],
+      providers: [FindingsRepository, FindingsMergeRepository, FindingsService],
+      exports: [FindingsRepository, FindingsMergeRepository, FindingsService],
     };
   }
 }

@@ -18,7 +18,7 @@ import {
 import { ConfigService } from '../../config/config.service';
 import { ident, type SqlFragment } from '../../clickhouse/sql';
 import type { FindingObservation } from '../findings/finding';
-import { FindingsRepository, type UpsertOutcome } from '../findings/findings.repository';
+import { FindingsMergeRepository, type UpsertOutcome } from '../findings/findings-merge.repository';
 import { FindingsService } from '../findings/findings.service';
 import { withCrosswalk } from './crosswalk-sources';
 import {
@@ -113,7 +113,7 @@ export class ReconciliationService {
     private readonly catalog: RuleCatalogService,
     private readonly store: ReconciliationStoreRepository,
     private readonly runs: ReconciliationRunsRepository,
-    private readonly findings: FindingsRepository,
+    private readonly findings: FindingsMergeRepository,
     private readonly config: ConfigService,
     /** Lifts expired suppressions with their audit entries (the findings' own decisions). */
     private readonly findingActions: FindingsService,

@@ -7,6 +7,7 @@ import { ClickHouseService } from '../../../../backend/src/clickhouse/clickhouse
 import { sql } from '../../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../../backend/src/database/data-source';
+import { FindingsMergeRepository } from '../../../../backend/src/modules/findings/findings-merge.repository';
 import { FindingsRepository } from '../../../../backend/src/modules/findings/findings.repository';
 import { findingsServiceOver } from '../../support/findings-service';
 import { ReconciliationRunsRepository } from '../../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
@@ -56,7 +57,7 @@ export class ReconciliationFixture {
       new RuleCatalogService(config),
       new ReconciliationStoreRepository(env.clickhouse),
       new ReconciliationRunsRepository(dataSource),
-      findings,
+      new FindingsMergeRepository(dataSource),
       config,
       findingsServiceOver(dataSource, findings),
     );
