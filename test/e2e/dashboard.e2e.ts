@@ -80,9 +80,12 @@ describe('dashboard pages on real data', () => {
       .waitFor();
     const rules = await page
       .locator('tbody tr')
-      .evaluateAll((rows) => rows.map((row) => row.querySelector('td.mono')?.textContent));
+      .evaluateAll((rows) => rows.map((row) => row.querySelector('td div.mono')?.textContent));
     expect(rules.length).toBeGreaterThan(0);
     expect(new Set(rules)).toEqual(new Set([mismatch.ruleId]));
+    // Both values of a finding are in view at 1280 px, not behind the table's horizontal scroll.
+    const actual = await page.getByRole('columnheader', { name: 'Actual value' }).boundingBox();
+    expect(actual && actual.x + actual.width).toBeLessThanOrEqual(1280);
 
     // The view survives a reload: it lives in the URL.
     await page.reload();

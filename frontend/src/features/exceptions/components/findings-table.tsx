@@ -7,7 +7,8 @@ interface SortColumn {
   key: FindingSortKey;
   label: string;
 }
-const RECORD: SortColumn = { key: 'matchKey', label: 'Record' };
+// The rule shares the record's cell: one column fewer keeps both values in view at 1280 px.
+const RECORD: SortColumn = { key: 'matchKey', label: 'Record · rule' };
 const SEEN: SortColumn = { key: 'occurrences', label: 'Seen' };
 const FIRST_SEEN: SortColumn = { key: 'firstSeenAt', label: 'First seen' };
 const LAST_SEEN: SortColumn = { key: 'lastSeenAt', label: 'Last seen' };
@@ -86,7 +87,6 @@ export function FindingsTable({
             <th scope="col" className="optional">
               Status
             </th>
-            <th scope="col">Rule</th>
             <SortHeader column={RECORD} sort={sort} onSort={onSort} />
             <th scope="col">Field</th>
             <th scope="col">Owner value</th>
@@ -119,11 +119,11 @@ export function FindingsTable({
               <td className="optional">
                 <StatusBadge value={f.status} />
               </td>
-              <td className="mono">{f.ruleId}</td>
               <td>
                 <button type="button" className="link-button" onClick={() => onSelect(f.id)}>
                   {f.entity} {f.matchKey}
                 </button>
+                <div className="mono muted small">{f.ruleId}</div>
               </td>
               <td className="mono">{f.field || '—'}</td>
               <td>
