@@ -18,7 +18,13 @@ import type { Request } from 'express';
 import { CurrentPrincipal, Public, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { AlertSilencesService } from './alert-silences.service';
-import { AlertDeliveryDayDto, CreateSilenceDto, DELIVERY_DAYS_QUERY, ListDeliveriesQuery } from './alerts.dto';
+import {
+  AlertDeliveryDayDto,
+  CreateSilenceDto,
+  DELIVERY_DAYS_QUERY,
+  ListAlertStatesQuery,
+  ListDeliveriesQuery,
+} from './alerts.dto';
 import { AlertsService, type DeliveryDay } from './alerts.service';
 import { SlackInteractivityService, SlackPayloadError } from './slack-interactivity.service';
 import { SlackSignatureError } from './slack/slack-signature';
@@ -31,6 +37,17 @@ export class AlertsController {
     private readonly silenceService: AlertSilencesService,
     private readonly interactivity: SlackInteractivityService,
   ) {}
+
+  @Get('alerts')
+  @Roles('viewer')
+  @ApiOperation({
+    summary:
+      'Alerts as they stand (firing first): what their last Slack message said, acknowledgement, snooze, escalation. ' +
+      'Kept for alerts posted to Slack; slackConfigured says whether any can be.',
+  })
+  states(@Query() query: ListAlertStatesQuery) {
+    return this.alerts.listStates({ status: query.status ?? 'firing', limit: query.limit ?? 100 });
+  }
 
   @Get('alerts/deliveries')
   @Roles('viewer')

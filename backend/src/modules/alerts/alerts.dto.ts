@@ -54,3 +54,19 @@ export class ListDeliveriesQuery {
   @Length(1, 300)
   alertKey?: string;
 }
+
+export const ALERT_STATE_FILTERS = ['firing', 'resolved', 'all'] as const;
+
+export class ListAlertStatesQuery {
+  @ApiPropertyOptional({
+    enum: ALERT_STATE_FILTERS,
+    default: 'firing',
+    description: 'Which alerts: firing now (default), resolved, or all.',
+  })
+  @IsOptional()
+  @IsIn(ALERT_STATE_FILTERS)
+  status?: (typeof ALERT_STATE_FILTERS)[number];
+
+  @LimitField(500, { default: 100 })
+  limit?: number;
+}

@@ -37,6 +37,21 @@ export class AlertsRepository {
     );
   }
 
+  /**
+   * Alerts as they stand, firing first, then the latest changed: one row per alert key (rules ×
+   * channels, a few hundred at most), so a plain scan.
+   */
+  listStates(filter: { status: 'firing' | 'resolved' | 'all'; limit: number }): Promise<AlertStateEntity[]> {
+    const query = this.states
+      .createQueryBuilder('s')
+      .orderBy(`CASE s.status WHEN 'firing' THEN 0 ELSE 1 END`)
+      .addOrderBy('s.updated_at', 'DESC')
+      .addOrderBy('s.alert_key')
+      .limit(filter.limit);
+    if (filter.status !== 'all') query.where('s.status = :status', { status: filter.status });
+    return query.getMany();
+  }
+
   findState(alertKey: string): Promise<AlertStateEntity | null> {
     return this.states.findOneBy({ alertKey });
   }

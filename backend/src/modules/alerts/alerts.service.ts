@@ -3,6 +3,7 @@ import { AlertDecision, AlertInputs, evaluateAlertInputs, FindingGroup } from '.
 import type { AlertRule } from './alert-rule.schema';
 import { loadAlertRules } from './alert-rules.loader';
 import type { AlertDeliveryEntity, AlertStateEntity } from './alert-state.entity';
+import { toAlertStateView, type AlertStateView } from './alert-state-view';
 import { AlertsRepository } from './alerts.repository';
 import { buildAlertMessage } from './slack/slack-message.builder';
 import { SlackTransport } from './slack/slack-transport';
@@ -102,6 +103,18 @@ export class AlertsService implements OnModuleInit {
     }
     if (errors.length > 0) throw new Error(`${errors.length} alert deliveries failed: ${errors.join('; ')}`);
     return outcome;
+  }
+
+  /**
+   * Alerts as they stand. States are kept for alerts that reached Slack (the message they update in
+   * place); without Slack configured none are, and decisions show as held deliveries instead.
+   */
+  async listStates(filter: {
+    status: 'firing' | 'resolved' | 'all';
+    limit: number;
+  }): Promise<{ slackConfigured: boolean; items: AlertStateView[] }> {
+    const states = await this.repository.listStates(filter);
+    return { slackConfigured: this.slack.configured, items: states.map(toAlertStateView) };
   }
 
   listDeliveries(filter: { limit: number; before?: string; alertKey?: string }): Promise<AlertDeliveryEntity[]> {

@@ -4,10 +4,11 @@ import { formatDateTime, formatRelative } from '../../../ui/formatting';
 import { Page, Panel } from '../../../ui/page';
 import { QueryState } from '../../../ui/query-state';
 import { deliveryDayRows, useDeliveryDays, useSilenceActions, useSilences } from '../hooks/use-alerts';
+import { AlertStates } from './alert-states';
 import { DeliveryHistory } from './delivery-history';
 import { SilenceForm } from './silence-form';
 
-/** Alert history (Slack deliveries) and silences. */
+/** Alerts as they stand, silences, and the history of Slack deliveries. */
 export function AlertsPage() {
   const role = useCurrentRole();
   const canSilence = roleAllows(role, 'engineer');
@@ -17,6 +18,9 @@ export function AlertsPage() {
 
   return (
     <Page title="Alerts">
+      <Panel title="Alerts now" className="spaced">
+        <AlertStates />
+      </Panel>
       <div className="grid">
         <Panel title="Active silences">
           {canSilence && <SilenceForm />}

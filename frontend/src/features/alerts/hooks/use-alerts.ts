@@ -82,3 +82,36 @@ export function useDeliveryDays() {
 /** Rows for the grouped bar chart: one per day (labelled MM-DD), oldest first. */
 export const deliveryDayRows = (days: DeliveryDay[]) =>
   days.map(({ day, sent, held, failed }) => ({ category: day.slice(5), sent, held, failed }));
+
+export type AlertStateFilter = 'firing' | 'resolved' | 'all';
+
+export interface AlertState {
+  alertKey: string;
+  alertRuleId: string;
+  ruleId: string;
+  channel: string;
+  status: 'firing' | 'resolved';
+  title: string | null;
+  severity: string | null;
+  domain: string | null;
+  counts: { new: number; open: number; resolved: number } | null;
+  facts: { label: string; value: string }[];
+  firstFiredAt: string;
+  lastNotifiedAt: string | null;
+  resolvedAt: string | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  escalatedAt: string | null;
+  snoozedUntil: string | null;
+  updatedAt: string;
+}
+
+/** Alerts as they stand (firing first), and whether Slack is configured (states exist only for posted alerts). */
+export function useAlertStates(status: AlertStateFilter) {
+  return useQuery({
+    queryKey: ['alerts', 'states', status],
+    queryFn: () =>
+      getJson<{ slackConfigured: boolean; items: AlertState[] }>(withQuery('/api/v1/alerts', { status, limit: 200 })),
+    refetchInterval: 30_000,
+  });
+}
