@@ -30,6 +30,8 @@ tryton_before=$([ -f .local/run/tryton.started ] && echo yes || echo no)
 cleanup() {
   # The connector tests start a real trytond; stop it if this run started it.
   [ "$tryton_before" = no ] && bash infra/local/tryton.sh down
+  # The cluster specs stop the keeper cluster they start; this catches one a crashed spec left.
+  bash infra/local/clickhouse-keeper-cluster.sh down
   [ -n "${started_now// /}" ] && bash infra/local/services.sh down $started_now
   return 0
 }
@@ -42,6 +44,8 @@ set +a
 
 # Browser tests drive Debian's chromium (playwright cannot download its own browser here).
 bash infra/local/services.sh apt chromium || { echo "0 passed, 1 failed"; exit 1; }
+# The keeper cluster spec's ZooKeeper (Debian's libzookeeper-java on a JRE): installed here, not inside a test's timeout.
+bash infra/local/clickhouse-keeper-cluster.sh install || { echo "0 passed, 1 failed"; exit 1; }
 
 check lint npm run -s lint
 check typecheck npm run -s typecheck

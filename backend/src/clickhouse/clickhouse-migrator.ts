@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join as joinPath } from 'node:path';
 import { ClickHouseService } from './clickhouse.service';
-import { clusterStatements, type ClusterStatement, type ClusterTopology } from './cluster-ddl';
+import {
+  clusterStatements,
+  redefineDistributed,
+  type ClusterStatement,
+  type ClusterTopology,
+  type DescribedColumn,
+} from './cluster-ddl';
 import { columnAddition, type ColumnAddition } from './column-additions';
 import { ident, raw, sql, uint } from './sql';
 
@@ -169,6 +175,7 @@ export class ClickHouseMigrator {
       await this.clickhouse.command(raw(statement.sql), { tag });
       return;
     }
+    if (statement.placement === 'redefine') return this.redefine(cluster, statement, tag);
     const nodes = statement.placement === 'shard' ? this.clickhouse.shards() : this.clickhouse.entryNodes();
     if (cluster.ddl === 'per_shard') {
       for (const node of nodes) await this.applyOn(node, statement.sql, tag);
@@ -188,6 +195,26 @@ export class ClickHouseMigrator {
       }
     }
     await this.clickhouse.command(raw(statement.sql), { tag });
+  }
+
+  /**
+   * Defines a Distributed table again over its shard table's columns (after the shard ALTER), unless
+   * every node already has the columns the ALTER adds (an earlier attempt got that far).
+   */
+  private async redefine(cluster: ClusterTopology, statement: ClusterStatement, tag: string): Promise<void> {
+    const table = statement.table ?? '';
+    const addition = columnAddition(statement.sql);
+    if (addition) {
+      const missing = await Promise.all(this.clickhouse.entryNodes().map((node) => missingColumns(node, addition)));
+      if (missing.every((columns) => columns.length === 0)) return this.skipped(addition, tag);
+    }
+    const [shard] = this.clickhouse.shards();
+    const columns = await shard.query<DescribedColumn>(raw(`DESCRIBE TABLE ${shard.database}.${table}`), {
+      tag: `${tag}.describe`,
+    });
+    for (const ddl of redefineDistributed(table, columns, cluster, this.clickhouse.database)) {
+      await this.clickhouse.command(raw(ddl), { tag });
+    }
   }
 
   /** Runs a statement on one node, but not an `ADD COLUMN` whose columns an earlier attempt added there. */

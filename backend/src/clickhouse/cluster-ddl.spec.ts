@@ -1,7 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLICKHOUSE_MIGRATIONS_DIR, loadMigrations } from './clickhouse-migrator';
-import { ClusterDdlError, clusterStatements, shardingKey, type ClusterTopology } from './cluster-ddl';
+import {
+  ClusterDdlError,
+  clusterStatements,
+  redefineDistributed,
+  shardingKey,
+  type ClusterTopology,
+} from './cluster-ddl';
 
 const PER_SHARD: ClusterTopology = {
   cluster: 'driftwatch',
@@ -135,6 +141,38 @@ describe('clusterStatements', () => {
     expect(() => clusterStatements('ALTER TABLE t ADD COLUMN c UInt8, DELETE WHERE 1', PER_SHARD, 'dw')).toThrow(
       /separate statements/,
     );
+  });
+
+  it('defines a Distributed table again instead of an ON CLUSTER ALTER a keeper refuses', () => {
+    // A keeper runs ALTER ON CLUSTER once per shard with internal_replication, and only for replicated
+    // tables: "Table t isn't replicated, but shard #1 is replicated according to its cluster definition".
+    expect(clusterStatements('ALTER TABLE snapshot_t ADD COLUMN c UInt64 MATERIALIZED 1', REPLICATED, 'dw')).toEqual([
+      {
+        placement: 'shard',
+        sql: 'ALTER TABLE dw_local.snapshot_t ON CLUSTER driftwatch ADD COLUMN c UInt64 MATERIALIZED 1',
+      },
+      {
+        placement: 'redefine',
+        sql: 'ALTER TABLE dw.snapshot_t ON CLUSTER driftwatch ADD COLUMN c UInt64 ALIAS 1',
+        table: 'snapshot_t',
+      },
+    ]);
+    const columns = [
+      { name: 'customer_number', type: 'String', default_type: '', default_expression: '' },
+      {
+        name: 'key_hash',
+        type: 'UInt64',
+        default_type: 'MATERIALIZED',
+        default_expression: 'cityHash64(customer_number)',
+      },
+      { name: 'flag', type: 'UInt8', default_type: 'DEFAULT', default_expression: '0' },
+    ];
+    expect(redefineDistributed('snapshot_customer', columns, REPLICATED, 'dw')).toEqual([
+      'DROP TABLE IF EXISTS dw.snapshot_customer ON CLUSTER driftwatch',
+      'CREATE TABLE dw.snapshot_customer ON CLUSTER driftwatch (\n    customer_number String,\n    ' +
+        'key_hash UInt64 ALIAS cityHash64(customer_number),\n    flag UInt8 DEFAULT 0\n) ' +
+        'ENGINE = Distributed(driftwatch, dw_local, snapshot_customer, cityHash64(customer_number))',
+    ]);
   });
 
   it('drops both layers, optimizes shards, runs data statements once', () => {

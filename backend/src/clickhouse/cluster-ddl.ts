@@ -28,11 +28,24 @@ export interface ClusterTopology {
  * `once` through the application database on one node (data statements: the Distributed tables route
  * the rows).
  */
-export type DdlPlacement = 'shard' | 'entry' | 'once';
+export type DdlPlacement = 'shard' | 'entry' | 'once' | 'redefine';
 
+/**
+ * `redefine` (ON CLUSTER only): the Distributed table `table` is defined again over its shard table's
+ * columns as they are now (see redefineDistributed); `sql` is the ALTER it stands for.
+ */
 export interface ClusterStatement {
   placement: DdlPlacement;
   sql: string;
+  table?: string;
+}
+
+/** A column of a shard table as DESCRIBE TABLE reports it (18.16 and current). */
+export interface DescribedColumn {
+  name: string;
+  type: string;
+  default_type: string;
+  default_expression: string;
 }
 
 export class ClusterDdlError extends Error {
@@ -99,10 +112,14 @@ export function clusterStatements(statement: string, topology: ClusterTopology, 
     if (columnParts.length !== parts.length) {
       throw new ClusterDdlError(text, 'split column changes and other ALTER commands into separate statements');
     }
-    // Column changes go to the shard tables first, then to the Distributed table over them.
+    // Column changes go to the shard tables first, then to the Distributed table over them. ON CLUSTER,
+    // a keeper refuses ALTER of a table that is not replicated on shards with internal_replication
+    // ("isn't replicated, but shard #1 is replicated"), and a Distributed table never is: it is
+    // defined again instead (it holds no rows: inserts are synchronous).
+    const entry = alter(database, distributedColumns(commands));
     return [
       { placement: 'shard', sql: alter(local, commands) },
-      { placement: 'entry', sql: alter(database, distributedColumns(commands)) },
+      onCluster ? { placement: 'redefine', sql: entry, table: m[1] } : { placement: 'entry', sql: entry },
     ];
   }
 
@@ -201,6 +218,31 @@ function createTable(
   return [
     { placement: 'shard', sql: shardSql },
     { placement: 'entry', sql: distributedSql },
+  ];
+}
+
+/**
+ * Drops and creates, ON CLUSTER, the Distributed table `table` of the application database over the
+ * shard table's `columns` (what DESCRIBE TABLE of it returns, in order).
+ */
+export function redefineDistributed(
+  table: string,
+  columns: readonly DescribedColumn[],
+  topology: ClusterTopology,
+  database: string,
+): string[] {
+  const definitions = columns.map((c) =>
+    distributedColumns(
+      c.default_type ? `${c.name} ${c.type} ${c.default_type} ${c.default_expression}` : `${c.name} ${c.type}`,
+    ),
+  );
+  const names = columns.map((c) => c.name);
+  const cluster = clusterClause(topology);
+  return [
+    `DROP TABLE IF EXISTS ${database}.${table}${cluster}`,
+    `CREATE TABLE ${database}.${table}${cluster} (\n    ${definitions.join(',\n    ')}\n) ENGINE = Distributed(${
+      topology.cluster
+    }, ${shardDatabase(database)}, ${table}, ${shardingKey(table, names)})`,
   ];
 }
 

@@ -13,33 +13,40 @@ import {
   uniqueName,
 } from '../../support/test-services';
 
-const SCRIPT = join(__dirname, '../../../../infra/local/clickhouse-cluster.sh');
+const SCRIPTS = {
+  plain: join(__dirname, '../../../../infra/local/clickhouse-cluster.sh'),
+  keeper: join(__dirname, '../../../../infra/local/clickhouse-keeper-cluster.sh'),
+};
 
 export interface LocalCluster {
-  env: { CLICKHOUSE_CLUSTER: string; CLICKHOUSE_SHARD_URLS: string };
+  /** The cluster's settings (CLICKHOUSE_CLUSTER, CLICKHOUSE_SHARD_URLS and, for the keeper one, the rest). */
+  env: { CLICKHOUSE_CLUSTER: string; CLICKHOUSE_SHARD_URLS: string } & Record<string, string>;
   shardUrls: string[];
-  /** Stops the second server if this process started it. */
+  /** Stops the servers this process started. */
   stop(): void;
 }
 
 /**
- * The local 2-shard cluster `driftwatch` (infra/local/clickhouse-cluster.sh): the suite's ClickHouse
- * plus a second server. Whoever started the second server stops it.
+ * A local 2-shard cluster `driftwatch`. `plain` (infra/local/clickhouse-cluster.sh): the suite's
+ * ClickHouse plus a second server, DDL per shard. `keeper` (clickhouse-keeper-cluster.sh): two servers
+ * of their own and ZooKeeper, for ON CLUSTER DDL and Replicated tables. Whoever started servers stops them.
  */
-export function startLocalCluster(): LocalCluster {
-  const outcome = execFileSync('bash', [SCRIPT, 'up'], {
+export function startLocalCluster(kind: keyof typeof SCRIPTS = 'plain'): LocalCluster {
+  const script = SCRIPTS[kind];
+  const outcome = execFileSync('bash', [script, 'up'], {
     encoding: 'utf8',
     env: { ...process.env, CLICKHOUSE_URL: clickhouseUrl() },
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
-  const envText = execFileSync('bash', [SCRIPT, 'env'], { encoding: 'utf8' });
-  const read = (name: string) => new RegExp(`^export ${name}=(.*)$`, 'm').exec(envText)?.[1] ?? '';
-  const env = { CLICKHOUSE_CLUSTER: read('CLICKHOUSE_CLUSTER'), CLICKHOUSE_SHARD_URLS: read('CLICKHOUSE_SHARD_URLS') };
+  const envText = execFileSync('bash', [script, 'env'], { encoding: 'utf8' });
+  const env = Object.fromEntries(
+    [...envText.matchAll(/^export ([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  ) as LocalCluster['env'];
   return {
     env,
     shardUrls: env.CLICKHOUSE_SHARD_URLS.split(','),
     stop() {
-      if (outcome.endsWith('started')) execFileSync('bash', [SCRIPT, 'down'], { stdio: 'inherit' });
+      if (outcome.endsWith('started')) execFileSync('bash', [script, 'down'], { stdio: 'inherit' });
     },
   };
 }
