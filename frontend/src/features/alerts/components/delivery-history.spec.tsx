@@ -20,9 +20,13 @@ describe('alert history', () => {
       'GET /health/ready': { status: 'ok', checks: [] },
       'GET /api/v1/alerts/silences': [],
       'GET /api/v1/alerts/deliveries/daily': [],
-      'GET /api/v1/alerts/deliveries': Array.from({ length: 200 }, (_, i) =>
-        delivery(500 - i, i === 0 ? 'order-ops:order.status-match:#order-ops' : undefined),
-      ),
+      // Each page continues below the id it was asked for (`before`), as the API's pages do.
+      'GET /api/v1/alerts/deliveries': ({ url }: { url: URL }) => {
+        const top = Number(url.searchParams.get('before') ?? 501) - 1;
+        return Array.from({ length: 200 }, (_, i) =>
+          delivery(top - i, top === 500 && i === 0 ? 'order-ops:order.status-match:#order-ops' : undefined),
+        );
+      },
     });
     const lists = () => calls.filter((c) => c.url.pathname === '/api/v1/alerts/deliveries');
     fireEvent.click(await screen.findByRole('button', { name: 'Load older' }));
