@@ -10,16 +10,10 @@ import { ConfigService } from '../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
 import { recreateDatabase } from '../../../backend/src/database/recreate-database';
 import { runSchemaMigrations } from '../../../backend/src/database/schema-migrations';
-import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
-import {
-  ReconciliationRunsRepository,
-  type RuleOutcome,
-} from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
+import { type RuleOutcome } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
-import { findingsServiceOver } from '../../integration/support/findings-service';
 import { ensureServices } from './bench-services';
+import { reconciliationServicesOver } from '../../integration/support/reconciliation-services';
 
 export interface ReconcileBench {
   clickhouse: ClickHouseService;
@@ -59,14 +53,7 @@ export async function openReconcileBench(name: string): Promise<ReconcileBench> 
     opts: { tag: `bench.${name}`, settings: { max_execution_time: 3600 } },
     serviceFor(rulesDir) {
       const config = new ConfigService({ ...env, RECONCILIATION_RULES_DIR: rulesDir });
-      return new ReconciliationService(
-        new RuleCatalogService(config),
-        new ReconciliationStoreRepository(clickhouse),
-        new ReconciliationRunsRepository(dataSource),
-        new FindingsMergeRepository(dataSource),
-        config,
-        findingsServiceOver(dataSource),
-      );
+      return reconciliationServicesOver(config, clickhouse, dataSource).service;
     },
     async close() {
       await pg.end();

@@ -3,18 +3,14 @@ import { FINDING_COLUMNS, type FindingRow } from '@driftwatch/reconciliation-rul
 import type { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { ident, join, sql } from '../../../backend/src/clickhouse/sql';
 import { dataSourceOptions } from '../../../backend/src/database/data-source';
-import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
-import { findingsServiceOver } from '../support/findings-service';
-import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import {
   ReconciliationService,
   type RunSummary,
 } from '../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
 import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/snapshot-store.repository';
 import { buildEstate, loadEstate } from './support/cluster-estate';
 import { migratedStores, startLocalCluster, type LocalCluster, type StoreEnv } from './support/local-cluster';
+import { reconciliationServicesOver } from '../support/reconciliation-services';
 
 const CUSTOMERS = 200;
 const NOW = Math.floor(Date.now() / 1000);
@@ -29,14 +25,7 @@ interface Side {
 async function side(stores: StoreEnv): Promise<Side> {
   const dataSource = new DataSource(dataSourceOptions(stores.env.DATABASE_URL));
   await dataSource.initialize();
-  const service = new ReconciliationService(
-    new RuleCatalogService(stores.config),
-    new ReconciliationStoreRepository(stores.clickhouse),
-    new ReconciliationRunsRepository(dataSource),
-    new FindingsMergeRepository(dataSource),
-    stores.config,
-    findingsServiceOver(dataSource),
-  );
+  const service = reconciliationServicesOver(stores.config, stores.clickhouse, dataSource).service;
   return { stores, dataSource, service, snapshots: new SnapshotStoreRepository(stores.clickhouse) };
 }
 

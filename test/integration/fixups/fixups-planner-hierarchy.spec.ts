@@ -7,20 +7,15 @@ import { DEFAULT_OWNERSHIP_FILE, DEFAULT_RULES_DIR } from '@driftwatch/reconcili
 import { ConfigService } from '../../../backend/src/config/config.service';
 import { Secret } from '../../../backend/src/connectors/config/secret';
 import { SalesforceConnector } from '../../../backend/src/connectors/salesforce/salesforce.connector';
-import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
-import { findingsServiceOver } from '../support/findings-service';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
 import { FIXUP_REVIEWS_LIST_QUERY } from '../../../backend/src/modules/fixups/fixups-query';
 import { FixupsService } from '../../../backend/src/modules/fixups/fixups.service';
-import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
-import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
 import { StewardshipRecordsRepository } from '../../../backend/src/modules/stewardship/stewardship-records.repository';
 import { ReconciliationFixture, type Customer } from '../reconciliation/support/reconciliation-fixture';
 import { snapshotTestEnv, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
 import { startFixupsApp } from './support/fixups-harness';
+import { reconciliationServicesOver } from '../support/reconciliation-services';
 
 const RULES = ['customer.hierarchy.yaml', 'customer.parent-orphans.yaml'];
 
@@ -88,14 +83,7 @@ describe('the planner turns hierarchy and orphan findings into fix-up tasks', ()
       clickhouse: env.clickhouse,
       dataSource: db,
       findings,
-      service: new ReconciliationService(
-        new RuleCatalogService(config),
-        new ReconciliationStoreRepository(env.clickhouse),
-        new ReconciliationRunsRepository(db),
-        new FindingsMergeRepository(db),
-        config,
-        findingsServiceOver(db, findings),
-      ),
+      service: reconciliationServicesOver(config, env.clickhouse, db, findings).service,
     });
   }, 120_000);
 

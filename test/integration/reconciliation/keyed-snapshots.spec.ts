@@ -5,7 +5,7 @@
  * not be reconciled as if it held every record, and keyed snapshots do not make a system fresh.
  */
 import { SlaRepository } from '../../../backend/src/modules/sla/sla.repository';
-import { customers, ReconciliationFixture } from './support/reconciliation-fixture';
+import { customers, ReconciliationFixture, type PreviewingFixture } from './support/reconciliation-fixture';
 
 const PRESENCE = 'customer.test-presence';
 const NAMES = 'customer.test-legal-name';
@@ -25,7 +25,7 @@ spec:
 `;
 
 describe('keyed snapshots are never a whole state (real ClickHouse and Postgres)', () => {
-  let fx: ReconciliationFixture;
+  let fx: PreviewingFixture;
   const erp = customers(300);
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('keyed snapshots are never a whole state (real ClickHouse and Postgres)
       expect(run.ruleCounts[rule]).toMatchObject({ status: 'skipped', reason: 'no complete snapshot of crm/customer' });
     }
     expect(run.findingsTotal).toBe(0);
-    const stale = await fx.service.dryRun({ yaml: freshness });
+    const stale = await fx.previews.dryRun({ yaml: freshness });
     expect(stale.findings.map((f) => [f.match_key, f.actual_value])).toEqual([['crm', 'never']]);
     // The SLA page's freshness judges the same completions.
     const sla = new SlaRepository(fx.clickhouse, fx.dataSource);
@@ -59,7 +59,7 @@ describe('keyed snapshots are never a whole state (real ClickHouse and Postgres)
     const whole = await fx.service.run({ trigger: 'api' });
     expect(whole.ruleCounts[PRESENCE]).toMatchObject({ status: 'ran', findings: 10 });
     expect(whole.ruleCounts[NAMES]).toMatchObject({ status: 'ran', findings: 0 });
-    const old = await fx.service.dryRun({ yaml: freshness });
+    const old = await fx.previews.dryRun({ yaml: freshness });
     expect(old.findings.map((f) => [f.match_key, f.actual_value.slice(0, 10)])).toEqual([
       ['crm', threeDaysAgo.toISOString().slice(0, 10)],
     ]);
@@ -68,6 +68,6 @@ describe('keyed snapshots are never a whole state (real ClickHouse and Postgres)
     );
 
     await fx.completeSnapshot('crm', erp.slice(0, 290));
-    expect((await fx.service.dryRun({ yaml: freshness })).findings).toEqual([]);
+    expect((await fx.previews.dryRun({ yaml: freshness })).findings).toEqual([]);
   });
 });

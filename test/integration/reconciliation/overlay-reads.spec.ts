@@ -17,7 +17,13 @@ import { ReconciliationStoreRepository } from '../../../backend/src/modules/reco
 import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
 import { SnapshotStoreRepository } from '../../../backend/src/modules/snapshots/snapshot-store.repository';
 import { ruleReads } from '../../../backend/src/modules/reconciliation/rule-scope';
-import { customers, ReconciliationFixture, TEST_RULES_DIR, type Customer } from './support/reconciliation-fixture';
+import {
+  customers,
+  ReconciliationFixture,
+  type PreviewingFixture,
+  TEST_RULES_DIR,
+  type Customer,
+} from './support/reconciliation-fixture';
 
 const ownership = loadOwnership(DEFAULT_OWNERSHIP_FILE);
 /** The systems whose customers the fixture holds. */
@@ -42,7 +48,7 @@ const erp = customers(200, (i) => (i % 9 === 0 ? `Acme ${i} Holdings` : `Acme ${
 const crm: Customer[] = erp.slice(0, 196).map((c, i) => (i < 3 ? { ...c, legal_name: `${c.legal_name} GmbH` } : c));
 
 describe('a system with incremental snapshots since its last full one is read as an overlay (real ClickHouse)', () => {
-  let fx: ReconciliationFixture;
+  let fx: PreviewingFixture;
   let store: ReconciliationStoreRepository;
   let crmFull: string;
   const incrementals: string[] = [];
@@ -178,7 +184,7 @@ describe('a system with incremental snapshots since its last full one is read as
   it('a run reads the overlay and reports what the incrementals changed', async () => {
     const catalog = new RuleCatalogService(new ConfigService({ ...process.env, ...fx.env?.env }));
     const set = catalog.load();
-    const compiled = await fx.service.compileForCurrentState(set, catalog.find(set, NAMES));
+    const compiled = await fx.previews.compileForCurrentState(set, catalog.find(set, NAMES));
     expect(compiled.findings.text).toContain(`snapshot_id = '${crmFull}' AND key_hash NOT IN`);
     const run = await fx.service.run({ trigger: 'api', ruleIds: [NAMES] });
     // GmbH on C0002 and C0003; C0005, C0011 and C0012 changed; C0001 fixed; C0010 differs in case and space only.

@@ -1,7 +1,12 @@
 import { findingId } from '../../../backend/src/modules/findings/finding';
 import { FINDINGS_LIST_QUERY } from '../../../backend/src/modules/findings/findings-query';
 import { SUSPICIOUS_SNAPSHOT_RULE } from '../../../backend/src/modules/reconciliation/flood-guard';
-import { customers, ReconciliationFixture, type Customer } from './support/reconciliation-fixture';
+import {
+  customers,
+  ReconciliationFixture,
+  type PreviewingFixture,
+  type Customer,
+} from './support/reconciliation-fixture';
 
 const PRESENCE = 'customer.test-presence';
 const NAMES = 'customer.test-legal-name';
@@ -24,7 +29,7 @@ const missingFinding = (key: string) =>
   findingId({ ruleId: PRESENCE, entity: 'customer', matchKey: key, field: '', actualSystem: 'crm' });
 
 describe('reconciliation runs against real ClickHouse and Postgres: lifecycle, flood guard, targeted, dry-run, backtest', () => {
-  let fx: ReconciliationFixture;
+  let fx: PreviewingFixture;
 
   beforeAll(async () => {
     fx = await ReconciliationFixture.create();
@@ -132,10 +137,10 @@ describe('reconciliation runs against real ClickHouse and Postgres: lifecycle, f
   it('a dry-run returns what a rule would find now and persists nothing', async () => {
     const historyBefore = await fx.historyRows();
     const statesBefore = await fx.findings.countByStatus();
-    const preview = await fx.service.dryRun({ ruleId: PRESENCE, limit: 5 });
+    const preview = await fx.previews.dryRun({ ruleId: PRESENCE, limit: 5 });
     expect(preview).toMatchObject({ ruleId: PRESENCE, total: 12, byKind: { missing: 12 }, truncated: true });
     expect(preview.findings).toHaveLength(5);
-    const edited = await fx.service.dryRun({
+    const edited = await fx.previews.dryRun({
       yaml: [
         'id: customer.draft',
         'version: 1',
@@ -155,11 +160,11 @@ describe('reconciliation runs against real ClickHouse and Postgres: lifecycle, f
     });
     // With company suffixes ignored, "ACME 1 LTD" and "Acme 1" agree; only C0003 was corrected meanwhile.
     expect(edited.total).toBe(0);
-    await expect(fx.service.dryRun({ yaml: 'id: broken\nkind: nope\n' })).rejects.toThrow(/request\.yaml/);
+    await expect(fx.previews.dryRun({ yaml: 'id: broken\nkind: nope\n' })).rejects.toThrow(/request\.yaml/);
     // 10,000 keys inlined into every source: far beyond ClickHouse's default 256 KiB query size.
     const keys = [...customers(300).map((c) => c.customer_number)];
     for (let i = keys.length; i < 10_000; i++) keys.push(`NOT-A-CUSTOMER-${String(i).padStart(8, '0')}`);
-    const many = await fx.service.dryRun({ ruleId: NAMES, keys });
+    const many = await fx.previews.dryRun({ ruleId: NAMES, keys });
     expect(many.total).toBe(4);
     expect(await fx.historyRows()).toBe(historyBefore);
     expect(await fx.findings.countByStatus()).toEqual(statesBefore);
@@ -167,7 +172,7 @@ describe('reconciliation runs against real ClickHouse and Postgres: lifecycle, f
 
   it('a backtest runs a rule against each past set of complete full snapshots and returns hits over time', async () => {
     const historyBefore = await fx.historyRows();
-    const result = await fx.service.backtest({ ruleId: PRESENCE });
+    const result = await fx.previews.backtest({ ruleId: PRESENCE });
     const totals = result.points.map((p) => p.total);
     // Full CRM snapshots in order: baseline 12, fixed 11, baseline 12, the 120-row drop 180, baseline 12, 12.
     expect(totals.slice(-6)).toEqual([12, 11, 12, 180, 12, 12]);

@@ -9,10 +9,6 @@ import { DEFAULT_OWNERSHIP_FILE } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../../backend/src/config/config.service';
 import type { EntityKind } from '../../../backend/src/connectors/canonical-model';
 import type { Connector } from '../../../backend/src/connectors/connector';
-import { FindingsMergeRepository } from '../../../backend/src/modules/findings/findings-merge.repository';
-import { findingsServiceOver } from './findings-service';
-import { ReconciliationRunsRepository } from '../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { RuleCatalogService } from '../../../backend/src/modules/reconciliation/rule-catalog.service';
 import {
@@ -23,6 +19,7 @@ import type { SnapshotRunEntity } from '../../../backend/src/modules/snapshots/s
 import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/snapshot-runner.service';
 import { startFixupsApp } from '../fixups/support/fixups-harness';
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
+import { reconciliationServicesOver } from './reconciliation-services';
 
 export interface ClosedLoop {
   estate: RunningEstate;
@@ -77,14 +74,7 @@ export async function startClosedLoop(options: {
     const dataSource = worker.get(DataSource);
     const config = new ConfigService({ ...process.env, ...env.env });
     const catalog = new RuleCatalogService(config);
-    const reconciliation = new ReconciliationService(
-      catalog,
-      new ReconciliationStoreRepository(env.clickhouse),
-      new ReconciliationRunsRepository(dataSource),
-      new FindingsMergeRepository(dataSource),
-      config,
-      findingsServiceOver(dataSource),
-    );
+    const reconciliation = reconciliationServicesOver(config, env.clickhouse, dataSource).service;
     return {
       estate,
       env,

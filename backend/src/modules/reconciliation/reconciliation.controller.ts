@@ -16,7 +16,9 @@ import { Roles } from '../auth/access.decorators';
 import { BacktestDto, CreateReconciliationRunDto, DryRunDto, ListReconciliationRunsQuery } from './reconciliation.dto';
 import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
 import { ReconciliationTriggerService } from './reconciliation-trigger.service';
-import { InvalidReconciliationRequestError, ReconciliationService } from './reconciliation.service';
+import { InvalidReconciliationRequestError } from './reconciliation-request.error';
+import { ReconciliationService } from './reconciliation.service';
+import { RulePreviewsService } from './rule-previews.service';
 import { UnknownRuleError } from './rule-catalog.service';
 
 @ApiTags('reconciliation')
@@ -24,6 +26,7 @@ import { UnknownRuleError } from './rule-catalog.service';
 export class ReconciliationController {
   constructor(
     private readonly reconciliation: ReconciliationService,
+    private readonly previews: RulePreviewsService,
     private readonly trigger: ReconciliationTriggerService,
     private readonly runs: ReconciliationRunsRepository,
   ) {}
@@ -63,7 +66,7 @@ export class ReconciliationController {
   @ApiOperation({ summary: 'Compile and run one rule against the current state now; nothing is persisted.' })
   async dryRun(@Body() body: DryRunDto) {
     return this.translate(() =>
-      this.reconciliation.dryRun({ ruleId: body.ruleId, yaml: body.rule, keys: body.keys, limit: body.limit }),
+      this.previews.dryRun({ ruleId: body.ruleId, yaml: body.rule, keys: body.keys, limit: body.limit }),
     );
   }
 
@@ -73,7 +76,7 @@ export class ReconciliationController {
   @ApiOperation({ summary: 'Run one rule against past complete snapshots; returns hits over time, persists nothing.' })
   async backtest(@Body() body: BacktestDto) {
     return this.translate(() =>
-      this.reconciliation.backtest({
+      this.previews.backtest({
         ruleId: body.ruleId,
         yaml: body.rule,
         from: body.from === undefined ? undefined : new Date(body.from),

@@ -4,7 +4,8 @@ import { LimitField, TargetKeys } from '../../http/request-field.decorators';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
 import { RUN_SCOPES, type RunScope } from './reconciliation-runs.repository';
-import { MAX_BACKTEST_POINTS, MAX_PREVIEW, MAX_TARGET_KEYS } from './reconciliation.service';
+import { MAX_TARGET_KEYS } from './current-state.service';
+import { MAX_BACKTEST_POINTS, MAX_PREVIEW } from './rule-previews.service';
 
 const RULE_ID = /^[a-z][a-z0-9_.-]*$/;
 

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { FindingsModule } from '../findings/findings.module';
+import { CurrentStateService } from './current-state.service';
 import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from './reconciliation-store.repository';
 import { ReconciliationTriggerService } from './reconciliation-trigger.service';
@@ -10,6 +11,7 @@ import { ReconciliationProcessor } from './reconciliation.processor';
 import { ReconciliationSchedule } from './reconciliation.schedule';
 import { ReconciliationService } from './reconciliation.service';
 import { RuleCatalogService } from './rule-catalog.service';
+import { RulePreviewsService } from './rule-previews.service';
 import { RulesController } from './rules.controller';
 import { RulesService } from './rules.service';
 import { SnapshotCompletionListener } from './snapshot-completion.listener';
@@ -31,9 +33,10 @@ export class ReconciliationModule {
         RuleCatalogService,
         ReconciliationStoreRepository,
         ReconciliationRunsRepository,
+        CurrentStateService,
         ReconciliationService,
         ReconciliationTriggerService,
-        ...(runsApi(role) ? [RulesService] : []),
+        ...(runsApi(role) ? [RulePreviewsService, RulesService] : []),
         ...(runsWorker(role) ? [ReconciliationProcessor, SnapshotCompletionListener] : []),
         ...(runsScheduler(role) ? [ReconciliationSchedule] : []),
       ],

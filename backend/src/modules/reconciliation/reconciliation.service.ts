@@ -1,26 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
-import {
-  compileRule,
-  currentStateSources,
-  DEFAULT_MATCH_FIELD,
-  ENTITY_KINDS,
-  restrictToKeys,
-  RuleCompileError,
-  snapshotSources,
-  type CompileContext,
-  type CompiledRule,
-  type EntityKind,
-  type FindingRow,
-  type Rule,
-  type SnapshotOverlay,
-} from '@driftwatch/reconciliation-rules';
+import { ENTITY_KINDS, type EntityKind, type FindingRow, type Rule } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../config/config.service';
-import { ident, type SqlFragment } from '../../clickhouse/sql';
 import type { FindingObservation } from '../findings/finding';
 import { FindingsMergeRepository, type UpsertOutcome } from '../findings/findings-merge.repository';
 import { FindingsService } from '../findings/findings.service';
-import { withCrosswalk } from './crosswalk-sources';
+import { CurrentStateService, type RunTarget } from './current-state.service';
 import {
   assessSnapshots,
   SUSPICIOUS_SNAPSHOT_RULE,
@@ -37,11 +22,8 @@ import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconcili
 import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
 import { compileUnit, evaluationUnits } from './evaluation-units';
 import { rulePlacement } from './rule-placement';
-import { domainOfEntity, ruleEntity, ruleReads, TARGETABLE_KINDS, type SourceRead } from './rule-scope';
+import { domainOfEntity, pairKey, ruleEntity, ruleReads, TARGETABLE_KINDS } from './rule-scope';
 
-export const MAX_TARGET_KEYS = 10_000;
-export const MAX_PREVIEW = 5000;
-export const MAX_BACKTEST_POINTS = 100;
 /** Findings merges of one run in flight at once (one Postgres connection each). */
 const MERGE_CONCURRENCY = 2;
 /**
@@ -50,17 +32,12 @@ const MERGE_CONCURRENCY = 2;
  * large rule's merge is the run's tail. Earlier rules merge whole, leaving ClickHouse a core.
  */
 const MERGE_SPLIT_MIN_FINDINGS = 20_000;
-/**
- * More incremental snapshots than this since a system's last full one: read it from the current state
- * (FINAL) rather than as an overlay, whose key list and touched set grow with every incremental.
- */
-const MAX_OVERLAY_INCREMENTALS = 200;
 
 export interface RunRequest {
   trigger: ReconciliationTrigger;
   ruleIds?: string[];
   /** A targeted run: only these match keys of one entity (given, or those of an event-triggered snapshot). */
-  target?: { entity: EntityKind; keys?: string[]; snapshotRunId?: string };
+  target?: RunTarget;
   jobId?: string;
 }
 
@@ -73,37 +50,9 @@ export interface RunSummary {
   held: SnapshotHold[];
 }
 
-/** The last second a ClickHouse DateTime holds (2106-02-07T06:28:15Z). */
-const CATALOG_TIME_MAX_MS = 4_294_967_295_000;
-
-export class InvalidReconciliationRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidReconciliationRequestError';
-  }
-}
-
-const pairKey = (p: SourceRead): string => `${p.system}/${p.entity}`;
-
-/** A targeted run's keys: all of them (the findings it may resolve), and how rules read them. */
-interface Target {
-  entity: EntityKind;
-  keys: string[];
-  /** A subquery returning the keys (an event snapshot's); absent: rules inline `keys`. */
-  keySet?: SqlFragment;
-}
-
-interface StateSources {
-  linked: readonly EntityKind[];
-  /** entity → system → a snapshot that is the system's whole current state (read without FINAL). */
-  wholeSnapshots: Partial<Record<EntityKind, Record<string, string>>>;
-  /** entity → system → its latest full snapshot and the incrementals since (FINAL over those only). */
-  overlays: Partial<Record<EntityKind, Record<string, SnapshotOverlay>>>;
-}
-
 /**
- * Runs rules against the current state (or a key subset of it), records findings in ClickHouse and
- * their lifecycle in Postgres, and previews or backtests single rules without persisting anything.
+ * Runs rules against the current state (or a key subset of it) and records findings in ClickHouse and
+ * their lifecycle in Postgres (single-rule previews: RulePreviewsService).
  */
 @Injectable()
 export class ReconciliationService {
@@ -117,6 +66,7 @@ export class ReconciliationService {
     private readonly config: ConfigService,
     /** Lifts expired suppressions with their audit entries (the findings' own decisions). */
     private readonly findingActions: FindingsService,
+    private readonly currentState: CurrentStateService,
   ) {}
 
   /** One reconciliation run; runs are serialised across processes (see withRunLock). */
@@ -146,8 +96,8 @@ export class ReconciliationService {
       snapshots = Object.fromEntries(latest.map((s) => [`${s.system}/${s.entity}`, s.snapshotId]));
       held = await this.floodGuard(latest);
       const heldPairs = new Set(held.map((h) => pairKey(h)));
-      const target = await this.resolveTarget(request.target);
-      const context = this.currentContext(set, latest, target, await this.stateOf());
+      const target = await this.currentState.resolveTarget(request.target);
+      const context = await this.currentState.context(set, latest, target);
       const available = new Set(latest.map((s) => pairKey(s)));
       const foundAt = new Date();
       const resolvable: { id: string; version: number }[] = [];
@@ -342,96 +292,9 @@ export class ReconciliationService {
     }
   }
 
-  /**
-   * The SQL a run would execute for this rule now (current-state sources, confirmed crosswalk links,
-   * last complete snapshots); reads the snapshot catalog, runs nothing. Throws RuleCompileError.
-   */
-  async compileForCurrentState(set: RuleSet, rule: Rule): Promise<CompiledRule> {
-    const [latest, state] = await Promise.all([this.store.latestSnapshots(), this.stateOf()]);
-    return compileRule(rule, this.currentContext(set, latest, undefined, state));
-  }
-
-  /** Compiles and runs one rule now against the current state; writes nothing. */
-  async dryRun(input: { ruleId?: string; yaml?: string; keys?: string[]; limit?: number }) {
-    const set = this.catalog.load();
-    const rule = this.ruleOf(set, input);
-    const latest = await this.store.latestSnapshots();
-    const entity = ruleEntity(rule);
-    const target = input.keys && entity ? { entity, keys: input.keys } : undefined;
-    const compiled = compileRule(rule, this.currentContext(set, latest, target, await this.stateOf()));
-    const limit = Math.min(input.limit ?? 100, MAX_PREVIEW);
-    const [byKind, findings] = await Promise.all([
-      this.store.countFindings(compiled.findings),
-      this.store.previewFindings(compiled.findings, limit),
-    ]);
-    const total = Object.values(byKind).reduce((a, b) => a + b, 0);
-    return { ruleId: rule.id, ruleVersion: rule.version, total, byKind, truncated: total > findings.length, findings };
-  }
-
-  /** Refuses a run of rules the pack lacks now before it is queued: the worker would only fail it. */
   assertRulesExist(ruleIds: readonly string[]): void {
     const set = this.catalog.load();
     for (const id of ruleIds) this.catalog.find(set, id);
-  }
-
-  /** Runs one rule against each past point where its systems had complete full snapshots; writes nothing. */
-  async backtest(input: { ruleId?: string; yaml?: string; from?: Date; to?: Date; maxPoints?: number }) {
-    const set = this.catalog.load();
-    const rule = this.ruleOf(set, input);
-    const reads = dedupe(ruleReads(rule, set.ownership));
-    if (reads.length === 0) {
-      throw new InvalidReconciliationRequestError(
-        `a ${rule.kind} rule does not read snapshots and cannot be backtested`,
-      );
-    }
-    const to = input.to ?? new Date();
-    const from = input.from ?? new Date(0);
-    if (from > to) throw new InvalidReconciliationRequestError('from must not be after to');
-    // The snapshot catalog's completed_at is a ClickHouse DateTime (unsigned seconds since 1970, up to 2106).
-    for (const [name, at] of [
-      ['from', from],
-      ['to', to],
-    ] as const) {
-      if (at.getTime() < 0 || at.getTime() > CATALOG_TIME_MAX_MS) {
-        throw new InvalidReconciliationRequestError(`${name} must be between 1970-01-01 and 2106-02-07`);
-      }
-    }
-    const history = await this.store.fullSnapshotsBetween(reads, from, to);
-    const points = [...new Set(history.map((s) => s.completedAt.getTime()))].sort((a, b) => a - b);
-    const maxPoints = Math.min(input.maxPoints ?? MAX_BACKTEST_POINTS, MAX_BACKTEST_POINTS);
-    const hits: { at: string; snapshots: Record<string, string>; total: number; byKind: Record<string, number> }[] = [];
-    for (const point of points.slice(-maxPoints)) {
-      const ids: Partial<Record<EntityKind, Record<string, string>>> = {};
-      const chosen: Record<string, string> = {};
-      for (const read of reads) {
-        const snapshot = latestAtOrBefore(history, read, point);
-        if (!snapshot) break;
-        (ids[read.entity] ??= {})[read.system] = snapshot.snapshotId;
-        chosen[pairKey(read)] = snapshot.snapshotId;
-      }
-      if (Object.keys(chosen).length < reads.length) continue;
-      const compiled = compileRule(rule, {
-        ownership: set.ownership,
-        sources: snapshotSources(ids),
-        events: ident('entity_events'),
-        asOf: new Date(point),
-      });
-      const byKind = await this.store.countFindings(compiled.findings);
-      hits.push({
-        at: new Date(point).toISOString(),
-        snapshots: chosen,
-        total: Object.values(byKind).reduce((a, b) => a + b, 0),
-        byKind,
-      });
-    }
-    return { ruleId: rule.id, ruleVersion: rule.version, points: hits };
-  }
-
-  private ruleOf(set: RuleSet, input: { ruleId?: string; yaml?: string }): Rule {
-    if ((input.ruleId === undefined) === (input.yaml === undefined)) {
-      throw new InvalidReconciliationRequestError('give exactly one of ruleId and rule');
-    }
-    return input.yaml !== undefined ? this.catalog.parse(input.yaml) : this.catalog.find(set, input.ruleId ?? '');
   }
 
   private selectRules(set: RuleSet, request: RunRequest): Rule[] {
@@ -445,33 +308,6 @@ export class ReconciliationService {
       rules = rules.filter((r) => TARGETABLE_KINDS.includes(r.kind) && ruleEntity(r) === entity);
     }
     return rules;
-  }
-
-  private async resolveTarget(target: RunRequest['target']): Promise<Target | undefined> {
-    if (!target) return undefined;
-    const given = [...new Set(target.keys ?? [])];
-    if (!target.snapshotRunId) {
-      if (given.length > MAX_TARGET_KEYS) {
-        throw new InvalidReconciliationRequestError(`at most ${MAX_TARGET_KEYS} keys per targeted run`);
-      }
-      return { entity: target.entity, keys: given };
-    }
-    const field = DEFAULT_MATCH_FIELD[target.entity];
-    const keys = [
-      ...new Set([...given, ...(await this.store.matchKeysOfSnapshot(target.entity, field, target.snapshotRunId))]),
-    ];
-    if (given.length === 0) {
-      // The snapshot's keys stay in ClickHouse: rules read them from the snapshot, not from a literal.
-      return {
-        entity: target.entity,
-        keys,
-        keySet: this.store.snapshotKeySet(target.entity, field, target.snapshotRunId),
-      };
-    }
-    if (keys.length > MAX_TARGET_KEYS) {
-      throw new InvalidReconciliationRequestError(`at most ${MAX_TARGET_KEYS} keys per targeted run`);
-    }
-    return { entity: target.entity, keys };
   }
 
   private async floodGuard(latest: CatalogSnapshot[]): Promise<SnapshotHold[]> {
@@ -494,48 +330,6 @@ export class ReconciliationService {
       }
     }
     return assessSnapshots([...pairs.values()], this.config.get('RECONCILIATION_MAX_ROW_DROP'));
-  }
-
-  /** Where the current state is read from: confirmed crosswalk links and whole-state snapshots. */
-  private async stateOf(): Promise<StateSources> {
-    const [linked, whole, overlaid] = await Promise.all([
-      this.store.linkedEntities(),
-      this.store.wholeStateSnapshots(),
-      this.store.overlaySnapshots(MAX_OVERLAY_INCREMENTALS),
-    ]);
-    const wholeSnapshots: StateSources['wholeSnapshots'] = {};
-    for (const s of whole) wholeSnapshots[s.entity] = { ...wholeSnapshots[s.entity], [s.system]: s.snapshotId };
-    const overlays: StateSources['overlays'] = {};
-    for (const o of overlaid) {
-      overlays[o.entity] = { ...overlays[o.entity], [o.system]: { full: o.full, incrementals: o.incrementals } };
-    }
-    return { linked, wholeSnapshots, overlays };
-  }
-
-  private currentContext(
-    set: RuleSet,
-    latest: CatalogSnapshot[],
-    target: Target | undefined,
-    state: StateSources,
-  ): CompileContext {
-    const systems = new Set(latest.map((s) => s.system));
-    for (const rule of set.rules) for (const read of ruleReads(rule, set.ownership)) systems.add(read.system);
-    const bySystem = Object.fromEntries(ENTITY_KINDS.map((e) => [e, [...systems]])) as Record<EntityKind, string[]>;
-    // Confirmed identity links (stewardship) replace the default match key for the entities they cover.
-    const crosswalk = withCrosswalk(currentStateSources(bySystem, state.wholeSnapshots, state.overlays), state.linked);
-    let sources = crosswalk.sources;
-    const matchKeys = crosswalk.matchKeys;
-    if (target) {
-      const keys = target.keySet ?? (target.keys.length ? target.keys : ['']);
-      sources = restrictToKeys(sources, { [target.entity]: keys }, matchKeys);
-    }
-    // Keyed snapshots (a change event's records) say nothing of how fresh the rest of a system is.
-    const lastComplete: Record<string, Date | null> = {};
-    for (const s of latest) {
-      const known = lastComplete[s.system];
-      if (!known || known < s.wholeCompletedAt) lastComplete[s.system] = s.wholeCompletedAt;
-    }
-    return { ownership: set.ownership, sources, matchKeys, events: ident('entity_events'), lastComplete };
   }
 
   private async mergeFindings(
@@ -599,20 +393,6 @@ function suspiciousFinding(hold: SnapshotHold, rules: readonly Rule[], set: Rule
   };
 }
 
-function dedupe(reads: SourceRead[]): SourceRead[] {
-  return [...new Map(reads.map((r) => [pairKey(r), r])).values()];
-}
-
-function latestAtOrBefore(history: CatalogSnapshot[], read: SourceRead, at: number): CatalogSnapshot | undefined {
-  let found: CatalogSnapshot | undefined;
-  for (const s of history) {
-    if (s.system === read.system && s.entity === read.entity && s.completedAt.getTime() <= at) found = s;
-  }
-  return found;
-}
-
 async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
   for (const item of items) yield await Promise.resolve(item);
 }
-
-export { RuleCompileError };

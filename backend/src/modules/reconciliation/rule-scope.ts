@@ -11,6 +11,9 @@ export interface SourceRead {
 }
 
 /** Kinds a targeted run (a few keys after an event) can evaluate on a key subset without false results. */
+/** `system/entity`: how runs name the snapshots they read. */
+export const pairKey = (p: SourceRead): string => `${p.system}/${p.entity}`;
+
 export const TARGETABLE_KINDS: readonly RuleKind[] = ['field_match', 'presence', 'hierarchy'];
 
 export function ruleEntity(rule: Rule): EntityKind | null {

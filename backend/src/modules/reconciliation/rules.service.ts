@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RuleCompileError, type Ownership, type Rule } from '@driftwatch/reconciliation-rules';
-import { ReconciliationService } from './reconciliation.service';
+import { RulePreviewsService } from './rule-previews.service';
 import { RuleCatalogService } from './rule-catalog.service';
 import { ruleReads } from './rule-scope';
 import type { CompiledRuleView, RuleDefinitionView, RuleListView, RuleSummaryView } from './rules.dto';
@@ -10,7 +10,7 @@ import type { CompiledRuleView, RuleDefinitionView, RuleListView, RuleSummaryVie
 export class RulesService {
   constructor(
     private readonly catalog: RuleCatalogService,
-    private readonly reconciliation: ReconciliationService,
+    private readonly previews: RulePreviewsService,
   ) {}
 
   list(): RuleListView {
@@ -25,7 +25,7 @@ export class RulesService {
     const rule = this.catalog.find(set, ruleId);
     let compiled: CompiledRuleView;
     try {
-      const c = await this.reconciliation.compileForCurrentState(set, rule);
+      const c = await this.previews.compileForCurrentState(set, rule);
       compiled = { findingsSql: c.findings.text, latencySql: c.latency?.text ?? null, error: null };
     } catch (error) {
       // A rule that loads but cannot compile is still worth showing; anything else (ClickHouse down) is a failure.

@@ -7,17 +7,14 @@ import { ClickHouseService } from '../../../../backend/src/clickhouse/clickhouse
 import { sql } from '../../../../backend/src/clickhouse/sql';
 import { ConfigService } from '../../../../backend/src/config/config.service';
 import { dataSourceOptions } from '../../../../backend/src/database/data-source';
-import { FindingsMergeRepository } from '../../../../backend/src/modules/findings/findings-merge.repository';
 import { FindingsRepository } from '../../../../backend/src/modules/findings/findings.repository';
-import { findingsServiceOver } from '../../support/findings-service';
-import { ReconciliationRunsRepository } from '../../../../backend/src/modules/reconciliation/reconciliation-runs.repository';
-import { ReconciliationStoreRepository } from '../../../../backend/src/modules/reconciliation/reconciliation-store.repository';
 import { ReconciliationService } from '../../../../backend/src/modules/reconciliation/reconciliation.service';
-import { RuleCatalogService } from '../../../../backend/src/modules/reconciliation/rule-catalog.service';
 import { canonicalColumns } from '../../../../backend/src/modules/snapshots/snapshot-row.mapper';
 import { RowBinaryEncoder } from '../../../../backend/src/modules/snapshots/snapshot-row.encoder';
 import { SnapshotStoreRepository } from '../../../../backend/src/modules/snapshots/snapshot-store.repository';
 import { snapshotTestEnv, type SnapshotTestEnv } from '../../snapshots/support/snapshot-app';
+import type { RulePreviewsService } from '../../../../backend/src/modules/reconciliation/rule-previews.service';
+import { reconciliationServicesOver } from '../../support/reconciliation-services';
 
 export const TEST_RULES_DIR = join(__dirname, '../rules');
 
@@ -31,6 +28,9 @@ export interface Customer {
  * and a way to register complete (or partial) customer snapshots exactly as the snapshot pipeline
  * does: rows into snapshot_customer, current state, deletions, catalog, and a snapshot_runs row.
  */
+/** A fixture of its own stores, which also previews rules. */
+export type PreviewingFixture = ReconciliationFixture & { readonly previews: RulePreviewsService };
+
 export class ReconciliationFixture {
   private clock = Date.now() - 24 * 3600_000;
 
@@ -43,7 +43,8 @@ export class ReconciliationFixture {
     private readonly snapshots: SnapshotStoreRepository,
   ) {}
 
-  static async create(rulesDir = TEST_RULES_DIR): Promise<ReconciliationFixture> {
+  /** With rule previews (dry-run, backtest) wired as well. */
+  static async create(rulesDir = TEST_RULES_DIR): Promise<PreviewingFixture> {
     const env = await snapshotTestEnv({
       RECONCILIATION_RULES_DIR: rulesDir,
       RECONCILIATION_OWNERSHIP_FILE: DEFAULT_OWNERSHIP_FILE,
@@ -53,15 +54,8 @@ export class ReconciliationFixture {
     const dataSource = new DataSource(dataSourceOptions(env.env.DATABASE_URL));
     await dataSource.initialize();
     const findings = new FindingsRepository(dataSource);
-    const service = new ReconciliationService(
-      new RuleCatalogService(config),
-      new ReconciliationStoreRepository(env.clickhouse),
-      new ReconciliationRunsRepository(dataSource),
-      new FindingsMergeRepository(dataSource),
-      config,
-      findingsServiceOver(dataSource, findings),
-    );
-    return new ReconciliationFixture(
+    const { service, previews } = reconciliationServicesOver(config, env.clickhouse, dataSource, findings);
+    const fixture = new ReconciliationFixture(
       env,
       dataSource,
       service,
@@ -69,6 +63,7 @@ export class ReconciliationFixture {
       env.clickhouse,
       new SnapshotStoreRepository(env.clickhouse),
     );
+    return Object.assign(fixture, { previews });
   }
 
   /** Over the stores of a running application (which owns and closes them). */
