@@ -93,8 +93,10 @@ export class ClickHouseService implements OnModuleInit, OnModuleDestroy {
       database,
       application: 'driftwatch',
       compression: { request: false, response: true },
-      // The server closes idle sockets after 3 s; reusing one it is closing crashed Node with EPIPE.
-      keep_alive: { enabled: true, idle_socket_ttl: 1000 },
+      // The server closes idle sockets after 3 s; reusing one it is closing crashed Node with EPIPE. On a
+      // loaded machine the idle timers fire late and a stale socket was still reused ("socket hang up",
+      // once in a clean-clone CI run): each request first drops sockets idle past the TTL by timestamp.
+      keep_alive: { enabled: true, idle_socket_ttl: 1000, eagerly_destroy_stale_sockets: true },
       request_timeout: 300_000,
       // Progress headers keep long reconciliation queries' sockets from looking idle to proxies.
       clickhouse_settings: {
