@@ -24,18 +24,11 @@ CLUSTER=driftwatch
 log() { printf '[clickhouse-cluster] %s\n' "$*" >&2; }
 die() { printf '[clickhouse-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 
-ping_http() { curl -sf "http://127.0.0.1:$1/ping" >/dev/null 2>&1; }
+# shellcheck source=infra/local/cluster-helpers.sh
+. "$ROOT/infra/local/cluster-helpers.sh"
 shards_seen() { # http port -> number of shards of the cluster the server knows
   curl -sf "http://127.0.0.1:$1/" --data-binary \
     "SELECT count() FROM system.clusters WHERE cluster = '$CLUSTER'" 2>/dev/null || echo 0
-}
-wait_for() { # what, seconds, command...
-  local what=$1 seconds=$2; shift 2
-  for _ in $(seq 1 $((seconds * 5))); do
-    if "$@"; then return 0; fi
-    sleep 0.2
-  done
-  die "$what not ready within ${seconds}s (logs under $LOCAL)"
 }
 cluster_config() { # shard number, replica name -> config.d file content
   sed -e "s#@SHARD1_TCP_PORT@#$SHARD1_TCP_PORT#g" -e "s#@SHARD2_TCP_PORT@#$SHARD2_TCP_PORT#g" \
@@ -78,13 +71,8 @@ up() {
 }
 
 down() {
-  [ -f "$RUN/clickhouse-shard2.started" ] || { log "shard 2 was not started here; left alone"; return 0; }
-  local pid; pid=$(cat "$RUN/clickhouse-shard2.pid" 2>/dev/null || true)
-  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  fi
-  rm -f "$RUN/clickhouse-shard2.started"
-  log "shard 2 stopped"
+  stop_started "$RUN/clickhouse-shard2.pid" "$RUN/clickhouse-shard2.started" "shard 2" ||
+    log "shard 2 was not started here; left alone"
 }
 
 print_env() {

@@ -25,20 +25,13 @@ die() { printf '[clickhouse-keeper-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 http_port() { echo $((BASE_HTTP_PORT + 10 * ($1 - 1))); }
 tcp_port() { echo $(($(http_port "$1") + 877)); }
 shard_dir() { echo "$LOCAL/clickhouse-keeper$1"; }
-ping_http() { curl -sf "http://127.0.0.1:$1/ping" >/dev/null 2>&1; }
+# shellcheck source=infra/local/cluster-helpers.sh
+. "$ROOT/infra/local/cluster-helpers.sh"
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 keeper_seen() { # the server reads the keeper and knows both shards
   [ "$(curl -sf "http://127.0.0.1:$1/" --data-binary \
     "SELECT (SELECT count() FROM system.zookeeper WHERE path = '/') > 0 AND (SELECT count() FROM system.clusters WHERE cluster = '$CLUSTER') = 2" \
     2>/dev/null)" = 1 ]
-}
-wait_for() { # what, seconds, command...
-  local what=$1 seconds=$2; shift 2
-  for _ in $(seq 1 $((seconds * 5))); do
-    if "$@"; then return 0; fi
-    sleep 0.2
-  done
-  die "$what not ready within ${seconds}s (logs under $LOCAL)"
 }
 
 install() {
@@ -91,19 +84,9 @@ up() {
   echo "$outcome"
 }
 
-stop_pid() { # pid file, started marker, name
-  [ -f "$2" ] || return 0
-  local pid; pid=$(cat "$1" 2>/dev/null || true)
-  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  fi
-  rm -f "$2"
-  log "$3 stopped"
-}
-
 down() {
-  for n in 1 2; do stop_pid "$RUN/clickhouse-keeper$n.pid" "$RUN/clickhouse-keeper$n.started" "keeper shard $n"; done
-  stop_pid "$RUN/zookeeper.pid" "$RUN/zookeeper.started" "ZooKeeper"
+  for n in 1 2; do stop_started "$RUN/clickhouse-keeper$n.pid" "$RUN/clickhouse-keeper$n.started" "keeper shard $n" || true; done
+  stop_started "$RUN/zookeeper.pid" "$RUN/zookeeper.started" "ZooKeeper" || true
 }
 
 print_env() {
