@@ -10,7 +10,8 @@ import { AuditModule } from '../modules/audit/audit.module';
 import { FIXUP_STATES, OPEN_FILTER } from '../modules/fixups/fixup-task';
 import { FIXUPS_LIST_QUERY } from '../modules/fixups/fixups-query';
 import { FixupsModule } from '../modules/fixups/fixups.module';
-import { FixupsService, type BulkOutcome, type Selection } from '../modules/fixups/fixups.service';
+import type { BulkOutcomeView } from '../modules/fixups/fixups.dto';
+import { FixupsService, type Selection } from '../modules/fixups/fixups.service';
 import { QueuesModule } from '../queues/queues.module';
 
 const USAGE = `Usage: node backend/dist/cli/fixups.cli.js <command> [options]
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   }
 }
 
-function print(outcome: BulkOutcome): void {
+function print(outcome: BulkOutcomeView): void {
   process.stdout.write(`${JSON.stringify(outcome)}\n`);
 }
 

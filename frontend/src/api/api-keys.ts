@@ -1,33 +1,17 @@
 /** API keys (`/api/v1/api-keys`, admins only): list, create (the secret is in that answer only), revoke. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Role } from './current-role';
+import type { ApiSchemas } from './api-schemas';
 import { getJson, sendJson } from './http-client';
 
-export interface ApiKey {
-  id: string;
-  keyId: string;
-  name: string;
-  roles: Role[];
-  status: 'active' | 'revoked' | 'expired';
-  createdAt: string;
-  createdBy: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  revokedBy: string | null;
-  lastUsedAt: string | null;
-}
-
-export interface CreatedApiKey {
-  key: string;
-  apiKey: ApiKey;
-}
+export type ApiKey = ApiSchemas['ApiKeyView'];
+export type CreatedApiKey = ApiSchemas['CreatedApiKey'];
 
 const KEYS = ['api-keys'] as const;
 
 export function useApiKeys(enabled: boolean) {
   return useQuery({
     queryKey: KEYS,
-    queryFn: async () => (await getJson<{ items: ApiKey[] }>('/api/v1/api-keys')).items,
+    queryFn: async () => (await getJson<ApiSchemas['ApiKeyList']>('/api/v1/api-keys')).items,
     enabled,
   });
 }
@@ -37,8 +21,7 @@ export function useApiKeyActions() {
   const done = () => void client.invalidateQueries({ queryKey: KEYS });
   return {
     create: useMutation({
-      mutationFn: (input: { name: string; roles: Role[]; expiresAt?: string }) =>
-        sendJson<CreatedApiKey>('POST', '/api/v1/api-keys', input),
+      mutationFn: (input: ApiSchemas['CreateApiKeyDto']) => sendJson<CreatedApiKey>('POST', '/api/v1/api-keys', input),
       onSuccess: done,
     }),
     revoke: useMutation({

@@ -1,19 +1,9 @@
 /** The audit log (GET /api/v1/audit, steward and above). */
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { getJson, withQuery } from './http-client';
-import type { Page } from './findings';
+import type { ApiSchemas } from './api-schemas';
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  subjectType: string;
-  subjectId: string | null;
-  before: unknown;
-  after: unknown;
-  requestId: string | null;
-}
+export type AuditEntry = ApiSchemas['AuditEntryView'];
 
 export interface AuditFilters {
   actor?: string;
@@ -39,7 +29,7 @@ export function useAuditLog(filters: AuditFilters, sort = '-at', enabled = true,
   return useInfiniteQuery({
     queryKey: ['audit', filters, sort, pageSize],
     queryFn: ({ pageParam }) =>
-      getJson<Page<AuditEntry>>(
+      getJson<ApiSchemas['AuditPage']>(
         withQuery('/api/v1/audit', { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined }),
       ),
     initialPageParam: null as string | null,

@@ -3,6 +3,7 @@
  * the caller is (`GET /api/v1/auth/me`: kind, name, roles); the highest role held decides.
  */
 import { useQuery } from '@tanstack/react-query';
+import type { ApiSchemas } from './api-schemas';
 import { credentialStore } from './credential-store';
 
 export const ROLES = ['viewer', 'engineer', 'steward', 'admin'] as const;
@@ -13,11 +14,7 @@ export const roleAllows = (held: Role | undefined, needed: Role): boolean =>
   held !== undefined && ROLES.indexOf(held) >= ROLES.indexOf(needed);
 
 /** What `GET /api/v1/auth/me` answers: never a secret. */
-export interface CurrentCredential {
-  kind: 'api_key' | 'oidc';
-  name: string;
-  roles: Role[];
-}
+export type CurrentCredential = ApiSchemas['CurrentCredentialView'];
 
 export class CredentialRejectedError extends Error {
   constructor() {

@@ -1,5 +1,6 @@
 /** Findings as the API returns them (GET /api/v1/findings, /findings/:id); shared by exceptions and customer 360. */
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ApiSchemas } from './api-schemas';
 import { getJson, getText, sendJson, withQuery } from './http-client';
 
 export const FINDING_STATUSES = ['new', 'open', 'reopened', 'resolved', 'suppressed', 'retired'] as const;
@@ -8,54 +9,8 @@ export const DOMAINS = ['customer', 'credit', 'order', 'contact'] as const;
 export const FINDING_SORT_KEYS = ['statusChangedAt', 'lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'] as const;
 export type FindingSortKey = (typeof FINDING_SORT_KEYS)[number];
 
-export interface Finding {
-  id: string;
-  ruleId: string;
-  ruleVersion: number;
-  entity: string;
-  matchKey: string;
-  field: string;
-  kind: string;
-  ownerSystem: string;
-  expectedValue: string;
-  actualSystem: string;
-  actualValue: string;
-  details: unknown;
-  score: number;
-  severity: string;
-  domain: string;
-  status: (typeof FINDING_STATUSES)[number];
-  occurrences: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  /** When the status last changed (appeared, reopened, resolved, suppressed, lifted, retired); a re-sighting leaves it. */
-  statusChangedAt: string;
-  resolvedAt: string | null;
-  firstRunId: string;
-  lastRunId: string;
-  /** Who works on it, or null. */
-  assignee: string | null;
-  assignedAt: string | null;
-  /** Set while the finding is suppressed (an accepted exception); `suppressedUntil` null: until lifted. */
-  suppressedBy: string | null;
-  suppressedReason: string | null;
-  suppressedAt: string | null;
-  suppressedUntil: string | null;
-}
-
-export interface FindingDetail {
-  finding: Finding;
-  sideBySide: {
-    ownerSystem: string;
-    expectedValue: string;
-    systems: { system: string; value: string; status: Finding['status']; findingId: string }[];
-  };
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type Finding = ApiSchemas['FindingView'];
+export type FindingDetail = ApiSchemas['FindingDetail'];
 
 /** The list filters the API accepts (see FINDINGS_LIST_QUERY in the backend). */
 export interface FindingFilters {
@@ -89,7 +44,7 @@ export function useFindings(filters: FindingFilters, sort: string, pageSize = 50
   return useInfiniteQuery({
     queryKey: ['findings', filters, sort, pageSize],
     queryFn: ({ pageParam }) =>
-      getJson<Page<Finding>>(
+      getJson<ApiSchemas['FindingsPage']>(
         withQuery('/api/v1/findings', { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined }),
       ),
     initialPageParam: null as string | null,
@@ -114,11 +69,7 @@ export const fetchFindingsCsv = (filters: FindingFilters, sort: string): Promise
   getText(findingsExportUrl(filters, sort), 'text/csv');
 
 /** What POST /api/v1/findings/assign answers. */
-export interface AssignOutcome {
-  assignee: string | null;
-  changed: string[];
-  unchanged: string[];
-}
+export type AssignOutcome = ApiSchemas['AssignFindingsOutcome'];
 
 /** Sets who works on findings: a name, `me` (the signed-in credential's name) or null to unassign. */
 export function useAssignFindings() {
@@ -135,11 +86,7 @@ export function useAssignFindings() {
 }
 
 /** What POST /api/v1/findings/suppress answers. */
-export interface SuppressOutcome {
-  suppressed: string[];
-  updated: string[];
-  unchanged: string[];
-}
+export type SuppressOutcome = ApiSchemas['SuppressFindingsOutcome'];
 
 /** The API's limit on a suppression's reason. */
 export const SUPPRESSION_REASON_MAX_LENGTH = 500;

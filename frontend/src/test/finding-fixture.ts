@@ -13,7 +13,7 @@ export const findingFixture = (over: Partial<Finding> = {}): Finding => ({
   expectedValue: 'Acme Ltd',
   actualSystem: 'crm',
   actualValue: 'ACME LIMITED',
-  details: null,
+  details: {},
   score: 1,
   severity: 'high',
   domain: 'customer',

@@ -17,6 +17,8 @@ export const fixupTaskFixture = (over: Partial<FixupTask> = {}): FixupTask => ({
   stateReason: null,
   attempts: 1,
   lastError: null,
+  idempotencyKey: 't1:crm:legal_name',
+  jobGeneration: 0,
   createdRunId: 'r1',
   resolvedRunId: null,
   createdAt: '2026-11-28T09:00:00Z',

@@ -87,4 +87,24 @@ describe('alerts as they stand over the API (real alert evaluation, Slack receiv
     await list('?limit=0').expect(400);
     await request(api.server).get('/api/v1/alerts').expect(401);
   });
+
+  it('shows a connector alert with the facts of its message instead of finding counts', async () => {
+    await api.app.get(AlertsService).evaluate('status:1', {
+      connectors: [{ id: 'crm', health: { up: false, detail: 'connect ECONNREFUSED' }, snapshots: [] }],
+    });
+    const res = await list('?status=firing').expect(200);
+    const connector = res.body.items.find((a: { ruleId: string }) => a.ruleId === 'connector:crm');
+    expect(connector).toMatchObject({
+      alertKey: 'connector-health:connector:crm:#integration-eng',
+      status: 'firing',
+      domain: 'connectors',
+      severity: 'high',
+      counts: null,
+      facts: [
+        { label: 'Health', value: 'down: connect ECONNREFUSED' },
+        { label: 'Last complete snapshot (limit 6.0 h)', value: 'all within the limit' },
+      ],
+      acknowledgedBy: null,
+    });
+  });
 });

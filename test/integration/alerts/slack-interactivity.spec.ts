@@ -187,4 +187,31 @@ describe('Slack interactivity endpoint (signature, replay, actions, audit)', () 
       .expect(400);
     expect(JSON.stringify(bad.body)).toMatch(/endsAt|reason/);
   });
+
+  it('lists the silences in force and expires one, which then leaves the list', async () => {
+    const { key, keyId } = await api.key(['engineer']);
+    const as = (req: request.Test) => req.set('authorization', `Bearer ${key}`);
+    const endsAt = new Date(Date.now() + 2 * 3_600_000);
+    const created = await as(request(api.server).post('/api/v1/alerts/silences'))
+      .send({ domain: 'credit', reason: 'CRM maintenance window', endsAt: endsAt.toISOString() })
+      .expect(201);
+    expect(created.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      ruleId: null,
+      domain: 'credit',
+      reason: 'CRM maintenance window',
+      createdBy: `api-key:${keyId}`,
+      startsAt: expect.any(String),
+      endsAt: endsAt.toISOString(),
+      createdAt: expect.any(String),
+    });
+
+    const listed = await as(request(api.server).get('/api/v1/alerts/silences')).expect(200);
+    expect(listed.body).toContainEqual(created.body);
+
+    await as(request(api.server).delete(`/api/v1/alerts/silences/${created.body.id}`)).expect(204);
+    const after = await as(request(api.server).get('/api/v1/alerts/silences')).expect(200);
+    expect(after.body.map((s: { id: string }) => s.id)).not.toContain(created.body.id);
+    await as(request(api.server).delete('/api/v1/alerts/silences/00000000-0000-4000-8000-00000000abcd')).expect(404);
+  });
 });

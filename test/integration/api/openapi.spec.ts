@@ -8,6 +8,8 @@ const ROOT = join(__dirname, '..', '..', '..');
 const SPEC = join(ROOT, 'backend', 'openapi.json');
 const PRETTIER = require.resolve('prettier/bin/prettier.cjs');
 const UPDATE = process.env.OPENAPI_UPDATE === '1';
+const OPENAPI_TS = join(ROOT, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
+const DASHBOARD_TYPES = join(ROOT, 'frontend', 'src', 'api', 'openapi.gen.ts');
 
 /**
  * The committed OpenAPI spec must match what the code generates, so API changes show in review.
@@ -44,5 +46,47 @@ describe('committed OpenAPI spec (backend/openapi.json)', () => {
     expect(spec.paths['/api/v1/audit'].get.security).toEqual(
       expect.arrayContaining([{ bearer: [] }, { 'api-key': [] }]),
     );
+  });
+
+  // What clients (and the dashboard's generated types) rely on; the API specs check real answers
+  // against these schemas (support/response-contract.ts).
+  it('describes the success answer of every API operation: a JSON schema, another media type, or 204', () => {
+    const spec = JSON.parse(readFileSync(SPEC, 'utf8')) as {
+      paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>>;
+    };
+    const undescribed: string[] = [];
+    for (const [path, operations] of Object.entries(spec.paths)) {
+      if (!path.startsWith('/api/v1/')) continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        const successes = Object.entries(operation.responses ?? {}).filter(([status]) => status.startsWith('2'));
+        const described = (status: string, content?: Record<string, unknown>) =>
+          status === '204' ||
+          Object.entries(content ?? {}).some(([type, media]) =>
+            type === 'application/json' ? (media as { schema?: unknown }).schema !== undefined : true,
+          );
+        if (successes.length === 0 || !successes.every(([status, r]) => described(status, r.content))) {
+          undescribed.push(`${method.toUpperCase()} ${path}`);
+        }
+      }
+    }
+    expect(undescribed).toEqual([]);
+  });
+
+  it("is what the dashboard's API types (frontend/src/api/openapi.gen.ts) are generated from", () => {
+    const args = [
+      OPENAPI_TS,
+      SPEC,
+      '--empty-objects-unknown',
+      '--output',
+      DASHBOARD_TYPES,
+      ...(UPDATE ? [] : ['--check']),
+    ];
+    try {
+      execFileSync(process.execPath, args, { encoding: 'utf8', stdio: 'pipe' });
+    } catch {
+      throw new Error(
+        'frontend/src/api/openapi.gen.ts is out of date: run `npm run openapi:update` and commit the result',
+      );
+    }
   });
 });

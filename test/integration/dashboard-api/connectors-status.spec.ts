@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { ConnectorStatus } from '../../../backend/src/modules/connectors-status/connectors-status.service';
 import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
-import type { RunningProgress } from '../../../backend/src/modules/snapshots/snapshots.service';
+import type { RunningProgress } from '../../../backend/src/modules/snapshots/snapshot.dto';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 
 /** A WMS-like source on loopback that counts how often it is asked. */

@@ -140,10 +140,14 @@ describe('findings and reconciliation over HTTP (real app, Postgres, ClickHouse,
       .expect(400);
 
     const runs = await get('/api/v1/reconciliation/runs').expect(200);
-    expect((runs.body as { status: string; trigger: string }[])[0]).toMatchObject({
+    const [latest] = runs.body as { id: string }[];
+    expect(latest).toMatchObject({
       status: 'complete',
       trigger: 'api',
+      scope: { ruleIds: null, target: null },
+      ruleCounts: { [NAMES]: { status: 'ran', findings: 7 } },
     });
+    expect((await get(`/api/v1/reconciliation/runs/${latest.id}`).expect(200)).body).toEqual(latest);
 
     // A run on a change event's keys since: the newest run, but not a full one.
     const targeted = randomUUID();

@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request from 'supertest';
 import { sql } from '../../../backend/src/clickhouse/sql';
 import {
   CONNECTOR_RESOLVER,
@@ -246,6 +247,28 @@ describe('event-triggered snapshots: WMS webhooks → POST /api/v1/connectors/:i
     expect(audit).toEqual([
       { actor: 'webhook:wms', action: 'connector.event', subject_type: 'snapshot_job', subject_id: run.job_id },
     ]);
+  });
+
+  it('shows the keyed run over the API: the run, its keys and final progress, alone and in the list', async () => {
+    const [run] = await eventRuns();
+    const viewer = (await api.key(['viewer'])).key;
+    const get = (path: string) => request(api.server).get(path).set('X-API-Key', viewer).expect(200);
+    const shown = (await get(`/api/v1/snapshots/${run.id}`)).body as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      id: run.id,
+      connectorId: 'wms',
+      entity: 'shipment',
+      mode: 'incremental',
+      trigger: 'event',
+      status: 'complete',
+      keys: run.keys,
+      jobId: run.job_id,
+      rowsWritten: 1,
+      finishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      progress: { runId: run.id, status: 'complete', rowsWritten: 1, percent: 100, etaS: 0 },
+    });
+    const listed = (await get('/api/v1/snapshots?connectorId=wms&entity=shipment')).body as unknown[];
+    expect(listed).toContainEqual(shown);
   });
 
   it('takes the same delivery twice only once: 200 with the first run, nothing enqueued', async () => {

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
 import { SnapshotRunnerService } from '../../../backend/src/modules/snapshots/snapshot-runner.service';
 import { SnapshotsService } from '../../../backend/src/modules/snapshots/snapshots.service';
-import type { SnapshotProgress } from '../../../backend/src/modules/snapshots/snapshot-progress';
+import type { SnapshotProgress } from '../../../backend/src/modules/snapshots/snapshot.dto';
 import { LEGACY, legacySource, orderNumber, type LegacySource } from './support/legacy-source';
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from './support/snapshot-app';
 

@@ -172,6 +172,47 @@ describe('stewardship queue over real reconciliation runs (Postgres, ClickHouse,
     ]);
   });
 
+  it("shows a decided item's link and its history (open, assign, confirm_link) in its detail", async () => {
+    const id = item('erp', 'erp-C0004').id;
+    const detail = await t.get(`${ITEMS}/${id}`).expect(200);
+    expect(detail.body.item).toMatchObject({
+      id,
+      state: 'decided',
+      assignee: 'dana@example.test',
+      reason: 'same tax id',
+    });
+    expect(detail.body.missingRecords).toEqual([]);
+    expect(detail.body.links).toEqual([
+      {
+        id: expect.any(String),
+        entity: 'customer',
+        a: { system: 'crm', entityKey: 'crm-X-0004' },
+        b: { system: 'erp', entityKey: 'erp-C0004' },
+        status: 'confirmed',
+        globalId: 'C0004',
+        itemId: id,
+        decidedBy: expect.stringMatching(/^api-key:/),
+        decidedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+      },
+    ]);
+    expect(detail.body.events).toEqual([
+      expect.objectContaining({ action: 'open', fromState: null, toState: 'open', payload: null }),
+      expect.objectContaining({
+        action: 'assign',
+        fromState: 'open',
+        toState: 'open',
+        payload: { from: null, to: 'dana@example.test' },
+      }),
+      expect.objectContaining({
+        action: 'confirm_link',
+        fromState: 'open',
+        toState: 'decided',
+        reason: 'same tax id',
+        payload: expect.objectContaining({ action: 'confirm_link' }),
+      }),
+    ]);
+  });
+
   it('shows fix-up tasks waiting for a person and decides them through the fix-up module', async () => {
     const [latest] = await t.api.sql<{ id: string }>(
       "SELECT id::text AS id FROM reconciliation_runs WHERE status = 'complete' ORDER BY started_at DESC LIMIT 1",
@@ -309,5 +350,35 @@ describe('stewardship queue over real reconciliation runs (Postgres, ClickHouse,
     // A dismissal records no link; a confirmation or rejection records exactly one.
     const expectedLinks = winner?.body.state === 'dismissed' ? 0 : 1;
     expect(links).toHaveLength(expectedLinks);
+  });
+
+  it('dismisses an open item with a reason (stewards only); a dismissed item cannot be dismissed again', async () => {
+    const { item: raised } = await t.stewardship.open({
+      kind: 'duplicate',
+      sourceType: 'manual',
+      sourceId: 'test-duplicate-dismiss',
+      entity: 'customer',
+      system: 'crm',
+      subjectKey: 'crm-C0002',
+      candidates: [
+        { system: 'crm', entityKey: 'crm-C0002' },
+        { system: 'crm', entityKey: 'crm-C0003' },
+      ],
+    });
+    await t.post(`${ITEMS}/${raised.id}/dismiss`, { reason: 'not a duplicate' }, t.keys.engineer).expect(403);
+    const res = await t.post(`${ITEMS}/${raised.id}/dismiss`, { reason: 'not a duplicate' }).expect(200);
+    expect(res.body).toMatchObject({
+      id: raised.id,
+      kind: 'duplicate',
+      sourceType: 'manual',
+      state: 'dismissed',
+      decision: null,
+      reason: 'not a duplicate',
+      decidedBy: expect.stringMatching(/^api-key:/),
+      decidedAt: expect.any(String),
+    });
+    await t.post(`${ITEMS}/${raised.id}/dismiss`, { reason: 'again' }).expect(409);
+    const detail = await t.get(`${ITEMS}/${raised.id}`).expect(200);
+    expect(detail.body.events.map((e: { action: string }) => e.action)).toEqual(['open', 'dismiss']);
   });
 });

@@ -1,5 +1,5 @@
 import { alertRuleSchema } from './alert-rule.schema';
-import { AlertStateView, evaluateAlertInputs, evaluateAlerts, FindingGroup } from './alert-evaluator';
+import { RememberedAlertState, evaluateAlertInputs, evaluateAlerts, FindingGroup } from './alert-evaluator';
 
 const rule = alertRuleSchema.parse({
   id: 'credit-ops',
@@ -25,8 +25,8 @@ const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
 
 function firingState(
   fingerprintFrom: FindingGroup,
-  overrides: Partial<AlertStateView> = {},
-): Map<string, AlertStateView> {
+  overrides: Partial<RememberedAlertState> = {},
+): Map<string, RememberedAlertState> {
   const [first] = evaluateAlerts([rule], [fingerprintFrom], new Map(), [], now);
   return new Map([
     [

@@ -72,7 +72,7 @@ export interface AlertInputs {
 }
 
 /** What is remembered of an alert (alert rule × reconciliation rule × channel) between runs. */
-export interface AlertStateView {
+export interface RememberedAlertState {
   alertKey: string;
   status: 'firing' | 'resolved';
   fingerprint: string;
@@ -92,7 +92,8 @@ export interface SilenceView {
   startsAt: Date;
 }
 
-export type AlertAction = 'post' | 'update' | 'renotify' | 'resolve' | 'escalate';
+export const ALERT_DECISION_ACTIONS = ['post', 'update', 'renotify', 'resolve', 'escalate'] as const;
+export type AlertAction = (typeof ALERT_DECISION_ACTIONS)[number];
 
 export interface AlertDecision {
   alertKey: string;
@@ -326,7 +327,7 @@ function candidatesOf(rule: AlertRule, inputs: AlertInputs): Candidate[] | null 
 export function evaluateAlerts(
   rules: AlertRule[],
   groups: FindingGroup[],
-  states: Map<string, AlertStateView>,
+  states: Map<string, RememberedAlertState>,
   silences: SilenceView[],
   now: Date,
 ): AlertDecision[] {
@@ -340,7 +341,7 @@ export function evaluateAlerts(
 export function evaluateAlertInputs(
   rules: AlertRule[],
   inputs: AlertInputs,
-  states: Map<string, AlertStateView>,
+  states: Map<string, RememberedAlertState>,
   silences: SilenceView[],
   now: Date,
 ): AlertDecision[] {

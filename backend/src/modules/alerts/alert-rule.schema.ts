@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 

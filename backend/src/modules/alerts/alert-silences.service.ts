@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { AuditService } from '../audit/audit.service';
 import { RuleCatalogService, UnknownRuleError } from '../reconciliation/rule-catalog.service';
 import type { AlertSilenceEntity } from './alert-state.entity';
+import type { AlertSilenceView } from './alerts.dto';
 import { AlertsRepository } from './alerts.repository';
 
 export interface SilenceRequest {
@@ -24,11 +25,11 @@ export class AlertSilencesService {
     private readonly audit: AuditService,
   ) {}
 
-  list(now = new Date()): Promise<AlertSilenceEntity[]> {
-    return this.repository.listSilences(false, now);
+  async list(now = new Date()): Promise<AlertSilenceView[]> {
+    return (await this.repository.listSilences(false, now)).map(toSilenceView);
   }
 
-  async create(request: SilenceRequest, actor: string, now = new Date()): Promise<AlertSilenceEntity> {
+  async create(request: SilenceRequest, actor: string, now = new Date()): Promise<AlertSilenceView> {
     if (request.endsAt <= now) {
       throw new BadRequestException({ message: 'endsAt must be in the future', field: 'endsAt' });
     }
@@ -50,7 +51,7 @@ export class AlertSilencesService {
       subjectId: silence.id,
       after: silence,
     });
-    return silence;
+    return toSilenceView(silence);
   }
 
   async expire(id: string, now = new Date()): Promise<void> {
@@ -78,3 +79,14 @@ export class AlertSilencesService {
     }
   }
 }
+
+const toSilenceView = (silence: AlertSilenceEntity): AlertSilenceView => ({
+  id: silence.id,
+  ruleId: silence.ruleId,
+  domain: silence.domain,
+  reason: silence.reason,
+  createdBy: silence.createdBy,
+  startsAt: silence.startsAt.toISOString(),
+  endsAt: silence.endsAt.toISOString(),
+  createdAt: silence.createdAt.toISOString(),
+});

@@ -1,28 +1,61 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { SEVERITIES, type Severity } from './alert-rule.schema';
 import type { AlertStateEntity } from './alert-state.entity';
+import { ALERT_STATUSES, type AlertStatus } from './alerts.dto';
+
+export class AlertCountsView {
+  @ApiProperty({ type: 'integer' }) new!: number;
+  @ApiProperty({ type: 'integer' }) open!: number;
+  @ApiProperty({ type: 'integer' }) resolved!: number;
+}
+
+export class AlertFactView {
+  @ApiProperty() label!: string;
+  @ApiProperty() value!: string;
+}
 
 /** An alert as it stands, for the API: its state plus what its last message said. */
-export interface AlertStateView {
-  alertKey: string;
-  alertRuleId: string;
-  ruleId: string;
-  channel: string;
-  status: 'firing' | 'resolved';
-  title: string | null;
-  severity: string | null;
-  domain: string | null;
-  /** The finding counts of the last message (findings alerts); null for SLA and connector alerts. */
-  counts: { new: number; open: number; resolved: number } | null;
-  /** What SLA and connector alerts show instead of counts. */
-  facts: { label: string; value: string }[];
-  firstFiredAt: string;
-  lastNotifiedAt: string | null;
-  resolvedAt: string | null;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-  escalatedAt: string | null;
-  snoozedUntil: string | null;
-  /** When its message last changed (posted, updated, acknowledged, snoozed). */
-  updatedAt: string;
+export class AlertStateView {
+  @ApiProperty({ description: 'Alert rule id, reconciliation rule id and channel, joined by `:`.' })
+  alertKey!: string;
+  @ApiProperty() alertRuleId!: string;
+  @ApiProperty({ description: 'The reconciliation rule alerted on; `connector:<id>` for connector alerts.' })
+  ruleId!: string;
+  @ApiProperty() channel!: string;
+  @ApiProperty({ enum: ALERT_STATUSES }) status!: AlertStatus;
+  @ApiProperty({ type: String, nullable: true }) title!: string | null;
+  @ApiProperty({ enum: SEVERITIES, nullable: true }) severity!: Severity | null;
+  @ApiProperty({ type: String, nullable: true }) domain!: string | null;
+  @ApiProperty({
+    type: AlertCountsView,
+    nullable: true,
+    description: 'The finding counts of the last message (findings alerts); null for SLA and connector alerts.',
+  })
+  counts!: AlertCountsView | null;
+  @ApiProperty({
+    type: AlertFactView,
+    isArray: true,
+    description: 'What SLA and connector alerts show instead of counts; empty for findings alerts.',
+  })
+  facts!: AlertFactView[];
+  @ApiProperty({ format: 'date-time' }) firstFiredAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastNotifiedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) resolvedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) acknowledgedBy!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) acknowledgedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) escalatedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) snoozedUntil!: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When its message last changed (posted, updated, acknowledged, snoozed).',
+  })
+  updatedAt!: string;
+}
+
+export class AlertStateList {
+  @ApiProperty({ description: 'Whether Slack is configured: alert states are kept only for alerts posted to it.' })
+  slackConfigured!: boolean;
+  @ApiProperty({ type: AlertStateView, isArray: true }) items!: AlertStateView[];
 }
 
 const iso = (at: Date | null): string | null => (at ? at.toISOString() : null);
@@ -42,7 +75,7 @@ export function toAlertStateView(state: AlertStateEntity): AlertStateView {
       message && !message.facts
         ? { new: message.counts.new, open: message.counts.open, resolved: message.counts.resolved }
         : null,
-    facts: message?.facts ?? [],
+    facts: (message?.facts ?? []).map(({ label, value }) => ({ label, value })),
     firstFiredAt: state.firstFiredAt.toISOString(),
     lastNotifiedAt: iso(state.lastNotifiedAt),
     resolvedAt: iso(state.resolvedAt),

@@ -1,3 +1,4 @@
+import type { AlertAction } from './alert-evaluator';
 import type { AlertMessageInput } from './slack/slack-message.builder';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
@@ -30,7 +31,7 @@ export class AlertDeliveryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
   @Column({ name: 'alert_key', type: 'text' }) alertKey!: string;
   @Column({ name: 'run_id', type: 'text', nullable: true }) runId!: string | null;
-  @Column({ type: 'text' }) action!: string;
+  @Column({ type: 'text' }) action!: AlertAction;
   @Column({ type: 'text' }) channel!: string;
   @Column({ type: 'text' }) status!: 'sent' | 'failed' | 'held';
   @Column({ type: 'text', nullable: true }) detail!: string | null;

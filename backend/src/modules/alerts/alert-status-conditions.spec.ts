@@ -1,5 +1,5 @@
 import { alertRuleFileSchema, alertRuleSchema } from './alert-rule.schema';
-import { AlertStateView, ConnectorView, evaluateAlertInputs, SlaRouteView } from './alert-evaluator';
+import { RememberedAlertState, ConnectorView, evaluateAlertInputs, SlaRouteView } from './alert-evaluator';
 
 const now = new Date('2026-11-29T12:00:00Z');
 
@@ -47,7 +47,7 @@ const connector = (overrides: Partial<ConnectorView> = {}): ConnectorView => ({
   ...overrides,
 });
 
-const firing = (alertKey: string, fingerprint: string): Map<string, AlertStateView> =>
+const firing = (alertKey: string, fingerprint: string): Map<string, RememberedAlertState> =>
   new Map([
     [
       alertKey,

@@ -13,19 +13,30 @@ import {
   Req,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentPrincipal, Public, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { AlertSilencesService } from './alert-silences.service';
+import { AlertStateList } from './alert-state-view';
 import {
   AlertDeliveryDayDto,
+  AlertDeliveryView,
+  AlertSilenceView,
   CreateSilenceDto,
   DELIVERY_DAYS_QUERY,
   ListAlertStatesQuery,
   ListDeliveriesQuery,
+  SlackInteractionAnswer,
 } from './alerts.dto';
-import { AlertsService, type DeliveryDay } from './alerts.service';
+import { AlertsService } from './alerts.service';
 import { SlackInteractivityService, SlackPayloadError } from './slack-interactivity.service';
 import { SlackSignatureError } from './slack/slack-signature';
 
@@ -45,14 +56,16 @@ export class AlertsController {
       'Alerts as they stand (firing first): what their last Slack message said, acknowledgement, snooze, escalation. ' +
       'Kept for alerts posted to Slack; slackConfigured says whether any can be.',
   })
-  states(@Query() query: ListAlertStatesQuery) {
+  @ApiOkResponse({ type: AlertStateList })
+  states(@Query() query: ListAlertStatesQuery): Promise<AlertStateList> {
     return this.alerts.listStates({ status: query.status ?? 'firing', limit: query.limit ?? 100 });
   }
 
   @Get('alerts/deliveries')
   @Roles('viewer')
   @ApiOperation({ summary: 'Alert deliveries, the latest first; `before` (the last id seen) pages back.' })
-  deliveries(@Query() query: ListDeliveriesQuery) {
+  @ApiOkResponse({ type: AlertDeliveryView, isArray: true })
+  deliveries(@Query() query: ListDeliveriesQuery): Promise<AlertDeliveryView[]> {
     return this.alerts.listDeliveries({ limit: query.limit ?? 200, before: query.before, alertKey: query.alertKey });
   }
 
@@ -60,22 +73,25 @@ export class AlertsController {
   @Roles('viewer')
   @ApiOperation({ summary: 'Alert deliveries per day (UTC) by status over a range, every day of it.' })
   @DELIVERY_DAYS_QUERY.apiQueries()
-  @ApiOkResponse({ type: [AlertDeliveryDayDto] })
-  deliveriesPerDay(@Query() query: Record<string, unknown>): Promise<DeliveryDay[]> {
+  @ApiOkResponse({ type: AlertDeliveryDayDto, isArray: true })
+  deliveriesPerDay(@Query() query: Record<string, unknown>): Promise<AlertDeliveryDayDto[]> {
     const { from, to } = DELIVERY_DAYS_QUERY.parse(query);
     return this.alerts.deliveriesPerDay(from, to);
   }
 
   @Get('alerts/silences')
   @Roles('viewer')
-  silences() {
+  @ApiOperation({ summary: 'Silences in force (not yet ended), the latest created first.' })
+  @ApiOkResponse({ type: AlertSilenceView, isArray: true })
+  silences(): Promise<AlertSilenceView[]> {
     return this.silenceService.list();
   }
 
   @Post('alerts/silences')
   @Roles('engineer')
+  @ApiCreatedResponse({ type: AlertSilenceView })
   @ApiNotFoundResponse({ description: 'ruleId names no rule of the loaded rule pack; nothing was stored.' })
-  createSilence(@Body() body: CreateSilenceDto, @CurrentPrincipal() principal: Principal) {
+  createSilence(@Body() body: CreateSilenceDto, @CurrentPrincipal() principal: Principal): Promise<AlertSilenceView> {
     return this.silenceService.create(
       { ruleId: body.ruleId, domain: body.domain, reason: body.reason, endsAt: new Date(body.endsAt) },
       principal.actor,
@@ -85,6 +101,8 @@ export class AlertsController {
   @Delete('alerts/silences/:id')
   @Roles('engineer')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The silence ends now.' })
+  @ApiNotFoundResponse({ description: 'No silence has this id.' })
   expireSilence(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     return this.silenceService.expire(id);
   }
@@ -93,11 +111,12 @@ export class AlertsController {
   @Post('slack/interactivity')
   @Public()
   @HttpCode(200)
+  @ApiOkResponse({ type: SlackInteractionAnswer })
   async slackInteractivity(
     @Req() req: Request & { rawBody?: Buffer },
     @Headers('x-slack-request-timestamp') timestamp?: string,
     @Headers('x-slack-signature') signature?: string,
-  ) {
+  ): Promise<SlackInteractionAnswer> {
     try {
       return await this.interactivity.handle({ timestamp, signature }, req.rawBody);
     } catch (error) {

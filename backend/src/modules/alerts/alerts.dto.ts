@@ -4,6 +4,13 @@ import { LimitField } from '../../http/request-field.decorators';
 import { defineReportQuery } from '../../http/report-query';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { DOMAINS } from '@driftwatch/reconciliation-rules';
+import { ALERT_DECISION_ACTIONS, type AlertAction } from './alert-evaluator';
+
+export const ALERT_STATUSES = ['firing', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+export const ALERT_DELIVERY_STATUSES = ['sent', 'held', 'failed'] as const;
+export type AlertDeliveryStatus = (typeof ALERT_DELIVERY_STATUSES)[number];
 
 export class CreateSilenceDto {
   // The rule file schema's id form: a rule whose id has an underscore can be silenced too.
@@ -32,11 +39,54 @@ export class CreateSilenceDto {
 export const DELIVERY_DAYS_QUERY = defineReportQuery({ params: {}, range: { defaultDays: 30, maxDays: 366 } });
 
 export class AlertDeliveryDayDto {
-  @ApiProperty({ example: '2026-12-01', description: 'The day (UTC).' }) day!: string;
-  @ApiProperty({ description: 'Messages posted, updated, re-notified or escalated in Slack.' }) sent!: number;
-  @ApiProperty({ description: 'Held (no Slack configured, silenced, snoozed, quiet hours), once per spell.' })
+  @ApiProperty({ format: 'date', example: '2026-12-01', description: 'The day (UTC).' }) day!: string;
+  @ApiProperty({ type: 'integer', description: 'Messages posted, updated, re-notified or escalated in Slack.' })
+  sent!: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Held (no Slack configured, silenced, snoozed, quiet hours), once per spell.',
+  })
   held!: number;
-  @ApiProperty({ description: 'Deliveries that failed after their retries.' }) failed!: number;
+  @ApiProperty({ type: 'integer', description: 'Deliveries that failed after their retries.' }) failed!: number;
+}
+
+/** One alert decision carried out (or held, or failed): a row of the delivery history. */
+export class AlertDeliveryView {
+  @ApiProperty({ description: 'A bigint as a decimal string; `before` takes it to page back.', example: '1042' })
+  id!: string;
+  @ApiProperty() alertKey!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'What triggered it: a reconciliation run id, or `status:<time>` for SLA and connector checks.',
+  })
+  runId!: string | null;
+  @ApiProperty({ enum: ALERT_DECISION_ACTIONS }) action!: AlertAction;
+  @ApiProperty() channel!: string;
+  @ApiProperty({ enum: ALERT_DELIVERY_STATUSES }) status!: AlertDeliveryStatus;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it was held, or the error it failed with.' })
+  detail!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The Slack message timestamp, when one was sent.' })
+  messageTs!: string | null;
+  @ApiProperty({ type: 'integer' }) attempts!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+/** A silence: alerts of its rule and/or domain are held until it ends. */
+export class AlertSilenceView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) ruleId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) domain!: string | null;
+  @ApiProperty() reason!: string;
+  @ApiProperty() createdBy!: string;
+  @ApiProperty({ format: 'date-time' }) startsAt!: string;
+  @ApiProperty({ format: 'date-time' }) endsAt!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+/** The answer to a Slack button click. */
+export class SlackInteractionAnswer {
+  @ApiProperty({ description: 'What was done, one line per action of the click.' }) text!: string;
 }
 
 export class ListDeliveriesQuery {
@@ -55,7 +105,7 @@ export class ListDeliveriesQuery {
   alertKey?: string;
 }
 
-export const ALERT_STATE_FILTERS = ['firing', 'resolved', 'all'] as const;
+export const ALERT_STATE_FILTERS = [...ALERT_STATUSES, 'all'] as const;
 
 export class ListAlertStatesQuery {
   @ApiPropertyOptional({

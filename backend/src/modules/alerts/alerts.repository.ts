@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, MoreThan, Repository } from 'typeorm';
-import type { AlertStateView, SilenceView } from './alert-evaluator';
+import type { RememberedAlertState, SilenceView } from './alert-evaluator';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
 
 /** What the held-delivery check compares: an alert's latest delivery. */
@@ -15,7 +15,7 @@ export class AlertsRepository {
     @InjectRepository(AlertSilenceEntity) private readonly silences: Repository<AlertSilenceEntity>,
   ) {}
 
-  async loadStates(): Promise<Map<string, AlertStateView & { entity: AlertStateEntity }>> {
+  async loadStates(): Promise<Map<string, RememberedAlertState & { entity: AlertStateEntity }>> {
     const rows = await this.states.find();
     return new Map(
       rows.map((row) => [

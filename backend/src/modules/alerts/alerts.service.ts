@@ -3,7 +3,8 @@ import { AlertDecision, AlertInputs, evaluateAlertInputs, FindingGroup } from '.
 import type { AlertRule } from './alert-rule.schema';
 import { loadAlertRules } from './alert-rules.loader';
 import type { AlertDeliveryEntity, AlertStateEntity } from './alert-state.entity';
-import { toAlertStateView, type AlertStateView } from './alert-state-view';
+import { toAlertStateView, type AlertStateList } from './alert-state-view';
+import type { AlertDeliveryDayDto, AlertDeliveryView } from './alerts.dto';
 import { AlertsRepository } from './alerts.repository';
 import { buildAlertMessage } from './slack/slack-message.builder';
 import { SlackTransport } from './slack/slack-transport';
@@ -109,21 +110,18 @@ export class AlertsService implements OnModuleInit {
    * Alerts as they stand. States are kept for alerts that reached Slack (the message they update in
    * place); without Slack configured none are, and decisions show as held deliveries instead.
    */
-  async listStates(filter: {
-    status: 'firing' | 'resolved' | 'all';
-    limit: number;
-  }): Promise<{ slackConfigured: boolean; items: AlertStateView[] }> {
+  async listStates(filter: { status: 'firing' | 'resolved' | 'all'; limit: number }): Promise<AlertStateList> {
     const states = await this.repository.listStates(filter);
     return { slackConfigured: this.slack.configured, items: states.map(toAlertStateView) };
   }
 
-  listDeliveries(filter: { limit: number; before?: string; alertKey?: string }): Promise<AlertDeliveryEntity[]> {
-    return this.repository.listDeliveries(filter);
+  async listDeliveries(filter: { limit: number; before?: string; alertKey?: string }): Promise<AlertDeliveryView[]> {
+    return (await this.repository.listDeliveries(filter)).map(toDeliveryView);
   }
 
   /** Deliveries per UTC day of [from, to) by status: every day of the range, those without any as zeros. */
-  async deliveriesPerDay(from: Date, to: Date): Promise<DeliveryDay[]> {
-    const days = new Map<string, DeliveryDay>();
+  async deliveriesPerDay(from: Date, to: Date): Promise<AlertDeliveryDayDto[]> {
+    const days = new Map<string, AlertDeliveryDayDto>();
     const first = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
     for (let at = first; at < to.getTime(); at += DAY_MS) {
       const day = new Date(at).toISOString().slice(0, 10);
@@ -280,12 +278,18 @@ export class AlertsService implements OnModuleInit {
   }
 }
 
-export interface DeliveryDay {
-  day: string;
-  sent: number;
-  held: number;
-  failed: number;
-}
+const toDeliveryView = (delivery: AlertDeliveryEntity): AlertDeliveryView => ({
+  id: delivery.id,
+  alertKey: delivery.alertKey,
+  runId: delivery.runId,
+  action: delivery.action,
+  channel: delivery.channel,
+  status: delivery.status,
+  detail: delivery.detail,
+  messageTs: delivery.messageTs,
+  attempts: delivery.attempts,
+  createdAt: delivery.createdAt.toISOString(),
+});
 
 export class AlertNotFoundError extends Error {
   constructor(alertKey: string) {

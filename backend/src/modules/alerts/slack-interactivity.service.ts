@@ -8,6 +8,7 @@ import { QUEUE } from '../../queues/queue-names';
 import { AuditService } from '../audit/audit.service';
 import { FIXUPS_LIST_QUERY } from '../fixups/fixups-query';
 import { FixupsService, MAX_BULK } from '../fixups/fixups.service';
+import type { SlackInteractionAnswer } from './alerts.dto';
 import { AlertNotFoundError, AlertsService } from './alerts.service';
 import { ALERT_ACTIONS } from './slack/slack-message.builder';
 import { SLACK_REPLAY_WINDOW_SECONDS, SlackSignatureError, verifySlackSignature } from './slack/slack-signature';
@@ -45,7 +46,7 @@ export class SlackInteractivityService {
     headers: { timestamp?: string; signature?: string },
     rawBody: Buffer | undefined,
     now = new Date(),
-  ): Promise<{ text: string }> {
+  ): Promise<SlackInteractionAnswer> {
     const secret = this.config.get('SLACK_SIGNING_SECRET');
     if (!secret || !rawBody) throw new SlackSignatureError('missing');
     const signature = verifySlackSignature(

@@ -26,7 +26,7 @@ export class AuditController {
   @ApiOperation({ summary: `Audit log as CSV (same filters and sort; at most ${EXPORT_MAX_ROWS} rows).` })
   @AUDIT_LIST_QUERY.apiQueries()
   @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV with a header row.' })
+  @ApiOkResponse({ description: 'CSV with a header row.', content: { 'text/csv': { schema: { type: 'string' } } } })
   async export(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const parsed = AUDIT_LIST_QUERY.parse(query);
     res.status(200);

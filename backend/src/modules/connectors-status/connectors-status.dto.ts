@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { SnapshotProgress } from '../snapshots/snapshot.dto';
 
 export class SnapshotRunSummaryDto {
   @ApiProperty() runId!: string;
@@ -61,24 +62,6 @@ export class ConnectorHealthDto {
   @ApiProperty({ description: 'True when this answer comes from the short health cache.' }) cached!: boolean;
 }
 
-export class SnapshotProgressDto {
-  @ApiProperty() runId!: string;
-  @ApiProperty() connectorId!: string;
-  @ApiProperty() entity!: string;
-  @ApiProperty() mode!: string;
-  @ApiProperty({ enum: ['queued', 'running', 'complete', 'partial', 'failed'] }) status!: string;
-  @ApiProperty() rowsRead!: number;
-  @ApiProperty() rowsWritten!: number;
-  @ApiProperty() rejects!: number;
-  @ApiProperty() elapsedMs!: number;
-  @ApiProperty() rowsPerS!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Known only when the source reports a total.' })
-  total!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) percent!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) etaS!: number | null;
-  @ApiProperty({ type: String, nullable: true }) error!: string | null;
-}
-
 export class ConnectorStatusDto {
   @ApiProperty({ example: 'crm' }) id!: string;
   @ApiProperty({ example: 'salesforce' }) kind!: string;
@@ -88,8 +71,8 @@ export class ConnectorStatusDto {
   @ApiProperty() changeEvents!: boolean;
   @ApiProperty({ type: ConnectorHealthDto }) health!: ConnectorHealthDto;
   @ApiProperty({ type: [EntitySnapshotStatusDto] }) snapshots!: EntitySnapshotStatusDto[];
-  @ApiProperty({ type: [SnapshotProgressDto], description: 'Queued and running snapshot runs.' })
-  running!: SnapshotProgressDto[];
+  @ApiProperty({ type: [SnapshotProgress], description: 'Queued and running snapshot runs.' })
+  running!: SnapshotProgress[];
 }
 
 export class ConnectorStatusListDto {

@@ -4,7 +4,8 @@ import { ConfigService } from '../../config/config.service';
 import type { ConnectorHealth } from '../../connectors/connector';
 import { SecretRedactor } from '../../http/secret-redaction';
 import { parseSchedules, type SnapshotSchedule } from '../snapshots/snapshot-config';
-import { progressOf, type SnapshotProgress } from '../snapshots/snapshot-progress';
+import { progressOf } from '../snapshots/snapshot-progress';
+import type { SnapshotProgress } from '../snapshots/snapshot.dto';
 import { CONNECTOR_CATALOG, type ConnectorCatalog } from './connector-catalog';
 import { ConnectorsStatusRepository, type RunSummary } from './connectors-status.repository';
 

@@ -1,4 +1,4 @@
-/** A finding's current state as the API shows it, and the lifecycle statuses it moves through. */
+/** A finding's lifecycle statuses, a run's observation of one, and its stable id (API view: findings.dto.ts). */
 import { hash } from 'node:crypto';
 
 /**
@@ -20,44 +20,6 @@ export const SYSTEM_ACTOR = 'system';
 export const ACTIVE_STATUSES: readonly FindingStatus[] = ['new', 'open', 'reopened'];
 /** The status filter's value for every active status at once (the triage queue). */
 export const ACTIVE_FILTER = 'active';
-
-export interface FindingView {
-  id: string;
-  ruleId: string;
-  ruleVersion: number;
-  entity: string;
-  matchKey: string;
-  field: string;
-  kind: string;
-  ownerSystem: string;
-  expectedValue: string;
-  actualSystem: string;
-  actualValue: string;
-  details: unknown;
-  score: number;
-  severity: string;
-  domain: string;
-  status: FindingStatus;
-  occurrences: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  /** When the status last changed (appeared, opened, reopened, resolved, suppressed, lifted, retired). */
-  statusChangedAt: string;
-  resolvedAt: string | null;
-  firstRunId: string;
-  lastRunId: string;
-  /** Who works on it (a person's name), or null when nobody does. */
-  assignee: string | null;
-  assignedAt: string | null;
-  /**
-   * Set while the finding is suppressed (an accepted exception): who suppressed it, why, when, and
-   * until when (null: until someone lifts it). Cleared when the suppression is lifted.
-   */
-  suppressedBy: string | null;
-  suppressedReason: string | null;
-  suppressedAt: string | null;
-  suppressedUntil: string | null;
-}
 
 /** One observation of a finding by a run, before it is merged into the current state. */
 export interface FindingObservation {

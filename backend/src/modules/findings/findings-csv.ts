@@ -1,5 +1,5 @@
 import { csvField } from '../audit/audit-csv';
-import type { FindingView } from './finding';
+import type { FindingView } from './findings.dto';
 
 export const FINDINGS_CSV_HEADER =
   'id,status,severity,domain,rule_id,rule_version,entity,match_key,field,kind,owner_system,expected_value,' +

@@ -16,6 +16,8 @@ import { findingCsvLine, FINDINGS_CSV_HEADER } from './findings-csv';
 import {
   AssignFindingsDto,
   AssignFindingsOutcome,
+  FindingDetail,
+  FindingsPage,
   SuppressFindingsDto,
   SuppressFindingsOutcome,
   UnsuppressFindingsDto,
@@ -33,7 +35,8 @@ export class FindingsController {
   @Roles('viewer')
   @ApiOperation({ summary: 'Findings (current state), most recently seen first by default, cursor-paginated.' })
   @FINDINGS_LIST_QUERY.apiQueries()
-  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() caller: Principal) {
+  @ApiOkResponse({ type: FindingsPage })
+  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() caller: Principal): Promise<FindingsPage> {
     return this.findings.list(FINDINGS_LIST_QUERY.parse(query), caller);
   }
 
@@ -42,6 +45,7 @@ export class FindingsController {
   @ApiOperation({ summary: `Findings as CSV (same filters and sort; at most ${EXPORT_MAX_ROWS} rows).` })
   @FINDINGS_LIST_QUERY.apiQueries()
   @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'CSV with a header row.', content: { 'text/csv': { schema: { type: 'string' } } } })
   async export(
     @Query() query: Record<string, unknown>,
     @CurrentPrincipal() caller: Principal,
@@ -106,8 +110,12 @@ export class FindingsController {
 
   @Get(':id')
   @Roles('viewer')
-  @ApiOkResponse({ description: "The finding, with the owner's value and every system's value side by side." })
-  async detail(@Param('id') id: string) {
+  @ApiOkResponse({
+    type: FindingDetail,
+    description: "The finding, with the owner's value and every system's value side by side.",
+  })
+  @ApiNotFoundResponse({ description: 'No finding with this id.' })
+  async detail(@Param('id') id: string): Promise<FindingDetail> {
     if (!FINDING_ID.test(id)) throw new InvalidPathParameterError('id', 'must be a finding id (32 hex characters)');
     return this.findings.detail(id);
   }

@@ -10,8 +10,16 @@ import {
   Matches,
   ValidateIf,
 } from 'class-validator';
+import { DOMAINS, SEVERITIES } from '@driftwatch/reconciliation-rules';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
-import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, FINDING_ID, SUPPRESSION_REASON_MAX_LENGTH } from './finding';
+import {
+  ASSIGNEE_MAX_LENGTH,
+  ASSIGNEE_ME,
+  FINDING_ID,
+  FINDING_STATUSES,
+  SUPPRESSION_REASON_MAX_LENGTH,
+  type FindingStatus,
+} from './finding';
 
 /** At most this many findings per assignment or suppression request (as the fix-up bulk actions). */
 export const MAX_ASSIGN = 1000;
@@ -86,4 +94,86 @@ export class SuppressFindingsOutcome {
 
 export class UnsuppressFindingsOutcome {
   @ApiProperty({ type: [String], description: 'Findings that are open again.' }) unsuppressed!: string[];
+}
+
+/** A finding's current state as the API shows it (list, detail, CSV export). */
+export class FindingView {
+  @ApiProperty({
+    description: 'Stable id (32 hex characters): the same rule, entity, key, field and system keep it across runs.',
+  })
+  id!: string;
+  @ApiProperty() ruleId!: string;
+  @ApiProperty({ description: 'The rule version that last saw it.' }) ruleVersion!: number;
+  @ApiProperty({ example: 'customer' }) entity!: string;
+  @ApiProperty({ description: 'The record the finding is about, e.g. a customer number.' }) matchKey!: string;
+  @ApiProperty({ description: 'The field that differs; empty for a finding about a whole record (e.g. missing).' })
+  field!: string;
+  @ApiProperty({ example: 'mismatch' }) kind!: string;
+  @ApiProperty({ description: 'System of record for the field.' }) ownerSystem!: string;
+  @ApiProperty({ description: "The owner system's value." }) expectedValue!: string;
+  @ApiProperty({ description: 'The system whose value differs.' }) actualSystem!: string;
+  @ApiProperty() actualValue!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'What the rule recorded about it.' })
+  details!: unknown;
+  @ApiProperty() score!: number;
+  @ApiProperty({ enum: SEVERITIES }) severity!: string;
+  @ApiProperty({ enum: DOMAINS }) domain!: string;
+  @ApiProperty({ enum: FINDING_STATUSES }) status!: FindingStatus;
+  @ApiProperty({ description: 'Runs that saw it.' }) occurrences!: number;
+  @ApiProperty({ format: 'date-time' }) firstSeenAt!: string;
+  @ApiProperty({ format: 'date-time' }) lastSeenAt!: string;
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the status last changed (appeared, opened, reopened, resolved, suppressed, lifted, retired).',
+  })
+  statusChangedAt!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) resolvedAt!: string | null;
+  @ApiProperty({ format: 'uuid' }) firstRunId!: string;
+  @ApiProperty({ format: 'uuid' }) lastRunId!: string;
+  @ApiProperty({ type: String, nullable: true, description: "Who works on it (a person's name); null: nobody." })
+  assignee!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) assignedAt!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Who suppressed it; the suppressed* fields are set while it is suppressed, cleared when lifted.',
+  })
+  suppressedBy!: string | null;
+  @ApiProperty({ type: String, nullable: true }) suppressedReason!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) suppressedAt!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'When the suppression ends; null: until someone lifts it.',
+  })
+  suppressedUntil!: string | null;
+}
+
+export class FindingsPage {
+  @ApiProperty({ type: FindingView, isArray: true }) items!: FindingView[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}
+
+class FindingSystemValue {
+  @ApiProperty() system!: string;
+  @ApiProperty() value!: string;
+  @ApiProperty({ enum: FINDING_STATUSES }) status!: FindingStatus;
+  @ApiProperty({ description: "This system's finding." }) findingId!: string;
+}
+
+class FindingSideBySide {
+  @ApiProperty() ownerSystem!: string;
+  @ApiProperty() expectedValue!: string;
+  @ApiProperty({ type: FindingSystemValue, isArray: true }) systems!: FindingSystemValue[];
+}
+
+export class FindingDetail {
+  @ApiProperty({ type: FindingView }) finding!: FindingView;
+  @ApiProperty({
+    type: FindingSideBySide,
+    description: "The owner's value and each system's actual value for the same rule, record and field.",
+  })
+  sideBySide!: FindingSideBySide;
 }

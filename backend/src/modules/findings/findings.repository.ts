@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { mergedRanges } from '../../database/merged-ranges';
-import type { FindingStatus, FindingView } from './finding';
-import { ACTIVE_FILTER, ACTIVE_STATUSES, FINDING_STATUSES } from './finding';
+import { ACTIVE_FILTER, ACTIVE_STATUSES, FINDING_STATUSES, type FindingStatus } from './finding';
+import type { FindingView } from './findings.dto';
 import type { FindingsListQuery } from './findings-query';
 
 /** The assignee filter once `me` is resolved: nobody, or one name. */

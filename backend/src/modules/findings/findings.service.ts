@@ -3,15 +3,14 @@ import type { EntityManager } from 'typeorm';
 import type { Page } from '../../http/list-query';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import {
-  ASSIGNEE_MAX_LENGTH,
-  ASSIGNEE_ME,
-  SUPPRESSION_REASON_MAX_LENGTH,
-  SYSTEM_ACTOR,
-  UNASSIGNED,
-  type FindingView,
-} from './finding';
-import type { AssignFindingsOutcome, SuppressFindingsOutcome, UnsuppressFindingsOutcome } from './findings.dto';
+import { ASSIGNEE_MAX_LENGTH, ASSIGNEE_ME, SUPPRESSION_REASON_MAX_LENGTH, SYSTEM_ACTOR, UNASSIGNED } from './finding';
+import type {
+  AssignFindingsOutcome,
+  FindingDetail,
+  FindingView,
+  SuppressFindingsOutcome,
+  UnsuppressFindingsOutcome,
+} from './findings.dto';
 import { FINDINGS_LIST_QUERY, type FindingsListQuery } from './findings-query';
 import {
   FindingsRepository,
@@ -22,16 +21,6 @@ import {
 
 export const EXPORT_MAX_ROWS = 100_000;
 const EXPORT_PAGE = 1000;
-
-export interface FindingDetail {
-  finding: FindingView;
-  /** The owner's value and each system's actual value for the same rule, record and field. */
-  sideBySide: {
-    ownerSystem: string;
-    expectedValue: string;
-    systems: { system: string; value: string; status: FindingView['status']; findingId: string }[];
-  };
-}
 
 /** Findings for the API: list, detail with values side by side, CSV export, assignment. */
 @Injectable()

@@ -5,10 +5,12 @@ import type { Principal } from '../auth/principal';
 import {
   BulkOutcomeView,
   FixupBulkDismissDto,
+  FixupDetail,
   FixupDecisionDto,
   FixupDismissDto,
   FixupReasonDto,
   FixupSelectionDto,
+  FixupTaskPage,
 } from './fixups.dto';
 import { FIXUPS_LIST_QUERY } from './fixups-query';
 import { FixupsService } from './fixups.service';
@@ -22,7 +24,8 @@ export class FixupsController {
   @Roles('viewer')
   @ApiOperation({ summary: 'Fix-up tasks, newest first by default, cursor-paginated.' })
   @FIXUPS_LIST_QUERY.apiQueries()
-  list(@Query() query: Record<string, unknown>) {
+  @ApiOkResponse({ type: FixupTaskPage })
+  list(@Query() query: Record<string, unknown>): Promise<FixupTaskPage> {
     return this.fixups.list(FIXUPS_LIST_QUERY.parse(query));
   }
 
@@ -30,14 +33,16 @@ export class FixupsController {
   @Roles('viewer')
   @ApiOperation({ summary: 'Fix-up tasks waiting for a person (needs_review, conflict).' })
   @FIXUPS_LIST_QUERY.apiQueries()
-  review(@Query() query: Record<string, unknown>) {
+  @ApiOkResponse({ type: FixupTaskPage })
+  review(@Query() query: Record<string, unknown>): Promise<FixupTaskPage> {
     return this.fixups.listNeedingReview(FIXUPS_LIST_QUERY.parse(query));
   }
 
   @Get(':id')
   @Roles('viewer')
   @ApiOperation({ summary: 'One fix-up task with every transition (who or what, when, why, from → to).' })
-  detail(@Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOkResponse({ type: FixupDetail })
+  detail(@Param('id', new ParseUUIDPipe()) id: string): Promise<FixupDetail> {
     return this.fixups.detail(id);
   }
 
@@ -46,7 +51,7 @@ export class FixupsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve many tasks (proposed or needs_review); approved tasks are queued.' })
   @ApiOkResponse({ type: BulkOutcomeView })
-  approveMany(@Body() body: FixupSelectionDto, @CurrentPrincipal() principal: Principal) {
+  approveMany(@Body() body: FixupSelectionDto, @CurrentPrincipal() principal: Principal): Promise<BulkOutcomeView> {
     return this.fixups.approve(body, principal.actor, body.reason);
   }
 
@@ -55,7 +60,7 @@ export class FixupsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay many dead-lettered tasks.' })
   @ApiOkResponse({ type: BulkOutcomeView })
-  replayMany(@Body() body: FixupSelectionDto, @CurrentPrincipal() principal: Principal) {
+  replayMany(@Body() body: FixupSelectionDto, @CurrentPrincipal() principal: Principal): Promise<BulkOutcomeView> {
     return this.fixups.replay(body, principal.actor, body.reason);
   }
 
@@ -64,7 +69,7 @@ export class FixupsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Dismiss many tasks that are not done.' })
   @ApiOkResponse({ type: BulkOutcomeView })
-  dismissMany(@Body() body: FixupBulkDismissDto, @CurrentPrincipal() principal: Principal) {
+  dismissMany(@Body() body: FixupBulkDismissDto, @CurrentPrincipal() principal: Principal): Promise<BulkOutcomeView> {
     return this.fixups.dismiss(body, principal.actor, body.reason);
   }
 
@@ -76,7 +81,7 @@ export class FixupsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupReasonDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<BulkOutcomeView> {
     return this.fixups.one(id, 'approve', principal.actor, body.reason);
   }
 
@@ -89,7 +94,7 @@ export class FixupsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupReasonDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<BulkOutcomeView> {
     return this.fixups.one(id, 'retry', principal.actor, body.reason);
   }
 
@@ -101,7 +106,7 @@ export class FixupsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupReasonDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<BulkOutcomeView> {
     return this.fixups.one(id, 'replay', principal.actor, body.reason);
   }
 
@@ -113,7 +118,7 @@ export class FixupsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupDismissDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<BulkOutcomeView> {
     return this.fixups.one(id, 'dismiss', principal.actor, body.reason);
   }
 
@@ -126,7 +131,7 @@ export class FixupsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupDecisionDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<BulkOutcomeView> {
     return this.fixups.decide(id, body.decision, principal.actor, body.reason);
   }
 }

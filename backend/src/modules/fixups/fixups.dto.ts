@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { FixupEventView, FixupTaskView } from './fixup-task';
 import { MAX_BULK, type ReviewDecision } from './fixups.service';
 
 const RULE_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/;
@@ -60,7 +61,7 @@ export class FixupDecisionDto extends FixupReasonDto {
 }
 
 export class RefusedTaskView {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: 'Why the action does not apply to this task.' }) reason!: string;
 }
 
@@ -73,7 +74,21 @@ export class BulkOutcomeView {
   skipped!: string[];
   @ApiProperty({
     type: [RefusedTaskView],
-    description: 'Tasks the action does not apply to whatever their state, with why (approve: no field changes).',
+    description:
+      'Tasks the action does not apply to whatever their state, with why (approve: no field changes; ' +
+      'approve, retry, replay: a suppressed finding).',
   })
   refused!: RefusedTaskView[];
+}
+
+export class FixupTaskPage {
+  @ApiProperty({ type: FixupTaskView, isArray: true }) items!: FixupTaskView[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}
+
+/** One task with every transition (who or what, when, why, from → to), oldest first. */
+export class FixupDetail {
+  @ApiProperty({ type: FixupTaskView }) task!: FixupTaskView;
+  @ApiProperty({ type: FixupEventView, isArray: true }) transitions!: FixupEventView[];
 }

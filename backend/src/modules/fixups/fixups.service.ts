@@ -4,7 +4,8 @@ import { AuditService } from '../audit/audit.service';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
 import { FixupPlannerService } from './fixup-planner.service';
 import { REVIEW_STATES } from './fixup-state-machine';
-import type { FixupEventView, FixupReviewView, FixupState, FixupTaskView } from './fixup-task';
+import type { FixupReviewView, FixupState, FixupTaskView } from './fixup-task';
+import type { BulkOutcomeView, FixupDetail, RefusedTaskView } from './fixups.dto';
 import {
   FIXUP_REVIEWS_LIST_QUERY,
   FIXUPS_LIST_QUERY,
@@ -20,26 +21,6 @@ export interface Selection {
   ids?: string[];
   ruleId?: string;
   system?: string;
-}
-
-export interface BulkOutcome {
-  /** Tasks the action moved. */
-  changed: string[];
-  /**
-   * Tasks it did not move: not in a state the action applies to, unknown, or refused (those are also
-   * listed in `refused`, with why).
-   */
-  skipped: string[];
-  /**
-   * Tasks the action does not apply to whatever their state, with why (approve: no field changes; approve,
-   * retry, replay: a suppressed finding).
-   */
-  refused: RefusedTask[];
-}
-
-export interface RefusedTask {
-  id: string;
-  reason: string;
 }
 
 /** Why approve refuses a task with no field changes: approving it would mark it done with nothing written. */
@@ -68,11 +49,6 @@ export const ACTION_STATES: Readonly<Record<SingleAction, readonly FixupState[]>
   replay: ['dead_lettered'],
   dismiss: ['proposed', 'approved', 'queued', 'needs_review', 'conflict', 'failed', 'dead_lettered'],
 };
-
-export interface FixupDetail {
-  task: FixupTaskView;
-  transitions: FixupEventView[];
-}
 
 /**
  * What people do with fix-up tasks (API, CLI, the stewardship queue): list, look at one with its
@@ -121,7 +97,7 @@ export class FixupsService {
    * the action does not apply to that state (checked before and, for a concurrent change, after the
    * compare-and-set), else the action's outcome. Approving a task with no field changes is a 409 too.
    */
-  async one(id: string, action: SingleAction, actor: string, reason?: string): Promise<BulkOutcome> {
+  async one(id: string, action: SingleAction, actor: string, reason?: string): Promise<BulkOutcomeView> {
     const task = await this.tasks.findById(id);
     if (!task) throw new NotFoundException(`fix-up task ${id} not found`);
     const from = ACTION_STATES[action];
@@ -153,7 +129,7 @@ export class FixupsService {
    * decision for a person, e.g. a duplicate the connector cannot retire) is refused and stays as it is;
    * the others in the selection are approved.
    */
-  async approve(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
+  async approve(selection: Selection, actor: string, reason?: string): Promise<BulkOutcomeView> {
     const ids = await this.select(selection, ACTION_STATES.approve);
     const empty = new Set(await this.tasks.withoutChanges(ids, ACTION_STATES.approve));
     const suppressed = new Set(await this.tasks.withSuppressedFinding(ids));
@@ -177,16 +153,16 @@ export class FixupsService {
   }
 
   /** failed / conflict → queued under a new job: applied again, still conditional on the old value. */
-  retry(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
+  retry(selection: Selection, actor: string, reason?: string): Promise<BulkOutcomeView> {
     return this.requeue('fixup.retry', selection, ACTION_STATES.retry, actor, reason);
   }
 
   /** dead_lettered → queued under a new job. */
-  replay(selection: Selection, actor: string, reason?: string): Promise<BulkOutcome> {
+  replay(selection: Selection, actor: string, reason?: string): Promise<BulkOutcomeView> {
     return this.requeue('fixup.replay', selection, ACTION_STATES.replay, actor, reason);
   }
 
-  async dismiss(selection: Selection, actor: string, reason: string): Promise<BulkOutcome> {
+  async dismiss(selection: Selection, actor: string, reason: string): Promise<BulkOutcomeView> {
     const from = ACTION_STATES.dismiss;
     const ids = await this.select(selection, from);
     const moved = await this.tasks.transition({ ids, from, to: 'dismissed', actor, reason, patch: { finished: true } });
@@ -194,7 +170,7 @@ export class FixupsService {
   }
 
   /** The stewardship queue's decision on a task waiting for a person. */
-  decide(id: string, decision: ReviewDecision, actor: string, reason?: string): Promise<BulkOutcome> {
+  decide(id: string, decision: ReviewDecision, actor: string, reason?: string): Promise<BulkOutcomeView> {
     return this.one(id, decision, actor, decision === 'dismiss' ? (reason ?? 'dismissed by a steward') : reason);
   }
 
@@ -204,7 +180,7 @@ export class FixupsService {
     from: readonly FixupState[],
     actor: string,
     reason?: string,
-  ): Promise<BulkOutcome> {
+  ): Promise<BulkOutcomeView> {
     const ids = await this.select(selection, from);
     const suppressed = new Set(await this.tasks.withSuppressedFinding(ids));
     const moved = await this.tasks.transition({
@@ -239,8 +215,8 @@ export class FixupsService {
     moved: { id: string; from: FixupState }[],
     actor: string,
     reason?: string,
-    refused: RefusedTask[] = [],
-  ): Promise<BulkOutcome> {
+    refused: RefusedTaskView[] = [],
+  ): Promise<BulkOutcomeView> {
     const changed = moved.map((m) => m.id);
     const done = new Set(changed);
     const skipped = ids.filter((id) => !done.has(id));

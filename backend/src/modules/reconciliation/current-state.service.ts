@@ -12,6 +12,7 @@ import { ident, type SqlFragment } from '../../clickhouse/sql';
 import { withCrosswalk } from './crosswalk-sources';
 import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconciliation-store.repository';
 import { InvalidReconciliationRequestError } from './reconciliation-request.error';
+import type { RunTarget } from './reconciliation.dto';
 import type { RuleSet } from './rule-catalog.service';
 import { ruleReads } from './rule-scope';
 
@@ -21,13 +22,6 @@ export const MAX_TARGET_KEYS = 10_000;
  * (FINAL) rather than as an overlay, whose key list and touched set grow with every incremental.
  */
 const MAX_OVERLAY_INCREMENTALS = 200;
-
-/** What a targeted run asks for: keys of one entity, given or those of an event-triggered snapshot. */
-export interface RunTarget {
-  entity: EntityKind;
-  keys?: string[];
-  snapshotRunId?: string;
-}
 
 /** A targeted run's keys: all of them (the findings it may resolve), and how rules read them. */
 export interface Target {

@@ -4,6 +4,7 @@
  * (system, entity) is held: its presence rules do not run and one suspicious-snapshot finding says why.
  */
 import type { EntityKind } from '@driftwatch/reconciliation-rules';
+import type { SnapshotHold } from './reconciliation.dto';
 
 export interface SnapshotHealth {
   system: string;
@@ -12,16 +13,6 @@ export interface SnapshotHealth {
   latestRun: { id: string; status: string; error: string | null } | null;
   /** The last complete full snapshots, newest first (at most two are looked at). */
   fullSnapshots: { snapshotId: string; rowCount: number; completedAt: Date }[];
-}
-
-export interface SnapshotHold {
-  system: string;
-  entity: EntityKind;
-  reason: 'latest_snapshot_partial' | 'latest_snapshot_failed' | 'row_count_drop';
-  snapshotId: string;
-  message: string;
-  rowCount?: number;
-  previousRowCount?: number;
 }
 
 export const SUSPICIOUS_SNAPSHOT_RULE = 'driftwatch.suspicious-snapshot';

@@ -5,55 +5,25 @@ import { DataSource } from 'typeorm';
 import type { EntityKind } from '@driftwatch/reconciliation-rules';
 import { RUN_IS_FULL, RUN_IS_TARGETED } from '../findings/seen-by-run';
 import { SNAPSHOT_RUN_PAIRS } from '../snapshots/snapshot-run-pairs';
+import type {
+  ReconciliationRunScope,
+  ReconciliationRunView,
+  RuleOutcome,
+  SkippedRule,
+  SnapshotHold,
+} from './reconciliation.dto';
 
 /** Which runs a listing keeps: over whole entities, or on the keys of change events. */
 export const RUN_SCOPES = ['full', 'targeted'] as const;
 export type RunScope = (typeof RUN_SCOPES)[number];
 
-export type ReconciliationTrigger = 'schedule' | 'snapshot' | 'api' | 'event';
-export type ReconciliationRunStatus = 'running' | 'complete' | 'failed';
+export const RECONCILIATION_TRIGGERS = ['schedule', 'snapshot', 'api', 'event'] as const;
+export type ReconciliationTrigger = (typeof RECONCILIATION_TRIGGERS)[number];
+export const RECONCILIATION_RUN_STATUSES = ['running', 'complete', 'failed'] as const;
+export type ReconciliationRunStatus = (typeof RECONCILIATION_RUN_STATUSES)[number];
 
-export interface RuleOutcome {
-  version: number;
-  status: 'ran' | 'held' | 'skipped' | 'failed';
-  findings?: number;
-  new?: number;
-  reopened?: number;
-  /** Differences held rather than reported: the rule's settle time had not passed since their records changed. */
-  unsettled?: number;
-  /** Active findings of the rule this run no longer saw: resolved, and retired (found by another version). */
-  resolved?: number;
-  retired?: number;
-  durationMs?: number;
-  /** Of durationMs, the time ClickHouse took to evaluate the rule and store its findings. */
-  queryMs?: number;
-  /** Rules evaluated in the same ClickHouse query (fused field_match rules): queryMs is theirs too. */
-  fusedWith?: string[];
-  /** Of durationMs, the time Postgres took to merge the findings into their lifecycle. */
-  mergeMs?: number;
-  /** Disjoint parts the findings were merged in at once (a rule with many findings); absent: one. */
-  mergeParts?: number;
-  reason?: string;
-}
-
-export interface ReconciliationRunView {
-  id: string;
-  trigger: ReconciliationTrigger;
-  status: ReconciliationRunStatus;
-  scope: unknown;
-  snapshots: unknown;
-  ruleVersions: Record<string, number>;
-  ruleCounts: Record<string, RuleOutcome>;
-  held: unknown;
-  skipped: unknown;
-  findingsTotal: number;
-  resolvedTotal: number;
-  jobId: string | null;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
+// Callers outside the module (alerts, benches) import it from here.
+export type { RuleOutcome };
 
 export interface LatestSnapshotRun {
   system: string;
@@ -67,12 +37,12 @@ interface RunRecord {
   id: string;
   trigger: ReconciliationTrigger;
   status: ReconciliationRunStatus;
-  scope: unknown;
-  snapshots: unknown;
+  scope: ReconciliationRunScope;
+  snapshots: Record<string, string>;
   rule_versions: Record<string, number>;
   rule_counts: Record<string, RuleOutcome>;
-  held: unknown;
-  skipped: unknown;
+  held: SnapshotHold[];
+  skipped: SkippedRule[];
   findings_total: string;
   resolved_total: string;
   job_id: string | null;
@@ -128,7 +98,7 @@ export class ReconciliationRunsRepository {
     }
   }
 
-  async start(run: { trigger: ReconciliationTrigger; scope: unknown; jobId?: string }): Promise<string> {
+  async start(run: { trigger: ReconciliationTrigger; scope: ReconciliationRunScope; jobId?: string }): Promise<string> {
     const id = randomUUID();
     await this.dataSource.query(
       `INSERT INTO reconciliation_runs (id, trigger, status, scope, job_id) VALUES ($1, $2, 'running', $3::jsonb, $4)`,
@@ -141,11 +111,11 @@ export class ReconciliationRunsRepository {
     id: string,
     outcome: {
       status: 'complete' | 'failed';
-      snapshots: unknown;
+      snapshots: Record<string, string>;
       ruleVersions: Record<string, number>;
       ruleCounts: Record<string, RuleOutcome>;
-      held: unknown;
-      skipped: unknown;
+      held: SnapshotHold[];
+      skipped: SkippedRule[];
       findingsTotal: number;
       resolvedTotal: number;
       error: string | null;

@@ -10,10 +10,19 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RuleCompileError, RuleFileError } from '@driftwatch/reconciliation-rules';
 import { Roles } from '../auth/access.decorators';
-import { BacktestDto, CreateReconciliationRunDto, DryRunDto, ListReconciliationRunsQuery } from './reconciliation.dto';
+import {
+  BacktestDto,
+  BacktestView,
+  CreateReconciliationRunDto,
+  DryRunDto,
+  DryRunView,
+  ListReconciliationRunsQuery,
+  QueuedReconciliationRun,
+  ReconciliationRunView,
+} from './reconciliation.dto';
 import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
 import { ReconciliationTriggerService } from './reconciliation-trigger.service';
 import { InvalidReconciliationRequestError } from './reconciliation-request.error';
@@ -34,9 +43,12 @@ export class ReconciliationController {
   @Post('runs')
   @HttpCode(202)
   @Roles('engineer')
-  @ApiAcceptedResponse({ description: 'Queued; the run appears under GET runs?jobId= once a worker starts it.' })
+  @ApiAcceptedResponse({
+    type: QueuedReconciliationRun,
+    description: 'Queued; the run appears under GET runs?jobId= once a worker starts it.',
+  })
   @ApiNotFoundResponse({ description: 'A rule of ruleIds is not in the rule set; nothing was queued.' })
-  async create(@Body() body: CreateReconciliationRunDto): Promise<{ jobId: string }> {
+  async create(@Body() body: CreateReconciliationRunDto): Promise<QueuedReconciliationRun> {
     if ((body.keys === undefined) !== (body.entity === undefined)) {
       throw new BadRequestException('a targeted run needs both entity and keys');
     }
@@ -48,13 +60,17 @@ export class ReconciliationController {
 
   @Get('runs')
   @Roles('viewer')
-  async list(@Query() query: ListReconciliationRunsQuery) {
+  @ApiOperation({ summary: 'The latest reconciliation runs, newest first.' })
+  @ApiOkResponse({ type: ReconciliationRunView, isArray: true })
+  async list(@Query() query: ListReconciliationRunsQuery): Promise<ReconciliationRunView[]> {
     return this.runs.list(query.limit ?? 50, { jobId: query.jobId, scope: query.scope });
   }
 
   @Get('runs/:id')
   @Roles('viewer')
-  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOkResponse({ type: ReconciliationRunView })
+  @ApiNotFoundResponse({ description: 'No reconciliation run with this id.' })
+  async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ReconciliationRunView> {
     const run = await this.runs.findById(id);
     if (!run) throw new NotFoundException(`reconciliation run ${id} not found`);
     return run;
@@ -64,7 +80,8 @@ export class ReconciliationController {
   @HttpCode(200)
   @Roles('engineer')
   @ApiOperation({ summary: 'Compile and run one rule against the current state now; nothing is persisted.' })
-  async dryRun(@Body() body: DryRunDto) {
+  @ApiOkResponse({ type: DryRunView })
+  async dryRun(@Body() body: DryRunDto): Promise<DryRunView> {
     return this.translate(() =>
       this.previews.dryRun({ ruleId: body.ruleId, yaml: body.rule, keys: body.keys, limit: body.limit }),
     );
@@ -74,7 +91,8 @@ export class ReconciliationController {
   @HttpCode(200)
   @Roles('engineer')
   @ApiOperation({ summary: 'Run one rule against past complete snapshots; returns hits over time, persists nothing.' })
-  async backtest(@Body() body: BacktestDto) {
+  @ApiOkResponse({ type: BacktestView })
+  async backtest(@Body() body: BacktestDto): Promise<BacktestView> {
     return this.translate(() =>
       this.previews.backtest({
         ruleId: body.ruleId,

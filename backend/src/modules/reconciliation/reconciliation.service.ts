@@ -5,19 +5,15 @@ import { ConfigService } from '../../config/config.service';
 import type { FindingObservation } from '../findings/finding';
 import { FindingsMergeRepository, type UpsertOutcome } from '../findings/findings-merge.repository';
 import { FindingsService } from '../findings/findings.service';
-import { CurrentStateService, type RunTarget } from './current-state.service';
+import { CurrentStateService } from './current-state.service';
 import {
   assessSnapshots,
   SUSPICIOUS_SNAPSHOT_RULE,
   SUSPICIOUS_SNAPSHOT_RULE_VERSION,
   type SnapshotHealth,
-  type SnapshotHold,
 } from './flood-guard';
-import {
-  ReconciliationRunsRepository,
-  type ReconciliationTrigger,
-  type RuleOutcome,
-} from './reconciliation-runs.repository';
+import { ReconciliationRunsRepository, type ReconciliationTrigger } from './reconciliation-runs.repository';
+import type { RuleOutcome, RunTarget, SkippedRule, SnapshotHold } from './reconciliation.dto';
 import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconciliation-store.repository';
 import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
 import { compileUnit, evaluationUnits } from './evaluation-units';
@@ -84,7 +80,7 @@ export class ReconciliationService {
     });
     const ruleCounts: Record<string, RuleOutcome> = {};
     const ruleVersions: Record<string, number> = {};
-    const skipped: { ruleId: string; reason: string }[] = [];
+    const skipped: SkippedRule[] = [];
     let held: SnapshotHold[] = [];
     let snapshots: Record<string, string> = {};
     let findingsTotal = 0;

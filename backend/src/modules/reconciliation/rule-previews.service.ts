@@ -10,6 +10,7 @@ import { ident } from '../../clickhouse/sql';
 import { CurrentStateService } from './current-state.service';
 import { ReconciliationStoreRepository, type CatalogSnapshot } from './reconciliation-store.repository';
 import { InvalidReconciliationRequestError } from './reconciliation-request.error';
+import type { BacktestPoint, BacktestView, DryRunView } from './reconciliation.dto';
 import { RuleCatalogService, type RuleSet } from './rule-catalog.service';
 import { pairKey, ruleEntity, ruleReads, type SourceRead } from './rule-scope';
 
@@ -36,7 +37,7 @@ export class RulePreviewsService {
   }
 
   /** Compiles and runs one rule now against the current state; writes nothing. */
-  async dryRun(input: { ruleId?: string; yaml?: string; keys?: string[]; limit?: number }) {
+  async dryRun(input: { ruleId?: string; yaml?: string; keys?: string[]; limit?: number }): Promise<DryRunView> {
     const set = this.catalog.load();
     const rule = this.ruleOf(set, input);
     const entity = ruleEntity(rule);
@@ -52,7 +53,13 @@ export class RulePreviewsService {
   }
 
   /** Runs one rule against each past point where its systems had complete full snapshots; writes nothing. */
-  async backtest(input: { ruleId?: string; yaml?: string; from?: Date; to?: Date; maxPoints?: number }) {
+  async backtest(input: {
+    ruleId?: string;
+    yaml?: string;
+    from?: Date;
+    to?: Date;
+    maxPoints?: number;
+  }): Promise<BacktestView> {
     const set = this.catalog.load();
     const rule = this.ruleOf(set, input);
     const reads = dedupe(ruleReads(rule, set.ownership));
@@ -76,7 +83,7 @@ export class RulePreviewsService {
     const history = await this.store.fullSnapshotsBetween(reads, from, to);
     const points = [...new Set(history.map((s) => s.completedAt.getTime()))].sort((a, b) => a - b);
     const maxPoints = Math.min(input.maxPoints ?? MAX_BACKTEST_POINTS, MAX_BACKTEST_POINTS);
-    const hits: { at: string; snapshots: Record<string, string>; total: number; byKind: Record<string, number> }[] = [];
+    const hits: BacktestPoint[] = [];
     for (const point of points.slice(-maxPoints)) {
       const ids: Partial<Record<EntityKind, Record<string, string>>> = {};
       const chosen: Record<string, string> = {};

@@ -1,24 +1,7 @@
-import type { RunStatus, SnapshotRunEntity } from './snapshot-run.entity';
+import type { SnapshotRunEntity } from './snapshot-run.entity';
+import type { SnapshotProgress } from './snapshot.dto';
 
-/** What the SSE stream and the CLI bar show about a run. */
-export interface SnapshotProgress {
-  runId: string;
-  connectorId: string;
-  entity: string;
-  mode: string;
-  status: RunStatus;
-  rowsRead: number;
-  rowsWritten: number;
-  rejects: number;
-  elapsedMs: number;
-  rowsPerS: number;
-  /** Known only when the source reports a total. */
-  total: number | null;
-  percent: number | null;
-  etaS: number | null;
-  error: string | null;
-}
-
+/** A run's progress figures (rate, percent, ETA), from its row. */
 export function progressOf(run: SnapshotRunEntity, now: Date = new Date()): SnapshotProgress {
   const end = run.finishedAt ?? now;
   const elapsedMs = run.startedAt ? Math.max(0, end.getTime() - run.startedAt.getTime()) : 0;

@@ -5,7 +5,8 @@ import type { EntityKind, RejectedRecord } from '../../connectors/canonical-mode
 import type { ExtractBatch } from '../../connectors/connector';
 import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
 import { parseConcurrency } from './snapshot-config';
-import { progressOf, type SnapshotProgress } from './snapshot-progress';
+import { progressOf } from './snapshot-progress';
+import type { SnapshotProgress } from './snapshot.dto';
 import { RowBinaryEncoder } from './snapshot-row.encoder';
 import { batchMapper, type RowValues } from './snapshot-row.mapper';
 import type { SnapshotRunEntity } from './snapshot-run.entity';

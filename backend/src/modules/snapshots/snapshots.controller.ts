@@ -24,8 +24,15 @@ import {
 import { map, Observable } from 'rxjs';
 import { Roles } from '../auth/access.decorators';
 import { UnknownConnectorError } from './snapshot-connectors';
-import { CreateSnapshotDto, EnqueuedSnapshotDto, ListSnapshotsQuery, RunningProgressQuery } from './snapshot.dto';
-import { progressOf } from './snapshot-progress';
+import {
+  CreateSnapshotDto,
+  EnqueuedSnapshotDto,
+  ListSnapshotsQuery,
+  RunningProgress,
+  RunningProgressQuery,
+  SnapshotProgress,
+  SnapshotRunView,
+} from './snapshot.dto';
 import { SnapshotRunExistsGuard } from './snapshot-run-exists.guard';
 import { InvalidSnapshotRequestError, SnapshotsService } from './snapshots.service';
 
@@ -54,12 +61,13 @@ export class SnapshotsController {
 
   @Get()
   @Roles('viewer')
-  async list(@Query() query: ListSnapshotsQuery) {
-    const runs = await this.snapshots.list(
+  @ApiOperation({ summary: 'Snapshot runs, most recently queued first.' })
+  @ApiOkResponse({ type: SnapshotRunView, isArray: true })
+  list(@Query() query: ListSnapshotsQuery): Promise<SnapshotRunView[]> {
+    return this.snapshots.list(
       { connectorId: query.connectorId, entity: query.entity, status: query.status },
       query.limit ?? 50,
     );
-    return runs.map((run) => ({ ...run, progress: progressOf(run) }));
   }
 
   // Declared before ':id' so that Express matches it first.
@@ -75,6 +83,7 @@ export class SnapshotsController {
       'sends `X-API-Key: dwk_…` or `Authorization: Bearer …`; the browser EventSource cannot set headers.',
   })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({ type: RunningProgress, description: 'The data of each `progress` event.' })
   running(@Query() query: RunningProgressQuery): Observable<MessageEvent> {
     return this.snapshots
       .running$(query.connectorId)
@@ -83,16 +92,18 @@ export class SnapshotsController {
 
   @Get(':id')
   @Roles('viewer')
-  @ApiOkResponse({ description: 'The run, with its progress figures.' })
-  async get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const run = await this.snapshots.get(id);
-    return { ...run, progress: progressOf(run) };
+  @ApiOkResponse({ type: SnapshotRunView, description: 'The run, with its progress figures.' })
+  @ApiNotFoundResponse({ description: 'No snapshot run with this id.' })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<SnapshotRunView> {
+    return this.snapshots.view(id);
   }
 
   /** Server-sent events: one `progress` event per change, the last one with the final status. */
   @Sse(':id/progress')
   @Roles('viewer')
   @UseGuards(SnapshotRunExistsGuard)
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ type: SnapshotProgress, description: 'The data of each `progress` event.' })
   @ApiNotFoundResponse({ description: 'No snapshot run with this id.' })
   progress(@Param('id', new ParseUUIDPipe()) id: string): Observable<MessageEvent> {
     return this.snapshots.progress$(id).pipe(map((data) => ({ type: 'progress', data })));

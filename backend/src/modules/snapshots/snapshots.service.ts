@@ -19,7 +19,8 @@ import { InvalidJobPayloadError, parseJobPayload, type JobPayload } from '../../
 import { QUEUE } from '../../queues/queue-names';
 import { CONNECTOR_RESOLVER, type ConnectorResolver } from './snapshot-connectors';
 import { scheduledJobId, type SnapshotSchedule } from './snapshot-config';
-import { progressOf, type SnapshotProgress } from './snapshot-progress';
+import { progressOf } from './snapshot-progress';
+import type { RunningProgress, SnapshotProgress, SnapshotRunView } from './snapshot.dto';
 import { RunStatus, SnapshotRunEntity, TERMINAL_STATUSES } from './snapshot-run.entity';
 import { SnapshotRunsRepository } from './snapshot-runs.repository';
 import { SnapshotEventWindowsRepository } from './snapshot-event-windows.repository';
@@ -61,14 +62,6 @@ export const RUNNING_STREAM_MAX_MS = 10 * 60_000;
 
 export function eventWindowJobId(connectorId: string, entity: EntityKind, start: number): string {
   return `snapshot:${connectorId}:${entity}:incremental:event-window:${start}`;
-}
-
-/** What the all-runs progress stream sends at each change. */
-export interface RunningProgress {
-  /** Queued and running runs, plus runs that ended since the previous event (with their final status). */
-  runs: SnapshotProgress[];
-  /** How many of `runs` are still queued or running; the stream ends after an event with 0. */
-  active: number;
 }
 
 /** Snapshot requests (API, CLI, events, schedules) and the read side of snapshot runs. */
@@ -179,8 +172,17 @@ export class SnapshotsService {
     return run;
   }
 
-  list(filter: { connectorId?: string; entity?: string; status?: RunStatus }, limit: number) {
-    return this.runs.list(filter, limit);
+  /** A run as the API shows it, with its progress figures. */
+  async view(id: string): Promise<SnapshotRunView> {
+    return runView(await this.get(id));
+  }
+
+  async list(
+    filter: { connectorId?: string; entity?: string; status?: RunStatus },
+    limit: number,
+  ): Promise<SnapshotRunView[]> {
+    const now = new Date();
+    return (await this.runs.list(filter, limit)).map((run) => runView(run, now));
   }
 
   /**
@@ -227,4 +229,38 @@ export class SnapshotsService {
       takeWhile((p) => !TERMINAL_STATUSES.includes(p.status), true),
     );
   }
+}
+
+const iso = (at: Date | null): string | null => at?.toISOString() ?? null;
+
+function runView(run: SnapshotRunEntity, now = new Date()): SnapshotRunView {
+  return {
+    id: run.id,
+    connectorId: run.connectorId,
+    entity: run.entity,
+    mode: run.mode,
+    trigger: run.trigger,
+    status: run.status,
+    keys: run.keys,
+    jobId: run.jobId,
+    attempt: run.attempt,
+    replacesRunId: run.replacesRunId,
+    since: iso(run.since),
+    watermark: iso(run.watermark),
+    cursor: run.cursor,
+    rowsRead: run.rowsRead,
+    rowsWritten: run.rowsWritten,
+    rejects: run.rejects,
+    deletedKeys: run.deletedKeys,
+    total: run.total,
+    rowsPerS: run.rowsPerS,
+    durationMs: run.durationMs,
+    error: run.error,
+    queuedAt: run.queuedAt.toISOString(),
+    startedAt: iso(run.startedAt),
+    heartbeatAt: iso(run.heartbeatAt),
+    finishedAt: iso(run.finishedAt),
+    purgedAt: iso(run.purgedAt),
+    progress: progressOf(run, now),
+  };
 }

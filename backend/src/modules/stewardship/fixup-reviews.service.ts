@@ -1,10 +1,12 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Page } from '../../http/list-query';
-import type { FixupTaskView, ReviewReason } from '../fixups/fixup-task';
+import type { ReviewReason } from '../fixups/fixup-task';
 import type { FixupReviewsListQuery } from '../fixups/fixups-query';
-import { FixupsService, type BulkOutcome, type ReviewDecision } from '../fixups/fixups.service';
+import type { BulkOutcomeView } from '../fixups/fixups.dto';
+import { FixupsService, type ReviewDecision } from '../fixups/fixups.service';
 import type { ItemKind } from './stewardship-item';
+import type { ReviewItemView } from './stewardship.dto';
 import { ItemNotOpenError } from './stewardship.errors';
 
 /**
@@ -13,13 +15,6 @@ import { ItemNotOpenError } from './stewardship.errors';
  * has to decide before anything is written (`needs_decision`).
  */
 export type ReviewKind = Extract<ItemKind, 'validation_failure' | 'conflict'> | 'needs_decision';
-
-export interface ReviewItemView {
-  kind: ReviewKind;
-  task: FixupTaskView;
-  /** `conflict` only: what the target holds now, as the task's latest move to `conflict` recorded it. */
-  currentValues: Record<string, unknown> | null;
-}
 
 // The stewardship kinds and the fix-up module's reasons are the same three words.
 const asKind = (reason: ReviewReason): ReviewKind => reason;
@@ -41,7 +36,7 @@ export class FixupReviewsService {
     };
   }
 
-  async decide(taskId: string, decision: ReviewDecision, actor: string, reason?: string): Promise<BulkOutcome> {
+  async decide(taskId: string, decision: ReviewDecision, actor: string, reason?: string): Promise<BulkOutcomeView> {
     const outcome = await this.fixups().decide(taskId, decision, actor, reason);
     if (outcome.changed.length === 0) throw new ItemNotOpenError(taskId, 'not waiting for review');
     return outcome;

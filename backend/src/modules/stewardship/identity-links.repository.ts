@@ -2,22 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { RecordRef } from './stewardship-item';
+import type { IdentityLink, LinkStatus, RecordRef } from './stewardship-item';
 import type { Tx } from './stewardship-items.repository';
-
-export type LinkStatus = 'confirmed' | 'rejected';
-
-export interface IdentityLink {
-  id: string;
-  entity: string;
-  a: RecordRef;
-  b: RecordRef;
-  status: LinkStatus;
-  globalId: string;
-  itemId: string | null;
-  decidedBy: string;
-  decidedAt: string;
-}
 
 interface LinkRecord {
   id: string;

@@ -1,5 +1,5 @@
 import { survivorChanges, validateMerge } from './merge-decision';
-import type { RecordState } from './stewardship-records.repository';
+import type { RecordState } from './stewardship-item';
 
 const candidates = [
   { system: 'crm', entityKey: 'crm-1' },

@@ -4,8 +4,7 @@
  * the result is the list of changes the survivor needs.
  */
 import { CANONICAL_COLUMNS, DEFAULT_MATCH_FIELD, type EntityKind } from '@driftwatch/reconciliation-rules';
-import type { RecordState } from './stewardship-records.repository';
-import type { FieldChange, RecordRef } from './stewardship-item';
+import type { FieldChange, RecordRef, RecordState } from './stewardship-item';
 import { InvalidDecisionError } from './stewardship.errors';
 
 export interface MergeRequest {

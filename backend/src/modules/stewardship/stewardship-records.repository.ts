@@ -9,17 +9,7 @@ import {
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, list, sql, type SqlFragment } from '../../clickhouse/sql';
 import type { IdentityField } from './identity-fields';
-import type { RecordRef } from './stewardship-item';
-
-/** A record's latest known state: its canonical fields as text, plus where and when it was captured. */
-export interface RecordState {
-  system: string;
-  entityKey: string;
-  snapshotId: string;
-  capturedAt: string;
-  sourceUpdatedAt: string;
-  fields: Record<string, string>;
-}
+import type { RecordRef, RecordState } from './stewardship-item';
 
 export interface IdentityMatch {
   subjectKey: string;

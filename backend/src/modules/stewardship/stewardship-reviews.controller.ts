@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
-import { FixupDecisionDto } from '../fixups/fixups.dto';
+import { BulkOutcomeView, FixupDecisionDto } from '../fixups/fixups.dto';
 import { FIXUP_REVIEWS_LIST_QUERY } from '../fixups/fixups-query';
 import { FixupReviewsService } from './fixup-reviews.service';
+import { ReviewItemPage } from './stewardship.dto';
 
 /** The stewardship queue's view of fix-up tasks waiting for a person (validation failures, conflicts). */
 @ApiTags('stewardship')
@@ -20,7 +21,8 @@ export class StewardshipReviewsController {
       "cursor-paginated; a conflict carries the target's current values.",
   })
   @FIXUP_REVIEWS_LIST_QUERY.apiQueries()
-  list(@Query() query: Record<string, unknown>) {
+  @ApiOkResponse({ type: ReviewItemPage })
+  list(@Query() query: Record<string, unknown>): Promise<ReviewItemPage> {
     return this.reviews.list(FIXUP_REVIEWS_LIST_QUERY.parse(query));
   }
 
@@ -28,11 +30,12 @@ export class StewardshipReviewsController {
   @Roles('steward')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve, retry or dismiss a fix-up task waiting for review (through the fix-up module).' })
+  @ApiOkResponse({ type: BulkOutcomeView })
   decide(
     @Param('taskId', new ParseUUIDPipe()) taskId: string,
     @Body() body: FixupDecisionDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<BulkOutcomeView> {
     return this.reviews.decide(taskId, body.decision, principal.actor, body.reason);
   }
 }

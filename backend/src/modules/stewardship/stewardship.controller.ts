@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
-import { AssignItemDto, DecideItemDto, DismissItemDto } from './stewardship.dto';
+import { AssignItemDto, DecideItemDto, DismissItemDto, ItemDetail, ItemPage } from './stewardship.dto';
+import { ItemView } from './stewardship-item';
 import { STEWARDSHIP_LIST_QUERY } from './stewardship-query';
 import { StewardshipService } from './stewardship.service';
 
@@ -15,25 +16,30 @@ export class StewardshipController {
   @Roles('viewer')
   @ApiOperation({ summary: 'Stewardship items, newest first by default, cursor-paginated.' })
   @STEWARDSHIP_LIST_QUERY.apiQueries()
-  list(@Query() query: Record<string, unknown>) {
+  @ApiOkResponse({ type: ItemPage })
+  list(@Query() query: Record<string, unknown>): Promise<ItemPage> {
     return this.stewardship.list(STEWARDSHIP_LIST_QUERY.parse(query));
   }
 
   @Get(':id')
   @Roles('viewer')
-  @ApiOkResponse({ description: 'The item, its records side by side from the latest snapshots, links and history.' })
-  detail(@Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOkResponse({
+    type: ItemDetail,
+    description: 'The item, its records side by side from the latest snapshots, links and history.',
+  })
+  detail(@Param('id', new ParseUUIDPipe()) id: string): Promise<ItemDetail> {
     return this.stewardship.detail(id);
   }
 
   @Post(':id/assign')
   @Roles('engineer')
   @HttpCode(200)
+  @ApiOkResponse({ type: ItemView, description: 'The item as assigned.' })
   assign(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: AssignItemDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<ItemView> {
     return this.stewardship.assign(id, body.assignee, principal.actor);
   }
 
@@ -41,22 +47,24 @@ export class StewardshipController {
   @Roles('steward')
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge duplicates (survivor + field-by-field choice), or confirm / reject a link.' })
+  @ApiOkResponse({ type: ItemView, description: 'The decided item.' })
   decide(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: DecideItemDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<ItemView> {
     return this.stewardship.decide(id, body, principal.actor);
   }
 
   @Post(':id/dismiss')
   @Roles('steward')
   @HttpCode(200)
+  @ApiOkResponse({ type: ItemView, description: 'The dismissed item.' })
   dismiss(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: DismissItemDto,
     @CurrentPrincipal() principal: Principal,
-  ) {
+  ): Promise<ItemView> {
     return this.stewardship.dismiss(id, body.reason, principal.actor);
   }
 }

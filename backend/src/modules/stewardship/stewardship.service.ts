@@ -12,14 +12,15 @@ import { ConfigService } from '../../config/config.service';
 import type { Page } from '../../http/list-query';
 import { AuditService } from '../audit/audit.service';
 import { MergeFixupPlanner } from '../fixups/merge-fixup-planner';
-import { IdentityLinksRepository, type IdentityLink } from './identity-links.repository';
+import { IdentityLinksRepository } from './identity-links.repository';
 import { survivorChanges, validateMerge, type ValidMerge } from './merge-decision';
 import { StewardshipFindingsRepository, type StewardshipFinding } from './stewardship-findings.repository';
 import { itemOfFinding } from './stewardship-intake.service';
-import type { Decision, ItemEventView, ItemView, OpenItemInput, RecordRef } from './stewardship-item';
+import type { Decision, ItemView, OpenItemInput, RecordRef } from './stewardship-item';
 import { StewardshipItemsRepository, type Tx } from './stewardship-items.repository';
 import { STEWARDSHIP_LIST_QUERY, type StewardshipListQuery } from './stewardship-query';
-import { StewardshipRecordsRepository, type RecordState } from './stewardship-records.repository';
+import { StewardshipRecordsRepository } from './stewardship-records.repository';
+import type { ItemDetail } from './stewardship.dto';
 import { InvalidDecisionError, ItemNotOpenError } from './stewardship.errors';
 
 export interface DecisionRequest {
@@ -28,16 +29,6 @@ export interface DecisionRequest {
   fields?: unknown;
   counterpart?: RecordRef;
   reason?: string;
-}
-
-export interface ItemDetail {
-  item: ItemView;
-  /** Candidates and the suggested counterpart as their latest snapshots hold them, side by side. */
-  records: RecordState[];
-  /** Candidate or suggested records no longer in any current snapshot. */
-  missingRecords: RecordRef[];
-  links: IdentityLink[];
-  events: ItemEventView[];
 }
 
 const entityOf = (item: ItemView): EntityKind => {

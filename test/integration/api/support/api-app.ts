@@ -17,6 +17,7 @@ import {
   testDatabaseName,
   uniqueName,
 } from '../../support/test-services';
+import { ResponseContract } from './response-contract';
 
 export interface ApiTestApp {
   app: NestExpressApplication;
@@ -64,13 +65,16 @@ export async function startApiApp(
     await postgres.drop();
   };
   let app: NestExpressApplication | undefined;
+  const contract = new ResponseContract();
   const client = new Client({ connectionString: process.env.DATABASE_URL });
   try {
     await runSchemaMigrations(new ConfigService());
     register.clear();
     app = options.controllers ? await createWithControllers(options.controllers) : await createApp('api');
+    contract.install(app);
     // Listening once lets supertest reuse the port (and keep-alive connections) instead of a server per request.
     await app.listen(0, '127.0.0.1');
+    contract.load(app);
     await client.connect();
   } catch (error) {
     await app?.close();
@@ -102,6 +106,11 @@ export async function startApiApp(
       await started.close();
       await dropStores();
       process.env = saved;
+      if (contract.violations.length > 0) {
+        throw new Error(
+          `answers that break the OpenAPI document (backend/openapi.json):\n${[...new Set(contract.violations)].join('\n')}`,
+        );
+      }
     },
   };
 }

@@ -1,29 +1,9 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, sendJson, withQuery } from '../../../api/http-client';
 
-export interface AlertDelivery {
-  id: string;
-  alertKey: string;
-  runId: string | null;
-  action: string;
-  channel: string;
-  status: 'sent' | 'failed' | 'held';
-  detail: string | null;
-  messageTs: string | null;
-  attempts: number;
-  createdAt: string;
-}
-
-export interface Silence {
-  id: string;
-  ruleId: string | null;
-  domain: string | null;
-  reason: string;
-  createdBy: string;
-  startsAt: string;
-  endsAt: string;
-  createdAt: string;
-}
+export type AlertDelivery = ApiSchemas['AlertDeliveryView'];
+export type Silence = ApiSchemas['AlertSilenceView'];
 
 /** The delivery history, the latest first, of one alert when given; older pages on demand. */
 export function useDeliveries(alertKey: string | null, pageSize = 200) {
@@ -52,7 +32,7 @@ export function useSilenceActions() {
   const done = () => void client.invalidateQueries({ queryKey: ['alerts', 'silences'] });
   return {
     create: useMutation({
-      mutationFn: (input: { ruleId?: string; domain?: string; reason: string; endsAt: string }) =>
+      mutationFn: (input: ApiSchemas['CreateSilenceDto']) =>
         sendJson<Silence>('POST', '/api/v1/alerts/silences', input),
       onSuccess: done,
     }),
@@ -63,12 +43,7 @@ export function useSilenceActions() {
   };
 }
 
-export interface DeliveryDay {
-  day: string;
-  sent: number;
-  held: number;
-  failed: number;
-}
+export type DeliveryDay = ApiSchemas['AlertDeliveryDayDto'];
 
 /** Deliveries per UTC day and status over the last 30 days, counted by the API (not from the list). */
 export function useDeliveryDays() {
@@ -85,33 +60,13 @@ export const deliveryDayRows = (days: DeliveryDay[]) =>
 
 export type AlertStateFilter = 'firing' | 'resolved' | 'all';
 
-export interface AlertState {
-  alertKey: string;
-  alertRuleId: string;
-  ruleId: string;
-  channel: string;
-  status: 'firing' | 'resolved';
-  title: string | null;
-  severity: string | null;
-  domain: string | null;
-  counts: { new: number; open: number; resolved: number } | null;
-  facts: { label: string; value: string }[];
-  firstFiredAt: string;
-  lastNotifiedAt: string | null;
-  resolvedAt: string | null;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-  escalatedAt: string | null;
-  snoozedUntil: string | null;
-  updatedAt: string;
-}
+export type AlertState = ApiSchemas['AlertStateView'];
 
 /** Alerts as they stand (firing first), and whether Slack is configured (states exist only for posted alerts). */
 export function useAlertStates(status: AlertStateFilter) {
   return useQuery({
     queryKey: ['alerts', 'states', status],
-    queryFn: () =>
-      getJson<{ slackConfigured: boolean; items: AlertState[] }>(withQuery('/api/v1/alerts', { status, limit: 200 })),
+    queryFn: () => getJson<ApiSchemas['AlertStateList']>(withQuery('/api/v1/alerts', { status, limit: 200 })),
     refetchInterval: 30_000,
   });
 }

@@ -1,81 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, sendJson, withQuery } from '../../../api/http-client';
 
-export interface SnapshotRunSummary {
-  runId: string;
-  connectorId: string;
-  entity: string;
-  mode: string;
-  status: string;
-  rowsWritten: number;
-  rowsPerS: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-}
+export type SnapshotRunSummary = ApiSchemas['SnapshotRunSummaryDto'];
+export type SnapshotProgress = ApiSchemas['SnapshotProgressDto'];
+export type EntitySnapshotStatus = ApiSchemas['EntitySnapshotStatusDto'];
+export type ConnectorStatus = ApiSchemas['ConnectorStatusDto'];
 
-export interface SnapshotProgress {
-  runId: string;
-  connectorId: string;
-  entity: string;
-  mode: string;
-  status: 'queued' | 'running' | 'complete' | 'partial' | 'failed';
-  rowsRead: number;
-  rowsWritten: number;
-  rejects: number;
-  elapsedMs: number;
-  rowsPerS: number;
-  total: number | null;
-  percent: number | null;
-  etaS: number | null;
-  error: string | null;
-}
-
-export interface EntitySnapshotStatus {
-  entity: string;
-  schedules: { mode: string; cron: string; intervalSeconds: number | null }[];
-  lastComplete: SnapshotRunSummary | null;
-  lastCompleteFull: SnapshotRunSummary | null;
-  lastFinished: SnapshotRunSummary | null;
-  ageSeconds: number | null;
-  freshness: 'fresh' | 'stale' | 'never' | 'unscheduled';
-  throughputRowsPerS: number | null;
-  throughputRuns: number;
-}
-
-export interface ConnectorStatus {
-  id: string;
-  kind: string;
-  entities: string[];
-  writableEntities: string[];
-  incremental: boolean;
-  changeEvents: boolean;
-  health: { up: boolean; latencyMs: number; detail?: string; checkedAt: string; cached: boolean };
-  snapshots: EntitySnapshotStatus[];
-  running: SnapshotProgress[];
-}
-
-export interface SnapshotRun {
-  id: string;
-  connectorId: string;
-  entity: string;
-  mode: string;
-  trigger: string;
-  status: string;
-  rowsRead: number;
-  rowsWritten: number;
-  rejects: number;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  error: string | null;
-}
+export type SnapshotRun = ApiSchemas['SnapshotRunView'];
 
 export function useConnectors() {
   return useQuery({
     queryKey: ['connectors'],
-    queryFn: async () => (await getJson<{ items: ConnectorStatus[] }>('/api/v1/connectors')).items,
+    queryFn: async () => (await getJson<ApiSchemas['ConnectorStatusListDto']>('/api/v1/connectors')).items,
     refetchInterval: 30_000,
   });
 }

@@ -1,80 +1,17 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, withQuery } from '../../../api/http-client';
-import type { Page } from '../../../api/findings';
 
-export interface CustomerMatch {
-  customerNumber: string;
-  records: { system: string; entityKey: string; legalName: string; email: string; country: string; status: string }[];
-}
-
-export interface SystemRecord {
-  system: string;
-  entityKey: string;
-  snapshotId: string;
-  capturedAt: string;
-  sourceUpdatedAt: string;
-  fields: Record<string, string>;
-}
-
-export interface SideBySide {
-  entity: string;
-  records: SystemRecord[];
-  fields: { field: string; ownerSystem: string; values: string[]; differs: boolean }[];
-}
-
-export interface TimelineEvent {
-  at: string;
-  type: 'snapshot' | 'change' | 'status' | 'finding_opened' | 'finding_resolved' | 'fixup';
-  system?: string;
-  entityKey?: string;
-  snapshotId?: string;
-  changes?: { field: string; from: string; to: string }[];
-  entity?: string;
-  field?: string;
-  value?: string;
-  findingId?: string;
-  ruleId?: string;
-  severity?: string;
-  taskId?: string;
-  state?: string;
-}
-
-export interface Customer360 {
-  customerNumber: string;
-  customer: SideBySide;
-  creditProfile: SideBySide;
-  contacts: SystemRecord[];
-  crosswalk: { system: string; entityKey: string; globalId: string; linkId: string; linkedAt: string }[];
-  openFindings: {
-    id: string;
-    ruleId: string;
-    entity: string;
-    matchKey: string;
-    field: string;
-    kind: string;
-    severity: string;
-    status: string;
-    ownerSystem: string;
-    expectedValue: string;
-    actualSystem: string;
-    actualValue: string;
-    firstSeenAt: string;
-  }[];
-  fixTasks: {
-    id: string;
-    findingId: string;
-    targetSystem: string;
-    state: string;
-    createdAt: string;
-    updatedAt: string;
-  }[];
-  timeline: TimelineEvent[];
-}
+export type CustomerMatch = ApiSchemas['CustomerMatchDto'];
+export type SystemRecord = ApiSchemas['SystemRecordDto'];
+export type SideBySide = ApiSchemas['EntitySideBySideDto'];
+export type TimelineEvent = ApiSchemas['TimelineEventDto'];
+export type Customer360 = ApiSchemas['Customer360Dto'];
 
 export function useCustomerSearch(q: string) {
   return useQuery({
     queryKey: ['customers', 'search', q],
-    queryFn: () => getJson<Page<CustomerMatch>>(withQuery('/api/v1/customers', { q, limit: 20 })),
+    queryFn: () => getJson<ApiSchemas['CustomerSearchPageDto']>(withQuery('/api/v1/customers', { q, limit: 20 })),
     enabled: q.length >= 2,
     placeholderData: keepPreviousData,
   });

@@ -115,7 +115,7 @@ export function FindingDetailPanel({
               <FindingHistory findingId={f.id} />
               <h3>Fix-up task</h3>
               <FindingFixup findingId={f.id} />
-              {f.details !== null && f.details !== undefined && f.details !== '' && (
+              {Object.keys(f.details).length > 0 && (
                 <details>
                   <summary>Rule details</summary>
                   <pre className="code-block">{JSON.stringify(f.details, null, 2)}</pre>

@@ -1,4 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { fixupTaskFixture } from '../../../test/fixup-task-fixture';
 import { failing, renderApp, type FakeCall } from '../../../test/render-app';
 import type { FixupTask } from '../hooks/use-fixups';
 import type { MergeDecision, StewardshipDetail, StewardshipItem } from '../hooks/use-stewardship';
@@ -49,30 +50,22 @@ const detail = (i: StewardshipItem): StewardshipDetail => ({
   events: [],
 });
 
-const task = (over: Partial<FixupTask>): FixupTask => ({
-  id: 't-survivor',
-  findingId: 'a'.repeat(32),
-  ruleId: 'customer.duplicates',
-  ruleKind: 'duplicates',
-  findingKind: 'merge_survivor',
-  entity: 'customer',
-  matchKey: 'DE123',
-  targetSystem: 'crm',
-  sourceKey: '001A',
-  changes: [{ field: 'legal_name', column: 'legal_name', expectedOld: 'Acme', newValue: 'Acme GmbH' }],
-  policy: 'approval',
-  state: 'proposed',
-  stateReason: 'merge decision on stewardship item: approval required (default for merges)',
-  attempts: 0,
-  lastError: null,
-  createdRunId: 'r1',
-  resolvedRunId: null,
-  createdAt: '2026-11-28T09:00:00Z',
-  updatedAt: '2026-11-28T09:00:00Z',
-  appliedAt: null,
-  finishedAt: null,
-  ...over,
-});
+const task = (over: Partial<FixupTask>): FixupTask =>
+  fixupTaskFixture({
+    id: 't-survivor',
+    findingId: 'a'.repeat(32),
+    ruleId: 'customer.duplicates',
+    ruleKind: 'duplicates',
+    findingKind: 'merge_survivor',
+    matchKey: 'DE123',
+    changes: [{ field: 'legal_name', column: 'legal_name', expectedOld: 'Acme', newValue: 'Acme GmbH' }],
+    policy: 'approval',
+    state: 'proposed',
+    stateReason: 'merge decision on stewardship item: approval required (default for merges)',
+    attempts: 0,
+    updatedAt: '2026-11-28T09:00:00Z',
+    ...over,
+  });
 
 const survivorTask = task({});
 const retireTask = task({

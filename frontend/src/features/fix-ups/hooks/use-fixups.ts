@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, sendJson, withQuery } from '../../../api/http-client';
-import type { Page } from '../../../api/findings';
 
 export const FIXUP_STATES = [
   'proposed',
@@ -17,39 +17,8 @@ export const FIXUP_STATES = [
 ] as const;
 export type FixupState = (typeof FIXUP_STATES)[number];
 
-export interface FixupTask {
-  id: string;
-  findingId: string;
-  ruleId: string;
-  ruleKind: string;
-  findingKind: string;
-  entity: string;
-  matchKey: string;
-  targetSystem: string;
-  sourceKey: string;
-  changes: { field: string; column: string; expectedOld: unknown; newValue: unknown }[];
-  policy: 'auto' | 'approval' | 'manual';
-  state: FixupState;
-  stateReason: string | null;
-  attempts: number;
-  lastError: string | null;
-  createdRunId: string;
-  resolvedRunId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  appliedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface FixupTransition {
-  id: string;
-  fromState: FixupState | null;
-  toState: FixupState;
-  actor: string;
-  reason: string | null;
-  details: unknown;
-  at: string;
-}
+export type FixupTask = ApiSchemas['FixupTaskView'];
+export type FixupTransition = ApiSchemas['FixupEventView'];
 
 export interface FixupFilters {
   state?: string;
@@ -61,7 +30,7 @@ export interface FixupFilters {
 export function useFixups(filters: FixupFilters, limit = 50) {
   return useQuery({
     queryKey: ['fixups', filters, limit],
-    queryFn: () => getJson<Page<FixupTask>>(withQuery('/api/v1/fixups', { ...filters, limit })),
+    queryFn: () => getJson<ApiSchemas['FixupTaskPage']>(withQuery('/api/v1/fixups', { ...filters, limit })),
     placeholderData: keepPreviousData,
     refetchInterval: 10_000,
   });
@@ -70,7 +39,7 @@ export function useFixups(filters: FixupFilters, limit = 50) {
 export function useFixupDetail(id: string | null) {
   return useQuery({
     queryKey: ['fixup', id],
-    queryFn: () => getJson<{ task: FixupTask; transitions: FixupTransition[] }>(`/api/v1/fixups/${id ?? ''}`),
+    queryFn: () => getJson<ApiSchemas['FixupDetail']>(`/api/v1/fixups/${id ?? ''}`),
     enabled: id !== null,
   });
 }
@@ -132,7 +101,7 @@ export function useTasksOfFindings(findingIds: string[]) {
   return useQueries({
     queries: findingIds.map((findingId) => ({
       queryKey: ['fixups', { findingId }, 20],
-      queryFn: () => getJson<Page<FixupTask>>(withQuery('/api/v1/fixups', { findingId, limit: 20 })),
+      queryFn: () => getJson<ApiSchemas['FixupTaskPage']>(withQuery('/api/v1/fixups', { findingId, limit: 20 })),
     })),
     combine: (results) => ({
       tasks: results.flatMap((r) => r.data?.items ?? []),

@@ -6,90 +6,24 @@ import {
   useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
+import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, sendJson, withQuery } from '../../../api/http-client';
-import type { Page } from '../../../api/findings';
-import type { FixupState, FixupTask, FixupTransition } from './use-fixups';
+import type { FixupState, FixupTask } from './use-fixups';
 
-export interface RecordRef {
-  system: string;
-  entityKey: string;
-}
-
-export interface StewardshipItem {
-  id: string;
-  kind: 'duplicate' | 'unmatched_identity' | 'validation_failure' | 'conflict';
-  sourceType: string;
-  sourceId: string;
-  ruleId: string | null;
-  entity: string;
-  system: string;
-  subjectKey: string;
-  candidates: RecordRef[];
-  suggestion: (RecordRef & { score: number; matchedOn: string[] }) | null;
-  score: number;
-  details: Record<string, unknown>;
-  state: 'open' | 'decided' | 'dismissed';
-  assignee: string | null;
-  decision: StewardshipDecision | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  reason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type RecordRef = ApiSchemas['RecordRef'];
+export type StewardshipItem = ApiSchemas['ItemView'];
 /** A field the survivor takes from another candidate, as the steward saw both at decision time. */
-export interface SurvivorChange {
-  field: string;
-  from: string;
-  to: string;
-  sourceKey: string;
-}
-
-/** What a decided item recorded (`Decision` in backend stewardship-item.ts). */
-export type StewardshipDecision =
-  | {
-      action: 'merge';
-      survivor: string;
-      fields: Record<string, string>;
-      changes: SurvivorChange[];
-      duplicates?: { entityKey: string; status: string }[];
-      /** The fix-up tasks the decision planned: survivor writes first, then one per losing duplicate. */
-      fixupTaskIds?: string[];
-    }
-  | { action: 'confirm_link'; link: { a: RecordRef; b: RecordRef; globalId: string } }
-  | { action: 'reject_link'; link: { a: RecordRef; b: RecordRef } }
-  | { action: 'delegated'; outcome: unknown };
-
-export type MergeDecision = Extract<StewardshipDecision, { action: 'merge' }>;
-
-export interface RecordState extends RecordRef {
-  snapshotId: string;
-  capturedAt: string;
-  sourceUpdatedAt: string;
-  fields: Record<string, string>;
-}
-
-export interface StewardshipDetail {
-  item: StewardshipItem;
-  records: RecordState[];
-  missingRecords: RecordRef[];
-  links: unknown[];
-  events: {
-    id: string;
-    action: string;
-    fromState: string | null;
-    toState: string;
-    actor: string;
-    reason: string | null;
-    at: string;
-  }[];
-}
+export type SurvivorChange = ApiSchemas['FieldChange'];
+/** What a decided item recorded. */
+export type StewardshipDecision = NonNullable<StewardshipItem['decision']>;
+export type MergeDecision = ApiSchemas['MergeDecision'];
+export type RecordState = ApiSchemas['RecordState'];
+export type StewardshipDetail = ApiSchemas['ItemDetail'];
 
 export function useStewardshipItems(filters: { kind?: string; state?: string }) {
   return useQuery({
     queryKey: ['stewardship', filters],
-    queryFn: () => getJson<Page<StewardshipItem>>(withQuery('/api/v1/stewardship/items', { ...filters, limit: 50 })),
+    queryFn: () => getJson<ApiSchemas['ItemPage']>(withQuery('/api/v1/stewardship/items', { ...filters, limit: 50 })),
     placeholderData: keepPreviousData,
   });
 }
@@ -152,7 +86,7 @@ export function useDecisionTasks(ids: readonly string[]) {
   return useQueries({
     queries: ids.map((id) => ({
       queryKey: ['fixup', id],
-      queryFn: () => getJson<{ task: FixupTask; transitions: FixupTransition[] }>(`/api/v1/fixups/${id}`),
+      queryFn: () => getJson<ApiSchemas['FixupDetail']>(`/api/v1/fixups/${id}`),
       refetchInterval: (q: { state: { data?: { task: FixupTask } } }) =>
         q.state.data && SETTLED.includes(q.state.data.task.state) ? false : 5_000,
     })),
@@ -169,19 +103,14 @@ export function useDecisionTasks(ids: readonly string[]) {
 export const REVIEW_KINDS = ['validation_failure', 'conflict', 'needs_decision'] as const;
 export type ReviewKind = (typeof REVIEW_KINDS)[number];
 
-export interface ReviewItem {
-  kind: ReviewKind;
-  task: FixupTask;
-  /** A conflict: what the target held when it refused to be overwritten (null when not recorded). */
-  currentValues: Record<string, unknown> | null;
-}
+export type ReviewItem = ApiSchemas['ReviewItemView'];
 
 /** Fix-up tasks waiting for review, filtered by why they wait (the API's `reason`). */
 export function useStewardshipReviews(reason: ReviewKind | null, pageSize = 100) {
   return useInfiniteQuery({
     queryKey: ['stewardship-reviews', reason, pageSize],
     queryFn: ({ pageParam }) =>
-      getJson<Page<ReviewItem>>(
+      getJson<ApiSchemas['ReviewItemPage']>(
         withQuery('/api/v1/stewardship/reviews', {
           reason: reason ?? undefined,
           limit: pageSize,
@@ -217,11 +146,11 @@ export function useReviewDecision() {
       asSteward: boolean;
     }) =>
       asSteward
-        ? sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/stewardship/reviews/${taskId}/decide`, {
+        ? sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/stewardship/reviews/${taskId}/decide`, {
             decision,
             reason,
           })
-        : sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/fixups/${taskId}/${decision}`, {
+        : sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/fixups/${taskId}/${decision}`, {
             reason,
           }),
     onSettled: () => {

@@ -6,6 +6,8 @@ const point = (bucket: string, openAtEnd: number) => ({ bucket, opened: 0, reope
 describe('openBySeriesRows', () => {
   it('orders severities by rank (the API sends them alphabetically) and fills missing buckets with 0', () => {
     const trends: Trends = {
+      from: '2026-11-30T00:00:00.000Z',
+      to: '2026-12-02T00:00:00.000Z',
       interval: 'day',
       groupBy: 'severity',
       buckets: ['2026-11-30', '2026-12-01'],
@@ -25,6 +27,8 @@ describe('openBySeriesRows', () => {
 
   it('keeps other series (domains, rules) in the order they came', () => {
     const trends: Trends = {
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
       interval: 'week',
       groupBy: 'domain',
       buckets: [],

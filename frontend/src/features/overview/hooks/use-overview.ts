@@ -1,52 +1,11 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
+import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, withQuery } from '../../../api/http-client';
 
-export interface Overview {
-  from: string;
-  to: string;
-  flowDays: { from: string; to: string };
-  systems: string[] | null;
-  openTotal: number;
-  openBySeverity: { severity: string; open: number }[];
-  driftRate: { domain: string; system: string; openFindings: number; records: number; perThousand: number | null }[];
-  records: { system: string; entity: string; records: number; snapshotId: string; completedAt: string }[];
-  flow: { opened: number; reopened: number; resolved: number };
-  meanTimeToResolveSeconds: number | null;
-  autoHeal: { resolved: number; healedByFixup: number; ratePercent: number | null; fixupsTracked: boolean };
-  suppressed: { findings: number; endingWithin7Days: number };
-  duplicates: { openFindings: number; records: number; perThousand: number | null };
-  sla: {
-    ruleId: string;
-    route: string;
-    entity: string;
-    fromSystem: string;
-    toSystem: string;
-    withinSeconds: number;
-    events: number;
-    breaches: number;
-    adherencePercent: number | null;
-    p50Seconds: number | null;
-    p95Seconds: number | null;
-  }[];
-  topRules: { ruleId: string; severity: string; domain: string; open: number; openedInRange: number }[];
-}
-
-export interface TrendPoint {
-  bucket: string;
-  opened: number;
-  reopened: number;
-  resolved: number;
-  openAtEnd: number;
-}
-
-export interface Trends {
-  interval: 'day' | 'week';
-  groupBy: string;
-  buckets: string[];
-  series: { key: string; points: TrendPoint[] }[];
-  total: TrendPoint[];
-}
+export type Overview = ApiSchemas['OverviewDto'];
+export type TrendPoint = ApiSchemas['TrendPointDto'];
+export type Trends = ApiSchemas['TrendsDto'];
 
 export const RANGES = [
   { days: 7, label: 'Last 7 days' },

@@ -1,57 +1,15 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
+import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, sendJson, withQuery } from '../../../api/http-client';
 
-export interface RuleOutcome {
-  version: number;
-  status: 'ran' | 'held' | 'skipped' | 'failed';
-  findings?: number;
-  new?: number;
-  reopened?: number;
-  /** Differences held rather than reported: their records changed within the rule's settle time. */
-  unsettled?: number;
-  durationMs?: number;
-  reason?: string;
-}
-
-export interface ReconciliationRun {
-  id: string;
-  trigger: string;
-  status: 'running' | 'complete' | 'failed';
-  ruleVersions: Record<string, number>;
-  ruleCounts: Record<string, RuleOutcome>;
-  findingsTotal: number;
-  resolvedTotal: number;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
+export type RuleOutcome = ApiSchemas['RuleOutcome'];
+export type ReconciliationRun = ApiSchemas['ReconciliationRunView'];
 
 /** A rule as the rule pack has it (`GET /api/v1/rules`). */
-export interface RuleCatalogItem {
-  id: string;
-  version: number;
-  description: string;
-  owner: string;
-  severity: string;
-  domain: string;
-  kind: string;
-  fix_policy: string;
-  enabled: boolean;
-  systems: string[];
-}
-
-export interface RuleCatalog {
-  items: RuleCatalogItem[];
-  /** Rule files that failed to load, one readable problem each. */
-  errors: string[];
-}
-
+export type RuleCatalogItem = ApiSchemas['RuleSummaryView'];
+export type RuleCatalog = ApiSchemas['RuleListView'];
 /** One rule's full definition and the ClickHouse SQL a run would execute now (`GET /api/v1/rules/:id`). */
-export interface RuleDefinition extends RuleCatalogItem {
-  definition: Record<string, unknown>;
-  compiled: { findingsSql: string | null; latencySql: string | null; error: string | null };
-}
+export type RuleDefinition = ApiSchemas['RuleDefinitionView'];
 
 export interface RuleSummary {
   ruleId: string;
@@ -62,20 +20,8 @@ export interface RuleSummary {
   runs: number;
 }
 
-export interface DryRunResult {
-  ruleId: string;
-  ruleVersion: number;
-  total: number;
-  byKind: Record<string, number>;
-  truncated: boolean;
-  findings: Record<string, string | number>[];
-}
-
-export interface BacktestResult {
-  ruleId: string;
-  ruleVersion: number;
-  points: { at: string; snapshots: Record<string, string>; total: number; byKind: Record<string, number> }[];
-}
+export type DryRunResult = ApiSchemas['DryRunView'];
+export type BacktestResult = ApiSchemas['BacktestView'];
 
 /** The rule pack: every loaded rule and the files that failed to load. */
 export function useRuleCatalog() {
