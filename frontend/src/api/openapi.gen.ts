@@ -1641,15 +1641,9 @@ export interface components {
             /** @description The record's source key (entity_key). */
             entityKey: string;
             snapshotId: string;
-            /**
-             * @description As ClickHouse prints a DateTime: YYYY-MM-DD hh:mm:ss in the server's time zone, no offset.
-             * @example 2026-01-10 10:00:00
-             */
+            /** Format: date-time */
             capturedAt: string;
-            /**
-             * @description As ClickHouse prints a DateTime: YYYY-MM-DD hh:mm:ss in the server's time zone, no offset.
-             * @example 2026-01-10 09:58:12
-             */
+            /** Format: date-time */
             sourceUpdatedAt: string;
             /** @description Snapshot column → its value as text (every canonical column of the entity). */
             fields: {

@@ -18,16 +18,8 @@ export class RecordRef {
 /** A record's latest known state: its canonical fields as text, plus where and when it was captured. */
 export class RecordState extends RecordRef {
   @ApiProperty() snapshotId!: string;
-  @ApiProperty({
-    description: "As ClickHouse prints a DateTime: YYYY-MM-DD hh:mm:ss in the server's time zone, no offset.",
-    example: '2026-01-10 10:00:00',
-  })
-  capturedAt!: string;
-  @ApiProperty({
-    description: "As ClickHouse prints a DateTime: YYYY-MM-DD hh:mm:ss in the server's time zone, no offset.",
-    example: '2026-01-10 09:58:12',
-  })
-  sourceUpdatedAt!: string;
+  @ApiProperty({ format: 'date-time' }) capturedAt!: string;
+  @ApiProperty({ format: 'date-time' }) sourceUpdatedAt!: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },

@@ -33,6 +33,9 @@ const live = (entity: EntityKind, system: string): SqlFragment =>
  * Every ClickHouse read and write of stewardship: records side by side from the current state,
  * identity-field matches for link suggestions, and the identity crosswalk reconciliation joins.
  */
+// Epoch seconds, not ClickHouse's text of a DateTime (server zone, no offset): ISO like the rest of the API.
+const isoFromSeconds = (seconds: string | undefined): string => new Date(Number(seconds ?? 0) * 1000).toISOString();
+
 @Injectable()
 export class StewardshipRecordsRepository {
   constructor(private readonly clickhouse: ClickHouseService) {}
@@ -45,8 +48,8 @@ export class StewardshipRecordsRepository {
     const columns = CANONICAL_COLUMNS[entity].map((c) => c.name);
     const picked = join(columns.map((c) => sql`toString(${ident(c)}) AS ${ident(c)}`));
     const parts = [...bySystem.entries()].map(
-      ([system, keys]) => sql`SELECT system, entity_key, snapshot_id, toString(captured_at) AS captured_at,
-        toString(source_updated_at) AS source_updated_at, ${picked}
+      ([system, keys]) => sql`SELECT system, entity_key, snapshot_id, toString(toUInt32(captured_at)) AS captured_s,
+        toString(toUInt32(source_updated_at)) AS source_updated_s, ${picked}
       FROM ${live(entity, system)} WHERE entity_key IN ${list(keys)}`,
     );
     const rows = await this.clickhouse.query<Record<string, string>>(join(parts, ' UNION ALL '), {
@@ -56,8 +59,8 @@ export class StewardshipRecordsRepository {
       system: row.system,
       entityKey: row.entity_key,
       snapshotId: row.snapshot_id,
-      capturedAt: row.captured_at,
-      sourceUpdatedAt: row.source_updated_at,
+      capturedAt: isoFromSeconds(row.captured_s),
+      sourceUpdatedAt: isoFromSeconds(row.source_updated_s),
       fields: Object.fromEntries(columns.map((c) => [c, row[c] ?? ''])),
     }));
   }
