@@ -2158,19 +2158,6 @@ export interface components {
             items: components["schemas"]["CustomerMatchDto"][];
             nextCursor: string | null;
         };
-        SystemRecordDto: {
-            system: string;
-            entityKey: string;
-            snapshotId: string;
-            /** Format: date-time */
-            capturedAt: string;
-            /** Format: date-time */
-            sourceUpdatedAt: string;
-            /** @description Canonical fields (snake_case column names) as text. */
-            fields: {
-                [key: string]: string;
-            };
-        };
         FieldComparisonDto: {
             /** @example legal_name */
             field: string;
@@ -2182,7 +2169,7 @@ export interface components {
         };
         EntitySideBySideDto: {
             entity: string;
-            records: components["schemas"]["SystemRecordDto"][];
+            records: components["schemas"]["RecordState"][];
             fields: components["schemas"]["FieldComparisonDto"][];
         };
         CrosswalkLinkDto: {
@@ -2264,7 +2251,7 @@ export interface components {
             /** @description Every system’s customer record side by side. */
             customer: components["schemas"]["EntitySideBySideDto"];
             creditProfile: components["schemas"]["EntitySideBySideDto"];
-            contacts: components["schemas"]["SystemRecordDto"][];
+            contacts: components["schemas"]["RecordState"][];
             /** @description Identity links confirmed by stewards (empty if none). */
             crosswalk: components["schemas"]["CrosswalkLinkDto"][];
             openFindings: components["schemas"]["CustomerFindingDto"][];

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RecordState } from '../stewardship/stewardship-item';
 
 class CustomerMatchRecordDto {
   @ApiProperty({ example: 'erp' }) system!: string;
@@ -20,20 +21,6 @@ export class CustomerSearchPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
-export class SystemRecordDto {
-  @ApiProperty() system!: string;
-  @ApiProperty() entityKey!: string;
-  @ApiProperty() snapshotId!: string;
-  @ApiProperty({ format: 'date-time' }) capturedAt!: string;
-  @ApiProperty({ format: 'date-time' }) sourceUpdatedAt!: string;
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: { type: 'string' },
-    description: 'Canonical fields (snake_case column names) as text.',
-  })
-  fields!: Record<string, string>;
-}
-
 class FieldComparisonDto {
   @ApiProperty({ example: 'legal_name' }) field!: string;
   @ApiProperty({ description: 'System of record for the field (ownership policy).' }) ownerSystem!: string;
@@ -43,7 +30,7 @@ class FieldComparisonDto {
 
 class EntitySideBySideDto {
   @ApiProperty() entity!: string;
-  @ApiProperty({ type: [SystemRecordDto] }) records!: SystemRecordDto[];
+  @ApiProperty({ type: [RecordState] }) records!: RecordState[];
   @ApiProperty({ type: [FieldComparisonDto] }) fields!: FieldComparisonDto[];
 }
 
@@ -111,7 +98,7 @@ export class Customer360Dto {
   @ApiProperty({ type: EntitySideBySideDto, description: 'Every system’s customer record side by side.' })
   customer!: EntitySideBySideDto;
   @ApiProperty({ type: EntitySideBySideDto }) creditProfile!: EntitySideBySideDto;
-  @ApiProperty({ type: [SystemRecordDto] }) contacts!: SystemRecordDto[];
+  @ApiProperty({ type: [RecordState] }) contacts!: RecordState[];
   @ApiProperty({ type: [CrosswalkLinkDto], description: 'Identity links confirmed by stewards (empty if none).' })
   crosswalk!: CrosswalkLinkDto[];
   @ApiProperty({ type: [CustomerFindingDto] }) openFindings!: CustomerFindingDto[];

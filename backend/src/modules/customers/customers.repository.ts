@@ -4,16 +4,7 @@ import { CANONICAL_COLUMNS, type EntityKind } from '@driftwatch/reconciliation-r
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, list, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
-
-/** One system's record of an entity as the current state holds it; field values as text. */
-export interface SystemRecord {
-  system: string;
-  entityKey: string;
-  snapshotId: string;
-  capturedAt: string;
-  sourceUpdatedAt: string;
-  fields: Record<string, string>;
-}
+import type { RecordState } from '../stewardship/stewardship-item';
 
 export interface CustomerMatch {
   customerNumber: string;
@@ -99,7 +90,7 @@ function fieldColumns(entity: EntityKind): SqlFragment {
 
 type Row = Record<string, string | number>;
 
-function toRecord(entity: EntityKind, row: Row): SystemRecord {
+function toRecord(entity: EntityKind, row: Row): RecordState {
   return {
     system: String(row.system),
     entityKey: String(row.entity_key),
@@ -199,7 +190,7 @@ export class CustomersRepository {
     entity: EntityKind,
     by: { customerNumber: string; keys?: readonly { system: string; entityKey: string }[] },
     limit = 200,
-  ): Promise<SystemRecord[]> {
+  ): Promise<RecordState[]> {
     const keyed = by.keys?.length ? sql` OR ${anyOfKeys(by.keys)}` : sql``;
     const rows = await this.clickhouse.query<Row>(
       sql`SELECT system, entity_key, snapshot_id, toUInt32(captured_at) AS captured_s, toUInt32(source_updated_at) AS updated_s,

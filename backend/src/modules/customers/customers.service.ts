@@ -10,8 +10,8 @@ import {
   type CustomerFinding,
   type CustomerFixTask,
   type CustomerMatch,
-  type SystemRecord,
 } from './customers.repository';
+import type { RecordState } from '../stewardship/stewardship-item';
 
 const VERSIONS_PER_RECORD = 30;
 const TIMELINE_LIMIT = 300;
@@ -28,7 +28,7 @@ export interface FieldComparison {
 
 export interface EntitySideBySide {
   entity: string;
-  records: SystemRecord[];
+  records: RecordState[];
   fields: FieldComparison[];
 }
 
@@ -58,7 +58,7 @@ export interface Customer360 {
   customerNumber: string;
   customer: EntitySideBySide;
   creditProfile: EntitySideBySide;
-  contacts: SystemRecord[];
+  contacts: RecordState[];
   crosswalk: CrosswalkLink[];
   openFindings: CustomerFinding[];
   fixTasks: CustomerFixTask[];
@@ -137,7 +137,7 @@ function ownerOfColumn(ownership: Ownership, entity: EntityKind, column: string)
   }
 }
 
-function sideBySide(entity: EntityKind, records: SystemRecord[], ownership: Ownership): EntitySideBySide {
+function sideBySide(entity: EntityKind, records: RecordState[], ownership: Ownership): EntitySideBySide {
   const columns = Object.keys(records[0]?.fields ?? {});
   return {
     entity,

@@ -3,7 +3,7 @@ import type { ApiSchemas } from '../../../api/api-schemas';
 import { getJson, withQuery } from '../../../api/http-client';
 
 export type CustomerMatch = ApiSchemas['CustomerMatchDto'];
-export type SystemRecord = ApiSchemas['SystemRecordDto'];
+export type SystemRecord = ApiSchemas['RecordState'];
 export type SideBySide = ApiSchemas['EntitySideBySideDto'];
 export type TimelineEvent = ApiSchemas['TimelineEventDto'];
 export type Customer360 = ApiSchemas['Customer360Dto'];
