@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AlertStatus } from './alert-state.entity';
 import type { AlertExample } from './slack/slack-message.builder';
 import { AlertRule, Severity, severityRank, type SlaCondition } from './alert-rule.schema';
 
@@ -74,7 +75,7 @@ export interface AlertInputs {
 /** What is remembered of an alert (alert rule × reconciliation rule × channel) between runs. */
 export interface RememberedAlertState {
   alertKey: string;
-  status: 'firing' | 'resolved';
+  status: AlertStatus;
   fingerprint: string;
   channel: string;
   messageTs: string | null;

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SEVERITIES, type Severity } from './alert-rule.schema';
-import type { AlertStateEntity } from './alert-state.entity';
-import { ALERT_STATUSES, type AlertStatus } from './alerts.dto';
+import { ALERT_STATUSES, type AlertStateEntity, type AlertStatus } from './alert-state.entity';
 
 export class AlertCountsView {
   @ApiProperty({ type: 'integer' }) new!: number;

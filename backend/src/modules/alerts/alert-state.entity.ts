@@ -2,13 +2,21 @@ import type { AlertAction } from './alert-evaluator';
 import type { AlertMessageInput } from './slack/slack-message.builder';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
+export const ALERT_STATUSES = ['firing', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+/** The alert list's filter: a status, or every alert. */
+export type AlertStateFilter = AlertStatus | 'all';
+
+export const ALERT_DELIVERY_STATUSES = ['sent', 'held', 'failed'] as const;
+export type AlertDeliveryStatus = (typeof ALERT_DELIVERY_STATUSES)[number];
+
 @Entity('alert_states')
 export class AlertStateEntity {
   @PrimaryColumn({ name: 'alert_key', type: 'text' }) alertKey!: string;
   @Column({ name: 'alert_rule_id', type: 'text' }) alertRuleId!: string;
   @Column({ name: 'rule_id', type: 'text' }) ruleId!: string;
   @Column({ type: 'text' }) channel!: string;
-  @Column({ type: 'text' }) status!: 'firing' | 'resolved';
+  @Column({ type: 'text' }) status!: AlertStatus;
   @Column({ type: 'text' }) fingerprint!: string;
   @Column({ name: 'message_channel', type: 'text', nullable: true }) messageChannel!: string | null;
   @Column({ name: 'message_ts', type: 'text', nullable: true }) messageTs!: string | null;
@@ -33,7 +41,7 @@ export class AlertDeliveryEntity {
   @Column({ name: 'run_id', type: 'text', nullable: true }) runId!: string | null;
   @Column({ type: 'text' }) action!: AlertAction;
   @Column({ type: 'text' }) channel!: string;
-  @Column({ type: 'text' }) status!: 'sent' | 'failed' | 'held';
+  @Column({ type: 'text' }) status!: AlertDeliveryStatus;
   @Column({ type: 'text', nullable: true }) detail!: string | null;
   @Column({ name: 'message_ts', type: 'text', nullable: true }) messageTs!: string | null;
   @Column({ type: 'integer', default: 1 }) attempts!: number;

@@ -5,12 +5,7 @@ import { defineReportQuery } from '../../http/report-query';
 import { IsZonedDateTime } from '../../http/zoned-date-time';
 import { DOMAINS } from '@driftwatch/reconciliation-rules';
 import { ALERT_DECISION_ACTIONS, type AlertAction } from './alert-evaluator';
-
-export const ALERT_STATUSES = ['firing', 'resolved'] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
-
-export const ALERT_DELIVERY_STATUSES = ['sent', 'held', 'failed'] as const;
-export type AlertDeliveryStatus = (typeof ALERT_DELIVERY_STATUSES)[number];
+import { ALERT_DELIVERY_STATUSES, ALERT_STATUSES, type AlertDeliveryStatus } from './alert-state.entity';
 
 export class CreateSilenceDto {
   // The rule file schema's id form: a rule whose id has an underscore can be silenced too.

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, MoreThan, Repository } from 'typeorm';
 import type { RememberedAlertState, SilenceView } from './alert-evaluator';
-import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
+import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity, type AlertStateFilter } from './alert-state.entity';
 
 /** What the held-delivery check compares: an alert's latest delivery. */
 export type LatestDelivery = Pick<AlertDeliveryEntity, 'action' | 'status' | 'detail'>;
@@ -41,7 +41,7 @@ export class AlertsRepository {
    * Alerts as they stand, firing first, then the latest changed: one row per alert key (rules ×
    * channels, a few hundred at most), so a plain scan.
    */
-  listStates(filter: { status: 'firing' | 'resolved' | 'all'; limit: number }): Promise<AlertStateEntity[]> {
+  listStates(filter: { status: AlertStateFilter; limit: number }): Promise<AlertStateEntity[]> {
     const query = this.states
       .createQueryBuilder('s')
       .orderBy(`CASE s.status WHEN 'firing' THEN 0 ELSE 1 END`)

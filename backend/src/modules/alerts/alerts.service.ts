@@ -2,7 +2,12 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AlertDecision, AlertInputs, evaluateAlertInputs, FindingGroup } from './alert-evaluator';
 import type { AlertRule } from './alert-rule.schema';
 import { loadAlertRules } from './alert-rules.loader';
-import type { AlertDeliveryEntity, AlertStateEntity } from './alert-state.entity';
+import type {
+  AlertDeliveryEntity,
+  AlertDeliveryStatus,
+  AlertStateEntity,
+  AlertStateFilter,
+} from './alert-state.entity';
 import { toAlertStateView, type AlertStateList } from './alert-state-view';
 import type { AlertDeliveryDayDto, AlertDeliveryView } from './alerts.dto';
 import { AlertsRepository } from './alerts.repository';
@@ -110,7 +115,7 @@ export class AlertsService implements OnModuleInit {
    * Alerts as they stand. States are kept for alerts that reached Slack (the message they update in
    * place); without Slack configured none are, and decisions show as held deliveries instead.
    */
-  async listStates(filter: { status: 'firing' | 'resolved' | 'all'; limit: number }): Promise<AlertStateList> {
+  async listStates(filter: { status: AlertStateFilter; limit: number }): Promise<AlertStateList> {
     const states = await this.repository.listStates(filter);
     return { slackConfigured: this.slack.configured, items: states.map(toAlertStateView) };
   }
@@ -261,7 +266,7 @@ export class AlertsService implements OnModuleInit {
   private record(
     decision: AlertDecision,
     runId: string,
-    status: 'sent' | 'failed' | 'held',
+    status: AlertDeliveryStatus,
     detail: string | null,
     messageTs: string | null,
   ): Promise<void> {

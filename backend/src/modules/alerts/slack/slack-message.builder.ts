@@ -1,4 +1,5 @@
 import type { ActionsBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { AlertStatus } from '../alert-state.entity';
 import { maskPersonalData } from './personal-data-mask';
 
 export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
@@ -18,7 +19,7 @@ export interface AlertMessageInput {
   ruleId: string;
   severity: AlertSeverity;
   domain: string;
-  state: 'firing' | 'resolved';
+  state: AlertStatus;
   counts: { new: number; open: number; resolved: number; affectedPercent?: number };
   examples: AlertExample[];
   /** Shown instead of the finding counts (SLA and connector alerts). */
