@@ -28,9 +28,14 @@ shard_dir() { echo "$LOCAL/clickhouse-keeper$1"; }
 # shellcheck source=infra/local/cluster-helpers.sh
 . "$ROOT/infra/local/cluster-helpers.sh"
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-keeper_seen() { # the server reads the keeper and knows both shards
+# ZooKeeper listens before it accepts sessions; an 18.16 server that misses it at boot keeps a null
+# keeper in its DDL worker and crashes on the first ON CLUSTER query, so shards start only after this.
+zookeeper_serving() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf srvr >&3 && timeout 2 cat <&3) 2>/dev/null | grep -q '^Mode: '
+}
+keeper_seen() { # the server reads the keeper, a DDL worker made its queue, the server knows both shards
   [ "$(curl -sf "http://127.0.0.1:$1/" --data-binary \
-    "SELECT (SELECT count() FROM system.zookeeper WHERE path = '/') > 0 AND (SELECT count() FROM system.clusters WHERE cluster = '$CLUSTER') = 2" \
+    "SELECT (SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue' AND name = 'ddl') = 1 AND (SELECT count() FROM system.clusters WHERE cluster = '$CLUSTER') = 2" \
     2>/dev/null)" = 1 ]
 }
 
@@ -54,7 +59,7 @@ start_zookeeper() {
     org.apache.zookeeper.server.ZooKeeperServerMain "$ZOOKEEPER_PORT" "$ZOOKEEPER_DIR/data" \
     >"$ZOOKEEPER_DIR/zookeeper.log" 2>&1 </dev/null &
   echo $! >"$RUN/zookeeper.pid"
-  wait_for "ZooKeeper" 60 port_open "$ZOOKEEPER_PORT"
+  wait_for "ZooKeeper" 60 zookeeper_serving "$ZOOKEEPER_PORT"
 }
 
 start_shard() { # shard number
