@@ -12,6 +12,7 @@ import { runsApi } from './config/process-role';
 import { validationException } from './http/api-error';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { applyHttpHardening } from './http/http-hardening';
+import { ERROR_MODELS, withErrorResponses } from './http/openapi-error-responses';
 import { SecretRedactor } from './http/secret-redaction';
 
 const BACKEND_PATHS = /^\/(api|health|metrics)(\/|$)/;
@@ -24,7 +25,7 @@ export function buildOpenApiDocument(app: INestApplication) {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (dwk_…) or an OIDC access token.' })
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return withErrorResponses(SwaggerModule.createDocument(app, config, { extraModels: ERROR_MODELS }));
 }
 
 /** Options every Nest application needs; bodyParser is off because applyHttpHardening installs its own. */

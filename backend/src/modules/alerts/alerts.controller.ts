@@ -20,6 +20,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CurrentPrincipal, Public, Roles } from '../auth/access.decorators';
@@ -112,6 +113,7 @@ export class AlertsController {
   @Public()
   @HttpCode(200)
   @ApiOkResponse({ type: SlackInteractionAnswer })
+  @ApiUnauthorizedResponse({ description: 'The Slack request signature is missing, stale or wrong.' })
   async slackInteractivity(
     @Req() req: Request & { rawBody?: Buffer },
     @Headers('x-slack-request-timestamp') timestamp?: string,

@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { InvalidPathParameterError } from '../../http/list-query';
 import { Roles } from '../auth/access.decorators';
 import { ConnectorStatusDto, ConnectorStatusListDto } from './connectors-status.dto';
@@ -28,6 +28,7 @@ export class ConnectorsStatusController {
   @ApiOperation({ summary: 'One connector’s status.' })
   @ApiParam({ name: 'id', example: 'crm' })
   @ApiOkResponse({ type: ConnectorStatusDto })
+  @ApiNotFoundResponse({ description: 'No connector with this id is configured.' })
   async one(@Param('id') id: string): Promise<ConnectorStatusDto> {
     if (!CONNECTOR_ID.test(id)) throw new InvalidPathParameterError('id', `must match ${String(CONNECTOR_ID)}`);
     return this.status.one(id);

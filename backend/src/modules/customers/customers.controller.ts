@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { InvalidPathParameterError } from '../../http/list-query';
 import { Roles } from '../auth/access.decorators';
 import { CUSTOMER_NUMBER, CUSTOMER_SEARCH_QUERY } from './customers-query';
@@ -28,6 +28,7 @@ export class CustomersController {
   })
   @ApiParam({ name: 'customerNumber', example: 'C0001' })
   @ApiOkResponse({ type: Customer360Dto })
+  @ApiNotFoundResponse({ description: 'No system holds a customer with this number.' })
   async detail(@Param('customerNumber') customerNumber: string): Promise<Customer360Dto> {
     if (!CUSTOMER_NUMBER.test(customerNumber)) {
       throw new InvalidPathParameterError(

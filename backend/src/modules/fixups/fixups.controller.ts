@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import {
@@ -14,6 +14,19 @@ import {
 } from './fixups.dto';
 import { FIXUPS_LIST_QUERY } from './fixups-query';
 import { FixupsService } from './fixups.service';
+
+const TaskNotFound = () => ApiNotFoundResponse({ description: 'No fix-up task with this id.' });
+
+/** The errors of an action on one task (FixupsService.one). */
+const TaskActionErrors = () =>
+  applyDecorators(
+    TaskNotFound(),
+    ApiConflictResponse({
+      description:
+        "The action does not apply to the task's state (`field: state`), it has no field changes to approve " +
+        '(`field: changes`), or its finding is suppressed (`field: finding`).',
+    }),
+  );
 
 @ApiTags('fixups')
 @Controller('api/v1/fixups')
@@ -42,6 +55,7 @@ export class FixupsController {
   @Roles('viewer')
   @ApiOperation({ summary: 'One fix-up task with every transition (who or what, when, why, from → to).' })
   @ApiOkResponse({ type: FixupDetail })
+  @TaskNotFound()
   detail(@Param('id', new ParseUUIDPipe()) id: string): Promise<FixupDetail> {
     return this.fixups.detail(id);
   }
@@ -77,6 +91,7 @@ export class FixupsController {
   @Roles('steward')
   @HttpCode(200)
   @ApiOkResponse({ type: BulkOutcomeView })
+  @TaskActionErrors()
   approve(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupReasonDto,
@@ -90,6 +105,7 @@ export class FixupsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry a failed or conflicting task (the write stays conditional on the old value).' })
   @ApiOkResponse({ type: BulkOutcomeView })
+  @TaskActionErrors()
   retry(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupReasonDto,
@@ -102,6 +118,7 @@ export class FixupsController {
   @Roles('engineer')
   @HttpCode(200)
   @ApiOkResponse({ type: BulkOutcomeView })
+  @TaskActionErrors()
   replay(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupReasonDto,
@@ -114,6 +131,7 @@ export class FixupsController {
   @Roles('steward')
   @HttpCode(200)
   @ApiOkResponse({ type: BulkOutcomeView })
+  @TaskActionErrors()
   dismiss(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupDismissDto,
@@ -127,6 +145,7 @@ export class FixupsController {
   @HttpCode(200)
   @ApiOperation({ summary: "A steward's decision on a task waiting for review: approve, retry or dismiss." })
   @ApiOkResponse({ type: BulkOutcomeView })
+  @TaskActionErrors()
   decide(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: FixupDecisionDto,

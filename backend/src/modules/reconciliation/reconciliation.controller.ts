@@ -81,6 +81,7 @@ export class ReconciliationController {
   @Roles('engineer')
   @ApiOperation({ summary: 'Compile and run one rule against the current state now; nothing is persisted.' })
   @ApiOkResponse({ type: DryRunView })
+  @ApiNotFoundResponse({ description: 'No rule with this ruleId in the rule set.' })
   async dryRun(@Body() body: DryRunDto): Promise<DryRunView> {
     return this.translate(() =>
       this.previews.dryRun({ ruleId: body.ruleId, yaml: body.rule, keys: body.keys, limit: body.limit }),
@@ -92,6 +93,7 @@ export class ReconciliationController {
   @Roles('engineer')
   @ApiOperation({ summary: 'Run one rule against past complete snapshots; returns hits over time, persists nothing.' })
   @ApiOkResponse({ type: BacktestView })
+  @ApiNotFoundResponse({ description: 'No rule with this ruleId in the rule set.' })
   async backtest(@Body() body: BacktestDto): Promise<BacktestView> {
     return this.translate(() =>
       this.previews.backtest({

@@ -48,6 +48,7 @@ export class SnapshotsController {
   @HttpCode(202)
   @Roles('engineer')
   @ApiAcceptedResponse({ type: EnqueuedSnapshotDto })
+  @ApiNotFoundResponse({ description: 'No connector with this connectorId is configured; nothing was queued.' })
   async create(@Body() body: CreateSnapshotDto): Promise<EnqueuedSnapshotDto> {
     try {
       const { runId, jobId } = await this.snapshots.request({ ...body, trigger: 'api' });

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { BulkOutcomeView, FixupDecisionDto } from '../fixups/fixups.dto';
@@ -31,6 +38,9 @@ export class StewardshipReviewsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve, retry or dismiss a fix-up task waiting for review (through the fix-up module).' })
   @ApiOkResponse({ type: BulkOutcomeView })
+  @ApiNotFoundResponse({ description: 'No fix-up task with this id.' })
+  @ApiConflictResponse({ description: 'The task is not waiting for review (someone decided it first).' })
+  @ApiServiceUnavailableResponse({ description: 'This process runs without the fix-up module.' })
   decide(
     @Param('taskId', new ParseUUIDPipe()) taskId: string,
     @Body() body: FixupDecisionDto,

@@ -1,11 +1,27 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { AssignItemDto, DecideItemDto, DismissItemDto, ItemDetail, ItemPage } from './stewardship.dto';
 import { ItemView } from './stewardship-item';
 import { STEWARDSHIP_LIST_QUERY } from './stewardship-query';
 import { StewardshipService } from './stewardship.service';
+
+const ItemNotFound = () => ApiNotFoundResponse({ description: 'No stewardship item with this id.' });
+
+/** The errors of a change to an item: it must exist and still be open. */
+const ItemChangeErrors = () =>
+  applyDecorators(
+    ItemNotFound(),
+    ApiConflictResponse({ description: 'The item is no longer open (someone decided or dismissed it first).' }),
+  );
 
 @ApiTags('stewardship')
 @Controller('api/v1/stewardship/items')
@@ -27,6 +43,7 @@ export class StewardshipController {
     type: ItemDetail,
     description: 'The item, its records side by side from the latest snapshots, links and history.',
   })
+  @ItemNotFound()
   detail(@Param('id', new ParseUUIDPipe()) id: string): Promise<ItemDetail> {
     return this.stewardship.detail(id);
   }
@@ -35,6 +52,7 @@ export class StewardshipController {
   @Roles('engineer')
   @HttpCode(200)
   @ApiOkResponse({ type: ItemView, description: 'The item as assigned.' })
+  @ItemChangeErrors()
   assign(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: AssignItemDto,
@@ -48,6 +66,8 @@ export class StewardshipController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge duplicates (survivor + field-by-field choice), or confirm / reject a link.' })
   @ApiOkResponse({ type: ItemView, description: 'The decided item.' })
+  @ItemChangeErrors()
+  @ApiServiceUnavailableResponse({ description: 'A merge, and this process runs without the fix-up module.' })
   decide(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: DecideItemDto,
@@ -60,6 +80,7 @@ export class StewardshipController {
   @Roles('steward')
   @HttpCode(200)
   @ApiOkResponse({ type: ItemView, description: 'The dismissed item.' })
+  @ItemChangeErrors()
   dismiss(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: DismissItemDto,
