@@ -2165,6 +2165,7 @@ export interface components {
             ownerSystem: string;
             /** @description One value per record, in the order of `records`. */
             values: string[];
+            /** @description True when the records hold more than one distinct value. */
             differs: boolean;
         };
         EntitySideBySideDto: {

@@ -2,8 +2,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
 import { raw } from '../../../backend/src/clickhouse/sql';
-import type { CustomerMatch } from '../../../backend/src/modules/customers/customers.repository';
-import type { Customer360 } from '../../../backend/src/modules/customers/customers.service';
+import type {
+  Customer360Dto as Customer360,
+  CustomerMatchDto as CustomerMatch,
+} from '../../../backend/src/modules/customers/customers.dto';
 import { FindingsRepository } from '../../../backend/src/modules/findings/findings.repository';
 import { ReconciliationService } from '../../../backend/src/modules/reconciliation/reconciliation.service';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';

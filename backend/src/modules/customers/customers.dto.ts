@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RecordState } from '../stewardship/stewardship-item';
 
-class CustomerMatchRecordDto {
+// The Customer 360 answer: the repository and service build these shapes, the API documents them.
+
+export class CustomerMatchRecordDto {
   @ApiProperty({ example: 'erp' }) system!: string;
   @ApiProperty() entityKey!: string;
   @ApiProperty() legalName!: string;
@@ -10,7 +12,7 @@ class CustomerMatchRecordDto {
   @ApiProperty() status!: string;
 }
 
-class CustomerMatchDto {
+export class CustomerMatchDto {
   @ApiProperty({ example: 'C0001' }) customerNumber!: string;
   @ApiProperty({ type: [CustomerMatchRecordDto], description: 'One entry per system record with this number.' })
   records!: CustomerMatchRecordDto[];
@@ -21,20 +23,20 @@ export class CustomerSearchPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
-class FieldComparisonDto {
+export class FieldComparisonDto {
   @ApiProperty({ example: 'legal_name' }) field!: string;
   @ApiProperty({ description: 'System of record for the field (ownership policy).' }) ownerSystem!: string;
   @ApiProperty({ type: [String], description: 'One value per record, in the order of `records`.' }) values!: string[];
-  @ApiProperty() differs!: boolean;
+  @ApiProperty({ description: 'True when the records hold more than one distinct value.' }) differs!: boolean;
 }
 
-class EntitySideBySideDto {
+export class EntitySideBySideDto {
   @ApiProperty() entity!: string;
   @ApiProperty({ type: [RecordState] }) records!: RecordState[];
   @ApiProperty({ type: [FieldComparisonDto] }) fields!: FieldComparisonDto[];
 }
 
-class CrosswalkLinkDto {
+export class CrosswalkLinkDto {
   @ApiProperty() system!: string;
   @ApiProperty() entityKey!: string;
   @ApiProperty() globalId!: string;
@@ -42,7 +44,7 @@ class CrosswalkLinkDto {
   @ApiProperty({ format: 'date-time' }) linkedAt!: string;
 }
 
-class CustomerFindingDto {
+export class CustomerFindingDto {
   @ApiProperty() id!: string;
   @ApiProperty() ruleId!: string;
   @ApiProperty() entity!: string;
@@ -60,7 +62,7 @@ class CustomerFindingDto {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) resolvedAt!: string | null;
 }
 
-class CustomerFixTaskDto {
+export class CustomerFixTaskDto {
   @ApiProperty() id!: string;
   @ApiProperty() findingId!: string;
   @ApiProperty() targetSystem!: string;
@@ -69,13 +71,13 @@ class CustomerFixTaskDto {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
-class FieldChangeDto {
+export class FieldChangeDto {
   @ApiProperty() field!: string;
   @ApiProperty() from!: string;
   @ApiProperty() to!: string;
 }
 
-class TimelineEventDto {
+export class TimelineEventDto {
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty({ enum: ['snapshot', 'change', 'status', 'finding_opened', 'finding_resolved', 'fixup'] }) type!: string;
   @ApiPropertyOptional({ description: 'System concerned (all types).' }) system?: string;

@@ -5,19 +5,7 @@ import { DataSource } from 'typeorm';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
 import { ident, join, list, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
 import type { RecordState } from '../stewardship/stewardship-item';
-
-export interface CustomerMatch {
-  customerNumber: string;
-  records: { system: string; entityKey: string; legalName: string; email: string; country: string; status: string }[];
-}
-
-export interface CrosswalkLink {
-  system: string;
-  entityKey: string;
-  globalId: string;
-  linkId: string;
-  linkedAt: string;
-}
+import type { CrosswalkLinkDto, CustomerFindingDto, CustomerFixTaskDto, CustomerMatchDto } from './customers.dto';
 
 /** A captured version of one record in one snapshot (for the timeline of changes). */
 export interface RecordVersion {
@@ -35,34 +23,6 @@ export interface StatusEvent {
   field: string;
   value: string;
   occurredAt: string;
-}
-
-export interface CustomerFinding {
-  id: string;
-  ruleId: string;
-  entity: string;
-  /** The customer number, or a contact's email for a contact finding. */
-  matchKey: string;
-  field: string;
-  kind: string;
-  severity: string;
-  status: string;
-  ownerSystem: string;
-  expectedValue: string;
-  actualSystem: string;
-  actualValue: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  resolvedAt: string | null;
-}
-
-export interface CustomerFixTask {
-  id: string;
-  findingId: string;
-  targetSystem: string;
-  state: string;
-  createdAt: string;
-  updatedAt: string;
 }
 
 /** Entities a customer's 360 view shows, keyed by customer number in every system. */
@@ -136,7 +96,7 @@ export class CustomersRepository {
   async search(
     text: string,
     options: { systems?: readonly string[]; limit: number; after?: string; descending?: boolean },
-  ): Promise<CustomerMatch[]> {
+  ): Promise<CustomerMatchDto[]> {
     const lowered = text.toLowerCase();
     const systems = options.systems ? sql` AND system IN ${list([...options.systems])}` : sql``;
     const after =
@@ -204,7 +164,7 @@ export class CustomersRepository {
   }
 
   /** Crosswalk links of these customer records, and every other record sharing their global ids. */
-  async crosswalk(keys: readonly { system: string; entityKey: string }[]): Promise<CrosswalkLink[]> {
+  async crosswalk(keys: readonly { system: string; entityKey: string }[]): Promise<CrosswalkLinkDto[]> {
     if (keys.length === 0) return [];
     const rows = await this.clickhouse.query<{
       system: string;
@@ -279,7 +239,11 @@ export class CustomersRepository {
    * Findings about this customer number (customer, credit profile and ticket rules) and about its
    * contacts (keyed by their emails), newest first.
    */
-  async findings(customerNumber: string, contactEmails: readonly string[], limit: number): Promise<CustomerFinding[]> {
+  async findings(
+    customerNumber: string,
+    contactEmails: readonly string[],
+    limit: number,
+  ): Promise<CustomerFindingDto[]> {
     const ts = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}`;
     const rows: Record<string, string | null>[] = await this.dataSource.query(
       `SELECT id, rule_id, entity, match_key, field, kind, severity, status, owner_system, expected_value, actual_system,
@@ -309,7 +273,7 @@ export class CustomersRepository {
   }
 
   /** Fix-up tasks of these findings; empty while the fix-ups module's table does not exist. */
-  async fixTasks(findingIds: readonly string[]): Promise<CustomerFixTask[]> {
+  async fixTasks(findingIds: readonly string[]): Promise<CustomerFixTaskDto[]> {
     if (findingIds.length === 0 || !(await this.fixTasksExist())) return [];
     const ts = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c}`;
     const rows: Record<string, string>[] = await this.dataSource.query(

@@ -4,34 +4,23 @@ import { InvalidQueryParameterError, type Page } from '../../http/list-query';
 import { ACTIVE_STATUSES, type FindingStatus } from '../findings/finding';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
 import { CUSTOMER_SEARCH_QUERY, type CustomerSearchQuery } from './customers-query';
-import {
-  CustomersRepository,
-  type CrosswalkLink,
-  type CustomerFinding,
-  type CustomerFixTask,
-  type CustomerMatch,
-} from './customers.repository';
+import { CustomersRepository } from './customers.repository';
+import type {
+  Customer360Dto,
+  CustomerFindingDto,
+  CustomerFixTaskDto,
+  CustomerMatchDto,
+  EntitySideBySideDto,
+} from './customers.dto';
 import type { RecordState } from '../stewardship/stewardship-item';
 
 const VERSIONS_PER_RECORD = 30;
 const TIMELINE_LIMIT = 300;
 
-export interface FieldComparison {
-  field: string;
-  /** The system of record for the field (ownership policy). */
-  ownerSystem: string;
-  /** One value per record, in the order of `records`. */
-  values: string[];
-  /** True when the records hold more than one distinct value. */
-  differs: boolean;
-}
-
-export interface EntitySideBySide {
-  entity: string;
-  records: RecordState[];
-  fields: FieldComparison[];
-}
-
+/**
+ * A timeline entry as the service builds it: which fields each type carries (the API's
+ * TimelineEventDto can only say so in descriptions; every member is assignable to it).
+ */
 export type TimelineEvent =
   | { at: string; type: 'snapshot'; system: string; entityKey: string; snapshotId: string }
   | {
@@ -54,17 +43,6 @@ export type TimelineEvent =
     }
   | { at: string; type: 'fixup'; taskId: string; findingId: string; system: string; state: string };
 
-export interface Customer360 {
-  customerNumber: string;
-  customer: EntitySideBySide;
-  creditProfile: EntitySideBySide;
-  contacts: RecordState[];
-  crosswalk: CrosswalkLink[];
-  openFindings: CustomerFinding[];
-  fixTasks: CustomerFixTask[];
-  timeline: TimelineEvent[];
-}
-
 /** Customer 360: search across systems, and one customer's records side by side with findings and history. */
 @Injectable()
 export class CustomersService {
@@ -73,7 +51,7 @@ export class CustomersService {
     private readonly rules: RuleCatalogService,
   ) {}
 
-  async search(query: CustomerSearchQuery): Promise<Page<CustomerMatch>> {
+  async search(query: CustomerSearchQuery): Promise<Page<CustomerMatchDto>> {
     const text = query.filters.q;
     if (text === undefined) throw new InvalidQueryParameterError('q', 'is required');
     if (text.trim().length < 2) throw new InvalidQueryParameterError('q', 'must be at least 2 characters');
@@ -86,7 +64,7 @@ export class CustomersService {
     return CUSTOMER_SEARCH_QUERY.page(rows, query, (row) => ({ value: row.customerNumber, id: row.customerNumber }));
   }
 
-  async detail(customerNumber: string): Promise<Customer360> {
+  async detail(customerNumber: string): Promise<Customer360Dto> {
     const direct = await this.repository.records('customer', { customerNumber });
     const crosswalk = await this.repository.crosswalk(
       direct.map((r) => ({ system: r.system, entityKey: r.entityKey })),
@@ -137,7 +115,7 @@ function ownerOfColumn(ownership: Ownership, entity: EntityKind, column: string)
   }
 }
 
-function sideBySide(entity: EntityKind, records: RecordState[], ownership: Ownership): EntitySideBySide {
+function sideBySide(entity: EntityKind, records: RecordState[], ownership: Ownership): EntitySideBySideDto {
   const columns = Object.keys(records[0]?.fields ?? {});
   return {
     entity,
@@ -157,8 +135,8 @@ function sideBySide(entity: EntityKind, records: RecordState[], ownership: Owner
 function timeline(
   versions: Awaited<ReturnType<CustomersRepository['versions']>>,
   events: Awaited<ReturnType<CustomersRepository['statusEvents']>>,
-  findings: CustomerFinding[],
-  tasks: CustomerFixTask[],
+  findings: CustomerFindingDto[],
+  tasks: CustomerFixTaskDto[],
 ): TimelineEvent[] {
   const out: TimelineEvent[] = [];
   // Versions come newest first per record: compare each with the one captured before it.
