@@ -75,8 +75,8 @@ export type AssignOutcome = ApiSchemas['AssignFindingsOutcome'];
 export function useAssignFindings() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ ids, assignee }: { ids: string[]; assignee: string | null }) =>
-      sendJson<AssignOutcome>('POST', '/api/v1/findings/assign', { ids, assignee }),
+    mutationFn: (body: ApiSchemas['AssignFindingsDto']) =>
+      sendJson<AssignOutcome>('POST', '/api/v1/findings/assign', body),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: ['findings'] });
       await client.invalidateQueries({ queryKey: ['finding'] });
@@ -108,7 +108,7 @@ function useFindingsChanged() {
 export function useSuppressFindings() {
   const changed = useFindingsChanged();
   return useMutation({
-    mutationFn: ({ ids, reason, until }: { ids: string[]; reason: string; until?: string }) =>
+    mutationFn: ({ ids, reason, until }: ApiSchemas['SuppressFindingsDto']) =>
       sendJson<SuppressOutcome>('POST', '/api/v1/findings/suppress', until ? { ids, reason, until } : { ids, reason }),
     onSuccess: changed,
   });
@@ -118,8 +118,8 @@ export function useSuppressFindings() {
 export function useUnsuppressFindings() {
   const changed = useFindingsChanged();
   return useMutation({
-    mutationFn: ({ ids }: { ids: string[] }) =>
-      sendJson<{ unsuppressed: string[] }>('POST', '/api/v1/findings/unsuppress', { ids }),
+    mutationFn: (body: ApiSchemas['UnsuppressFindingsDto']) =>
+      sendJson<ApiSchemas['UnsuppressFindingsOutcome']>('POST', '/api/v1/findings/unsuppress', body),
     onSuccess: changed,
   });
 }

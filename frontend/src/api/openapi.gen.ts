@@ -1703,7 +1703,7 @@ export interface components {
         };
         AssignItemDto: {
             /** @description Who should decide the item; null to unassign. */
-            assignee: Record<string, unknown> | null;
+            assignee: string | null;
         };
         RecordRefDto: {
             /** @description System id, e.g. crm. */
@@ -1865,8 +1865,8 @@ export interface components {
             ruleId?: string;
             /** @description Every task writing to this system in a state the action applies to. */
             system?: string;
-            /** @description Why the tasks are dismissed. */
-            reason?: string;
+            /** @description Why the task is dismissed. */
+            reason: string;
         };
         FixupReasonDto: {
             /** @description Why (kept in the task trail and the audit log). */
@@ -2127,8 +2127,8 @@ export interface components {
             id: string;
             /** @example salesforce */
             kind: string;
-            entities: string[];
-            writableEntities: string[];
+            entities: ("customer" | "contact" | "credit_profile" | "order" | "shipment" | "ticket")[];
+            writableEntities: ("customer" | "contact" | "credit_profile" | "order" | "shipment" | "ticket")[];
             incremental: boolean;
             changeEvents: boolean;
             health: components["schemas"]["ConnectorHealthDto"];

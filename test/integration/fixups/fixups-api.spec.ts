@@ -358,10 +358,14 @@ describe('fix-up task API and CLI: approve, retry, replay, dismiss with audit an
     expect(entry.after.changed.sort()).toEqual(bulk.sort());
   });
 
-  it('dismisses with a reason (required), never a done task', async () => {
+  it('dismisses with a reason (required, one task or many), never a done task', async () => {
     const id = await task('conflict');
     const missing = await post(`/${id}/dismiss`, keys.steward, {}).expect(400);
     expect(missing.body).toMatchObject({ field: 'reason' });
+    // In bulk too (it inherited an optional reason from the selection and took none).
+    const bulkMissing = await post('/dismiss', keys.steward, { ids: [id] }).expect(400);
+    expect(bulkMissing.body).toMatchObject({ field: 'reason' });
+    expect((await stateOf(id)).state).toBe('conflict');
     await post(`/${id}/dismiss`, keys.steward, { reason: 'the CRM value is right' }).expect(200);
     expect((await stateOf(id)).state).toBe('dismissed');
     const res = await post(`/${await task('done')}/dismiss`, keys.steward, { reason: 'too late' }).expect(409);

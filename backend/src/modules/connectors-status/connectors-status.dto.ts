@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
 import { SnapshotProgress } from '../snapshots/snapshot.dto';
 
 export class SnapshotRunSummaryDto {
@@ -65,8 +66,8 @@ export class ConnectorHealthDto {
 export class ConnectorStatusDto {
   @ApiProperty({ example: 'crm' }) id!: string;
   @ApiProperty({ example: 'salesforce' }) kind!: string;
-  @ApiProperty({ type: [String] }) entities!: string[];
-  @ApiProperty({ type: [String] }) writableEntities!: string[];
+  @ApiProperty({ enum: ENTITY_KINDS, isArray: true }) entities!: EntityKind[];
+  @ApiProperty({ enum: ENTITY_KINDS, isArray: true }) writableEntities!: EntityKind[];
   @ApiProperty() incremental!: boolean;
   @ApiProperty() changeEvents!: boolean;
   @ApiProperty({ type: ConnectorHealthDto }) health!: ConnectorHealthDto;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CronTime } from 'cron';
+import type { EntityKind } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../config/config.service';
 import type { ConnectorHealth } from '../../connectors/connector';
 import { SecretRedactor } from '../../http/secret-redaction';
@@ -33,8 +34,8 @@ export interface EntityStatus {
 export interface ConnectorStatus {
   id: string;
   kind: string;
-  entities: string[];
-  writableEntities: string[];
+  entities: EntityKind[];
+  writableEntities: EntityKind[];
   incremental: boolean;
   changeEvents: boolean;
   health: ConnectorHealth & { checkedAt: string; cached: boolean };

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { FixupEventView, FixupTaskView } from './fixup-task';
 import { MAX_BULK, type ReviewDecision } from './fixups.service';
@@ -6,8 +6,12 @@ import { MAX_BULK, type ReviewDecision } from './fixups.service';
 const RULE_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const SYSTEM = /^[a-z][a-z0-9_-]{0,39}$/;
 
-/** Bulk selection: explicit ids, or every task in the right state of a rule and/or target system. */
-export class FixupSelectionDto {
+/**
+ * Bulk selection: explicit ids, or every task in the right state of a rule and/or target system. The
+ * reason comes with each action's body: class-validator merges a parent's @IsOptional into a subclass,
+ * so an inherited optional reason could not be made required (bulk dismiss took none).
+ */
+class TaskSelection {
   @ApiPropertyOptional({ type: [String], description: `Task ids (at most ${MAX_BULK}).` })
   @IsOptional()
   @IsUUID('all', { each: true })
@@ -24,12 +28,6 @@ export class FixupSelectionDto {
   @IsOptional()
   @Matches(SYSTEM)
   system?: string;
-
-  @ApiPropertyOptional({ description: 'Why (kept in the task trail and the audit log).' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 500)
-  reason?: string;
 }
 
 export class FixupReasonDto {
@@ -47,12 +45,9 @@ export class FixupDismissDto {
   reason!: string;
 }
 
-export class FixupBulkDismissDto extends FixupSelectionDto {
-  @ApiProperty({ description: 'Why the tasks are dismissed.' })
-  @IsString()
-  @Length(3, 500)
-  declare reason: string;
-}
+export class FixupSelectionDto extends IntersectionType(TaskSelection, FixupReasonDto) {}
+
+export class FixupBulkDismissDto extends IntersectionType(TaskSelection, FixupDismissDto) {}
 
 export class FixupDecisionDto extends FixupReasonDto {
   @ApiProperty({ enum: ['approve', 'dismiss', 'retry'] })

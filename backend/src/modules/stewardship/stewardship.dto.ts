@@ -53,7 +53,7 @@ export class DecideItemDto {
 }
 
 export class AssignItemDto {
-  @ApiProperty({ nullable: true, description: 'Who should decide the item; null to unassign.' })
+  @ApiProperty({ type: String, nullable: true, description: 'Who should decide the item; null to unassign.' })
   @ValidateIf((_, value) => value !== null)
   @IsString()
   @Length(1, 200)

@@ -2,17 +2,20 @@ import { useState, type FormEvent } from 'react';
 import type { ConnectorStatus } from '../hooks/use-connectors';
 import { useStartSnapshot } from '../hooks/use-connectors';
 
+/** What a snapshot can be of: the entities a connector lists (the select's options). */
+type EntityKind = ConnectorStatus['entities'][number];
+
 /** Queue a snapshot of one connector's entity (engineers and above). */
 export function StartSnapshotForm({ connectors }: { connectors: ConnectorStatus[] }) {
   const start = useStartSnapshot();
   const [connectorId, setConnectorId] = useState(connectors[0]?.id ?? '');
   const connector = connectors.find((c) => c.id === connectorId);
-  const [entity, setEntity] = useState(connector?.entities[0] ?? '');
+  const [entity, setEntity] = useState<EntityKind | ''>(connector?.entities[0] ?? '');
   const [mode, setMode] = useState<'full' | 'incremental'>('full');
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    start.mutate({ connectorId, entity, mode });
+    if (entity) start.mutate({ connectorId, entity, mode });
   }
 
   return (
@@ -35,7 +38,7 @@ export function StartSnapshotForm({ connectors }: { connectors: ConnectorStatus[
       </label>
       <label className="field">
         <span>Entity</span>
-        <select value={entity} onChange={(e) => setEntity(e.target.value)}>
+        <select value={entity} onChange={(e) => setEntity(e.target.value as EntityKind)}>
           {connector?.entities.map((e) => (
             <option key={e} value={e}>
               {e}

@@ -31,8 +31,8 @@ export function useSnapshotRuns(filters: { connectorId?: string; status?: string
 export function useStartSnapshot() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: { connectorId: string; entity: string; mode: 'full' | 'incremental' }) =>
-      sendJson<{ runId: string; jobId: string }>('POST', '/api/v1/snapshots', input),
+    mutationFn: (input: ApiSchemas['CreateSnapshotDto']) =>
+      sendJson<ApiSchemas['EnqueuedSnapshotDto']>('POST', '/api/v1/snapshots', input),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['snapshots'] });
       client.setQueryData(['snapshot-progress', 'wake'], Date.now());

@@ -66,7 +66,7 @@ export function useFixupAction() {
       if (ids.length === 1 || action === 'retry') {
         const outcomes = await Promise.all(
           ids.map((id) =>
-            sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/fixups/${id}/${action}`, {
+            sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/fixups/${id}/${action}`, {
               reason,
             }),
           ),
@@ -76,7 +76,10 @@ export function useFixupAction() {
           skipped: outcomes.flatMap((o) => o.skipped),
         };
       }
-      return sendJson<{ changed: string[]; skipped: string[] }>('POST', `/api/v1/fixups/${action}`, { ids, reason });
+      return sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/fixups/${action}`, {
+        ids,
+        reason,
+      } satisfies ApiSchemas['FixupSelectionDto']);
     },
     onSettled: () => {
       void client.invalidateQueries({ queryKey: ['fixups'] });

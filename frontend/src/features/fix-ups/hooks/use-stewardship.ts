@@ -36,6 +36,7 @@ export function useStewardshipDetail(id: string | null) {
   });
 }
 
+/** A decision as the panel makes it: which fields each action takes (DecideItemDto has them all optional). */
 export type ItemDecision =
   | { action: 'merge'; survivor: string; fields: Record<string, string>; reason?: string }
   | { action: 'confirm_link' | 'reject_link'; reason?: string };
@@ -49,7 +50,11 @@ export function useStewardshipActions(id: string) {
   return {
     decide: useMutation({
       mutationFn: (decision: ItemDecision) =>
-        sendJson<StewardshipItem>('POST', `/api/v1/stewardship/items/${id}/decide`, decision),
+        sendJson<StewardshipItem>(
+          'POST',
+          `/api/v1/stewardship/items/${id}/decide`,
+          decision satisfies ApiSchemas['DecideItemDto'],
+        ),
       // The answer is the decided item with the planned task ids: show them before the refetch lands.
       onSuccess: (item) =>
         client.setQueryData<StewardshipDetail>(['stewardship-item', id], (old) => (old ? { ...old, item } : old)),
@@ -60,11 +65,17 @@ export function useStewardshipActions(id: string) {
       },
     }),
     assign: useMutation({
-      mutationFn: (assignee: string | null) => sendJson('POST', `/api/v1/stewardship/items/${id}/assign`, { assignee }),
+      mutationFn: (assignee: string | null) =>
+        sendJson<StewardshipItem>('POST', `/api/v1/stewardship/items/${id}/assign`, {
+          assignee,
+        } satisfies ApiSchemas['AssignItemDto']),
       onSettled: done,
     }),
     dismiss: useMutation({
-      mutationFn: (reason: string) => sendJson('POST', `/api/v1/stewardship/items/${id}/dismiss`, { reason }),
+      mutationFn: (reason: string) =>
+        sendJson<StewardshipItem>('POST', `/api/v1/stewardship/items/${id}/dismiss`, {
+          reason,
+        } satisfies ApiSchemas['DismissItemDto']),
       onSettled: done,
     }),
   };
@@ -149,10 +160,10 @@ export function useReviewDecision() {
         ? sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/stewardship/reviews/${taskId}/decide`, {
             decision,
             reason,
-          })
+          } satisfies ApiSchemas['FixupDecisionDto'])
         : sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/fixups/${taskId}/${decision}`, {
             reason,
-          }),
+          } satisfies ApiSchemas['FixupReasonDto']),
     onSettled: () => {
       void client.invalidateQueries({ queryKey: ['stewardship-reviews'] });
       void client.invalidateQueries({ queryKey: ['fixups'] });

@@ -91,13 +91,19 @@ export function hitsOverTime(runs: ReconciliationRun[], ruleId: string) {
 export function useDryRun() {
   return useMutation({
     mutationFn: (ruleId: string) =>
-      sendJson<DryRunResult>('POST', '/api/v1/reconciliation/dry-run', { ruleId, limit: 50 }),
+      sendJson<DryRunResult>('POST', '/api/v1/reconciliation/dry-run', {
+        ruleId,
+        limit: 50,
+      } satisfies ApiSchemas['DryRunDto']),
   });
 }
 
 export function useBacktest() {
   return useMutation({
     mutationFn: (ruleId: string) =>
-      sendJson<BacktestResult>('POST', '/api/v1/reconciliation/backtest', { ruleId, maxPoints: 50 }),
+      sendJson<BacktestResult>('POST', '/api/v1/reconciliation/backtest', {
+        ruleId,
+        maxPoints: 50,
+      } satisfies ApiSchemas['BacktestDto']),
   });
 }
