@@ -1,5 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { routeAccess, type RouteAccess } from '../../../../backend/src/modules/auth/access.guard';
@@ -9,7 +10,12 @@ export interface InventoryRoute {
   path: string;
   handler: string;
   access: RouteAccess;
+  /** The classes the handler takes its whole body and query as (`@Body() dto: X`), when it names one. */
+  body?: Type;
+  query?: Type;
 }
+
+type Type = new (...args: unknown[]) => object;
 
 const join = (...parts: string[]): string =>
   '/' +
@@ -40,6 +46,7 @@ export function nestRoutes(app: INestApplication): InventoryRoute[] {
               path: join(prefix, path),
               handler: `${controller.name}.${name}`,
               access: routeAccess(reflector, handler, controller),
+              ...inputTypes(controller, name),
             });
           }
         }
@@ -47,6 +54,25 @@ export function nestRoutes(app: INestApplication): InventoryRoute[] {
     }
   }
   return routes;
+}
+
+/** The DTO classes of a handler's whole-body and whole-query parameters (not `@Query('name')` ones). */
+function inputTypes(controller: Type, method: string): { body?: Type; query?: Type } {
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
+    string,
+    { index: number; data?: unknown }
+  >;
+  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, method) ?? []) as unknown[];
+  const found: { body?: Type; query?: Type } = {};
+  for (const [key, arg] of Object.entries(args)) {
+    const kind = Number(key.split(':')[0]) as RouteParamtypes;
+    const type = types[arg.index];
+    // Object: a plain record the handler parses itself (list queries), no class to compare.
+    if (arg.data !== undefined || typeof type !== 'function' || type === Object) continue;
+    if (kind === RouteParamtypes.BODY) found.body = type as Type;
+    if (kind === RouteParamtypes.QUERY) found.query = type as Type;
+  }
+  return found;
 }
 
 /** Routes Express knows (Nest's and anything registered on the adapter directly, e.g. Swagger UI). */
