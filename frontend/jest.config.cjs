@@ -3,7 +3,7 @@ module.exports = {
   rootDir: __dirname,
   roots: ['<rootDir>/src'],
   testMatch: ['**/*.spec.ts', '**/*.spec.tsx'],
-  testEnvironment: 'jsdom',
+  testEnvironment: '<rootDir>/src/test/jsdom-with-fetch.environment.cjs',
   setupFiles: ['<rootDir>/src/test/polyfills.cjs'],
   setupFilesAfterEnv: ['<rootDir>/src/test/setup.ts'],
   transform: {

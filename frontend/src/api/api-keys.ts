@@ -1,7 +1,7 @@
 /** API keys (`/api/v1/api-keys`, admins only): list, create (the secret is in that answer only), revoke. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiSchemas } from './api-schemas';
-import { getJson, sendJson } from './http-client';
+import { api, answer } from './api-client';
 
 export type ApiKey = ApiSchemas['ApiKeyView'];
 export type CreatedApiKey = ApiSchemas['CreatedApiKey'];
@@ -11,7 +11,7 @@ const KEYS = ['api-keys'] as const;
 export function useApiKeys(enabled: boolean) {
   return useQuery({
     queryKey: KEYS,
-    queryFn: async () => (await getJson<ApiSchemas['ApiKeyList']>('/api/v1/api-keys')).items,
+    queryFn: async () => (await answer(api.GET('/api/v1/api-keys'))).items,
     enabled,
   });
 }
@@ -21,11 +21,11 @@ export function useApiKeyActions() {
   const done = () => void client.invalidateQueries({ queryKey: KEYS });
   return {
     create: useMutation({
-      mutationFn: (input: ApiSchemas['CreateApiKeyDto']) => sendJson<CreatedApiKey>('POST', '/api/v1/api-keys', input),
+      mutationFn: (body: ApiSchemas['CreateApiKeyDto']) => answer(api.POST('/api/v1/api-keys', { body })),
       onSuccess: done,
     }),
     revoke: useMutation({
-      mutationFn: (id: string) => sendJson<ApiKey>('DELETE', `/api/v1/api-keys/${id}`),
+      mutationFn: (id: string) => answer(api.DELETE('/api/v1/api-keys/{id}', { params: { path: { id } } })),
       onSuccess: done,
     }),
   };

@@ -1,7 +1,11 @@
 /** The audit log (GET /api/v1/audit, steward and above). */
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
-import { getJson, withQuery } from './http-client';
+import { api, answer } from './api-client';
 import type { ApiSchemas } from './api-schemas';
+import type { paths } from './openapi.gen';
+
+/** The orders the audit list offers. */
+export type AuditSort = NonNullable<paths['/api/v1/audit']['get']['parameters']['query']>['sort'];
 
 export type AuditEntry = ApiSchemas['AuditEntryView'];
 
@@ -25,12 +29,14 @@ export const AUDIT_FILTER_NAMES: (keyof AuditFilters)[] = [
   'to',
 ];
 
-export function useAuditLog(filters: AuditFilters, sort = '-at', enabled = true, pageSize = 50) {
+export function useAuditLog(filters: AuditFilters, sort: AuditSort = '-at', enabled = true, pageSize = 50) {
   return useInfiniteQuery({
     queryKey: ['audit', filters, sort, pageSize],
     queryFn: ({ pageParam }) =>
-      getJson<ApiSchemas['AuditPage']>(
-        withQuery('/api/v1/audit', { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined }),
+      answer(
+        api.GET('/api/v1/audit', {
+          params: { query: { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined } },
+        }),
       ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,

@@ -1,13 +1,17 @@
 /** Findings as the API returns them (GET /api/v1/findings, /findings/:id); shared by exceptions and customer 360. */
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiSchemas } from './api-schemas';
-import { getJson, getText, sendJson, withQuery } from './http-client';
+import type { paths } from './openapi.gen';
+import { api, answer } from './api-client';
+import { getText, withQuery } from './http-client';
 
 export const FINDING_STATUSES = ['new', 'open', 'reopened', 'resolved', 'suppressed', 'retired'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export const DOMAINS = ['customer', 'credit', 'order', 'contact'] as const;
 export const FINDING_SORT_KEYS = ['statusChangedAt', 'lastSeenAt', 'firstSeenAt', 'occurrences', 'matchKey'] as const;
 export type FindingSortKey = (typeof FINDING_SORT_KEYS)[number];
+/** A sort key, `-` first for descending. */
+export type FindingSort = FindingSortKey | `-${FindingSortKey}`;
 
 export type Finding = ApiSchemas['FindingView'];
 export type FindingDetail = ApiSchemas['FindingDetail'];
@@ -27,6 +31,12 @@ export interface FindingFilters {
   assignee?: string;
 }
 
+/** The filters as the list route types them (statuses and the like as enums). */
+export type FindingQuery = Omit<
+  NonNullable<paths['/api/v1/findings']['get']['parameters']['query']>,
+  'sort' | 'limit' | 'cursor'
+>;
+
 export const FINDING_FILTER_NAMES: (keyof FindingFilters)[] = [
   'status',
   'severity',
@@ -40,12 +50,14 @@ export const FINDING_FILTER_NAMES: (keyof FindingFilters)[] = [
   'assignee',
 ];
 
-export function useFindings(filters: FindingFilters, sort: string, pageSize = 50) {
+export function useFindings(filters: FindingQuery, sort: FindingSort, pageSize = 50) {
   return useInfiniteQuery({
     queryKey: ['findings', filters, sort, pageSize],
     queryFn: ({ pageParam }) =>
-      getJson<ApiSchemas['FindingsPage']>(
-        withQuery('/api/v1/findings', { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined }),
+      answer(
+        api.GET('/api/v1/findings', {
+          params: { query: { ...filters, sort, limit: pageSize, cursor: pageParam ?? undefined } },
+        }),
       ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
@@ -56,7 +68,7 @@ export function useFindings(filters: FindingFilters, sort: string, pageSize = 50
 export function useFindingDetail(id: string | null) {
   return useQuery({
     queryKey: ['finding', id],
-    queryFn: () => getJson<FindingDetail>(`/api/v1/findings/${encodeURIComponent(id ?? '')}`),
+    queryFn: () => answer(api.GET('/api/v1/findings/{id}', { params: { path: { id: id ?? '' } } })),
     enabled: id !== null,
   });
 }
@@ -75,8 +87,7 @@ export type AssignOutcome = ApiSchemas['AssignFindingsOutcome'];
 export function useAssignFindings() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: ApiSchemas['AssignFindingsDto']) =>
-      sendJson<AssignOutcome>('POST', '/api/v1/findings/assign', body),
+    mutationFn: (body: ApiSchemas['AssignFindingsDto']) => answer(api.POST('/api/v1/findings/assign', { body })),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: ['findings'] });
       await client.invalidateQueries({ queryKey: ['finding'] });
@@ -109,7 +120,7 @@ export function useSuppressFindings() {
   const changed = useFindingsChanged();
   return useMutation({
     mutationFn: ({ ids, reason, until }: ApiSchemas['SuppressFindingsDto']) =>
-      sendJson<SuppressOutcome>('POST', '/api/v1/findings/suppress', until ? { ids, reason, until } : { ids, reason }),
+      answer(api.POST('/api/v1/findings/suppress', { body: until ? { ids, reason, until } : { ids, reason } })),
     onSuccess: changed,
   });
 }
@@ -119,7 +130,7 @@ export function useUnsuppressFindings() {
   const changed = useFindingsChanged();
   return useMutation({
     mutationFn: (body: ApiSchemas['UnsuppressFindingsDto']) =>
-      sendJson<ApiSchemas['UnsuppressFindingsOutcome']>('POST', '/api/v1/findings/unsuppress', body),
+      answer(api.POST('/api/v1/findings/unsuppress', { body })),
     onSuccess: changed,
   });
 }

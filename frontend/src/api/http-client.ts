@@ -1,4 +1,7 @@
-/** The dashboard's only way to the backend: JSON over fetch, the signed-in credential attached, errors that say what failed. */
+/**
+ * Fetch with the signed-in credential attached and errors that say what failed: under the typed API
+ * client (api-client.ts), and for what it does not cover (readiness, CSV downloads).
+ */
 import { credentialStore } from './credential-store';
 
 export class ApiError extends Error {
@@ -20,15 +23,16 @@ export class ApiError extends Error {
   }
 }
 
-function headers(init?: RequestInit, json = false): Record<string, string> {
+/** Accept JSON (unless `init` says otherwise) and the signed-in credential. */
+export function headers(init?: RequestInit): Record<string, string> {
   const result: Record<string, string> = { accept: 'application/json' };
-  if (json) result['content-type'] = 'application/json';
   const credential = credentialStore.get();
   if (credential) result.authorization = `Bearer ${credential}`;
   return { ...result, ...(init?.headers as Record<string, string> | undefined) };
 }
 
-async function errorOf(res: Response, path: string): Promise<ApiError> {
+/** The ApiError for a failed answer (and a 401 signs the credential out). */
+export async function errorOf(res: Response, path: string): Promise<ApiError> {
   const body: unknown = await res.json().catch(() => undefined);
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const message = typeof record.message === 'string' ? record.message : res.statusText || `HTTP ${res.status}`;
@@ -50,23 +54,6 @@ export async function getText(path: string, accept: string): Promise<string> {
   const res = await fetch(path, { headers: headers({ headers: { accept } }) });
   if (!res.ok) throw await errorOf(res, path);
   return res.text();
-}
-
-/** POST/PUT/PATCH/DELETE with a JSON body; resolves to the parsed answer, or undefined for 204. */
-export async function sendJson<T>(
-  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: headers(undefined, body !== undefined),
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw await errorOf(res, path);
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 /** Builds `path?query` from defined, non-empty values only. */

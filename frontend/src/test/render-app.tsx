@@ -31,18 +31,20 @@ export const failing = (status: number, message: string, requestId = 'req-1') =>
   new Failure(status, { statusCode: status, message, requestId });
 
 /**
- * Renders the app at `path`, signed in with `role`, with `fetch` answering from `answers`. jsdom has
- * no fetch or Response, so the stand-in returns the few members the http client reads.
+ * Renders the app at `path`, signed in with `role`, with `fetch` answering from `answers` (called with
+ * a Request by the typed API client, with a URL and init by the rest).
  */
 export function renderApp(path: string, answers: Answers, role: Role = 'admin') {
   const calls: FakeCall[] = [];
-  globalThis.fetch = jest.fn((input: RequestInfo | URL, init?: RequestInit) => {
+  globalThis.fetch = jest.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = input instanceof Request ? input : undefined;
     const url = new URL(
       input instanceof URL ? input.href : typeof input === 'string' ? input : input.url,
       'http://dashboard.test',
     );
-    const method = init?.method ?? 'GET';
-    const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    const method = request?.method ?? init?.method ?? 'GET';
+    const sent = request ? await request.text() : typeof init?.body === 'string' ? init.body : '';
+    const body: unknown = sent ? JSON.parse(sent) : undefined;
     calls.push({ method, url, body });
     const key = `${method} ${url.pathname}`;
     const found = key in answers;
@@ -54,13 +56,8 @@ export function renderApp(path: string, answers: Answers, role: Role = 'admin') 
       value = value.body;
     }
     const text = value instanceof PlainText ? value.text : value === undefined ? '' : JSON.stringify(value);
-    return Promise.resolve({
-      ok: status < 400,
-      status,
-      statusText: String(status),
-      json: () => Promise.resolve(JSON.parse(text) as unknown),
-      text: () => Promise.resolve(text),
-    } as Response);
+    const type = value instanceof PlainText ? 'text/plain' : 'application/json';
+    return new Response(status === 204 ? null : text, { status, headers: { 'content-type': type } });
   }) as typeof fetch;
   credentialStore.set('dwk_test_credential');
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiSchemas } from '../../../api/api-schemas';
-import { getJson, sendJson, withQuery } from '../../../api/http-client';
+import { api, answer } from '../../../api/api-client';
 
 export type AlertDelivery = ApiSchemas['AlertDeliveryView'];
 export type Silence = ApiSchemas['AlertSilenceView'];
@@ -10,11 +10,9 @@ export function useDeliveries(alertKey: string | null, pageSize = 200) {
   return useInfiniteQuery({
     queryKey: ['alerts', 'deliveries', alertKey, pageSize],
     queryFn: ({ pageParam }) =>
-      getJson<AlertDelivery[]>(
-        withQuery('/api/v1/alerts/deliveries', {
-          limit: pageSize,
-          before: pageParam ?? undefined,
-          alertKey: alertKey ?? undefined,
+      answer(
+        api.GET('/api/v1/alerts/deliveries', {
+          params: { query: { limit: pageSize, before: pageParam ?? undefined, alertKey: alertKey ?? undefined } },
         }),
       ),
     initialPageParam: null as string | null,
@@ -24,7 +22,7 @@ export function useDeliveries(alertKey: string | null, pageSize = 200) {
 }
 
 export function useSilences() {
-  return useQuery({ queryKey: ['alerts', 'silences'], queryFn: () => getJson<Silence[]>('/api/v1/alerts/silences') });
+  return useQuery({ queryKey: ['alerts', 'silences'], queryFn: () => answer(api.GET('/api/v1/alerts/silences')) });
 }
 
 export function useSilenceActions() {
@@ -33,11 +31,11 @@ export function useSilenceActions() {
   return {
     create: useMutation({
       mutationFn: (input: ApiSchemas['CreateSilenceDto']) =>
-        sendJson<Silence>('POST', '/api/v1/alerts/silences', input),
+        answer(api.POST('/api/v1/alerts/silences', { body: input })),
       onSuccess: done,
     }),
     expire: useMutation({
-      mutationFn: (id: string) => sendJson<void>('DELETE', `/api/v1/alerts/silences/${id}`),
+      mutationFn: (id: string) => answer(api.DELETE('/api/v1/alerts/silences/{id}', { params: { path: { id } } })),
       onSuccess: done,
     }),
   };
@@ -49,7 +47,7 @@ export type DeliveryDay = ApiSchemas['AlertDeliveryDayDto'];
 export function useDeliveryDays() {
   return useQuery({
     queryKey: ['alerts', 'deliveries', 'daily'],
-    queryFn: () => getJson<DeliveryDay[]>('/api/v1/alerts/deliveries/daily'),
+    queryFn: () => answer(api.GET('/api/v1/alerts/deliveries/daily')),
     refetchInterval: 60_000,
   });
 }
@@ -66,7 +64,7 @@ export type AlertState = ApiSchemas['AlertStateView'];
 export function useAlertStates(status: AlertStateFilter) {
   return useQuery({
     queryKey: ['alerts', 'states', status],
-    queryFn: () => getJson<ApiSchemas['AlertStateList']>(withQuery('/api/v1/alerts', { status, limit: 200 })),
+    queryFn: () => answer(api.GET('/api/v1/alerts', { params: { query: { status, limit: 200 } } })),
     refetchInterval: 30_000,
   });
 }

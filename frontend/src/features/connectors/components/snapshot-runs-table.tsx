@@ -2,12 +2,12 @@ import { useState } from 'react';
 import { formatCount, formatDateTime, formatDuration } from '../../../ui/formatting';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
-import { SNAPSHOT_RUN_STATUSES, useSnapshotRuns } from '../hooks/use-connectors';
+import { SNAPSHOT_RUN_STATUSES, useSnapshotRuns, type SnapshotRunStatus } from '../hooks/use-connectors';
 
 /** The latest snapshot runs, of every connector or of the one and in the status chosen. */
 export function SnapshotRunsTable({ connectorIds }: { connectorIds: string[] }) {
   const [connectorId, setConnectorId] = useState('');
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<SnapshotRunStatus | ''>('');
   const query = useSnapshotRuns({ connectorId: connectorId || undefined, status: status || undefined });
   return (
     <>
@@ -25,7 +25,7 @@ export function SnapshotRunsTable({ connectorIds }: { connectorIds: string[] }) 
         </label>
         <label className="field">
           <span>In status</span>
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select value={status} onChange={(e) => setStatus(e.target.value as SnapshotRunStatus | '')}>
             <option value="">any</option>
             {SNAPSHOT_RUN_STATUSES.map((s) => (
               <option key={s} value={s}>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiSchemas } from '../../../api/api-schemas';
-import { getJson, sendJson, withQuery } from '../../../api/http-client';
+import { api, answer } from '../../../api/api-client';
 
 export type SnapshotRunSummary = ApiSchemas['SnapshotRunSummaryDto'];
 export type SnapshotProgress = ApiSchemas['SnapshotProgressDto'];
@@ -12,18 +12,19 @@ export type SnapshotRun = ApiSchemas['SnapshotRunView'];
 export function useConnectors() {
   return useQuery({
     queryKey: ['connectors'],
-    queryFn: async () => (await getJson<ApiSchemas['ConnectorStatusListDto']>('/api/v1/connectors')).items,
+    queryFn: async () => (await answer(api.GET('/api/v1/connectors'))).items,
     refetchInterval: 30_000,
   });
 }
 
 export const SNAPSHOT_RUN_STATUSES = ['queued', 'running', 'complete', 'partial', 'failed'] as const;
+export type SnapshotRunStatus = (typeof SNAPSHOT_RUN_STATUSES)[number];
 
 /** The latest runs, of one connector or in one status when given (a busy WMS's event runs hide the rest). */
-export function useSnapshotRuns(filters: { connectorId?: string; status?: string } = {}, limit = 30) {
+export function useSnapshotRuns(filters: { connectorId?: string; status?: SnapshotRunStatus } = {}, limit = 30) {
   return useQuery({
     queryKey: ['snapshots', limit, filters.connectorId ?? '', filters.status ?? ''],
-    queryFn: () => getJson<SnapshotRun[]>(withQuery('/api/v1/snapshots', { ...filters, limit })),
+    queryFn: () => answer(api.GET('/api/v1/snapshots', { params: { query: { ...filters, limit } } })),
     refetchInterval: 15_000,
   });
 }
@@ -31,8 +32,7 @@ export function useSnapshotRuns(filters: { connectorId?: string; status?: string
 export function useStartSnapshot() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: ApiSchemas['CreateSnapshotDto']) =>
-      sendJson<ApiSchemas['EnqueuedSnapshotDto']>('POST', '/api/v1/snapshots', input),
+    mutationFn: (input: ApiSchemas['CreateSnapshotDto']) => answer(api.POST('/api/v1/snapshots', { body: input })),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['snapshots'] });
       client.setQueryData(['snapshot-progress', 'wake'], Date.now());

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ApiSchemas } from '../../../api/api-schemas';
-import { getJson, withQuery } from '../../../api/http-client';
+import { api, answer } from '../../../api/api-client';
 
 export type CustomerMatch = ApiSchemas['CustomerMatchDto'];
 export type SystemRecord = ApiSchemas['RecordState'];
@@ -11,7 +11,7 @@ export type Customer360 = ApiSchemas['Customer360Dto'];
 export function useCustomerSearch(q: string) {
   return useQuery({
     queryKey: ['customers', 'search', q],
-    queryFn: () => getJson<ApiSchemas['CustomerSearchPageDto']>(withQuery('/api/v1/customers', { q, limit: 20 })),
+    queryFn: () => answer(api.GET('/api/v1/customers', { params: { query: { q, limit: 20 } } })),
     enabled: q.length >= 2,
     placeholderData: keepPreviousData,
   });
@@ -20,7 +20,10 @@ export function useCustomerSearch(q: string) {
 export function useCustomer(customerNumber: string | null) {
   return useQuery({
     queryKey: ['customers', 'detail', customerNumber],
-    queryFn: () => getJson<Customer360>(`/api/v1/customers/${encodeURIComponent(customerNumber ?? '')}`),
+    queryFn: () =>
+      answer(
+        api.GET('/api/v1/customers/{customerNumber}', { params: { path: { customerNumber: customerNumber ?? '' } } }),
+      ),
     enabled: customerNumber !== null,
   });
 }

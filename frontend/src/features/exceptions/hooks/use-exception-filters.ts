@@ -4,6 +4,8 @@ import {
   FINDING_FILTER_NAMES,
   FINDING_SORT_KEYS,
   type FindingFilters,
+  type FindingQuery,
+  type FindingSort,
   type FindingSortKey,
 } from '../../../api/findings';
 
@@ -16,12 +18,11 @@ export const ANY_STATUS = 'any';
 
 export interface ExceptionView {
   /** As chosen, for the filter bar: the status is always set (`active` by default, or `any`). */
-  filters: FindingFilters;
-  /** As the API takes them: `any` status left out. */
-  query: FindingFilters;
+  filters: FindingFilters; /** As the API takes them: `any` status left out. */
+  query: FindingQuery;
   /** Whether anything beyond the default status narrows the list. */
   narrowed: boolean;
-  sort: { key: FindingSortKey; direction: 'asc' | 'desc'; text: string };
+  sort: { key: FindingSortKey; direction: 'asc' | 'desc'; text: FindingSort };
   /** The finding open in the detail panel. */
   selected: string | null;
 }
@@ -30,7 +31,7 @@ function parseSort(text: string | null): ExceptionView['sort'] {
   const raw = text ?? DEFAULT_SORT;
   const key = raw.replace(/^-/, '') as FindingSortKey;
   if (!FINDING_SORT_KEYS.includes(key)) return parseSort(DEFAULT_SORT);
-  return { key, direction: raw.startsWith('-') ? 'desc' : 'asc', text: raw };
+  return { key, direction: raw.startsWith('-') ? 'desc' : 'asc', text: raw as FindingSort };
 }
 
 /** The queue's filters, sort and open finding live in the URL, so a view can be shared or bookmarked. */
@@ -42,9 +43,9 @@ export function useExceptionFilters() {
     for (const name of FINDING_FILTER_NAMES) {
       const value = params.get(name);
       if (value) filters[name] = value;
-    }
-    const query = { ...filters };
-    if (query.status === ANY_STATUS) delete query.status;
+    } // The URL's text as it stands: the API validates it (a 400 names a bad value).
+    const query = { ...filters } as FindingQuery;
+    if (filters.status === ANY_STATUS) delete query.status;
     const narrowed = Object.entries(filters).some(([name, value]) => name !== 'status' || value !== DEFAULT_STATUS);
     return { filters, query, narrowed, sort: parseSort(params.get('sort')), selected: params.get('finding') };
   }, [params]);

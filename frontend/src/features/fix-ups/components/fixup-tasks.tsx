@@ -4,7 +4,7 @@ import { roleAllows, useCurrentRole } from '../../../api/current-role';
 import { formatDateTime } from '../../../ui/formatting';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
-import { FIXUP_STATES, useFixups } from '../hooks/use-fixups';
+import { FIXUP_STATES, useFixups, type FixupFilters } from '../hooks/use-fixups';
 import { FixupActions } from './fixup-actions';
 import { FixupChanges } from './fixup-changes';
 import { FixupDetailPanel } from './fixup-detail-panel';
@@ -22,7 +22,8 @@ export function FixupTasks() {
   const role = useCurrentRole();
   const canAct = roleAllows(role, 'engineer');
   const query = useFixups({
-    state: state === ANY_STATE ? undefined : state,
+    // The URL's text: the API validates it (a 400 names an unknown state).
+    state: state === ANY_STATE ? undefined : (state as FixupFilters['state']),
     ruleId: params.get('ruleId') ?? undefined,
   });
   const [checked, setChecked] = useState<Set<string>>(new Set());

@@ -2,7 +2,7 @@ import { useSearchParams } from 'react-router';
 import { formatDateTime } from '../../../ui/formatting';
 import { QueryState } from '../../../ui/query-state';
 import { StatusBadge } from '../../../ui/status-badge';
-import { useStewardshipItems } from '../hooks/use-stewardship';
+import { useStewardshipItems, type StewardshipFilters } from '../hooks/use-stewardship';
 import { StewardshipDetailPanel } from './stewardship-detail-panel';
 
 // Fix-up tasks waiting for review (validation failures, conflicts) have their own view: "Fix-ups to review".
@@ -14,7 +14,8 @@ export function StewardshipQueue() {
   const kind = params.get('kind') ?? '';
   const state = params.get('itemState') ?? 'open';
   const selected = params.get('item');
-  const query = useStewardshipItems({ kind: kind || undefined, state: state || undefined });
+  // The URL's text: the API validates it (a 400 names an unknown kind or state).
+  const query = useStewardshipItems({ kind: kind || undefined, state: state || undefined } as StewardshipFilters);
   const set = (name: string, value: string | null) =>
     setParams((current) => {
       const next = new URLSearchParams(current);

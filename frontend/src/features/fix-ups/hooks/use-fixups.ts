@@ -1,6 +1,7 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiSchemas } from '../../../api/api-schemas';
-import { getJson, sendJson, withQuery } from '../../../api/http-client';
+import { api, answer } from '../../../api/api-client';
+import type { paths } from '../../../api/openapi.gen';
 
 export const FIXUP_STATES = [
   'proposed',
@@ -20,17 +21,16 @@ export type FixupState = (typeof FIXUP_STATES)[number];
 export type FixupTask = ApiSchemas['FixupTaskView'];
 export type FixupTransition = ApiSchemas['FixupEventView'];
 
-export interface FixupFilters {
-  state?: string;
-  ruleId?: string;
-  system?: string;
-  findingId?: string;
-}
+/** The list filters as the API types them (states as their enum). */
+export type FixupFilters = Pick<
+  NonNullable<paths['/api/v1/fixups']['get']['parameters']['query']>,
+  'state' | 'ruleId' | 'system' | 'findingId'
+>;
 
 export function useFixups(filters: FixupFilters, limit = 50) {
   return useQuery({
     queryKey: ['fixups', filters, limit],
-    queryFn: () => getJson<ApiSchemas['FixupTaskPage']>(withQuery('/api/v1/fixups', { ...filters, limit })),
+    queryFn: () => answer(api.GET('/api/v1/fixups', { params: { query: { ...filters, limit } } })),
     placeholderData: keepPreviousData,
     refetchInterval: 10_000,
   });
@@ -39,7 +39,7 @@ export function useFixups(filters: FixupFilters, limit = 50) {
 export function useFixupDetail(id: string | null) {
   return useQuery({
     queryKey: ['fixup', id],
-    queryFn: () => getJson<ApiSchemas['FixupDetail']>(`/api/v1/fixups/${id ?? ''}`),
+    queryFn: () => answer(api.GET('/api/v1/fixups/{id}', { params: { path: { id: id ?? '' } } })),
     enabled: id !== null,
   });
 }
@@ -58,28 +58,49 @@ export const ACTIONS: Record<FixupAction, { states: FixupState[]; role: 'enginee
   },
 };
 
+/**
+ * One action on one task. A dismissal needs a reason (the API refuses an empty one with a 400 naming
+ * it); the others take one optionally.
+ */
+export function actOnTask(id: string, action: FixupAction, reason?: string) {
+  const params = { path: { id } };
+  switch (action) {
+    case 'dismiss':
+      return answer(api.POST('/api/v1/fixups/{id}/dismiss', { params, body: { reason: reason ?? '' } }));
+    case 'approve':
+      return answer(api.POST('/api/v1/fixups/{id}/approve', { params, body: { reason } }));
+    case 'retry':
+      return answer(api.POST('/api/v1/fixups/{id}/retry', { params, body: { reason } }));
+    case 'replay':
+      return answer(api.POST('/api/v1/fixups/{id}/replay', { params, body: { reason } }));
+  }
+}
+
+/** The same action on many tasks at once (retry has no bulk route). */
+function actOnTasks(ids: string[], action: Exclude<FixupAction, 'retry'>, reason?: string) {
+  switch (action) {
+    case 'dismiss':
+      return answer(api.POST('/api/v1/fixups/dismiss', { body: { ids, reason: reason ?? '' } }));
+    case 'approve':
+      return answer(api.POST('/api/v1/fixups/approve', { body: { ids, reason } }));
+    case 'replay':
+      return answer(api.POST('/api/v1/fixups/replay', { body: { ids, reason } }));
+  }
+}
+
 /** One action on one or many tasks; bulk approve, replay and dismiss go through the bulk routes. */
 export function useFixupAction() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: async ({ action, ids, reason }: { action: FixupAction; ids: string[]; reason?: string }) => {
       if (ids.length === 1 || action === 'retry') {
-        const outcomes = await Promise.all(
-          ids.map((id) =>
-            sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/fixups/${id}/${action}`, {
-              reason,
-            }),
-          ),
-        );
+        const outcomes = await Promise.all(ids.map((id) => actOnTask(id, action, reason)));
         return {
           changed: outcomes.flatMap((o) => o.changed),
           skipped: outcomes.flatMap((o) => o.skipped),
         };
       }
-      return sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/fixups/${action}`, {
-        ids,
-        reason,
-      } satisfies ApiSchemas['FixupSelectionDto']);
+      return actOnTasks(ids, action, reason);
     },
     onSettled: () => {
       void client.invalidateQueries({ queryKey: ['fixups'] });
@@ -104,7 +125,7 @@ export function useTasksOfFindings(findingIds: string[]) {
   return useQueries({
     queries: findingIds.map((findingId) => ({
       queryKey: ['fixups', { findingId }, 20],
-      queryFn: () => getJson<ApiSchemas['FixupTaskPage']>(withQuery('/api/v1/fixups', { findingId, limit: 20 })),
+      queryFn: () => answer(api.GET('/api/v1/fixups', { params: { query: { findingId, limit: 20 } } })),
     })),
     combine: (results) => ({
       tasks: results.flatMap((r) => r.data?.items ?? []),

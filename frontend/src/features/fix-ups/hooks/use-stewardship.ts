@@ -7,8 +7,9 @@ import {
   useQueryClient,
 } from '@tanstack/react-query';
 import type { ApiSchemas } from '../../../api/api-schemas';
-import { getJson, sendJson, withQuery } from '../../../api/http-client';
-import type { FixupState, FixupTask } from './use-fixups';
+import { api, answer } from '../../../api/api-client';
+import type { paths } from '../../../api/openapi.gen';
+import { actOnTask, type FixupState, type FixupTask } from './use-fixups';
 
 export type RecordRef = ApiSchemas['RecordRef'];
 export type StewardshipItem = ApiSchemas['ItemView'];
@@ -20,10 +21,16 @@ export type MergeDecision = ApiSchemas['MergeDecision'];
 export type RecordState = ApiSchemas['RecordState'];
 export type StewardshipDetail = ApiSchemas['ItemDetail'];
 
-export function useStewardshipItems(filters: { kind?: string; state?: string }) {
+/** The queue's filters as the API types them. */
+export type StewardshipFilters = Pick<
+  NonNullable<paths['/api/v1/stewardship/items']['get']['parameters']['query']>,
+  'kind' | 'state'
+>;
+
+export function useStewardshipItems(filters: StewardshipFilters) {
   return useQuery({
     queryKey: ['stewardship', filters],
-    queryFn: () => getJson<ApiSchemas['ItemPage']>(withQuery('/api/v1/stewardship/items', { ...filters, limit: 50 })),
+    queryFn: () => answer(api.GET('/api/v1/stewardship/items', { params: { query: { ...filters, limit: 50 } } })),
     placeholderData: keepPreviousData,
   });
 }
@@ -31,7 +38,7 @@ export function useStewardshipItems(filters: { kind?: string; state?: string }) 
 export function useStewardshipDetail(id: string | null) {
   return useQuery({
     queryKey: ['stewardship-item', id],
-    queryFn: () => getJson<StewardshipDetail>(`/api/v1/stewardship/items/${id ?? ''}`),
+    queryFn: () => answer(api.GET('/api/v1/stewardship/items/{id}', { params: { path: { id: id ?? '' } } })),
     enabled: id !== null,
   });
 }
@@ -50,11 +57,7 @@ export function useStewardshipActions(id: string) {
   return {
     decide: useMutation({
       mutationFn: (decision: ItemDecision) =>
-        sendJson<StewardshipItem>(
-          'POST',
-          `/api/v1/stewardship/items/${id}/decide`,
-          decision satisfies ApiSchemas['DecideItemDto'],
-        ),
+        answer(api.POST('/api/v1/stewardship/items/{id}/decide', { params: { path: { id } }, body: decision })),
       // The answer is the decided item with the planned task ids: show them before the refetch lands.
       onSuccess: (item) =>
         client.setQueryData<StewardshipDetail>(['stewardship-item', id], (old) => (old ? { ...old, item } : old)),
@@ -66,16 +69,12 @@ export function useStewardshipActions(id: string) {
     }),
     assign: useMutation({
       mutationFn: (assignee: string | null) =>
-        sendJson<StewardshipItem>('POST', `/api/v1/stewardship/items/${id}/assign`, {
-          assignee,
-        } satisfies ApiSchemas['AssignItemDto']),
+        answer(api.POST('/api/v1/stewardship/items/{id}/assign', { params: { path: { id } }, body: { assignee } })),
       onSettled: done,
     }),
     dismiss: useMutation({
       mutationFn: (reason: string) =>
-        sendJson<StewardshipItem>('POST', `/api/v1/stewardship/items/${id}/dismiss`, {
-          reason,
-        } satisfies ApiSchemas['DismissItemDto']),
+        answer(api.POST('/api/v1/stewardship/items/{id}/dismiss', { params: { path: { id } }, body: { reason } })),
       onSettled: done,
     }),
   };
@@ -97,7 +96,7 @@ export function useDecisionTasks(ids: readonly string[]) {
   return useQueries({
     queries: ids.map((id) => ({
       queryKey: ['fixup', id],
-      queryFn: () => getJson<ApiSchemas['FixupDetail']>(`/api/v1/fixups/${id}`),
+      queryFn: () => answer(api.GET('/api/v1/fixups/{id}', { params: { path: { id } } })),
       refetchInterval: (q: { state: { data?: { task: FixupTask } } }) =>
         q.state.data && SETTLED.includes(q.state.data.task.state) ? false : 5_000,
     })),
@@ -121,11 +120,9 @@ export function useStewardshipReviews(reason: ReviewKind | null, pageSize = 100)
   return useInfiniteQuery({
     queryKey: ['stewardship-reviews', reason, pageSize],
     queryFn: ({ pageParam }) =>
-      getJson<ApiSchemas['ReviewItemPage']>(
-        withQuery('/api/v1/stewardship/reviews', {
-          reason: reason ?? undefined,
-          limit: pageSize,
-          cursor: pageParam ?? undefined,
+      answer(
+        api.GET('/api/v1/stewardship/reviews', {
+          params: { query: { reason: reason ?? undefined, limit: pageSize, cursor: pageParam ?? undefined } },
         }),
       ),
     initialPageParam: null as string | null,
@@ -157,13 +154,13 @@ export function useReviewDecision() {
       asSteward: boolean;
     }) =>
       asSteward
-        ? sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/stewardship/reviews/${taskId}/decide`, {
-            decision,
-            reason,
-          } satisfies ApiSchemas['FixupDecisionDto'])
-        : sendJson<ApiSchemas['BulkOutcomeView']>('POST', `/api/v1/fixups/${taskId}/${decision}`, {
-            reason,
-          } satisfies ApiSchemas['FixupReasonDto']),
+        ? answer(
+            api.POST('/api/v1/stewardship/reviews/{taskId}/decide', {
+              params: { path: { taskId } },
+              body: { decision, reason },
+            }),
+          )
+        : actOnTask(taskId, decision, reason),
     onSettled: () => {
       void client.invalidateQueries({ queryKey: ['stewardship-reviews'] });
       void client.invalidateQueries({ queryKey: ['fixups'] });

@@ -1,7 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import type { ApiSchemas } from '../../../api/api-schemas';
-import { getJson, withQuery } from '../../../api/http-client';
+import type { paths } from '../../../api/openapi.gen';
+import { api, answer } from '../../../api/api-client';
 
 export type Overview = ApiSchemas['OverviewDto'];
 export type TrendPoint = ApiSchemas['TrendPointDto'];
@@ -51,18 +52,32 @@ export function useOverview(days: number, systems: string[]) {
   return useQuery({
     queryKey: ['dashboard', 'overview', from, systems],
     queryFn: () =>
-      getJson<Overview>(withQuery('/api/v1/dashboard/overview', { from, system: systems.join(','), top: 10 })),
+      answer(
+        api.GET('/api/v1/dashboard/overview', { params: { query: { from, system: systems.join(','), top: 10 } } }),
+      ),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
   });
 }
 
-export function useTrends(days: number, systems: string[], interval: 'day' | 'week', groupBy = 'severity') {
+/** What trends can be broken down by. */
+export type TrendGrouping = NonNullable<paths['/api/v1/dashboard/trends']['get']['parameters']['query']>['groupBy'];
+
+export function useTrends(
+  days: number,
+  systems: string[],
+  interval: 'day' | 'week',
+  groupBy: TrendGrouping = 'severity',
+) {
   const { from } = rangeOf(days);
   return useQuery({
     queryKey: ['dashboard', 'trends', from, systems, interval, groupBy],
     queryFn: () =>
-      getJson<Trends>(withQuery('/api/v1/dashboard/trends', { from, system: systems.join(','), interval, groupBy })),
+      answer(
+        api.GET('/api/v1/dashboard/trends', {
+          params: { query: { from, system: systems.join(','), interval, groupBy } },
+        }),
+      ),
     placeholderData: keepPreviousData,
   });
 }
@@ -71,8 +86,7 @@ export function useTrends(days: number, systems: string[], interval: 'day' | 'we
 export function useSystems() {
   return useQuery({
     queryKey: ['connectors', 'ids'],
-    queryFn: async () =>
-      (await getJson<{ items: { id: string }[] }>('/api/v1/connectors')).items.map((c) => c.id).sort(),
+    queryFn: async () => (await answer(api.GET('/api/v1/connectors'))).items.map((c) => c.id).sort(),
     staleTime: 5 * 60_000,
   });
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { ApiSchemas } from '../../../api/api-schemas';
-import { getJson, sendJson, withQuery } from '../../../api/http-client';
+import { api, answer } from '../../../api/api-client';
 
 export type RuleOutcome = ApiSchemas['RuleOutcome'];
 export type ReconciliationRun = ApiSchemas['ReconciliationRunView'];
@@ -27,7 +27,7 @@ export type BacktestResult = ApiSchemas['BacktestView'];
 export function useRuleCatalog() {
   return useQuery({
     queryKey: ['rules'],
-    queryFn: () => getJson<RuleCatalog>('/api/v1/rules'),
+    queryFn: () => answer(api.GET('/api/v1/rules')),
     refetchInterval: 60_000,
   });
 }
@@ -35,7 +35,7 @@ export function useRuleCatalog() {
 export function useRuleDefinition(ruleId: string) {
   return useQuery({
     queryKey: ['rules', ruleId],
-    queryFn: () => getJson<RuleDefinition>(`/api/v1/rules/${encodeURIComponent(ruleId)}`),
+    queryFn: () => answer(api.GET('/api/v1/rules/{id}', { params: { path: { id: ruleId } } })),
   });
 }
 
@@ -47,7 +47,7 @@ export function useRuleDefinition(ruleId: string) {
 export function useRuns(limit = 100) {
   return useQuery({
     queryKey: ['reconciliation-runs', 'full', limit],
-    queryFn: () => getJson<ReconciliationRun[]>(withQuery('/api/v1/reconciliation/runs', { scope: 'full', limit })),
+    queryFn: () => answer(api.GET('/api/v1/reconciliation/runs', { params: { query: { scope: 'full', limit } } })),
     refetchInterval: 30_000,
   });
 }
@@ -90,20 +90,13 @@ export function hitsOverTime(runs: ReconciliationRun[], ruleId: string) {
 
 export function useDryRun() {
   return useMutation({
-    mutationFn: (ruleId: string) =>
-      sendJson<DryRunResult>('POST', '/api/v1/reconciliation/dry-run', {
-        ruleId,
-        limit: 50,
-      } satisfies ApiSchemas['DryRunDto']),
+    mutationFn: (ruleId: string) => answer(api.POST('/api/v1/reconciliation/dry-run', { body: { ruleId, limit: 50 } })),
   });
 }
 
 export function useBacktest() {
   return useMutation({
     mutationFn: (ruleId: string) =>
-      sendJson<BacktestResult>('POST', '/api/v1/reconciliation/backtest', {
-        ruleId,
-        maxPoints: 50,
-      } satisfies ApiSchemas['BacktestDto']),
+      answer(api.POST('/api/v1/reconciliation/backtest', { body: { ruleId, maxPoints: 50 } })),
   });
 }
