@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import type { ConnectorStatus } from '../../../backend/src/modules/connectors-status/connectors-status.service';
+import type { ConnectorStatusDto as ConnectorStatus } from '../../../backend/src/modules/connectors-status/connectors-status.dto';
 import { SnapshotRunsRepository } from '../../../backend/src/modules/snapshots/snapshot-runs.repository';
 import type { RunningProgress } from '../../../backend/src/modules/snapshots/snapshot.dto';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';

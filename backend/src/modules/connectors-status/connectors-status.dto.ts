@@ -1,7 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ENTITY_KINDS, type EntityKind } from '@driftwatch/reconciliation-rules';
+
+export type FreshnessState = 'fresh' | 'stale' | 'never' | 'unscheduled';
 import { SnapshotProgress } from '../snapshots/snapshot.dto';
 
+/** A finished snapshot run as the connector page shows it (ConnectorsStatusRepository builds these). */
 export class SnapshotRunSummaryDto {
   @ApiProperty() runId!: string;
   @ApiProperty() connectorId!: string;
@@ -16,7 +19,7 @@ export class SnapshotRunSummaryDto {
 }
 
 export class SnapshotScheduleDto {
-  @ApiProperty({ enum: ['full', 'incremental'] }) mode!: string;
+  @ApiProperty({ enum: ['full', 'incremental'] }) mode!: 'full' | 'incremental';
   @ApiProperty({ example: '*/5 * * * *' }) cron!: string;
   @ApiProperty({ type: Number, nullable: true, description: 'Shortest gap between firings.' })
   intervalSeconds!: number | null;
@@ -45,7 +48,7 @@ export class EntitySnapshotStatusDto {
     enum: ['fresh', 'stale', 'never', 'unscheduled'],
     description: 'fresh: age within two intervals of the shortest schedule; unscheduled: no schedule to judge by.',
   })
-  freshness!: string;
+  freshness!: FreshnessState;
   @ApiProperty({
     type: Number,
     nullable: true,

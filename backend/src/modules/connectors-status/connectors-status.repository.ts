@@ -3,21 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { COMPLETE_FULL_RUN, SNAPSHOT_RUN_PAIRS, WHOLE_ENTITY_RUN } from '../snapshots/snapshot-run-pairs';
 import { SnapshotRunEntity } from '../snapshots/snapshot-run.entity';
+import type { SnapshotRunSummaryDto } from './connectors-status.dto';
 
 /** The latest run of one connector and entity in some state, as the status page shows it. */
-export interface RunSummary {
-  runId: string;
-  connectorId: string;
-  entity: string;
-  mode: string;
-  status: string;
-  rowsWritten: number;
-  rowsPerS: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-}
-
 export interface Throughput {
   connectorId: string;
   entity: string;
@@ -42,7 +30,7 @@ const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-D
 const RUN_COLUMNS = `id::text AS id, connector_id, entity, mode, status, rows_written, rows_per_s, ${ts('started_at')},
   ${ts('finished_at')}, error`;
 
-const toSummary = (r: RunRecord): RunSummary => ({
+const toSummary = (r: RunRecord): SnapshotRunSummaryDto => ({
   runId: r.id,
   connectorId: r.connector_id,
   entity: r.entity,
@@ -65,7 +53,9 @@ export class ConnectorsStatusRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Per connector and entity: the latest complete whole run (either mode) and the latest complete full run. */
-  async latestComplete(connectorIds: readonly string[]): Promise<{ any: RunSummary[]; full: RunSummary[] }> {
+  async latestComplete(
+    connectorIds: readonly string[],
+  ): Promise<{ any: SnapshotRunSummaryDto[]; full: SnapshotRunSummaryDto[] }> {
     const [any, full] = await Promise.all([
       this.latestPerPair(connectorIds, ['complete'], WHOLE_RUN),
       this.latestPerPair(connectorIds, ['complete'], `AND ${COMPLETE_FULL_RUN}`),
@@ -74,7 +64,7 @@ export class ConnectorsStatusRepository {
   }
 
   /** Per connector and entity: the latest finished whole run whatever its outcome (shows a failing source). */
-  latestFinished(connectorIds: readonly string[]): Promise<RunSummary[]> {
+  latestFinished(connectorIds: readonly string[]): Promise<SnapshotRunSummaryDto[]> {
     return this.latestPerPair(connectorIds, ['complete', 'partial', 'failed'], WHOLE_RUN);
   }
 
@@ -114,7 +104,7 @@ export class ConnectorsStatusRepository {
     connectorIds: readonly string[],
     statuses: readonly string[],
     where = '',
-  ): Promise<RunSummary[]> {
+  ): Promise<SnapshotRunSummaryDto[]> {
     const latest = (finished: boolean) => `(
          SELECT r.* FROM snapshot_runs r
          WHERE r.connector_id = pairs.connector_id AND r.entity = pairs.entity AND r.status = wanted.status

@@ -1,47 +1,17 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CronTime } from 'cron';
-import type { EntityKind } from '@driftwatch/reconciliation-rules';
 import { ConfigService } from '../../config/config.service';
 import type { ConnectorHealth } from '../../connectors/connector';
 import { SecretRedactor } from '../../http/secret-redaction';
 import { parseSchedules, type SnapshotSchedule } from '../snapshots/snapshot-config';
 import { progressOf } from '../snapshots/snapshot-progress';
-import type { SnapshotProgress } from '../snapshots/snapshot.dto';
 import { CONNECTOR_CATALOG, type ConnectorCatalog } from './connector-catalog';
-import { ConnectorsStatusRepository, type RunSummary } from './connectors-status.repository';
+import { ConnectorsStatusRepository } from './connectors-status.repository';
+import type { ConnectorStatusDto, EntitySnapshotStatusDto, FreshnessState } from './connectors-status.dto';
 
 const THROUGHPUT_RUNS = 5;
 /** A source that does not answer its health check within this is reported down (not waited for). */
 export const HEALTH_TIMEOUT_MS = 5000;
-
-export type FreshnessState = 'fresh' | 'stale' | 'never' | 'unscheduled';
-
-export interface EntityStatus {
-  entity: string;
-  schedules: { mode: 'full' | 'incremental'; cron: string; intervalSeconds: number | null }[];
-  lastComplete: RunSummary | null;
-  lastCompleteFull: RunSummary | null;
-  lastFinished: RunSummary | null;
-  /** Seconds since the last complete run finished. */
-  ageSeconds: number | null;
-  /** fresh: within two schedule intervals (the shortest schedule); stale beyond; never: no complete run. */
-  freshness: FreshnessState;
-  /** Rows read per second over the last complete runs. */
-  throughputRowsPerS: number | null;
-  throughputRuns: number;
-}
-
-export interface ConnectorStatus {
-  id: string;
-  kind: string;
-  entities: EntityKind[];
-  writableEntities: EntityKind[];
-  incremental: boolean;
-  changeEvents: boolean;
-  health: ConnectorHealth & { checkedAt: string; cached: boolean };
-  snapshots: EntityStatus[];
-  running: SnapshotProgress[];
-}
 
 /**
  * Connector health (each connector's own `health()`, cached so the dashboard does not hammer the
@@ -64,18 +34,18 @@ export class ConnectorsStatusService {
     this.healthTtlMs = config.get('CONNECTOR_HEALTH_CACHE_MS');
   }
 
-  async list(): Promise<ConnectorStatus[]> {
+  async list(): Promise<ConnectorStatusDto[]> {
     return this.statusOf(this.catalog.ids());
   }
 
-  async one(id: string): Promise<ConnectorStatus> {
+  async one(id: string): Promise<ConnectorStatusDto> {
     if (!this.catalog.ids().includes(id)) throw new NotFoundException(`connector ${id} is not configured`);
     const [status] = await this.statusOf([id]);
     if (!status) throw new NotFoundException(`connector ${id} is not configured`);
     return status;
   }
 
-  private async statusOf(ids: string[]): Promise<ConnectorStatus[]> {
+  private async statusOf(ids: string[]): Promise<ConnectorStatusDto[]> {
     if (ids.length === 0) return [];
     const [complete, finished, throughput, running, healths] = await Promise.all([
       this.repository.latestComplete(ids),
@@ -95,7 +65,7 @@ export class ConnectorsStatusService {
       index(throughput),
     ];
     return Promise.all(
-      ids.map(async (id, i): Promise<ConnectorStatus> => {
+      ids.map(async (id, i): Promise<ConnectorStatusDto> => {
         const connector = await this.catalog.get(id);
         const { capabilities } = connector;
         const entities = [
@@ -105,7 +75,7 @@ export class ConnectorsStatusService {
             ...complete.any.filter((r) => r.connectorId === id).map((r) => r.entity),
           ]),
         ].sort();
-        const snapshots = entities.map((entity): EntityStatus => {
+        const snapshots = entities.map((entity): EntitySnapshotStatusDto => {
           const key = `${id}\u0000${entity}`;
           const lastComplete = anyByPair.get(key) ?? null;
           const schedules = this.schedules
@@ -153,7 +123,7 @@ export class ConnectorsStatusService {
   }
 
   /** The connector's health, from cache when checked within CONNECTOR_HEALTH_CACHE_MS. */
-  private async cachedHealth(id: string): Promise<ConnectorStatus['health']> {
+  private async cachedHealth(id: string): Promise<ConnectorStatusDto['health']> {
     const now = Date.now();
     const cached = this.health.get(id);
     if (cached && now - cached.at < this.healthTtlMs) {
