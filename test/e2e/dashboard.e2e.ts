@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
+import { apiContractViolations, openPage } from './support/api-answers';
 import { launchBrowser } from './support/browser';
 import { screenshot, SignedInTabs } from './support/dashboard-page';
 import { startDemoEnvironment, type DemoEnvironment } from './support/demo-environment';
@@ -24,12 +25,15 @@ describe('dashboard pages on real data', () => {
   }, 300_000);
 
   afterAll(async () => {
+    const violations = await apiContractViolations();
     await browser?.close();
     await demo?.stop();
+    // Every API answer the dashboard received on these pages held to the OpenAPI document.
+    expect(violations).toEqual([]);
   });
 
   it('refuses a wrong key and signs in with a real one', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     await page.goto(`${demo.backend.url}/exceptions`);
     await page.getByLabel('API key or OIDC token').fill('dwk_000000000000_not-a-real-secret');
     await page.getByRole('button', { name: 'Sign in' }).click();

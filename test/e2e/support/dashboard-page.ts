@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { openPage } from './api-answers';
 import { SCREENSHOT_DIR } from './browser';
 
 /** Opens the dashboard at `path` and signs in with `key` through the sign-in form, as a person would. */
@@ -10,7 +11,7 @@ export async function signedInPage(
   path = '/',
   width = 1280,
 ): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const page = await openPage(browser, { viewport: { width, height: 900 } });
   await page.goto(`${baseUrl}${path}`);
   await page.getByLabel('API key or OIDC token').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,18 +1,6 @@
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { buildOpenApiDocument } from '../../../../backend/src/app.factory';
-
-type Json = Record<string, unknown>;
-
-interface DocumentedResponse {
-  $ref?: string;
-  content?: Record<string, { schema?: Json }>;
-}
-
-interface Operation {
-  responses?: Record<string, DocumentedResponse>;
-}
+import { OpenApiAnswers, type OpenApiDocument } from './openapi-answers';
 
 interface ResponseLike {
   statusCode: number;
@@ -28,29 +16,6 @@ interface ExpressLike {
 }
 
 /**
- * Routes whose JSON answers the OpenAPI document does not describe yet (`METHOD /path/{param}`).
- * Each entry is a gap to close, not a place to add routes: the list only shrinks.
- */
-export const UNDOCUMENTED_RESPONSES: ReadonlySet<string> = new Set<string>([]);
-
-/**
- * The document's schemas as JSON Schema, made closed: a property the document does not name is a
- * contract break. `nullable` (OpenAPI 3.0) becomes "null, or else the schema", so that a nullable
- * reference (`allOf: [$ref]`) takes null too.
- */
-function closed(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(closed);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const copy: Json = {};
-  for (const [key, value] of Object.entries(schema as Json)) {
-    if (key === 'nullable') continue;
-    copy[key] = key === 'example' || key === 'examples' ? value : closed(value);
-  }
-  if (copy.properties !== undefined && copy.additionalProperties === undefined) copy.additionalProperties = false;
-  return (schema as Json).nullable === true ? { anyOf: [{ type: 'null' }, copy] } : copy;
-}
-
-/**
  * Checks every JSON answer the app gives (successes and errors) and the data of every server-sent
  * event against the schema the OpenAPI document (the one `backend/openapi.json` is generated from)
  * declares for its route, status and media type, as closed objects: a missing required field, a wrong
@@ -59,11 +24,13 @@ function closed(schema: unknown): unknown {
  * Installed by startApiApp before the routes, so every API spec checks the contract of what it calls.
  */
 export class ResponseContract {
-  private readonly ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-  private readonly validators = new Map<string, ValidateFunction | null>();
-  private paths: Record<string, Record<string, Operation>> = {};
-  private sharedResponses: Record<string, DocumentedResponse> = {};
-  readonly violations: string[] = [];
+  private answers?: OpenApiAnswers;
+  private readonly early: string[] = [];
+
+  /** What broke the contract so far. */
+  get violations(): string[] {
+    return [...this.early, ...(this.answers?.violations ?? [])];
+  }
 
   install(app: NestExpressApplication): void {
     app.use((req: ExpressLike, res: ResponseLike, next: () => void) => {
@@ -106,7 +73,7 @@ export class ResponseContract {
     try {
       event = JSON.parse(data);
     } catch {
-      this.violations.push(
+      this.early.push(
         `${req.method} ${req.baseUrl}${req.route?.path ?? ''}: event data is not JSON: ${data.slice(0, 80)}`,
       );
       return;
@@ -116,55 +83,12 @@ export class ResponseContract {
 
   /** Reads the document once the app is initialised (its routes are known only then). */
   load(app: NestExpressApplication): void {
-    const document = closed(JSON.parse(JSON.stringify(buildOpenApiDocument(app)))) as {
-      paths: Record<string, Record<string, Operation>>;
-      components?: Json;
-    };
-    this.ajv.addSchema({ $id: 'openapi', components: document.components ?? {} });
-    this.paths = document.paths;
-    this.sharedResponses = (document.components?.responses ?? {}) as Record<string, DocumentedResponse>;
+    this.answers = new OpenApiAnswers(buildOpenApiDocument(app) as unknown as OpenApiDocument);
   }
 
   private check(req: ExpressLike, status: number, body: unknown, mediaType = 'application/json'): void {
-    if (status < 200 || req.route === undefined) return;
+    if (req.route === undefined) return;
     const path = `${req.baseUrl}${req.route.path}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    // The product API; health, metrics and test-only routes are not part of its contract.
-    if (!path.startsWith('/api/v1/')) return;
-    const route = `${req.method.toUpperCase()} ${path}`;
-    const validate = this.validator(req.method.toLowerCase(), path, status, mediaType);
-    if (validate === undefined) return;
-    if (validate === null) {
-      if (!UNDOCUMENTED_RESPONSES.has(route))
-        this.violations.push(`${route} ${status}: no ${mediaType} schema documented for this status`);
-      return;
-    }
-    if (!validate(body)) {
-      const problems = (validate.errors ?? [])
-        .slice(0, 5)
-        .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
-      this.violations.push(`${route} ${status}: ${problems.join('; ')}`);
-    }
-  }
-
-  /** undefined: not an operation of the document (no contract to check); null: no schema for this status. */
-  private validator(
-    method: string,
-    path: string,
-    status: number,
-    mediaType: string,
-  ): ValidateFunction | null | undefined {
-    const operation = this.paths[path]?.[method];
-    if (operation === undefined) return undefined;
-    const key = `${method} ${path} ${status} ${mediaType}`;
-    if (!this.validators.has(key)) {
-      const declared = operation.responses?.[String(status)];
-      // Responses every route shares are references to components.responses.
-      const response = declared?.$ref ? this.sharedResponses[declared.$ref.split('/').pop() ?? ''] : declared;
-      const schema = response?.content?.[mediaType]?.schema;
-      const rewritten =
-        schema && JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"openapi#/components/'));
-      this.validators.set(key, rewritten ? this.ajv.compile(rewritten as Json) : null);
-    }
-    return this.validators.get(key);
+    this.answers?.check(req.method, path, status, body, mediaType);
   }
 }
