@@ -4,7 +4,7 @@
  * credential, `Accept` and error handling are those of http-client: a failed answer rejects with ApiError.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import { errorOf, headers } from './http-client';
+import { errorOf, headers, queryString } from './http-client';
 import type { paths } from './openapi.gen';
 
 const credentialAndErrors: Middleware = {
@@ -18,23 +18,11 @@ const credentialAndErrors: Middleware = {
   },
 };
 
-/** Only set, non-empty values, as withQuery (an empty filter means no filter, not `name=`). */
-function querySerializer(query: Record<string, unknown>): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    // The API's query parameters are all scalars.
-    if (typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value !== '')) {
-      params.set(name, String(value));
-    }
-  }
-  return params.toString();
-}
-
 export const api = createClient<paths>({
   // The API is served where the dashboard is (or proxied there by Vite); absolute because a Request
   // outside a browser (tests) takes no relative URL.
   baseUrl: globalThis.location.origin,
-  querySerializer,
+  querySerializer: queryString,
   // Looked up per call, so that the fetch in use (a test's stand-in) is the one called.
   fetch: (request) => globalThis.fetch(request),
 });

@@ -80,9 +80,6 @@ export const findingsExportUrl = (filters: FindingFilters, sort: string) =>
 export const fetchFindingsCsv = (filters: FindingFilters, sort: string): Promise<string> =>
   getText(findingsExportUrl(filters, sort), 'text/csv');
 
-/** What POST /api/v1/findings/assign answers. */
-export type AssignOutcome = ApiSchemas['AssignFindingsOutcome'];
-
 /** Sets who works on findings: a name, `me` (the signed-in credential's name) or null to unassign. */
 export function useAssignFindings() {
   const client = useQueryClient();
@@ -95,9 +92,6 @@ export function useAssignFindings() {
     },
   });
 }
-
-/** What POST /api/v1/findings/suppress answers. */
-export type SuppressOutcome = ApiSchemas['SuppressFindingsOutcome'];
 
 /** The API's limit on a suppression's reason. */
 export const SUPPRESSION_REASON_MAX_LENGTH = 500;

@@ -56,12 +56,22 @@ export async function getText(path: string, accept: string): Promise<string> {
   return res.text();
 }
 
-/** Builds `path?query` from defined, non-empty values only. */
-export function withQuery(path: string, query: Record<string, string | number | undefined | null>): string {
+/**
+ * A query string of the set, non-empty scalar values only (an empty filter means no filter, not
+ * `name=`); the typed API client serialises with it too.
+ */
+export function queryString(query: Record<string, unknown>): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value !== '')) {
+      params.set(name, String(value));
+    }
   }
-  const text = params.toString();
+  return params.toString();
+}
+
+/** Builds `path?query` (see queryString). */
+export function withQuery(path: string, query: Record<string, string | number | undefined | null>): string {
+  const text = queryString(query);
   return text ? `${path}?${text}` : path;
 }

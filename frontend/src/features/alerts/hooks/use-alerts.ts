@@ -2,7 +2,6 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import type { ApiSchemas } from '../../../api/api-schemas';
 import { api, answer } from '../../../api/api-client';
 
-export type AlertDelivery = ApiSchemas['AlertDeliveryView'];
 export type Silence = ApiSchemas['AlertSilenceView'];
 
 /** The delivery history, the latest first, of one alert when given; older pages on demand. */

@@ -7,8 +7,6 @@ export type SnapshotProgress = ApiSchemas['SnapshotProgressDto'];
 export type EntitySnapshotStatus = ApiSchemas['EntitySnapshotStatusDto'];
 export type ConnectorStatus = ApiSchemas['ConnectorStatusDto'];
 
-export type SnapshotRun = ApiSchemas['SnapshotRunView'];
-
 export function useConnectors() {
   return useQuery({
     queryKey: ['connectors'],

@@ -6,7 +6,6 @@ export type CustomerMatch = ApiSchemas['CustomerMatchDto'];
 export type SystemRecord = ApiSchemas['RecordState'];
 export type SideBySide = ApiSchemas['EntitySideBySideDto'];
 export type TimelineEvent = ApiSchemas['TimelineEventDto'];
-export type Customer360 = ApiSchemas['Customer360Dto'];
 
 export function useCustomerSearch(q: string) {
   return useQuery({

@@ -64,28 +64,18 @@ export const ACTIONS: Record<FixupAction, { states: FixupState[]; role: 'enginee
  */
 export function actOnTask(id: string, action: FixupAction, reason?: string) {
   const params = { path: { id } };
-  switch (action) {
-    case 'dismiss':
-      return answer(api.POST('/api/v1/fixups/{id}/dismiss', { params, body: { reason: reason ?? '' } }));
-    case 'approve':
-      return answer(api.POST('/api/v1/fixups/{id}/approve', { params, body: { reason } }));
-    case 'retry':
-      return answer(api.POST('/api/v1/fixups/{id}/retry', { params, body: { reason } }));
-    case 'replay':
-      return answer(api.POST('/api/v1/fixups/{id}/replay', { params, body: { reason } }));
+  if (action === 'dismiss') {
+    return answer(api.POST('/api/v1/fixups/{id}/dismiss', { params, body: { reason: reason ?? '' } }));
   }
+  return answer(api.POST(`/api/v1/fixups/{id}/${action}`, { params, body: { reason } }));
 }
 
 /** The same action on many tasks at once (retry has no bulk route). */
 function actOnTasks(ids: string[], action: Exclude<FixupAction, 'retry'>, reason?: string) {
-  switch (action) {
-    case 'dismiss':
-      return answer(api.POST('/api/v1/fixups/dismiss', { body: { ids, reason: reason ?? '' } }));
-    case 'approve':
-      return answer(api.POST('/api/v1/fixups/approve', { body: { ids, reason } }));
-    case 'replay':
-      return answer(api.POST('/api/v1/fixups/replay', { body: { ids, reason } }));
+  if (action === 'dismiss') {
+    return answer(api.POST('/api/v1/fixups/dismiss', { body: { ids, reason: reason ?? '' } }));
   }
+  return answer(api.POST(`/api/v1/fixups/${action}`, { body: { ids, reason } }));
 }
 
 /** One action on one or many tasks; bulk approve, replay and dismiss go through the bulk routes. */

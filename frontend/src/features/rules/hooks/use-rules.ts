@@ -7,7 +7,6 @@ export type ReconciliationRun = ApiSchemas['ReconciliationRunView'];
 
 /** A rule as the rule pack has it (`GET /api/v1/rules`). */
 export type RuleCatalogItem = ApiSchemas['RuleSummaryView'];
-export type RuleCatalog = ApiSchemas['RuleListView'];
 /** One rule's full definition and the ClickHouse SQL a run would execute now (`GET /api/v1/rules/:id`). */
 export type RuleDefinition = ApiSchemas['RuleDefinitionView'];
 
@@ -19,9 +18,6 @@ export interface RuleSummary {
   latest?: RuleOutcome & { runId: string; at: string };
   runs: number;
 }
-
-export type DryRunResult = ApiSchemas['DryRunView'];
-export type BacktestResult = ApiSchemas['BacktestView'];
 
 /** The rule pack: every loaded rule and the files that failed to load. */
 export function useRuleCatalog() {
