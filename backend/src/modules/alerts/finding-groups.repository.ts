@@ -16,6 +16,8 @@ export interface FindingExampleRow {
   ruleId: string;
   matchKey: string;
   field: string;
+  kind: string;
+  ownerSystem: string;
   actualSystem: string;
   expectedValue: string;
   actualValue: string;
@@ -96,7 +98,8 @@ export class FindingGroupsRepository {
   async examples(ruleIds: string[]): Promise<FindingExampleRow[]> {
     if (ruleIds.length === 0) return [];
     const latest = (status: string) =>
-      `(SELECT rule_id, match_key, field, actual_system, expected_value, actual_value, status_changed_at, id
+      `(SELECT rule_id, match_key, field, kind, owner_system, actual_system, expected_value, actual_value,
+          status_changed_at, id
           FROM findings WHERE rule_id = r.rule_id AND status = '${status}'
          ORDER BY status_changed_at DESC, id DESC LIMIT $2)`;
     const rows = await this.dataSource.query<
@@ -104,12 +107,15 @@ export class FindingGroupsRepository {
         rule_id: string;
         match_key: string;
         field: string;
+        kind: string;
+        owner_system: string;
         actual_system: string;
         expected_value: string;
         actual_value: string;
       }>
     >(
-      `SELECT e.rule_id, e.match_key, e.field, e.actual_system, e.expected_value, e.actual_value
+      `SELECT e.rule_id, e.match_key, e.field, e.kind, e.owner_system, e.actual_system, e.expected_value,
+         e.actual_value
          FROM unnest($1::text[]) AS r(rule_id)
          CROSS JOIN LATERAL (
            SELECT * FROM (${ACTIVE_STATUSES.map(latest).join(' UNION ALL ')}) active
@@ -121,6 +127,8 @@ export class FindingGroupsRepository {
       ruleId: r.rule_id,
       matchKey: r.match_key,
       field: r.field,
+      kind: r.kind,
+      ownerSystem: r.owner_system,
       actualSystem: r.actual_system,
       expectedValue: r.expected_value,
       actualValue: r.actual_value,

@@ -40,6 +40,8 @@ export class RunAlertsService {
               key: e.matchKey,
               system: e.actualSystem,
               field: e.field,
+              kind: e.kind,
+              owner: e.ownerSystem,
               expected: e.expectedValue,
               actual: e.actualValue,
             })),

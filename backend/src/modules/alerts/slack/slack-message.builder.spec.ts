@@ -58,4 +58,30 @@ describe('buildAlertMessage', () => {
     });
     expect(JSON.stringify(message)).not.toMatch(/ann@|bob@/);
   });
+
+  it("masks a phone field's digits, but not amounts, tax ids or other numbers", () => {
+    expect(maskPersonalData('(030) 1234 5678', 'phone')).toBe('***78');
+    expect(maskPersonalData('5551234567', 'mobile_phone')).toBe('***67');
+    expect(maskPersonalData('+15551234567', 'notes')).toBe('***67');
+    expect(maskPersonalData('50000.00', 'credit_limit')).toBe('50000.00');
+    expect(maskPersonalData('12663.63', 'open_order_value')).toBe('12663.63');
+    expect(maskPersonalData('31-7962035', 'tax_id')).toBe('31-7962035');
+  });
+
+  it('says where a missing or unexpected record is, and shows an empty value as empty', () => {
+    const message = buildAlertMessage({
+      ...base,
+      counts: { new: 3, open: 3, resolved: 0 },
+      examples: [
+        { key: 'C000372', system: 'crm', field: '', kind: 'missing', owner: 'erp', expected: 'C000372', actual: '' },
+        { key: 'C000999', system: 'crm', field: '', kind: 'unexpected', owner: 'erp', expected: '', actual: 'C000999' },
+        { key: 'C001549', system: 'crm', field: 'parent', kind: 'hierarchy_mismatch', expected: 'C001489', actual: '' },
+      ],
+    });
+    const text = JSON.stringify(message.blocks[2]);
+    expect(text).toContain('• C000372 · missing in crm (in erp)');
+    expect(text).toContain('• C000999 · in crm without a record in erp');
+    expect(text).toContain('• C001549 · crm.parent: expected `C001489` got _empty_');
+    expect(text).not.toContain('``');
+  });
 });

@@ -6,8 +6,13 @@ export type AlertSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 export interface AlertExample {
   key: string;
+  /** The system whose value is wrong or whose record is missing (the finding's actual system). */
   system: string;
   field: string;
+  /** The finding's kind; `missing` and `unexpected` read as where the record is, not as values. */
+  kind?: string;
+  /** The system of record. */
+  owner?: string;
   expected?: string;
   actual?: string;
 }
@@ -67,10 +72,20 @@ const truncate = (text: string, max: number): string => (text.length <= max ? te
 // Slack mrkdwn treats these three as control characters.
 const escapeMrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** A value as an example shows it: masked, and an empty one said so (an empty code span shows as two backticks). */
+function shown(value: string, field: string): string {
+  return value === '' ? '_empty_' : `\`${maskPersonalData(value, field)}\``;
+}
+
 function exampleLine(example: AlertExample): string {
-  const expected = example.expected === undefined ? '' : ` expected \`${maskPersonalData(example.expected)}\``;
-  const actual = example.actual === undefined ? '' : ` got \`${maskPersonalData(example.actual)}\``;
-  return escapeMrkdwn(`• ${example.key} · ${example.system}.${example.field}:${expected}${actual}`);
+  const { key, system, field, owner } = example;
+  if (example.kind === 'missing')
+    return escapeMrkdwn(`• ${key} · missing in ${system}${owner ? ` (in ${owner})` : ''}`);
+  if (example.kind === 'unexpected')
+    return escapeMrkdwn(`• ${key} · in ${system}${owner ? ` without a record in ${owner}` : ' only'}`);
+  const expected = example.expected === undefined ? '' : ` expected ${shown(example.expected, field)}`;
+  const actual = example.actual === undefined ? '' : ` got ${shown(example.actual, field)}`;
+  return escapeMrkdwn(`• ${key} · ${field ? `${system}.${field}` : system}:${expected}${actual}`);
 }
 
 export function buildAlertMessage(input: AlertMessageInput): SlackMessage {
