@@ -51,11 +51,22 @@ ESTATE_PORT_BASE=${ESTATE_PORT_BASE:-4100}
 ESTATE_DIR="$ROOT/.local/demo-estate"
 # The WMS signs its shipment webhooks to Driftwatch with this (the connector verifies them).
 export WMS_WEBHOOK_SECRET=${WMS_WEBHOOK_SECRET:-wms-demo-webhook-secret}
+# Alerts go to the estate's Slack workspace (port base + 5) unless a real workspace is configured; its
+# buttons post to Driftwatch signed with this secret, as Slack's do.
+DEMO_SLACK=false
+if [ -z "${SLACK_BOT_TOKEN:-}${SLACK_WEBHOOK_URLS:-}" ]; then
+  DEMO_SLACK=true
+  export SLACK_SIGNING_SECRET=demo-slack-signing-secret
+fi
+# Links in alert messages lead to this dashboard.
+export DASHBOARD_PUBLIC_URL=${DASHBOARD_PUBLIC_URL:-http://127.0.0.1:$PORT}
 echo "[demo] starting the demo estate (${DEMO_CUSTOMERS:-20000} customers)" >&2
 node --max-old-space-size=16384 --import tsx infra/demo-estate/src/cli/estate.cli.ts serve \
   --customers "${DEMO_CUSTOMERS:-20000}" --scenario default --continuous --fresh \
   --data "$ESTATE_DIR" --port-base "$ESTATE_PORT_BASE" \
-  --webhook "http://127.0.0.1:$PORT/api/v1/connectors/wms/events" --webhook-secret "$WMS_WEBHOOK_SECRET" >/dev/null &
+  --webhook "http://127.0.0.1:$PORT/api/v1/connectors/wms/events" --webhook-secret "$WMS_WEBHOOK_SECRET" \
+  $([ "$DEMO_SLACK" = true ] && echo --slack --slack-interactivity "http://127.0.0.1:$PORT/api/v1/slack/interactivity" \
+    --slack-signing-secret "$SLACK_SIGNING_SECRET") >/dev/null &
 estate_pid=$!
 pids+=("$estate_pid")
 for _ in $(seq 1 600); do
@@ -65,6 +76,11 @@ for _ in $(seq 1 600); do
 done
 export ESTATE_CRM_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 1))" ESTATE_ERP_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 2))"
 export ESTATE_WMS_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 3))" ESTATE_SUPPORT_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 4))"
+SLACK_LINE="Slack      your workspace (SLACK_BOT_TOKEN / SLACK_WEBHOOK_URLS)"
+if [ "$DEMO_SLACK" = true ]; then
+  export SLACK_BOT_TOKEN=xoxb-demo-bot-token SLACK_API_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 5))/api/"
+  SLACK_LINE="Slack      http://127.0.0.1:$((ESTATE_PORT_BASE + 5))/  (the estate's stand-in workspace: alert messages, working buttons)"
+fi
 
 # The backend reads the estate through its connectors (demo credentials of the estate).
 export DRIFTWATCH_CONNECTORS_FILE="$ROOT/infra/local/demo-connectors.yaml"
@@ -119,6 +135,7 @@ cat <<MSG
     Health     http://127.0.0.1:$PORT/health/ready
     Admin key  $ADMIN_KEY
                (shown once: sign in to the dashboard with it, or send it as X-API-Key; more keys on the API keys page)
+    $SLACK_LINE
     Estate     CRM $ESTATE_CRM_URL  ERP $ESTATE_ERP_URL  WMS $ESTATE_WMS_URL  support $ESTATE_SUPPORT_URL
                (credentials: .local/demo-estate/endpoints.json, drift log: .local/demo-estate/ground-truth.jsonl)
     Logs       .local/demo-backend.log (JSON lines; follow with: tail -f .local/demo-backend.log)

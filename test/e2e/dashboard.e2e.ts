@@ -198,8 +198,6 @@ describe('dashboard pages on real data', () => {
   it('alerts: alerts now, history, and a silence created then expired (not offered to a viewer)', async () => {
     const page = await tabs.open(demo.keys.engineer, '/alerts');
     await page.getByRole('heading', { name: 'Alert history' }).waitFor();
-    // The e2e estate has no Slack: no alert is posted or tracked, and the page says so rather than "none firing".
-    await page.getByText(/Slack is not configured/).waitFor();
     await page.getByLabel('Rule id').fill('customer.duplicates');
     await page.getByLabel('Reason').fill('merging duplicates this week');
     await page.getByRole('button', { name: 'Create silence' }).click();
@@ -211,6 +209,29 @@ describe('dashboard pages on real data', () => {
     const viewer = await tabs.open(demo.keys.viewer, '/alerts');
     await viewer.getByRole('heading', { name: 'Alert history' }).waitFor();
     expect(await viewer.getByRole('button', { name: 'Create silence' }).count()).toBe(0);
+  });
+
+  it("alerts in Slack: the runs' alerts are in the estate's workspace, and Acknowledge there shows on the alerts page", async () => {
+    const slackUrl = demo.estate.slack!.baseUrl;
+    const slack = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    // Alerts are evaluated by a job after each run: the first message may take a moment to arrive.
+    await demo.until('an alert message in the Slack workspace', 60_000, async () => {
+      await slack.goto(`${slackUrl}/?channel=%23credit-ops`);
+      return (await slack.getByRole('button', { name: 'Acknowledge' }).count()) > 0 ? true : undefined;
+    });
+    const title = (await slack.locator('article h3').first().textContent()) ?? '';
+    expect(title).not.toBe('');
+    await slack.getByRole('button', { name: 'Acknowledge' }).first().click();
+    await slack
+      .getByText(/Driftwatch answered 200 to alert.acknowledge: Acknowledged by slack:U0DEMO0001 \(ops.lead\)/)
+      .waitFor();
+    // Driftwatch redrew the message in place.
+    await slack.locator('article').filter({ hasText: title }).getByText('(edited)').first().waitFor();
+    await screenshot(slack, 'alerts-slack-workspace');
+
+    const page = await tabs.open(demo.keys.viewer, '/alerts');
+    const row = page.getByRole('row').filter({ hasText: title });
+    await row.getByText('slack:U0DEMO0001 (ops.lead)').waitFor();
   });
 
   it('audit log: the mutations of this run, for stewards only', async () => {

@@ -93,7 +93,9 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
   // A Redis server of its own: Bull's prefix is fixed, so on the shared Redis another test's worker
   // could take this backend's jobs.
   const redis = await startPrivateRedis();
-  const estate = await startEstate({ customers: options.customers ?? 400, seed: 7, scenario: 'default' });
+  // With the estate's Slack workspace, as `npm run demo` has it: alerts are posted and their buttons work.
+  const estate = await startEstate({ customers: options.customers ?? 400, seed: 7, scenario: 'default', slack: {} });
+  const slackSigningSecret = 'e2e-slack-signing-secret';
   const env: Record<string, string> = {
     DATABASE_URL: postgres.url,
     CLICKHOUSE_DATABASE: clickhouseDatabase,
@@ -108,6 +110,9 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
     RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS: String(24 * 3600_000),
     RECONCILIATION_SCHEDULE: '',
     RATE_LIMIT_PER_MINUTE: '100000',
+    SLACK_BOT_TOKEN: estate.slack!.botToken,
+    SLACK_API_URL: estate.slack!.apiUrl,
+    SLACK_SIGNING_SECRET: slackSigningSecret,
   };
   let backend: RunningBackend | undefined;
   try {
@@ -119,6 +124,10 @@ export async function startDemoEnvironment(options: { customers?: number } = {})
     throw error;
   }
   const url = backend.url;
+  estate.slack!.server.setInteractivity({
+    url: `${url}/api/v1/slack/interactivity`,
+    signingSecret: slackSigningSecret,
+  });
   const adminKey = await createAdminKey(env);
 
   async function call<T>(method: string, path: string, body: unknown, key: string): Promise<T> {

@@ -3,6 +3,7 @@
  *   estate [generate] --customers N [--seed S] [--epoch ISO] [--scenario file|default|none] --out DIR [--jsonl]
  *   estate serve [--customers N] [--seed S] [--scenario ...] [--data DIR [--fresh]] [--port-base P]
  *                [--continuous] [--webhook URL --webhook-secret S] [--systems crm,erp,wms,support]
+ *                [--slack [--slack-interactivity URL --slack-signing-secret S]]
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,9 @@ function parse() {
       systems: { type: 'string' },
       webhook: { type: 'string' },
       'webhook-secret': { type: 'string' },
+      slack: { type: 'boolean', default: false },
+      'slack-interactivity': { type: 'string' },
+      'slack-signing-secret': { type: 'string' },
     },
     strict: true,
   });
@@ -72,6 +76,8 @@ async function main(): Promise<void> {
 
   if (values.data && values.fresh && existsSync(values.data)) rmSync(values.data, { recursive: true, force: true });
   const portBase = values['port-base'] === undefined ? null : int('port-base', values['port-base'], 0);
+  if (values['slack-interactivity'] && !values['slack-signing-secret'])
+    throw new Error('--slack-interactivity needs --slack-signing-secret (the app verifies every click with it)');
   const estate = await startEstate({
     customers: int('customers', values.customers, 20_000),
     seed: int('seed', values.seed, 42),
@@ -85,12 +91,24 @@ async function main(): Promise<void> {
     wmsWebhooks: values.webhook
       ? [{ url: values.webhook, secret: values['webhook-secret'] ?? 'wms-demo-webhook-secret' }]
       : undefined,
+    slack: values.slack
+      ? {
+          // After the four systems' ports (port base + 1..4).
+          port: portBase === null ? undefined : portBase + SYSTEM_NAMES.length + 1,
+          interactivity: values['slack-interactivity']
+            ? { url: values['slack-interactivity'], signingSecret: values['slack-signing-secret'] ?? '' }
+            : undefined,
+        }
+      : undefined,
   });
   const endpoints = {
     crm: estate.crm,
     erp: estate.erp,
     wms: estate.wms,
     support: estate.support,
+    ...(estate.slack
+      ? { slack: { baseUrl: estate.slack.baseUrl, apiUrl: estate.slack.apiUrl, botToken: estate.slack.botToken } }
+      : {}),
     groundTruthPath: estate.groundTruthPath,
     customers: estate.manifest.customers,
     startupSeconds: (Date.now() - started) / 1000,

@@ -25,6 +25,7 @@ import { WmsStore, type WmsShipment } from '../systems/wms/wms.store';
 import { WmsServer } from '../systems/wms/wms.server';
 import { ZendeskStore, type ZendeskOrganization, type ZendeskTicket } from '../systems/support/zendesk.store';
 import { ZendeskServer } from '../systems/support/zendesk.server';
+import { SlackServer } from '../systems/chat/slack.server';
 import { buildEstate, type EstateStores } from './estate-builder';
 import { ContinuousChange } from './continuous-change';
 
@@ -62,6 +63,11 @@ export interface EstateOptions {
    * The others' stores stay empty and their endpoints have an empty `baseUrl`. Continuous mode needs all.
    */
   systems?: SystemName[];
+  /**
+   * A Slack workspace for Driftwatch's alerts (Web API under `/api/`, the channels as a web page),
+   * whose buttons post signed interactions to `interactivity.url` when given. Off unless set.
+   */
+  slack?: { port?: number; botToken?: string; interactivity?: { url: string; signingSecret: string } };
 }
 
 export const DEFAULT_CREDENTIALS = {
@@ -73,6 +79,7 @@ export const DEFAULT_CREDENTIALS = {
   },
   wms: { apiKey: 'wms-demo-api-key' },
   support: { email: 'integration@distributor.example', apiToken: 'support-demo-token' },
+  slack: { botToken: 'xoxb-demo-bot-token' },
 } as const;
 
 export interface EstateEndpoints {
@@ -101,6 +108,8 @@ export interface RunningEstate extends EstateEndpoints {
   manifest: EstateManifest;
   stores: EstateStores;
   servers: { crm: SalesforceServer; erp: DynamicsServer; wms: WmsServer; support: ZendeskServer };
+  /** The Slack workspace, when asked for (`slack` option): its page at baseUrl, its Web API at apiUrl. */
+  slack: { baseUrl: string; apiUrl: string; botToken: string; server: SlackServer } | null;
   /** Every injected drift so far (generation and continuous mode). */
   groundTruth(): readonly GroundTruthEntry[];
   groundTruthPath: string | null;
@@ -196,6 +205,19 @@ export async function startEstate(options: EstateOptions = {}): Promise<RunningE
     await Promise.all(started.map((s) => s.close()));
     throw error;
   }
+  let slack: RunningEstate['slack'] = null;
+  if (options.slack) {
+    const botToken = options.slack.botToken ?? DEFAULT_CREDENTIALS.slack.botToken;
+    const server = new SlackServer({ botToken, interactivity: options.slack.interactivity, seed });
+    try {
+      const baseUrl = await server.http.listen(options.slack.port ?? 0, host);
+      started.push(server.http);
+      slack = { baseUrl, apiUrl: `${baseUrl}/api/`, botToken, server };
+    } catch (error) {
+      await Promise.all(started.map((s) => s.close()));
+      throw error;
+    }
+  }
 
   const continuous = options.continuous
     ? new ContinuousChange(stores, servers.wms, manifest.scenario, log, manifest.customers, seed)
@@ -223,6 +245,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<RunningE
     manifest,
     stores,
     servers,
+    slack,
     groundTruth: () => log.entries,
     groundTruthPath,
     continuous,

@@ -278,6 +278,13 @@ export function sendJson(
   ctx.res.end(buffer);
 }
 
+/** Sends a text body (an estate system's web page) as it is: pages are never faulted. */
+export function sendText(ctx: RequestContext, status: number, contentType: string, body: string): void {
+  const buffer = Buffer.from(body, 'utf8');
+  ctx.res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(buffer.length) });
+  ctx.res.end(buffer);
+}
+
 export function sendEmpty(ctx: RequestContext, status: number, headers: Record<string, string> = {}): void {
   ctx.res.writeHead(status, headers);
   ctx.res.end();

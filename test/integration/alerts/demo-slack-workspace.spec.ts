@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import { WebClient } from '@slack/web-api';
+import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
+import { AlertsService } from '../../../backend/src/modules/alerts/alerts.service';
+import { startApiApp, type ApiTestApp } from '../api/support/api-app';
+
+const SECRET = 'demo-workspace-signing-secret';
+const ALERT_KEY = 'credit-ops:credit-hold-visible:#credit-ops';
+
+/** The hidden inputs of the form whose button reads `label`, as a browser would submit them. */
+function buttonForm(html: string, label: string): URLSearchParams {
+  const form = html.split('<form ').find((f) => f.includes(`>${label}</button>`));
+  if (!form) throw new Error(`no "${label}" button on the page`);
+  const fields = new URLSearchParams();
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields.set(
+      m[1],
+      m[2].replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))),
+    );
+  }
+  return fields;
+}
+
+describe("The demo estate's Slack workspace with the real backend (alert posted, button clicked, message redrawn)", () => {
+  let estate: RunningEstate;
+  let api: ApiTestApp;
+  let slack: WebClient;
+
+  beforeAll(async () => {
+    estate = await startEstate({ customers: 10, seed: 9, slack: {} });
+    api = await startApiApp({
+      SLACK_BOT_TOKEN: estate.slack!.botToken,
+      SLACK_API_URL: estate.slack!.apiUrl,
+      SLACK_SIGNING_SECRET: SECRET,
+    });
+    const port = (api.server.address() as AddressInfo).port;
+    estate.slack!.server.setInteractivity({
+      url: `http://127.0.0.1:${port}/api/v1/slack/interactivity`,
+      signingSecret: SECRET,
+    });
+    slack = new WebClient(estate.slack!.botToken, { slackApiUrl: estate.slack!.apiUrl });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await estate?.stop();
+  });
+
+  it('shows the alert in its channel, and Acknowledge reaches Driftwatch, which redraws the message', async () => {
+    await api.app.get(AlertsService).evaluateRun('run-1', [
+      {
+        ruleId: 'credit-hold-visible',
+        title: 'Credit holds not visible in CRM',
+        domain: 'credit',
+        severity: 'high',
+        counts: { new: 4, open: 4, resolved: 0 },
+        recordsChecked: 100,
+        examples: [],
+      },
+    ]);
+    const channels = await slack.conversations.list();
+    const channel = channels.channels?.find((c) => c.name === 'credit-ops');
+    expect(channel).toBeDefined();
+    const [message] = (await slack.conversations.history({ channel: channel!.id! })).messages ?? [];
+    expect(message?.text).toContain('Credit holds not visible in CRM');
+    expect(message?.edited).toBeUndefined();
+
+    const page = await (await fetch(`${estate.slack!.baseUrl}/?channel=${channel!.id}`)).text();
+    const click = await fetch(`${estate.slack!.baseUrl}/ui/actions`, {
+      method: 'POST',
+      body: buttonForm(page, 'Acknowledge'),
+      redirect: 'manual',
+    });
+    expect(click.status).toBe(303);
+
+    const after = await (await fetch(`${estate.slack!.baseUrl}${click.headers.get('location')}`)).text();
+    expect(after).toContain(
+      'Driftwatch answered <b>200</b> to alert.acknowledge: Acknowledged by slack:U0DEMO0001 (ops.lead)',
+    );
+    const [redrawn] = (await slack.conversations.history({ channel: channel!.id! })).messages ?? [];
+    expect(redrawn?.ts).toBe(message?.ts);
+    expect(redrawn?.edited).toBeDefined();
+    expect(JSON.stringify(redrawn?.blocks)).toContain('Acknowledged by slack:U0DEMO0001 (ops.lead)');
+    const [state] = await api.sql<{ acknowledged_by: string }>(
+      'SELECT acknowledged_by FROM alert_states WHERE alert_key = $1',
+      [ALERT_KEY],
+    );
+    expect(state?.acknowledged_by).toBe('slack:U0DEMO0001 (ops.lead)');
+  });
+});
