@@ -71,17 +71,19 @@ describe('buildAlertMessage', () => {
   it('says where a missing or unexpected record is, and shows an empty value as empty', () => {
     const message = buildAlertMessage({
       ...base,
-      counts: { new: 3, open: 3, resolved: 0 },
+      counts: { new: 4, open: 4, resolved: 0 },
       examples: [
         { key: 'C000372', system: 'crm', field: '', kind: 'missing', owner: 'erp', expected: 'C000372', actual: '' },
         { key: 'C000999', system: 'crm', field: '', kind: 'unexpected', owner: 'erp', expected: '', actual: 'C000999' },
         { key: 'C001549', system: 'crm', field: 'parent', kind: 'hierarchy_mismatch', expected: 'C001489', actual: '' },
+        { key: 'SHP-1', system: 'wms', field: 'order_number', kind: 'orphan', expected: '', actual: 'SO-7' },
       ],
     });
     const text = JSON.stringify(message.blocks[2]);
     expect(text).toContain('• C000372 · missing in crm (in erp)');
     expect(text).toContain('• C000999 · in crm without a record in erp');
     expect(text).toContain('• C001549 · crm.parent: expected `C001489` got _empty_');
+    expect(text).toContain('• SHP-1 · wms.order_number `SO-7` finds no parent record');
     expect(text).not.toContain('``');
   });
 });

@@ -9,7 +9,7 @@ export interface AlertExample {
   /** The system whose value is wrong or whose record is missing (the finding's actual system). */
   system: string;
   field: string;
-  /** The finding's kind; `missing` and `unexpected` read as where the record is, not as values. */
+  /** The finding's kind; `missing`, `unexpected` and `orphan` read as where the record is, not as values. */
   kind?: string;
   /** The system of record. */
   owner?: string;
@@ -83,6 +83,12 @@ function exampleLine(example: AlertExample): string {
     return escapeMrkdwn(`• ${key} · missing in ${system}${owner ? ` (in ${owner})` : ''}`);
   if (example.kind === 'unexpected')
     return escapeMrkdwn(`• ${key} · in ${system}${owner ? ` without a record in ${owner}` : ' only'}`);
+  if (example.kind === 'orphan') {
+    const reference = example.actual ?? '';
+    return escapeMrkdwn(
+      `• ${key} · ${system}.${field} ${reference === '' ? 'is empty' : `${shown(reference, field)} finds no parent record`}`,
+    );
+  }
   const expected = example.expected === undefined ? '' : ` expected ${shown(example.expected, field)}`;
   const actual = example.actual === undefined ? '' : ` got ${shown(example.actual, field)}`;
   return escapeMrkdwn(`• ${key} · ${field ? `${system}.${field}` : system}:${expected}${actual}`);
