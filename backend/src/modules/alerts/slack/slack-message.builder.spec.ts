@@ -57,6 +57,11 @@ describe('buildAlertMessage', () => {
       examples: [{ key: 'C1', system: 'crm', field: 'email', expected: 'ann@x.io', actual: 'bob@y.io' }],
     });
     expect(JSON.stringify(message)).not.toMatch(/ann@|bob@/);
+    const contact = buildAlertMessage({
+      ...base,
+      examples: [{ key: 'mary.hernandez@union.example', system: 'erp', field: '', kind: 'missing', owner: 'crm' }],
+    });
+    expect(JSON.stringify(contact.blocks[2])).toContain('• m***@union.example · missing in erp (in crm)');
   });
 
   it("masks a phone field's digits, but not amounts, tax ids or other numbers", () => {
@@ -68,7 +73,7 @@ describe('buildAlertMessage', () => {
     expect(maskPersonalData('31-7962035', 'tax_id')).toBe('31-7962035');
   });
 
-  it('says where a missing or unexpected record is, and shows an empty value as empty', () => {
+  it('says where missing, unexpected, orphaned and duplicate records are, and shows an empty value as empty', () => {
     const message = buildAlertMessage({
       ...base,
       counts: { new: 4, open: 4, resolved: 0 },
@@ -85,5 +90,23 @@ describe('buildAlertMessage', () => {
     expect(text).toContain('• C001549 · crm.parent: expected `C001489` got _empty_');
     expect(text).toContain('• SHP-1 · wms.order_number `SO-7` finds no parent record');
     expect(text).not.toContain('``');
+    const duplicates = buildAlertMessage({
+      ...base,
+      counts: { new: 2, open: 2, resolved: 0 },
+      examples: [
+        { key: 'A1 | A2', system: 'crm', field: 'tax_id', kind: 'duplicate', expected: 'A1', actual: 'A2' },
+        {
+          key: 'A3 | A4',
+          system: 'crm',
+          field: 'legal_name',
+          kind: 'duplicate_candidate',
+          expected: 'A3',
+          actual: 'A4',
+        },
+      ],
+    });
+    const pairs = JSON.stringify(duplicates.blocks[2]);
+    expect(pairs).toContain('• A1 | A2 · two crm records, same tax_id');
+    expect(pairs).toContain('• A3 | A4 · two crm records, near-identical legal_name');
   });
 });

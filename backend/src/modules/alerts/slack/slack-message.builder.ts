@@ -9,7 +9,7 @@ export interface AlertExample {
   /** The system whose value is wrong or whose record is missing (the finding's actual system). */
   system: string;
   field: string;
-  /** The finding's kind; `missing`, `unexpected` and `orphan` read as where the record is, not as values. */
+  /** The finding's kind; presence, orphan and duplicate findings read as where the records are, not as values. */
   kind?: string;
   /** The system of record. */
   owner?: string;
@@ -78,11 +78,17 @@ function shown(value: string, field: string): string {
 }
 
 function exampleLine(example: AlertExample): string {
-  const { key, system, field, owner } = example;
+  const { system, field, owner } = example;
+  // A contact's match key is its email address.
+  const key = maskPersonalData(example.key);
   if (example.kind === 'missing')
     return escapeMrkdwn(`• ${key} · missing in ${system}${owner ? ` (in ${owner})` : ''}`);
   if (example.kind === 'unexpected')
     return escapeMrkdwn(`• ${key} · in ${system}${owner ? ` without a record in ${owner}` : ' only'}`);
+  // Their key names both records; the field is what they share.
+  if (example.kind === 'duplicate') return escapeMrkdwn(`• ${key} · two ${system} records, same ${field}`);
+  if (example.kind === 'duplicate_candidate')
+    return escapeMrkdwn(`• ${key} · two ${system} records, near-identical ${field}`);
   if (example.kind === 'orphan') {
     const reference = example.actual ?? '';
     return escapeMrkdwn(
