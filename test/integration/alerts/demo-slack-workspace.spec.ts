@@ -87,4 +87,55 @@ describe("The demo estate's Slack workspace with the real backend (alert posted,
     );
     expect(state?.acknowledged_by).toBe('slack:U0DEMO0001 (ops.lead)');
   });
+
+  it('goes on in a new message when someone deleted the alert message, and edits that one from then on', async () => {
+    const alerts = api.app.get(AlertsService);
+    const group = (open: number) => ({
+      ruleId: 'credit.terms-and-limit-match',
+      title: 'Credit terms differ',
+      domain: 'credit',
+      severity: 'high' as const,
+      counts: { new: open, open, resolved: 0 },
+      recordsChecked: 100,
+      examples: [],
+    });
+    const key = 'credit-ops:credit.terms-and-limit-match:#credit-ops';
+    const stateOf = async () =>
+      (
+        await api.sql<{ message_ts: string | null }>('SELECT message_ts FROM alert_states WHERE alert_key = $1', [key])
+      )[0];
+    const historyOf = async () => {
+      const channel = (await slack.conversations.list()).channels?.find((c) => c.name === 'credit-ops');
+      return (await slack.conversations.history({ channel: channel!.id! })).messages ?? [];
+    };
+    await alerts.evaluateRun('run-terms-1', [group(2)]);
+    const first = await stateOf();
+    const channel = (await slack.conversations.list()).channels?.find((c) => c.name === 'credit-ops')!.id;
+    await slack.chat.delete({ channel: channel!, ts: first.message_ts! });
+
+    // The count changes: chat.update answers message_not_found, so the alert is posted anew.
+    const outcome = await alerts.evaluateRun('run-terms-2', [group(3)]);
+    expect(outcome).toMatchObject({ sent: 1, failed: 0 });
+    const second = await stateOf();
+    expect(second?.message_ts).not.toBe(first?.message_ts);
+    const reposted = (await historyOf()).find((m) => m.ts === second?.message_ts);
+    expect(reposted?.text).toContain('3 open');
+    expect(reposted?.edited).toBeUndefined();
+
+    await alerts.evaluateRun('run-terms-3', [group(4)]);
+    const edited = (await historyOf()).find((m) => m.ts === second?.message_ts);
+    expect(edited?.text).toContain('4 open');
+    expect(edited?.edited).toBeDefined();
+    expect((await stateOf())?.message_ts).toBe(second?.message_ts);
+
+    // Acknowledged after its message was deleted: the decision stands, the message is forgotten.
+    await slack.chat.delete({ channel: channel!, ts: second.message_ts! });
+    await alerts.acknowledge(key, 'slack:U0DEMO0001 (ops.lead)');
+    expect(await stateOf()).toEqual({ message_ts: null });
+    const deliveries = await api.sql<{ status: string }>(
+      `SELECT status FROM alert_deliveries WHERE alert_key = $1 ORDER BY created_at`,
+      [key],
+    );
+    expect(deliveries.map((d) => d.status)).toEqual(['sent', 'sent', 'sent']);
+  });
 });

@@ -11,8 +11,8 @@ import type {
 import { toAlertStateView, type AlertStateList } from './alert-state-view';
 import type { AlertDeliveryDayDto, AlertDeliveryView } from './alerts.dto';
 import { AlertsRepository } from './alerts.repository';
-import { buildAlertMessage } from './slack/slack-message.builder';
-import { SlackTransport } from './slack/slack-transport';
+import { buildAlertMessage, type SlackMessage } from './slack/slack-message.builder';
+import { SlackDeliveryError, SlackTransport } from './slack/slack-transport';
 
 export const ALERTS_SETTINGS = Symbol('ALERTS_SETTINGS');
 export interface AlertsSettings {
@@ -164,19 +164,54 @@ export class AlertsService implements OnModuleInit {
     return state;
   }
 
+  /**
+   * Redraws the alert's message after an acknowledgement or snooze. A message someone deleted is
+   * forgotten instead (the decision stands; the alert's next delivery posts a new message).
+   */
   private async refreshMessage(state: AlertStateEntity): Promise<void> {
     const last = state.lastMessage;
     if (!state.messageChannel || !state.messageTs || !last) return;
-    await this.slack.update(
-      state.messageChannel,
-      state.messageTs,
-      buildAlertMessage({
-        ...last,
-        updatedAt: new Date(last.updatedAt),
-        acknowledgedBy: state.acknowledgedBy ?? undefined,
-        snoozedUntil: state.snoozedUntil ?? undefined,
-      }),
-    );
+    try {
+      await this.slack.update(
+        state.messageChannel,
+        state.messageTs,
+        buildAlertMessage({
+          ...last,
+          updatedAt: new Date(last.updatedAt),
+          acknowledgedBy: state.acknowledgedBy ?? undefined,
+          snoozedUntil: state.snoozedUntil ?? undefined,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof SlackDeliveryError) || !error.messageGone) throw error;
+      this.logger.warn(
+        `alert ${state.alertKey}: its Slack message is gone (${error.slackError}); the next delivery posts anew`,
+      );
+      await this.repository.saveState({ alertKey: state.alertKey, messageTs: null });
+    }
+  }
+
+  /**
+   * Edits the alert's message in place; posts a new one (returned, to be kept) when the alert has none
+   * (webhooks cannot edit) or Slack says it is gone: deleted by someone, the alert goes on regardless.
+   */
+  private async updateOrRepost(
+    state: { messageChannel: string | null; messageTs: string | null } | null,
+    channel: string,
+    message: SlackMessage,
+  ): Promise<{ channel: string; ts: string | null } | null> {
+    if (state?.messageChannel && state.messageTs) {
+      try {
+        await this.slack.update(state.messageChannel, state.messageTs, message);
+        return null;
+      } catch (error) {
+        if (!(error instanceof SlackDeliveryError) || !error.messageGone) throw error;
+        this.logger.warn(
+          `alert message ${state.messageTs} in ${state.messageChannel} is gone (${error.slackError}): posting anew`,
+        );
+      }
+    }
+    return this.slack.post(channel, message);
   }
 
   private async carryOut(
@@ -231,18 +266,15 @@ export class AlertsService implements OnModuleInit {
       }
       case 'update':
       case 'resolve': {
-        if (state?.messageChannel && state.messageTs) {
-          await this.slack.update(state.messageChannel, state.messageTs, message);
-        } else {
-          await this.slack.post(decision.channel, message);
-        }
+        const reposted = await this.updateOrRepost(state, decision.channel, message);
         await this.repository.saveState({
           ...base,
           fingerprint: decision.fingerprint,
           lastMessage: stored,
+          ...(reposted ? { messageChannel: reposted.channel, messageTs: reposted.ts } : {}),
           ...(decision.action === 'resolve' ? { status: 'resolved' as const, resolvedAt: now } : {}),
         });
-        return state?.messageTs ?? null;
+        return reposted ? reposted.ts : (state?.messageTs ?? null);
       }
       case 'renotify': {
         const reply = buildAlertMessage({ ...input, title: `Still firing: ${input.title}` });

@@ -13,22 +13,45 @@ export interface SlackTransportOptions {
   webhooks?: Record<string, string>;
 }
 
+/**
+ * What Slack answers chat.update when the message is no longer there to edit: deleted by someone, or
+ * not the bot's. The alert then goes on in a new message.
+ */
+const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message']);
+
+/** The error code of an `ok: false` answer from the Web API client. */
+function platformErrorOf(cause: unknown): string | undefined {
+  if (!(cause instanceof Error) || !('code' in cause) || (cause as WebAPICallError).code !== ErrorCode.PlatformError)
+    return undefined;
+  return String((cause as { data?: { error?: string } }).data?.error);
+}
+
 export class SlackDeliveryError extends Error {
+  /** Slack's error code (`ok: false` answers), if Slack answered one. */
+  readonly slackError: string | undefined;
+
   constructor(
     readonly action: string,
     readonly channel: string,
     cause: unknown,
   ) {
+    const slackError = platformErrorOf(cause);
     const reason =
       cause instanceof IncomingWebhookHTTPError
         ? `webhook answered ${cause.statusCode} ${cause.body.slice(0, 100)}`
-        : cause instanceof Error && 'code' in cause && (cause as WebAPICallError).code === ErrorCode.PlatformError
-          ? `Slack said ${String((cause as { data?: { error?: string } }).data?.error)}`
+        : slackError !== undefined
+          ? `Slack said ${slackError}`
           : cause instanceof Error
             ? cause.message
             : String(cause);
     super(`Slack ${action} to ${channel} failed: ${reason}`, { cause });
     this.name = 'SlackDeliveryError';
+    this.slackError = slackError;
+  }
+
+  /** The message this update was for is gone (see MESSAGE_GONE). */
+  get messageGone(): boolean {
+    return this.slackError !== undefined && MESSAGE_GONE.has(this.slackError);
   }
 }
 

@@ -86,6 +86,15 @@ export class SlackWorkspaceStore {
     return message;
   }
 
+  /** As a person deleting a message: it is gone, its thread replies stay (as in Slack). */
+  delete(channelId: string, ts: string): boolean {
+    const messages = this.messages.get(channelId);
+    const index = messages?.findIndex((m) => m.ts === ts) ?? -1;
+    if (!messages || index < 0) return false;
+    messages.splice(index, 1);
+    return true;
+  }
+
   /** Slack's message ids: seconds.microseconds, unique and increasing within the workspace. */
   private nextTs(now: number): string {
     this.lastTs = Math.max(this.lastTs + 1, now * 1000);

@@ -109,6 +109,12 @@ describe('Slack workspace (Web API subset and its page) over HTTP', () => {
     expect(history.messages?.[0]?.edited).toBeDefined();
     const list = await slack.conversations.list();
     expect(list.channels?.map((c) => c.name)).toContain('credit-ops');
+
+    await slack.chat.delete({ channel: posted.channel!, ts: posted.ts! });
+    expect((await slack.conversations.history({ channel: posted.channel! })).messages).toHaveLength(0);
+    await expect(slack.chat.update({ channel: posted.channel!, ts: posted.ts!, text: 'again' })).rejects.toMatchObject({
+      data: { error: 'message_not_found' },
+    });
   });
 
   it('answers mistakes with the codes Slack uses', async () => {

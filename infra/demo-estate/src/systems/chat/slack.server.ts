@@ -1,6 +1,7 @@
 /**
  * Chat: the Slack Web API subset Driftwatch's alerts use (chat.postMessage with thread replies,
- * chat.update, auth.test; conversations.list and conversations.history to read back), answering as
+ * chat.update, auth.test; chat.delete, conversations.list and conversations.history as a person's
+ * hand would), answering as
  * Slack does (HTTP 200 with `ok: false` and an error code; 429 with Retry-After when throttled), plus
  * a web page of the workspace whose buttons send Slack-signed `block_actions` requests to the app's
  * interactivity URL. Lets the demo show alerts end to end without a Slack workspace.
@@ -63,6 +64,7 @@ export class SlackServer {
       .route('POST', /^\/api\/auth\.test$/, (ctx) => this.call(ctx, () => this.authTest()))
       .route('POST', /^\/api\/chat\.postMessage$/, (ctx) => this.call(ctx, (args) => this.postMessage(args)))
       .route('POST', /^\/api\/chat\.update$/, (ctx) => this.call(ctx, (args) => this.updateMessage(args)))
+      .route('POST', /^\/api\/chat\.delete$/, (ctx) => this.call(ctx, (args) => this.deleteMessage(args)))
       .route('POST', /^\/api\/conversations\.list$/, (ctx) => this.call(ctx, () => this.conversationsList()))
       .route('POST', /^\/api\/conversations\.history$/, (ctx) => this.call(ctx, (args) => this.history(args)))
       .route('GET', /^\/$/, (ctx) => this.page(ctx), { faultable: false })
@@ -145,6 +147,13 @@ export class SlackServer {
     const { text, blocks } = this.content(args);
     this.store.update(message, text, blocks);
     return { channel: channel.id, ts: message.ts, text: message.text, message: present(message) };
+  }
+
+  private deleteMessage(args: Args): Args {
+    const channel = this.store.channel(stringArg(args.channel), false);
+    if (!channel) throw slackError(200, 'channel_not_found');
+    if (!this.store.delete(channel.id, stringArg(args.ts))) throw slackError(200, 'message_not_found');
+    return { channel: channel.id, ts: stringArg(args.ts) };
   }
 
   private conversationsList(): Args {
