@@ -1,11 +1,14 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigService } from './config/config.service';
 import { InvalidConfigError } from './config/env.schema';
 import { runSchemaMigrations } from './database/schema-migrations';
+import { bootLogger } from './logging/boot-logger';
 
 async function bootstrap(): Promise<void> {
   const config = new ConfigService();
+  Logger.overrideLogger(bootLogger(config.get('LOG_LEVEL')));
   if (config.get('RUN_MIGRATIONS')) await runSchemaMigrations(config);
   const app = await createApp(config.get('DRIFTWATCH_ROLE'), config.get('DASHBOARD_DIR'));
   await app.listen(config.get('PORT'), config.get('HOST'));

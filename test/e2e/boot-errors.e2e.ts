@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from './support/backend-process';
+import { clickhouseUrl, isolatedPostgres, uniqueName } from '../integration/support/test-services';
+import { ROOT, startBackend } from './support/backend-process';
 
 /** Runs the built backend to exit and returns its exit code and everything it printed. */
 async function bootWith(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -37,5 +38,40 @@ describe('backend start-up with bad configuration or missing services', () => {
     const { code, output } = await bootWith({ CLICKHOUSE_URL: 'http://127.0.0.1:1' });
     expect(code).toBe(1);
     expect(output).toMatch(/ClickHouse is not reachable at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('logs JSON lines from the first one on, schema migrations included', async () => {
+    const postgres = await isolatedPostgres();
+    const clickhouseDatabase = uniqueName('dw_boot');
+    try {
+      const backend = await startBackend({
+        DATABASE_URL: postgres.url,
+        CLICKHOUSE_DATABASE: clickhouseDatabase,
+        LOG_LEVEL: 'info',
+      });
+      await backend.stop();
+      const lines = backend
+        .output()
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('Driftwatch (all) listening on'));
+      const notJson = lines.filter((line) => {
+        try {
+          return typeof JSON.parse(line) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      expect(notJson).toEqual([]);
+      // The Postgres database is a migrated template's copy; ClickHouse's is new, so its migrations run.
+      const records = lines.map((line) => JSON.parse(line) as { context?: string; msg?: string });
+      expect(records).toContainEqual(
+        expect.objectContaining({ context: 'ClickHouseMigrator', msg: 'applied ClickHouse migration 1 snapshots' }),
+      );
+    } finally {
+      await postgres.drop();
+      await fetch(clickhouseUrl(), { method: 'POST', body: `DROP DATABASE IF EXISTS ${clickhouseDatabase}` }).catch(
+        () => undefined,
+      );
+    }
   });
 });

@@ -52,7 +52,8 @@ export async function startBackend(env: Record<string, string>): Promise<Running
     url,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
+      // A process ended by a signal has no exit code, only a signal code.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
