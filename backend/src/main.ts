@@ -12,8 +12,8 @@ async function bootstrap(): Promise<void> {
   if (config.get('RUN_MIGRATIONS')) await runSchemaMigrations(config);
   const app = await createApp(config.get('DRIFTWATCH_ROLE'), config.get('DASHBOARD_DIR'));
   await app.listen(config.get('PORT'), config.get('HOST'));
-  process.stdout.write(
-    `Driftwatch (${config.get('DRIFTWATCH_ROLE')}) listening on http://${config.get('HOST')}:${config.get('PORT')}\n`,
+  new Logger('Driftwatch').log(
+    `${config.get('DRIFTWATCH_ROLE')} listening on http://${config.get('HOST')}:${config.get('PORT')}`,
   );
 }
 

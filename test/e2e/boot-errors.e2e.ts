@@ -53,7 +53,7 @@ describe('backend start-up with bad configuration or missing services', () => {
       const lines = backend
         .output()
         .split('\n')
-        .filter((line) => line !== '' && !line.startsWith('Driftwatch (all) listening on'));
+        .filter((line) => line !== '');
       const notJson = lines.filter((line) => {
         try {
           return typeof JSON.parse(line) !== 'object';
@@ -66,6 +66,9 @@ describe('backend start-up with bad configuration or missing services', () => {
       const records = lines.map((line) => JSON.parse(line) as { context?: string; msg?: string });
       expect(records).toContainEqual(
         expect.objectContaining({ context: 'ClickHouseMigrator', msg: 'applied ClickHouse migration 1 snapshots' }),
+      );
+      expect(records).toContainEqual(
+        expect.objectContaining({ context: 'Driftwatch', msg: expect.stringMatching(/^all listening on http:/) }),
       );
     } finally {
       await postgres.drop();
