@@ -3,6 +3,7 @@ import { WebClient } from '@slack/web-api';
 import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
 import { AlertsService } from '../../../backend/src/modules/alerts/alerts.service';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
+import { creditGroup } from './support/finding-groups';
 
 const SECRET = 'demo-workspace-signing-secret';
 const ALERT_KEY = 'credit-ops:credit-hold-visible:#credit-ops';
@@ -47,17 +48,9 @@ describe("The demo estate's Slack workspace with the real backend (alert posted,
   });
 
   it('shows the alert in its channel, and Acknowledge reaches Driftwatch, which redraws the message', async () => {
-    await api.app.get(AlertsService).evaluateRun('run-1', [
-      {
-        ruleId: 'credit-hold-visible',
-        title: 'Credit holds not visible in CRM',
-        domain: 'credit',
-        severity: 'high',
-        counts: { new: 4, open: 4, resolved: 0 },
-        recordsChecked: 100,
-        examples: [],
-      },
-    ]);
+    await api.app
+      .get(AlertsService)
+      .evaluateRun('run-1', [creditGroup('credit-hold-visible', 'Credit holds not visible in CRM', 4)]);
     const channels = await slack.conversations.list();
     const channel = channels.channels?.find((c) => c.name === 'credit-ops');
     expect(channel).toBeDefined();
@@ -90,15 +83,7 @@ describe("The demo estate's Slack workspace with the real backend (alert posted,
 
   it('goes on in a new message when someone deleted the alert message, and edits that one from then on', async () => {
     const alerts = api.app.get(AlertsService);
-    const group = (open: number) => ({
-      ruleId: 'credit.terms-and-limit-match',
-      title: 'Credit terms differ',
-      domain: 'credit',
-      severity: 'high' as const,
-      counts: { new: open, open, resolved: 0 },
-      recordsChecked: 100,
-      examples: [],
-    });
+    const group = (open: number) => creditGroup('credit.terms-and-limit-match', 'Credit terms differ', open);
     const key = 'credit-ops:credit.terms-and-limit-match:#credit-ops';
     const stateOf = async () =>
       (

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { AlertsService } from '../../../backend/src/modules/alerts/alerts.service';
 import { signSlackRequest } from '../../../backend/src/modules/alerts/slack/slack-signature';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
+import { creditGroup } from './support/finding-groups';
 import { SlackReceiver } from './support/slack-receiver';
 
 const SECRET = 'slack-signing-secret-for-tests';
@@ -28,17 +29,9 @@ describe('Slack interactivity endpoint (signature, replay, actions, audit)', () 
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: apiUrl,
     });
-    await api.app.get(AlertsService).evaluateRun('run-1', [
-      {
-        ruleId: 'credit-hold-visible',
-        title: 'Credit holds not visible in CRM',
-        domain: 'credit',
-        severity: 'high',
-        counts: { new: 4, open: 4, resolved: 0 },
-        recordsChecked: 100,
-        examples: [],
-      },
-    ]);
+    await api.app
+      .get(AlertsService)
+      .evaluateRun('run-1', [creditGroup('credit-hold-visible', 'Credit holds not visible in CRM', 4)]);
   });
 
   afterAll(async () => {
