@@ -138,9 +138,12 @@ describe('Slack workspace (Web API subset and its page) over HTTP', () => {
     await expect(slack.chat.update({ channel: 'C9NONE', ts: '1.000001', text: 'a' })).rejects.toMatchObject({
       data: { error: 'channel_not_found' },
     });
-    await expect(slack.chat.postMessage({ channel: '#x', text: 'a', thread_ts: '1.000001' })).rejects.toMatchObject({
-      data: { error: 'thread_not_found' },
+    await expect(slack.chat.postMessage({ channel: '#x', text: 'a'.repeat(40_001) })).rejects.toMatchObject({
+      data: { error: 'msg_too_long' },
     });
+    // A reply to a message that is gone lands in the channel itself.
+    const orphan = await slack.chat.postMessage({ channel: '#x', text: 'still firing', thread_ts: '1.000001' });
+    expect(orphan.message?.thread_ts).toBeUndefined();
   });
 
   it('throttles with 429 and Retry-After when told to', async () => {

@@ -36,6 +36,7 @@ const SLACK_ERRORS: ErrorStyle = {
 /** Block types Slack accepts in messages; a payload with another is refused as `invalid_blocks`. */
 const BLOCK_TYPES = new Set(['header', 'section', 'context', 'actions', 'divider', 'image', 'rich_text', 'input']);
 const MAX_BLOCKS = 50;
+const MAX_TEXT = 40_000;
 /** Slack gives an app 3 seconds to answer an interaction. */
 const INTERACTION_TIMEOUT_MS = 3_000;
 const DEMO_USER = { id: 'U0DEMO0001', username: 'ops.lead', name: 'ops.lead', team_id: 'T0DEMO0001' };
@@ -126,6 +127,7 @@ export class SlackServer {
       if (typeof type !== 'string' || !BLOCK_TYPES.has(type)) throw slackError(200, 'invalid_blocks');
     }
     if (text.trim() === '' && blocks.length === 0) throw slackError(200, 'no_text');
+    if (text.length > MAX_TEXT) throw slackError(200, 'msg_too_long');
     return { text, blocks };
   }
 
@@ -133,8 +135,9 @@ export class SlackServer {
     const channel = this.store.channel(stringArg(args.channel), true);
     if (!channel) throw slackError(200, 'channel_not_found');
     const { text, blocks } = this.content(args);
-    const threadTs = typeof args.thread_ts === 'string' && args.thread_ts !== '' ? args.thread_ts : undefined;
-    if (threadTs && !this.store.find(channel.id, threadTs)) throw slackError(200, 'thread_not_found');
+    const wanted = typeof args.thread_ts === 'string' && args.thread_ts !== '' ? args.thread_ts : undefined;
+    // A reply to a message that is not there (deleted) is posted to the channel itself; no error code.
+    const threadTs = wanted && this.store.find(channel.id, wanted) ? wanted : undefined;
     const message = this.store.post(channel.id, text, blocks, threadTs);
     return { channel: channel.id, ts: message.ts, message: present(message) };
   }
