@@ -76,6 +76,8 @@ async function main(): Promise<void> {
 
   if (values.data && values.fresh && existsSync(values.data)) rmSync(values.data, { recursive: true, force: true });
   const portBase = values['port-base'] === undefined ? null : int('port-base', values['port-base'], 0);
+  if ((values['slack-interactivity'] || values['slack-signing-secret']) && !values.slack)
+    throw new Error('--slack-interactivity and --slack-signing-secret are options of --slack (the Slack workspace)');
   if (values['slack-interactivity'] && !values['slack-signing-secret'])
     throw new Error('--slack-interactivity needs --slack-signing-secret (the app verifies every click with it)');
   const estate = await startEstate({
