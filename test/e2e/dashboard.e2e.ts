@@ -232,6 +232,9 @@ describe('dashboard pages on real data', () => {
     const page = await tabs.open(demo.keys.viewer, '/alerts');
     const row = page.getByRole('row').filter({ hasText: title });
     await row.getByText('slack:U0DEMO0001 (ops.lead)').waitFor();
+    // And links to the message in the workspace.
+    const link = await row.getByRole('link', { name: 'open message' }).getAttribute('href');
+    expect(link).toMatch(new RegExp(`^${slackUrl}/\\?channel=C0DEMO\\d+#m\\d+\\.\\d{6}$`));
   });
 
   it('audit log: the mutations of this run, for stewards only', async () => {

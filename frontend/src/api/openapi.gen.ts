@@ -1424,6 +1424,8 @@ export interface components {
             /** @description The reconciliation rule alerted on; `connector:<id>` for connector alerts. */
             ruleId: string;
             channel: string;
+            /** @description The alert's Slack message, to open it and its thread; null when posted by webhook or gone. */
+            messageUrl: string | null;
             /** @enum {string} */
             status: "firing" | "resolved";
             title: string | null;

@@ -79,6 +79,16 @@ describe("The demo estate's Slack workspace with the real backend (alert posted,
       [ALERT_KEY],
     );
     expect(state?.acknowledged_by).toBe('slack:U0DEMO0001 (ops.lead)');
+
+    // The alerts page links to the message, as the workspace's chat.getPermalink gave it.
+    const { key } = await api.key(['viewer']);
+    const res = await fetch(`http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api/v1/alerts`, {
+      headers: { 'x-api-key': key },
+    });
+    const alertsNow = (await res.json()) as { items: { alertKey: string; messageUrl: string | null }[] };
+    expect(alertsNow.items.find((a) => a.alertKey === ALERT_KEY)?.messageUrl).toBe(
+      `${estate.slack!.baseUrl}/?channel=${channel!.id}#m${message.ts}`,
+    );
   });
 
   it('goes on in a new message when someone deleted the alert message, and edits that one from then on', async () => {
@@ -87,7 +97,10 @@ describe("The demo estate's Slack workspace with the real backend (alert posted,
     const key = 'credit-ops:credit.terms-and-limit-match:#credit-ops';
     const stateOf = async () =>
       (
-        await api.sql<{ message_ts: string | null }>('SELECT message_ts FROM alert_states WHERE alert_key = $1', [key])
+        await api.sql<{ message_ts: string | null; message_url: string | null }>(
+          'SELECT message_ts, message_url FROM alert_states WHERE alert_key = $1',
+          [key],
+        )
       )[0];
     const historyOf = async () => {
       const channel = (await slack.conversations.list()).channels?.find((c) => c.name === 'credit-ops');
@@ -103,6 +116,7 @@ describe("The demo estate's Slack workspace with the real backend (alert posted,
     expect(outcome).toMatchObject({ sent: 1, failed: 0 });
     const second = await stateOf();
     expect(second?.message_ts).not.toBe(first?.message_ts);
+    expect(second?.message_url).toBe(`${estate.slack!.baseUrl}/?channel=${channel}#m${second.message_ts}`);
     const reposted = (await historyOf()).find((m) => m.ts === second?.message_ts);
     expect(reposted?.text).toContain('3 open');
     expect(reposted?.edited).toBeUndefined();
@@ -112,11 +126,12 @@ describe("The demo estate's Slack workspace with the real backend (alert posted,
     expect(edited?.text).toContain('4 open');
     expect(edited?.edited).toBeDefined();
     expect((await stateOf())?.message_ts).toBe(second?.message_ts);
+    expect((await stateOf())?.message_url).toBe(second?.message_url);
 
     // Acknowledged after its message was deleted: the decision stands, the message is forgotten.
     await slack.chat.delete({ channel: channel!, ts: second.message_ts! });
     await alerts.acknowledge(key, 'slack:U0DEMO0001 (ops.lead)');
-    expect(await stateOf()).toEqual({ message_ts: null });
+    expect(await stateOf()).toEqual({ message_ts: null, message_url: null });
     const deliveries = await api.sql<{ status: string }>(
       `SELECT status FROM alert_deliveries WHERE alert_key = $1 ORDER BY created_at`,
       [key],

@@ -26,6 +26,7 @@ import { AuditLogLookups0000000000025 } from './0025-audit-log-lookups';
 import { FullRunHistory0000000000026 } from './0026-full-run-history';
 import { FindingUnsettledRun0000000000027 } from './0027-finding-unsettled-run';
 import { AlertDeliveryDays0000000000028 } from './0028-alert-delivery-days';
+import { AlertMessageLinks0000000000029 } from './0029-alert-message-links';
 
 /** Every Postgres migration in order; listed explicitly so builds and tests load the same set. */
 export const POSTGRES_MIGRATIONS = [
@@ -57,4 +58,5 @@ export const POSTGRES_MIGRATIONS = [
   FullRunHistory0000000000026,
   FindingUnsettledRun0000000000027,
   AlertDeliveryDays0000000000028,
+  AlertMessageLinks0000000000029,
 ];

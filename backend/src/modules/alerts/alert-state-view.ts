@@ -21,6 +21,12 @@ export class AlertStateView {
   @ApiProperty({ description: 'The reconciliation rule alerted on; `connector:<id>` for connector alerts.' })
   ruleId!: string;
   @ApiProperty() channel!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The alert's Slack message, to open it and its thread; null when posted by webhook or gone.",
+  })
+  messageUrl!: string | null;
   @ApiProperty({ enum: ALERT_STATUSES }) status!: AlertStatus;
   @ApiProperty({ type: String, nullable: true }) title!: string | null;
   @ApiProperty({ enum: SEVERITIES, nullable: true }) severity!: Severity | null;
@@ -66,6 +72,7 @@ export function toAlertStateView(state: AlertStateEntity): AlertStateView {
     alertRuleId: state.alertRuleId,
     ruleId: state.ruleId,
     channel: state.channel,
+    messageUrl: state.messageUrl,
     status: state.status,
     title: message?.title ?? null,
     severity: message?.severity ?? null,

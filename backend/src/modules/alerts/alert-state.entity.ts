@@ -20,6 +20,8 @@ export class AlertStateEntity {
   @Column({ type: 'text' }) fingerprint!: string;
   @Column({ name: 'message_channel', type: 'text', nullable: true }) messageChannel!: string | null;
   @Column({ name: 'message_ts', type: 'text', nullable: true }) messageTs!: string | null;
+  /** The message's link in Slack (chat.getPermalink), when Slack gave one. */
+  @Column({ name: 'message_url', type: 'text', nullable: true }) messageUrl!: string | null;
   @Column({ name: 'first_fired_at', type: 'timestamptz' }) firstFiredAt!: Date;
   @Column({ name: 'last_notified_at', type: 'timestamptz', nullable: true }) lastNotifiedAt!: Date | null;
   @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt!: Date | null;

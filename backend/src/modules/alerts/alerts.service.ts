@@ -187,8 +187,12 @@ export class AlertsService implements OnModuleInit {
       this.logger.warn(
         `alert ${state.alertKey}: its Slack message is gone (${error.slackError}); the next delivery posts anew`,
       );
-      await this.repository.saveState({ alertKey: state.alertKey, messageTs: null });
+      await this.repository.saveState({ alertKey: state.alertKey, messageTs: null, messageUrl: null });
     }
+  }
+
+  private linkOf(posted: { channel: string; ts: string | null }): Promise<string | null> {
+    return posted.ts ? this.slack.permalink(posted.channel, posted.ts) : Promise.resolve(null);
   }
 
   /**
@@ -254,6 +258,7 @@ export class AlertsService implements OnModuleInit {
           lastMessage: stored,
           messageChannel: posted.channel,
           messageTs: posted.ts,
+          messageUrl: await this.linkOf(posted),
           firstFiredAt: now,
           lastNotifiedAt: now,
           resolvedAt: null,
@@ -271,7 +276,9 @@ export class AlertsService implements OnModuleInit {
           ...base,
           fingerprint: decision.fingerprint,
           lastMessage: stored,
-          ...(reposted ? { messageChannel: reposted.channel, messageTs: reposted.ts } : {}),
+          ...(reposted
+            ? { messageChannel: reposted.channel, messageTs: reposted.ts, messageUrl: await this.linkOf(reposted) }
+            : {}),
           ...(decision.action === 'resolve' ? { status: 'resolved' as const, resolvedAt: now } : {}),
         });
         return reposted ? reposted.ts : (state?.messageTs ?? null);

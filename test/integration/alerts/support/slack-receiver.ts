@@ -20,7 +20,10 @@ interface ScriptedFailure {
  * `invalid_blocks` with a 400, `no_service` with a 404 for a hook that does not exist.
  */
 export class SlackReceiver {
+  /** What changes a channel (chat.postMessage, chat.update, webhook posts), in order. */
   readonly calls: ReceivedSlackCall[] = [];
+  /** Lookups (chat.getPermalink): answered, recorded apart, never failed by `failNext`. */
+  readonly reads: ReceivedSlackCall[] = [];
   private readonly failures: ScriptedFailure[] = [];
   private server: Server | undefined;
   private counter = 0;
@@ -57,6 +60,7 @@ export class SlackReceiver {
 
   clear(): void {
     this.calls.length = 0;
+    this.reads.length = 0;
     this.failures.length = 0;
   }
 
@@ -67,6 +71,16 @@ export class SlackReceiver {
     if (req.url?.startsWith('/services/')) return this.webhook(req.url.split('/').pop() ?? '', raw);
     const method = (req.url ?? '').replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'] ?? '', raw);
+    if (method === 'chat.getPermalink') {
+      this.reads.push({ method, args, problems: [] });
+      const channel = String(args.channel);
+      const ts = String(args.message_ts).replace('.', '');
+      return {
+        status: 200,
+        headers: {},
+        body: { ok: true, channel, permalink: `https://driftwatch-test.slack.com/archives/${channel}/p${ts}` },
+      };
+    }
     const problems = method.startsWith('chat.') ? blockKitProblems(args) : [];
     this.calls.push({ method, args, problems });
     const failure = this.failures.shift();

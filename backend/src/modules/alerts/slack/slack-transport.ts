@@ -146,6 +146,19 @@ export class SlackTransport {
     }
   }
 
+  /**
+   * The message's link in Slack, or null: without the bot (webhooks) there is none, and a link is a
+   * convenience, so Slack failing to give one leaves the delivery as it is.
+   */
+  async permalink(channel: string, ts: string): Promise<string | null> {
+    if (!this.botToken) return null;
+    try {
+      return (await this.client.chat.getPermalink({ channel, message_ts: ts })).permalink ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
     try {
       await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });

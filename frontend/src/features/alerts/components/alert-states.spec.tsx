@@ -6,6 +6,7 @@ const state = (over: Record<string, unknown> = {}) => ({
   alertRuleId: 'credit-ops',
   ruleId: 'credit.hold-visibility',
   channel: '#credit-ops',
+  messageUrl: 'https://acme.slack.com/archives/C0123/p1700000000000100',
   status: 'firing',
   title: 'Credit holds not visible in CRM',
   severity: 'critical',
@@ -42,6 +43,7 @@ describe('alerts now', () => {
       facts: [{ label: 'Breaches', value: '4' }],
       acknowledgedBy: null,
       acknowledgedAt: null,
+      messageUrl: null,
     });
     const { calls } = renderApp('/alerts', routes({ slackConfigured: true, items: [state(), sla] }));
     const row = (await screen.findByText('Credit holds not visible in CRM')).closest('tr') as HTMLElement;
@@ -50,6 +52,10 @@ describe('alerts now', () => {
       '/exceptions?ruleId=credit.hold-visibility',
     );
     expect(within(row).getByText('3 open, 1 new')).toBeTruthy();
+    expect(within(row).getByRole('link', { name: 'open message' })).toHaveAttribute(
+      'href',
+      'https://acme.slack.com/archives/C0123/p1700000000000100',
+    );
     expect(within(row).getByText('slack:U42 (ana)')).toBeTruthy();
     const slaRow = screen.getByText('Order status late in CRM').closest('tr') as HTMLElement;
     expect(within(slaRow).getByText('Breaches: 4')).toBeTruthy();

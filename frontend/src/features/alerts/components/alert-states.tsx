@@ -81,7 +81,16 @@ function AlertStatesTable({ alerts }: { alerts: AlertState[] }) {
                 )}
                 {a.escalatedAt && <div className="muted small">escalated {formatRelative(a.escalatedAt)}</div>}
               </td>
-              <td className="mono">{a.channel}</td>
+              <td>
+                <span className="mono">{a.channel}</span>
+                {a.messageUrl && (
+                  <div className="small">
+                    <a href={a.messageUrl} target="_blank" rel="noopener noreferrer">
+                      open message
+                    </a>
+                  </div>
+                )}
+              </td>
               <td>
                 {a.counts
                   ? `${formatCount(a.counts.open)} open, ${formatCount(a.counts.new)} new`

@@ -1,6 +1,6 @@
 /**
  * Chat: the Slack Web API subset Driftwatch's alerts use (chat.postMessage with thread replies,
- * chat.update, auth.test; chat.delete, conversations.list and conversations.history as a person's
+ * chat.update, chat.getPermalink, auth.test; chat.delete, conversations.list and conversations.history as a person's
  * hand would), answering as
  * Slack does (HTTP 200 with `ok: false` and an error code; 429 with Retry-After when throttled), plus
  * a web page of the workspace whose buttons send Slack-signed `block_actions` requests to the app's
@@ -65,6 +65,7 @@ export class SlackServer {
       .route('POST', /^\/api\/auth\.test$/, (ctx) => this.call(ctx, () => this.authTest()))
       .route('POST', /^\/api\/chat\.postMessage$/, (ctx) => this.call(ctx, (args) => this.postMessage(args)))
       .route('POST', /^\/api\/chat\.update$/, (ctx) => this.call(ctx, (args) => this.updateMessage(args)))
+      .route('POST', /^\/api\/chat\.getPermalink$/, (ctx) => this.call(ctx, (args) => this.permalink(args)))
       .route('POST', /^\/api\/chat\.delete$/, (ctx) => this.call(ctx, (args) => this.deleteMessage(args)))
       .route('POST', /^\/api\/conversations\.list$/, (ctx) => this.call(ctx, () => this.conversationsList()))
       .route('POST', /^\/api\/conversations\.history$/, (ctx) => this.call(ctx, (args) => this.history(args)))
@@ -150,6 +151,15 @@ export class SlackServer {
     const { text, blocks } = this.content(args);
     this.store.update(message, text, blocks);
     return { channel: channel.id, ts: message.ts, text: message.text, message: present(message) };
+  }
+
+  /** The message on this workspace's page (Slack's answer is its archive URL). */
+  private permalink(args: Args): Args {
+    const channel = this.store.channel(stringArg(args.channel), false);
+    if (!channel) throw slackError(200, 'channel_not_found');
+    const message = this.store.find(channel.id, stringArg(args.message_ts));
+    if (!message) throw slackError(200, 'message_not_found');
+    return { channel: channel.id, permalink: `${this.http.baseUrl}/?channel=${channel.id}#m${message.ts}` };
   }
 
   private deleteMessage(args: Args): Args {
