@@ -12,7 +12,7 @@ import { toAlertStateView, type AlertStateList } from './alert-state-view';
 import type { AlertDeliveryDayDto, AlertDeliveryView } from './alerts.dto';
 import { AlertsRepository } from './alerts.repository';
 import { buildAlertMessage, type SlackMessage } from './slack/slack-message.builder';
-import { SlackDeliveryError, SlackTransport } from './slack/slack-transport';
+import { SlackTransport } from './slack/slack-transport';
 
 export const ALERTS_SETTINGS = Symbol('ALERTS_SETTINGS');
 export interface AlertsSettings {
@@ -171,22 +171,18 @@ export class AlertsService implements OnModuleInit {
   private async refreshMessage(state: AlertStateEntity): Promise<void> {
     const last = state.lastMessage;
     if (!state.messageChannel || !state.messageTs || !last) return;
-    try {
-      await this.slack.update(
-        state.messageChannel,
-        state.messageTs,
-        buildAlertMessage({
-          ...last,
-          updatedAt: new Date(last.updatedAt),
-          acknowledgedBy: state.acknowledgedBy ?? undefined,
-          snoozedUntil: state.snoozedUntil ?? undefined,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof SlackDeliveryError) || !error.messageGone) throw error;
-      this.logger.warn(
-        `alert ${state.alertKey}: its Slack message is gone (${error.slackError}); the next delivery posts anew`,
-      );
+    const gone = await this.slack.update(
+      state.messageChannel,
+      state.messageTs,
+      buildAlertMessage({
+        ...last,
+        updatedAt: new Date(last.updatedAt),
+        acknowledgedBy: state.acknowledgedBy ?? undefined,
+        snoozedUntil: state.snoozedUntil ?? undefined,
+      }),
+    );
+    if (gone) {
+      this.logger.warn(`alert ${state.alertKey}: its Slack message is gone (${gone}); the next delivery posts anew`);
       await this.repository.saveState({ alertKey: state.alertKey, messageTs: null, messageUrl: null });
     }
   }
@@ -205,15 +201,9 @@ export class AlertsService implements OnModuleInit {
     message: SlackMessage,
   ): Promise<{ channel: string; ts: string | null } | null> {
     if (state?.messageChannel && state.messageTs) {
-      try {
-        await this.slack.update(state.messageChannel, state.messageTs, message);
-        return null;
-      } catch (error) {
-        if (!(error instanceof SlackDeliveryError) || !error.messageGone) throw error;
-        this.logger.warn(
-          `alert message ${state.messageTs} in ${state.messageChannel} is gone (${error.slackError}): posting anew`,
-        );
-      }
+      const gone = await this.slack.update(state.messageChannel, state.messageTs, message);
+      if (!gone) return null;
+      this.logger.warn(`alert message ${state.messageTs} in ${state.messageChannel} is gone (${gone}): posting anew`);
     }
     return this.slack.post(channel, message);
   }

@@ -17,7 +17,8 @@ export interface SlackTransportOptions {
  * What Slack answers chat.update when the message is no longer there to edit: deleted by someone, or
  * not the bot's. The alert then goes on in a new message.
  */
-const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message']);
+const MESSAGE_GONE = ['message_not_found', 'cant_update_message'] as const;
+export type MessageGone = (typeof MESSAGE_GONE)[number];
 
 /** The error code of an `ok: false` answer from the Web API client. */
 function platformErrorOf(cause: unknown): string | undefined {
@@ -47,11 +48,6 @@ export class SlackDeliveryError extends Error {
     super(`Slack ${action} to ${channel} failed: ${reason}`, { cause });
     this.name = 'SlackDeliveryError';
     this.slackError = slackError;
-  }
-
-  /** The message this update was for is gone (see MESSAGE_GONE). */
-  get messageGone(): boolean {
-    return this.slackError !== undefined && MESSAGE_GONE.has(this.slackError);
   }
 }
 
@@ -159,11 +155,16 @@ export class SlackTransport {
     }
   }
 
-  async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
+  /** Edits a message in place; answers why not when it is gone (MESSAGE_GONE), throws on any other failure. */
+  async update(channel: string, ts: string, message: SlackMessage): Promise<MessageGone | undefined> {
     try {
       await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      return undefined;
     } catch (error) {
-      throw new SlackDeliveryError('update', channel, error);
+      const failure = new SlackDeliveryError('update', channel, error);
+      const gone = MESSAGE_GONE.find((code) => code === failure.slackError);
+      if (gone) return gone;
+      throw failure;
     }
   }
 }

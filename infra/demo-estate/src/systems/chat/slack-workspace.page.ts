@@ -3,7 +3,7 @@
  * section with fields, context, actions, divider) and buttons that click through to the app as Slack
  * does. Only what alert messages use is rendered; anything else shows as its fallback text.
  */
-import type { SlackChannel, SlackClick, SlackMessage } from './slack-workspace.store';
+import { repliesByParent, type SlackChannel, type SlackClick, type SlackMessage } from './slack-workspace.store';
 
 // Drawn with text symbols and colour: a headless browser often has no colour emoji font.
 const dot = (color: string) => `<span class="emoji" style="color:${color}">●</span>`;
@@ -119,16 +119,10 @@ export function renderWorkspacePage(view: WorkspaceView): string {
     )
     .join('');
   const parents = view.history.filter((m) => !m.threadTs);
+  const replies = repliesByParent(view.history);
   const messages =
     parents.length > 0
-      ? parents
-          .map((m) =>
-            renderMessage(
-              m,
-              view.history.filter((r) => r.threadTs === m.ts),
-            ),
-          )
-          .join('')
+      ? parents.map((m) => renderMessage(m, replies.get(m.ts) ?? [])).join('')
       : '<p class="empty">No messages yet: Driftwatch posts here when an alert rule fires.</p>';
   const click = view.lastClick;
   const notice = click

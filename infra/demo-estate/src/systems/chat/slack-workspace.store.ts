@@ -31,6 +31,13 @@ export interface SlackClick {
   answer: string;
 }
 
+/** A channel's thread replies by their parent's ts, in the order they were posted. */
+export function repliesByParent(history: readonly SlackMessage[]): Map<string, SlackMessage[]> {
+  const replies = new Map<string, SlackMessage[]>();
+  for (const m of history) if (m.threadTs) replies.set(m.threadTs, [...(replies.get(m.threadTs) ?? []), m]);
+  return replies;
+}
+
 export class SlackWorkspaceStore {
   private readonly channels = new Map<string, SlackChannel>();
   private readonly byName = new Map<string, SlackChannel>();

@@ -18,7 +18,7 @@ import {
 } from '../../http/system-server';
 import { bearerOf } from '../../http/token-store';
 import { renderWorkspacePage } from './slack-workspace.page';
-import { SlackWorkspaceStore, type SlackMessage } from './slack-workspace.store';
+import { repliesByParent, SlackWorkspaceStore, type SlackMessage } from './slack-workspace.store';
 
 const slackError = (status: number, error: string, headers: Record<string, string> = {}) =>
   new HttpError(status, { ok: false, error }, headers);
@@ -181,10 +181,11 @@ export class SlackServer {
     const channel = this.store.channel(stringArg(args.channel), false);
     if (!channel) throw slackError(200, 'channel_not_found');
     const all = this.store.history(channel.id);
+    const replies = repliesByParent(all);
     const messages = all
       .filter((m) => !m.threadTs)
       .reverse()
-      .map((m) => ({ ...present(m), reply_count: all.filter((r) => r.threadTs === m.ts).length }));
+      .map((m) => ({ ...present(m), reply_count: replies.get(m.ts)?.length ?? 0 }));
     return { messages, has_more: false };
   }
 
