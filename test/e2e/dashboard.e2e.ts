@@ -237,6 +237,26 @@ describe('dashboard pages on real data', () => {
     expect(link).toMatch(new RegExp(`^${slackUrl}/\\?channel=C0DEMO\\d+#m\\d+\\.\\d{6}$`));
   });
 
+  it("digests: an engineer sends the weekly digest from the alerts page and it is in the workspace's #ops-leads", async () => {
+    const page = await tabs.open(demo.keys.engineer, '/alerts');
+    const digests = page.getByRole('table', { name: 'Digests' });
+    await digests.getByText('ops-leads-weekly').waitFor();
+    await digests.getByRole('button', { name: 'Send ops-leads-weekly now' }).click();
+    await digests
+      .getByRole('status')
+      .getByText(/^Sent to #ops-leads \(\d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}\)\.$/)
+      .waitFor();
+    await screenshot(page, 'alerts-digests');
+
+    const overview = await demo.api<{ openTotal: number }>('GET', '/api/v1/dashboard/overview');
+    const slack = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    await slack.goto(`${demo.estate.slack!.baseUrl}/?channel=%23ops-leads`);
+    const digest = slack.locator('article').filter({ hasText: 'Drift digest · ' }).last();
+    await digest.getByText(`${overview.openTotal.toLocaleString('en-US')} open findings now`).waitFor();
+    await digest.getByText('Propagation SLAs').waitFor();
+    await screenshot(slack, 'alerts-digest-slack');
+  });
+
   it('audit log: the mutations of this run, for stewards only', async () => {
     const page = await tabs.open(demo.keys.admin, '/audit?action=alert.silence.create');
     await page.getByRole('table').waitFor();

@@ -29,6 +29,8 @@ export const JOB_PAYLOADS = {
     z.object({ reconciliationRunId: z.string().min(1) }),
     /** The scheduled check of SLA and connector alert rules (slot time, ISO). */
     z.object({ statusCheckAt: z.string().datetime() }),
+    /** A digest's scheduled slot (ISO): it covers the whole UTC days before the slot's day. */
+    z.object({ digestId: z.string().min(1), digestAt: z.string().datetime() }),
   ]),
   [QUEUE.stewardship]: z.object({
     reconciliationRunId: z.string().uuid(),

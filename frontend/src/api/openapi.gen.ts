@@ -412,6 +412,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts/digests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduled digests of the alert rules file (channel, cron, days covered). */
+        get: operations["AlertsController_digestList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/digests/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a digest now, covering its days up to and including today so far; recorded as a delivery. A Slack failure is answered in the outcome (status failed), not as an error. */
+        post: operations["AlertsController_sendDigest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/slack/interactivity": {
         parameters: {
             query?: never;
@@ -1467,10 +1501,13 @@ export interface components {
              */
             id: string;
             alertKey: string;
-            /** @description What triggered it: a reconciliation run id, or `status:<time>` for SLA and connector checks. */
+            /** @description What triggered it: a reconciliation run id, `status:<time>` for SLA and connector checks, `digest:<slot>` for a scheduled digest or `digest:manual:<time>` for one sent from the API. */
             runId: string | null;
-            /** @enum {string} */
-            action: "post" | "update" | "renotify" | "resolve" | "escalate";
+            /**
+             * @description What was done for the alert; `digest` for a digest (alert key `digest:<id>`).
+             * @enum {string}
+             */
+            action: "post" | "update" | "renotify" | "resolve" | "escalate" | "digest";
             channel: string;
             /** @enum {string} */
             status: "sent" | "held" | "failed";
@@ -1521,6 +1558,36 @@ export interface components {
             reason: string;
             /** @description When the silence expires (ISO 8601) */
             endsAt: string;
+        };
+        DigestView: {
+            id: string;
+            description: string;
+            channel: string;
+            /**
+             * @description Five-field cron, UTC.
+             * @example 0 7 * * 1-5
+             */
+            schedule: string;
+            /** @description Whole UTC days covered, ending the day before the tick. */
+            days: number;
+            /** @description Systems the figures are narrowed to; empty = all. */
+            systems: string[];
+            /** @description Rules with the most open findings the message lists. */
+            topRules: number;
+        };
+        DigestOutcomeView: {
+            digestId: string;
+            channel: string;
+            /** @enum {string} */
+            status: "sent" | "held" | "failed" | "already_sent";
+            /** @description Why it was held, or the error it failed with. */
+            detail: string | null;
+            /** @description First UTC day covered (YYYY-MM-DD). */
+            fromDay: string;
+            /** @description Last UTC day covered; today (so far) when sent from the API. */
+            toDay: string;
+            /** @description The Slack message timestamp, when one was sent. */
+            messageTs: string | null;
         };
         SlackInteractionAnswer: {
             /** @description What was done, one line per action of the click. */
@@ -3846,6 +3913,97 @@ export interface operations {
                 };
             };
             /** @description No silence has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["UnexpectedError"];
+        };
+    };
+    AlertsController_digestList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestView"][];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            /** @description Missing, invalid, revoked or expired credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Requires role viewer (or above). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["UnexpectedError"];
+        };
+    };
+    AlertsController_sendDigest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestOutcomeView"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            /** @description Missing, invalid, revoked or expired credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Requires role engineer (or above). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The alert rules file has no digest with this id. */
             404: {
                 headers: {
                     [name: string]: unknown;

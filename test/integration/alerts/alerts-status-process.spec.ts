@@ -4,6 +4,9 @@
  * worker evaluating the connector-health rule of the default alert rules against the demo estate's CRM,
  * posting to a Slack-compatible receiver.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
 import Bull from 'bull';
 import { ClickHouseService } from '../../../backend/src/clickhouse/clickhouse.service';
@@ -38,8 +41,18 @@ describe('alert status check in separate scheduler and worker processes', () => 
   const running: RunningBackend[] = [];
   const database = testDatabaseName();
   let env: Record<string, string>;
+  // The default alert rules, with the daily digest due every minute so a tick comes within the test.
+  const rulesDir = mkdtempSync(join(tmpdir(), 'dw-alert-rules-'));
+  const rulesFile = join(rulesDir, 'alerts.yaml');
 
   beforeAll(async () => {
+    writeFileSync(
+      rulesFile,
+      readFileSync(join(__dirname, '../../../reconciliation-rules/alerts/default.yaml'), 'utf8').replace(
+        "schedule: '0 7 * * 1-5'",
+        "schedule: '* * * * *'",
+      ),
+    );
     redis = await startPrivateRedis();
     postgres = await isolatedPostgres();
     estate = await startEstate({ customers: 20, seed: 5, systems: ['crm'] });
@@ -63,6 +76,7 @@ describe('alert status check in separate scheduler and worker processes', () => 
       SLACK_API_URL: slackApi,
       SLACK_RETRIES: '1',
       LOG_LEVEL: 'info',
+      ALERT_RULES_FILE: rulesFile,
     };
     // The worker boots first and migrates; the schedulers find the schema in place.
     running.push(await startBackend({ ...env, DRIFTWATCH_ROLE: 'worker' }));
@@ -84,6 +98,7 @@ describe('alert status check in separate scheduler and worker processes', () => 
     await postgres?.drop();
     await redis?.stop();
     connectors?.remove();
+    rmSync(rulesDir, { recursive: true, force: true });
   });
 
   const connectorMessages = (method: string): ReceivedSlackCall[] =>
@@ -128,4 +143,33 @@ describe('alert status check in separate scheduler and worker processes', () => 
     const schedulerLogs = running.slice(1).map((p) => p.output());
     for (const log of schedulerLogs) expect(log).toContain('alert status check scheduled');
   }, 180_000);
+
+  it("sends a digest at its cron's minute: one job and one message per slot, whichever scheduler ticks", async () => {
+    const digests = () =>
+      receiver.calls.filter(
+        (c) => c.method === 'chat.postMessage' && String(c.args.text).startsWith('Drift digest · '),
+      );
+    const posted = await waitFor('the daily digest', () => digests()[0], 90_000);
+    expect(posted.problems).toEqual([]);
+    expect(posted.args.channel).toBe('#ops-leads');
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    expect(String(posted.args.text)).toMatch(new RegExp(`^Drift digest · ${yesterday}: 0 open findings`));
+
+    const queue = new Bull('alerts', redis.url, { prefix: 'driftwatch' });
+    try {
+      const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']);
+      const slots = jobs.map((job) => String(job.id)).filter((id) => id.startsWith('alerts:digest:ops-leads-daily:'));
+      expect(slots.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(slots).size).toBe(slots.length);
+      // Each slot is a whole minute; its one job sent one message.
+      for (const id of slots) expect(id).toMatch(/:\d{2}:00\.000Z$/);
+      expect(digests().length).toBeLessThanOrEqual(slots.length);
+      const done = jobs.filter((job) => String(job.id).startsWith('alerts:digest:') && job.finishedOn);
+      expect(done.filter((job) => job.failedReason).map((job) => job.failedReason)).toEqual([]);
+    } finally {
+      await queue.close();
+    }
+    for (const log of running.slice(1).map((p) => p.output()))
+      expect(log).toContain('the ops-leads-daily digest scheduled at \\"* * * * *\\" (UTC)');
+  }, 120_000);
 });

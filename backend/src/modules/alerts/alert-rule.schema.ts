@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import { z } from 'zod';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -154,4 +155,41 @@ export type AlertRule = z.infer<typeof alertRuleSchema>;
 export type FindingsCondition = z.infer<typeof findingsCondition>;
 export type SlaCondition = z.infer<typeof slaCondition>;
 export type ConnectorCondition = z.infer<typeof connectorCondition>;
-export const alertRuleFileSchema = z.object({ alerts: z.array(alertRuleSchema).min(1) }).strict();
+
+/**
+ * A scheduled summary for a channel (ops leaders): open findings and how they moved, auto-heal rate and
+ * SLA adherence over the last `days` whole UTC days before the tick, the figures the dashboard's
+ * overview shows. Not tied to any condition: it goes out whatever the numbers.
+ */
+export const digestSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'must be lower-case letters, digits and dashes (2-64)'),
+    description: z.string().min(1),
+    channel,
+    /** Five-field cron (UTC), e.g. '0 7 * * 1-5' for weekday mornings. */
+    schedule: z
+      .string()
+      .regex(/^\S+(\s+\S+){4}$/, 'must be a five-field cron expression (minute hour day month weekday, UTC)'),
+    /** Whole UTC days the digest covers, ending with the day before the tick (1: yesterday, 7: the week). */
+    days: z.number().int().min(1).max(31).default(1),
+    /** Narrows every figure to findings that involve these systems. Empty = all systems. */
+    systems: z.array(z.string().min(1)).default([]),
+    /** How many rules with the most open findings the message lists. */
+    topRules: z.number().int().min(0).max(10).default(5),
+  })
+  .strict()
+  .superRefine((digest, ctx) => {
+    const cron = validateCronExpression(digest.schedule);
+    if (!cron.valid)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule'],
+        message: `not a valid cron expression (${cron.error?.message ?? 'unparsable'})`,
+      });
+  });
+
+export type DigestRule = z.infer<typeof digestSchema>;
+export const alertRuleFileSchema = z
+  .object({ alerts: z.array(alertRuleSchema).min(1), digests: z.array(digestSchema).default([]) })
+  .strict();
+export type AlertRulesFile = z.infer<typeof alertRuleFileSchema>;

@@ -41,7 +41,8 @@ export class AlertDeliveryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
   @Column({ name: 'alert_key', type: 'text' }) alertKey!: string;
   @Column({ name: 'run_id', type: 'text', nullable: true }) runId!: string | null;
-  @Column({ type: 'text' }) action!: AlertAction;
+  /** An alert decision's action, or `digest` for a scheduled digest (alert key `digest:<id>`). */
+  @Column({ type: 'text' }) action!: AlertAction | 'digest';
   @Column({ type: 'text' }) channel!: string;
   @Column({ type: 'text' }) status!: AlertDeliveryStatus;
   @Column({ type: 'text', nullable: true }) detail!: string | null;

@@ -200,3 +200,25 @@ describe('alert rule schema errors', () => {
     ).toEqual(['alerts.0.quietHours.timezone: unknown time zone Mars/Olympus']);
   });
 });
+
+describe('digest schema errors', () => {
+  const problems = (digest: Record<string, unknown>): string[] => {
+    const result = alertRuleFileSchema.safeParse({
+      alerts: [{ id: 'x-rule', description: 'd', route: { channel: '#ops' }, connector: { down: true } }],
+      digests: [{ id: 'daily', description: 'd', channel: '#ops-leads', schedule: '0 7 * * *', ...digest }],
+    });
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('takes a digest with defaults, and names a bad cron, a six-field one and days out of range', () => {
+    expect(problems({})).toEqual([]);
+    expect(problems({ schedule: '0 25 * * *' })).toEqual([
+      'digests.0.schedule: not a valid cron expression (Field value (25) is out of range)',
+    ]);
+    expect(problems({ schedule: '0 0 7 * * *' })).toEqual([
+      'digests.0.schedule: must be a five-field cron expression (minute hour day month weekday, UTC)',
+    ]);
+    expect(problems({ days: 0 })[0]).toMatch(/^digests\.0\.days: /);
+    expect(problems({ channel: 'Ops Leads' })).toEqual(['digests.0.channel: must be a channel name or id']);
+  });
+});

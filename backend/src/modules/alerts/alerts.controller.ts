@@ -6,6 +6,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
@@ -33,11 +34,14 @@ import {
   AlertSilenceView,
   CreateSilenceDto,
   DELIVERY_DAYS_QUERY,
+  DigestOutcomeView,
+  DigestView,
   ListAlertStatesQuery,
   ListDeliveriesQuery,
   SlackInteractionAnswer,
 } from './alerts.dto';
 import { AlertsService } from './alerts.service';
+import { DigestNotFoundError, DriftDigestService } from './drift-digest.service';
 import { SlackInteractivityService, SlackPayloadError } from './slack-interactivity.service';
 import { SlackSignatureError } from './slack/slack-signature';
 
@@ -48,6 +52,7 @@ export class AlertsController {
     private readonly alerts: AlertsService,
     private readonly silenceService: AlertSilencesService,
     private readonly interactivity: SlackInteractivityService,
+    private readonly digests: DriftDigestService,
   ) {}
 
   @Get('alerts')
@@ -106,6 +111,33 @@ export class AlertsController {
   @ApiNotFoundResponse({ description: 'No silence has this id.' })
   expireSilence(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     return this.silenceService.expire(id);
+  }
+
+  @Get('alerts/digests')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'The scheduled digests of the alert rules file (channel, cron, days covered).' })
+  @ApiOkResponse({ type: DigestView, isArray: true })
+  digestList(): DigestView[] {
+    return this.digests.list();
+  }
+
+  @Post('alerts/digests/:id/send')
+  @Roles('engineer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Sends a digest now, covering its days up to and including today so far; recorded as a delivery. ' +
+      'A Slack failure is answered in the outcome (status failed), not as an error.',
+  })
+  @ApiOkResponse({ type: DigestOutcomeView })
+  @ApiNotFoundResponse({ description: 'The alert rules file has no digest with this id.' })
+  async sendDigest(@Param('id') id: string): Promise<DigestOutcomeView> {
+    try {
+      return await this.digests.sendNow(id);
+    } catch (error) {
+      if (error instanceof DigestNotFoundError) throw new NotFoundException({ message: error.message, field: 'id' });
+      throw error;
+    }
   }
 
   /** Slack button clicks: authenticated by Slack's request signature, not by a Driftwatch credential. */

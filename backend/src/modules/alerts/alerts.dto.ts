@@ -53,10 +53,15 @@ export class AlertDeliveryView {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'What triggered it: a reconciliation run id, or `status:<time>` for SLA and connector checks.',
+    description:
+      'What triggered it: a reconciliation run id, `status:<time>` for SLA and connector checks, `digest:<slot>` for a scheduled digest or `digest:manual:<time>` for one sent from the API.',
   })
   runId!: string | null;
-  @ApiProperty({ enum: ALERT_DECISION_ACTIONS }) action!: AlertAction;
+  @ApiProperty({
+    enum: [...ALERT_DECISION_ACTIONS, 'digest'],
+    description: 'What was done for the alert; `digest` for a digest (alert key `digest:<id>`).',
+  })
+  action!: AlertAction | 'digest';
   @ApiProperty() channel!: string;
   @ApiProperty({ enum: ALERT_DELIVERY_STATUSES }) status!: AlertDeliveryStatus;
   @ApiProperty({ type: String, nullable: true, description: 'Why it was held, or the error it failed with.' })
@@ -114,4 +119,32 @@ export class ListAlertStatesQuery {
 
   @LimitField(500, { default: 100 })
   limit?: number;
+}
+
+/** A digest of the alert rules file: what it sends where, and when. */
+export class DigestView {
+  @ApiProperty() id!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() channel!: string;
+  @ApiProperty({ description: 'Five-field cron, UTC.', example: '0 7 * * 1-5' }) schedule!: string;
+  @ApiProperty({ type: 'integer', description: 'Whole UTC days covered, ending the day before the tick.' })
+  days!: number;
+  @ApiProperty({ type: [String], description: 'Systems the figures are narrowed to; empty = all.' })
+  systems!: string[];
+  @ApiProperty({ type: 'integer', description: 'Rules with the most open findings the message lists.' })
+  topRules!: number;
+}
+
+/** What sending a digest did. */
+export class DigestOutcomeView {
+  @ApiProperty() digestId!: string;
+  @ApiProperty() channel!: string;
+  @ApiProperty({ enum: ['sent', 'held', 'failed', 'already_sent'] }) status!:
+    'sent' | 'held' | 'failed' | 'already_sent';
+  @ApiProperty({ type: String, nullable: true, description: 'Why it was held, or the error it failed with.' })
+  detail!: string | null;
+  @ApiProperty({ description: 'First UTC day covered (YYYY-MM-DD).' }) fromDay!: string;
+  @ApiProperty({ description: 'Last UTC day covered; today (so far) when sent from the API.' }) toDay!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The Slack message timestamp, when one was sent.' })
+  messageTs!: string | null;
 }

@@ -5,6 +5,7 @@ import { ConfigService } from '../../config/config.service';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { ConnectorsStatusModule } from '../connectors-status/connectors-status.module';
+import { DashboardModule } from '../dashboard/dashboard.module';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { SlaModule } from '../sla/sla.module';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
@@ -14,6 +15,8 @@ import { AlertsProcessor } from './alerts.processor';
 import { AlertsStatusSchedule } from './alerts-status.schedule';
 import { AlertsRepository } from './alerts.repository';
 import { ALERTS_SETTINGS, AlertsService, type AlertsSettings } from './alerts.service';
+import { DriftDigestSchedule } from './drift-digest.schedule';
+import { DriftDigestService } from './drift-digest.service';
 import { FindingGroupsRepository } from './finding-groups.repository';
 import { RunAlertsService } from './run-alerts.service';
 import { SlackInteractivityService } from './slack-interactivity.service';
@@ -37,6 +40,7 @@ export class AlertsModule {
         ReconciliationModule.forRole(role),
         SlaModule.forRole(role),
         ConnectorsStatusModule.forRole(role),
+        DashboardModule.forRole(role),
       ],
       controllers: runsApi(role) ? [AlertsController] : [],
       providers: [
@@ -47,8 +51,9 @@ export class AlertsModule {
         FindingGroupsRepository,
         RunAlertsService,
         StatusAlertsService,
+        DriftDigestService,
         ...(runsWorker(role) ? [AlertsProcessor] : []),
-        ...(runsScheduler(role) ? [AlertsStatusSchedule] : []),
+        ...(runsScheduler(role) ? [AlertsStatusSchedule, DriftDigestSchedule] : []),
         {
           provide: ALERTS_SETTINGS,
           inject: [ConfigService],

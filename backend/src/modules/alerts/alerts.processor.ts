@@ -5,12 +5,13 @@ import { JobEnqueuer } from '../../queues/job-enqueuer';
 import { parseJobPayload } from '../../queues/job-payloads';
 import { QUEUE } from '../../queues/queue-names';
 import type { RunAlertOutcome } from './alerts.service';
+import { DriftDigestService, type DigestOutcome } from './drift-digest.service';
 import { RunAlertsService } from './run-alerts.service';
 import { StatusAlertsService } from './status-alerts.service';
 
 /**
  * Worker side of the `alerts` queue: after each complete reconciliation run, evaluates the alert
- * rules over that run's findings. A run completing on this worker enqueues its alerts job
+ * rules over that run's findings; also the scheduled SLA/connector checks and digests. A run completing on this worker enqueues its alerts job
  * (deterministic id per run), which keeps reconciliation unaware of alerting.
  */
 @Injectable()
@@ -24,6 +25,7 @@ export class AlertsProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly jobs: JobEnqueuer,
     private readonly runs: RunAlertsService,
     private readonly status: StatusAlertsService,
+    private readonly digests: DriftDigestService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -51,9 +53,10 @@ export class AlertsProcessor implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  async handle(job: Job<unknown>): Promise<RunAlertOutcome | { skipped: string }> {
+  async handle(job: Job<unknown>): Promise<RunAlertOutcome | DigestOutcome | { skipped: string }> {
     const payload = parseJobPayload(QUEUE.alerts, job.data);
     if ('statusCheckAt' in payload) return this.status.evaluate(new Date(payload.statusCheckAt));
+    if ('digestId' in payload) return this.digests.sendScheduled(payload.digestId, new Date(payload.digestAt));
     return this.evaluate(payload.reconciliationRunId);
   }
 

@@ -64,6 +64,11 @@ export class AlertsRepository {
     await this.deliveries.insert(delivery);
   }
 
+  /** Whether a delivery of `alertKey` for `runId` went out (a retried digest job must not post twice). */
+  async wasSent(alertKey: string, runId: string): Promise<boolean> {
+    return this.deliveries.existsBy({ alertKey, runId, status: 'sent' });
+  }
+
   /** Each alert's latest delivery (one query, index alert_deliveries_alert_idx per key). */
   async latestDeliveries(alertKeys: string[]): Promise<Map<string, LatestDelivery>> {
     if (alertKeys.length === 0) return new Map();

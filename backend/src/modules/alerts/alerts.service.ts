@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AlertDecision, AlertInputs, evaluateAlertInputs, FindingGroup } from './alert-evaluator';
-import type { AlertRule } from './alert-rule.schema';
+import type { AlertRule, DigestRule } from './alert-rule.schema';
 import { loadAlertRules } from './alert-rules.loader';
 import type {
   AlertDeliveryEntity,
@@ -34,6 +34,7 @@ const DAY_MS = 86_400_000;
 export class AlertsService implements OnModuleInit {
   private readonly logger = new Logger(AlertsService.name);
   private rules: AlertRule[] = [];
+  private digestRules: DigestRule[] = [];
 
   constructor(
     private readonly repository: AlertsRepository,
@@ -42,11 +43,18 @@ export class AlertsService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.rules = await loadAlertRules(this.settings.rulesFile);
+    const file = await loadAlertRules(this.settings.rulesFile);
+    this.rules = file.alerts;
+    this.digestRules = file.digests;
   }
 
   alertRules(): AlertRule[] {
     return this.rules;
+  }
+
+  /** The scheduled digests of the alert rules file. */
+  digests(): DigestRule[] {
+    return this.digestRules;
   }
 
   /**

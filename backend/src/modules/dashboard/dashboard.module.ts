@@ -7,7 +7,7 @@ import { DashboardRepository } from './dashboard.repository';
 import { DashboardService } from './dashboard.service';
 import { RecordCountsRepository } from './record-counts.repository';
 
-/** Dashboard aggregates (overview, trends) for the api role. */
+/** Dashboard aggregates (overview, trends): the api role's pages, and the alert digests on the worker. */
 @Module({})
 export class DashboardModule {
   static readonly forRole = onePerRole((role: ProcessRole): DynamicModule => DashboardModule.build(role));
@@ -18,7 +18,7 @@ export class DashboardModule {
       imports: [SlaModule.forRole(role)],
       controllers: runsApi(role) ? [DashboardController] : [],
       providers: [DashboardRepository, RecordCountsRepository, DashboardService],
-      exports: [DashboardRepository],
+      exports: [DashboardRepository, DashboardService],
     };
   }
 }

@@ -68,9 +68,11 @@ export const ALERT_ACTIONS = {
   snooze24h: 'alert.snooze_24h',
 } as const;
 
-const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+export const truncate = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 // Slack mrkdwn treats these three as control characters.
-const escapeMrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeMrkdwn = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A value as an example shows it: masked, and an empty one said so (an empty code span shows as two backticks). */
 function shown(value: string, field: string): string {

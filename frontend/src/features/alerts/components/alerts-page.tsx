@@ -6,9 +6,10 @@ import { QueryState } from '../../../ui/query-state';
 import { deliveryDayRows, useDeliveryDays, useSilenceActions, useSilences } from '../hooks/use-alerts';
 import { AlertStates } from './alert-states';
 import { DeliveryHistory } from './delivery-history';
+import { DigestList } from './digest-list';
 import { SilenceForm } from './silence-form';
 
-/** Alerts as they stand, silences, and the history of Slack deliveries. */
+/** Alerts as they stand, silences, digests, and the history of Slack deliveries. */
 export function AlertsPage() {
   const role = useCurrentRole();
   const canSilence = roleAllows(role, 'engineer');
@@ -76,6 +77,9 @@ export function AlertsPage() {
           </QueryState>
         </Panel>
       </div>
+      <Panel title="Digests" className="spaced">
+        <DigestList />
+      </Panel>
       <Panel title="Alert history" className="spaced">
         <DeliveryHistory />
       </Panel>

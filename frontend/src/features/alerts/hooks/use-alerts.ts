@@ -67,3 +67,24 @@ export function useAlertStates(status: AlertStateFilter) {
     refetchInterval: 30_000,
   });
 }
+
+export type Digest = ApiSchemas['DigestView'];
+export type DigestOutcome = ApiSchemas['DigestOutcomeView'];
+
+/** The scheduled digests of the alert rules file (they change only with the file: fetched once). */
+export function useDigests() {
+  return useQuery({
+    queryKey: ['alerts', 'digests'],
+    queryFn: () => answer(api.GET('/api/v1/alerts/digests')),
+    staleTime: Infinity,
+  });
+}
+
+/** Sends a digest now; the history shows the delivery. */
+export function useSendDigest() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => answer(api.POST('/api/v1/alerts/digests/{id}/send', { params: { path: { id } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['alerts', 'deliveries'] }),
+  });
+}
