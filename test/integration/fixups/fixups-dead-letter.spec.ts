@@ -1,7 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RunningEstate } from '@driftwatch/demo-estate';
+import { SlackTransport } from '../../../backend/src/modules/alerts/slack/slack-transport';
 import { FixupPlannerService } from '../../../backend/src/modules/fixups/fixup-planner.service';
+import { FixupsService } from '../../../backend/src/modules/fixups/fixups.service';
+import { startAlertStore } from '../alerts/support/alert-store';
+import { SlackReceiver } from '../alerts/support/slack-receiver';
 import { startSmallEstate } from '../connectors/support/estate-harness';
 import { snapshotTestEnv, type SnapshotTestEnv } from '../snapshots/support/snapshot-app';
 import {
@@ -69,5 +73,70 @@ describe('corrective sync dead-letters a batch whose target stays down', () => {
       expect(r.last_error).toMatch(/503/);
     }
     expect(Object.keys(await writesByKey(estate.crm.baseUrl))).toHaveLength(0);
+  });
+
+  it('and the default fixups-stuck alert posts them per target system, with the latest errors, then resolves', async () => {
+    const dataSource = app.get(DataSource);
+    const fixups = app.get(FixupsService);
+    const store = await startAlertStore();
+    const receiver = new SlackReceiver();
+    try {
+      const alerts = await store.service(
+        new SlackTransport({
+          botToken: 'xoxb-test-token',
+          apiUrl: await receiver.start(),
+          retries: 0,
+          timeoutMs: 5000,
+        }),
+      );
+      // As the status check assembles it: the backlog with tasks waiting for a person since a day ago.
+      const check = async (source: string) => {
+        const now = new Date();
+        const backlog = await fixups.backlog(new Date(now.getTime() - 1440 * 60_000));
+        await alerts.evaluate(source, { fixupsByWaitLimit: new Map([[1440, backlog]]) }, now);
+        return backlog;
+      };
+      // Two more tasks wait for a person: one for two days, one since an hour ago (not yet overdue).
+      const [a, b] = await dataSource.query<{ id: string }[]>(
+        `SELECT id FROM fix_tasks WHERE state = 'dead_lettered' ORDER BY id LIMIT 2`,
+      );
+      await dataSource.query(
+        `UPDATE fix_tasks SET state = 'needs_review', updated_at = now() - CASE WHEN id = $1 THEN interval '2 days' ELSE interval '1 hour' END
+          WHERE id IN ($1, $2)`,
+        [a.id, b.id],
+      );
+
+      const backlog = await check('status:1');
+      expect(backlog).toEqual([
+        expect.objectContaining({
+          system: 'crm',
+          deadLettered: 10,
+          waitingSince: expect.objectContaining({ count: 1 }),
+        }),
+      ]);
+      expect(backlog[0].recentDeadLetters).toHaveLength(3);
+      const posted = receiver.calls.filter((c) => c.method === 'chat.postMessage');
+      expect(posted.map((c) => [c.args.channel, c.args.text])).toEqual([
+        [
+          '#integration-eng',
+          expect.stringMatching(
+            /^Fix-ups to crm: 10 dead-lettered; 1 waiting for a person over 24\.0 h: Dead letters \(fires at 1\) 10, oldest \d+ s ago, Waiting for a person over 24\.0 h 1, oldest 48\.0 h ago$/,
+          ),
+        ],
+      ]);
+      expect(posted[0].problems).toEqual([]);
+      expect(JSON.stringify(posted[0].args.blocks)).toMatch(/· `customer\.[a-z-]+`: .*503/);
+
+      // An engineer dismisses everything: the next check resolves the message in place.
+      await dataSource.query(
+        `UPDATE fix_tasks SET state = 'dismissed' WHERE state IN ('dead_lettered', 'needs_review')`,
+      );
+      expect(await check('status:2')).toEqual([]);
+      const resolved = receiver.calls.filter((c) => c.method === 'chat.update');
+      expect(resolved.map((c) => String(c.args.text))).toEqual([expect.stringMatching(/^Resolved: /)]);
+    } finally {
+      await receiver.stop();
+      await store.close();
+    }
   });
 });

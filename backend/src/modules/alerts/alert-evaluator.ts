@@ -54,6 +54,18 @@ export interface ConnectorView {
   snapshots: { entity: string; schedules: unknown[]; lastComplete: unknown; ageSeconds: number | null }[];
 }
 
+/** Corrective sync to one target system that waits on someone (structurally FixupsService's FixupBacklog). */
+export interface FixupBacklogView {
+  system: string;
+  deadLettered: number;
+  /** When the longest-untouched dead letter last changed; null without any. */
+  oldestDeadLetterAt: Date | null;
+  /** Tasks waiting for a person (needs_review, conflict) untouched since before the condition's limit. */
+  waitingSince: { count: number; oldest: Date | null };
+  /** The latest dead letters: what failed and why. */
+  recentDeadLetters: { ruleId: string; matchKey: string; lastError: string | null }[];
+}
+
 /**
  * What one evaluation looks at. Alert rules whose kind of input is absent are not evaluated at all
  * (in particular not resolved): findings come after each run, SLA and connector status on a schedule.
@@ -70,6 +82,8 @@ export interface AlertInputs {
   /** SLA routes per window length in minutes (each sla rule names its window). */
   slaByWindow?: Map<number, SlaRouteView[]>;
   connectors?: ConnectorView[];
+  /** Fix-up backlog per target system, per waiting limit in minutes (0 when a rule sets none). */
+  fixupsByWaitLimit?: Map<number, FixupBacklogView[]>;
 }
 
 /** What is remembered of an alert (alert rule × reconciliation rule × channel) between runs. */
@@ -303,7 +317,71 @@ function connectorCandidates(rule: AlertRule, connectors: ConnectorView[]): Cand
     });
 }
 
-function candidatesOf(rule: AlertRule, inputs: AlertInputs): Candidate[] | null {
+const ago = (at: Date, now: Date): string => `${formatSeconds(Math.max(0, (now.getTime() - at.getTime()) / 1000))} ago`;
+
+function fixupCandidates(rule: AlertRule, backlog: FixupBacklogView[], now: Date): Candidate[] {
+  const condition = rule.fixups;
+  if (!condition) return [];
+  return backlog
+    .filter((b) => condition.systems.length === 0 || matchesRuleId(condition.systems, b.system))
+    .map((b) => {
+      const dead = condition.deadLettersAtLeast !== undefined && b.deadLettered >= condition.deadLettersAtLeast;
+      const waiting = condition.waitingLongerThanMinutes !== undefined && b.waitingSince.count > 0;
+      const problems = [
+        ...(dead ? [`${b.deadLettered} dead-lettered`] : []),
+        ...(waiting
+          ? [
+              `${b.waitingSince.count} waiting for a person over ${formatSeconds((condition.waitingLongerThanMinutes ?? 0) * 60)}`,
+            ]
+          : []),
+      ];
+      const facts: AlertFact[] = [];
+      if (condition.deadLettersAtLeast !== undefined) {
+        facts.push({
+          label: `Dead letters (fires at ${condition.deadLettersAtLeast})`,
+          value:
+            b.deadLettered === 0
+              ? 'none'
+              : `${b.deadLettered}${b.oldestDeadLetterAt ? `, oldest ${ago(b.oldestDeadLetterAt, now)}` : ''}`,
+        });
+      }
+      if (condition.waitingLongerThanMinutes !== undefined) {
+        facts.push({
+          label: `Waiting for a person over ${formatSeconds(condition.waitingLongerThanMinutes * 60)}`,
+          value:
+            b.waitingSince.count === 0
+              ? 'none'
+              : `${b.waitingSince.count}${b.waitingSince.oldest ? `, oldest ${ago(b.waitingSince.oldest, now)}` : ''}`,
+        });
+      }
+      return {
+        group: {
+          ruleId: `fixups:${b.system}`,
+          title: `Fix-ups to ${b.system}: ${problems.length > 0 ? problems.join('; ') : 'none stuck'}`,
+          domain: 'fixups',
+          severity: condition.severity,
+          counts: { new: 0, open: b.deadLettered + b.waitingSince.count, resolved: 0 },
+          recordsChecked: 0,
+          examples: dead
+            ? b.recentDeadLetters.map((d) => ({
+                key: d.matchKey,
+                system: b.system,
+                field: d.ruleId,
+                kind: 'dead_letter',
+                ...(d.lastError ? { actual: d.lastError } : {}),
+              }))
+            : [],
+          facts,
+          dashboardPath: `/fix-ups?state=${dead ? 'dead_lettered' : 'needs_review'}`,
+          // The counts, not the ages: the message changes when tasks arrive or leave, not as time passes.
+          fingerprintBasis: `${dead ? b.deadLettered : 0}|${waiting ? b.waitingSince.count : 0}`,
+        },
+        fires: () => problems.length > 0,
+      };
+    });
+}
+
+function candidatesOf(rule: AlertRule, inputs: AlertInputs, now: Date): Candidate[] | null {
   if (rule.when) {
     if (!inputs.findings) return null;
     const when = rule.when;
@@ -321,6 +399,10 @@ function candidatesOf(rule: AlertRule, inputs: AlertInputs): Candidate[] | null 
     return routes ? slaCandidates(rule, rule.sla, routes) : null;
   }
   if (rule.connector) return inputs.connectors ? connectorCandidates(rule, inputs.connectors) : null;
+  if (rule.fixups) {
+    const backlog = inputs.fixupsByWaitLimit?.get(rule.fixups.waitingLongerThanMinutes ?? 0);
+    return backlog ? fixupCandidates(rule, backlog, now) : null;
+  }
   return null;
 }
 
@@ -348,7 +430,7 @@ export function evaluateAlertInputs(
 ): AlertDecision[] {
   const decisions: AlertDecision[] = [];
   for (const rule of rules) {
-    const candidates = candidatesOf(rule, inputs);
+    const candidates = candidatesOf(rule, inputs, now);
     if (candidates === null) continue;
     const seen = new Set<string>();
     for (const { group, fires: firesNow } of candidates) {

@@ -97,7 +97,26 @@ const connectorCondition = z
   });
 
 /**
- * One alert rule: which condition fires it (exactly one of `when` for findings, `sla`, `connector`),
+ * Conditions on corrective sync per target system: writes that failed for good (dead letters), and
+ * tasks left waiting for a person (needs_review, conflict) untouched for too long.
+ */
+const fixupsCondition = z
+  .object({
+    /** Target systems (connector ids). Empty = every system fix-ups write to. */
+    systems: idPattern.default([]),
+    /** Fire while at least this many of the system's fix-ups are dead-lettered. */
+    deadLettersAtLeast: z.number().int().min(1).optional(),
+    /** Fire while one of the system's fix-ups has waited for a person, untouched, longer than this. */
+    waitingLongerThanMinutes: z.number().int().min(1).optional(),
+    severity: z.enum(SEVERITIES).default('high'),
+  })
+  .strict()
+  .refine((c) => c.deadLettersAtLeast !== undefined || c.waitingLongerThanMinutes !== undefined, {
+    message: 'a fixups condition needs deadLettersAtLeast and/or waitingLongerThanMinutes',
+  });
+
+/**
+ * One alert rule: which condition fires it (exactly one of `when` for findings, `sla`, `connector`, `fixups`),
  * where it goes, how loudly.
  */
 export const alertRuleSchema = z
@@ -107,6 +126,7 @@ export const alertRuleSchema = z
     when: findingsCondition.optional(),
     sla: slaCondition.optional(),
     connector: connectorCondition.optional(),
+    fixups: fixupsCondition.optional(),
     route: z
       .object({
         channel,
@@ -122,14 +142,14 @@ export const alertRuleSchema = z
   })
   .strict()
   .superRefine((rule, ctx) => {
-    const given = (['when', 'sla', 'connector'] as const).filter((k) => rule[k] !== undefined);
+    const given = (['when', 'sla', 'connector', 'fixups'] as const).filter((k) => rule[k] !== undefined);
     if (given.length !== 1) {
       ctx.addIssue({
         code: 'custom',
         path: [],
         message:
           given.length === 0
-            ? 'needs one condition: when (findings), sla or connector'
+            ? 'needs one condition: when (findings), sla, connector or fixups'
             : `has ${given.join(' and ')}: give exactly one condition per alert rule`,
       });
     }
@@ -155,6 +175,7 @@ export type AlertRule = z.infer<typeof alertRuleSchema>;
 export type FindingsCondition = z.infer<typeof findingsCondition>;
 export type SlaCondition = z.infer<typeof slaCondition>;
 export type ConnectorCondition = z.infer<typeof connectorCondition>;
+export type FixupsCondition = z.infer<typeof fixupsCondition>;
 
 /**
  * A scheduled summary for a channel (ops leaders): open findings and how they moved, auto-heal rate and

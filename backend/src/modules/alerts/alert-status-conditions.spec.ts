@@ -1,5 +1,11 @@
 import { alertRuleFileSchema, alertRuleSchema } from './alert-rule.schema';
-import { RememberedAlertState, ConnectorView, evaluateAlertInputs, SlaRouteView } from './alert-evaluator';
+import {
+  RememberedAlertState,
+  ConnectorView,
+  evaluateAlertInputs,
+  type FixupBacklogView,
+  SlaRouteView,
+} from './alert-evaluator';
 
 const now = new Date('2026-11-29T12:00:00Z');
 
@@ -165,6 +171,69 @@ describe('connector alert conditions', () => {
   });
 });
 
+const fixupsRule = alertRuleSchema.parse({
+  id: 'fixups-stuck',
+  description: 'Fix-ups stuck',
+  fixups: { systems: ['crm'], deadLettersAtLeast: 2, waitingLongerThanMinutes: 1440 },
+  route: { channel: '#integration-eng' },
+});
+const backlog = (overrides: Partial<FixupBacklogView> = {}): FixupBacklogView => ({
+  system: 'crm',
+  deadLettered: 0,
+  oldestDeadLetterAt: null,
+  waitingSince: { count: 0, oldest: null },
+  recentDeadLetters: [],
+  ...overrides,
+});
+const fixupInputs = (...systems: FixupBacklogView[]) => ({ fixupsByWaitLimit: new Map([[1440, systems]]) });
+
+describe('fix-up alert conditions', () => {
+  it('fires per target system at the dead-letter threshold, with the latest failures as examples', () => {
+    const dead = backlog({
+      deadLettered: 2,
+      oldestDeadLetterAt: new Date(now.getTime() - 3 * 3600_000),
+      recentDeadLetters: [{ ruleId: 'order.status-match', matchKey: 'SO-1', lastError: 'HTTP 500 from crm' }],
+    });
+    const decisions = evaluateAlertInputs(
+      [fixupsRule],
+      fixupInputs(dead, backlog({ system: 'erp', deadLettered: 9 })),
+      new Map(),
+      [],
+      now,
+    );
+    // The erp is not among the rule's systems.
+    expect(decisions.map((d) => [d.action, d.alertKey])).toEqual([
+      ['post', 'fixups-stuck:fixups:crm:#integration-eng'],
+    ]);
+    expect(decisions[0]?.group.title).toBe('Fix-ups to crm: 2 dead-lettered');
+    expect(decisions[0]?.group.facts).toEqual([
+      { label: 'Dead letters (fires at 2)', value: '2, oldest 3.0 h ago' },
+      { label: 'Waiting for a person over 24.0 h', value: 'none' },
+    ]);
+    expect(decisions[0]?.group.examples).toEqual([
+      { key: 'SO-1', system: 'crm', field: 'order.status-match', kind: 'dead_letter', actual: 'HTTP 500 from crm' },
+    ]);
+    expect(decisions[0]?.group.dashboardPath).toBe('/fix-ups?state=dead_lettered');
+    expect(evaluateAlertInputs([fixupsRule], fixupInputs(backlog({ deadLettered: 1 })), new Map(), [], now)).toEqual(
+      [],
+    );
+  });
+
+  it('fires for tasks left waiting past the limit, updates on a new count (not as they age), resolves when cleared', () => {
+    const waiting = (count: number, hours: number) =>
+      fixupInputs(backlog({ waitingSince: { count, oldest: new Date(now.getTime() - hours * 3600_000) } }));
+    const [post] = evaluateAlertInputs([fixupsRule], waiting(3, 30), new Map(), [], now);
+    expect(post?.group.title).toBe('Fix-ups to crm: 3 waiting for a person over 24.0 h');
+    expect(post?.group.dashboardPath).toBe('/fix-ups?state=needs_review');
+    const states = firing(post.alertKey, post.fingerprint);
+    expect(evaluateAlertInputs([fixupsRule], waiting(3, 40), states, [], now)).toEqual([]);
+    expect(evaluateAlertInputs([fixupsRule], waiting(4, 40), states, [], now).map((d) => d.action)).toEqual(['update']);
+    expect(evaluateAlertInputs([fixupsRule], fixupInputs(), states, [], now).map((d) => d.action)).toEqual(['resolve']);
+    // Without fix-up input (a run's findings), the alert is left as it is.
+    expect(evaluateAlertInputs([fixupsRule], { findings: [] }, states, [], now)).toEqual([]);
+  });
+});
+
 describe('alert rule schema errors', () => {
   const problems = (alert: Record<string, unknown>): string[] => {
     const result = alertRuleFileSchema.safeParse({
@@ -174,7 +243,7 @@ describe('alert rule schema errors', () => {
   };
 
   it('requires exactly one condition', () => {
-    expect(problems({})).toEqual(['alerts.0: needs one condition: when (findings), sla or connector']);
+    expect(problems({})).toEqual(['alerts.0: needs one condition: when (findings), sla, connector or fixups']);
     expect(problems({ when: {}, connector: { down: true } })).toEqual([
       'alerts.0: has when and connector: give exactly one condition per alert rule',
     ]);
@@ -191,6 +260,9 @@ describe('alert rule schema errors', () => {
   });
 
   it('refuses a connector condition that checks nothing, unknown keys and unknown time zones', () => {
+    expect(problems({ fixups: {} })).toEqual([
+      'alerts.0.fixups: a fixups condition needs deadLettersAtLeast and/or waitingLongerThanMinutes',
+    ]);
     expect(problems({ connector: {} })).toEqual([
       'alerts.0.connector: a connector condition needs down: true and/or staleAfterMinutes',
     ]);

@@ -6,6 +6,7 @@ import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { ConnectorsStatusModule } from '../connectors-status/connectors-status.module';
 import { DashboardModule } from '../dashboard/dashboard.module';
+import { FixupsModule } from '../fixups/fixups.module';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { SlaModule } from '../sla/sla.module';
 import { AlertDeliveryEntity, AlertSilenceEntity, AlertStateEntity } from './alert-state.entity';
@@ -41,6 +42,7 @@ export class AlertsModule {
         SlaModule.forRole(role),
         ConnectorsStatusModule.forRole(role),
         DashboardModule.forRole(role),
+        FixupsModule.forRole(role),
       ],
       controllers: runsApi(role) ? [AlertsController] : [],
       providers: [

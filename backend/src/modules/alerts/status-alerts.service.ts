@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { ConnectorsStatusService } from '../connectors-status/connectors-status.service';
+import { FixupsService } from '../fixups/fixups.service';
 import { SlaService } from '../sla/sla.service';
 import type { AlertInputs, SlaRouteView } from './alert-evaluator';
 import { AlertsService, type RunAlertOutcome } from './alerts.service';
 
 /**
- * Evaluates the SLA and connector alert rules on a schedule (they do not depend on a reconciliation
+ * Evaluates the SLA, connector and fix-up alert rules on a schedule (they do not depend on a reconciliation
  * run: a connector that is down produces no runs at all). Reads only through the owning modules'
  * services: SlaService for route latencies and breach rates, ConnectorsStatusService for health and
- * last complete snapshots.
+ * last complete snapshots, FixupsService for dead letters and tasks left waiting for a person.
  */
 @Injectable()
 export class StatusAlertsService {
@@ -16,6 +17,7 @@ export class StatusAlertsService {
     private readonly alerts: AlertsService,
     private readonly sla: SlaService,
     private readonly connectors: ConnectorsStatusService,
+    private readonly fixups: FixupsService,
   ) {}
 
   async evaluate(now = new Date()): Promise<RunAlertOutcome> {
@@ -31,6 +33,15 @@ export class StatusAlertsService {
       );
     }
     if (rules.some((r) => r.connector)) inputs.connectors = await this.connectors.list();
+    const waitLimits = [...new Set(rules.flatMap((r) => (r.fixups ? [r.fixups.waitingLongerThanMinutes ?? 0] : [])))];
+    if (waitLimits.length > 0) {
+      const backlogs = await Promise.all(
+        waitLimits.map((minutes) =>
+          this.fixups.backlog(minutes > 0 ? new Date(now.getTime() - minutes * 60_000) : null),
+        ),
+      );
+      inputs.fixupsByWaitLimit = new Map(waitLimits.map((minutes, i) => [minutes, backlogs[i] ?? []]));
+    }
     return this.alerts.evaluate(`status:${now.toISOString()}`, inputs, now);
   }
 }

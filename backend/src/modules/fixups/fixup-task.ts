@@ -31,6 +31,18 @@ export type ReviewReason = (typeof REVIEW_REASONS)[number];
 /** How CorrectiveSyncService's reason (and last error) starts when the target answers `rejected`. */
 export const REFUSED_BY_TARGET = 'the target refused the write';
 
+/** Corrective sync to one target system that waits on someone: dead letters, and tasks left for a person. */
+export interface FixupBacklog {
+  system: string;
+  deadLettered: number;
+  /** When the longest-untouched dead letter last changed; null without any. */
+  oldestDeadLetterAt: Date | null;
+  /** Tasks waiting for a person (needs_review, conflict) untouched since before the asked time. */
+  waitingSince: { count: number; oldest: Date | null };
+  /** The latest three dead letters: what failed and why. */
+  recentDeadLetters: { ruleId: string; matchKey: string; lastError: string | null }[];
+}
+
 export const FIX_POLICIES = ['auto', 'approval', 'manual'] as const;
 export type FixPolicy = (typeof FIX_POLICIES)[number];
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { mergedRanges } from '../../database/merged-ranges';
 import type { FixupReviewsListQuery, FixupsListQuery } from './fixups-query';
+import type { FixupBacklog } from './fixup-task';
 import {
   FIXUP_STATES,
   OPEN_FILTER,
@@ -400,6 +401,47 @@ export class FixupsRepository {
       [[...filter.states], filter.ruleId ?? null, filter.system ?? null, limit],
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Per target system: its dead letters (how many, the longest untouched, the latest three with their
+   * error) and its tasks waiting for a person untouched since before `waitingBefore` (index
+   * fix_tasks_state_idx: only those three states are read).
+   */
+  async backlog(waitingBefore: Date | null): Promise<FixupBacklog[]> {
+    const rows: {
+      system: string;
+      dead: number;
+      oldest_dead: Date | null;
+      waiting: number;
+      oldest_waiting: Date | null;
+    }[] = await this.dataSource.query(
+      `SELECT target_system AS system,
+              count(*) FILTER (WHERE state = 'dead_lettered')::int AS dead,
+              min(updated_at) FILTER (WHERE state = 'dead_lettered') AS oldest_dead,
+              count(*) FILTER (WHERE state = ANY($1::text[]) AND updated_at < $2)::int AS waiting,
+              min(updated_at) FILTER (WHERE state = ANY($1::text[]) AND updated_at < $2) AS oldest_waiting
+         FROM fix_tasks WHERE state = ANY($3::text[])
+        GROUP BY target_system ORDER BY target_system`,
+      [[...REVIEW_STATES], waitingBefore ?? '-infinity', ['dead_lettered', ...REVIEW_STATES]],
+    );
+    const recent: { system: string; rule_id: string; match_key: string; last_error: string | null }[] =
+      await this.dataSource.query(
+        `SELECT system, rule_id, match_key, last_error FROM (
+           SELECT target_system AS system, rule_id, match_key, last_error,
+                  row_number() OVER (PARTITION BY target_system ORDER BY updated_at DESC, id DESC) AS n
+             FROM fix_tasks WHERE state = 'dead_lettered') latest
+          WHERE n <= 3 ORDER BY system, n`,
+      );
+    return rows.map((r) => ({
+      system: r.system,
+      deadLettered: r.dead,
+      oldestDeadLetterAt: r.oldest_dead,
+      waitingSince: { count: r.waiting, oldest: r.oldest_waiting },
+      recentDeadLetters: recent
+        .filter((d) => d.system === r.system)
+        .map((d) => ({ ruleId: d.rule_id, matchKey: d.match_key, lastError: d.last_error })),
+    }));
   }
 
   async countByState(): Promise<Record<string, number>> {

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { CorrectiveSyncQueues } from './corrective-sync-queues';
 import { FixupPlannerService } from './fixup-planner.service';
 import { REVIEW_STATES } from './fixup-state-machine';
-import type { FixupReviewView, FixupState, FixupTaskView } from './fixup-task';
+import type { FixupBacklog, FixupReviewView, FixupState, FixupTaskView } from './fixup-task';
 import type { BulkOutcomeView, FixupDetail, RefusedTaskView } from './fixups.dto';
 import {
   FIXUP_REVIEWS_LIST_QUERY,
@@ -63,6 +63,11 @@ export class FixupsService {
     private readonly queues: CorrectiveSyncQueues,
     private readonly audit: AuditService,
   ) {}
+
+  /** Per target system, dead letters and tasks waiting for a person untouched since before `waitingBefore` (alerting). */
+  backlog(waitingBefore: Date | null): Promise<FixupBacklog[]> {
+    return this.tasks.backlog(waitingBefore);
+  }
 
   async list(query: FixupsListQuery, states?: readonly FixupState[]): Promise<Page<FixupTaskView>> {
     const rows = await this.tasks.find(query, query.limit + 1, states);

@@ -110,3 +110,19 @@ describe('buildAlertMessage', () => {
     expect(pairs).toContain('• A3 | A4 · two crm records, near-identical legal_name');
   });
 });
+
+describe('fix-up alert examples', () => {
+  it('read as the record, the rule and the error', () => {
+    const message = buildAlertMessage({
+      ...base,
+      title: 'Fix-ups to crm: 1 dead-lettered',
+      counts: { new: 0, open: 1, resolved: 0 },
+      facts: [{ label: 'Dead letters (fires at 1)', value: '1' }],
+      examples: [
+        { key: 'SO-1', system: 'crm', field: 'order.status-match', kind: 'dead_letter', actual: 'HTTP 500 <busy>' },
+      ],
+    });
+    expect(blockKitProblems(message)).toEqual([]);
+    expect(JSON.stringify(message.blocks)).toContain('• SO-1 · `order.status-match`: HTTP 500 &lt;busy&gt;');
+  });
+});

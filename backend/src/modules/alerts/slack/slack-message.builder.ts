@@ -91,6 +91,9 @@ function exampleLine(example: AlertExample): string {
   if (example.kind === 'duplicate') return escapeMrkdwn(`• ${key} · two ${system} records, same ${field}`);
   if (example.kind === 'duplicate_candidate')
     return escapeMrkdwn(`• ${key} · two ${system} records, near-identical ${field}`);
+  // A fix-up that failed for good: its field is the reconciliation rule, its actual value the error.
+  if (example.kind === 'dead_letter')
+    return escapeMrkdwn(`• ${key} · \`${field}\`${example.actual ? `: ${truncate(example.actual, 150)}` : ''}`);
   if (example.kind === 'orphan') {
     const reference = example.actual ?? '';
     return escapeMrkdwn(
