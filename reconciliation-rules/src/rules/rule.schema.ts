@@ -209,6 +209,12 @@ export const AggregateSpec = z
     expected: aggregateSide.describe("The owner's side."),
     actual: aggregateSide,
     tolerance: tolerance.default({ absolute: 0 }),
+    settle: DURATION.optional().describe(
+      "Groups with a record either system changed within this long before the evaluation (any of the group's " +
+        'records, also those the filters leave out: an order leaving an open status moves the total) are not ' +
+        'reported yet: a change still on its way between systems is not drift. Their open findings stay as they ' +
+        'are until the records have settled.',
+    ),
   })
   .strict();
 
