@@ -21,15 +21,18 @@ stop_child() { # pid, seconds
   kill -9 "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
-stop_all() {
+# Ctrl-C is a clean stop (0); a failure stops what was started and keeps its status.
+stop_all() { # exit status
+  local status=$1
   trap - INT TERM EXIT
   echo "[demo] stopping" >&2
   # Newest first: Driftwatch finishes a snapshot in flight while the estate it reads still answers.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_child "${pids[$i]}" 60; done
-  [ -n "${started_now// /}" ] && bash infra/local/services.sh down $started_now
-  exit 0
+  if [ -n "${started_now// /}" ]; then bash infra/local/services.sh down $started_now; fi
+  exit "$status"
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all 0' INT TERM
+trap 'stop_all $?' EXIT
 # Children in process groups of their own: Ctrl-C reaches this script alone, which stops them in order.
 set -m
 
@@ -61,6 +64,9 @@ fi
 # Links in alert messages lead to this dashboard.
 export DASHBOARD_PUBLIC_URL=${DASHBOARD_PUBLIC_URL:-http://127.0.0.1:$PORT}
 echo "[demo] starting the demo estate (${DEMO_CUSTOMERS:-20000} customers)" >&2
+# The estate writes endpoints.json once it serves: a previous run's file must not pass for this one's
+# (Driftwatch would read whatever still holds the ports, and this estate would exit unnoticed).
+rm -f "$ESTATE_DIR/endpoints.json"
 node --max-old-space-size=16384 --import tsx infra/demo-estate/src/cli/estate.cli.ts serve \
   --customers "${DEMO_CUSTOMERS:-20000}" --scenario default --continuous --fresh \
   --data "$ESTATE_DIR" --port-base "$ESTATE_PORT_BASE" \
@@ -74,6 +80,7 @@ for _ in $(seq 1 600); do
   kill -0 "$estate_pid" 2>/dev/null || { echo "[demo] demo estate exited; see the messages above" >&2; exit 1; }
   sleep 0.2
 done
+[ -f "$ESTATE_DIR/endpoints.json" ] || { echo "[demo] demo estate did not start within 120 s" >&2; exit 1; }
 export ESTATE_CRM_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 1))" ESTATE_ERP_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 2))"
 export ESTATE_WMS_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 3))" ESTATE_SUPPORT_URL="http://127.0.0.1:$((ESTATE_PORT_BASE + 4))"
 SLACK_LINE="Slack      your workspace (SLACK_BOT_TOKEN / SLACK_WEBHOOK_URLS)"

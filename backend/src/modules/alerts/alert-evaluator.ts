@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FixupBacklog } from '../fixups/fixup-task';
 import type { AlertStatus } from './alert-state.entity';
 import type { AlertExample } from './slack/slack-message.builder';
 import { AlertRule, Severity, severityRank, type SlaCondition } from './alert-rule.schema';
@@ -54,17 +55,8 @@ export interface ConnectorView {
   snapshots: { entity: string; schedules: unknown[]; lastComplete: unknown; ageSeconds: number | null }[];
 }
 
-/** Corrective sync to one target system that waits on someone (structurally FixupsService's FixupBacklog). */
-export interface FixupBacklogView {
-  system: string;
-  deadLettered: number;
-  /** When the longest-untouched dead letter last changed; null without any. */
-  oldestDeadLetterAt: Date | null;
-  /** Tasks waiting for a person (needs_review, conflict) untouched since before the condition's limit. */
-  waitingSince: { count: number; oldest: Date | null };
-  /** The latest dead letters: what failed and why. */
-  recentDeadLetters: { ruleId: string; matchKey: string; lastError: string | null }[];
-}
+/** Corrective sync to one target system that waits on someone (FixupsService.backlog). */
+export type FixupBacklogView = FixupBacklog;
 
 /**
  * What one evaluation looks at. Alert rules whose kind of input is absent are not evaluated at all
