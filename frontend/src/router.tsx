@@ -1,6 +1,7 @@
 import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { AppShell } from './app/app-shell';
+import { CustomerPathRedirect } from './app/customer-path-redirect';
 import { NAVIGATION } from './app/navigation';
 import { NotBuiltPage } from './app/not-built-page';
 import { NotFoundPage } from './app/not-found-page';
@@ -71,6 +72,7 @@ export const routes: RouteObject[] = [
             const element = PAGES[item.path] ?? <NotBuiltPage title={item.label} />;
             return item.path === '/' ? { index: true, element } : { path: item.path.slice(1), element };
           }),
+          { path: 'customers/:customerNumber', element: <CustomerPathRedirect /> },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

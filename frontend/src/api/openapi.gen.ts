@@ -2234,8 +2234,10 @@ export interface components {
             ownerSystem: string;
             /** @description One value per record, in the order of `records`. */
             values: string[];
-            /** @description True when the records hold more than one distinct value. */
+            /** @description True when the records hold more than one distinct value; never for a system-local reference, whose values differ by nature. */
             differs: boolean;
+            /** @description A reference in each system's own key space (a CRM account id against an ERP customer account): shown, not compared. */
+            systemLocal: boolean;
         };
         EntitySideBySideDto: {
             entity: string;

@@ -38,11 +38,14 @@ describe('customer 360 over HTTP (real app, snapshots, reconciliation run, cross
     const withEmail = (c: Customer, i: number): Customer =>
       ({ ...c, email: `ap${i + 1}@acme.example` }) as Customer & { email: string };
     const erp = customers(200).map(withEmail);
+    // C0001's parent: the ERP's customer account, the CRM's own account id (not a difference).
+    const crmParent = '0015g0000000100AAA';
+    erp[0] = { ...erp[0], parent_key: 'C0100' } as Customer;
     await fx.completeSnapshot('erp', erp);
-    await fx.completeSnapshot('crm', erp);
+    await fx.completeSnapshot('crm', [{ ...erp[0], parent_key: crmParent } as Customer, ...erp.slice(1)]);
     // The CRM renames C0001; and holds a record with no customer number that a steward linked to C0002.
     await fx.completeSnapshot('crm', [
-      { ...erp[0], legal_name: 'Acme One Renamed' },
+      { ...erp[0], legal_name: 'Acme One Renamed', parent_key: crmParent } as Customer,
       ...erp.slice(1),
       { customer_number: '', legal_name: 'ACME 2 (old account)' },
     ]);
@@ -129,6 +132,14 @@ describe('customer 360 over HTTP (real app, snapshots, reconciliation run, cross
       ownerSystem: 'erp',
       values: ['Acme One Renamed', 'Acme 1'],
       differs: true,
+      systemLocal: false,
+    });
+    expect(body.customer.fields.find((f) => f.field === 'parent_key')).toEqual({
+      field: 'parent_key',
+      ownerSystem: 'erp',
+      values: ['0015g0000000100AAA', 'C0100'],
+      differs: false,
+      systemLocal: true,
     });
     expect(body.customer.fields.find((f) => f.field === 'email')).toMatchObject({ ownerSystem: 'crm', differs: false });
     expect(body.openFindings).toEqual([

@@ -27,7 +27,16 @@ export class FieldComparisonDto {
   @ApiProperty({ example: 'legal_name' }) field!: string;
   @ApiProperty({ description: 'System of record for the field (ownership policy).' }) ownerSystem!: string;
   @ApiProperty({ type: [String], description: 'One value per record, in the order of `records`.' }) values!: string[];
-  @ApiProperty({ description: 'True when the records hold more than one distinct value.' }) differs!: boolean;
+  @ApiProperty({
+    description:
+      'True when the records hold more than one distinct value; never for a system-local reference, whose values differ by nature.',
+  })
+  differs!: boolean;
+  @ApiProperty({
+    description:
+      "A reference in each system's own key space (a CRM account id against an ERP customer account): shown, not compared.",
+  })
+  systemLocal!: boolean;
 }
 
 export class EntitySideBySideDto {

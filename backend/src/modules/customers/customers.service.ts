@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { ownerOf, type EntityKind, type Ownership } from '@driftwatch/reconciliation-rules';
+import { ownerOf, SYSTEM_LOCAL_COLUMNS, type EntityKind, type Ownership } from '@driftwatch/reconciliation-rules';
 import { InvalidQueryParameterError, type Page } from '../../http/list-query';
 import { ACTIVE_STATUSES, type FindingStatus } from '../findings/finding';
 import { RuleCatalogService } from '../reconciliation/rule-catalog.service';
@@ -122,11 +122,13 @@ function sideBySide(entity: EntityKind, records: RecordState[], ownership: Owner
     records,
     fields: columns.map((field) => {
       const values = records.map((r) => r.fields[field] ?? '');
+      const systemLocal = SYSTEM_LOCAL_COLUMNS[entity].includes(field);
       return {
         field,
         ownerSystem: ownerOfColumn(ownership, entity, field),
         values,
-        differs: new Set(values).size > 1,
+        differs: !systemLocal && new Set(values).size > 1,
+        systemLocal,
       };
     }),
   };

@@ -1,6 +1,9 @@
 import type { SideBySide } from '../hooks/use-customers';
 
-/** Every system's record of one entity side by side; the owner's value of each field is marked. */
+/**
+ * Every system's record of one entity side by side; the owner's value of each field is marked, and the
+ * others where they differ from it (not system-local references, which differ by nature).
+ */
 export function SideBySideTable({ data, caption }: { data: SideBySide; caption: string }) {
   if (data.records.length === 0)
     return <p className="empty">No system holds a {caption.toLowerCase()} for this customer.</p>;
@@ -23,6 +26,7 @@ export function SideBySideTable({ data, caption }: { data: SideBySide; caption: 
             <tr key={f.field}>
               <th scope="row" className="mono">
                 {f.field}
+                {f.systemLocal && <div className="muted small">each system&apos;s own key</div>}
               </th>
               {f.values.map((value, i) => {
                 const record = data.records[i];
