@@ -109,9 +109,9 @@ export function buildAlertMessage(input: AlertMessageInput): SlackMessage {
   const resolved = input.state === 'resolved';
   const icon = resolved ? ':white_check_mark:' : SEVERITY_EMOJI[input.severity];
   const headline = `${resolved ? 'Resolved: ' : ''}${input.title}`;
+  // The header block carries the headline; the summary says what it is about and how it stands.
   const summary =
-    `${icon} *${escapeMrkdwn(truncate(headline, 200))}*\n` +
-    `Rule \`${escapeMrkdwn(input.ruleId)}\` · ${input.severity} · ${escapeMrkdwn(input.domain)}` +
+    `${icon} ${resolved ? '*Resolved* · ' : ''}Rule \`${escapeMrkdwn(input.ruleId)}\` · ${input.severity} · ${escapeMrkdwn(input.domain)}` +
     (input.acknowledgedBy ? `\nAcknowledged by ${escapeMrkdwn(input.acknowledgedBy)}` : '') +
     (input.snoozedUntil ? `\nSnoozed until ${input.snoozedUntil.toISOString()}` : '');
   const facts = input.facts?.slice(0, BLOCK_KIT_LIMITS.fields);
