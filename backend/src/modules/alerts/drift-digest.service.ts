@@ -65,7 +65,7 @@ export class DriftDigestService {
   /** The scheduled slot's digest: the `days` whole UTC days before the slot's day. Throws when Slack fails (Bull retries). */
   async sendScheduled(id: string, slot: Date): Promise<DigestOutcome> {
     const digest = this.find(id);
-    const toDay = dayOf(startOfDay(dayOf(slot.getTime())) - DAY_MS);
+    const toDay = dayOf(slot.getTime() - DAY_MS);
     const outcome = await this.send(digest, toDay, `digest:${slot.toISOString()}`, slot);
     if (outcome.status === 'failed') throw new Error(`digest ${id} failed: ${outcome.detail ?? ''}`);
     return outcome;
