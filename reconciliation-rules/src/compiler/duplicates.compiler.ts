@@ -4,7 +4,8 @@
  * inside blocks (e.g. country + first word of the name) of bounded size, so the work grows with the
  * sum of squared block sizes, not with the square of the table. A pair whose `distinct_if_different`
  * key (a tax id) is filled on both records and differs is two entities however alike their names, and
- * is dropped before its similarity is computed. The rule's `filter` (the presence
+ * is dropped before its similarity is computed, and so is a pair sharing a filled exact key (the exact
+ * pass reports it: one finding per pair, not one per pass that found it). The rule's `filter` (the presence
  * rule's record filter, e.g. leaving out retired records) applies to every record read, before keys,
  * blocks or pairs are formed.
  */
@@ -101,12 +102,17 @@ function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string,
     const block = blockKey(blocking, sql`f_value`);
     return sql`if(${block.nonEmpty}, concat(${`${pass}:`}, ${block.key}), '')`;
   });
-  const distinct = fuzzy.distinct_if_different.map((key, i) => ({
-    value: distinctKey(key.fields, key.normalize),
-    of: (n: 0 | 1 | 2) => ident(n === 0 ? `f_distinct_${i}` : `f_distinct_${i}_${n}`),
-  }));
+  const keyColumns = (keys: readonly { fields: string[]; normalize: NormalizerName[] }[], prefix: string) =>
+    keys.map((key, i) => ({
+      value: distinctKey(key.fields, key.normalize),
+      of: (n: 0 | 1 | 2) => ident(n === 0 ? `${prefix}_${i}` : `${prefix}_${i}_${n}`),
+    }));
+  const distinct = keyColumns(fuzzy.distinct_if_different, 'f_distinct');
+  // A pair sharing a filled exact key is the exact pass's finding already: one finding per pair.
+  const exact = keyColumns(rule.spec.exact, 'f_exact');
+  const compared = [...distinct, ...exact];
   const records = sql`SELECT entity_key, ${value} AS f_value, arrayFilter(b -> b != '', [${join(passes)}]) AS f_blocks${join(
-    distinct.map((d) => sql`, ${d.value} AS ${d.of(0)}`),
+    compared.map((d) => sql`, ${d.value} AS ${d.of(0)}`),
     '',
   )}
     FROM ${relation}
@@ -115,12 +121,15 @@ function fuzzyPairs(reader: ContextReader, rule: DuplicatesRule, system: string,
     GROUP BY f_block HAVING count() BETWEEN 2 AND ${uint(fuzzy.max_block_size)}`;
   const sideOf = (n: 1 | 2): SqlFragment =>
     sql`SELECT f_block, entity_key AS ${ident(`f_key_${n}`)}, f_value AS ${ident(`f_value_${n}`)}, ${trigrams(sql`f_value`)} AS ${ident(`f_grams_${n}`)}${join(
-      distinct.map((d) => sql`, ${d.of(0)} AS ${d.of(n)}`),
+      compared.map((d) => sql`, ${d.of(0)} AS ${d.of(n)}`),
       '',
     )}
       FROM (${records}) ARRAY JOIN f_blocks AS f_block WHERE f_block IN (${sized})`;
   const notDistinct = join(
-    distinct.map((d) => sql` AND NOT (${d.of(1)} != '' AND ${d.of(2)} != '' AND ${d.of(1)} != ${d.of(2)})`),
+    [
+      ...distinct.map((d) => sql` AND NOT (${d.of(1)} != '' AND ${d.of(2)} != '' AND ${d.of(1)} != ${d.of(2)})`),
+      ...exact.map((d) => sql` AND NOT (${d.of(1)} != '' AND ${d.of(1)} = ${d.of(2)})`),
+    ],
     '',
   );
   // Pairs are ordered and pruned by length first (Jaccard >= t needs |A| >= t * |B|), so the
