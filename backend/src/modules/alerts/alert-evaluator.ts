@@ -318,34 +318,33 @@ function fixupCandidates(rule: AlertRule, backlog: FixupBacklogView[], now: Date
     .filter((b) => condition.systems.length === 0 || matchesRuleId(condition.systems, b.system))
     .map((b) => {
       const dead = condition.deadLettersAtLeast !== undefined && b.deadLettered >= condition.deadLettersAtLeast;
-      const waiting = condition.waitingLongerThanMinutes !== undefined && b.waitingSince.count > 0;
+      const limit = condition.waitingLongerThanMinutes;
+      const over = limit === undefined ? '' : `over ${formatSeconds(limit * 60)}`;
+      const waiting = limit !== undefined && b.waitingSince.count > 0;
       const problems = [
         ...(dead ? [`${b.deadLettered} dead-lettered`] : []),
-        ...(waiting
-          ? [
-              `${b.waitingSince.count} waiting for a person over ${formatSeconds((condition.waitingLongerThanMinutes ?? 0) * 60)}`,
-            ]
-          : []),
+        ...(waiting ? [`${b.waitingSince.count} waiting for a person ${over}`] : []),
       ];
-      const facts: AlertFact[] = [];
-      if (condition.deadLettersAtLeast !== undefined) {
-        facts.push({
-          label: `Dead letters (fires at ${condition.deadLettersAtLeast})`,
-          value:
-            b.deadLettered === 0
-              ? 'none'
-              : `${b.deadLettered}${b.oldestDeadLetterAt ? `, oldest ${ago(b.oldestDeadLetterAt, now)}` : ''}`,
-        });
-      }
-      if (condition.waitingLongerThanMinutes !== undefined) {
-        facts.push({
-          label: `Waiting for a person over ${formatSeconds(condition.waitingLongerThanMinutes * 60)}`,
-          value:
-            b.waitingSince.count === 0
-              ? 'none'
-              : `${b.waitingSince.count}${b.waitingSince.oldest ? `, oldest ${ago(b.waitingSince.oldest, now)}` : ''}`,
-        });
-      }
+      const counted = (n: number, oldest: Date | null) =>
+        n === 0 ? 'none' : `${n}${oldest ? `, oldest ${ago(oldest, now)}` : ''}`;
+      const facts: AlertFact[] = [
+        ...(condition.deadLettersAtLeast === undefined
+          ? []
+          : [
+              {
+                label: `Dead letters (fires at ${condition.deadLettersAtLeast})`,
+                value: counted(b.deadLettered, b.oldestDeadLetterAt),
+              },
+            ]),
+        ...(limit === undefined
+          ? []
+          : [
+              {
+                label: `Waiting for a person ${over}`,
+                value: counted(b.waitingSince.count, b.waitingSince.oldest),
+              },
+            ]),
+      ];
       return {
         group: {
           ruleId: `fixups:${b.system}`,

@@ -83,13 +83,7 @@ export class AlertsService implements OnModuleInit {
     const errors: string[] = [];
     const latest = await this.repository.latestDeliveries([...new Set(decisions.map((d) => d.alertKey))]);
     for (const decision of decisions) {
-      const heldBecause =
-        decision.heldBecause ??
-        (!this.slack.configured
-          ? 'slack_not_configured'
-          : this.slack.canDeliverTo(decision.channel)
-            ? undefined
-            : 'no_webhook_for_channel');
+      const heldBecause = decision.heldBecause ?? this.slack.undeliverable(decision.channel);
       if (heldBecause) {
         // Held again for the same reason (nothing goes out, so nothing moves on): the history keeps the
         // first of the spell instead of a row per run, every few seconds with event-triggered runs.

@@ -95,11 +95,7 @@ export class DriftDigestService {
       });
       return { ...base, status, detail, messageTs };
     };
-    const held = !this.slack.configured
-      ? 'slack_not_configured'
-      : this.slack.canDeliverTo(digest.channel)
-        ? null
-        : 'no_webhook_for_channel';
+    const held = this.slack.undeliverable(digest.channel);
     if (held) return record('held', held, null);
     const figures = await this.figures(digest, fromDay, toDay, now);
     try {

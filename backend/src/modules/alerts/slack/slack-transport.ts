@@ -97,9 +97,13 @@ export class SlackTransport {
     });
   }
 
-  /** Whether a message for `channel` has a way out (the bot token, or a webhook for it or for `*`). */
-  canDeliverTo(channel: string): boolean {
-    return this.botToken || this.webhookFor(channel) !== undefined;
+  /**
+   * Why a message for `channel` has no way out (neither the bot token nor a webhook for it or for
+   * `*`), as a held delivery records it; undefined when it has one.
+   */
+  undeliverable(channel: string): 'slack_not_configured' | 'no_webhook_for_channel' | undefined {
+    if (!this.configured) return 'slack_not_configured';
+    return this.botToken || this.webhookFor(channel) !== undefined ? undefined : 'no_webhook_for_channel';
   }
 
   async post(
