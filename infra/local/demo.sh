@@ -102,6 +102,8 @@ if [ -z "${SNAPSHOT_SCHEDULES:-}" ]; then
   export SNAPSHOT_SCHEDULES="${SNAPSHOT_SCHEDULES%;}"
 fi
 export RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS=${RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS:-20000}
+# The CRM's changes are pushed too: the scheduler subscribes to its Change Data Capture stream.
+export SNAPSHOT_CHANGE_STREAMS=${SNAPSHOT_CHANGE_STREAMS-crm}
 
 # The backend logs every request (the WMS alone posts webhooks several times a second): to a file, so
 # the terminal keeps the admin key and URLs printed below instead of scrolling them away.

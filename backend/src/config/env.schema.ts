@@ -137,6 +137,20 @@ export const envSchema = z.object({
    */
   SNAPSHOT_EVENT_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
   /**
+   * Connectors whose own change stream the scheduler subscribes to (Salesforce Change Data Capture),
+   * comma-separated ids, e.g. `crm`: each change becomes a keyed snapshot, as a webhook's does.
+   */
+  SNAPSHOT_CHANGE_STREAMS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id.length > 0),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'connector ids separated by commas'))),
+  /**
    * How long before a run's start its watermark may reach, at most: the next incremental extract
    * re-reads that window. A record changed while a long extract ran, behind the extract's paging, is
    * read again rather than skipped behind a later record's time; a source clock this far behind ours

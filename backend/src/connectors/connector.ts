@@ -57,6 +57,8 @@ export interface ConnectorCapabilities {
   incremental: boolean;
   /** The system pushes change events (webhooks). */
   changeEvents: boolean;
+  /** Driftwatch can subscribe to the system's own change stream (Salesforce Change Data Capture). */
+  changeStream?: boolean;
 }
 
 /** The records an inbound change event (a webhook) says have changed. */
@@ -88,6 +90,50 @@ export class ChangeEventRejectedError extends Error {
   }
 }
 
+/** One notification of a subscribed change stream: the records it names, per entity they map to. */
+export interface StreamedChange {
+  /** Where the stream stands once this change is handled: a later subscription resumes after it. */
+  position: string;
+  /**
+   * The changed records per entity. An event with no keys (a Salesforce gap overflow) says records of
+   * that entity changed without naming them: the owner catches up with an incremental snapshot.
+   */
+  events: ChangeEvent[];
+}
+
+/** Why a change stream stopped; the subscriber decides when to subscribe again. */
+export class ChangeStreamError extends Error {
+  constructor(
+    /** `position_lost`: the stored position is past the system's retention; resume from new events only. */
+    readonly kind: 'position_lost' | 'refused' | 'handler',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChangeStreamError';
+  }
+}
+
+export interface ChangeStreamHandlers {
+  /**
+   * Takes changes in stream order, one at a time; the stream's position moves past a change only once
+   * this resolved. A rejection stops the stream (onStopped, kind `handler`).
+   */
+  onChange(change: StreamedChange): Promise<void>;
+  /**
+   * A delivered event could not be read (it names no records): it is passed over, so the owner should
+   * catch up by other means (an incremental snapshot).
+   */
+  onMalformed(error: Error): void;
+  /** The stream stopped by itself (never after close()); nothing more is delivered. */
+  onStopped(error: ChangeStreamError): void;
+}
+
+export interface ChangeStreamSubscription {
+  /** The position of the last change handled (or the one subscribed from). */
+  readonly position: string | null;
+  close(): Promise<void>;
+}
+
 /** What every system connector implements. Connectors know no feature module. */
 export interface Connector {
   readonly id: string;
@@ -109,5 +155,11 @@ export interface Connector {
    * bytes received and names the changed records; throws ChangeEventRejectedError otherwise.
    */
   parseChangeEvent?(rawBody: Buffer, headers: InboundHeaders): ChangeEvent;
+  /**
+   * Connectors with `capabilities.changeStream`: subscribes to the system's change stream after
+   * `position` (null: only changes from now on). Resolves once subscribed; rejects with
+   * ChangeStreamError when the system refuses the subscription.
+   */
+  subscribeChanges?(position: string | null, handlers: ChangeStreamHandlers): Promise<ChangeStreamSubscription>;
   close?(): Promise<void>;
 }

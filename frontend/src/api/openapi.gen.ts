@@ -2200,6 +2200,8 @@ export interface components {
             writableEntities: ("customer" | "contact" | "credit_profile" | "order" | "shipment" | "ticket")[];
             incremental: boolean;
             changeEvents: boolean;
+            /** @description The scheduler subscribes to the system's change stream (SNAPSHOT_CHANGE_STREAMS, e.g. Salesforce CDC). */
+            changeStream: boolean;
             health: components["schemas"]["ConnectorHealthDto"];
             snapshots: components["schemas"]["EntitySnapshotStatusDto"][];
             /** @description Queued and running snapshot runs. */

@@ -4,14 +4,17 @@
  * (role `all`: api + worker + scheduler, own process) reading it through the demo connectors. After
  * full snapshots of every system and a first reconciliation run, `--changes` drifts are made in the
  * CRM through its Salesforce REST API (PATCH Account.BillingCity, a field the ERP owns), one every
- * `--spacing` seconds. Nothing tells Driftwatch: the CRM and the ERP have no change notifications
- * wired into Driftwatch (no inbound webhook or CDC receiver exists yet), so the changes arrive the way
- * a Salesforce integration without streaming sees them: the scheduled incremental customer snapshot
- * (LastModifiedDate ≥ the last watermark) every `--cadence` seconds, whose completion
- * queues a reconciliation run (after RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS, `--delay-ms`). Each change
- * is timed from the estate's 2xx answer to the first `GET /api/v1/findings` (API key, polled every
- * `--poll-ms`) that shows the customer.billing-address-match finding for that customer number with
- * the new city as the CRM's value.
+ * `--spacing` seconds, along each of two paths in turn:
+ *  - stream (p50_seconds, p95_seconds): the scheduler subscribes to the CRM's Change Data Capture
+ *    stream (SNAPSHOT_CHANGE_STREAMS=crm, CometD long polling); each change event becomes a keyed
+ *    snapshot of that Account (coalesced over SNAPSHOT_EVENT_WINDOW_MS), whose completion queues a
+ *    targeted reconciliation run (after RECONCILIATION_AFTER_SNAPSHOT_DELAY_MS, `--delay-ms`);
+ *  - poll (poll_p50_seconds, poll_p95_seconds), the baseline measured in the same run: no stream, the
+ *    scheduled incremental customer snapshot (LastModifiedDate ≥ the last watermark) every `--cadence`
+ *    seconds, as a Salesforce integration without streaming sees changes.
+ * Each change is timed from the estate's 2xx answer to the first `GET /api/v1/findings` (API key,
+ * polled every `--poll-ms`) that shows the customer.billing-address-match finding for that customer
+ * number with the new city as the CRM's value.
  *   npm run bench -- latency [--customers 1000] [--changes 20] [--cadence 10] [--spacing 3.3]
  *     [--delay-ms 2000] [--poll-ms 500] [--timeout 300]
  */
@@ -255,36 +258,49 @@ export const latencyScenario: BenchScenario = {
       const seedSeconds = (performance.now() - seedStarted) / 1000;
       await backend.stop();
 
-      // Measuring: the same backend with the incremental customer snapshots scheduled.
+      const crm = crmClient(estate);
+      const accounts = await crm.accounts(2 * changes);
+      if (accounts.length < 2 * changes)
+        throw new Error(`the CRM has ${accounts.length} linked accounts, ${2 * changes} needed`);
+      const tag = randomBytes(2).toString('hex');
+      const measure = async (path: string, batch: typeof accounts): Promise<number[]> => {
+        process.stderr.write(`measuring (${path}): ${changes} CRM changes, one every ${spacing} s …\n`);
+        return Promise.all(
+          batch.map(async (account, i) => {
+            await sleep(i * spacing * 1000);
+            const city = `Latency ${tag} ${path} ${i}`;
+            await crm.setBillingCity(account.id, city);
+            const changedAt = performance.now();
+            const deadline = changedAt + timeoutS * 1000;
+            while (!(await findingShows(api, account.customerNumber, city))) {
+              if (performance.now() > deadline) {
+                throw new Error(`${path} change ${i} (${account.customerNumber}) not visible after ${timeoutS} s`);
+              }
+              await sleep(pollMs);
+            }
+            const seconds = (performance.now() - changedAt) / 1000;
+            process.stderr.write(`  ${path} change ${i} ${account.customerNumber}: ${seconds.toFixed(1)} s\n`);
+            return seconds;
+          }),
+        );
+      };
+
+      // The CRM's change stream (Salesforce CDC) on, nothing polled: each change is pushed to the scheduler.
+      backend = await startBackend({ ...env, SNAPSHOT_SCHEDULES: '', SNAPSHOT_CHANGE_STREAMS: 'crm' });
+      api = apiClient(backend, key);
+      // Subscribed once the stream's first change is taken: a warm-up change, not measured.
+      await crm.setBillingCity(accounts[0].id, `Latency ${tag} warm-up`);
+      await until('the change stream to take a first change', timeoutS * 1000, async () =>
+        (await findingShows(api, accounts[0].customerNumber, `Latency ${tag} warm-up`)) ? true : undefined,
+      );
+      const streamed = await measure('stream', accounts.slice(0, changes));
+      await backend.stop();
+
+      // The baseline, in the same run: no stream, the incremental customer snapshots scheduled (polling).
       const schedules = POLLED.map((p) => `${p}:incremental=*/${cadence} * * * * *`).join(';');
       backend = await startBackend({ ...env, SNAPSHOT_SCHEDULES: schedules });
       api = apiClient(backend, key);
-      const crm = crmClient(estate);
-      const accounts = await crm.accounts(changes);
-      if (accounts.length < changes)
-        throw new Error(`the CRM has ${accounts.length} linked accounts, ${changes} needed`);
-      const tag = randomBytes(2).toString('hex');
-      process.stderr.write(
-        `measuring: ${changes} CRM changes, one every ${spacing} s; incremental snapshots every ${cadence} s …\n`,
-      );
-      const samples = await Promise.all(
-        accounts.map(async (account, i) => {
-          await sleep(i * spacing * 1000);
-          const city = `Latency ${tag} ${i}`;
-          await crm.setBillingCity(account.id, city);
-          const changedAt = performance.now();
-          const deadline = changedAt + timeoutS * 1000;
-          while (!(await findingShows(api, account.customerNumber, city))) {
-            if (performance.now() > deadline) {
-              throw new Error(`change ${i} (${account.customerNumber}) not visible after ${timeoutS} s`);
-            }
-            await sleep(pollMs);
-          }
-          const seconds = (performance.now() - changedAt) / 1000;
-          process.stderr.write(`  change ${i} ${account.customerNumber}: ${seconds.toFixed(1)} s\n`);
-          return seconds;
-        }),
-      );
+      const polled = await measure('poll', accounts.slice(changes, 2 * changes));
       const runs = await api<{ trigger: string; status: string; durationMs: number | null }[]>(
         'GET',
         '/api/v1/reconciliation/runs?limit=500',
@@ -298,9 +314,12 @@ export const latencyScenario: BenchScenario = {
         incremental_cadence_seconds: cadence,
         after_snapshot_delay_seconds: delayMs / 1000,
         seed_seconds: seedSeconds,
-        p50_seconds: percentile(samples, 0.5),
-        p95_seconds: percentile(samples, 0.95),
-        max_seconds: Math.max(...samples),
+        p50_seconds: percentile(streamed, 0.5),
+        p95_seconds: percentile(streamed, 0.95),
+        max_seconds: Math.max(...streamed),
+        poll_p50_seconds: percentile(polled, 0.5),
+        poll_p95_seconds: percentile(polled, 0.95),
+        p95_ratio_vs_poll: percentile(streamed, 0.95) / percentile(polled, 0.95),
         reconcile_runs: runSeconds.length,
         reconcile_run_p50_seconds: percentile(runSeconds, 0.5),
       };

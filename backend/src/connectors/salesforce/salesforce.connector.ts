@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { changeFingerprint, IdempotentApplier } from '../apply-ledger';
 import type { CanonicalRecord, EntityKind } from '../canonical-model';
 import {
@@ -9,6 +10,8 @@ import {
 import type { ConnectorConfig } from '../config/connectors-config';
 import type {
   ApplyResult,
+  ChangeStreamHandlers,
+  ChangeStreamSubscription,
   Connector,
   ConnectorCapabilities,
   ConnectorHealth,
@@ -19,7 +22,7 @@ import type {
 import { ConnectorConfigError, ConnectorHttpError } from '../connector.errors';
 import type { ConnectorDeps } from '../connector-factory';
 import { connectorMetrics, type ConnectorMetrics } from '../connector-metrics';
-import { connectorHttpOptions } from '../connector-settings';
+import { connectorHttpOptions, parseSettings, requireBaseUrl } from '../connector-settings';
 import { decodeCursor, encodeCursor, mapPage } from '../extract-support';
 import { OAuth2ClientCredentials } from '../http/auth';
 import { HttpClient } from '../http/http-client';
@@ -31,9 +34,21 @@ import {
   type EntityMapping,
   type TransitionTime,
 } from '../mapping/entity-mapping';
+import { changeOfCdcEvent } from './salesforce-change-events';
+import { SalesforceChangeStream } from './salesforce-change-stream';
 import { SALESFORCE_MAPPING, SALESFORCE_OBJECT } from './salesforce.mapping';
 
-const API = '/services/data/v60.0';
+const API_VERSION = '60.0';
+const API = `/services/data/v${API_VERSION}`;
+const SALESFORCE_SETTINGS = z
+  .object({
+    /** The Change Data Capture channel the change stream subscribes to. */
+    changeEventChannel: z
+      .string()
+      .regex(/^\/data\/\w+$/, 'a CDC channel such as /data/ChangeEvents or /data/AccountChangeEvent')
+      .default('/data/ChangeEvents'),
+  })
+  .strict();
 /** Records per SOQL `Id IN (…)` read. */
 const COMPOSITE_LIMIT = 200;
 /** Subrequests per `/composite` call (Salesforce's limit). */
@@ -104,8 +119,12 @@ export class SalesforceConnector implements Connector {
     writableEntities: ['customer', 'credit_profile', 'contact', 'order', 'shipment'],
     incremental: true,
     changeEvents: false,
+    changeStream: true,
   };
   private readonly http: HttpClient;
+  private readonly auth: OAuth2ClientCredentials;
+  private readonly fetchImpl: typeof fetch;
+  private readonly changeChannel: string;
   private readonly mapping: ConnectorMapping;
   private readonly metrics: ConnectorMetrics;
   private readonly idempotency: IdempotentApplier;
@@ -130,7 +149,7 @@ export class SalesforceConnector implements Connector {
     if (config.auth.type !== 'oauth2-client-credentials') {
       throw new ConnectorConfigError(`connector ${config.id} (salesforce): auth must be oauth2-client-credentials`);
     }
-    const auth = new OAuth2ClientCredentials({
+    this.auth = new OAuth2ClientCredentials({
       tokenUrl: config.auth.tokenUrl,
       clientId: config.auth.clientId,
       clientSecret: config.auth.clientSecret,
@@ -139,11 +158,13 @@ export class SalesforceConnector implements Connector {
     this.metrics = deps.metrics ?? connectorMetrics();
     this.http = new HttpClient({
       ...connectorHttpOptions(config, deps, this.metrics),
-      auth,
+      auth: this.auth,
       isThrottled: (r) => r.status === 403 && r.text.includes('REQUEST_LIMIT_EXCEEDED'),
     });
     this.mapping = mergeMapping(SALESFORCE_MAPPING, config.mapping);
     this.idempotency = new IdempotentApplier(config.id, deps.applyLedger);
+    this.fetchImpl = deps.fetch ?? fetch;
+    this.changeChannel = parseSettings(config, SALESFORCE_SETTINGS).changeEventChannel;
   }
 
   get id(): string {
@@ -512,6 +533,25 @@ export class SalesforceConnector implements Connector {
     const answers = (response.body as { compositeResponse?: SubrequestResult[] } | undefined)?.compositeResponse ?? [];
     const byReference = new Map(answers.map((a) => [a.referenceId, a]));
     return batch.map((_, i) => byReference.get(`w${i}`)!);
+  }
+
+  /**
+   * Change Data Capture over the Streaming API: `settings.changeEventChannel` (default every object's
+   * changes, `/data/ChangeEvents`), resumed after `position`, a replay id (see SalesforceChangeStream).
+   */
+  subscribeChanges(position: string | null, handlers: ChangeStreamHandlers): Promise<ChangeStreamSubscription> {
+    return SalesforceChangeStream.open(
+      {
+        endpoint: `${requireBaseUrl(this.config).replace(/\/+$/, '')}/cometd/${API_VERSION}`,
+        channel: this.changeChannel,
+        accessToken: async () =>
+          ((await this.auth.headers(this.fetchImpl)).authorization ?? '').replace(/^Bearer /, ''),
+        invalidateToken: () => this.auth.invalidate(),
+        toChange: (data) => changeOfCdcEvent(data, this.mapping),
+      },
+      position,
+      handlers,
+    );
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -73,6 +73,11 @@ export class ConnectorStatusDto {
   @ApiProperty({ enum: ENTITY_KINDS, isArray: true }) writableEntities!: EntityKind[];
   @ApiProperty() incremental!: boolean;
   @ApiProperty() changeEvents!: boolean;
+  @ApiProperty({
+    description:
+      "The scheduler subscribes to the system's change stream (SNAPSHOT_CHANGE_STREAMS, e.g. Salesforce CDC).",
+  })
+  changeStream!: boolean;
   @ApiProperty({ type: ConnectorHealthDto }) health!: ConnectorHealthDto;
   @ApiProperty({ type: [EntitySnapshotStatusDto] }) snapshots!: EntitySnapshotStatusDto[];
   @ApiProperty({ type: [SnapshotProgress], description: 'Queued and running snapshot runs.' })

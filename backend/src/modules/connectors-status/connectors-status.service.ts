@@ -24,6 +24,9 @@ export class ConnectorsStatusService {
   private readonly schedules: SnapshotSchedule[];
   private readonly healthTtlMs: number;
 
+  /** Connectors whose change stream the scheduler subscribes to (SNAPSHOT_CHANGE_STREAMS). */
+  private readonly streamed: Set<string>;
+
   constructor(
     @Inject(CONNECTOR_CATALOG) private readonly catalog: ConnectorCatalog,
     private readonly repository: ConnectorsStatusRepository,
@@ -32,6 +35,7 @@ export class ConnectorsStatusService {
   ) {
     this.schedules = parseSchedules(config.get('SNAPSHOT_SCHEDULES'));
     this.healthTtlMs = config.get('CONNECTOR_HEALTH_CACHE_MS');
+    this.streamed = new Set(config.get('SNAPSHOT_CHANGE_STREAMS'));
   }
 
   async list(): Promise<ConnectorStatusDto[]> {
@@ -114,6 +118,7 @@ export class ConnectorsStatusService {
           writableEntities: capabilities.writableEntities,
           incremental: capabilities.incremental,
           changeEvents: capabilities.changeEvents,
+          changeStream: (capabilities.changeStream ?? false) && this.streamed.has(id),
           health,
           snapshots,
           running: running.filter((r) => r.connectorId === id).map((r) => progressOf(r)),

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   CHANGE_EVENT_MAX_AGE_SECONDS,
   ChangeEventRejectedError,
+  type ChangeEvent,
   type InboundHeaders,
 } from '../../connectors/connector';
 import { ConfigService } from '../../config/config.service';
@@ -72,11 +73,19 @@ export class ConnectorEventsService {
         'the body must be a JSON change event (Content-Type: application/json)',
       );
     }
-    const event = connector.parseChangeEvent(rawBody, headers);
+    return this.accept(connectorId, connector.parseChangeEvent(rawBody, headers), `webhook:${connectorId}`);
+  }
 
+  /**
+   * Takes one change event, from a webhook or a subscribed change stream (`actor` says which, in the
+   * audit log): the first delivery of its id enqueues the snapshot of its keys; a redelivery, from any
+   * process, finds the id taken and enqueues nothing.
+   */
+  async accept(connectorId: string, event: ChangeEvent, actor: string): Promise<AcceptedChangeEvent> {
     // The first delivery claims the event id; a redelivery (the sender's retry, a replay) finds it taken.
     const redis = this.jobs.queue(QUEUE.snapshot).client;
-    const claim = `driftwatch:connector-event:${connectorId}:${event.eventId}`;
+    // Under the queues' prefix: installations (and test runs) sharing a Redis keep their own claims.
+    const claim = `${this.config.get('QUEUE_PREFIX')}:connector-event:${connectorId}:${event.eventId}`;
     const first = await redis.set(claim, PENDING, 'EX', REMEMBER_SECONDS, 'NX');
     let accepted: AcceptedChangeEvent;
     if (first !== 'OK') {
@@ -84,7 +93,17 @@ export class ConnectorEventsService {
     } else {
       try {
         const windowMs = this.config.get('SNAPSHOT_EVENT_WINDOW_MS');
-        if (windowMs > 0) {
+        if (event.keys.length === 0) {
+          // The event says records changed without naming them: an incremental snapshot catches up.
+          const { runId, jobId } = await this.snapshots.request({
+            connectorId,
+            entity: event.entity,
+            mode: 'incremental',
+            trigger: 'event',
+          });
+          await redis.set(claim, runId, 'EX', REMEMBER_SECONDS);
+          accepted = { eventId: event.eventId, runId, jobId, windowClosesAt: null, duplicate: false };
+        } else if (windowMs > 0) {
           const window = await this.snapshots.snapshotKeysInWindow(connectorId, event.entity, event.keys, windowMs);
           await redis.set(claim, `${JOB_CLAIM}${window.jobId}`, 'EX', REMEMBER_SECONDS);
           accepted = {
@@ -106,7 +125,7 @@ export class ConnectorEventsService {
       }
     }
     await this.audit?.record({
-      actor: `webhook:${connectorId}`,
+      actor,
       action: accepted.duplicate ? 'connector.event.duplicate' : 'connector.event',
       subjectType: accepted.runId || !accepted.jobId ? 'snapshot_run' : 'snapshot_job',
       subjectId: accepted.runId ?? accepted.jobId,

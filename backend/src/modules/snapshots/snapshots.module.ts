@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { ConfigService } from '../../config/config.service';
+import { ChangeStreamListener } from './change-stream.listener';
 import { ConnectorEventsController } from './connector-events.controller';
 import { ConnectorEventsService } from './connector-events.service';
 import { CONNECTOR_RESOLVER, ConfiguredConnectorResolver } from './snapshot-connectors';
@@ -21,7 +22,10 @@ export interface SnapshotsModuleOptions {
   connectors?: Provider;
 }
 
-/** Snapshots: API in the api role, the queue processor in the worker role, cron schedules in the scheduler role. */
+/**
+ * Snapshots: API in the api role, the queue processor in the worker role, cron schedules and change
+ * stream subscriptions in the scheduler role.
+ */
 @Module({})
 export class SnapshotsModule {
   /** Without options, one module object per role (see onePerRole); tests pass their own options. */
@@ -48,9 +52,9 @@ export class SnapshotsModule {
         SnapshotStoreRepository,
         SnapshotRunnerService,
         SnapshotsService,
-        ...(runsApi(role) ? [ConnectorEventsService] : []),
+        ...(runsApi(role) || runsScheduler(role) ? [ConnectorEventsService] : []),
         ...(runsWorker(role) ? [SnapshotProcessor] : []),
-        ...(runsScheduler(role) ? [SnapshotCronSchedule] : []),
+        ...(runsScheduler(role) ? [SnapshotCronSchedule, ChangeStreamListener] : []),
       ],
       exports: [SnapshotsService, SnapshotRunnerService],
     };

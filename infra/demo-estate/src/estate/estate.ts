@@ -17,7 +17,8 @@ import {
 } from '../drift/drift-scenario';
 import { GroundTruthLog, type GroundTruthEntry } from '../drift/ground-truth-log';
 import { SalesforceStore } from '../systems/crm/salesforce.store';
-import { SalesforceServer } from '../systems/crm/salesforce.server';
+import { SalesforceServer, SF_API_VERSION } from '../systems/crm/salesforce.server';
+import type { SalesforceStreamingOptions } from '../systems/crm/streaming/change-data-capture';
 import type { SfRecord } from '../systems/crm/salesforce-schema';
 import { DynamicsStore, type ErpRecord } from '../systems/erp/dynamics.store';
 import { DynamicsServer } from '../systems/erp/dynamics.server';
@@ -51,6 +52,8 @@ export interface EstateOptions {
   ports?: Partial<Record<SystemName, number>>;
   host?: string;
   tokenTtlSeconds?: number;
+  /** The CRM's Streaming API (Change Data Capture): connect hold, client expiry, events retained. */
+  crmStreaming?: SalesforceStreamingOptions;
   /** Keep changing the estate (new orders, status moves, edits, occasional drift). */
   continuous?: boolean;
   /** WMS webhook subscriptions present from the start. */
@@ -83,7 +86,15 @@ export const DEFAULT_CREDENTIALS = {
 } as const;
 
 export interface EstateEndpoints {
-  crm: { baseUrl: string; tokenUrl: string; clientId: string; clientSecret: string; apiVersion: string };
+  crm: {
+    baseUrl: string;
+    tokenUrl: string;
+    clientId: string;
+    clientSecret: string;
+    apiVersion: string;
+    /** The Streaming API's Bayeux endpoint for Change Data Capture (`${baseUrl}/cometd/60.0`). */
+    cometdUrl: string;
+  };
   erp: {
     baseUrl: string;
     tokenUrl: string;
@@ -169,6 +180,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<RunningE
       faults: options.faults?.crm,
       seed,
       tokenTtlSeconds: options.tokenTtlSeconds,
+      streaming: options.crmStreaming,
     }),
     erp: new DynamicsServer({
       store: stores.erp,
@@ -231,7 +243,8 @@ export async function startEstate(options: EstateOptions = {}): Promise<RunningE
       baseUrl: crmUrl,
       tokenUrl: `${crmUrl}/services/oauth2/token`,
       ...DEFAULT_CREDENTIALS.crm,
-      apiVersion: '60.0',
+      apiVersion: SF_API_VERSION,
+      cometdUrl: crmUrl && `${crmUrl}/cometd/${SF_API_VERSION}`,
     },
     erp: {
       baseUrl: erpUrl,

@@ -75,6 +75,18 @@ export class FaultInjector {
     for (const kind of out) this.injected[kind]++;
     return out;
   }
+
+  /**
+   * Whether a streaming request meets an outage: drawn at `outageRate`, never taken from `next`,
+   * because a subscriber's long polls run in the background and would take the faults a test queued
+   * for its next API call.
+   */
+  decideStreamingOutage(): boolean {
+    const rate = this.config.outageRate;
+    const hit = rate !== undefined && rate > 0 && this.rng.chance(rate);
+    if (hit) this.injected.outage++;
+    return hit;
+  }
 }
 
 function normalise(config: SystemFaults): SystemFaults {

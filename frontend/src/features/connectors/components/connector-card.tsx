@@ -25,6 +25,7 @@ export function ConnectorCard({ connector }: { connector: ConnectorStatus }) {
       <p className="muted">
         {connector.incremental ? 'incremental extracts' : 'full extracts only'}
         {connector.changeEvents ? ' · change events' : ''}
+        {connector.changeStream ? ' · change stream' : ''}
         {connector.writableEntities.length ? ` · writes ${connector.writableEntities.join(', ')}` : ' · read-only'}
       </p>
       <div className="table-scroll">

@@ -28,6 +28,7 @@ describe('recent snapshot runs', () => {
           writableEntities: [],
           incremental: true,
           changeEvents: false,
+          changeStream: false,
           health: { up: true, latencyMs: 5, checkedAt: '2026-12-01T12:00:00Z', cached: false },
           snapshots: [],
           running: [],

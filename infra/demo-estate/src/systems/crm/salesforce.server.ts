@@ -3,7 +3,8 @@
  * query-locator paging, sObject read/update/upsert-by-external-id/create, composite sObject updates,
  * the `/composite` resource with per-subrequest headers), conditional request headers on sObject
  * Rows (`If-Match`/`If-None-Match` with Account ETags, `If-Unmodified-Since` on every object; 412 when
- * the precondition fails), with Salesforce's own status codes and error bodies.
+ * the precondition fails), with Salesforce's own status codes and error bodies; and Change Data Capture
+ * over the Streaming API (`streaming/`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -21,6 +22,12 @@ import type { Row } from '../../store/record-table';
 import { SF_OBJECTS, sfDateTime, toId18, type SfField, type SfObject, type SfRecord } from './salesforce-schema';
 import { parseSoql, SoqlError, type Condition, type SoqlQuery, type SoqlValue } from './soql.parser';
 import type { SalesforceStore } from './salesforce.store';
+import {
+  ChangeDataCapture,
+  restChangeOrigin,
+  type SalesforceStreamingOptions,
+  type WriteTransaction,
+} from './streaming/change-data-capture';
 
 export const SF_API_VERSION = '60.0';
 const PAGE_SIZE = 2000;
@@ -29,6 +36,8 @@ const COMPOSITE_LIMIT = 200;
 const COMPOSITE_SUBREQUEST_LIMIT = 25;
 const LOCATOR_TTL_MS = 15 * 60_000;
 const MAX_OPEN_LOCATORS = 500;
+/** The user the OAuth client acts as: its id URL names it, its API writes' change events carry it. */
+const INTEGRATION_USER_ID = '005d0000001demoAAA';
 const EXTERNAL_ID_FIELDS: Record<string, string> = {
   account: 'ERP_Customer_Number__c',
   opportunity: 'ERP_Order_Number__c',
@@ -45,6 +54,8 @@ export interface SalesforceServerOptions {
   faults?: SystemFaults;
   seed?: number;
   tokenTtlSeconds?: number;
+  /** Change Data Capture over the Streaming API (`/cometd/60.0`). */
+  streaming?: SalesforceStreamingOptions;
 }
 
 type SfError = { message: string; errorCode: string; fields?: string[] };
@@ -80,6 +91,7 @@ type Getter = (row: Row<SfRecord>) => unknown;
 
 export class SalesforceServer {
   readonly http: SystemServer;
+  readonly changeDataCapture: ChangeDataCapture;
   private readonly tokens: TokenStore;
   private readonly locators = new Map<string, Locator>();
   private apiCalls = 0;
@@ -100,6 +112,13 @@ export class SalesforceServer {
         store.put(object.name, { ...row.record, ...(fields as SfRecord), Id: key }, Date.now());
         return this.present(object, store.table(entity)!.get(key)!, null);
       },
+      extra: (path, ctx) => this.changeDataCapture.admin(path, ctx),
+    });
+    this.changeDataCapture = new ChangeDataCapture(store, {
+      ...options.streaming,
+      // The Streaming API takes the session as `OAuth <token>` (CometD clients) or `Bearer <token>`.
+      isAuthorized: (header) => this.tokens.isValid(/^(?:OAuth|Bearer)\s+(.+)$/i.exec(header ?? '')?.[1]),
+      outage: () => (this.http.faults.decideStreamingOutage() ? this.http.faults.outageStatus : null),
     });
     const v = String.raw`/services/data/v\d+\.\d`;
     this.http
@@ -119,7 +138,11 @@ export class SalesforceServer {
       )
       .route('PATCH', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<field>\\w+)/(?<value>[^/]+)$`), (ctx) =>
         this.upsert(ctx),
-      );
+      )
+      // Faults are drawn inside: a held long poll must not take the faults queued for API calls.
+      .route('POST', /^\/cometd\/\d+\.\d+(?:\/.*)?$/, (ctx) => this.changeDataCapture.bayeux.handle(ctx), {
+        faultable: false,
+      });
   }
 
   get store(): SalesforceStore {
@@ -142,7 +165,7 @@ export class SalesforceServer {
       signature: randomBytes(32).toString('base64'),
       scope: 'api',
       instance_url: this.http.baseUrl,
-      id: `${this.http.baseUrl}/id/00Dd0000000demoEAA/005d0000001demoAAA`,
+      id: `${this.http.baseUrl}/id/00Dd0000000demoEAA/${INTEGRATION_USER_ID}`,
       token_type: 'Bearer',
       issued_at: issuedAt,
     });
@@ -587,6 +610,7 @@ export class SalesforceServer {
     id: string,
     body: unknown,
     headers: Record<string, string | string[] | undefined>,
+    tx: WriteTransaction,
     defer?: (write: () => void) => void,
   ): { status: number; body: unknown; headers: Record<string, string> } {
     const row = this.findById(object, id);
@@ -608,7 +632,7 @@ export class SalesforceServer {
     const { errors, values } = this.validate(object, body as Record<string, unknown>, false, row.record);
     if (errors.length > 0)
       return { status: 400, body: errors.map((e) => ({ ...e, fields: e.fields ?? [] })), headers: {} };
-    const write = () => this.write(object, { ...row.record, ...values });
+    const write = () => this.write(object, { ...row.record, ...values }, tx);
     if (defer) {
       defer(write);
       return { status: 204, body: null, headers: {} };
@@ -688,7 +712,7 @@ export class SalesforceServer {
     const object = this.objectOf(ctx.params.object);
     if (!this.findById(object, ctx.params.id)) throw SALESFORCE_ERRORS.notFound('');
     const body = await this.jsonObject(ctx);
-    const result = this.patchRow(object, ctx.params.id, body, ctx.req.headers);
+    const result = this.patchRow(object, ctx.params.id, body, ctx.req.headers, this.apiTransaction(ctx));
     if (result.status !== 204) throw new HttpError(result.status, result.body);
     sendEmpty(ctx, 204, result.headers);
   }
@@ -713,6 +737,7 @@ export class SalesforceServer {
         },
       ]);
     const allOrNone = body.allOrNone === true;
+    const tx = this.apiTransaction(ctx);
     const deferred: (() => void)[] = [];
     const responses: {
       body: unknown;
@@ -762,7 +787,14 @@ export class SalesforceServer {
         if (!row) error(404, 'NOT_FOUND', 'The requested resource does not exist');
         else answer(200, this.present(object, row, null), this.etagHeader(object, row));
       } else if (sub.method === 'PATCH') {
-        const result = this.patchRow(object, m[2], sub.body, headers, allOrNone ? (w) => deferred.push(w) : undefined);
+        const result = this.patchRow(
+          object,
+          m[2],
+          sub.body,
+          headers,
+          tx,
+          allOrNone ? (w) => deferred.push(w) : undefined,
+        );
         answer(result.status, result.body, result.headers);
       } else error(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${String(sub.method)}' not allowed here`);
     }
@@ -791,7 +823,7 @@ export class SalesforceServer {
     const { errors, values } = this.validate(object, body, true);
     if (errors.length > 0) throw sfError(400, errors);
     const id = this.store.newId(object.keyPrefix);
-    this.write(object, { ...values, Id: id, CreatedDate: sfDateTime(Date.now()) });
+    this.write(object, { ...values, Id: id, CreatedDate: sfDateTime(Date.now()) }, this.apiTransaction(ctx));
     sendJson(ctx, 201, { id, success: true, errors: [] });
   }
 
@@ -848,13 +880,17 @@ export class SalesforceServer {
       const { errors, values } = this.validate(object, body, false, rows[0].record);
       if (errors.length > 0) throw sfError(400, errors);
       const id = rows[0].record.Id as string;
-      this.write(object, { ...rows[0].record, ...values, [field]: value, Id: id });
+      this.write(object, { ...rows[0].record, ...values, [field]: value, Id: id }, this.apiTransaction(ctx));
       return sendJson(ctx, 200, { id, success: true, errors: [], created: false });
     }
     const { errors, values } = this.validate(object, body, true);
     if (errors.length > 0) throw sfError(400, errors);
     const id = this.store.newId(object.keyPrefix);
-    this.write(object, { ...values, [field]: value, Id: id, CreatedDate: sfDateTime(Date.now()) });
+    this.write(
+      object,
+      { ...values, [field]: value, Id: id, CreatedDate: sfDateTime(Date.now()) },
+      this.apiTransaction(ctx),
+    );
     sendJson(ctx, 201, { id, success: true, errors: [], created: true });
   }
 
@@ -925,7 +961,10 @@ export class SalesforceServer {
             },
           ];
         }
-    } else for (const p of planned) if (p) this.write(p.object, p.record);
+    } else {
+      const tx = this.apiTransaction(ctx);
+      for (const p of planned) if (p) this.write(p.object, p.record, tx);
+    }
     sendJson(ctx, 200, results);
   }
 
@@ -942,8 +981,13 @@ export class SalesforceServer {
     return body as Record<string, unknown>;
   }
 
-  private write(object: SfObject, record: SfRecord): void {
-    this.store.put(object.name, record, Date.now());
+  /** One request's writes are one transaction in the change events they raise. */
+  private apiTransaction(ctx: RequestContext): WriteTransaction {
+    return this.changeDataCapture.transaction(restChangeOrigin(ctx), INTEGRATION_USER_ID);
+  }
+
+  private write(object: SfObject, record: SfRecord, tx: WriteTransaction): void {
+    this.changeDataCapture.within(tx, () => this.store.put(object.name, record, Date.now()));
     this.http.stats.record(object.name, record.Id as string);
   }
 }

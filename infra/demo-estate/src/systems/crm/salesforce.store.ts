@@ -57,6 +57,15 @@ export function crmStreet(line1: string, line2: string): string {
   return line2 ? `${line1}\n${line2}` : line1;
 }
 
+/** One write made in the running CRM: `record` is undefined for a delete, `previous` for a create. */
+export interface RecordChange {
+  objectName: string;
+  id: string;
+  previous: SfRecord | undefined;
+  record: SfRecord | undefined;
+  modifiedAt: number;
+}
+
 export function accountIdOf(index: number): string {
   return salesforceId(ACCOUNT.keyPrefix, index + 1);
 }
@@ -72,6 +81,7 @@ export class SalesforceStore {
   /** Shipment__c Name (the WMS shipment number) → Id. */
   private readonly byShipmentNumber = new Map<string, string>();
   private nextNew = NEW_RECORD_BASE;
+  private readonly changeListeners: ((change: RecordChange) => void)[] = [];
 
   constructor(journal = new Journal(null)) {
     const key = (r: SfRecord) => r.Id as string;
@@ -112,6 +122,14 @@ export class SalesforceStore {
     return this.byShipmentNumber.get(shipmentNumber);
   }
 
+  /**
+   * Hears every journaled write and delete: the changes made in the running system. The build and a
+   * journal replay load without journaling, so rebuilding an estate tells no listener anything.
+   */
+  onChange(listener: (change: RecordChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
   /** Writes (journaled) and keeps the external id indexes current. */
   /** `knownNew`: the initial build, where no earlier version can exist (skips a lookup per row). */
   put(objectName: string, record: SfRecord, modifiedAt: number, journaled = true, knownNew = false): void {
@@ -133,6 +151,7 @@ export class SalesforceStore {
     }
     if (journaled) table.put(record, modifiedAt);
     else table.load(record, modifiedAt);
+    if (journaled) this.tell({ objectName: table.entity, id: record.Id as string, previous, record, modifiedAt });
   }
 
   delete(objectName: string, id: string, journaled = true): boolean {
@@ -143,7 +162,14 @@ export class SalesforceStore {
       this.byCustomerNumber.remove(record.ERP_Customer_Number__c.toLowerCase(), id);
     if (typeof record.ERP_Order_Number__c === 'string') this.byOrderNumber.delete(record.ERP_Order_Number__c);
     if (table === this.shipments && typeof record.Name === 'string') this.byShipmentNumber.delete(record.Name);
-    return table.delete(id, journaled);
+    const deleted = table.delete(id, journaled);
+    if (deleted && journaled)
+      this.tell({ objectName: table.entity, id, previous: record, record: undefined, modifiedAt: Date.now() });
+    return deleted;
+  }
+
+  private tell(change: RecordChange): void {
+    for (const listener of this.changeListeners) listener(change);
   }
 }
 
