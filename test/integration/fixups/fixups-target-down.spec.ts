@@ -9,6 +9,7 @@ import {
   crmConnector,
   erpConnector,
   erpPhoneFindings,
+  ownedByErp,
   seedRun,
   setFaults,
   startFixupsApp,
@@ -42,7 +43,13 @@ describe('corrective sync while a target is throttling and then down', () => {
 
   it('keeps the CRM tasks waiting and retrying while the ERP queue flows, then finishes them once each', async () => {
     const dataSource = app.get(DataSource);
-    const crm = await crmCityFindings(crmConnector(estate), 8);
+    // The ERP owns the billing address and holds the value each CRM task writes (its owner is read first).
+    const crm = await ownedByErp(
+      estate,
+      erpConnector(estate),
+      await crmCityFindings(crmConnector(estate), 8),
+      'AddressCity',
+    );
     const erp = await erpPhoneFindings(erpConnector(estate), 8);
     const { runId: crmRun } = await seedRun(dataSource, crm);
     const { runId: erpRun } = await seedRun(dataSource, erp);

@@ -83,12 +83,21 @@ export class CorrectiveSyncService {
     if (tasks.length === 0) return results;
 
     const connector = this.targets.get(connectorId);
-    const outcomes = await this.write(connectorId, connector, tasks);
+    const superseded = await this.ownerCheck(tasks);
+    const moves: Promise<void>[] = [];
+    for (const task of tasks) {
+      const reason = superseded.get(task.id);
+      if (reason === undefined) continue;
+      this.metrics.sync.inc({ connector: connectorId, outcome: 'superseded' });
+      moves.push(this.move(task.id, 'dismissed', reason));
+      results.set(task.id, { kind: 'finished', state: 'dismissed' });
+    }
+    const writable = tasks.filter((t) => !results.has(t.id));
+    const outcomes = await this.write(connectorId, connector, writable);
     const toVerify: FixupTaskView[] = [];
     // A failed call fails its whole chunk with one error: those tasks move together.
     const failedByError = new Map<unknown, FixupTaskView[]>();
-    const moves: Promise<void>[] = [];
-    for (const task of tasks) {
+    for (const task of writable) {
       const outcome = outcomes.get(task.id)!;
       if ('error' in outcome) {
         const group = failedByError.get(outcome.error);
@@ -136,6 +145,65 @@ export class CorrectiveSyncService {
         results.set(id, result);
     }
     return results;
+  }
+
+  /**
+   * The owner's value wins as the owner holds it now, not as the snapshot a finding came from held it:
+   * each field task's owner record is read live first (through the owner's connector, when there is
+   * one). Where the owner now holds another value (a change that reached the owner after its snapshot
+   * and the copy before, as a CRM change stream sees a move the ERP made minutes earlier), writing the
+   * planned value would put the stale one back into the copy: the task is superseded instead and nothing
+   * is written; the next run judges the records again. An owner that cannot be read is passed over
+   * (counted as `owner_unread`), not waited for.
+   */
+  private async ownerCheck(tasks: readonly FixupTaskView[]): Promise<Map<string, string>> {
+    const superseded = new Map<string, string>();
+    const owners = await this.tasks.ownerRecords(tasks.filter((t) => t.changes.length > 0).map((t) => t.id));
+    const groups = new Map<string, { system: string; entity: string; tasks: FixupTaskView[] }>();
+    for (const task of tasks) {
+      const owner = owners.get(task.id);
+      if (!owner || owner.system === task.targetSystem || !this.targets.ids().includes(owner.system)) continue;
+      const id = `${owner.system}\u0000${task.entity}`;
+      const group = groups.get(id) ?? { system: owner.system, entity: task.entity, tasks: [] };
+      group.tasks.push(task);
+      groups.set(id, group);
+    }
+    for (const { system, entity, tasks: group } of groups.values()) {
+      const owner = this.targets.get(system);
+      const keys = [...new Set(group.map((t) => owners.get(t.id)!.key))];
+      const fields = [...new Set(group.flatMap((t) => t.changes.map((c) => c.field)))];
+      let records;
+      try {
+        records = hasReadFields(owner)
+          ? await owner.readFields(entity as EntityKind, keys, fields)
+          : await owner.read(entity as EntityKind, keys);
+      } catch (error) {
+        // An owner that is down must not stall the writes to other systems (each target has its own
+        // queue): written as planned, as the target's own conditional write still guards the copy.
+        this.metrics.sync.inc({ connector: system, outcome: 'owner_unread' }, group.length);
+        this.logger.warn(`fix-up tasks written without reading the owner ${system} first: ${String(error)}`);
+        continue;
+      }
+      const byKey = new Map(records.map((r) => [r.sourceKey, r]));
+      for (const task of group) {
+        const record = byKey.get(owners.get(task.id)!.key);
+        const moved = task.changes.filter((c) => !record || !sameValue(getPath(record.fields, c.field), c.newValue));
+        if (moved.length === 0) continue;
+        const holds = record
+          ? `now holds ${moved
+              .map(
+                (c) =>
+                  `${JSON.stringify(getPath(record.fields, c.field) ?? null)} for ${c.field}, not the planned ${JSON.stringify(c.newValue)}`,
+              )
+              .join('; ')}`
+          : `no longer has record ${owners.get(task.id)!.key}`;
+        superseded.set(
+          task.id,
+          `superseded: ${system} (the owner) ${holds}: nothing written; the next run judges the records again`,
+        );
+      }
+    }
+    return superseded;
   }
 
   /**
@@ -285,7 +353,7 @@ export class CorrectiveSyncService {
 
   private async move(
     id: string,
-    to: 'conflict' | 'needs_review' | 'failed',
+    to: 'conflict' | 'needs_review' | 'failed' | 'dismissed',
     reason: string,
     details?: unknown,
     from: 'applying' | 'verifying' = 'applying',

@@ -30,8 +30,9 @@ describe('fix-up state machine', () => {
     expect(canTransition('dead_lettered', 'queued')).toBe(true);
     expect(canTransition('failed', 'queued')).toBe(true);
     expect(canTransition('conflict', 'queued')).toBe(true);
+    // applying → dismissed is the worker's: the owner's value moved on, the task is superseded.
     expect(sourcesOf('dismissed').sort()).toEqual(
-      ['approved', 'conflict', 'dead_lettered', 'failed', 'needs_review', 'proposed', 'queued'].sort(),
+      ['applying', 'approved', 'conflict', 'dead_lettered', 'failed', 'needs_review', 'proposed', 'queued'].sort(),
     );
   });
 

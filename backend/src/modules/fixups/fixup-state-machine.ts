@@ -10,7 +10,8 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<FixupState, readonly FixupStat
   proposed: ['approved', 'needs_review', 'dismissed'],
   approved: ['queued', 'dismissed'],
   queued: ['applying', 'dead_lettered', 'dismissed'],
-  applying: ['applying', 'verifying', 'conflict', 'needs_review', 'queued', 'failed', 'dead_lettered'],
+  // applying → dismissed: the owner's value moved on since the finding (superseded, nothing written).
+  applying: ['applying', 'verifying', 'conflict', 'needs_review', 'queued', 'failed', 'dead_lettered', 'dismissed'],
   verifying: ['applying', 'done', 'failed', 'queued', 'conflict', 'dead_lettered'],
   done: [],
   conflict: ['queued', 'dismissed'],

@@ -244,6 +244,22 @@ export class FixupsRepository {
     return rows.map(toView);
   }
 
+  /**
+   * The owner's record of each field task's finding: its system and key there (`details.owner_key` of a
+   * field_match finding). Tasks whose finding names no owner record are left out.
+   */
+  async ownerRecords(taskIds: readonly string[]): Promise<Map<string, { system: string; key: string }>> {
+    if (taskIds.length === 0) return new Map();
+    const rows: { id: string; system: string; key: string }[] = await this.dataSource.query(
+      `SELECT t.id::text AS id, f.owner_system AS system, f.details->>'owner_key' AS key
+       FROM fix_tasks t JOIN findings f ON f.id = t.finding_id
+       WHERE t.id = ANY($1::uuid[]) AND t.rule_kind = 'field_match'
+         AND coalesce(f.details->>'owner_key', '') <> '' AND f.owner_system <> ''`,
+      [[...taskIds]],
+    );
+    return new Map(rows.map((r) => [r.id, { system: r.system, key: r.key }]));
+  }
+
   async findById(id: string): Promise<FixupTaskView | null> {
     return (await this.findMany([id]))[0] ?? null;
   }

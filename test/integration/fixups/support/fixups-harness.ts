@@ -90,6 +90,8 @@ export interface SeededFinding {
   actualValue: string;
   matchKey: string;
   actualKey: string;
+  /** The owner's record (`details.owner_key`); by default one no system holds, which no owner check reads. */
+  ownerKey?: string;
 }
 
 /**
@@ -141,7 +143,7 @@ export async function seedRun(
         f.expectedValue,
         f.actualSystem,
         f.actualValue,
-        JSON.stringify({ owner_key: `owner-${f.matchKey}`, actual_key: f.actualKey }),
+        JSON.stringify({ owner_key: f.ownerKey ?? `owner-${f.matchKey}`, actual_key: f.actualKey }),
         runId,
       ],
     );
@@ -154,6 +156,30 @@ export async function seedRun(
     );
   }
   return { runId, findingIds: ids };
+}
+
+/**
+ * Makes the ERP (Dynamics) hold each finding's expected value as the owner, as a real finding's owner
+ * does: its customer of the finding's customer number gets the value (the estate's store, as the ERP's
+ * own users would change it), and the finding names that record as its owner's.
+ */
+export async function ownedByErp(
+  estate: RunningEstate,
+  erp: Connector,
+  findings: SeededFinding[],
+  erpField: string,
+): Promise<SeededFinding[]> {
+  const keys = new Map<string, string>();
+  for await (const batch of erp.extract('customer', { mode: 'full' }))
+    for (const record of batch.records) keys.set(record.fields.customerNumber, record.sourceKey);
+  const table = estate.stores.erp.table('CustomersV3');
+  return findings.map((f) => {
+    const ownerKey = keys.get(f.matchKey);
+    const row = [...table.rowsInOrder()].find((r) => String(r.record.CustomerAccount) === ownerKey);
+    if (!ownerKey || !row) throw new Error(`the ERP has no customer ${f.matchKey}`);
+    estate.stores.erp.put('CustomersV3', { ...row.record, [erpField]: f.expectedValue }, Date.now());
+    return { ...f, ownerKey };
+  });
 }
 
 /** Billing-city findings for the first `n` CRM accounts: the ERP (owner) says `City <i>`. */
