@@ -129,8 +129,6 @@ export interface ChangeStreamHandlers {
 }
 
 export interface ChangeStreamSubscription {
-  /** The position of the last change handled (or the one subscribed from). */
-  readonly position: string | null;
   close(): Promise<void>;
 }
 

@@ -18,6 +18,7 @@
  *   npm run bench -- latency [--customers 1000] [--changes 20] [--cadence 10] [--spacing 3.3]
  *     [--delay-ms 2000] [--poll-ms 500] [--timeout 300]
  */
+import { crmAccessToken } from '@driftwatch/demo-estate';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -92,19 +93,7 @@ function crmClient(estate: EstateProcess) {
   let token: string | undefined;
   const base = `${estate.crm.baseUrl}/services/data/v${estate.crm.apiVersion}`;
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
-    if (!token) {
-      const res = await fetch(estate.crm.tokenUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: estate.crm.clientId,
-          client_secret: estate.crm.clientSecret,
-        }),
-      });
-      if (!res.ok) throw new Error(`CRM token request failed: ${res.status}`);
-      token = ((await res.json()) as { access_token: string }).access_token;
-    }
+    token ??= await crmAccessToken(estate.crm);
     const res = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { crmAccessToken } from '@driftwatch/demo-estate';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -115,20 +116,6 @@ async function runWorker(estate: EstateProcess, env: Record<string, string>): Pr
   return result;
 }
 
-async function salesforceToken(estate: EstateProcess): Promise<string> {
-  const response = await fetch(estate.crm.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: estate.crm.clientId,
-      client_secret: estate.crm.clientSecret,
-    }),
-  });
-  if (!response.ok) throw new Error(`token request failed: ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
 /**
  * The minimal baseline: page the simulator and insert what it returns, as it is (no validation, no
  * normalisation), in inserts of the same size the pipeline uses. Returns rows/s.
@@ -139,7 +126,7 @@ async function baseline(estate: EstateProcess, ch: ClickHouseClient): Promise<{ 
     query: `CREATE TABLE baseline_accounts (${ACCOUNT_FIELDS.map((f) => `${f} Nullable(String)`).join(', ')}) ENGINE = MergeTree ORDER BY tuple()`,
   });
   const started = performance.now();
-  const token = await salesforceToken(estate);
+  const token = await crmAccessToken(estate.crm);
   // The same query the Salesforce connector sends for customers.
   const soql = `SELECT ${ACCOUNT_FIELDS.join(', ')} FROM Account ORDER BY Id`;
   let url: string | null =

@@ -1,4 +1,4 @@
-import { startEstate, type RunningEstate } from '@driftwatch/demo-estate';
+import { crmAccessToken, startEstate, type RunningEstate } from '@driftwatch/demo-estate';
 import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -118,16 +118,7 @@ describe('change streams: Salesforce CDC → keyed snapshots, resumed from the s
         useValue: new ConfiguredConnectorResolver(connectors.path, { ...process.env, ...connectors.env }),
       },
     );
-    const tokenAnswer = await fetch(estate.crm.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: estate.crm.clientId,
-        client_secret: estate.crm.clientSecret,
-      }),
-    });
-    token = ((await tokenAnswer.json()) as { access_token: string }).access_token;
+    token = await crmAccessToken(estate.crm);
     const page = (await (
       await crm('GET', `/query?q=${encodeURIComponent('SELECT Id FROM Account ORDER BY Id')}`)
     ).json()) as {

@@ -62,7 +62,8 @@ export class OAuth2ClientCredentials implements AuthProvider {
     this.token = undefined;
   }
 
-  private accessToken(fetchImpl: typeof fetch, signal?: AbortSignal): Promise<string> {
+  /** The current token (fetched, or refreshed, when needed); also for non-HTTP transports (CometD). */
+  accessToken(fetchImpl: typeof fetch, signal?: AbortSignal): Promise<string> {
     if (this.token && Date.now() < this.token.expiresAt) return Promise.resolve(this.token.value);
     // One refresh in flight at a time, however many requests need a token.
     this.pending ??= this.fetchToken(fetchImpl, signal).finally(() => {

@@ -56,10 +56,6 @@ export class SalesforceChangeStream implements ChangeStreamSubscription {
     });
   }
 
-  get position(): string | null {
-    return this.handled === REPLAY_NEW ? null : String(this.handled);
-  }
-
   static async open(
     options: SalesforceChangeStreamOptions,
     position: string | null,

@@ -544,8 +544,7 @@ export class SalesforceConnector implements Connector {
       {
         endpoint: `${requireBaseUrl(this.config).replace(/\/+$/, '')}/cometd/${API_VERSION}`,
         channel: this.changeChannel,
-        accessToken: async () =>
-          ((await this.auth.headers(this.fetchImpl)).authorization ?? '').replace(/^Bearer /, ''),
+        accessToken: () => this.auth.accessToken(this.fetchImpl),
         invalidateToken: () => this.auth.invalidate(),
         toChange: (data) => changeOfCdcEvent(data, this.mapping),
       },

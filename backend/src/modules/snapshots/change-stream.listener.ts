@@ -60,15 +60,6 @@ export class ChangeStreamListener implements OnApplicationBootstrap, OnApplicati
     this.streams.clear();
   }
 
-  /** The connectors subscribed now, with the position each stands at. */
-  status(): { connectorId: string; subscribed: boolean; position: string | null }[] {
-    return [...this.streams].map(([connectorId, s]) => ({
-      connectorId,
-      subscribed: s.subscription !== undefined,
-      position: s.subscription?.position ?? null,
-    }));
-  }
-
   private async subscribe(connectorId: string): Promise<void> {
     const state = this.streams.get(connectorId);
     if (!state || this.closing) return;

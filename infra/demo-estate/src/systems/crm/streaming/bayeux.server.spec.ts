@@ -1,3 +1,4 @@
+import { crmAccessToken } from '../../../estate/crm-access-token';
 import { startEstate, type RunningEstate } from '../../../estate/estate';
 
 declare global {
@@ -65,16 +66,7 @@ describe('CRM Streaming API (Bayeux long-polling) over plain HTTP', () => {
       systems: ['crm'],
       crmStreaming: { connectTimeoutMs: CONNECT_TIMEOUT_MS, clientTimeoutMs: CLIENT_TIMEOUT_MS },
     });
-    const res = await fetch(estate.crm.tokenUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: estate.crm.clientId,
-        client_secret: estate.crm.clientSecret,
-      }),
-    });
-    token = (await res.json()).access_token;
+    token = await crmAccessToken(estate.crm);
     accountId = estate.stores.crm.accounts.rowsInOrder().next().value!.key;
   });
 

@@ -1,4 +1,5 @@
 import { Client, type Message } from 'faye';
+import { crmAccessToken } from '../../../estate/crm-access-token';
 import { startEstate, type RunningEstate } from '../../../estate/estate';
 import type { ChangeEventBody } from './change-event-builder';
 
@@ -60,18 +61,7 @@ describe('CRM Change Data Capture through a faye client', () => {
     });
     return ((await res.json()).records as { Id: string }[]).map((r) => r.Id);
   };
-  const issueToken = async (): Promise<string> => {
-    const res = await fetch(estate.crm.tokenUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: estate.crm.clientId,
-        client_secret: estate.crm.clientSecret,
-      }),
-    });
-    return (await res.json()).access_token as string;
-  };
+  const issueToken = (): Promise<string> => crmAccessToken(estate.crm);
 
   const subscriber = (session = token): Subscriber => {
     const client = new Client(estate.crm.cometdUrl, { timeout: 5, retry: 1 });
