@@ -29,7 +29,8 @@ describe('alert history', () => {
       },
     });
     const lists = () => calls.filter((c) => c.url.pathname === '/api/v1/alerts/deliveries');
-    fireEvent.click(await screen.findByRole('button', { name: 'Load older' }));
+    // A page of 200 rows renders in well over findByRole's default second on a loaded CI machine.
+    fireEvent.click(await screen.findByRole('button', { name: 'Load older' }, { timeout: 10_000 }));
     await waitFor(() => expect(lists().some((c) => c.url.searchParams.get('before') === '301')).toBe(true));
 
     fireEvent.click(screen.getAllByRole('button', { name: 'order-ops:order.status-match:#order-ops' })[0]);
