@@ -9,16 +9,7 @@ import {
 } from '../../../backend/src/modules/snapshots/snapshot-connectors';
 import { crmConnectorsFile, type ConnectorsFile } from '../support/estate-connectors-file';
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from './support/snapshot-app';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from './support/wait-for';
 
 interface EventRun {
   id: string;

@@ -19,6 +19,7 @@ import { eventWindowJobId, SnapshotsService } from '../../../backend/src/modules
 import { QUEUE } from '../../../backend/src/queues/queue-names';
 import { startApiApp, type ApiTestApp } from '../api/support/api-app';
 import { snapshotTestEnv, startSnapshotApp, type SnapshotTestEnv } from './support/snapshot-app';
+import { waitFor } from './support/wait-for';
 
 const WEBHOOK_SECRET = 'whsec-driftwatch-events-test';
 const MILESTONES = ['picked', 'packed', 'shipped', 'delivered'];
@@ -28,16 +29,6 @@ const WINDOW_MS = 2000;
 interface Delivery {
   body: Buffer;
   headers: IncomingHttpHeaders;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /**

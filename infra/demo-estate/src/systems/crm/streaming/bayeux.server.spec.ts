@@ -1,5 +1,6 @@
 import { crmAccessToken } from '../../../estate/crm-access-token';
 import { startEstate, type RunningEstate } from '../../../estate/estate';
+import { waitFor } from './wait-for';
 
 declare global {
   interface Response {
@@ -14,16 +15,6 @@ type Reply = Record<string, any>;
 
 const CONNECT_TIMEOUT_MS = 600;
 const CLIENT_TIMEOUT_MS = 1500;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('CRM Streaming API (Bayeux long-polling) over plain HTTP', () => {
   let estate: RunningEstate;

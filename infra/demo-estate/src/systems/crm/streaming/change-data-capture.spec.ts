@@ -2,6 +2,7 @@ import { Client, type Message } from 'faye';
 import { crmAccessToken } from '../../../estate/crm-access-token';
 import { startEstate, type RunningEstate } from '../../../estate/estate';
 import type { ChangeEventBody } from './change-event-builder';
+import { waitFor } from './wait-for';
 
 declare global {
   interface Response {
@@ -22,16 +23,6 @@ interface Subscriber {
   /** Every `/meta/*` reply the client received, in order. */
   replies: Message[];
   subscribe(channel: string, replayId?: number): Promise<void>;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('CRM Change Data Capture through a faye client', () => {
