@@ -137,6 +137,15 @@ export const envSchema = z.object({
    */
   SNAPSHOT_EVENT_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
   /**
+   * After a change event's keyed snapshot, read the same records (by match key or crosswalk link) from
+   * the other systems holding them, so the targeted run compares current values on both sides rather
+   * than the event's new value with another system's last snapshot.
+   */
+  SNAPSHOT_COMPANION_READS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /**
    * Connectors whose own change stream the scheduler subscribes to (Salesforce Change Data Capture),
    * comma-separated ids, e.g. `crm`: each change becomes a keyed snapshot, as a webhook's does.
    */

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigService } from '../../config/config.service';
 import { JobPayload, parseJobPayload } from '../../queues/job-payloads';
 import { QUEUE } from '../../queues/queue-names';
+import { SnapshotCompanionsService, type CompanionRead } from './snapshot-companions.service';
 import { SnapshotEventWindowsRepository } from './snapshot-event-windows.repository';
 import { ConnectorBusyError, SnapshotRunnerService } from './snapshot-runner.service';
 
@@ -26,6 +27,7 @@ export class SnapshotProcessor implements OnApplicationBootstrap, OnApplicationS
     private readonly runner: SnapshotRunnerService,
     private readonly config: ConfigService,
     private readonly windows: SnapshotEventWindowsRepository,
+    private readonly companions: SnapshotCompanionsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -39,7 +41,7 @@ export class SnapshotProcessor implements OnApplicationBootstrap, OnApplicationS
     for (const controller of this.inFlight) controller.abort(new Error('worker shutting down'));
   }
 
-  async handle(job: Job<unknown>): Promise<{ runId: string | null; status: string }> {
+  async handle(job: Job<unknown>): Promise<{ runId: string | null; status: string; companions?: CompanionRead[] }> {
     let payload: JobPayload<typeof QUEUE.snapshot> = parseJobPayload(QUEUE.snapshot, job.data);
     if (payload.eventWindow && !payload.keys) {
       // The window has ended: close it and take its keys. Recorded on the job, so that a retry and
@@ -74,7 +76,15 @@ export class SnapshotProcessor implements OnApplicationBootstrap, OnApplicationS
               },
             },
           );
-          return { runId: run.id, status: run.status };
+          if (run.status !== 'complete' || payload.trigger !== 'event' || !payload.keys?.length) {
+            return { runId: run.id, status: run.status };
+          }
+          // Before the completion listener queues the targeted run: the other systems' copies, read now.
+          const companions = await this.companions.readAfter(
+            { runId: run.id, connectorId: payload.connectorId, entity: payload.entity, jobId: String(job.id) },
+            controller.signal,
+          );
+          return { runId: run.id, status: run.status, companions };
         } catch (error) {
           if (!(error instanceof ConnectorBusyError) || Date.now() > deadline) throw error;
           await sleep(BUSY_RETRY_MS, undefined, { signal: controller.signal });

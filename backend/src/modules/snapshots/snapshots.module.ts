@@ -6,6 +6,8 @@ import { ConfigService } from '../../config/config.service';
 import { ChangeStreamListener } from './change-stream.listener';
 import { ConnectorEventsController } from './connector-events.controller';
 import { ConnectorEventsService } from './connector-events.service';
+import { SnapshotCompanionsRepository } from './snapshot-companions.repository';
+import { SnapshotCompanionsService } from './snapshot-companions.service';
 import { CONNECTOR_RESOLVER, ConfiguredConnectorResolver } from './snapshot-connectors';
 import { SnapshotEventWindowsRepository } from './snapshot-event-windows.repository';
 import { SnapshotRunEntity } from './snapshot-run.entity';
@@ -53,7 +55,7 @@ export class SnapshotsModule {
         SnapshotRunnerService,
         SnapshotsService,
         ...(runsApi(role) || runsScheduler(role) ? [ConnectorEventsService] : []),
-        ...(runsWorker(role) ? [SnapshotProcessor] : []),
+        ...(runsWorker(role) ? [SnapshotCompanionsRepository, SnapshotCompanionsService, SnapshotProcessor] : []),
         ...(runsScheduler(role) ? [SnapshotCronSchedule, ChangeStreamListener] : []),
       ],
       exports: [SnapshotsService, SnapshotRunnerService],
