@@ -24,6 +24,12 @@ export const JOB_PAYLOADS = {
     keys: z.array(z.string()).optional(),
     entity: z.enum(['customer', 'contact', 'credit_profile', 'order', 'shipment', 'ticket']).optional(),
     snapshotRunId: z.string().uuid().optional(),
+    /**
+     * Event snapshots of `entity` coalesced into one targeted run (trigger `event`): the job takes the
+     * snapshot runs this batch collected in Redis when it starts (`snapshotRunIds` is filled in then).
+     */
+    eventBatch: z.number().int().min(0).optional(),
+    snapshotRunIds: z.array(z.string().uuid()).optional(),
   }),
   [QUEUE.alerts]: z.union([
     z.object({ reconciliationRunId: z.string().min(1) }),

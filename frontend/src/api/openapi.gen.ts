@@ -1170,6 +1170,8 @@ export interface components {
              * @description The event-triggered snapshot whose keys the run read.
              */
             snapshotRunId?: string;
+            /** @description Event-triggered snapshots whose keys the run read (those that landed while the previous run was busy). */
+            snapshotRunIds?: string[];
         };
         ReconciliationRunScope: {
             /** @description The rules asked for; null: every enabled rule. */

@@ -91,10 +91,17 @@ describe('the reconcile worker: queued jobs become runs, a complete snapshot que
       data: { connectorId: 'crm', entity: 'customer', mode: 'incremental', keys: ['crm-C0141'], trigger: 'event' },
     } as unknown as Job<unknown>;
     await listener.onCompleted(snapshotJob, { runId: snapshotId, status: 'complete' });
-    const targeted = await reconcile.getJob(`reconcile:event:${snapshotId}`);
-    expect(targeted?.data).toEqual({ trigger: 'event', entity: 'customer', snapshotRunId: snapshotId });
+    // The first batch of customer event snapshots (a fresh queue prefix).
+    const targeted = await reconcile.getJob('reconcile:event:customer:0');
+    expect(targeted).toBeTruthy();
     const outcome = (await targeted?.finished()) as { status: string; resolvedTotal: number };
     expect(outcome).toMatchObject({ status: 'complete', resolvedTotal: 1 });
+    expect((await reconcile.getJob('reconcile:event:customer:0'))?.data).toEqual({
+      trigger: 'event',
+      entity: 'customer',
+      eventBatch: 0,
+      snapshotRunIds: [snapshotId],
+    });
 
     const waiting = await reconcile.getJobCounts();
     await listener.onCompleted(
@@ -105,5 +112,54 @@ describe('the reconcile worker: queued jobs become runs, a complete snapshot que
       { runId: 'r', status: 'partial' },
     );
     expect(await reconcile.getJobCounts()).toEqual(waiting);
+  });
+
+  it('coalesces the event snapshots that land while the worker is busy into one targeted run', async () => {
+    const listener = app.get(SnapshotCompletionListener);
+    const reconcile = app.get(JobEnqueuer).queue(QUEUE.reconcile);
+    const event = (n: number) =>
+      ({
+        id: `snap-batch-${n}`,
+        data: { connectorId: 'crm', entity: 'customer', mode: 'incremental', keys: [`crm-C01${n}`], trigger: 'event' },
+      }) as unknown as Job<unknown>;
+    // Busy: this worker takes no job until resumed.
+    await reconcile.pause(true);
+    const snapshots: string[] = [];
+    const before = await reconcile.getJobCounts();
+    for (const n of [10, 11, 12]) {
+      const id = await fx.completeSnapshot(
+        'crm',
+        [{ customer_number: `C01${n}`, legal_name: `Moved ${n}` }],
+        'incremental',
+      );
+      snapshots.push(id);
+      await listener.onCompleted(event(n), { runId: id, status: 'complete' });
+    }
+    const counts = await reconcile.getJobCounts();
+    expect(counts.waiting - before.waiting).toBe(1);
+    const batch = await reconcile.getJob('reconcile:event:customer:1');
+    expect(batch?.data).toEqual({ trigger: 'event', entity: 'customer', eventBatch: 1 });
+
+    await reconcile.resume(true);
+    const outcome = (await batch?.finished()) as { runId: string; status: string };
+    expect(outcome.status).toBe('complete');
+    expect((await reconcile.getJob('reconcile:event:customer:1'))?.data).toMatchObject({
+      snapshotRunIds: [...snapshots].sort(),
+    });
+    const [run] = await fx.dataSource.query(`SELECT scope FROM reconciliation_runs WHERE id = $1`, [outcome.runId]);
+    expect(run.scope.target).toMatchObject({ entity: 'customer', snapshotRunIds: [...snapshots].sort() });
+    expect(
+      await fx.dataSource.query(`SELECT count(*)::int AS n FROM reconciliation_runs WHERE job_id = $1`, [batch?.id]),
+    ).toEqual([{ n: 1 }]);
+
+    // The batch was taken: the next event snapshot starts the next one.
+    const later = await fx.completeSnapshot(
+      'crm',
+      [{ customer_number: 'C0113', legal_name: 'Moved 13' }],
+      'incremental',
+    );
+    await listener.onCompleted(event(13), { runId: later, status: 'complete' });
+    const next = await reconcile.getJob('reconcile:event:customer:2');
+    expect(((await next?.finished()) as { status: string }).status).toBe('complete');
   });
 });

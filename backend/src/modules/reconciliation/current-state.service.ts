@@ -58,11 +58,14 @@ export class CurrentStateService {
     return { latest, context: this.build(set, latest, target, state) };
   }
 
-  /** A run's target with its keys: given ones, or those of an event-triggered snapshot (read in ClickHouse). */
+  /** A run's target with its keys: given ones, or those of event-triggered snapshots (read in ClickHouse). */
   async resolveTarget(target: RunTarget | undefined): Promise<Target | undefined> {
     if (!target) return undefined;
     const given = [...new Set(target.keys ?? [])];
-    if (!target.snapshotRunId) {
+    const snapshotIds = [
+      ...new Set([...(target.snapshotRunIds ?? []), ...(target.snapshotRunId ? [target.snapshotRunId] : [])]),
+    ];
+    if (snapshotIds.length === 0) {
       if (given.length > MAX_TARGET_KEYS) {
         throw new InvalidReconciliationRequestError(`at most ${MAX_TARGET_KEYS} keys per targeted run`);
       }
@@ -70,14 +73,14 @@ export class CurrentStateService {
     }
     const field = DEFAULT_MATCH_FIELD[target.entity];
     const keys = [
-      ...new Set([...given, ...(await this.store.matchKeysOfSnapshot(target.entity, field, target.snapshotRunId))]),
+      ...new Set([...given, ...(await this.store.matchKeysOfSnapshots(target.entity, field, snapshotIds))]),
     ];
     if (given.length === 0) {
-      // The snapshot's keys stay in ClickHouse: rules read them from the snapshot, not from a literal.
+      // The snapshots' keys stay in ClickHouse: rules read them from the snapshots, not from a literal.
       return {
         entity: target.entity,
         keys,
-        keySet: this.store.snapshotKeySet(target.entity, field, target.snapshotRunId),
+        keySet: this.store.snapshotKeySet(target.entity, field, snapshotIds),
       };
     }
     if (keys.length > MAX_TARGET_KEYS) {

@@ -234,19 +234,23 @@ export class ReconciliationStoreRepository {
     return rows.map((r) => r.entity as EntityKind);
   }
 
-  /** The distinct match keys of the records one snapshot holds (targeted runs after an event snapshot). */
-  async matchKeysOfSnapshot(entity: EntityKind, matchField: string, snapshotId: string): Promise<string[]> {
+  /** The distinct match keys of the records some snapshots hold (targeted runs after event snapshots). */
+  async matchKeysOfSnapshots(
+    entity: EntityKind,
+    matchField: string,
+    snapshotIds: readonly string[],
+  ): Promise<string[]> {
     const rows = await this.clickhouse.query<{ k: string }>(
-      sql`SELECT DISTINCT ${ident(matchField)} AS k FROM (${this.snapshotKeySet(entity, matchField, snapshotId)})`,
+      sql`SELECT DISTINCT ${ident(matchField)} AS k FROM (${this.snapshotKeySet(entity, matchField, snapshotIds)})`,
       { tag: 'reconciliation.snapshot.keys' },
     );
     return rows.map((r) => r.k);
   }
 
   /** The same keys as a subquery, for rules to read in ClickHouse (see restrictToKeys). */
-  snapshotKeySet(entity: EntityKind, matchField: string, snapshotId: string): SqlFragment {
+  snapshotKeySet(entity: EntityKind, matchField: string, snapshotIds: readonly string[]): SqlFragment {
     return sql`SELECT ${ident(matchField)} FROM ${ident(`snapshot_${entity}`)}
-      WHERE snapshot_id = ${snapshotId} AND ${ident(matchField)} != ''`;
+      WHERE snapshot_id IN ${list(snapshotIds)} AND ${ident(matchField)} != ''`;
   }
 
   /**

@@ -4,6 +4,7 @@ import { ConfigService } from '../../config/config.service';
 import { JobEnqueuer } from '../../queues/job-enqueuer';
 import type { JobPayload } from '../../queues/job-payloads';
 import { QUEUE } from '../../queues/queue-names';
+import { ReconciliationEventBatchesRepository } from './reconciliation-event-batches.repository';
 
 type ReconcilePayload = JobPayload<typeof QUEUE.reconcile>;
 
@@ -13,6 +14,7 @@ export class ReconciliationTriggerService {
   constructor(
     private readonly jobs: JobEnqueuer,
     private readonly config: ConfigService,
+    private readonly eventBatches: ReconciliationEventBatchesRepository,
   ) {}
 
   /** A full run on the schedule: one job per slot however many schedulers fire. */
@@ -23,19 +25,22 @@ export class ReconciliationTriggerService {
   }
 
   /**
-   * After a complete snapshot. An event-triggered (targeted) snapshot gets a targeted run of its own;
-   * a full or incremental one joins the full run of its time window, delayed so that the other
-   * systems' snapshots of the same set land first and the set is reconciled once.
+   * After a complete snapshot. An event-triggered (targeted) snapshot joins its entity's batch of event
+   * snapshots, whose job is one targeted run of all of them; a full or incremental one joins the full
+   * run of its time window, delayed so that the other systems' snapshots of the same set land first and
+   * the set is reconciled once.
    */
   async afterSnapshot(
     snapshot: { runId: string; entity: ReconcilePayload['entity']; targeted: boolean },
     now = new Date(),
   ) {
     if (snapshot.targeted && snapshot.entity) {
-      const jobId = `reconcile:event:${snapshot.runId}`;
+      const batch = await this.eventBatches.add(snapshot.entity, snapshot.runId);
+      // Added while the batch's job waits: a no-op (same id), the job takes this run with the others.
+      const jobId = `reconcile:event:${snapshot.entity}:${batch}`;
       await this.jobs.enqueue(
         QUEUE.reconcile,
-        { trigger: 'event', entity: snapshot.entity, snapshotRunId: snapshot.runId },
+        { trigger: 'event', entity: snapshot.entity, eventBatch: batch },
         { jobId },
       );
       return jobId;

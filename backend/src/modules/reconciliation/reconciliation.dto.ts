@@ -146,6 +146,12 @@ export class RunTarget {
   @ApiPropertyOptional({ type: [String] }) keys?: string[];
   @ApiPropertyOptional({ format: 'uuid', description: 'The event-triggered snapshot whose keys the run read.' })
   snapshotRunId?: string;
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Event-triggered snapshots whose keys the run read (those that landed while the previous run was busy).',
+  })
+  snapshotRunIds?: string[];
 }
 
 export class ReconciliationRunScope {

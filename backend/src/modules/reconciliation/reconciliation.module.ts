@@ -3,6 +3,7 @@ import type { ProcessRole } from '../../config/env.schema';
 import { onePerRole, runsApi, runsScheduler, runsWorker } from '../../config/process-role';
 import { FindingsModule } from '../findings/findings.module';
 import { CurrentStateService } from './current-state.service';
+import { ReconciliationEventBatchesRepository } from './reconciliation-event-batches.repository';
 import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
 import { ReconciliationStoreRepository } from './reconciliation-store.repository';
 import { ReconciliationTriggerService } from './reconciliation-trigger.service';
@@ -36,6 +37,7 @@ export class ReconciliationModule {
         CurrentStateService,
         ReconciliationService,
         ReconciliationTriggerService,
+        ReconciliationEventBatchesRepository,
         ...(runsApi(role) ? [RulePreviewsService, RulesService] : []),
         ...(runsWorker(role) ? [ReconciliationProcessor, SnapshotCompletionListener] : []),
         ...(runsScheduler(role) ? [ReconciliationSchedule] : []),
