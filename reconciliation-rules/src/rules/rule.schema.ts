@@ -116,6 +116,12 @@ export const PresenceSpec = z.discriminatedUnion('check', [
       both_directions: z.boolean().default(false).describe('Also report target records the source lacks.'),
       match_key: fieldName.optional(),
       filter: z.array(filter).default([]).describe('Only source records passing every filter must exist.'),
+      settle: DURATION.optional().describe(
+        'Records changed within this long before the evaluation are not reported as missing or unexpected yet: ' +
+          'a record still on its way to the other system, or not yet in its last snapshot (a system read ' +
+          'every few minutes against one that streams its changes), is not drift. Their open findings stay ' +
+          'as they are until the records have settled.',
+      ),
     })
     .strict(),
   z

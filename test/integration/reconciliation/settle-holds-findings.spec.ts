@@ -78,4 +78,43 @@ describe('findings of records still settling', () => {
       C3: ['new', 1, 'Acme 3 Ltd'],
     });
   }, 120_000);
+
+  it('holds an absence while the present record settles (a record just streamed in from one system, the other read minutes ago)', async () => {
+    const presence = 'customer.settling-presence';
+    const absences = async () => {
+      const rows: { match_key: string; kind: string; status: string }[] = await fx.dataSource.query(
+        `SELECT match_key, kind, status FROM findings WHERE rule_id = $1 ORDER BY match_key`,
+        [presence],
+      );
+      return rows.map((r) => `${r.match_key} ${r.kind} ${r.status}`);
+    };
+    const before = await fx.service.run({ trigger: 'api', ruleIds: [presence] });
+    expect(before.ruleCounts[presence]).toMatchObject({ status: 'ran', findings: 0 });
+
+    await fx.completeSnapshot('erp', [{ customer_number: 'C8', legal_name: 'Acme 8' }], 'incremental', {
+      at: new Date(),
+    });
+    const streamed = await fx.completeSnapshot(
+      'crm',
+      [{ customer_number: 'C9', legal_name: 'Acme 9' }],
+      'incremental',
+      {
+        at: new Date(),
+      },
+    );
+    const targeted = await fx.service.run({
+      trigger: 'event',
+      ruleIds: [presence],
+      target: { entity: 'customer', snapshotRunId: streamed },
+    });
+    expect(targeted.ruleCounts[presence]).toMatchObject({ status: 'ran', findings: 0, unsettled: 1 });
+    const full = await fx.service.run({ trigger: 'api', ruleIds: [presence] });
+    expect(full.ruleCounts[presence]).toMatchObject({ status: 'ran', findings: 0, unsettled: 2 });
+    expect(await absences()).toEqual([]);
+
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS + 1_500));
+    const settled = await fx.service.run({ trigger: 'api', ruleIds: [presence] });
+    expect(settled.ruleCounts[presence]).toMatchObject({ status: 'ran', findings: 2, new: 2 });
+    expect(await absences()).toEqual(['C8 missing new', 'C9 unexpected new']);
+  }, 120_000);
 });
