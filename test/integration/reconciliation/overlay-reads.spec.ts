@@ -192,4 +192,41 @@ describe('a system with incremental snapshots since its last full one is read as
     const found = await fx.dataSource.query(`SELECT match_key FROM findings WHERE rule_id = $1 ORDER BY 1`, [NAMES]);
     expect(found.map((r: { match_key: string }) => r.match_key)).toEqual(['C0002', 'C0003', 'C0005', 'C0011', 'C0012']);
   });
+
+  it('a system whose keyed snapshot deleted a record is read from the current state, without that record', async () => {
+    const presence = RULES.find((r) => r.id === 'customer.presence');
+    expect(presence).toBeDefined();
+    const missing = async () =>
+      (await evaluate(presence!, currentStateSources({ customer: SYSTEMS }, await whole(), await overlays())))
+        .map((r) => JSON.parse(r) as FindingRow)
+        .filter((r) => r.kind === 'missing')
+        .map((r) => r.match_key);
+    expect(await missing()).not.toContain('C0021');
+    // The CRM deleted C0021: a change event's keyed snapshot asked for it and got nothing.
+    const store = new SnapshotStoreRepository(fx.clickhouse);
+    const at = new Date();
+    const deleted = await store.markKeyedDeletions(
+      'customer',
+      'crm',
+      'crm-keyed-delete',
+      ['crm-C0021'],
+      at,
+      at.getTime(),
+    );
+    expect(deleted).toBe(1);
+    await store.addToCatalog({
+      snapshotId: 'crm-keyed-delete',
+      system: 'crm',
+      entity: 'customer',
+      mode: 'keyed',
+      rowCount: 0,
+      rejectCount: 0,
+      deletedKeys: deleted,
+      startedAt: at,
+      completedAt: at,
+    });
+    // The overlay would still show it (the full snapshot's row, no incremental row for it).
+    expect((await overlays()).customer?.crm).toBeUndefined();
+    expect(await missing()).toContain('C0021');
+  });
 });

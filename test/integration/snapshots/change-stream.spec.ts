@@ -253,6 +253,43 @@ describe('change streams: Salesforce CDC → keyed snapshots, resumed from the s
     expect(await cityOf(run.id)).toEqual([[accounts[7], 'New Session']]);
   });
 
+  it('a deleted Account: its keyed snapshot gets nothing and the record leaves the current state at once', async () => {
+    const live = async () =>
+      (
+        await env.clickhouse.query<{ entity: string; deleted: number }>(
+          sql`SELECT 'customer' AS entity, deleted FROM current_customer FINAL WHERE entity_key = ${accounts[7]}
+            UNION ALL
+            SELECT 'credit_profile' AS entity, deleted FROM current_credit_profile FINAL WHERE entity_key = ${accounts[7]}`,
+          { tag: 'test' },
+        )
+      )
+        .map((r) => `${r.entity} ${r.deleted === 0 ? 'live' : 'deleted'}`)
+        .sort();
+    expect(await live()).toEqual(['credit_profile live', 'customer live']);
+    const before = (await eventRuns()).length;
+    token = await crmAccessToken(estate.crm);
+    await crm('DELETE', `/sobjects/Account/${accounts[7]}`);
+    const runs = await waitFor('the keyed snapshots of the deletion', async () => {
+      const added = (await eventRuns()).slice(before).filter((r) => r.status === 'complete');
+      return added.length >= 2 ? added : undefined;
+    });
+    expect(runs.map((r) => [r.entity, r.keys])).toEqual(
+      expect.arrayContaining([
+        ['customer', [accounts[7]]],
+        ['credit_profile', [accounts[7]]],
+      ]),
+    );
+    const counted = await pg.query<{ entity: string; rows_written: string; deleted_keys: string }>(
+      `SELECT entity, rows_written, deleted_keys FROM snapshot_runs WHERE id = ANY($1) ORDER BY entity`,
+      [runs.map((r) => r.id)],
+    );
+    expect(counted.rows).toEqual([
+      { entity: 'credit_profile', rows_written: '0', deleted_keys: '1' },
+      { entity: 'customer', rows_written: '0', deleted_keys: '1' },
+    ]);
+    expect(await live()).toEqual(['credit_profile deleted', 'customer deleted']);
+  });
+
   async function subscribers(): Promise<number> {
     const stats = (await (await fetch(`${estate.crm.baseUrl}/__admin/change-events`)).json()) as {
       clients?: number;

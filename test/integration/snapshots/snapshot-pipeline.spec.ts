@@ -236,4 +236,28 @@ describe('snapshot pipeline against real Postgres (source and runs), ClickHouse 
     });
     await runs.finish(second!.id, { status: 'failed', error: 'test' });
   });
+
+  it('marks the keys a keyed snapshot asked for and did not get as deleted, never a rejected one', async () => {
+    // Gone from the source: deleted. Unchanged: still live. Now malformed: rejected, not deleted.
+    await source.sql(`DELETE FROM legacy_orders WHERE order_no = $1`, [orderNumber(40)]);
+    await source.sql(`UPDATE legacy_orders SET customer_no = NULL, updated_at = now() WHERE order_no = $1`, [
+      orderNumber(42),
+    ]);
+    const keyed = (keys: string[]) =>
+      runner.execute({ connectorId: LEGACY, entity: 'order', mode: 'incremental', keys, trigger: 'cli' });
+    const run = await keyed([orderNumber(40), orderNumber(41), orderNumber(42), 'O-never-known']);
+    expect(run).toMatchObject({ status: 'complete', rowsWritten: 1, rejects: 1, deletedKeys: 1 });
+    const state = new Map((await liveOrders()).map((r) => [r.entity_key, r]));
+    expect(state.get(orderNumber(40))).toMatchObject({ deleted: 1, snapshot_id: run.id });
+    expect(state.get(orderNumber(41))).toMatchObject({ deleted: 0, snapshot_id: run.id });
+    expect(state.get(orderNumber(42))).toMatchObject({ deleted: 0 });
+    expect(state.get(orderNumber(42))?.snapshot_id).not.toBe(run.id);
+    expect(state.has('O-never-known')).toBe(false);
+    const [catalogued] = await ch<{ mode: string; deleted_keys: string }>(
+      sql`SELECT mode, deleted_keys FROM snapshot_catalog FINAL WHERE snapshot_id = ${run.id}`,
+    );
+    expect(catalogued).toEqual({ mode: 'keyed', deleted_keys: '1' });
+    // Asked again, the deleted record stays deleted and is not counted twice.
+    expect(await keyed([orderNumber(40)])).toMatchObject({ status: 'complete', rowsWritten: 0, deletedKeys: 0 });
+  });
 });

@@ -123,7 +123,8 @@ export class ReconciliationStoreRepository {
    * Per (system, entity) whose latest full snapshot holds each record once: that full snapshot and
    * every incremental snapshot that may hold newer versions than it, i.e. completed since the full one
    * started (the current state orders versions by when a snapshot started) — at least one, at most
-   * `maxIncrementals`. A run reads such a system as the overlay of the two instead of merging every
+   * `maxIncrementals`, none of them having deleted records by key (those deletions are no snapshot
+   * rows). A run reads such a system as the overlay of the two instead of merging every
    * version (OverlayRelation). An incremental that is in fact older only costs a few more records read
    * from the current state, which is right for them either way.
    */
@@ -174,14 +175,21 @@ export class ReconciliationStoreRepository {
       ),
       ' OR ',
     );
-    const incrementals = await this.clickhouse.query<{ system: string; entity: string; snapshot_id: string }>(
-      sql`SELECT system, entity, snapshot_id FROM snapshot_catalog FINAL WHERE mode != 'full' AND (${after})`,
+    const incrementals = await this.clickhouse.query<{
+      system: string;
+      entity: string;
+      snapshot_id: string;
+      deleted_keys: string;
+    }>(
+      sql`SELECT system, entity, snapshot_id, deleted_keys FROM snapshot_catalog FINAL WHERE mode != 'full' AND (${after})`,
       { tag: 'reconciliation.catalog.overlay-incrementals' },
     );
     const overlays: { system: string; entity: EntityKind; full: string; incrementals: string[] }[] = [];
     for (const base of bases) {
       const since = incrementals.filter((i) => i.system === base.system && i.entity === base.entity);
       if (since.length === 0 || since.length > maxIncrementals) continue;
+      // A record deleted by key is no row of its snapshot: the overlay would still show it.
+      if (since.some((i) => Number(i.deleted_keys) > 0)) continue;
       overlays.push({
         system: base.system,
         entity: base.entity as EntityKind,

@@ -261,8 +261,16 @@ export class SnapshotRunnerService {
         connector.transitionsAt?.(request.entity) ?? 'statusTime',
       );
       await this.store.updateCurrent(request.entity, request.connectorId, run.id, version);
-      const deletedKeys =
-        request.mode === 'full' && !targeted
+      const deletedKeys = targeted
+        ? await this.store.markKeyedDeletions(
+            request.entity,
+            request.connectorId,
+            run.id,
+            request.keys ?? [],
+            startedAt,
+            version,
+          )
+        : request.mode === 'full'
           ? await this.store.markDeletions(request.entity, request.connectorId, run.id, startedAt, version)
           : 0;
       const completedAt = new Date();
@@ -274,6 +282,7 @@ export class SnapshotRunnerService {
         mode: targeted ? 'keyed' : request.mode,
         rowCount: state.rowsWritten,
         rejectCount: state.rejects,
+        deletedKeys: targeted ? deletedKeys : 0,
         startedAt,
         completedAt,
       });

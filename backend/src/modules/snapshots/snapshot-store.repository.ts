@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DEFAULT_MATCH_FIELD } from '@driftwatch/reconciliation-rules';
 import type { Readable } from 'node:stream';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
-import { ident, join, raw, sql, SqlFragment } from '../../clickhouse/sql';
+import { array, ident, join, raw, sql, SqlFragment } from '../../clickhouse/sql';
 import type { EntityKind, RejectedRecord } from '../../connectors/canonical-model';
 import type { TransitionTime } from '../../connectors/mapping/entity-mapping';
 import type { CatalogMode } from './snapshot-catalog-modes';
@@ -15,9 +15,14 @@ export interface CatalogEntry {
   mode: CatalogMode;
   rowCount: number;
   rejectCount: number;
+  /** Records the snapshot marked deleted by key (markKeyedDeletions); full snapshots' deletions are not counted here. */
+  deletedKeys?: number;
   startedAt: Date;
   completedAt: Date;
 }
+
+/** Keys per statement of markKeyedDeletions: two inline lists of them stay far below max_query_size (256 KiB). */
+const KEYED_DELETIONS_CHUNK = 2_000;
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 const columnList = (columns: readonly string[]): SqlFragment => join(columns.map((c) => ident(c)));
@@ -183,6 +188,60 @@ export class SnapshotStoreRepository {
   }
 
   /**
+   * Marks deleted, in the current state, the records a keyed snapshot asked for by key and did not get:
+   * live in the current state, absent from the snapshot and not among its rejects (a malformed record
+   * is no deleted one). A snapshot holding a reject without a key deletes nothing: that reject may be
+   * any of the keys. The change stream and webhooks name deleted records too (a duplicate account
+   * merged away in the CRM), and without this they stayed live until the next full snapshot.
+   */
+  async markKeyedDeletions(
+    entity: EntityKind,
+    system: string,
+    snapshotId: string,
+    keys: readonly string[],
+    capturedAt: Date,
+    version: number,
+  ): Promise<number> {
+    const canonical = canonicalColumns(entity).map((c) => ident(c));
+    const columns = columnList(snapshotColumns(entity));
+    const rejects = sql`SELECT entity_key FROM rejected_records
+      WHERE system = ${system} AND entity = ${entity} AND snapshot_id = ${snapshotId}`;
+    const [unkeyed] = await this.clickhouse.query<{ n: string }>(
+      sql`SELECT count() AS n FROM (${rejects}) WHERE entity_key = ''`,
+      { tag: 'snapshots.keyed-deletions.unkeyed' },
+    );
+    if (Number(unkeyed?.n ?? 0) > 0) return 0;
+    let deleted = 0;
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += KEYED_DELETIONS_CHUNK) {
+      const chunk = unique.slice(i, i + KEYED_DELETIONS_CHUNK);
+      const live = sql`(
+        SELECT entity_key, source_updated_at, ${join(canonical)}, raw_excerpt, key_hash, deleted
+        FROM ${ident(`current_${entity}`)} FINAL
+        PREWHERE key_hash IN (SELECT cityHash64(arrayJoin(${array(chunk)})))
+        WHERE system = ${system}
+      ) WHERE deleted = 0 AND has(${array(chunk)}, entity_key)
+        AND key_hash NOT IN (
+          SELECT key_hash FROM ${ident(`snapshot_${entity}`)} WHERE system = ${system} AND snapshot_id = ${snapshotId})
+        AND entity_key NOT IN (${rejects})`;
+      const [counted] = await this.clickhouse.query<{ n: string }>(sql`SELECT count() AS n FROM ${live}`, {
+        tag: 'snapshots.keyed-deletions.count',
+      });
+      const n = Number(counted?.n ?? 0);
+      if (n === 0) continue;
+      await this.clickhouse.command(
+        sql`INSERT INTO ${ident(`current_${entity}`)} (${columns}, version, deleted)
+          SELECT ${system}, entity_key, ${snapshotId}, toDateTime(${seconds(capturedAt)}), source_updated_at,
+            ${join(canonical)}, raw_excerpt, ${version}, 1
+          FROM ${live}`,
+        { tag: 'snapshots.keyed-deletions' },
+      );
+      deleted += n;
+    }
+    return deleted;
+  }
+
+  /**
    * Lists a complete snapshot. Whether it holds each record once is measured here (a source can page
    * a record twice) and recorded as `distinct_keys`: only then may a full run read the snapshot as the
    * system's state instead of merging current_<entity> (reconciliation-store.repository.ts).
@@ -207,6 +266,7 @@ export class SnapshotStoreRepository {
           started_at: seconds(entry.startedAt),
           completed_at: seconds(entry.completedAt),
           distinct_keys: distinctKeys,
+          deleted_keys: entry.deletedKeys ?? 0,
         },
       ],
       { tag: 'snapshots.catalog' },

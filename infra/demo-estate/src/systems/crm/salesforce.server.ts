@@ -132,6 +132,7 @@ export class SalesforceServer {
       .route('POST', new RegExp(`^${v}/composite/?$`), (ctx) => this.compositeRequest(ctx))
       .route('GET', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<id>\\w+)$`), (ctx) => this.getRecord(ctx))
       .route('PATCH', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<id>\\w+)$`), (ctx) => this.updateRecord(ctx))
+      .route('DELETE', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<id>\\w+)$`), (ctx) => this.deleteRecord(ctx))
       .route('POST', new RegExp(`^${v}/sobjects/(?<object>\\w+)/?$`), (ctx) => this.createRecord(ctx))
       .route('GET', new RegExp(`^${v}/sobjects/(?<object>\\w+)/(?<field>\\w+)/(?<value>[^/]+)$`), (ctx) =>
         this.getByExternalId(ctx),
@@ -715,6 +716,18 @@ export class SalesforceServer {
     const result = this.patchRow(object, ctx.params.id, body, ctx.req.headers, this.apiTransaction(ctx));
     if (result.status !== 204) throw new HttpError(result.status, result.body);
     sendEmpty(ctx, 204, result.headers);
+  }
+
+  /** `DELETE /sobjects/{object}/{id}`: 204; the org streams a DELETE change event naming the record. */
+  private deleteRecord(ctx: RequestContext): void {
+    this.authorize(ctx);
+    const object = this.objectOf(ctx.params.object);
+    const row = this.findById(object, ctx.params.id);
+    if (!row) throw SALESFORCE_ERRORS.notFound('');
+    const id = row.record.Id as string;
+    this.changeDataCapture.within(this.apiTransaction(ctx), () => this.store.delete(object.name, id));
+    this.http.stats.record(object.name, id);
+    sendEmpty(ctx, 204);
   }
 
   /**
