@@ -72,15 +72,17 @@ export class CurrentStateService {
       return { entity: target.entity, keys: given };
     }
     const field = DEFAULT_MATCH_FIELD[target.entity];
-    const keys = [
-      ...new Set([...given, ...(await this.store.matchKeysOfSnapshots(target.entity, field, snapshotIds))]),
-    ];
+    const [held, deleted] = await Promise.all([
+      this.store.matchKeysOfSnapshots(target.entity, field, snapshotIds),
+      this.store.deletedMatchKeys(target.entity, field, snapshotIds),
+    ]);
+    const keys = [...new Set([...given, ...held, ...deleted])];
     if (given.length === 0) {
       // The snapshots' keys stay in ClickHouse: rules read them from the snapshots, not from a literal.
       return {
         entity: target.entity,
         keys,
-        keySet: this.store.snapshotKeySet(target.entity, field, snapshotIds),
+        keySet: this.store.snapshotKeySet(target.entity, field, snapshotIds, deleted),
       };
     }
     if (keys.length > MAX_TARGET_KEYS) {

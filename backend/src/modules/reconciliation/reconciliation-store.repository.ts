@@ -7,7 +7,7 @@ import {
   type FindingRow,
 } from '@driftwatch/reconciliation-rules';
 import { ClickHouseService } from '../../clickhouse/clickhouse.service';
-import { ident, join, list, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
+import { array, ident, join, list, raw, sql, uint, type SqlFragment } from '../../clickhouse/sql';
 import { WHOLE_SNAPSHOT } from '../snapshots/snapshot-catalog-modes';
 import type { RulePlacement } from './rule-placement';
 
@@ -255,10 +255,42 @@ export class ReconciliationStoreRepository {
     return rows.map((r) => r.k);
   }
 
-  /** The same keys as a subquery, for rules to read in ClickHouse (see restrictToKeys). */
-  snapshotKeySet(entity: EntityKind, matchField: string, snapshotIds: readonly string[]): SqlFragment {
-    return sql`SELECT ${ident(matchField)} FROM ${ident(`snapshot_${entity}`)}
+  /**
+   * The same keys as a subquery, for rules to read in ClickHouse (see restrictToKeys), and `also`
+   * (the match keys of records the snapshots deleted).
+   */
+  snapshotKeySet(
+    entity: EntityKind,
+    matchField: string,
+    snapshotIds: readonly string[],
+    also: readonly string[] = [],
+  ): SqlFragment {
+    const held = sql`SELECT ${ident(matchField)} FROM ${ident(`snapshot_${entity}`)}
       WHERE snapshot_id IN ${list(snapshotIds)} AND ${ident(matchField)} != ''`;
+    return also.length === 0 ? held : sql`${held} UNION ALL SELECT arrayJoin(${array(also)})`;
+  }
+
+  /**
+   * The match keys of the records these snapshots marked deleted by key (a keyed snapshot that asked
+   * for a record its source no longer has): no row of the snapshot holds them, yet a targeted run must
+   * see them gone. Only snapshots the catalog counts deletions for are looked up, so the current state
+   * is read only after such a deletion.
+   */
+  async deletedMatchKeys(entity: EntityKind, matchField: string, snapshotIds: readonly string[]): Promise<string[]> {
+    if (snapshotIds.length === 0) return [];
+    const deleting = await this.clickhouse.query<{ system: string; snapshot_id: string }>(
+      sql`SELECT system, snapshot_id FROM snapshot_catalog FINAL
+        WHERE entity = ${entity} AND snapshot_id IN ${list(snapshotIds)} AND deleted_keys > 0`,
+      { tag: 'reconciliation.snapshot.deleting' },
+    );
+    if (deleting.length === 0) return [];
+    const rows = await this.clickhouse.query<{ k: string }>(
+      sql`SELECT DISTINCT ${ident(matchField)} AS k FROM ${ident(`current_${entity}`)}
+        WHERE system IN ${list([...new Set(deleting.map((d) => d.system))])}
+          AND snapshot_id IN ${list(deleting.map((d) => d.snapshot_id))} AND deleted = 1 AND ${ident(matchField)} != ''`,
+      { tag: 'reconciliation.snapshot.deleted-keys' },
+    );
+    return rows.map((r) => r.k);
   }
 
   /**

@@ -141,6 +141,31 @@ export class ReconciliationFixture {
     return id;
   }
 
+  /**
+   * A keyed snapshot (a change event's) that asked for these customers and got none: the snapshot
+   * pipeline marks them deleted in the current state and catalogues the count (markKeyedDeletions).
+   */
+  async keyedDeletion(system: string, customerNumbers: readonly string[]): Promise<string> {
+    const id = randomUUID();
+    this.clock += 60_000;
+    const at = new Date(this.clock);
+    const keys = customerNumbers.map((n) => `${system}-${n}`);
+    const deleted = await this.snapshots.markKeyedDeletions('customer', system, id, keys, at, at.getTime());
+    await this.snapshots.addToCatalog({
+      snapshotId: id,
+      system,
+      entity: 'customer',
+      mode: 'keyed',
+      rowCount: 0,
+      rejectCount: 0,
+      deletedKeys: deleted,
+      startedAt: at,
+      completedAt: at,
+    });
+    await this.snapshotRun(id, system, 'incremental', 'complete', at, keys);
+    return id;
+  }
+
   /** A snapshot run that ended partial: its rows never reach the current state or the catalog. */
   async partialSnapshot(system: string): Promise<string> {
     const id = randomUUID();
